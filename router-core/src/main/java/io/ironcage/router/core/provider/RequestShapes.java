@@ -1,0 +1,229 @@
+package io.ironcage.router.core.provider;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.ironcage.router.core.domain.pricing.RequestShape;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.OptionalLong;
+
+/**
+ * Extracts the {@link RequestShape} of an OpenAI (Chat Completions, Responses) or Anthropic
+ * (Messages) request body.
+ *
+ * <p>Never throws on odd JSON: a field of the wrong type counts as absent, and a body that is not
+ * an object yields a shape with only its byte count.
+ */
+public final class RequestShapes {
+    private static final String[] IMAGE_PART_TYPES = {"image_url", "input_image", "image"};
+
+    private RequestShapes() {}
+
+    /**
+     * Returns the model a request names.
+     *
+     * @param body the parsed request body
+     * @return the {@code model} string, or empty if it is absent, empty or not a string
+     */
+    public static Optional<String> model(JsonNode body) {
+        if (body == null || !body.isObject()) {
+            return Optional.empty();
+        }
+        JsonNode model = body.get("model");
+        if (model == null || !model.isTextual() || model.textValue().isEmpty()) {
+            return Optional.empty();
+        }
+        return Optional.of(model.textValue());
+    }
+
+    /**
+     * Extracts the pricing facts of a request body.
+     *
+     * <ul>
+     *   <li>{@code promptTextUtf8Bytes}: as the reference's estimator (reference §6.5), the UTF-8
+     *       bytes of the {@code messages[*].content} strings and of the string {@code text} of
+     *       content blocks, plus a top-level string {@code system};
+     *   <li>{@code requestedMaxOutputTokens}: the largest of {@code max_tokens}, {@code
+     *       max_completion_tokens} and {@code max_output_tokens} (Responses API) that is a
+     *       non-negative integer — the largest, so the bound holds whichever one the provider
+     *       honours;
+     *   <li>{@code referenceMaxTokens}: as the reference's {@code estimate_max_cost}, the {@code
+     *       max_tokens} key if present (empty when its value is not a non-negative integer), else
+     *       {@code max_completion_tokens};
+     *   <li>{@code hasTools}: {@code tools} is a non-empty array;
+     *   <li>{@code imageCount}: every object with {@code type} {@code image_url} (OpenAI chat
+     *       parts), {@code input_image} (Responses input parts) or {@code image} (Anthropic blocks,
+     *       any source) anywhere inside {@code messages} or {@code input}, so images nested in
+     *       {@code tool_result} blocks or tool outputs count too;
+     *   <li>{@code choices}: {@code n} if it is an integer of at least 1 (capped at {@link
+     *       Integer#MAX_VALUE}), else 1.
+     * </ul>
+     *
+     * @param body the parsed request body
+     * @param bodyUtf8Bytes the size of the body as received, in bytes, {@code >= 0}
+     * @return the shape
+     * @throws IllegalArgumentException if {@code bodyUtf8Bytes} is negative
+     */
+    public static RequestShape of(JsonNode body, long bodyUtf8Bytes) {
+        if (bodyUtf8Bytes < 0) {
+            throw new IllegalArgumentException(
+                    "bodyUtf8Bytes must not be negative, got " + bodyUtf8Bytes);
+        }
+        if (body == null || !body.isObject()) {
+            return new RequestShape(
+                    bodyUtf8Bytes, 0, OptionalLong.empty(), OptionalLong.empty(), false, 0, 1);
+        }
+        return new RequestShape(
+                bodyUtf8Bytes,
+                promptTextUtf8Bytes(body),
+                requestedMaxOutputTokens(body),
+                referenceMaxTokens(body),
+                hasTools(body),
+                imageCount(body),
+                choices(body));
+    }
+
+    private static long promptTextUtf8Bytes(JsonNode body) {
+        long total = 0;
+        JsonNode messages = body.get("messages");
+        if (messages != null && messages.isArray()) {
+            for (JsonNode message : messages) {
+                JsonNode content = message.get("content");
+                if (content == null) {
+                    continue;
+                }
+                if (content.isTextual()) {
+                    total += utf8Length(content.textValue());
+                } else if (content.isArray()) {
+                    for (JsonNode block : content) {
+                        JsonNode text = block.get("text");
+                        if (text != null && text.isTextual()) {
+                            total += utf8Length(text.textValue());
+                        }
+                    }
+                }
+            }
+        }
+        JsonNode system = body.get("system");
+        if (system != null && system.isTextual()) {
+            total += utf8Length(system.textValue());
+        }
+        return total;
+    }
+
+    private static OptionalLong requestedMaxOutputTokens(JsonNode body) {
+        OptionalLong largest = OptionalLong.empty();
+        for (String field :
+                new String[] {"max_tokens", "max_completion_tokens", "max_output_tokens"}) {
+            OptionalLong value = nonNegativeLong(body.get(field));
+            if (value.isPresent()
+                    && (largest.isEmpty() || value.getAsLong() > largest.getAsLong())) {
+                largest = value;
+            }
+        }
+        return largest;
+    }
+
+    private static OptionalLong referenceMaxTokens(JsonNode body) {
+        JsonNode maxTokens = body.get("max_tokens");
+        if (maxTokens != null) {
+            return nonNegativeLong(maxTokens);
+        }
+        return nonNegativeLong(body.get("max_completion_tokens"));
+    }
+
+    private static boolean hasTools(JsonNode body) {
+        JsonNode tools = body.get("tools");
+        return tools != null && tools.isArray() && !tools.isEmpty();
+    }
+
+    private static int imageCount(JsonNode body) {
+        long count = countImages(body.get("messages")) + countImages(body.get("input"));
+        return (int) Math.min(count, Integer.MAX_VALUE);
+    }
+
+    /** Walks a subtree without recursion (bodies may nest deeply) and counts image parts. */
+    private static long countImages(JsonNode root) {
+        if (root == null || !root.isContainerNode()) {
+            return 0;
+        }
+        long count = 0;
+        Deque<JsonNode> pending = new ArrayDeque<>();
+        pending.push(root);
+        while (!pending.isEmpty()) {
+            JsonNode node = pending.pop();
+            if (node.isObject() && isImagePart(node.get("type"))) {
+                count++;
+            }
+            for (JsonNode child : node) {
+                if (child.isContainerNode()) {
+                    pending.push(child);
+                }
+            }
+        }
+        return count;
+    }
+
+    private static boolean isImagePart(JsonNode type) {
+        if (type == null || !type.isTextual()) {
+            return false;
+        }
+        for (String imageType : IMAGE_PART_TYPES) {
+            if (imageType.equals(type.textValue())) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static int choices(JsonNode body) {
+        JsonNode n = body.get("n");
+        if (n == null || !n.isIntegralNumber()) {
+            return 1;
+        }
+        if (!n.canConvertToLong()) {
+            return n.bigIntegerValue().signum() > 0 ? Integer.MAX_VALUE : 1;
+        }
+        long value = n.longValue();
+        return value < 1 ? 1 : (int) Math.min(value, Integer.MAX_VALUE);
+    }
+
+    private static OptionalLong nonNegativeLong(JsonNode value) {
+        if (value == null
+                || !value.isIntegralNumber()
+                || !value.canConvertToLong()
+                || value.longValue() < 0) {
+            return OptionalLong.empty();
+        }
+        return OptionalLong.of(value.longValue());
+    }
+
+    /**
+     * Returns the UTF-8 length of a string without encoding it, equal to {@code
+     * s.getBytes(UTF_8).length} (an unpaired surrogate is one replacement byte there, and here).
+     */
+    static long utf8Length(String s) {
+        Objects.requireNonNull(s, "s");
+        long bytes = 0;
+        int length = s.length();
+        for (int i = 0; i < length; i++) {
+            char c = s.charAt(i);
+            if (c < 0x80) {
+                bytes += 1;
+            } else if (c < 0x800) {
+                bytes += 2;
+            } else if (Character.isHighSurrogate(c)
+                    && i + 1 < length
+                    && Character.isLowSurrogate(s.charAt(i + 1))) {
+                bytes += 4;
+                i++;
+            } else if (Character.isSurrogate(c)) {
+                bytes += 1;
+            } else {
+                bytes += 3;
+            }
+        }
+        return bytes;
+    }
+}

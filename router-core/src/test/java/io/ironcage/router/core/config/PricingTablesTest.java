@@ -1,0 +1,263 @@
+package io.ironcage.router.core.config;
+
+import static io.ironcage.router.core.TestData.json;
+import static io.ironcage.router.core.TestData.referenceEstimate;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.ironcage.router.core.PricingParseException;
+import io.ironcage.router.core.domain.Money;
+import io.ironcage.router.core.domain.ProviderType;
+import io.ironcage.router.core.domain.pricing.ModelPricing;
+import io.ironcage.router.core.domain.pricing.PricingTable;
+import io.ironcage.router.core.domain.pricing.TokenPrice;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalLong;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.function.Executable;
+
+class PricingTablesTest {
+    private static final PricingTable BUNDLED = PricingTables.bundled();
+
+    private static ModelPricing bundled(String id) {
+        return BUNDLED.find(id).orElseThrow(() -> new AssertionError(id + " is not bundled"));
+    }
+
+    private static String error(Executable parse) {
+        return assertThrows(PricingParseException.class, parse).getMessage();
+    }
+
+    @Test
+    void bundledTableHas126UsableEntriesAndDropsTheZeroPricedContainer() {
+        assertEquals(126, BUNDLED.size());
+        assertTrue(BUNDLED.find("openai/container").isEmpty());
+        assertTrue(BUNDLED.find("sample_spec").isEmpty());
+        assertSame(BUNDLED, PricingTables.bundled());
+    }
+
+    @Test
+    void bundledTableReadsCachePricesProviderAndToolPromptTokens() {
+        ModelPricing sonnet = bundled("claude-sonnet-4-5");
+        assertEquals(Optional.of(TokenPrice.fromUsdPerMillionTokens(0.3)), sonnet.cacheRead());
+        assertEquals(Optional.of(TokenPrice.fromUsdPerMillionTokens(3.75)), sonnet.cacheWrite());
+        assertEquals(346, sonnet.toolUseSystemPromptTokens());
+        assertEquals(Optional.of(ProviderType.ANTHROPIC), sonnet.provider());
+        assertEquals(OptionalLong.of(64_000), sonnet.maxOutputTokens());
+
+        ModelPricing mini = bundled("gpt-4o-mini");
+        assertEquals(Optional.of(TokenPrice.fromUsdPerMillionTokens(0.075)), mini.cacheRead());
+        assertEquals(Optional.empty(), mini.cacheWrite());
+        assertEquals(0, mini.toolUseSystemPromptTokens());
+        assertEquals(Optional.of(ProviderType.OPENAI), mini.provider());
+    }
+
+    @Test
+    void bundledTableReproducesTheReferenceCostVectors() {
+        assertEquals(450, bundled("gpt-4o-mini").costMicros(1000, 500));
+        assertEquals(6250, bundled("gpt-5.1").costMicros(1000, 500));
+        assertEquals(1, bundled("gpt-4o-mini").costMicros(11, 1));
+        assertEquals(150, bundled("claude-sonnet-4-20250514").costMicros(10, 8));
+    }
+
+    @Test
+    void bundledTableReproducesTheReferenceReservationEstimates() {
+        assertEquals(
+                Optional.of(Money.ofMicros(9_845)),
+                referenceEstimate(
+                        BUNDLED,
+                        "{\"model\":\"gpt-4o-mini\",\"messages\":[{\"role\":\"user\",\"content\":\"Hello!\"}]}"));
+        assertEquals(
+                Optional.of(Money.ofMicros(75)),
+                referenceEstimate(
+                        BUNDLED,
+                        "{\"model\":\"gpt-4o-mini\",\"max_tokens\":100,"
+                                + "\"messages\":[{\"role\":\"user\",\"content\":\"Hello!\"}]}"));
+    }
+
+    @Test
+    void bundledTableFindsPrefixedAndDatedNames() {
+        assertEquals("gpt-4o", bundled("openai/gpt-4o").id());
+        assertEquals(
+                "claude-sonnet-4-20250514", bundled("anthropic/claude-sonnet-4-20250514").id());
+        assertEquals("gpt-4.1", bundled("gpt-4.1-2099-01-01").id());
+        assertEquals("gpt-4.1-2025-04-14", bundled("gpt-4.1-2025-04-14").id());
+        assertEquals("claude-sonnet-4-5", bundled("claude-sonnet-4-5-20991231").id());
+        assertEquals("claude-sonnet-4-5", bundled("anthropic/claude-sonnet-4-5-20991231").id());
+        assertTrue(BUNDLED.find("Claude-Sonnet-4-5").isEmpty());
+    }
+
+    @Test
+    void malformedEntryIsAnErrorWhereTheReferenceSkippedItSilently() {
+        assertEquals(
+                "pricing entry 'gpt-x': field 'input_cost_per_token' must be a non-negative number,"
+                        + " got \"abc\"",
+                error(
+                        () ->
+                                PricingTables.parse(
+                                        "{\"gpt-x\": {\"input_cost_per_token\": \"abc\"}}")));
+        String negative =
+                error(
+                        () ->
+                                PricingTables.parse(
+                                        "{\"m\": {\"input_cost_per_token\": 0.001,"
+                                                + " \"output_cost_per_token\": -0.002}}"));
+        assertTrue(
+                negative.contains("'m'") && negative.contains("'output_cost_per_token'"), negative);
+        String fractional =
+                error(
+                        () ->
+                                PricingTables.parse(
+                                        "{\"m\": {\"input_cost_per_token\": 0.001,"
+                                                + " \"max_tokens\": 4096.5}}"));
+        assertEquals(
+                "pricing entry 'm': field 'max_tokens' must be a non-negative integer, got 4096.5",
+                fractional);
+        String cache =
+                error(
+                        () ->
+                                PricingTables.parse(
+                                        "{\"m\": {\"input_cost_per_token\": 0.001,"
+                                                + " \"cache_read_input_token_cost\": true}}"));
+        assertTrue(cache.contains("'cache_read_input_token_cost'"), cache);
+        String tools =
+                error(
+                        () ->
+                                PricingTables.parse(
+                                        "{\"m\": {\"input_cost_per_token\": 0.001,"
+                                                + " \"tool_use_system_prompt_tokens\": -5}}"));
+        assertTrue(tools.contains("'tool_use_system_prompt_tokens'"), tools);
+        String provider =
+                error(
+                        () ->
+                                PricingTables.parse(
+                                        "{\"m\": {\"input_cost_per_token\": 0.001,"
+                                                + " \"litellm_provider\": 7}}"));
+        assertTrue(provider.contains("'litellm_provider'"), provider);
+        String huge =
+                error(() -> PricingTables.parse("{\"m\": {\"input_cost_per_token\": 1e300}}"));
+        assertTrue(huge.contains("'input_cost_per_token'"), huge);
+    }
+
+    @Test
+    void nonObjectEntriesTopLevelsAndInvalidJsonAreErrors() {
+        assertEquals(
+                "pricing entry 'gpt-x' must be a JSON object, got [1,2]",
+                error(() -> PricingTables.parse("{\"gpt-x\": [1, 2]}")));
+        assertTrue(error(() -> PricingTables.parse("[]")).contains("must be a JSON object"));
+        assertTrue(error(() -> PricingTables.parse("{\"a\": ")).contains("not valid JSON"));
+        assertTrue(error(() -> PricingTables.parse("")).contains("empty"));
+        assertTrue(
+                error(() -> PricingTables.parse("{\"m\": {}, \"m\": {}}"))
+                        .contains("not valid JSON"));
+        assertTrue(
+                error(() -> PricingTables.parse("{\"\": {\"input_cost_per_token\": 1}}"))
+                        .contains("blank"));
+    }
+
+    @Test
+    void unusedFieldsNullsAndUnknownProvidersAreAccepted() {
+        PricingTable table =
+                PricingTables.parse(
+                        "{\"m\": {\"input_cost_per_token\": 1e-06, \"output_cost_per_token\": null,"
+                                + " \"max_tokens\": null, \"litellm_provider\": \"azure\","
+                                + " \"mode\": \"chat\", \"name\": \"other-name\","
+                                + " \"search_context_cost_per_query\": {\"x\": 1}}}");
+        ModelPricing m = table.find("m").orElseThrow();
+        assertEquals("m", m.id());
+        assertEquals(Optional.empty(), m.provider());
+        assertEquals(TokenPrice.FREE, m.output());
+        assertEquals(OptionalLong.empty(), m.maxTokens());
+    }
+
+    @Test
+    void overridesParseEveryField() {
+        List<ModelPricing> models =
+                PricingTables.parseOverrides(
+                        "{\"my-model\": {\"input-usd-per-mtok\": 1.0, \"output-usd-per-mtok\": 2},"
+                                + " \"local\": {\"input-usd-per-mtok\": 0, \"output-usd-per-mtok\": 0,"
+                                + " \"cache-read-usd-per-mtok\": 0.1,"
+                                + " \"cache-write-usd-per-mtok\": 1.25, \"max-output-tokens\": 4096,"
+                                + " \"tool-use-system-prompt-tokens\": 300}}");
+        assertEquals(ModelPricing.ofUsdPerMillionTokens("my-model", 1.0, 2.0), models.get(0));
+        ModelPricing local = models.get(1);
+        assertEquals("local", local.id());
+        assertEquals(TokenPrice.FREE, local.input());
+        assertEquals(Optional.of(new TokenPrice(100_000)), local.cacheRead());
+        assertEquals(Optional.of(new TokenPrice(1_250_000)), local.cacheWrite());
+        assertEquals(4096, local.effectiveMaxOutputTokens());
+        assertEquals(300, local.toolUseSystemPromptTokens());
+        PricingTable table = BUNDLED.withOverrides(models);
+        assertEquals(BUNDLED.size() + 2, table.size());
+        assertEquals(models.get(0), table.find("my-model").orElseThrow());
+    }
+
+    @Test
+    void malformedOverridesNameTheModelAndTheField() {
+        assertEquals(
+                "pricing override 'm': unknown field 'input-usd-per-token'; known fields are"
+                        + " input-usd-per-mtok, output-usd-per-mtok, cache-read-usd-per-mtok,"
+                        + " cache-write-usd-per-mtok, max-output-tokens,"
+                        + " tool-use-system-prompt-tokens",
+                error(
+                        () ->
+                                PricingTables.parseOverrides(
+                                        "{\"m\": {\"input-usd-per-token\": 1,"
+                                                + " \"output-usd-per-mtok\": 2}}")));
+        assertEquals(
+                "pricing override 'm': field 'output-usd-per-mtok' is required (dollars per"
+                        + " million tokens)",
+                error(() -> PricingTables.parseOverrides("{\"m\": {\"input-usd-per-mtok\": 1}}")));
+        assertEquals(
+                "pricing override 'm': field 'input-usd-per-mtok' must be a non-negative number,"
+                        + " got \"1.0\"",
+                error(
+                        () ->
+                                PricingTables.parseOverrides(
+                                        "{\"m\": {\"input-usd-per-mtok\": \"1.0\","
+                                                + " \"output-usd-per-mtok\": 2}}")));
+        assertTrue(
+                error(
+                                () ->
+                                        PricingTables.parseOverrides(
+                                                "{\"m\": {\"input-usd-per-mtok\": -1,"
+                                                        + " \"output-usd-per-mtok\": 2}}"))
+                        .contains("'input-usd-per-mtok' must be a non-negative number, got -1"));
+        assertTrue(
+                error(
+                                () ->
+                                        PricingTables.parseOverrides(
+                                                "{\"m\": {\"input-usd-per-mtok\": 1,"
+                                                        + " \"output-usd-per-mtok\": null}}"))
+                        .contains("'output-usd-per-mtok' must be a non-negative number, got null"));
+        assertTrue(
+                error(
+                                () ->
+                                        PricingTables.parseOverrides(
+                                                "{\"m\": {\"input-usd-per-mtok\": 1,"
+                                                        + " \"output-usd-per-mtok\": 2,"
+                                                        + " \"max-output-tokens\": 1.5}}"))
+                        .contains("'max-output-tokens' must be a non-negative integer, got 1.5"));
+        assertEquals(
+                "pricing override 'm' must be an object, got 3",
+                error(() -> PricingTables.parseOverrides("{\"m\": 3}")));
+        assertTrue(
+                error(() -> PricingTables.parseOverrides("[]"))
+                        .startsWith("pricing.overrides must be an object"));
+        assertTrue(error(() -> PricingTables.parseOverrides("{oops")).contains("not valid JSON"));
+    }
+
+    @Test
+    void overridesRejectNanGivenAsATreeNode() {
+        JsonNode node = json("{\"m\": {\"input-usd-per-mtok\": 1, \"output-usd-per-mtok\": 2}}");
+        ((ObjectNode) node.get("m")).put("input-usd-per-mtok", Double.NaN);
+        assertTrue(
+                error(() -> PricingTables.parseOverrides(node))
+                        .contains("'input-usd-per-mtok' must be a non-negative number, got "));
+        assertEquals(List.of(), PricingTables.parseOverrides(json("{}")));
+    }
+}
