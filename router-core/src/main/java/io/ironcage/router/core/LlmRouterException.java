@@ -3,10 +3,9 @@ package io.ironcage.router.core;
 /**
  * The root of every exception Iron Router throws.
  *
- * <p>Unchecked, like the official OpenAI and Anthropic SDKs' roots. Messages are complete
- * sentences with the values that matter and never contain provider keys or Iron Cage tokens.
- * Expected outcomes (a budget that says no, a model without a price) are return values, not
- * exceptions.
+ * <p>Unchecked, like the official OpenAI and Anthropic SDKs' roots. Messages are complete sentences
+ * with the values that matter and never contain provider keys or Iron Cage tokens. Expected
+ * outcomes (a budget that says no, a model without a price) are return values, not exceptions.
  */
 public class LlmRouterException extends RuntimeException {
     private static final long serialVersionUID = 1L;

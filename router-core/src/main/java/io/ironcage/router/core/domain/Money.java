@@ -7,9 +7,9 @@ import java.math.RoundingMode;
  * An amount of US dollars as whole micro-dollars (1 USD = 1,000,000 µ$).
  *
  * <p>Every amount inside the router is a {@code Money} or a {@code long} of micro-dollars; dollars
- * as {@code double} exist only at the edges, converted by the named functions below, which copy
- * the reference's arithmetic (reference §6.1, §11.1). Amounts are never negative, and arithmetic
- * that would overflow a {@code long} throws {@link ArithmeticException} instead of wrapping.
+ * as {@code double} exist only at the edges, converted by the named functions below, which copy the
+ * reference's arithmetic (reference §6.1, §11.1). Amounts are never negative, and arithmetic that
+ * would overflow a {@code long} throws {@link ArithmeticException} instead of wrapping.
  *
  * @param micros the amount in micro-dollars, {@code >= 0}
  */
@@ -91,7 +91,8 @@ public record Money(long micros) implements Comparable<Money> {
      */
     public static double checkedUsd(double usd, String what) {
         if (Double.isNaN(usd) || Double.isInfinite(usd)) {
-            throw new IllegalArgumentException(what + " must be a finite number of dollars, got " + usd);
+            throw new IllegalArgumentException(
+                    what + " must be a finite number of dollars, got " + usd);
         }
         if (usd < 0) {
             throw new IllegalArgumentException(what + " must not be negative, got " + usd);
@@ -115,9 +116,9 @@ public record Money(long micros) implements Comparable<Money> {
 
     /**
      * Formats this amount in dollars with the given number of decimals, byte-identical to the
-     * reference's Rust {@code format!("{:.N}", micros as f64 / 1e6)}: the exact binary value of
-     * the {@code double} rounded half-to-even (reference §11.1). So 125,000 µ$ is {@code "0.12"}
-     * with two decimals, and 5,000 µ$ is {@code "0.01"}.
+     * reference's Rust {@code format!("{:.N}", micros as f64 / 1e6)}: the exact binary value of the
+     * {@code double} rounded half-to-even (reference §11.1). So 125,000 µ$ is {@code "0.12"} with
+     * two decimals, and 5,000 µ$ is {@code "0.01"}.
      *
      * @param decimals digits after the point, {@code >= 0}
      * @return the amount, without a currency sign

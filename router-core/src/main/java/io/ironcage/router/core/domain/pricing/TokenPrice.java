@@ -23,7 +23,9 @@ public record TokenPrice(long microsPerMillionTokens) {
     public TokenPrice {
         if (microsPerMillionTokens < 0) {
             throw new IllegalArgumentException(
-                    "a token price must not be negative, got " + microsPerMillionTokens + " µ$/Mtok");
+                    "a token price must not be negative, got "
+                            + microsPerMillionTokens
+                            + " µ$/Mtok");
         }
     }
 
