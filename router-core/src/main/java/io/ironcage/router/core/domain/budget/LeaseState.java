@@ -35,14 +35,10 @@ public enum LeaseState {
      *     EXPIRED→REVOKED; {@code false} otherwise
      */
     public boolean canTransitionTo(LeaseState target) {
-        switch (this) {
-            case ACTIVE:
-                return target == EXPIRED || target == CLOSED || target == REVOKED;
-            case EXPIRED:
-                return target == CLOSED || target == REVOKED;
-            default:
-                return false;
+        if (this == ACTIVE) {
+            return target == EXPIRED || target == CLOSED || target == REVOKED;
         }
+        return this == EXPIRED && (target == CLOSED || target == REVOKED);
     }
 
     /**
