@@ -1,0 +1,243 @@
+package io.ironcage.router.testkit;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/** Anthropic's wire format: Messages and Models. */
+final class AnthropicFormat extends WireFormat {
+    AnthropicFormat(Clock clock) {
+        super(clock);
+    }
+
+    @Override
+    Optional<Endpoint> endpoint(String method, String path) {
+        if ("POST".equals(method) && "/v1/messages".equals(path)) {
+            return Optional.of(Endpoint.MESSAGES);
+        }
+        return "GET".equals(method) && "/v1/models".equals(path)
+                ? Optional.of(Endpoint.MODELS)
+                : Optional.empty();
+    }
+
+    @Override
+    boolean authorized(RecordedRequest request, String key) {
+        return request.header("x-api-key").map(key::equals).orElse(false);
+    }
+
+    @Override
+    Rendered error(int status, String type, String message, Map<String, String> headers) {
+        String requestId = nextId("req_fake_");
+        ObjectNode root = object();
+        root.put("type", "error");
+        root.putObject("error").put("type", type).put("message", message);
+        root.put("request_id", requestId);
+        Map<String, String> all = new LinkedHashMap<>();
+        all.put("request-id", requestId);
+        if (status == 429) {
+            all.put("retry-after", "1");
+            all.put("anthropic-ratelimit-requests-limit", "50");
+            all.put("anthropic-ratelimit-requests-remaining", "0");
+            all.put(
+                    "anthropic-ratelimit-requests-reset",
+                    clock.instant().plusSeconds(1).toString());
+        }
+        all.putAll(headers);
+        return body(status, root, all);
+    }
+
+    @Override
+    Rendered unauthorized() {
+        return error(401, "authentication_error", "invalid x-api-key", Map.of());
+    }
+
+    @Override
+    Rendered notFound(String method, String path) {
+        return error(404, "not_found_error", "Not Found", Map.of());
+    }
+
+    @Override
+    Rendered invalidJson() {
+        return error(
+                400,
+                "invalid_request_error",
+                "There was an issue with your request body: the body is not valid JSON.",
+                Map.of());
+    }
+
+    @Override
+    Rendered missingModel() {
+        return error(400, "invalid_request_error", "model: Field required", Map.of());
+    }
+
+    @Override
+    Rendered answer(Endpoint endpoint, JsonNode request, FakeResponse response) {
+        if (endpoint == Endpoint.MODELS) {
+            return models();
+        }
+        return request.path("stream").asBoolean(false)
+                ? messageStream(request, response)
+                : message(request, response);
+    }
+
+    private Map<String, String> requestIdHeader() {
+        return Map.of("request-id", nextId("req_fake_"));
+    }
+
+    private static String stopReason(FakeResponse response) {
+        return response.stopReason.orElse(
+                response.kind == FakeResponse.Kind.TOOL_CALLS ? "tool_use" : "end_turn");
+    }
+
+    private List<String> toolIds(FakeResponse response) {
+        List<String> ids = new ArrayList<>();
+        for (FakeResponse.ToolCall call : response.toolCalls) {
+            ids.add(call.id().orElseGet(() -> nextId("toolu_fake_")));
+        }
+        return ids;
+    }
+
+    private static String counted(FakeResponse response) {
+        if (response.kind != FakeResponse.Kind.TOOL_CALLS) {
+            return response.text;
+        }
+        StringBuilder all = new StringBuilder();
+        response.toolCalls.forEach(c -> all.append(c.name()).append(c.argumentsJson()));
+        return all.toString();
+    }
+
+    private static ObjectNode usage(long input, long output, FakeResponse response) {
+        ObjectNode usage = object();
+        usage.put("input_tokens", input)
+                .put("cache_creation_input_tokens", response.cacheWriteTokens)
+                .put("cache_read_input_tokens", response.cacheReadTokens)
+                .put("output_tokens", output);
+        return usage;
+    }
+
+    private ObjectNode messageHead(String id, JsonNode request) {
+        ObjectNode message = object();
+        message.put("id", id)
+                .put("type", "message")
+                .put("role", "assistant")
+                .put("model", request.path("model").asText());
+        return message;
+    }
+
+    private Rendered message(JsonNode request, FakeResponse response) {
+        ObjectNode message = messageHead(nextId("msg_fake_"), request);
+        ArrayNode content = message.putArray("content");
+        if (response.kind == FakeResponse.Kind.TOOL_CALLS) {
+            List<String> ids = toolIds(response);
+            for (int i = 0; i < response.toolCalls.size(); i++) {
+                FakeResponse.ToolCall call = response.toolCalls.get(i);
+                content.addObject()
+                        .put("type", "tool_use")
+                        .put("id", ids.get(i))
+                        .put("name", call.name())
+                        .set("input", parseArguments(call.argumentsJson()));
+            }
+        } else {
+            content.addObject().put("type", "text").put("text", response.text);
+        }
+        message.put("stop_reason", stopReason(response)).putNull("stop_sequence");
+        message.set(
+                "usage",
+                usage(
+                        inputTokens(request, response),
+                        outputTokens(response, counted(response)),
+                        response));
+        return body(200, message, requestIdHeader());
+    }
+
+    private Rendered messageStream(JsonNode request, FakeResponse response) {
+        List<SseEvent> events = new ArrayList<>();
+        ObjectNode message = messageHead(nextId("msg_fake_"), request);
+        message.putArray("content");
+        message.putNull("stop_reason").putNull("stop_sequence");
+        message.set("usage", usage(inputTokens(request, response), 1, response));
+        ObjectNode start = object().put("type", "message_start");
+        start.set("message", message);
+        events.add(SseEvent.named("message_start", write(start)));
+
+        if (response.kind == FakeResponse.Kind.TOOL_CALLS) {
+            List<String> ids = toolIds(response);
+            for (int i = 0; i < response.toolCalls.size(); i++) {
+                FakeResponse.ToolCall call = response.toolCalls.get(i);
+                ObjectNode block = object().put("type", "content_block_start").put("index", i);
+                block.putObject("content_block")
+                        .put("type", "tool_use")
+                        .put("id", ids.get(i))
+                        .put("name", call.name())
+                        .putObject("input");
+                events.add(SseEvent.named("content_block_start", write(block)));
+                if (i == 0) {
+                    events.add(SseEvent.named("ping", "{\"type\":\"ping\"}"));
+                }
+                for (String fragment : FakeTokens.fragments(call.argumentsJson())) {
+                    ObjectNode delta = object().put("type", "content_block_delta").put("index", i);
+                    delta.putObject("delta")
+                            .put("type", "input_json_delta")
+                            .put("partial_json", fragment);
+                    events.add(SseEvent.named("content_block_delta", write(delta)));
+                }
+                events.add(blockStop(i));
+            }
+        } else {
+            ObjectNode block = object().put("type", "content_block_start").put("index", 0);
+            block.putObject("content_block").put("type", "text").put("text", "");
+            events.add(SseEvent.named("content_block_start", write(block)));
+            events.add(SseEvent.named("ping", "{\"type\":\"ping\"}"));
+            for (String text : FakeTokens.deltas(response.text)) {
+                ObjectNode delta = object().put("type", "content_block_delta").put("index", 0);
+                delta.putObject("delta").put("type", "text_delta").put("text", text);
+                events.add(SseEvent.named("content_block_delta", write(delta)));
+            }
+            events.add(blockStop(0));
+        }
+        ObjectNode messageDelta = object().put("type", "message_delta");
+        messageDelta
+                .putObject("delta")
+                .put("stop_reason", stopReason(response))
+                .putNull("stop_sequence");
+        messageDelta
+                .putObject("usage")
+                .put("output_tokens", outputTokens(response, counted(response)));
+        events.add(SseEvent.named("message_delta", write(messageDelta)));
+        events.add(SseEvent.named("message_stop", "{\"type\":\"message_stop\"}"));
+        return stream(events, requestIdHeader());
+    }
+
+    private static SseEvent blockStop(int index) {
+        return SseEvent.named(
+                "content_block_stop",
+                write(object().put("type", "content_block_stop").put("index", index)));
+    }
+
+    private Rendered models() {
+        ObjectNode root = object();
+        ArrayNode data = root.putArray("data");
+        List<String> ids =
+                List.of(
+                        "claude-sonnet-4-5-20250929",
+                        "claude-haiku-4-5-20251001",
+                        "claude-opus-4-1-20250805");
+        for (String id : ids) {
+            data.addObject()
+                    .put("type", "model")
+                    .put("id", id)
+                    .put("display_name", id)
+                    .put("created_at", "2025-01-01T00:00:00Z");
+        }
+        root.put("has_more", false)
+                .put("first_id", ids.get(0))
+                .put("last_id", ids.get(ids.size() - 1));
+        return body(200, root, requestIdHeader());
+    }
+}

@@ -1,0 +1,415 @@
+package io.ironcage.router.testkit;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import io.ironcage.router.core.domain.ProviderType;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A fake OpenAI or Anthropic API on {@code 127.0.0.1}, for testing agents and the router without
+ * network, keys or cost. Shaped like okhttp's MockWebServer: script, exercise, verify.
+ *
+ * <pre>{@code
+ * try (FakeProvider anthropic = FakeProvider.anthropic().start()) {
+ *     anthropic.enqueue(FakeResponse.text("Hello!").usage(10, 8));
+ *     // ... point a client at anthropic.baseUri() ...
+ *     RecordedRequest sent = anthropic.takeRequest(Duration.ofSeconds(2));
+ * }
+ * }</pre>
+ *
+ * <p>Each request gets, in order: a 401 if {@link #requireKey(String)} was set and the request
+ * lacks the key (in the provider's header); a 404 for an endpoint the provider does not have; a 400
+ * with the provider's own body for a malformed JSON body or a missing {@code model}; otherwise the
+ * next {@linkplain #enqueue(FakeResponse) enqueued} response, else the {@linkplain
+ * #dispatcher(FakeDispatcher) dispatcher}'s, else a deterministic default computed from the request
+ * (the model echoed, a reply quoting the last user turn, usage counted from the prompt at one token
+ * per started 4 bytes). A request with {@code "stream": true} gets the answer as the provider's SSE
+ * stream. Every request is recorded, whatever the answer.
+ *
+ * <p>Served endpoints. OpenAI: {@code POST /v1/chat/completions}, {@code /v1/embeddings}, {@code
+ * /v1/responses} (not streamed), {@code GET /v1/models}. Anthropic: {@code POST /v1/messages},
+ * {@code GET /v1/models}. A provider is not reusable after {@link #close()}.
+ */
+public final class FakeProvider implements AutoCloseable {
+    private final ProviderType type;
+    private final WireFormat format;
+    private final ConcurrentLinkedQueue<FakeResponse> script = new ConcurrentLinkedQueue<>();
+    private final BlockingQueue<RecordedRequest> requests = new LinkedBlockingQueue<>();
+    private final AtomicInteger requestCount = new AtomicInteger();
+    private final CountDownLatch closed = new CountDownLatch(1);
+    private volatile FakeDispatcher dispatcher;
+    private volatile String requiredKey;
+    private HttpServer server;
+    private ExecutorService executor;
+
+    private FakeProvider(ProviderType type, Clock clock) {
+        this.type = type;
+        this.format =
+                type == ProviderType.OPENAI ? new OpenAiFormat(clock) : new AnthropicFormat(clock);
+    }
+
+    /**
+     * Returns an unstarted fake of the OpenAI API.
+     *
+     * @return the fake
+     */
+    public static FakeProvider openAi() {
+        return new FakeProvider(ProviderType.OPENAI, Clock.systemUTC());
+    }
+
+    /**
+     * Returns an unstarted fake of the Anthropic API.
+     *
+     * @return the fake
+     */
+    public static FakeProvider anthropic() {
+        return new FakeProvider(ProviderType.ANTHROPIC, Clock.systemUTC());
+    }
+
+    /**
+     * Returns an unstarted fake whose {@code created} timestamps come from the given clock.
+     *
+     * @param type the provider to imitate
+     * @param clock the clock for timestamps in answers
+     * @return the fake
+     */
+    public static FakeProvider of(ProviderType type, Clock clock) {
+        return new FakeProvider(
+                Objects.requireNonNull(type, "type"), Objects.requireNonNull(clock, "clock"));
+    }
+
+    /**
+     * Binds {@code 127.0.0.1} on a free port and starts serving.
+     *
+     * @return this fake
+     * @throws IllegalStateException if already started or closed
+     * @throws UncheckedIOException if the port cannot be bound
+     */
+    public synchronized FakeProvider start() {
+        if (server != null || closed.getCount() == 0) {
+            throw new IllegalStateException("a FakeProvider starts once and is not reusable");
+        }
+        try {
+            server =
+                    HttpServer.create(
+                            new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot bind 127.0.0.1 for a FakeProvider", e);
+        }
+        AtomicInteger threads = new AtomicInteger();
+        executor =
+                Executors.newCachedThreadPool(
+                        r -> {
+                            Thread t =
+                                    new Thread(
+                                            r,
+                                            "fake-" + type.id() + "-" + threads.incrementAndGet());
+                            t.setDaemon(true);
+                            return t;
+                        });
+        server.setExecutor(executor);
+        server.createContext("/", this::handle);
+        server.start();
+        return this;
+    }
+
+    /**
+     * Returns which provider this fake imitates.
+     *
+     * @return the provider
+     */
+    public ProviderType type() {
+        return type;
+    }
+
+    /**
+     * Returns the base URL to give a client, e.g. {@code http://127.0.0.1:54321}.
+     *
+     * @return the base URI, without a trailing slash or {@code /v1}
+     * @throws IllegalStateException if not started
+     */
+    public URI baseUri() {
+        HttpServer s = server;
+        if (s == null) {
+            throw new IllegalStateException("start() the FakeProvider first");
+        }
+        return URI.create("http://127.0.0.1:" + s.getAddress().getPort());
+    }
+
+    /**
+     * Queues a response for the next request that passes validation. Queued responses are used in
+     * order, before the dispatcher.
+     *
+     * @param response the response
+     * @return this fake
+     */
+    public FakeProvider enqueue(FakeResponse response) {
+        script.add(Objects.requireNonNull(response, "response"));
+        return this;
+    }
+
+    /**
+     * Answers every request that has no queued response.
+     *
+     * @param dispatcher decides the answer from the request
+     * @return this fake
+     */
+    public FakeProvider dispatcher(FakeDispatcher dispatcher) {
+        this.dispatcher = Objects.requireNonNull(dispatcher, "dispatcher");
+        return this;
+    }
+
+    /**
+     * Requires this key (OpenAI: {@code Authorization: Bearer <key>}; Anthropic: {@code x-api-key})
+     * and answers 401 in the provider's shape otherwise.
+     *
+     * @param key the expected key
+     * @return this fake
+     */
+    public FakeProvider requireKey(String key) {
+        this.requiredKey = Objects.requireNonNull(key, "key");
+        return this;
+    }
+
+    /**
+     * Takes the oldest recorded request, waiting for one to arrive.
+     *
+     * @param timeout how long to wait
+     * @return the request
+     * @throws AssertionError if none arrives in time (a test failure, with a clear message)
+     */
+    public RecordedRequest takeRequest(Duration timeout) {
+        try {
+            RecordedRequest request = requests.poll(timeout.toNanos(), TimeUnit.NANOSECONDS);
+            if (request == null) {
+                throw new AssertionError(
+                        "no request reached the fake " + type.id() + " within " + timeout);
+            }
+            return request;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError("interrupted while waiting for a request", e);
+        }
+    }
+
+    /**
+     * Returns how many requests arrived so far, whatever their answer.
+     *
+     * @return the count
+     */
+    public int requestCount() {
+        return requestCount.get();
+    }
+
+    /** Stops serving, ends stalled responses and frees the port. Idempotent. */
+    @Override
+    public synchronized void close() {
+        closed.countDown();
+        if (server != null) {
+            server.stop(0);
+            executor.shutdownNow();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "FakeProvider["
+                + type.id()
+                + (server == null ? ", not started" : ", " + baseUri())
+                + "]";
+    }
+
+    private void handle(HttpExchange exchange) throws IOException {
+        // Not try-with-resources: closing the exchange would end a chunked stream cleanly, and a
+        // cut stream must not end cleanly (see StreamCutException).
+        try {
+            byte[] body;
+            try (InputStream in = exchange.getRequestBody()) {
+                body = in.readAllBytes();
+            }
+            URI uri = exchange.getRequestURI();
+            RecordedRequest request =
+                    new RecordedRequest(
+                            exchange.getRequestMethod(),
+                            uri.getRawPath(),
+                            uri.getRawQuery(),
+                            exchange.getRequestHeaders(),
+                            body);
+            requestCount.incrementAndGet();
+            requests.add(request);
+            Respond respond = decide(request);
+            write(exchange, respond.rendered, respond.response);
+        } catch (StreamCutException e) {
+            throw e; // the server drops the connection without the final chunk
+        } catch (IOException | RuntimeException e) {
+            exchange.close();
+            throw e;
+        }
+        exchange.close();
+    }
+
+    /** The rendered answer and the script entry that produced it (for delays and faults). */
+    private record Respond(Rendered rendered, FakeResponse response) {}
+
+    private Respond decide(RecordedRequest request) {
+        FakeResponse plain = FakeResponse.text("");
+        String key = requiredKey;
+        if (key != null && !format.authorized(request, key)) {
+            return new Respond(format.unauthorized(), plain);
+        }
+        Optional<WireFormat.Endpoint> endpoint = format.endpoint(request.method(), request.path());
+        if (endpoint.isEmpty()) {
+            return new Respond(format.notFound(request.method(), request.path()), plain);
+        }
+        JsonNode json = WireFormat.object();
+        if (endpoint.get().takesBody()) {
+            try {
+                json = WireFormat.JSON.readTree(request.body());
+            } catch (IOException e) {
+                json = null;
+            }
+            if (json == null || !json.isObject()) {
+                return new Respond(format.invalidJson(), plain);
+            }
+            if (!json.path("model").isTextual() || json.path("model").asText().isEmpty()) {
+                return new Respond(format.missingModel(), plain);
+            }
+        }
+        FakeResponse response = script.poll();
+        if (response == null) {
+            FakeDispatcher d = dispatcher;
+            response = d != null ? d.dispatch(request) : defaultAnswer(json);
+        }
+        return new Respond(render(endpoint.get(), json, response), response);
+    }
+
+    private static FakeResponse defaultAnswer(JsonNode request) {
+        String user = FakeTokens.lastUserText(request).strip();
+        if (user.length() > 80) {
+            user = user.substring(0, 80);
+        }
+        return FakeResponse.text(
+                user.isEmpty() ? "This is a fake reply." : "This is a fake reply to: " + user);
+    }
+
+    private Rendered render(WireFormat.Endpoint endpoint, JsonNode request, FakeResponse response) {
+        switch (response.kind) {
+            case ERROR:
+                return format.error(
+                        response.status, response.errorType, response.text, response.headers);
+            case RAW:
+                return new Rendered(
+                        response.status,
+                        response.contentType,
+                        response.headers,
+                        response.text.getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                        java.util.List.of());
+            default:
+                Rendered rendered = format.answer(endpoint, request, response);
+                if (response.headers.isEmpty()) {
+                    return rendered;
+                }
+                Map<String, String> headers = new java.util.LinkedHashMap<>(rendered.headers());
+                headers.putAll(response.headers);
+                return new Rendered(
+                        rendered.status(),
+                        rendered.contentType(),
+                        headers,
+                        rendered.body(),
+                        rendered.events());
+        }
+    }
+
+    private void write(HttpExchange exchange, Rendered rendered, FakeResponse response)
+            throws IOException {
+        pause(response.headersDelay);
+        exchange.getResponseHeaders().set("content-type", rendered.contentType());
+        rendered.headers().forEach((name, value) -> exchange.getResponseHeaders().set(name, value));
+        if (!rendered.isStream()) {
+            byte[] body = rendered.body();
+            if (response.neverEnds) {
+                // A provider computes a whole (non-streamed) answer before its headers: stall
+                // there.
+                awaitClose();
+                return;
+            }
+            exchange.sendResponseHeaders(rendered.status(), body.length == 0 ? -1 : body.length);
+            try (OutputStream out = exchange.getResponseBody()) {
+                out.write(body);
+            }
+            return;
+        }
+        exchange.getResponseHeaders().set("cache-control", "no-cache");
+        exchange.sendResponseHeaders(rendered.status(), 0);
+        OutputStream out = exchange.getResponseBody();
+        int sent = 0;
+        for (SseEvent event : rendered.events()) {
+            if (sent == response.disconnectAfterEvents) {
+                throw new StreamCutException();
+            }
+            if (sent > 0) {
+                pause(response.eventDelay);
+            }
+            out.write(event.toBytes());
+            out.flush();
+            sent++;
+            if (response.neverEnds) {
+                awaitClose();
+                return;
+            }
+        }
+        out.close();
+    }
+
+    /**
+     * Thrown inside a handler to drop the connection mid-stream: the JDK server closes the
+     * connection without writing the final chunk, so the client sees a truncated stream.
+     */
+    private static final class StreamCutException extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        StreamCutException() {
+            super("stream cut on purpose by FakeResponse.disconnectAfter", null, false, false);
+        }
+    }
+
+    private void awaitClose() {
+        try {
+            closed.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Simulated provider latency: a fake's whole job here is to wait. */
+    private static void pause(Duration delay) {
+        if (delay.isZero()) {
+            return;
+        }
+        try {
+            Thread.sleep(delay.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
