@@ -26,9 +26,14 @@ final class AnthropicFormat extends WireFormat {
                 : Optional.empty();
     }
 
+    /**
+     * Anthropic takes the key in {@code x-api-key}, or as {@code Authorization: Bearer} (which
+     * anthropic-java 3.x sends).
+     */
     @Override
     boolean authorized(RecordedRequest request, String key) {
-        return request.header("x-api-key").map(key::equals).orElse(false);
+        return request.header("x-api-key").map(key::equals).orElse(false)
+                || request.header("authorization").map(("Bearer " + key)::equals).orElse(false);
     }
 
     @Override

@@ -180,8 +180,9 @@ public final class FakeProvider implements AutoCloseable {
     }
 
     /**
-     * Requires this key (OpenAI: {@code Authorization: Bearer <key>}; Anthropic: {@code x-api-key})
-     * and answers 401 in the provider's shape otherwise.
+     * Requires this key (OpenAI: {@code Authorization: Bearer <key>}; Anthropic: {@code x-api-key},
+     * or {@code Authorization: Bearer <key>} as anthropic-java 3.x sends it) and answers 401 in the
+     * provider's shape otherwise.
      *
      * @param key the expected key
      * @return this fake

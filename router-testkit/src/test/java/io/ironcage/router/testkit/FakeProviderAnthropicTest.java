@@ -178,20 +178,25 @@ class FakeProviderAnthropicTest {
     }
 
     @Test
-    void requiredKeyIsReadFromXApiKey() {
+    void requiredKeyIsReadFromXApiKeyOrABearerHeader() {
         anthropic.requireKey("sk-ant-test");
-        HttpResponse<String> bearer =
-                Http.post(
-                        anthropic.baseUri(),
-                        MESSAGES,
-                        HELLO,
-                        "authorization",
-                        "Bearer sk-ant-test");
-        assertEquals(401, bearer.statusCode());
-        assertEquals("authentication_error", Http.json(bearer.body()).at("/error/type").asText());
+        HttpResponse<String> wrong =
+                Http.post(anthropic.baseUri(), MESSAGES, HELLO, "x-api-key", "sk-ant-other");
+        assertEquals(401, wrong.statusCode());
+        assertEquals("authentication_error", Http.json(wrong.body()).at("/error/type").asText());
+        assertEquals(401, Http.post(anthropic.baseUri(), MESSAGES, HELLO).statusCode());
         assertEquals(
                 200,
                 Http.post(anthropic.baseUri(), MESSAGES, HELLO, "x-api-key", "sk-ant-test")
+                        .statusCode());
+        assertEquals(
+                200,
+                Http.post(
+                                anthropic.baseUri(),
+                                MESSAGES,
+                                HELLO,
+                                "authorization",
+                                "Bearer sk-ant-test")
                         .statusCode());
     }
 

@@ -1,0 +1,250 @@
+package io.ironcage.router.testkit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.anthropic.client.AnthropicClient;
+import com.anthropic.client.okhttp.AnthropicOkHttpClient;
+import com.anthropic.core.http.StreamResponse;
+import com.anthropic.errors.RateLimitException;
+import com.anthropic.helpers.MessageAccumulator;
+import com.anthropic.models.messages.Message;
+import com.anthropic.models.messages.MessageCreateParams;
+import com.anthropic.models.messages.RawMessageStreamEvent;
+import com.anthropic.models.messages.ToolUseBlock;
+import com.openai.client.OpenAIClient;
+import com.openai.client.okhttp.OpenAIOkHttpClient;
+import com.openai.errors.InternalServerException;
+import com.openai.helpers.ChatCompletionAccumulator;
+import com.openai.models.chat.completions.ChatCompletion;
+import com.openai.models.chat.completions.ChatCompletionChunk;
+import com.openai.models.chat.completions.ChatCompletionCreateParams;
+import com.openai.models.chat.completions.ChatCompletionMessageFunctionToolCall;
+import com.openai.models.chat.completions.ChatCompletionStreamOptions;
+import io.ironcage.router.testkit.junit.StartStop;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The official OpenAI and Anthropic Java SDKs call the fakes directly and decode every answer with
+ * strict validation: if the SDKs accept the fakes' wire format, our users' SDKs will.
+ */
+class OfficialSdkTest {
+    @Nested
+    class OpenAiJava {
+        @StartStop final FakeProvider fake = FakeProvider.openAi();
+        private OpenAIClient client;
+
+        @BeforeEach
+        void connect() {
+            fake.requireKey("sk-test-openai");
+            client =
+                    OpenAIOkHttpClient.builder()
+                            .apiKey("sk-test-openai")
+                            .baseUrl(fake.baseUri() + "/v1")
+                            .maxRetries(0)
+                            .timeout(Duration.ofSeconds(10))
+                            .build();
+        }
+
+        @AfterEach
+        void disconnect() {
+            client.close();
+        }
+
+        private ChatCompletionCreateParams.Builder hello() {
+            return ChatCompletionCreateParams.builder()
+                    .model("gpt-4o-mini")
+                    .addUserMessage("Say hi");
+        }
+
+        @Test
+        void plainCompletionDecodesAndValidates() {
+            fake.enqueue(FakeResponse.text("Hi!").usage(9, 2).cacheTokens(4, 0));
+            ChatCompletion completion = client.chat().completions().create(hello().build());
+            completion.validate();
+            assertEquals("Hi!", completion.choices().get(0).message().content().orElseThrow());
+            assertEquals(
+                    ChatCompletion.Choice.FinishReason.STOP,
+                    completion.choices().get(0).finishReason());
+            assertEquals(13, completion.usage().orElseThrow().promptTokens());
+            assertEquals(
+                    4,
+                    completion
+                            .usage()
+                            .orElseThrow()
+                            .promptTokensDetails()
+                            .orElseThrow()
+                            .cachedTokens()
+                            .orElseThrow());
+            assertEquals(
+                    "Bearer sk-test-openai",
+                    fake.takeRequest(Duration.ofSeconds(2)).header("authorization").orElseThrow());
+        }
+
+        @Test
+        void streamedCompletionAccumulatesWithUsage() {
+            fake.enqueue(FakeResponse.text("Hello from the stream").usage(5, 4));
+            ChatCompletionAccumulator accumulator = ChatCompletionAccumulator.create();
+            ChatCompletionCreateParams params =
+                    hello().streamOptions(
+                                    ChatCompletionStreamOptions.builder()
+                                            .includeUsage(true)
+                                            .build())
+                            .build();
+            try (com.openai.core.http.StreamResponse<ChatCompletionChunk> stream =
+                    client.chat().completions().createStreaming(params)) {
+                stream.stream().forEach(chunk -> accumulator.accumulate(chunk.validate()));
+            }
+            ChatCompletion completion = accumulator.chatCompletion();
+            assertEquals(
+                    "Hello from the stream",
+                    completion.choices().get(0).message().content().orElseThrow());
+            assertEquals(4, completion.usage().orElseThrow().completionTokens());
+        }
+
+        @Test
+        void toolCallDecodesPlainAndStreamed() {
+            fake.enqueue(FakeResponse.toolCall("get_weather", "{\"city\":\"Paris\"}"));
+            fake.enqueue(FakeResponse.toolCall("get_weather", "{\"city\":\"Rome\"}"));
+            ChatCompletionMessageFunctionToolCall plain =
+                    client.chat()
+                            .completions()
+                            .create(hello().build())
+                            .validate()
+                            .choices()
+                            .get(0)
+                            .message()
+                            .toolCalls()
+                            .orElseThrow()
+                            .get(0)
+                            .asFunction();
+            assertEquals("get_weather", plain.function().name());
+            assertEquals("{\"city\":\"Paris\"}", plain.function().arguments());
+
+            ChatCompletionAccumulator accumulator = ChatCompletionAccumulator.create();
+            try (com.openai.core.http.StreamResponse<ChatCompletionChunk> stream =
+                    client.chat().completions().createStreaming(hello().build())) {
+                stream.stream().forEach(chunk -> accumulator.accumulate(chunk.validate()));
+            }
+            ChatCompletionMessageFunctionToolCall streamed =
+                    accumulator
+                            .chatCompletion()
+                            .choices()
+                            .get(0)
+                            .message()
+                            .toolCalls()
+                            .orElseThrow()
+                            .get(0)
+                            .asFunction();
+            assertEquals("{\"city\":\"Rome\"}", streamed.function().arguments());
+            assertTrue(streamed.id().startsWith("call_"));
+        }
+
+        @Test
+        void serverErrorsBecomeTheSdksExceptionTypes() {
+            fake.enqueue(FakeResponse.error(500, "server_error", "The server had an error"));
+            InternalServerException e =
+                    assertThrows(
+                            InternalServerException.class,
+                            () -> client.chat().completions().create(hello().build()));
+            assertEquals(500, e.statusCode());
+        }
+    }
+
+    @Nested
+    class AnthropicJava {
+        @StartStop final FakeProvider fake = FakeProvider.anthropic();
+        private AnthropicClient client;
+
+        @BeforeEach
+        void connect() {
+            fake.requireKey("sk-ant-test");
+            client =
+                    AnthropicOkHttpClient.builder()
+                            .apiKey("sk-ant-test")
+                            .baseUrl(fake.baseUri().toString())
+                            .maxRetries(0)
+                            .timeout(Duration.ofSeconds(10))
+                            .build();
+        }
+
+        @AfterEach
+        void disconnect() {
+            client.close();
+        }
+
+        private MessageCreateParams hello() {
+            return MessageCreateParams.builder()
+                    .model("claude-sonnet-4-5")
+                    .maxTokens(100)
+                    .addUserMessage("Say hi")
+                    .build();
+        }
+
+        @Test
+        void plainMessageDecodesAndValidates() {
+            fake.enqueue(FakeResponse.text("Hi!").usage(9, 2).cacheTokens(30, 5));
+            Message message = client.messages().create(hello()).validate();
+            assertEquals("Hi!", message.content().get(0).text().orElseThrow().text());
+            assertEquals(9, message.usage().inputTokens());
+            assertEquals(30, message.usage().cacheReadInputTokens().orElseThrow());
+            assertEquals(5, message.usage().cacheCreationInputTokens().orElseThrow());
+            assertTrue(
+                    fake.takeRequest(Duration.ofSeconds(2))
+                            .header("anthropic-version")
+                            .isPresent());
+        }
+
+        @Test
+        void streamedMessageAccumulates() {
+            fake.enqueue(FakeResponse.text("Hello from the stream").usage(5, 4));
+            MessageAccumulator accumulator = MessageAccumulator.create();
+            try (StreamResponse<RawMessageStreamEvent> stream =
+                    client.messages().createStreaming(hello())) {
+                stream.stream().forEach(event -> accumulator.accumulate(event.validate()));
+            }
+            Message message = accumulator.message();
+            assertEquals(
+                    "Hello from the stream", message.content().get(0).text().orElseThrow().text());
+            assertEquals(4, message.usage().outputTokens());
+        }
+
+        @Test
+        void toolUseDecodesPlainAndStreamed() {
+            fake.enqueue(FakeResponse.toolCall("get_weather", "{\"city\":\"Paris\"}"));
+            fake.enqueue(FakeResponse.toolCall("get_weather", "{\"city\":\"Rome\"}"));
+            ToolUseBlock plain =
+                    client.messages()
+                            .create(hello())
+                            .validate()
+                            .content()
+                            .get(0)
+                            .toolUse()
+                            .orElseThrow();
+            assertEquals("get_weather", plain.name());
+            assertEquals(Map.of("city", "Paris"), plain._input().convert(Map.class));
+
+            MessageAccumulator accumulator = MessageAccumulator.create();
+            try (StreamResponse<RawMessageStreamEvent> stream =
+                    client.messages().createStreaming(hello())) {
+                stream.stream().forEach(event -> accumulator.accumulate(event.validate()));
+            }
+            ToolUseBlock streamed = accumulator.message().content().get(0).toolUse().orElseThrow();
+            assertEquals(Map.of("city", "Rome"), streamed._input().convert(Map.class));
+        }
+
+        @Test
+        void rateLimitsBecomeTheSdksExceptionType() {
+            fake.enqueue(FakeResponse.error(429, "rate_limit_error", "slow down"));
+            RateLimitException e =
+                    assertThrows(RateLimitException.class, () -> client.messages().create(hello()));
+            assertEquals(429, e.statusCode());
+        }
+    }
+}
