@@ -30,9 +30,16 @@ import java.util.OptionalLong;
  * cache_creation_input_token_cost} (dollars per token, optional), {@code max_output_tokens}, {@code
  * max_tokens}, {@code tool_use_system_prompt_tokens} (non-negative integers, optional), {@code
  * litellm_provider} (a string; providers the router does not know are kept as "no provider") and
- * {@code name}/{@code id} (a string, checked but not used: the key is the id). A JSON {@code null}
- * counts as absent. As in the reference, the key {@code sample_spec} is skipped, and so is every
- * entry whose input and output prices both convert to 0 µ$/Mtok.
+ * {@code name}/{@code id} (a string, checked but not used: the key is the id), and the tier prices
+ * that can cost more than the standard ones ({@link ModelPricing.Tiers}; dollars per token,
+ * optional): {@code input_cost_per_token_priority}, {@code output_cost_per_token_priority}, {@code
+ * cache_read_input_token_cost_priority}, {@code input_cost_per_token_above_200k_tokens}, {@code
+ * output_cost_per_token_above_200k_tokens}, {@code cache_read_input_token_cost_above_200k_tokens},
+ * {@code cache_creation_input_token_cost_above_200k_tokens}, {@code
+ * cache_creation_input_token_cost_above_1hr}, {@code input_cost_per_audio_token} and {@code
+ * output_cost_per_audio_token}. A JSON {@code null} counts as absent. As in the reference, the key
+ * {@code sample_spec} is skipped, and so is every entry whose input and output prices both convert
+ * to 0 µ$/Mtok.
  *
  * <p>Where we differ (reference §6.4): the reference silently skips an entry that fails to
  * deserialize (a price given as a string, a fractional {@code max_tokens}, a negative value it then
@@ -137,7 +144,9 @@ public final class PricingTables {
      * cache-write-usd-per-mtok}, {@code max-output-tokens}, {@code tool-use-system-prompt-tokens}
      * (optional). An unknown field, a wrong type (including {@code null}), a negative or non-finite
      * number or a missing required field is an error naming the model and the field. Unlike table
-     * entries, an override with both prices 0 is kept: it explicitly declares a free model.
+     * entries, an override with both prices 0 is kept: it explicitly declares a free model. An
+     * override has no tier prices ({@link ModelPricing.Tiers#NONE}): it replaces a bundled entry
+     * with its tier prices, so a tiered request for it is bounded at the override's prices.
      *
      * @param overrides the {@code overrides} object
      * @return the models, in the order given
@@ -184,7 +193,22 @@ public final class PricingTables {
                 usdPerToken(where, entry, "cache_creation_input_token_cost"),
                 tokenCount(where, entry, "max_output_tokens"),
                 tokenCount(where, entry, "max_tokens"),
-                tokenCount(where, entry, "tool_use_system_prompt_tokens").orElse(0));
+                tokenCount(where, entry, "tool_use_system_prompt_tokens").orElse(0),
+                tiers(where, entry));
+    }
+
+    private static ModelPricing.Tiers tiers(String where, JsonNode entry) {
+        return new ModelPricing.Tiers(
+                usdPerToken(where, entry, "input_cost_per_token_priority"),
+                usdPerToken(where, entry, "output_cost_per_token_priority"),
+                usdPerToken(where, entry, "cache_read_input_token_cost_priority"),
+                usdPerToken(where, entry, "input_cost_per_token_above_200k_tokens"),
+                usdPerToken(where, entry, "output_cost_per_token_above_200k_tokens"),
+                usdPerToken(where, entry, "cache_read_input_token_cost_above_200k_tokens"),
+                usdPerToken(where, entry, "cache_creation_input_token_cost_above_200k_tokens"),
+                usdPerToken(where, entry, "cache_creation_input_token_cost_above_1hr"),
+                usdPerToken(where, entry, "input_cost_per_audio_token"),
+                usdPerToken(where, entry, "output_cost_per_audio_token"));
     }
 
     private static ModelPricing parseOverride(String id, JsonNode entry) {

@@ -7,6 +7,7 @@ import java.util.Deque;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.function.Predicate;
 
 /**
  * Extracts the {@link RequestShape} of an OpenAI (Chat Completions, Responses) or Anthropic
@@ -17,6 +18,10 @@ import java.util.OptionalLong;
  */
 public final class RequestShapes {
     private static final String[] IMAGE_PART_TYPES = {"image_url", "input_image", "image"};
+    private static final String PRIORITY_TIER = "priority";
+    private static final String ONE_HOUR_TTL = "1h";
+    private static final String AUDIO_INPUT_PART_TYPE = "input_audio";
+    private static final String AUDIO = "audio";
 
     private RequestShapes() {}
 
@@ -57,8 +62,22 @@ public final class RequestShapes {
      *       any source) anywhere inside {@code messages} or {@code input}, so images nested in
      *       {@code tool_result} blocks or tool outputs count too;
      *   <li>{@code choices}: {@code n} if it is an integer of at least 1 (capped at {@link
-     *       Integer#MAX_VALUE}), else 1.
+     *       Integer#MAX_VALUE}), else 1;
+     *   <li>{@code priorityTier}: {@code service_tier} is the string {@code "priority"}. Only an
+     *       explicit request counts: {@code "auto"} or no {@code service_tier} is served at the
+     *       project's default tier, which the body does not show, so a project whose default is
+     *       priority is not bounded;
+     *   <li>{@code oneHourCache}: an object anywhere in the body has a {@code cache_control} object
+     *       whose {@code ttl} is the string {@code "1h"} (system, tool and message blocks alike);
+     *   <li>{@code audioInput}: inside {@code messages} or {@code input}, an object with {@code
+     *       type} {@code input_audio} (Chat Completions and Responses audio parts), or an object
+     *       with an {@code audio} object (an assistant message that refers to an earlier audio
+     *       answer by id, which is billed again as audio input);
+     *   <li>{@code audioOutput}: {@code modalities} is an array holding the string {@code "audio"},
+     *       or {@code audio} (the output voice and format) is an object.
      * </ul>
+     *
+     * <p>A field of the wrong type never triggers a tier.
      *
      * @param body the parsed request body
      * @param bodyUtf8Bytes the size of the body as received, in bytes, {@code >= 0}
@@ -81,7 +100,12 @@ public final class RequestShapes {
                 referenceMaxTokens(body),
                 hasTools(body),
                 imageCount(body),
-                choices(body));
+                choices(body),
+                isText(body.get("service_tier"), PRIORITY_TIER),
+                anyObject(body, RequestShapes::hasOneHourCacheControl),
+                anyObject(body.get("messages"), RequestShapes::isAudioInput)
+                        || anyObject(body.get("input"), RequestShapes::isAudioInput),
+                asksForAudioOutput(body));
     }
 
     private static long promptTextUtf8Bytes(JsonNode body) {
@@ -175,6 +199,59 @@ public final class RequestShapes {
             }
         }
         return false;
+    }
+
+    private static boolean hasOneHourCacheControl(JsonNode object) {
+        JsonNode cacheControl = object.get("cache_control");
+        return cacheControl != null
+                && cacheControl.isObject()
+                && isText(cacheControl.get("ttl"), ONE_HOUR_TTL);
+    }
+
+    private static boolean isAudioInput(JsonNode object) {
+        if (isText(object.get("type"), AUDIO_INPUT_PART_TYPE)) {
+            return true;
+        }
+        JsonNode audio = object.get(AUDIO);
+        return audio != null && audio.isObject();
+    }
+
+    private static boolean asksForAudioOutput(JsonNode body) {
+        JsonNode modalities = body.get("modalities");
+        if (modalities != null && modalities.isArray()) {
+            for (JsonNode modality : modalities) {
+                if (isText(modality, AUDIO)) {
+                    return true;
+                }
+            }
+        }
+        JsonNode audio = body.get(AUDIO);
+        return audio != null && audio.isObject();
+    }
+
+    /** Walks a subtree without recursion and tells whether one of its objects matches. */
+    private static boolean anyObject(JsonNode root, Predicate<JsonNode> matches) {
+        if (root == null || !root.isContainerNode()) {
+            return false;
+        }
+        Deque<JsonNode> pending = new ArrayDeque<>();
+        pending.push(root);
+        while (!pending.isEmpty()) {
+            JsonNode node = pending.pop();
+            if (node.isObject() && matches.test(node)) {
+                return true;
+            }
+            for (JsonNode child : node) {
+                if (child.isContainerNode()) {
+                    pending.push(child);
+                }
+            }
+        }
+        return false;
+    }
+
+    private static boolean isText(JsonNode node, String text) {
+        return node != null && node.isTextual() && text.equals(node.textValue());
     }
 
     private static int choices(JsonNode body) {

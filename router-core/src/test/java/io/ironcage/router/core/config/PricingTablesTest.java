@@ -57,6 +57,94 @@ class PricingTablesTest {
     }
 
     @Test
+    void bundledTableReadsTierPrices() {
+        ModelPricing gpt4o = bundled("gpt-4o");
+        ModelPricing.Tiers tiers = gpt4o.tiers();
+        assertEquals(Optional.of(TokenPrice.fromUsdPerToken(4.25e-06)), tiers.inputPriority());
+        assertEquals(Optional.of(TokenPrice.fromUsdPerToken(1.7e-05)), tiers.outputPriority());
+        assertEquals(Optional.of(TokenPrice.fromUsdPerToken(2.125e-06)), tiers.cacheReadPriority());
+        assertEquals(Optional.empty(), tiers.inputAboveLongContext());
+        assertEquals(Optional.empty(), tiers.inputAudio());
+
+        ModelPricing.Tiers nano = bundled("gpt-5-nano").tiers();
+        assertEquals(Optional.of(TokenPrice.fromUsdPerToken(2.5e-06)), nano.inputPriority());
+        assertEquals(Optional.empty(), nano.outputPriority());
+
+        ModelPricing.Tiers sonnet = bundled("claude-sonnet-4-5").tiers();
+        assertEquals(
+                Optional.of(TokenPrice.fromUsdPerMillionTokens(6)), sonnet.inputAboveLongContext());
+        assertEquals(
+                Optional.of(TokenPrice.fromUsdPerMillionTokens(22.5)),
+                sonnet.outputAboveLongContext());
+        assertEquals(
+                Optional.of(TokenPrice.fromUsdPerMillionTokens(0.6)),
+                sonnet.cacheReadAboveLongContext());
+        assertEquals(
+                Optional.of(TokenPrice.fromUsdPerMillionTokens(7.5)),
+                sonnet.cacheWriteAboveLongContext());
+        assertEquals(Optional.empty(), sonnet.cacheWriteOneHour());
+        assertEquals(Optional.empty(), sonnet.inputPriority());
+        assertEquals(
+                Optional.of(TokenPrice.fromUsdPerMillionTokens(6)),
+                bundled("claude-sonnet-4-20250514").tiers().cacheWriteOneHour());
+
+        ModelPricing.Tiers audio = bundled("gpt-4o-audio-preview").tiers();
+        assertEquals(Optional.of(TokenPrice.fromUsdPerMillionTokens(100)), audio.inputAudio());
+        assertEquals(Optional.of(TokenPrice.fromUsdPerMillionTokens(200)), audio.outputAudio());
+
+        assertEquals(ModelPricing.Tiers.NONE, bundled("gpt-3.5-turbo").tiers());
+    }
+
+    @Test
+    void malformedTierPriceIsAnErrorNamingTheModelAndTheField() {
+        assertEquals(
+                "pricing entry 'gpt-x': field 'input_cost_per_token_priority' must be a"
+                        + " non-negative number, got \"4.25e-06\"",
+                error(
+                        () ->
+                                PricingTables.parse(
+                                        "{\"gpt-x\": {\"input_cost_per_token\": 2.5e-06,"
+                                                + " \"input_cost_per_token_priority\":"
+                                                + " \"4.25e-06\"}}")));
+        String[] fields = {
+            "input_cost_per_token_priority",
+            "output_cost_per_token_priority",
+            "cache_read_input_token_cost_priority",
+            "input_cost_per_token_above_200k_tokens",
+            "output_cost_per_token_above_200k_tokens",
+            "cache_read_input_token_cost_above_200k_tokens",
+            "cache_creation_input_token_cost_above_200k_tokens",
+            "cache_creation_input_token_cost_above_1hr",
+            "input_cost_per_audio_token",
+            "output_cost_per_audio_token"
+        };
+        String[] badValues = {"-1e-06", "true", "[1]", "1e300"};
+        for (String field : fields) {
+            for (String bad : badValues) {
+                String message =
+                        error(
+                                () ->
+                                        PricingTables.parse(
+                                                "{\"m\": {\"input_cost_per_token\": 1e-06, \""
+                                                        + field
+                                                        + "\": "
+                                                        + bad
+                                                        + "}}"));
+                assertTrue(message.startsWith("pricing entry 'm': field '" + field + "'"), message);
+            }
+            // null is absent, as for the other fields
+            ModelPricing m =
+                    PricingTables.parse(
+                                    "{\"m\": {\"input_cost_per_token\": 1e-06, \""
+                                            + field
+                                            + "\": null}}")
+                            .find("m")
+                            .orElseThrow();
+            assertEquals(ModelPricing.Tiers.NONE, m.tiers(), field);
+        }
+    }
+
+    @Test
     void bundledTableReproducesTheReferenceCostVectors() {
         assertEquals(450, bundled("gpt-4o-mini").costMicros(1000, 500));
         assertEquals(6250, bundled("gpt-5.1").costMicros(1000, 500));

@@ -130,6 +130,108 @@ class RequestShapesTest {
     }
 
     @Test
+    void detectsThePriorityTierOnlyWhenExplicitlyRequested() {
+        assertTrue(
+                shapeOf(
+                                "{\"model\":\"gpt-4o\",\"service_tier\":\"priority\","
+                                        + "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}")
+                        .priorityTier());
+        assertTrue(
+                shapeOf("{\"model\":\"o3\",\"input\":\"hi\",\"service_tier\":\"priority\"}")
+                        .priorityTier());
+        // auto and default are served at the project's tier, which the body does not show
+        assertFalse(shapeOf("{\"service_tier\":\"auto\"}").priorityTier());
+        assertFalse(shapeOf("{\"service_tier\":\"default\"}").priorityTier());
+        assertFalse(shapeOf("{\"service_tier\":\"flex\"}").priorityTier());
+        assertFalse(shapeOf("{\"messages\":[]}").priorityTier());
+        assertFalse(shapeOf("{\"service_tier\":[\"priority\"]}").priorityTier());
+        assertFalse(shapeOf("{\"service_tier\":{\"priority\":true}}").priorityTier());
+        assertFalse(shapeOf("{\"metadata\":{\"service_tier\":\"priority\"}}").priorityTier());
+    }
+
+    @Test
+    void detectsOneHourCacheControlAnywhereInTheBody() {
+        String system =
+                "{\"model\":\"claude-sonnet-4-5\",\"max_tokens\":1024,\"system\":["
+                        + "{\"type\":\"text\",\"text\":\"You are helpful.\","
+                        + "\"cache_control\":{\"type\":\"ephemeral\",\"ttl\":\"1h\"}}],"
+                        + "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
+        assertTrue(shapeOf(system).oneHourCache());
+        String tools =
+                "{\"tools\":[{\"name\":\"t\",\"input_schema\":{\"type\":\"object\"},"
+                        + "\"cache_control\":{\"type\":\"ephemeral\",\"ttl\":\"1h\"}}]}";
+        assertTrue(shapeOf(tools).oneHourCache());
+        String message =
+                "{\"messages\":[{\"role\":\"user\",\"content\":[{\"type\":\"text\",\"text\":\"x\","
+                        + "\"cache_control\":{\"type\":\"ephemeral\",\"ttl\":\"5m\"}},"
+                        + "{\"type\":\"text\",\"text\":\"y\","
+                        + "\"cache_control\":{\"type\":\"ephemeral\",\"ttl\":\"1h\"}}]}]}";
+        assertTrue(shapeOf(message).oneHourCache());
+        assertTrue(
+                shapeOf("{\"cache_control\":{\"type\":\"ephemeral\",\"ttl\":\"1h\"}}")
+                        .oneHourCache());
+        assertFalse(
+                shapeOf(
+                                "{\"system\":[{\"type\":\"text\",\"text\":\"x\","
+                                        + "\"cache_control\":{\"type\":\"ephemeral\"}}]}")
+                        .oneHourCache());
+        assertFalse(
+                shapeOf("{\"cache_control\":{\"type\":\"ephemeral\",\"ttl\":\"5m\"}}")
+                        .oneHourCache());
+        assertFalse(shapeOf("{\"cache_control\":{\"ttl\":1}}").oneHourCache());
+        assertFalse(shapeOf("{\"cache_control\":\"1h\"}").oneHourCache());
+        assertFalse(shapeOf("{\"ttl\":\"1h\"}").oneHourCache());
+    }
+
+    @Test
+    void detectsAudioInputPartsAndEarlierAudioAnswers() {
+        String chat =
+                "{\"model\":\"gpt-4o-audio-preview\",\"messages\":[{\"role\":\"user\",\"content\":["
+                        + "{\"type\":\"text\",\"text\":\"what is said?\"},"
+                        + "{\"type\":\"input_audio\","
+                        + "\"input_audio\":{\"data\":\"UklGRg==\",\"format\":\"wav\"}}]}]}";
+        assertTrue(shapeOf(chat).audioInput());
+        assertFalse(shapeOf(chat).audioOutput());
+        String responses =
+                "{\"input\":[{\"role\":\"user\",\"content\":[{\"type\":\"input_audio\","
+                        + "\"input_audio\":{\"data\":\"UklGRg==\",\"format\":\"mp3\"}}]}]}";
+        assertTrue(shapeOf(responses).audioInput());
+        String earlierAnswer =
+                "{\"messages\":[{\"role\":\"user\",\"content\":\"hi\"},"
+                        + "{\"role\":\"assistant\",\"audio\":{\"id\":\"audio_abc\"}},"
+                        + "{\"role\":\"user\",\"content\":\"again\"}]}";
+        assertTrue(shapeOf(earlierAnswer).audioInput());
+        assertFalse(
+                shapeOf("{\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}").audioInput());
+        assertFalse(
+                shapeOf("{\"messages\":[{\"content\":[{\"type\":[\"input_audio\"]}]}]}")
+                        .audioInput());
+        assertFalse(
+                shapeOf("{\"messages\":[{\"role\":\"assistant\",\"audio\":\"a\"}]}").audioInput());
+        // tool schemas and the output audio parameter are not audio input
+        assertFalse(
+                shapeOf("{\"tools\":[{\"type\":\"input_audio\"}],\"messages\":[]}").audioInput());
+        assertFalse(shapeOf("{\"audio\":{\"voice\":\"alloy\",\"format\":\"wav\"}}").audioInput());
+    }
+
+    @Test
+    void detectsAudioOutputByModalitiesOrTheAudioParameter() {
+        assertTrue(
+                shapeOf(
+                                "{\"model\":\"gpt-4o-audio-preview\",\"modalities\":[\"text\",\"audio\"],"
+                                        + "\"audio\":{\"voice\":\"alloy\",\"format\":\"wav\"},"
+                                        + "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}")
+                        .audioOutput());
+        assertTrue(shapeOf("{\"modalities\":[\"audio\"]}").audioOutput());
+        assertTrue(shapeOf("{\"audio\":{\"voice\":\"alloy\"}}").audioOutput());
+        assertFalse(shapeOf("{\"modalities\":[\"text\"]}").audioOutput());
+        assertFalse(shapeOf("{\"modalities\":\"audio\"}").audioOutput());
+        assertFalse(shapeOf("{\"modalities\":[[\"audio\"]]}").audioOutput());
+        assertFalse(shapeOf("{\"audio\":\"alloy\"}").audioOutput());
+        assertFalse(shapeOf("{\"audio\":true}").audioOutput());
+    }
+
+    @Test
     void neverThrowsOnOddJson() {
         String[] odd = {
             "null",
@@ -140,12 +242,19 @@ class RequestShapesTest {
             "{\"messages\":[1,null,[]]}",
             "{\"messages\":[{\"content\":{\"text\":\"x\"}}]}",
             "{\"messages\":[{\"content\":[1,\"a\"]}]}",
-            "{\"system\":5,\"tools\":\"x\",\"n\":null,\"input\":{\"type\":\"image\"}}"
+            "{\"system\":5,\"tools\":\"x\",\"n\":null,\"input\":{\"type\":\"image\"}}",
+            "{\"service_tier\":null,\"modalities\":null,\"audio\":null,\"cache_control\":null}",
+            "{\"service_tier\":7,\"modalities\":{\"audio\":1},\"audio\":[1],\"cache_control\":[]}",
+            "{\"messages\":[{\"audio\":null,\"type\":null,\"cache_control\":{\"ttl\":null}}]}"
         };
         for (String body : odd) {
             RequestShape shape = shapeOf(body);
             assertEquals(1, shape.choices(), body);
             assertEquals(OptionalLong.empty(), shape.requestedMaxOutputTokens(), body);
+            assertFalse(shape.priorityTier(), body);
+            assertFalse(shape.oneHourCache(), body);
+            assertFalse(shape.audioInput(), body);
+            assertFalse(shape.audioOutput(), body);
         }
         assertEquals(1, shapeOf("{\"input\":{\"type\":\"image\"}}").imageCount());
         RequestShape none = RequestShapes.of(null, 7);
@@ -160,6 +269,13 @@ class RequestShapesTest {
         body.append("[".repeat(depth)).append("{\"type\":\"image\"}").append("]".repeat(depth));
         body.append('}');
         assertEquals(1, shapeOf(body.toString()).imageCount());
+        StringBuilder cached = new StringBuilder("{\"messages\":");
+        cached.append("[".repeat(depth))
+                .append("{\"cache_control\":{\"ttl\":\"1h\"},\"type\":\"input_audio\"}")
+                .append("]".repeat(depth))
+                .append('}');
+        assertTrue(shapeOf(cached.toString()).oneHourCache());
+        assertTrue(shapeOf(cached.toString()).audioInput());
     }
 
     @Test

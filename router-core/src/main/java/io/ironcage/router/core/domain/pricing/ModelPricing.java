@@ -28,6 +28,8 @@ import java.util.OptionalLong;
  * @param maxTokens the model's raw {@code max_tokens}, if known ({@code >= 0})
  * @param toolUseSystemPromptTokens tokens the provider adds to the input when the request has tools
  *     ({@code tool_use_system_prompt_tokens}; 0 when unknown, {@code >= 0})
+ * @param tiers the prices of the tiers a request can trigger that may cost more than the standard
+ *     prices ({@link Tiers#NONE} when the table lists none)
  */
 public record ModelPricing(
         String id,
@@ -38,13 +40,91 @@ public record ModelPricing(
         Optional<TokenPrice> cacheWrite,
         OptionalLong maxOutputTokens,
         OptionalLong maxTokens,
-        long toolUseSystemPromptTokens) {
+        long toolUseSystemPromptTokens,
+        Tiers tiers) {
 
     /**
      * The output limit assumed for a model whose table entry gives none (reference {@code
      * MAX_OUTPUT_TOKENS}).
      */
     public static final long DEFAULT_MAX_OUTPUT_TOKENS = 128_000L;
+
+    /**
+     * Input tokens above which a request is billed at the long-context prices ({@code
+     * *_above_200k_tokens}): Anthropic bills a request whose input exceeds 200,000 tokens at those
+     * prices for all of its tokens.
+     */
+    public static final long LONG_CONTEXT_THRESHOLD_TOKENS = 200_000L;
+
+    /**
+     * The optional prices of the tiers a request can trigger that may cost more than the standard
+     * prices. Each is absent when the table does not list it. Cheaper tiers (flex, batch) are not
+     * here: they never raise a worst case.
+     *
+     * @param inputPriority input at OpenAI's priority tier ({@code input_cost_per_token_priority}),
+     *     triggered by {@link RequestShape#priorityTier()}
+     * @param outputPriority output at the priority tier ({@code output_cost_per_token_priority})
+     * @param cacheReadPriority cache reads at the priority tier ({@code
+     *     cache_read_input_token_cost_priority})
+     * @param inputAboveLongContext input when the request's input exceeds {@link
+     *     #LONG_CONTEXT_THRESHOLD_TOKENS} ({@code input_cost_per_token_above_200k_tokens})
+     * @param outputAboveLongContext output then ({@code output_cost_per_token_above_200k_tokens})
+     * @param cacheReadAboveLongContext cache reads then ({@code
+     *     cache_read_input_token_cost_above_200k_tokens})
+     * @param cacheWriteAboveLongContext cache writes then ({@code
+     *     cache_creation_input_token_cost_above_200k_tokens})
+     * @param cacheWriteOneHour cache writes with Anthropic's 1-hour TTL ({@code
+     *     cache_creation_input_token_cost_above_1hr}), triggered by {@link
+     *     RequestShape#oneHourCache()}
+     * @param inputAudio an audio input token ({@code input_cost_per_audio_token}), triggered by
+     *     {@link RequestShape#audioInput()}
+     * @param outputAudio an audio output token ({@code output_cost_per_audio_token}), triggered by
+     *     {@link RequestShape#audioOutput()}
+     */
+    public record Tiers(
+            Optional<TokenPrice> inputPriority,
+            Optional<TokenPrice> outputPriority,
+            Optional<TokenPrice> cacheReadPriority,
+            Optional<TokenPrice> inputAboveLongContext,
+            Optional<TokenPrice> outputAboveLongContext,
+            Optional<TokenPrice> cacheReadAboveLongContext,
+            Optional<TokenPrice> cacheWriteAboveLongContext,
+            Optional<TokenPrice> cacheWriteOneHour,
+            Optional<TokenPrice> inputAudio,
+            Optional<TokenPrice> outputAudio) {
+
+        /** No tier prices: every request is billed at the standard prices. */
+        public static final Tiers NONE =
+                new Tiers(
+                        Optional.empty(),
+                        Optional.empty(),
+                        Optional.empty(),
+                        Optional.empty(),
+                        Optional.empty(),
+                        Optional.empty(),
+                        Optional.empty(),
+                        Optional.empty(),
+                        Optional.empty(),
+                        Optional.empty());
+
+        /**
+         * Validates the components.
+         *
+         * @throws NullPointerException if a component is {@code null}
+         */
+        public Tiers {
+            Objects.requireNonNull(inputPriority, "inputPriority");
+            Objects.requireNonNull(outputPriority, "outputPriority");
+            Objects.requireNonNull(cacheReadPriority, "cacheReadPriority");
+            Objects.requireNonNull(inputAboveLongContext, "inputAboveLongContext");
+            Objects.requireNonNull(outputAboveLongContext, "outputAboveLongContext");
+            Objects.requireNonNull(cacheReadAboveLongContext, "cacheReadAboveLongContext");
+            Objects.requireNonNull(cacheWriteAboveLongContext, "cacheWriteAboveLongContext");
+            Objects.requireNonNull(cacheWriteOneHour, "cacheWriteOneHour");
+            Objects.requireNonNull(inputAudio, "inputAudio");
+            Objects.requireNonNull(outputAudio, "outputAudio");
+        }
+    }
 
     /**
      * Validates the components.
@@ -71,11 +151,50 @@ public record ModelPricing(
             requireNonNegative(maxTokens.getAsLong(), "maxTokens");
         }
         requireNonNegative(toolUseSystemPromptTokens, "toolUseSystemPromptTokens");
+        Objects.requireNonNull(tiers, "tiers");
     }
 
     /**
-     * Returns a model with input and output prices only (no provider, no cache prices, no limits),
-     * for {@code pricing.overrides} and tests.
+     * Returns a model without tier prices ({@link Tiers#NONE}).
+     *
+     * @param id the model id (not blank)
+     * @param provider the provider that serves the model, if known
+     * @param input the price of an input token
+     * @param output the price of an output token
+     * @param cacheRead the price of a cache-read token, if listed
+     * @param cacheWrite the price of a cache-write token, if listed
+     * @param maxOutputTokens {@code max_output_tokens}, if known ({@code >= 0})
+     * @param maxTokens {@code max_tokens}, if known ({@code >= 0})
+     * @param toolUseSystemPromptTokens the tool-use system prompt tokens ({@code >= 0})
+     * @throws NullPointerException if a component is {@code null}
+     * @throws IllegalArgumentException if {@code id} is blank or a token count is negative
+     */
+    public ModelPricing(
+            String id,
+            Optional<ProviderType> provider,
+            TokenPrice input,
+            TokenPrice output,
+            Optional<TokenPrice> cacheRead,
+            Optional<TokenPrice> cacheWrite,
+            OptionalLong maxOutputTokens,
+            OptionalLong maxTokens,
+            long toolUseSystemPromptTokens) {
+        this(
+                id,
+                provider,
+                input,
+                output,
+                cacheRead,
+                cacheWrite,
+                maxOutputTokens,
+                maxTokens,
+                toolUseSystemPromptTokens,
+                Tiers.NONE);
+    }
+
+    /**
+     * Returns a model with input and output prices only (no provider, no cache or tier prices, no
+     * limits), for {@code pricing.overrides} and tests.
      *
      * @param id the model id, not blank
      * @param inputUsdPerMillionTokens dollars per million input tokens, finite and {@code >= 0}
@@ -144,14 +263,93 @@ public record ModelPricing(
     }
 
     /**
-     * Returns the highest price any input token can be billed at: the maximum of the input,
-     * cache-read and cache-write prices. Used by the worst case, because the provider decides which
-     * input tokens become cache writes (on Anthropic a cache write costs 1.25 times plain input).
+     * Returns the highest price any input token can be billed at the standard tier: the maximum of
+     * the input, cache-read and cache-write prices. The provider decides which input tokens become
+     * cache writes (on Anthropic a cache write costs 1.25 times plain input).
      *
-     * @return the highest input-side price
+     * @return the highest standard input-side price
      */
     public TokenPrice highestInputPrice() {
         return input.max(cacheReadPrice()).max(cacheWritePrice());
+    }
+
+    /**
+     * Returns whether a request of this shape may be billed at the long-context prices: its {@link
+     * #worstCaseInputTokens input bound} exceeds {@link #LONG_CONTEXT_THRESHOLD_TOKENS}. Since the
+     * bound is at least the real input, a request for which this is {@code false} never is.
+     *
+     * @param shape the request
+     * @return {@code true} if the long-context prices may apply
+     * @throws ArithmeticException on overflow
+     */
+    public boolean mayBeLongContext(RequestShape shape) {
+        return worstCaseInputTokens(shape) > LONG_CONTEXT_THRESHOLD_TOKENS;
+    }
+
+    /**
+     * Returns the highest price any input token of a request of this shape can be billed at: the
+     * {@link #highestInputPrice() standard} ones, and the tier prices the shape triggers — the
+     * 1-hour cache-write price for {@link RequestShape#oneHourCache()}, the priority input and
+     * cache-read prices for {@link RequestShape#priorityTier()}, the long-context input, cache-read
+     * and cache-write prices when {@link #mayBeLongContext}, and the audio input price for {@link
+     * RequestShape#audioInput()}.
+     *
+     * <p>A 1-hour cache write in a long-context request is priced at neither listed price: on
+     * Anthropic the cache multipliers apply on top of the long-context prices. When both are
+     * triggered and listed, the 1-hour price scaled by the long-context input ratio ({@code
+     * cacheWriteOneHour × inputAboveLongContext / input}, rounded up) is a candidate too.
+     *
+     * @param shape the request
+     * @return the highest input-side price
+     * @throws ArithmeticException on overflow
+     */
+    public TokenPrice highestInputPrice(RequestShape shape) {
+        Objects.requireNonNull(shape, "shape");
+        TokenPrice price = highestInputPrice();
+        if (shape.oneHourCache()) {
+            price = max(price, tiers.cacheWriteOneHour());
+        }
+        if (shape.priorityTier()) {
+            price = max(price, tiers.inputPriority());
+            price = max(price, tiers.cacheReadPriority());
+        }
+        if (mayBeLongContext(shape)) {
+            price = max(price, tiers.inputAboveLongContext());
+            price = max(price, tiers.cacheReadAboveLongContext());
+            price = max(price, tiers.cacheWriteAboveLongContext());
+            if (shape.oneHourCache()) {
+                price = max(price, longContextOneHourCacheWrite());
+            }
+        }
+        if (shape.audioInput()) {
+            price = max(price, tiers.inputAudio());
+        }
+        return price;
+    }
+
+    /**
+     * Returns the highest price any output token of a request of this shape can be billed at: the
+     * output price, the priority output price for {@link RequestShape#priorityTier()}, the
+     * long-context output price when {@link #mayBeLongContext}, and the audio output price for
+     * {@link RequestShape#audioOutput()}.
+     *
+     * @param shape the request
+     * @return the highest output price
+     * @throws ArithmeticException on overflow
+     */
+    public TokenPrice highestOutputPrice(RequestShape shape) {
+        Objects.requireNonNull(shape, "shape");
+        TokenPrice price = output;
+        if (shape.priorityTier()) {
+            price = max(price, tiers.outputPriority());
+        }
+        if (mayBeLongContext(shape)) {
+            price = max(price, tiers.outputAboveLongContext());
+        }
+        if (shape.audioOutput()) {
+            price = max(price, tiers.outputAudio());
+        }
+        return price;
     }
 
     /**
@@ -173,6 +371,13 @@ public record ModelPricing(
      * its own price, each term truncated on its own (as {@link #costMicros(long, long)}). A missing
      * cache price falls back to the input price ({@link #cacheReadPrice()}, {@link
      * #cacheWritePrice()}).
+     *
+     * <p>Usage is billed at the standard prices: {@link #tiers()} are not applied yet, because the
+     * usage does not say which tier served the request (OpenAI's {@code service_tier} in the
+     * response, audio and 1-hour cache-write token counts, the long-context threshold). Billing
+     * those is the next step, with the usage extraction that reads them; until then a tiered
+     * request is charged less than it cost, though it was reserved at its tier prices by {@link
+     * #worstCase(RequestShape)}.
      *
      * <p>Where we differ (reference §6.6): the reference prices only input and output tokens and
      * ignores cache tokens.
@@ -245,14 +450,23 @@ public record ModelPricing(
 
     /**
      * Returns the worst-case cost of a request, reserved before it is sent (PRODUCT.md "The request
-     * path" step 4): {@link #worstCaseInputTokens} at {@link #highestInputPrice()} plus {@link
-     * #worstCaseOutputTokens} at the output price, each term truncated.
+     * path" step 4): {@link #worstCaseInputTokens} at {@link #highestInputPrice(RequestShape)} plus
+     * {@link #worstCaseOutputTokens} at {@link #highestOutputPrice(RequestShape)}, each term
+     * truncated.
      *
-     * <p>It is an upper bound of {@link #cost(TokenUsage)} for every usage within those bounds:
-     * however the provider splits the input into plain, cache-read and cache-write tokens, each is
-     * priced at most at the highest input price, and the sum of truncated terms is at most the
-     * truncated sum. Limits of the bound: prices the table does not carry (long-context surcharges,
-     * 1-hour cache writes, priority tiers, server-side tools) are not covered.
+     * <p>It is an upper bound of what the provider can bill for every usage within those bounds, at
+     * the standard prices ({@link #cost(TokenUsage)}) and at the prices of every tier the shape
+     * triggers: however the provider splits the input into plain, cache-read, cache-write and audio
+     * tokens, and the output into text and audio, each is priced at most at the highest price, and
+     * the sum of truncated terms is at most the truncated sum.
+     *
+     * <p>Limits of the bound: a tier price the table does not list for a model is not covered (the
+     * bundled table has no 1-hour cache-write price for {@code claude-sonnet-4-5}, for example); a
+     * request with {@code service_tier} {@code "auto"} or none is bounded at the standard prices,
+     * although a project whose default tier is priority is billed at priority prices for it; an
+     * earlier audio answer that a request refers to by id is billed as audio input tokens that the
+     * body does not hold, so {@link #worstCaseInputTokens} does not count them; and server-side
+     * tool fees (web search) are not priced.
      *
      * @param shape the request
      * @return the worst-case cost
@@ -260,8 +474,8 @@ public record ModelPricing(
      */
     public Money worstCase(RequestShape shape) {
         Objects.requireNonNull(shape, "shape");
-        long inputMicros = highestInputPrice().costMicros(worstCaseInputTokens(shape));
-        long outputMicros = output.costMicros(worstCaseOutputTokens(shape));
+        long inputMicros = highestInputPrice(shape).costMicros(worstCaseInputTokens(shape));
+        long outputMicros = highestOutputPrice(shape).costMicros(worstCaseOutputTokens(shape));
         return Money.ofMicros(Math.addExact(inputMicros, outputMicros));
     }
 
@@ -283,6 +497,29 @@ public record ModelPricing(
         Objects.requireNonNull(shape, "shape");
         long outputTokens = shape.referenceMaxTokens().orElse(effectiveMaxOutputTokens());
         return Money.ofMicros(costMicros(shape.referenceInputTokenEstimate(), outputTokens));
+    }
+
+    /**
+     * The price of a 1-hour cache write in a long-context request, if both prices are listed:
+     * {@code cacheWriteOneHour × inputAboveLongContext / input}, rounded up.
+     */
+    private Optional<TokenPrice> longContextOneHourCacheWrite() {
+        if (tiers.cacheWriteOneHour().isEmpty()
+                || tiers.inputAboveLongContext().isEmpty()
+                || input.isFree()) {
+            return Optional.empty();
+        }
+        long product =
+                Math.multiplyExact(
+                        tiers.cacheWriteOneHour().get().microsPerMillionTokens(),
+                        tiers.inputAboveLongContext().get().microsPerMillionTokens());
+        long divisor = input.microsPerMillionTokens();
+        long quotient = product / divisor;
+        return Optional.of(new TokenPrice(product % divisor == 0 ? quotient : quotient + 1));
+    }
+
+    private static TokenPrice max(TokenPrice price, Optional<TokenPrice> candidate) {
+        return candidate.isPresent() ? price.max(candidate.get()) : price;
     }
 
     private long cappedOutputTokens(OptionalLong requestMaxOutput) {

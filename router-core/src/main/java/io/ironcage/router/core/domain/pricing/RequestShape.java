@@ -29,6 +29,15 @@ import java.util.OptionalLong;
  *     the provider add its tool-use system prompt
  * @param imageCount the number of image parts in the request ({@code >= 0}), by URL or inline
  * @param choices the number of completions asked for (OpenAI {@code n}), {@code >= 1}
+ * @param priorityTier whether the request asks for OpenAI's priority processing ({@code
+ *     service_tier} {@code "priority"}), billed at the {@code *_priority} prices
+ * @param oneHourCache whether the request asks for Anthropic's 1-hour prompt cache (a {@code
+ *     cache_control} with {@code ttl} {@code "1h"}), whose cache writes are billed at {@code
+ *     cache_creation_input_token_cost_above_1hr}
+ * @param audioInput whether the request may have audio input tokens (an audio input part, or an
+ *     earlier audio answer it refers to), billed at {@code input_cost_per_audio_token}
+ * @param audioOutput whether the request asks for audio output ({@code modalities} with {@code
+ *     "audio"}, or an {@code audio} parameter), billed at {@code output_cost_per_audio_token}
  */
 public record RequestShape(
         long bodyUtf8Bytes,
@@ -37,7 +46,11 @@ public record RequestShape(
         OptionalLong referenceMaxTokens,
         boolean hasTools,
         int imageCount,
-        int choices) {
+        int choices,
+        boolean priorityTier,
+        boolean oneHourCache,
+        boolean audioInput,
+        boolean audioOutput) {
 
     /**
      * Input tokens allowed for each image part in the worst case: 50,000.
@@ -80,6 +93,41 @@ public record RequestShape(
         if (choices < 1) {
             throw new IllegalArgumentException("choices must be at least 1, got " + choices);
         }
+    }
+
+    /**
+     * Returns a shape that triggers no price tier (no priority, 1-hour cache or audio).
+     *
+     * @param bodyUtf8Bytes the size of the request body, in bytes ({@code >= 0})
+     * @param promptTextUtf8Bytes what the reference's input estimator counts ({@code >= 0})
+     * @param requestedMaxOutputTokens the output limit the request asks for, if any
+     * @param referenceMaxTokens the output limit the reference's estimate would use, if any
+     * @param hasTools whether the request defines tools
+     * @param imageCount the number of image parts ({@code >= 0})
+     * @param choices the number of completions asked for ({@code >= 1})
+     * @throws IllegalArgumentException if a count is negative or {@code choices} is below 1
+     * @throws NullPointerException if an optional component is {@code null}
+     */
+    public RequestShape(
+            long bodyUtf8Bytes,
+            long promptTextUtf8Bytes,
+            OptionalLong requestedMaxOutputTokens,
+            OptionalLong referenceMaxTokens,
+            boolean hasTools,
+            int imageCount,
+            int choices) {
+        this(
+                bodyUtf8Bytes,
+                promptTextUtf8Bytes,
+                requestedMaxOutputTokens,
+                referenceMaxTokens,
+                hasTools,
+                imageCount,
+                choices,
+                false,
+                false,
+                false,
+                false);
     }
 
     /**

@@ -241,6 +241,136 @@ class ModelPricingTest {
         assertThrows(IllegalArgumentException.class, () -> p.costMicros(-1));
     }
 
+    private static ModelPricing withTiers(long inputMicrosPerMtok, ModelPricing.Tiers tiers) {
+        return new ModelPricing(
+                "tiered",
+                Optional.empty(),
+                new TokenPrice(inputMicrosPerMtok),
+                new TokenPrice(10_000_000),
+                Optional.empty(),
+                Optional.empty(),
+                OptionalLong.of(1_000),
+                OptionalLong.empty(),
+                0,
+                tiers);
+    }
+
+    private static Optional<TokenPrice> price(long microsPerMtok) {
+        return Optional.of(new TokenPrice(microsPerMtok));
+    }
+
+    private static RequestShape triggered(
+            long bodyBytes, boolean priority, boolean oneHour, boolean audioIn, boolean audioOut) {
+        OptionalLong none = OptionalLong.empty();
+        return new RequestShape(
+                bodyBytes, 0, none, none, false, 0, 1, priority, oneHour, audioIn, audioOut);
+    }
+
+    @Test
+    void tiersDefaultToNoneAndAreValidated() {
+        assertEquals(ModelPricing.Tiers.NONE, GPT_4O_MINI.tiers());
+        assertEquals(
+                ModelPricing.Tiers.NONE, ModelPricing.ofUsdPerMillionTokens("m", 1, 2).tiers());
+        Optional<TokenPrice> none = Optional.empty();
+        assertThrows(
+                NullPointerException.class,
+                () ->
+                        new ModelPricing.Tiers(
+                                none, none, none, none, none, none, none, none, none, null));
+        assertThrows(
+                NullPointerException.class,
+                () ->
+                        new ModelPricing(
+                                "m",
+                                Optional.empty(),
+                                TokenPrice.FREE,
+                                TokenPrice.FREE,
+                                none,
+                                none,
+                                OptionalLong.empty(),
+                                OptionalLong.empty(),
+                                0,
+                                null));
+    }
+
+    @Test
+    void eachTierPriceCountsOnlyWhenItsTriggerIsSet() {
+        // input $1, output $10; every tier price distinct so each one is identifiable
+        ModelPricing model =
+                withTiers(
+                        1_000_000,
+                        new ModelPricing.Tiers(
+                                price(2_000_000),
+                                price(20_000_000),
+                                price(3_000_000),
+                                price(4_000_000),
+                                price(40_000_000),
+                                price(5_000_000),
+                                price(6_000_000),
+                                price(7_000_000),
+                                price(8_000_000),
+                                price(80_000_000)));
+        RequestShape plain = triggered(1_000, false, false, false, false);
+        assertEquals(new TokenPrice(1_000_000), model.highestInputPrice(plain));
+        assertEquals(new TokenPrice(10_000_000), model.highestOutputPrice(plain));
+        // standard tier: the same figure as before tiers existed
+        assertEquals(
+                Money.ofMicros(model.maxCostMicros(1_000, OptionalLong.empty())),
+                model.worstCase(plain));
+        // priority: the cache-read priority price is the highest input-side one
+        RequestShape priority = triggered(1_000, true, false, false, false);
+        assertEquals(new TokenPrice(3_000_000), model.highestInputPrice(priority));
+        assertEquals(new TokenPrice(20_000_000), model.highestOutputPrice(priority));
+        assertEquals(
+                new TokenPrice(7_000_000),
+                model.highestInputPrice(triggered(1_000, false, true, false, false)));
+        assertEquals(
+                new TokenPrice(8_000_000),
+                model.highestInputPrice(triggered(1_000, false, false, true, false)));
+        assertEquals(
+                new TokenPrice(80_000_000),
+                model.highestOutputPrice(triggered(1_000, false, false, false, true)));
+        RequestShape longContext = triggered(200_001, false, false, false, false);
+        assertEquals(new TokenPrice(6_000_000), model.highestInputPrice(longContext));
+        assertEquals(new TokenPrice(40_000_000), model.highestOutputPrice(longContext));
+        // audio output does not raise the input price, nor audio input the output price
+        RequestShape audioIn = triggered(1_000, false, false, true, false);
+        assertEquals(new TokenPrice(10_000_000), model.highestOutputPrice(audioIn));
+        RequestShape audioOut = triggered(1_000, false, false, false, true);
+        assertEquals(new TokenPrice(1_000_000), model.highestInputPrice(audioOut));
+    }
+
+    @Test
+    void longContextOneHourCacheWriteIsTheOneHourPriceScaledAndRoundedUp() {
+        ModelPricing.Tiers tiers =
+                new ModelPricing.Tiers(
+                        Optional.empty(),
+                        Optional.empty(),
+                        Optional.empty(),
+                        price(7_000_000),
+                        Optional.empty(),
+                        Optional.empty(),
+                        Optional.empty(),
+                        price(5_000_000),
+                        Optional.empty(),
+                        Optional.empty());
+        // $5 × $7 / $3 = $11.666666…/Mtok → 11,666,667 µ$/Mtok
+        assertEquals(
+                new TokenPrice(11_666_667),
+                withTiers(3_000_000, tiers)
+                        .highestInputPrice(triggered(300_000, false, true, false, false)));
+        // not long context: the listed 1-hour price
+        assertEquals(
+                new TokenPrice(5_000_000),
+                withTiers(3_000_000, tiers)
+                        .highestInputPrice(triggered(200_000, false, true, false, false)));
+        // a free input price gives no ratio: the listed prices only
+        assertEquals(
+                new TokenPrice(7_000_000),
+                withTiers(0, tiers)
+                        .highestInputPrice(triggered(300_000, false, true, false, false)));
+    }
+
     @Test
     void ofUsdPerMillionTokensConvertsDollarsPerMillion() {
         ModelPricing model = ModelPricing.ofUsdPerMillionTokens("my-model", 1.0, 2.0);

@@ -18,6 +18,14 @@ class RequestShapeTest {
     }
 
     @Test
+    void theShortConstructorTriggersNoTier() {
+        OptionalLong none = OptionalLong.empty();
+        assertEquals(
+                new RequestShape(10, 2, none, none, true, 1, 2, false, false, false, false),
+                new RequestShape(10, 2, none, none, true, 1, 2));
+    }
+
+    @Test
     void rejectsNegativeCountsAndFewerThanOneChoice() {
         OptionalLong none = OptionalLong.empty();
         assertThrows(
