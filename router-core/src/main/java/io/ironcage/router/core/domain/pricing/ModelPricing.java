@@ -307,7 +307,7 @@ public record ModelPricing(
         Objects.requireNonNull(shape, "shape");
         TokenPrice price = highestInputPrice();
         if (shape.oneHourCache()) {
-            price = max(price, tiers.cacheWriteOneHour());
+            price = price.max(oneHourCacheWritePrice());
         }
         if (shape.priorityTier()) {
             price = max(price, tiers.inputPriority());
@@ -504,18 +504,32 @@ public record ModelPricing(
      * {@code cacheWriteOneHour × inputAboveLongContext / input}, rounded up.
      */
     private Optional<TokenPrice> longContextOneHourCacheWrite() {
-        if (tiers.cacheWriteOneHour().isEmpty()
-                || tiers.inputAboveLongContext().isEmpty()
-                || input.isFree()) {
+        if (tiers.inputAboveLongContext().isEmpty() || input.isFree()) {
             return Optional.empty();
         }
         long product =
                 Math.multiplyExact(
-                        tiers.cacheWriteOneHour().get().microsPerMillionTokens(),
+                        oneHourCacheWritePrice().microsPerMillionTokens(),
                         tiers.inputAboveLongContext().get().microsPerMillionTokens());
         long divisor = input.microsPerMillionTokens();
         long quotient = product / divisor;
         return Optional.of(new TokenPrice(product % divisor == 0 ? quotient : quotient + 1));
+    }
+
+    /**
+     * Returns the price of a cache write with the 1-hour TTL: the table's {@code
+     * cache_creation_input_token_cost_above_1hr}, else twice the input price, which is Anthropic's
+     * published rule (the bundled table lacks the field for some models, e.g. claude-sonnet-4-5).
+     *
+     * @return the 1-hour cache-write price
+     * @throws ArithmeticException on overflow
+     */
+    public TokenPrice oneHourCacheWritePrice() {
+        return tiers.cacheWriteOneHour()
+                .orElseGet(
+                        () ->
+                                new TokenPrice(
+                                        Math.multiplyExact(input.microsPerMillionTokens(), 2L)));
     }
 
     private static TokenPrice max(TokenPrice price, Optional<TokenPrice> candidate) {

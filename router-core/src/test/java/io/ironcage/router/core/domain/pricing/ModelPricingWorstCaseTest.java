@@ -246,10 +246,11 @@ class ModelPricingWorstCaseTest {
                         + tiers.inputAudio().orElse(input).costMicros(usage.audioInput())
                         + output.costMicros(usage.output())
                         + tiers.outputAudio().orElse(output).costMicros(usage.audioOutput());
-        TokenPrice oneHour = tiers.cacheWriteOneHour().orElse(cacheWrite);
-        if (longContext
-                && tiers.cacheWriteOneHour().isPresent()
-                && tiers.inputAboveLongContext().isPresent()) {
+        // Anthropic bills a 1-hour cache write at 2x the input price where the table lists none
+        TokenPrice oneHour =
+                tiers.cacheWriteOneHour()
+                        .orElse(new TokenPrice(model.input().microsPerMillionTokens() * 2));
+        if (longContext && tiers.inputAboveLongContext().isPresent()) {
             micros +=
                     BigInteger.valueOf(usage.cacheWriteOneHour())
                             .multiply(BigInteger.valueOf(oneHour.microsPerMillionTokens()))
@@ -370,10 +371,12 @@ class ModelPricingWorstCaseTest {
         ModelPricing opus = bundled("claude-opus-4-5");
         assertEquals(usdPerMtok(6.25), opus.highestInputPrice(fiveMinutes));
         assertEquals(usdPerMtok(10), opus.highestInputPrice(oneHour));
-        // a limit of the bound: the bundled table lists no 1-hour price for claude-sonnet-4-5
+        // the bundled table lists no 1-hour price for claude-sonnet-4-5: Anthropic's rule, 2× input
         ModelPricing sonnet45 = bundled("claude-sonnet-4-5");
         assertEquals(Optional.empty(), sonnet45.tiers().cacheWriteOneHour());
-        assertEquals(usdPerMtok(3.75), sonnet45.highestInputPrice(oneHour));
+        assertEquals(usdPerMtok(6), sonnet45.oneHourCacheWritePrice());
+        assertEquals(usdPerMtok(6), sonnet45.highestInputPrice(oneHour));
+        assertEquals(usdPerMtok(3.75), sonnet45.highestInputPrice(fiveMinutes));
     }
 
     @Test
