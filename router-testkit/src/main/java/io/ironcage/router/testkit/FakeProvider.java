@@ -2,14 +2,9 @@ package io.ironcage.router.testkit;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
 import io.ironcage.router.core.domain.ProviderType;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
-import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
@@ -19,8 +14,6 @@ import java.util.Optional;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -59,8 +52,7 @@ public final class FakeProvider implements AutoCloseable {
     private final CountDownLatch closed = new CountDownLatch(1);
     private volatile FakeDispatcher dispatcher;
     private volatile String requiredKey;
-    private HttpServer server;
-    private ExecutorService executor;
+    private LoopbackServer server;
 
     private FakeProvider(ProviderType type, Clock clock) {
         this.type = type;
@@ -103,33 +95,13 @@ public final class FakeProvider implements AutoCloseable {
      *
      * @return this fake
      * @throws IllegalStateException if already started or closed
-     * @throws UncheckedIOException if the port cannot be bound
+     * @throws java.io.UncheckedIOException if the port cannot be bound
      */
     public synchronized FakeProvider start() {
         if (server != null || closed.getCount() == 0) {
             throw new IllegalStateException("a FakeProvider starts once and is not reusable");
         }
-        try {
-            server =
-                    HttpServer.create(
-                            new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot bind 127.0.0.1 for a FakeProvider", e);
-        }
-        AtomicInteger threads = new AtomicInteger();
-        executor =
-                Executors.newCachedThreadPool(
-                        r -> {
-                            Thread t =
-                                    new Thread(
-                                            r,
-                                            "fake-" + type.id() + "-" + threads.incrementAndGet());
-                            t.setDaemon(true);
-                            return t;
-                        });
-        server.setExecutor(executor);
-        server.createContext("/", this::handle);
-        server.start();
+        server = LoopbackServer.start("fake-" + type.id(), this::handle);
         return this;
     }
 
@@ -149,11 +121,11 @@ public final class FakeProvider implements AutoCloseable {
      * @throws IllegalStateException if not started
      */
     public URI baseUri() {
-        HttpServer s = server;
+        LoopbackServer s = server;
         if (s == null) {
             throw new IllegalStateException("start() the FakeProvider first");
         }
-        return URI.create("http://127.0.0.1:" + s.getAddress().getPort());
+        return s.baseUri();
     }
 
     /**
@@ -227,8 +199,7 @@ public final class FakeProvider implements AutoCloseable {
     public synchronized void close() {
         closed.countDown();
         if (server != null) {
-            server.stop(0);
-            executor.shutdownNow();
+            server.close();
         }
     }
 
@@ -244,18 +215,7 @@ public final class FakeProvider implements AutoCloseable {
         // Not try-with-resources: closing the exchange would end a chunked stream cleanly, and a
         // cut stream must not end cleanly (see StreamCutException).
         try {
-            byte[] body;
-            try (InputStream in = exchange.getRequestBody()) {
-                body = in.readAllBytes();
-            }
-            URI uri = exchange.getRequestURI();
-            RecordedRequest request =
-                    new RecordedRequest(
-                            exchange.getRequestMethod(),
-                            uri.getRawPath(),
-                            uri.getRawQuery(),
-                            exchange.getRequestHeaders(),
-                            body);
+            RecordedRequest request = LoopbackServer.read(exchange);
             requestCount.incrementAndGet();
             requests.add(request);
             Respond respond = decide(request);
@@ -343,23 +303,23 @@ public final class FakeProvider implements AutoCloseable {
 
     private void write(HttpExchange exchange, Rendered rendered, FakeResponse response)
             throws IOException {
-        pause(response.headersDelay);
-        exchange.getResponseHeaders().set("content-type", rendered.contentType());
-        rendered.headers().forEach((name, value) -> exchange.getResponseHeaders().set(name, value));
+        LoopbackServer.pause(response.headersDelay);
         if (!rendered.isStream()) {
-            byte[] body = rendered.body();
             if (response.neverEnds) {
-                // A provider computes a whole (non-streamed) answer before its headers: stall
-                // there.
-                awaitClose();
+                // A provider computes a whole (non-streamed) answer before its headers: stall here.
+                LoopbackServer.await(closed);
                 return;
             }
-            exchange.sendResponseHeaders(rendered.status(), body.length == 0 ? -1 : body.length);
-            try (OutputStream out = exchange.getResponseBody()) {
-                out.write(body);
-            }
+            LoopbackServer.send(
+                    exchange,
+                    rendered.status(),
+                    rendered.contentType(),
+                    rendered.headers(),
+                    rendered.body());
             return;
         }
+        exchange.getResponseHeaders().set("content-type", rendered.contentType());
+        rendered.headers().forEach((name, value) -> exchange.getResponseHeaders().set(name, value));
         exchange.getResponseHeaders().set("cache-control", "no-cache");
         exchange.sendResponseHeaders(rendered.status(), 0);
         OutputStream out = exchange.getResponseBody();
@@ -369,13 +329,13 @@ public final class FakeProvider implements AutoCloseable {
                 throw new StreamCutException();
             }
             if (sent > 0) {
-                pause(response.eventDelay);
+                LoopbackServer.pause(response.eventDelay);
             }
             out.write(event.toBytes());
             out.flush();
             sent++;
             if (response.neverEnds) {
-                awaitClose();
+                LoopbackServer.await(closed);
                 return;
             }
         }
@@ -391,26 +351,6 @@ public final class FakeProvider implements AutoCloseable {
 
         StreamCutException() {
             super("stream cut on purpose by FakeResponse.disconnectAfter", null, false, false);
-        }
-    }
-
-    private void awaitClose() {
-        try {
-            closed.await();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
-    /** Simulated provider latency: a fake's whole job here is to wait. */
-    private static void pause(Duration delay) {
-        if (delay.isZero()) {
-            return;
-        }
-        try {
-            Thread.sleep(delay.toMillis());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
         }
     }
 }

@@ -1,5 +1,6 @@
 package io.ironcage.router.testkit.junit;
 
+import io.ironcage.router.testkit.FakeControlPlane;
 import io.ironcage.router.testkit.FakeProvider;
 import java.lang.reflect.Field;
 import java.lang.reflect.Modifier;
@@ -24,45 +25,56 @@ public final class FakeExtension
 
     @Override
     public void beforeAll(ExtensionContext context) {
-        for (FakeProvider fake : fakes(context.getRequiredTestClass(), null, true)) {
-            fake.start();
-        }
+        fakes(context.getRequiredTestClass(), null, true).forEach(FakeExtension::start);
     }
 
     @Override
     public void afterAll(ExtensionContext context) {
-        for (FakeProvider fake : fakes(context.getRequiredTestClass(), null, true)) {
-            fake.close();
-        }
+        closeAll(fakes(context.getRequiredTestClass(), null, true));
     }
 
     @Override
     public void beforeEach(ExtensionContext context) {
         Object instance = context.getRequiredTestInstance();
-        for (FakeProvider fake : fakes(instance.getClass(), instance, false)) {
-            fake.start();
-        }
+        fakes(instance.getClass(), instance, false).forEach(FakeExtension::start);
     }
 
     @Override
     public void afterEach(ExtensionContext context) {
         Object instance = context.getRequiredTestInstance();
-        for (FakeProvider fake : fakes(instance.getClass(), instance, false)) {
-            fake.close();
+        closeAll(fakes(instance.getClass(), instance, false));
+    }
+
+    private static void start(AutoCloseable fake) {
+        if (fake instanceof FakeProvider) {
+            ((FakeProvider) fake).start();
+        } else {
+            ((FakeControlPlane) fake).start();
         }
     }
 
-    private static List<FakeProvider> fakes(Class<?> type, Object instance, boolean statics) {
-        List<FakeProvider> found = new ArrayList<>();
+    private static void closeAll(List<AutoCloseable> fakes) {
+        for (AutoCloseable fake : fakes) {
+            if (fake instanceof FakeProvider) {
+                ((FakeProvider) fake).close();
+            } else {
+                ((FakeControlPlane) fake).close();
+            }
+        }
+    }
+
+    private static List<AutoCloseable> fakes(Class<?> type, Object instance, boolean statics) {
+        List<AutoCloseable> found = new ArrayList<>();
         for (Class<?> c = type; c != null && c != Object.class; c = c.getSuperclass()) {
             for (Field field : c.getDeclaredFields()) {
                 if (!field.isAnnotationPresent(StartStop.class)
                         || Modifier.isStatic(field.getModifiers()) != statics) {
                     continue;
                 }
-                if (!FakeProvider.class.isAssignableFrom(field.getType())) {
+                if (field.getType() != FakeProvider.class
+                        && field.getType() != FakeControlPlane.class) {
                     throw new ExtensionConfigurationException(
-                            "@StartStop goes on FakeProvider fields, not on "
+                            "@StartStop goes on FakeProvider and FakeControlPlane fields, not on "
                                     + c.getSimpleName()
                                     + "."
                                     + field.getName());
@@ -78,7 +90,7 @@ public final class FakeExtension
                                         + field.getName()
                                         + " is null");
                     }
-                    found.add((FakeProvider) value);
+                    found.add((AutoCloseable) value);
                 } catch (IllegalAccessException e) {
                     throw new ExtensionConfigurationException(
                             "cannot read @StartStop field " + field.getName(), e);

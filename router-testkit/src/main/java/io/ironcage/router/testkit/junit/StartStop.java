@@ -8,8 +8,9 @@ import java.lang.annotation.Target;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
- * Starts the annotated {@code FakeProvider} field before each test and closes it after (a static
- * field: before and after all tests of the class). Registers {@link FakeExtension} itself.
+ * Starts the annotated {@code FakeProvider} or {@code FakeControlPlane} field before each test and
+ * closes it after (a static field: before and after all tests of the class). Registers {@link
+ * FakeExtension} itself.
  *
  * <pre>{@code
  * class MyAgentTest {
