@@ -213,10 +213,7 @@ public final class CostController {
     public BudgetDecision reserve(Money amount) {
         Objects.requireNonNull(amount, "amount");
         long a = amount.micros();
-        long s;
-        long r;
-        long v;
-        Optional<Money> l;
+        BudgetStatus after;
         synchronized (lock) {
             if (limited) {
                 long available = available(limit, spent, reserved);
@@ -227,12 +224,9 @@ public final class CostController {
             } else {
                 reserved = Math.addExact(reserved, a);
             }
-            v = ++version;
-            s = spent;
-            r = reserved;
-            l = limitView;
+            after = mutatedLocked().status;
         }
-        return new BudgetDecision.Granted(new Reservation(this, amount), status(s, r, l, v));
+        return new BudgetDecision.Granted(new Reservation(this, amount), after);
     }
 
     /**
@@ -251,25 +245,15 @@ public final class CostController {
     public BudgetStatus commit(Reservation reservation, Money actual) {
         requireOwned(reservation);
         Objects.requireNonNull(actual, "actual");
-        long s;
-        long r;
-        long v;
-        Optional<Money> l;
-        List<ThresholdCrossing> crossings;
+        Mutation mutation;
         synchronized (lock) {
             requireOpen(reservation, "commit");
-            long newSpent = Math.addExact(spent, actual.micros());
-            spent = newSpent;
+            spent = Math.addExact(spent, actual.micros());
             reserved -= reservation.amount().micros();
             reservation.settle(Reservation.COMMITTED);
-            v = ++version;
-            s = spent;
-            r = reserved;
-            l = limitView;
-            crossings = s >= nextThreshold ? collectCrossingsLocked() : null;
+            mutation = mutatedLocked();
         }
-        deliver(crossings);
-        return status(s, r, l, v);
+        return publish(mutation);
     }
 
     /**
@@ -282,18 +266,10 @@ public final class CostController {
      */
     public BudgetStatus cancel(Reservation reservation) {
         requireOwned(reservation);
-        long s;
-        long r;
-        long v;
-        Optional<Money> l;
         synchronized (lock) {
             requireOpen(reservation, "cancel");
-            v = releaseLocked(reservation);
-            s = spent;
-            r = reserved;
-            l = limitView;
+            return releaseLocked(reservation);
         }
-        return status(s, r, l, v);
     }
 
     /** {@link Reservation#close()}: cancels if still open, otherwise does nothing. */
@@ -305,10 +281,10 @@ public final class CostController {
         }
     }
 
-    private long releaseLocked(Reservation reservation) {
+    private BudgetStatus releaseLocked(Reservation reservation) {
         reserved -= reservation.amount().micros();
         reservation.settle(Reservation.CANCELLED);
-        return ++version;
+        return mutatedLocked().status; // spent is unchanged, so no threshold can be crossed
     }
 
     /**
@@ -320,21 +296,12 @@ public final class CostController {
      */
     public BudgetStatus addSpend(Money cost) {
         Objects.requireNonNull(cost, "cost");
-        long s;
-        long r;
-        long v;
-        Optional<Money> l;
-        List<ThresholdCrossing> crossings;
+        Mutation mutation;
         synchronized (lock) {
             spent = Math.addExact(spent, cost.micros());
-            v = ++version;
-            s = spent;
-            r = reserved;
-            l = limitView;
-            crossings = s >= nextThreshold ? collectCrossingsLocked() : null;
+            mutation = mutatedLocked();
         }
-        deliver(crossings);
-        return status(s, r, l, v);
+        return publish(mutation);
     }
 
     /**
@@ -348,24 +315,15 @@ public final class CostController {
      */
     public BudgetStatus setLimit(Money newLimit) {
         Objects.requireNonNull(newLimit, "newLimit");
-        long s;
-        long r;
-        long v;
-        Optional<Money> l;
-        List<ThresholdCrossing> crossings;
+        Mutation mutation;
         synchronized (lock) {
             limited = true;
             limit = newLimit.micros();
             limitView = Optional.of(newLimit);
             recomputeThresholdsLocked();
-            v = ++version;
-            s = spent;
-            r = reserved;
-            l = limitView;
-            crossings = s >= nextThreshold ? collectCrossingsLocked() : null;
+            mutation = mutatedLocked();
         }
-        deliver(crossings);
-        return status(s, r, l, v);
+        return publish(mutation);
     }
 
     /**
@@ -442,6 +400,24 @@ public final class CostController {
     }
 
     // --- internals -------------------------------------------------------------------------
+
+    /** What a mutation leaves: the ledger right after it, and the thresholds it crossed. */
+    private record Mutation(BudgetStatus status, List<ThresholdCrossing> crossings) {}
+
+    /**
+     * Ends a mutation under the lock: bumps the version, snapshots the ledger and collects the
+     * thresholds the spent amount has now reached (null if none), to deliver outside the lock.
+     */
+    private Mutation mutatedLocked() {
+        BudgetStatus after = status(spent, reserved, limitView, ++version);
+        return new Mutation(after, spent >= nextThreshold ? collectCrossingsLocked() : null);
+    }
+
+    /** Delivers a mutation's threshold crossings, outside the lock, and returns its status. */
+    private BudgetStatus publish(Mutation mutation) {
+        deliver(mutation.crossings);
+        return mutation.status;
+    }
 
     private static BudgetStatus status(long s, long r, Optional<Money> l, long v) {
         return new BudgetStatus(Money.ofMicros(s), Money.ofMicros(r), l, v);
