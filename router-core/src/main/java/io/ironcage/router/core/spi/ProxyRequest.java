@@ -1,0 +1,67 @@
+package io.ironcage.router.core.spi;
+
+import java.util.Objects;
+
+/**
+ * A request as a server transport received it, handed to the {@link ProxyHandler}.
+ *
+ * <p>The transport reads the body up to {@link ServerOptions#maxRequestBodyBytes()}; a longer body
+ * is not read further: the request arrives with {@code bodyTooLarge} set and an empty body, so the
+ * handler can answer 413 in the caller's API format.
+ *
+ * @param method the HTTP method, upper case
+ * @param path the raw path, without the query string, e.g. {@code /v1/chat/completions}
+ * @param query the raw query string without {@code ?}, or empty
+ * @param headers the request headers
+ * @param body the body bytes, exactly as received; empty if too large
+ * @param bodyTooLarge whether the body exceeded the limit
+ */
+public record ProxyRequest(
+        String method,
+        String path,
+        String query,
+        HeaderMap headers,
+        byte[] body,
+        boolean bodyTooLarge) {
+    /** Validates and copies the components. */
+    public ProxyRequest {
+        Objects.requireNonNull(method, "method");
+        Objects.requireNonNull(path, "path");
+        query = query == null ? "" : query;
+        Objects.requireNonNull(headers, "headers");
+        body = body == null ? new byte[0] : body.clone();
+    }
+
+    /**
+     * Returns the body; a copy, since arrays are mutable.
+     *
+     * @return the body bytes
+     */
+    @Override
+    public byte[] body() {
+        return body.clone();
+    }
+
+    /**
+     * Returns the body's length without copying it.
+     *
+     * @return the number of body bytes
+     */
+    public int bodyLength() {
+        return body.length;
+    }
+
+    /** Shows method, path and size; never headers or body, which may hold secrets. */
+    @Override
+    public String toString() {
+        return "ProxyRequest["
+                + method
+                + " "
+                + path
+                + ", "
+                + body.length
+                + " bytes"
+                + (bodyTooLarge ? ", too large" : "")
+                + "]";
+    }
+}

@@ -1,0 +1,77 @@
+package io.ironcage.router.core.spi;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.ironcage.router.core.LlmRouterException;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+class SpiValuesTest {
+    @Test
+    void proxyRequestCopiesItsBodyAndHidesSecretsInToString() {
+        byte[] body = "{\"model\":\"gpt-4o\"}".getBytes(StandardCharsets.UTF_8);
+        ProxyRequest request =
+                new ProxyRequest(
+                        "POST",
+                        "/v1/chat/completions",
+                        null,
+                        HeaderMap.of("authorization", "Bearer ic-secret"),
+                        body,
+                        false);
+        body[0] = 'X';
+        assertEquals('{', request.body()[0], "the record copied the body");
+        request.body()[1] = 'Y';
+        assertEquals('"', request.body()[1], "the accessor returns a copy");
+        assertEquals("", request.query());
+        assertEquals(18, request.bodyLength());
+        assertFalse(request.toString().contains("ic-secret"));
+        assertFalse(request.toString().contains("gpt-4o"));
+    }
+
+    @Test
+    void httpRequestValidatesAndHidesHeaders() {
+        HttpTransport.Request request =
+                new HttpTransport.Request(
+                        "POST",
+                        URI.create("http://127.0.0.1:1/v1/messages"),
+                        HeaderMap.of("x-api-key", "sk-ant-secret"),
+                        new byte[] {1, 2},
+                        Duration.ofSeconds(1));
+        assertArrayEquals(new byte[] {1, 2}, request.body());
+        assertFalse(request.toString().contains("sk-ant-secret"));
+        assertThrows(
+                IllegalArgumentException.class,
+                () ->
+                        new HttpTransport.Request(
+                                "GET", URI.create("http://x"), null, null, Duration.ZERO));
+    }
+
+    @Test
+    void serverOptionsDefaultToLoopbackAndValidate() {
+        ServerOptions options = ServerOptions.loopback(0);
+        assertEquals("127.0.0.1", options.host());
+        assertEquals(10L * 1024 * 1024, options.maxRequestBodyBytes());
+        assertEquals(1024, options.withMaxRequestBodyBytes(1024).maxRequestBodyBytes());
+        assertEquals(8, options.withMaxConcurrentRequests(8).maxConcurrentRequests());
+        assertThrows(IllegalArgumentException.class, () -> ServerOptions.loopback(70_000));
+        assertThrows(IllegalArgumentException.class, () -> options.withMaxConcurrentRequests(0));
+    }
+
+    @Test
+    void loadingAMissingTransportNamesTheArtifactsToAdd() {
+        LlmRouterException byName =
+                assertThrows(LlmRouterException.class, () -> TransportProvider.load("netty"));
+        assertTrue(byName.getMessage().contains("No transport named 'netty'"), byName.getMessage());
+        assertTrue(byName.getMessage().contains("router-transport-jdkhttp"), byName.getMessage());
+        LlmRouterException only =
+                assertThrows(LlmRouterException.class, TransportProvider::loadOnly);
+        assertTrue(
+                only.getMessage().contains("No transport is on the class path"), only.getMessage());
+    }
+}
