@@ -13,11 +13,10 @@ import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.UUID;
+import java.util.Set;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -218,18 +217,14 @@ public final class FakeControlPlane implements AutoCloseable {
     }
 
     /** Default handshake grant, as the real server's {@code DEFAULT_HANDSHAKE_BUDGET} ($10). */
-    public static final long DEFAULT_HANDSHAKE_MICROS = 10_000_000L;
+    public static final long DEFAULT_HANDSHAKE_MICROS = BudgetLedger.DEFAULT_REQUEST_MICROS;
 
     /** The largest handshake request, as the real server's {@code MAX_HANDSHAKE_BUDGET} ($100). */
-    public static final long MAX_HANDSHAKE_MICROS = 100_000_000L;
-
-    private static final long MAX_REFRESH_MICROS = 1_000_000_000L;
+    public static final long MAX_HANDSHAKE_MICROS = BudgetLedger.MAX_HANDSHAKE_MICROS;
 
     private final Object lock = new Object();
     private final Map<String, Agent> agentsByToken = new HashMap<>();
-    private final Map<String, long[]> budgets =
-            new HashMap<>(); // agentId -> {allocated, remaining}
-    private final Map<String, Lease> leases = new LinkedHashMap<>();
+    private final BudgetLedger ledger = new BudgetLedger();
     private final Map<String, JsonNode> events = new LinkedHashMap<>();
     private final Map<Endpoint, Deque<Fault>> faults = new EnumMap<>(Endpoint.class);
     private final BlockingQueue<RecordedRequest> requests = new LinkedBlockingQueue<>();
@@ -313,27 +308,14 @@ public final class FakeControlPlane implements AutoCloseable {
             Optional<String> providerKey,
             Optional<URI> baseUrl,
             long budgetMicros) {
-        if (icToken == null || icToken.isBlank()) {
-            throw new IllegalArgumentException("an agent needs a non-blank IC token");
-        }
-        if (budgetMicros < 0) {
-            throw new IllegalArgumentException(
-                    "a budget must not be negative, got " + budgetMicros);
-        }
+        Objects.requireNonNull(provider, "provider");
+        Objects.requireNonNull(providerKey, "providerKey");
+        Objects.requireNonNull(baseUrl, "baseUrl");
         synchronized (lock) {
-            if (agentsByToken.containsKey(icToken)) {
-                throw new IllegalArgumentException(
-                        "that IC token is already used by another agent");
-            }
-            Agent agent =
-                    new Agent(
-                            "agent_" + (agentsByToken.size() + 1),
-                            icToken,
-                            provider,
-                            providerKey,
-                            baseUrl);
+            String agentId =
+                    ledger.addAgent(icToken, provider.map(Set::of).orElse(Set.of()), budgetMicros);
+            Agent agent = new Agent(agentId, icToken, provider, providerKey, baseUrl);
             agentsByToken.put(icToken, agent);
-            budgets.put(agent.agentId(), new long[] {budgetMicros, budgetMicros});
             return agent;
         }
     }
@@ -357,13 +339,7 @@ public final class FakeControlPlane implements AutoCloseable {
      * @return micro-dollars
      */
     public long remainingMicros(String agentId) {
-        synchronized (lock) {
-            long[] budget = budgets.get(agentId);
-            if (budget == null) {
-                throw new IllegalArgumentException("no agent " + agentId);
-            }
-            return budget[1];
-        }
+        return ledger.remainingMicros(agentId);
     }
 
     /**
@@ -372,9 +348,7 @@ public final class FakeControlPlane implements AutoCloseable {
      * @return the leases
      */
     public List<Lease> leases() {
-        synchronized (lock) {
-            return List.copyOf(leases.values());
-        }
+        return ledger.leases();
     }
 
     /**
@@ -593,73 +567,31 @@ public final class FakeControlPlane implements AutoCloseable {
                 return error(400, "Invalid requested_budget: must be an integer");
             }
             requested = req.asLong();
-            if (requested <= 0) {
-                return error(400, "Invalid requested_budget: must be positive");
-            }
-            if (requested > MAX_HANDSHAKE_MICROS) {
-                return error(
-                        400,
-                        "Invalid requested_budget: exceeds maximum (100000000 microdollars / $100.00 USD)");
-            }
         }
-        Agent agent = agentsByToken.get(token);
-        if (agent == null) {
-            return error(401, "Invalid IC Token");
+        BudgetLedger.Outcome<BudgetLedger.Grant> outcome =
+                ledger.handshake(token, provider, requested);
+        if (outcome.refusal().isPresent()) {
+            return refused(outcome.refusal().get());
         }
-        long[] budget = budgets.get(agent.agentId());
-        if (budget[1] <= 0) {
-            return exhausted(agent, budget);
-        }
-        String wanted = provider.toLowerCase(Locale.ROOT);
-        if (ProviderType.fromId(wanted).isEmpty()) {
-            return error(400, "Unsupported provider: " + provider);
-        }
-        if (agent.provider().map(ProviderType::id).filter(wanted::equals).isEmpty()) {
-            return error(404, "No API keys configured for provider");
-        }
-        long granted = Math.min(budget[1], requested);
-        budget[1] -= granted;
-        String leaseId = "lease_" + UUID.randomUUID();
-        leases.put(leaseId, new Lease(leaseId, agent.agentId(), wanted, granted, 0, "active", 0));
+        BudgetLedger.Grant grant = outcome.value();
         ObjectNode ok = WireFormat.object();
         ok.put("ip_token", "AES256:ZmFrZQ==:ZmFrZQ==:ZmFrZQ==")
-                .put("lease_id", leaseId)
-                .put("budget_granted", granted)
-                .put("budget_remaining", budget[1])
+                .put("lease_id", grant.leaseId())
+                .put("budget_granted", grant.grantedMicros())
+                .put("budget_remaining", grant.remainingMicros())
                 .putNull("expires_at");
         return json(200, ok);
     }
 
-    private Answer exhausted(Agent agent, long[] budget) {
-        ObjectNode body = WireFormat.object();
-        body.put("error", "Budget limit exceeded")
-                .put("total_allocated", budget[0])
-                .put("total_spent", spentBy(agent.agentId()))
-                .put("budget_remaining", budget[1]);
-        return json(403, body);
+    private static Answer refused(BudgetLedger.Refusal refusal) {
+        ObjectNode body = WireFormat.object().put("error", refusal.message());
+        refusal.extra().forEach(body::put);
+        return json(refusal.status(), body);
     }
 
-    private long spentBy(String agentId) {
-        long spent = 0;
-        for (Lease lease : leases.values()) {
-            if (lease.agentId().equals(agentId)) {
-                spent += lease.reportedSpentMicros();
-            }
-        }
-        return spent;
-    }
-
-    private Optional<Answer> leaseProblem(Lease lease) {
-        if (lease == null) {
-            return Optional.of(error(404, "Lease not found"));
-        }
-        if ("expired".equals(lease.status())) {
-            return Optional.of(error(403, "Lease expired"));
-        }
-        if ("revoked".equals(lease.status())) {
-            return Optional.of(error(403, "Lease has been revoked"));
-        }
-        return Optional.empty();
+    /** The node as a long, or {@code invalid} when it is missing or not an integer. */
+    private static long integral(JsonNode node, long invalid) {
+        return node != null && node.canConvertToExactIntegral() ? node.asLong() : invalid;
     }
 
     private Answer report(JsonNode body) {
@@ -667,25 +599,16 @@ public final class FakeControlPlane implements AutoCloseable {
         if (leaseId.isBlank()) {
             return error(400, "lease_id cannot be empty");
         }
-        JsonNode cost = body.get("cost_microdollars");
-        if (cost == null || !cost.canConvertToExactIntegral() || cost.asLong() < 0) {
-            return error(400, "Invalid cost_microdollars: must be non-negative");
+        BudgetLedger.Outcome<Long> outcome =
+                ledger.report(
+                        leaseId,
+                        integral(body.get("tokens"), 0),
+                        integral(body.get("cost_microdollars"), -1));
+        if (outcome.refusal().isPresent()) {
+            return refused(outcome.refusal().get());
         }
-        JsonNode tokens = body.get("tokens");
-        if (tokens == null || !tokens.canConvertToExactIntegral() || tokens.asLong() <= 0) {
-            return error(400, "Invalid tokens: must be positive");
-        }
-        Lease lease = leases.get(leaseId);
-        Optional<Answer> problem = leaseProblem(lease);
-        if (problem.isPresent()) {
-            return problem.get();
-        }
-        if (lease.grantedMicros() - lease.reportedSpentMicros() < cost.asLong()) {
-            return error(403, "Insufficient lease budget");
-        }
-        leases.put(leaseId, lease.withSpent(lease.reportedSpentMicros() + cost.asLong()));
         ObjectNode ok = WireFormat.object();
-        ok.put("success", true).put("budget_remaining", budgets.get(lease.agentId())[1]);
+        ok.put("success", true).put("budget_remaining", outcome.value());
         return json(200, ok);
     }
 
@@ -711,49 +634,27 @@ public final class FakeControlPlane implements AutoCloseable {
         long requested = DEFAULT_HANDSHAKE_MICROS;
         JsonNode req = body.get("requested_budget");
         if (req != null && !req.isNull()) {
-            requested = req.asLong();
-            if (!req.canConvertToExactIntegral() || requested <= 0) {
-                return error(400, "Invalid requested_budget: must be positive");
-            }
-            if (requested > MAX_REFRESH_MICROS) {
-                return error(
-                        400,
-                        "Invalid requested_budget: exceeds maximum (1000000000 microdollars / $1000.00 USD)");
-            }
+            requested = integral(req, 0);
         }
-        Agent agent = agentsByToken.get(token);
-        if (agent == null) {
-            return error(401, "Invalid IC Token");
+        BudgetLedger.Outcome<BudgetLedger.Refreshed> outcome =
+                ledger.refresh(token, leaseId, requested);
+        if (outcome.refusal().isPresent()) {
+            return refused(outcome.refusal().get());
         }
-        Lease lease = leases.get(leaseId);
-        Optional<Answer> problem = leaseProblem(lease);
-        if (problem.isPresent()) {
-            return problem.get();
-        }
-        if (!lease.agentId().equals(agent.agentId())) {
-            return error(403, "Unauthorized - lease belongs to different agent");
-        }
-        long[] budget = budgets.get(agent.agentId());
-        long granted = Math.min(budget[1], requested);
+        BudgetLedger.Refreshed refreshed = outcome.value();
         ObjectNode out = WireFormat.object();
-        if (granted <= 0) {
+        if (refreshed.leaseId().isEmpty()) {
             out.put("status", "denied")
                     .putNull("budget_granted")
-                    .put("budget_remaining", budget[1])
+                    .put("budget_remaining", refreshed.remainingMicros())
                     .putNull("lease_id")
                     .put("reason", "insufficient_budget");
             return json(200, out);
         }
-        budget[1] -= granted;
-        setLeaseStatus(leaseId, "expired");
-        String newId = "lease_" + UUID.randomUUID();
-        leases.put(
-                newId,
-                new Lease(newId, agent.agentId(), lease.provider(), granted, 0, "active", 0));
         out.put("status", "approved")
-                .put("budget_granted", granted)
-                .put("budget_remaining", budget[1])
-                .put("lease_id", newId)
+                .put("budget_granted", refreshed.grantedMicros())
+                .put("budget_remaining", refreshed.remainingMicros())
+                .put("lease_id", refreshed.leaseId().get())
                 .putNull("reason");
         return json(200, out);
     }
@@ -772,23 +673,14 @@ public final class FakeControlPlane implements AutoCloseable {
         long spent = 0;
         JsonNode spentNode = body.get("spent_microdollars");
         if (spentNode != null && !spentNode.isNull()) {
-            if (!spentNode.canConvertToExactIntegral() || spentNode.asLong() < 0) {
-                return error(400, "Invalid spent_microdollars: must be non-negative");
-            }
-            spent = spentNode.asLong();
+            spent = integral(spentNode, -1);
         }
-        Lease lease = leases.get(leaseId);
-        if (lease == null) {
-            return error(404, "Lease not found");
+        BudgetLedger.Outcome<Long> outcome = ledger.returnLease(leaseId, spent);
+        if (outcome.refusal().isPresent()) {
+            return refused(outcome.refusal().get());
         }
-        if (!"active".equals(lease.status())) {
-            return error(400, "Lease is not active");
-        }
-        long returned = Math.max(lease.grantedMicros() - spent, 0);
-        budgets.get(lease.agentId())[1] += returned;
-        leases.put(leaseId, lease.withStatus("closed", returned));
         ObjectNode ok = WireFormat.object();
-        ok.put("success", true).put("returned", returned);
+        ok.put("success", true).put("returned", outcome.value());
         return json(200, ok);
     }
 
@@ -833,12 +725,6 @@ public final class FakeControlPlane implements AutoCloseable {
     }
 
     private void setLeaseStatus(String leaseId, String status) {
-        synchronized (lock) {
-            Lease lease = leases.get(leaseId);
-            if (lease == null) {
-                throw new IllegalArgumentException("no lease " + leaseId);
-            }
-            leases.put(leaseId, lease.withStatus(status, lease.returnedMicros()));
-        }
+        ledger.setLeaseStatus(leaseId, status);
     }
 }

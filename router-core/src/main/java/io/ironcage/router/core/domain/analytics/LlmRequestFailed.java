@@ -1,0 +1,104 @@
+package io.ironcage.router.core.domain.analytics;
+
+import java.util.Objects;
+import java.util.Optional;
+import java.util.regex.Pattern;
+
+/**
+ * An LLM request failed: the upstream answered with an error, or the router could not get an answer
+ * (reference §8.1 {@code LlmRequestFailed(LlmFailureData)}, plus PRODUCT.md step 9's request
+ * facts).
+ *
+ * <p><b>No secrets.</b> Upstream error messages can echo key fragments (OpenAI's 401 does: {@code
+ * "Incorrect API key provided: sk-proj-****abcd"}). The compact constructor replaces anything that
+ * looks like a provider key ({@code sk-…}) or a JWT such as an IC token ({@code eyJ….….…}) in
+ * {@code errorMessage} with {@code <redacted>}, so such text never reaches a store, the control
+ * server or a log line through this value.
+ *
+ * @param meta the provider and model
+ * @param errorCode the error's code, e.g. the upstream status as text (reference §8.7) or the
+ *     router's own code such as {@code budget_exceeded}, if any
+ * @param errorMessage the error's message, secrets redacted, if any
+ * @param request how the request went
+ */
+public record LlmRequestFailed(
+        LlmModelMeta meta,
+        Optional<String> errorCode,
+        Optional<String> errorMessage,
+        RequestMeta request)
+        implements EventPayload {
+    /** This payload's {@linkplain #eventType() event type}. */
+    public static final String EVENT_TYPE = "llm_request_failed";
+
+    /** What replaces a secret in {@code errorMessage}. */
+    public static final String REDACTED = "<redacted>";
+
+    private static final Pattern SECRET =
+            Pattern.compile(
+                    "(?i)\\bsk-[a-z0-9_*\\-]{4,}"
+                            + "|\\beyJ[a-z0-9_\\-]*\\.[a-z0-9_\\-]+\\.[a-z0-9_\\-]*"
+                            + "|\\bBearer\\s+\\S+");
+
+    /**
+     * Validates the components and redacts secrets from {@code errorMessage}.
+     *
+     * @throws NullPointerException if a component is {@code null}
+     */
+    public LlmRequestFailed {
+        Objects.requireNonNull(meta, "meta");
+        Objects.requireNonNull(errorCode, "errorCode");
+        Objects.requireNonNull(errorMessage, "errorMessage");
+        Objects.requireNonNull(request, "request");
+        errorMessage = errorMessage.map(m -> SECRET.matcher(m).replaceAll(REDACTED));
+    }
+
+    /**
+     * Returns the payload of a failure with a code and a message.
+     *
+     * @param meta the provider and model
+     * @param errorCode the error's code
+     * @param errorMessage the error's message (secrets are redacted)
+     * @param request how the request went
+     * @return the payload
+     */
+    public static LlmRequestFailed of(
+            LlmModelMeta meta, String errorCode, String errorMessage, RequestMeta request) {
+        return new LlmRequestFailed(
+                meta,
+                Optional.of(Objects.requireNonNull(errorCode, "errorCode")),
+                Optional.of(Objects.requireNonNull(errorMessage, "errorMessage")),
+                request);
+    }
+
+    @Override
+    public String eventType() {
+        return EVENT_TYPE;
+    }
+
+    /**
+     * Returns the provider's wire id ({@link LlmModelMeta#provider()}).
+     *
+     * @return {@code openai}, {@code anthropic} or {@code unknown}
+     */
+    public String provider() {
+        return meta.provider();
+    }
+
+    /**
+     * Returns the control server's provider key id ({@link LlmModelMeta#providerId()}).
+     *
+     * @return the id, if known
+     */
+    public Optional<String> providerId() {
+        return meta.providerId();
+    }
+
+    /**
+     * Returns the model ({@link LlmModelMeta#model()}).
+     *
+     * @return the model as sent upstream, or empty text if the request named none
+     */
+    public String model() {
+        return meta.model();
+    }
+}

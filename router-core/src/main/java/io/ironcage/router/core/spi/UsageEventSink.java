@@ -1,0 +1,52 @@
+package io.ironcage.router.core.spi;
+
+import io.ironcage.router.core.domain.analytics.AnalyticsEvent;
+
+/**
+ * Where the router records analytics events (PRODUCT.md "The request path" step 9): a SQLite store,
+ * an in-memory list in tests, or nothing.
+ *
+ * <p>Contract (checked by {@code router-testkit}'s {@code UsageEventSinkContract}):
+ *
+ * <ul>
+ *   <li>{@link #record(AnalyticsEvent)} is called on the request path, from many threads at once.
+ *       It <b>never blocks</b> (no I/O, no waiting for space: a bounded buffer drops the new event
+ *       when full) and <b>never throws</b>; recording must not fail or slow down a request.
+ *   <li>Every event given to {@code record} is either kept or counted in {@link #droppedCount()}
+ *       (buffer full, sink closed, store failure) — nothing is lost silently.
+ *   <li>{@link #close()} flushes what is buffered and then releases resources; it is idempotent.
+ *       Events recorded after {@code close} are dropped and counted.
+ * </ul>
+ */
+public interface UsageEventSink extends AutoCloseable {
+    /**
+     * Records an event, without blocking and without throwing. A {@code null} event is dropped and
+     * counted.
+     *
+     * @param event the event
+     */
+    void record(AnalyticsEvent event);
+
+    /**
+     * Returns how many events were dropped so far rather than kept.
+     *
+     * @return the count, never decreasing
+     */
+    long droppedCount();
+
+    /**
+     * Flushes buffered events and releases resources. Idempotent; never throws a checked exception.
+     */
+    @Override
+    void close();
+
+    /**
+     * Returns a sink that discards every event. Discarding is its purpose, so it counts nothing as
+     * dropped; it does not satisfy the "kept or counted" part of the contract.
+     *
+     * @return the shared no-op sink
+     */
+    static UsageEventSink noop() {
+        return NoopUsageEventSink.INSTANCE;
+    }
+}

@@ -1,0 +1,146 @@
+package io.ironcage.router.testkit;
+
+import io.ironcage.router.core.domain.analytics.AnalyticsEvent;
+import io.ironcage.router.core.domain.analytics.EventPayload;
+import io.ironcage.router.core.spi.UsageEventSink;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * A {@link UsageEventSink} that keeps events in memory, for tests: record through the router, then
+ * look at {@link #events()} or {@link #eventsOfType(Class)}.
+ *
+ * <pre>{@code
+ * InMemoryUsageEventSink analytics = InMemoryUsageEventSink.create();
+ * // ... run the router with `analytics` ...
+ * LlmRequestCompleted done = analytics.eventsOfType(LlmRequestCompleted.class).get(0);
+ * assertEquals(105, done.cost().micros());
+ * }</pre>
+ *
+ * <p>Lock-free and thread-safe; {@link #record(AnalyticsEvent)} never blocks and never throws.
+ * Unbounded by default; {@link #withCapacity(int)} bounds it like the reference's event store
+ * (reference §8.2: when full the <em>new</em> event is dropped and counted). After {@link #close()}
+ * (idempotent) new events are dropped and counted; those recorded before stay visible.
+ */
+public final class InMemoryUsageEventSink implements UsageEventSink {
+    private final int capacity;
+    private final ConcurrentLinkedQueue<AnalyticsEvent> events = new ConcurrentLinkedQueue<>();
+    private final AtomicInteger size = new AtomicInteger();
+    private final AtomicLong dropped = new AtomicLong();
+    private volatile boolean closed;
+
+    private InMemoryUsageEventSink(int capacity) {
+        this.capacity = capacity;
+    }
+
+    /**
+     * Returns an unbounded sink.
+     *
+     * @return the sink
+     */
+    public static InMemoryUsageEventSink create() {
+        return new InMemoryUsageEventSink(Integer.MAX_VALUE);
+    }
+
+    /**
+     * Returns a sink that keeps at most {@code capacity} events and drops (and counts) the rest.
+     *
+     * @param capacity the most events it keeps, {@code >= 1}
+     * @return the sink
+     * @throws IllegalArgumentException if {@code capacity < 1}
+     */
+    public static InMemoryUsageEventSink withCapacity(int capacity) {
+        if (capacity < 1) {
+            throw new IllegalArgumentException("capacity must be at least 1, got " + capacity);
+        }
+        return new InMemoryUsageEventSink(capacity);
+    }
+
+    /**
+     * Keeps the event, or drops and counts it when the sink is full or closed or the event is
+     * {@code null}. Never blocks, never throws.
+     *
+     * @param event the event
+     */
+    @Override
+    public void record(AnalyticsEvent event) {
+        if (event == null || closed) {
+            dropped.incrementAndGet();
+            return;
+        }
+        if (size.incrementAndGet() > capacity) {
+            size.decrementAndGet();
+            dropped.incrementAndGet();
+            return;
+        }
+        events.add(event);
+    }
+
+    @Override
+    public long droppedCount() {
+        return dropped.get();
+    }
+
+    /**
+     * Returns the events kept so far, in arrival order (a snapshot).
+     *
+     * @return the events
+     */
+    public List<AnalyticsEvent> events() {
+        return List.copyOf(events);
+    }
+
+    /**
+     * Returns the payloads of one type, in arrival order (a snapshot).
+     *
+     * @param type e.g. {@code LlmRequestCompleted.class}
+     * @param <T> the payload type
+     * @return the payloads
+     */
+    public <T extends EventPayload> List<T> eventsOfType(Class<T> type) {
+        Objects.requireNonNull(type, "type");
+        return events.stream()
+                .map(AnalyticsEvent::payload)
+                .filter(type::isInstance)
+                .map(type::cast)
+                .toList();
+    }
+
+    /**
+     * Returns how many events are kept.
+     *
+     * @return the count
+     */
+    public int size() {
+        return size.get();
+    }
+
+    /**
+     * Returns whether {@link #close()} was called.
+     *
+     * @return {@code true} once closed
+     */
+    public boolean isClosed() {
+        return closed;
+    }
+
+    /** Stops accepting events; kept events stay visible. Idempotent. */
+    @Override
+    public void close() {
+        closed = true;
+    }
+
+    @Override
+    public String toString() {
+        return "InMemoryUsageEventSink["
+                + size()
+                + " events, "
+                + droppedCount()
+                + " dropped"
+                + (closed ? ", closed" : "")
+                + "]";
+    }
+}
