@@ -1,0 +1,445 @@
+package io.ironcage.router.testkit.contract;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import io.ironcage.router.core.spi.HeaderMap;
+import io.ironcage.router.core.spi.ProxyHandler;
+import io.ironcage.router.core.spi.ProxyRequest;
+import io.ironcage.router.core.spi.ResponseSink;
+import io.ironcage.router.core.spi.ServerOptions;
+import io.ironcage.router.core.spi.ServerTransport;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.ConnectException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * What every {@link ServerTransport} must do. Extend it and return a fresh transport from {@link
+ * #transport()}; each test binds {@code 127.0.0.1:0} and closes what it started.
+ *
+ * <pre>{@code
+ * class NettyServerTransportTest extends ServerTransportContract {
+ *     protected ServerTransport transport() {
+ *         return new NettyTransportProvider().serverTransport();
+ *     }
+ * }
+ * }</pre>
+ *
+ * <p>The client inside the kit is {@code java.net.http} (HTTP/1.1) or a plain socket.
+ */
+public abstract class ServerTransportContract {
+    private static final Duration WAIT = Duration.ofSeconds(5);
+
+    private final List<ServerTransport.RunningServer> started = new ArrayList<>();
+    private final HttpClient client =
+            HttpClient.newBuilder()
+                    .version(HttpClient.Version.HTTP_1_1)
+                    .connectTimeout(WAIT)
+                    .build();
+
+    /** For subclasses. */
+    protected ServerTransportContract() {}
+
+    /**
+     * Returns a new, unstarted transport under test.
+     *
+     * @return the transport
+     */
+    protected abstract ServerTransport transport();
+
+    /** Closes every server a test started. */
+    @AfterEach
+    void closeServers() {
+        for (ServerTransport.RunningServer server : started) {
+            server.close();
+        }
+    }
+
+    /**
+     * Starts a server on {@code 127.0.0.1:0} with loopback defaults.
+     *
+     * @param handler the handler
+     * @return the running server (closed after the test)
+     */
+    protected final ServerTransport.RunningServer start(ProxyHandler handler) {
+        return start(ServerOptions.loopback(0), handler);
+    }
+
+    /**
+     * Starts a server with the given options.
+     *
+     * @param options the options
+     * @param handler the handler
+     * @return the running server (closed after the test)
+     */
+    protected final ServerTransport.RunningServer start(
+            ServerOptions options, ProxyHandler handler) {
+        ServerTransport.RunningServer server = transport().start(options, handler);
+        started.add(server);
+        return server;
+    }
+
+    /**
+     * Returns {@code http://127.0.0.1:<port>} plus the path and query.
+     *
+     * @param server the server
+     * @param pathAndQuery e.g. {@code /v1/models?limit=1}
+     * @return the URI
+     */
+    protected static URI uri(ServerTransport.RunningServer server, String pathAndQuery) {
+        return URI.create("http://127.0.0.1:" + server.address().getPort() + pathAndQuery);
+    }
+
+    /**
+     * Sends a request with the kit's client.
+     *
+     * @param request the request
+     * @return the response, body as bytes
+     * @throws Exception on failure
+     */
+    protected final HttpResponse<byte[]> call(HttpRequest request) throws Exception {
+        return client.send(request, HttpResponse.BodyHandlers.ofByteArray());
+    }
+
+    private static ProxyHandler ok(BlockingQueue<ProxyRequest> seen) {
+        return (request, response) -> {
+            seen.add(request);
+            response.send(200, HeaderMap.of("content-type", "text/plain"), bytes("ok"));
+        };
+    }
+
+    private static byte[] bytes(String text) {
+        return text.getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static byte[] binary(int length) {
+        byte[] body = new byte[length];
+        for (int i = 0; i < length; i++) {
+            body[i] = (byte) (i * 31 + 7);
+        }
+        return body;
+    }
+
+    private static ProxyRequest take(BlockingQueue<ProxyRequest> seen) throws InterruptedException {
+        ProxyRequest request = seen.poll(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+        assertNotNull(request, "the handler saw no request");
+        return request;
+    }
+
+    @Test
+    void bindsLoopbackPortZeroAndReportsTheBoundPort() throws Exception {
+        ServerTransport.RunningServer server =
+                start(
+                        (request, response) -> {
+                            response.send(204, HeaderMap.empty(), new byte[0]);
+                        });
+        InetSocketAddress address = server.address();
+        assertEquals("127.0.0.1", address.getAddress().getHostAddress());
+        assertNotEquals(0, address.getPort());
+        assertEquals(204, call(HttpRequest.newBuilder(uri(server, "/")).build()).statusCode());
+    }
+
+    @Test
+    void routesEveryMethodPathAndQueryToTheHandler() throws Exception {
+        BlockingQueue<ProxyRequest> seen = new LinkedBlockingQueue<>();
+        ServerTransport.RunningServer server = start(ok(seen));
+        String[] methods = {"GET", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"};
+        String[][] targets = {
+            {"/", ""},
+            {"/v1/chat/completions", ""},
+            {"/openai/v1/models", "limit=5&after=a%20b"},
+            {"/weird/%E2%82%AC/x%2Fy/", "q=%3D%26&empty=&flag"},
+            {"/no-such/endpoint.json", "a=1&a=2"},
+        };
+        for (String method : methods) {
+            for (String[] target : targets) {
+                byte[] body = bytes(method + " " + target[0]);
+                String query = target[1].isEmpty() ? "" : "?" + target[1];
+                HttpResponse<byte[]> response =
+                        call(
+                                HttpRequest.newBuilder(uri(server, target[0] + query))
+                                        .method(
+                                                method,
+                                                HttpRequest.BodyPublishers.ofByteArray(body))
+                                        .build());
+                assertEquals(200, response.statusCode(), method + " " + target[0]);
+                ProxyRequest request = take(seen);
+                assertEquals(method, request.method());
+                assertEquals(target[0], request.path());
+                assertEquals(target[1], request.query());
+                assertArrayEquals(body, request.body(), method + " " + target[0]);
+                assertFalse(request.bodyTooLarge());
+            }
+        }
+    }
+
+    @Test
+    void passesRequestHeadersAndBinaryBodiesByteExact() throws Exception {
+        BlockingQueue<ProxyRequest> seen = new LinkedBlockingQueue<>();
+        ServerTransport.RunningServer server = start(ok(seen));
+        byte[] body = binary(70_000);
+        call(
+                HttpRequest.newBuilder(uri(server, "/v1/messages"))
+                        .header("X-Custom", "value with spaces, commas; and \"quotes\"")
+                        .header("x-multi", "one")
+                        .header("x-multi", "two")
+                        .header("authorization", "Bearer sk-test:abc")
+                        .header("anthropic-version", "2023-06-01")
+                        .POST(HttpRequest.BodyPublishers.ofByteArray(body))
+                        .build());
+        ProxyRequest request = take(seen);
+        assertArrayEquals(body, request.body());
+        HeaderMap headers = request.headers();
+        assertEquals(
+                "value with spaces, commas; and \"quotes\"",
+                headers.first("x-custom").orElseThrow());
+        assertEquals(List.of("one", "two"), headers.all("x-multi"));
+        assertEquals("Bearer sk-test:abc", headers.first("Authorization").orElseThrow());
+        assertEquals("2023-06-01", headers.first("anthropic-version").orElseThrow());
+        assertEquals(String.valueOf(body.length), headers.first("content-length").orElseThrow());
+    }
+
+    @Test
+    void sendsStatusHeadersAndBodyByteExact() throws Exception {
+        byte[] body = binary(100_000);
+        ServerTransport.RunningServer server =
+                start(
+                        (request, response) -> {
+                            if (request.path().equals("/empty")) {
+                                response.send(404, HeaderMap.of("x-why", "none"), new byte[0]);
+                                return;
+                            }
+                            response.send(
+                                    201,
+                                    HeaderMap.of(
+                                            "content-type", "application/octet-stream",
+                                            "x-reply", "yes: \"quoted\"",
+                                            "x-multi", "a",
+                                            "x-multi", "b"),
+                                    body);
+                        });
+        HttpResponse<byte[]> response = call(HttpRequest.newBuilder(uri(server, "/x")).build());
+        assertEquals(201, response.statusCode());
+        assertArrayEquals(body, response.body());
+        assertEquals(
+                "application/octet-stream",
+                response.headers().firstValue("content-type").orElseThrow());
+        assertEquals("yes: \"quoted\"", response.headers().firstValue("x-reply").orElseThrow());
+        assertEquals(List.of("a", "b"), response.headers().allValues("x-multi"));
+        assertEquals(
+                String.valueOf(body.length),
+                response.headers().firstValue("content-length").orElseThrow());
+
+        HttpResponse<byte[]> empty = call(HttpRequest.newBuilder(uri(server, "/empty")).build());
+        assertEquals(404, empty.statusCode());
+        assertEquals(0, empty.body().length);
+        assertEquals("none", empty.headers().firstValue("x-why").orElseThrow());
+    }
+
+    @Test
+    void aBodyOverTheLimitArrivesFlaggedAndEmpty() throws Exception {
+        BlockingQueue<ProxyRequest> seen = new LinkedBlockingQueue<>();
+        ServerTransport.RunningServer server =
+                start(
+                        ServerOptions.loopback(0).withMaxRequestBodyBytes(1024),
+                        (request, response) -> {
+                            seen.add(request);
+                            response.send(
+                                    request.bodyTooLarge() ? 413 : 200,
+                                    HeaderMap.empty(),
+                                    bytes(request.bodyTooLarge() ? "too large" : "ok"));
+                        });
+        HttpResponse<byte[]> over =
+                call(
+                        HttpRequest.newBuilder(uri(server, "/v1/chat/completions"))
+                                .POST(HttpRequest.BodyPublishers.ofByteArray(binary(1025)))
+                                .build());
+        assertEquals(413, over.statusCode());
+        ProxyRequest tooLarge = take(seen);
+        assertTrue(tooLarge.bodyTooLarge());
+        assertEquals(0, tooLarge.bodyLength());
+
+        byte[] atLimit = binary(1024);
+        HttpResponse<byte[]> fits =
+                call(
+                        HttpRequest.newBuilder(uri(server, "/v1/chat/completions"))
+                                .POST(HttpRequest.BodyPublishers.ofByteArray(atLimit))
+                                .build());
+        assertEquals(200, fits.statusCode());
+        ProxyRequest intact = take(seen);
+        assertFalse(intact.bodyTooLarge());
+        assertArrayEquals(atLimit, intact.body());
+    }
+
+    @Test
+    void eightSlowRequestsDoNotSerialize() throws Exception {
+        ServerTransport.RunningServer server =
+                start(
+                        (request, response) -> {
+                            try {
+                                Thread.sleep(300); // a slow handler, on purpose
+                            } catch (InterruptedException e) {
+                                Thread.currentThread().interrupt();
+                            }
+                            response.send(200, HeaderMap.empty(), bytes("slow"));
+                        });
+        long begin = System.nanoTime();
+        List<CompletableFuture<HttpResponse<String>>> calls = new ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+            calls.add(
+                    client.sendAsync(
+                            HttpRequest.newBuilder(uri(server, "/slow/" + i)).build(),
+                            HttpResponse.BodyHandlers.ofString()));
+        }
+        for (CompletableFuture<HttpResponse<String>> call : calls) {
+            assertEquals(200, call.get(WAIT.toMillis(), TimeUnit.MILLISECONDS).statusCode());
+        }
+        long millis = Duration.ofNanos(System.nanoTime() - begin).toMillis();
+        assertTrue(millis < 1_500, "8 x 300 ms took " + millis + " ms: requests serialized");
+    }
+
+    @Test
+    void streamedChunksArriveOneByOne() throws Exception {
+        CountDownLatch firstRead = new CountDownLatch(1);
+        CompletableFuture<Boolean> handlerWaited = new CompletableFuture<>();
+        ServerTransport.RunningServer server =
+                start(
+                        (request, response) -> {
+                            ResponseSink.ResponseStream stream =
+                                    response.stream(
+                                            200, HeaderMap.of("content-type", "text/event-stream"));
+                            stream.write(bytes("data: one\n\n"));
+                            try {
+                                handlerWaited.complete(firstRead.await(5, TimeUnit.SECONDS));
+                            } catch (InterruptedException e) {
+                                Thread.currentThread().interrupt();
+                            }
+                            stream.write(bytes("data: two\n\n"));
+                            stream.close();
+                        });
+        HttpResponse<InputStream> response =
+                client.send(
+                        HttpRequest.newBuilder(uri(server, "/stream")).build(),
+                        HttpResponse.BodyHandlers.ofInputStream());
+        assertEquals(200, response.statusCode());
+        assertEquals(
+                "text/event-stream", response.headers().firstValue("content-type").orElseThrow());
+        try (InputStream in = response.body()) {
+            byte[] first = in.readNBytes("data: one\n\n".length());
+            assertEquals("data: one\n\n", new String(first, StandardCharsets.UTF_8));
+            assertFalse(handlerWaited.isDone(), "the second chunk was written before the first");
+            firstRead.countDown();
+            assertEquals("data: two\n\n", new String(in.readAllBytes(), StandardCharsets.UTF_8));
+        }
+        assertTrue(handlerWaited.get(1, TimeUnit.SECONDS), "the handler was not released");
+    }
+
+    @Test
+    void anAbortedStreamReachesTheClientBroken() throws Exception {
+        ServerTransport.RunningServer server =
+                start(
+                        (request, response) -> {
+                            ResponseSink.ResponseStream stream =
+                                    response.stream(200, HeaderMap.empty());
+                            stream.write(bytes("data: partial\n\n"));
+                            stream.abort();
+                            stream.close(); // does nothing after abort
+                        });
+        HttpResponse<InputStream> response =
+                client.send(
+                        HttpRequest.newBuilder(uri(server, "/abort")).build(),
+                        HttpResponse.BodyHandlers.ofInputStream());
+        assertEquals(200, response.statusCode());
+        try (InputStream in = response.body()) {
+            assertThrows(IOException.class, in::readAllBytes, "an aborted stream ended cleanly");
+        }
+    }
+
+    @Test
+    void aHandlerThatThrowsGets500AndTheServerKeepsServing() throws Exception {
+        ServerTransport.RunningServer server =
+                start(
+                        (request, response) -> {
+                            if (request.path().equals("/boom")) {
+                                throw new IllegalStateException("secret internals sk-123");
+                            }
+                            if (request.path().equals("/silent")) {
+                                return; // answers nothing
+                            }
+                            response.send(200, HeaderMap.empty(), bytes("fine"));
+                        });
+        for (String path : new String[] {"/boom", "/silent"}) {
+            HttpResponse<byte[]> failed = call(HttpRequest.newBuilder(uri(server, path)).build());
+            assertEquals(500, failed.statusCode(), path);
+            String body = new String(failed.body(), StandardCharsets.UTF_8);
+            assertEquals("Internal error", body, path);
+        }
+        HttpResponse<byte[]> fine = call(HttpRequest.newBuilder(uri(server, "/ok")).build());
+        assertEquals(200, fine.statusCode());
+        assertEquals("fine", new String(fine.body(), StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void aSecondAnswerIsRefused() throws Exception {
+        CompletableFuture<Throwable> second = new CompletableFuture<>();
+        ServerTransport.RunningServer server =
+                start(
+                        (request, response) -> {
+                            response.send(200, HeaderMap.empty(), bytes("first"));
+                            try {
+                                response.send(500, HeaderMap.empty(), bytes("second"));
+                                second.complete(null);
+                            } catch (RuntimeException e) {
+                                second.complete(e);
+                            }
+                        });
+        HttpResponse<byte[]> response = call(HttpRequest.newBuilder(uri(server, "/")).build());
+        assertEquals(200, response.statusCode());
+        assertTrue(second.get(5, TimeUnit.SECONDS) instanceof IllegalStateException);
+    }
+
+    @Test
+    void closeFreesThePortAndIsIdempotent() throws Exception {
+        ServerTransport.RunningServer server =
+                start((request, response) -> response.send(200, HeaderMap.empty(), bytes("x")));
+        int port = server.address().getPort();
+        assertEquals(200, call(HttpRequest.newBuilder(uri(server, "/")).build()).statusCode());
+        server.close();
+        server.close();
+        try (ServerSocket again = new ServerSocket()) {
+            again.setReuseAddress(true);
+            again.bind(new InetSocketAddress("127.0.0.1", port));
+        } catch (IOException bindFailed) {
+            try (Socket socket = new Socket()) {
+                socket.connect(new InetSocketAddress("127.0.0.1", port), 1000);
+                fail("port " + port + " still accepts connections after close()");
+            } catch (ConnectException refused) {
+                // freed: nothing listens any more
+            }
+        }
+    }
+}

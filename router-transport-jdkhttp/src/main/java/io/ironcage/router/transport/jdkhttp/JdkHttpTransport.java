@@ -1,0 +1,256 @@
+package io.ironcage.router.transport.jdkhttp;
+
+import io.ironcage.router.core.ForwardException;
+import io.ironcage.router.core.spi.HeaderMap;
+import io.ironcage.router.core.spi.HttpTransport;
+import java.net.ConnectException;
+import java.net.NoRouteToHostException;
+import java.net.URI;
+import java.net.UnknownHostException;
+import java.net.http.HttpClient;
+import java.net.http.HttpConnectTimeoutException;
+import java.net.http.HttpHeaders;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
+import java.nio.ByteBuffer;
+import java.nio.channels.UnresolvedAddressException;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Flow;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The client side on {@code java.net.http.HttpClient} (HTTP/1.1, redirects not followed).
+ *
+ * <p>Headers the JDK client refuses to set ({@code connection}, {@code content-length}, {@code
+ * expect}, {@code host}, {@code upgrade}) are skipped silently: the client sets them itself from
+ * the URI and the body. A header value the JDK refuses (e.g. a character above U+00FF) fails the
+ * call with an {@link IllegalArgumentException} that names the header but never shows its value,
+ * which may be a key.
+ *
+ * <p>Failures map to {@link ForwardException}: no connection (refused, unknown host, connect
+ * timeout) is {@code CONNECT}; no answer or no next chunk within the request's timeout is {@code
+ * TIMEOUT}; a connection that breaks while the answer arrives is {@code BROKEN}.
+ */
+final class JdkHttpTransport implements HttpTransport {
+    private static final Set<String> RESTRICTED =
+            Set.of("connection", "content-length", "expect", "host", "upgrade");
+
+    private final HttpClient client;
+    private final ExecutorService executor;
+    private final Set<JdkStreamingResponse> open = ConcurrentHashMap.newKeySet();
+    private volatile boolean closed;
+
+    JdkHttpTransport(Duration connectTimeout) {
+        AtomicInteger count = new AtomicInteger();
+        this.executor =
+                Executors.newCachedThreadPool(
+                        r -> {
+                            Thread t =
+                                    new Thread(
+                                            r, "iron-router-jdk-client-" + count.incrementAndGet());
+                            t.setDaemon(true);
+                            return t;
+                        });
+        this.client =
+                HttpClient.newBuilder()
+                        .version(HttpClient.Version.HTTP_1_1)
+                        .connectTimeout(connectTimeout)
+                        .followRedirects(HttpClient.Redirect.NEVER)
+                        .executor(executor)
+                        .build();
+    }
+
+    @Override
+    public Response send(Request request) {
+        HttpRequest jdk = toJdk(request);
+        CompletableFuture<HttpResponse<byte[]>> future =
+                client.sendAsync(jdk, HttpResponse.BodyHandlers.ofByteArray());
+        HttpResponse<byte[]> response = await(future, request, "a complete answer");
+        return new Response(response.statusCode(), headers(response.headers()), response.body());
+    }
+
+    @Override
+    public StreamingResponse open(Request request) {
+        HttpRequest jdk = toJdk(request);
+        CompletableFuture<HttpResponse<Flow.Publisher<List<ByteBuffer>>>> future =
+                client.sendAsync(jdk, HttpResponse.BodyHandlers.ofPublisher());
+        HttpResponse<Flow.Publisher<List<ByteBuffer>>> response =
+                await(future, request, "the response headers");
+        JdkStreamingResponse streaming =
+                new JdkStreamingResponse(
+                        response.statusCode(),
+                        headers(response.headers()),
+                        request.timeout(),
+                        upstream(request.uri()),
+                        open::remove);
+        open.add(streaming);
+        response.body().subscribe(streaming.subscriber());
+        if (closed) {
+            streaming.close();
+            throw new IllegalStateException("the transport is closed");
+        }
+        return streaming;
+    }
+
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        for (JdkStreamingResponse streaming : open) {
+            streaming.close();
+        }
+        executor.shutdown();
+    }
+
+    private HttpRequest toJdk(Request request) {
+        if (closed) {
+            throw new IllegalStateException("the transport is closed");
+        }
+        HttpRequest.Builder builder;
+        try {
+            builder = HttpRequest.newBuilder(request.uri());
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(
+                    "the JDK HTTP client cannot call " + upstream(request.uri()), e);
+        }
+        byte[] body = request.body();
+        builder.method(
+                        request.method(),
+                        body.length == 0
+                                ? HttpRequest.BodyPublishers.noBody()
+                                : HttpRequest.BodyPublishers.ofByteArray(body))
+                .timeout(request.timeout());
+        request.headers()
+                .forEach(
+                        (name, value) -> {
+                            if (RESTRICTED.contains(name)) {
+                                return;
+                            }
+                            try {
+                                builder.header(name, value);
+                            } catch (IllegalArgumentException e) {
+                                // the JDK's message quotes the value: do not chain it
+                                throw new IllegalArgumentException(
+                                        "the JDK HTTP client refuses the value of header '"
+                                                + name
+                                                + "' (value not shown)");
+                            }
+                        });
+        return builder.build();
+    }
+
+    private static <T> T await(CompletableFuture<T> future, Request request, String what) {
+        try {
+            return future.get(request.timeout().toNanos(), TimeUnit.NANOSECONDS);
+        } catch (TimeoutException e) {
+            future.cancel(true);
+            throw new ForwardException(
+                    ForwardException.Kind.TIMEOUT,
+                    "no "
+                            + what
+                            + " from "
+                            + upstream(request.uri())
+                            + " within "
+                            + request.timeout(),
+                    null);
+        } catch (InterruptedException e) {
+            future.cancel(true);
+            Thread.currentThread().interrupt();
+            throw new ForwardException(
+                    ForwardException.Kind.BROKEN,
+                    "interrupted while calling " + upstream(request.uri()),
+                    e);
+        } catch (ExecutionException | CancellationException e) {
+            throw failure(e, upstream(request.uri()), request.timeout());
+        }
+    }
+
+    /** Maps a JDK client failure to a {@link ForwardException}. */
+    static ForwardException failure(Throwable thrown, String upstream, Duration timeout) {
+        Throwable cause = thrown;
+        while ((cause instanceof ExecutionException || cause instanceof CompletionException)
+                && cause.getCause() != null) {
+            cause = cause.getCause();
+        }
+        if (cause instanceof HttpConnectTimeoutException) {
+            return new ForwardException(
+                    ForwardException.Kind.CONNECT,
+                    "no connection to " + upstream + " (connect timed out)",
+                    cause);
+        }
+        if (cause instanceof HttpTimeoutException) {
+            return new ForwardException(
+                    ForwardException.Kind.TIMEOUT,
+                    "no answer from " + upstream + " within " + timeout,
+                    cause);
+        }
+        if (isConnectFailure(cause)) {
+            return new ForwardException(
+                    ForwardException.Kind.CONNECT, "no connection to " + upstream, cause);
+        }
+        return new ForwardException(
+                ForwardException.Kind.BROKEN,
+                "the connection to " + upstream + " broke before the answer was complete",
+                cause);
+    }
+
+    private static boolean isConnectFailure(Throwable thrown) {
+        for (Throwable t = thrown; t != null; t = t.getCause()) {
+            if (t instanceof ConnectException
+                    || t instanceof UnresolvedAddressException
+                    || t instanceof UnknownHostException
+                    || t instanceof NoRouteToHostException) {
+                return true;
+            }
+            if (t.getCause() == t) {
+                break;
+            }
+        }
+        return false;
+    }
+
+    /** The upstream's scheme, host and port: never the path or query, which may hold keys. */
+    static String upstream(URI uri) {
+        return uri.getScheme()
+                + "://"
+                + uri.getHost()
+                + (uri.getPort() < 0 ? "" : ":" + uri.getPort());
+    }
+
+    private static HeaderMap headers(HttpHeaders jdk) {
+        HeaderMap.Builder builder = HeaderMap.builder();
+        for (Map.Entry<String, List<String>> header : jdk.map().entrySet()) {
+            if (header.getKey().startsWith(":")) {
+                continue; // HTTP/2 pseudo-headers
+            }
+            for (String value : header.getValue()) {
+                try {
+                    builder.add(header.getKey(), value);
+                } catch (IllegalArgumentException e) {
+                    // a header HTTP does not allow: dropped rather than failing the answer
+                }
+            }
+        }
+        return builder.build();
+    }
+
+    @Override
+    public String toString() {
+        return "JdkHttpTransport" + (closed ? "[closed]" : "");
+    }
+}

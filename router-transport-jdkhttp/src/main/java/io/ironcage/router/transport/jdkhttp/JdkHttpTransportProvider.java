@@ -1,0 +1,74 @@
+package io.ironcage.router.transport.jdkhttp;
+
+import io.ironcage.router.core.spi.HttpTransport;
+import io.ironcage.router.core.spi.ServerTransport;
+import io.ironcage.router.core.spi.TransportProvider;
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * The transport built on the JDK alone: {@code com.sun.net.httpserver} serves callers and {@code
+ * java.net.http} calls providers and the control plane. Registered for {@link
+ * TransportProvider#load(String)} under the name {@code jdk}.
+ *
+ * <pre>{@code
+ * LlmRouter.builder().transport(new JdkHttpTransportProvider())
+ * }</pre>
+ *
+ * <p>Server: every request is handled on a bounded pool of {@link
+ * io.ironcage.router.core.spi.ServerOptions#maxConcurrentRequests()} threads with a bounded queue
+ * of as many waiting requests; beyond that a request is answered {@code 503} with {@code
+ * Connection: close} instead of queueing without limit. Client: HTTP/1.1, redirects not followed.
+ *
+ * <p>Cheap to construct; no thread starts and no port is bound until a transport is asked for.
+ */
+public final class JdkHttpTransportProvider implements TransportProvider {
+    /** The name used in {@code router.yaml} ({@code transport: jdk}). */
+    public static final String NAME = "jdk";
+
+    /** Creates the provider; does no I/O. */
+    public JdkHttpTransportProvider() {
+        // nothing to set up: each transport is created on demand
+    }
+
+    /**
+     * Returns {@value #NAME}.
+     *
+     * @return the name
+     */
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    /**
+     * Returns a server transport on {@code com.sun.net.httpserver}.
+     *
+     * @return a new server transport; nothing is bound until it is started
+     */
+    @Override
+    public ServerTransport serverTransport() {
+        return new JdkServerTransport();
+    }
+
+    /**
+     * Returns a client on {@code java.net.http.HttpClient}.
+     *
+     * @param connectTimeout how long to wait for a connection to the upstream
+     * @return a new client; the caller closes it
+     */
+    @Override
+    public HttpTransport httpTransport(Duration connectTimeout) {
+        Objects.requireNonNull(connectTimeout, "connectTimeout");
+        if (connectTimeout.isNegative() || connectTimeout.isZero()) {
+            throw new IllegalArgumentException(
+                    "a connect timeout must be positive, got " + connectTimeout);
+        }
+        return new JdkHttpTransport(connectTimeout);
+    }
+
+    @Override
+    public String toString() {
+        return "JdkHttpTransportProvider";
+    }
+}
