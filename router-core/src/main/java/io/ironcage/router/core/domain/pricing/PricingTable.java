@@ -9,8 +9,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * An immutable snapshot of model prices, keyed by model id.
@@ -41,10 +39,6 @@ import java.util.regex.Pattern;
 public final class PricingTable {
     private static final PricingTable EMPTY = new PricingTable(Map.of());
 
-    private static final Pattern DASHED_DATE =
-            Pattern.compile("(.+)-([0-9]{4})-([0-9]{2})-([0-9]{2})");
-    private static final Pattern COMPACT_DATE =
-            Pattern.compile("(.+)-([0-9]{4})([0-9]{2})([0-9]{2})");
     private static final int MIN_YEAR = 2000;
     private static final int MAX_YEAR = 2099;
 
@@ -188,23 +182,46 @@ public final class PricingTable {
      * @return the id without the date, or empty if it has none
      */
     static Optional<String> withoutDateSuffix(String modelId) {
-        Matcher m = DASHED_DATE.matcher(modelId);
-        if (!m.matches()) {
-            m = COMPACT_DATE.matcher(modelId);
-            if (!m.matches()) {
-                return Optional.empty();
+        int n = modelId.length();
+        if (n > 11
+                && modelId.charAt(n - 11) == '-'
+                && modelId.charAt(n - 6) == '-'
+                && modelId.charAt(n - 3) == '-'
+                && digits(modelId, n - 10, n - 6)
+                && digits(modelId, n - 5, n - 3)
+                && digits(modelId, n - 2, n)) { // -YYYY-MM-DD
+            return plausibleDate(modelId, n - 10, n - 5, n - 2)
+                    ? Optional.of(modelId.substring(0, n - 11))
+                    : Optional.empty();
+        }
+        if (n > 9 && modelId.charAt(n - 9) == '-' && digits(modelId, n - 8, n)) { // -YYYYMMDD
+            return plausibleDate(modelId, n - 8, n - 4, n - 2)
+                    ? Optional.of(modelId.substring(0, n - 9))
+                    : Optional.empty();
+        }
+        return Optional.empty();
+    }
+
+    private static boolean digits(String s, int from, int to) {
+        for (int i = from; i < to; i++) {
+            char c = s.charAt(i);
+            if (c < '0' || c > '9') {
+                return false;
             }
         }
-        int year = Integer.parseInt(m.group(2));
-        int month = Integer.parseInt(m.group(3));
-        int day = Integer.parseInt(m.group(4));
-        if (year < MIN_YEAR || year > MAX_YEAR || month < 1 || month > 12 || day < 1) {
-            return Optional.empty();
-        }
-        if (day > YearMonth.of(year, month).lengthOfMonth()) {
-            return Optional.empty();
-        }
-        return Optional.of(m.group(1));
+        return true;
+    }
+
+    private static boolean plausibleDate(String s, int year, int month, int day) {
+        int y = Integer.parseInt(s, year, year + 4, 10);
+        int m = Integer.parseInt(s, month, month + 2, 10);
+        int d = Integer.parseInt(s, day, day + 2, 10);
+        return y >= MIN_YEAR
+                && y <= MAX_YEAR
+                && m >= 1
+                && m <= 12
+                && d >= 1
+                && d <= YearMonth.of(y, m).lengthOfMonth();
     }
 
     private static Map<String, ModelPricing> indexUnique(Collection<ModelPricing> models) {
