@@ -25,6 +25,7 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 
@@ -157,8 +158,10 @@ class JdkServerBehaviourTest {
                         HttpResponse.BodyHandlers.ofString());
         assertTrue(entered.await(5, TimeUnit.SECONDS));
         CompletableFuture<Void> closing = CompletableFuture.runAsync(server::close);
-        Thread.sleep(100); // give close() a moment: it must still be waiting
-        assertTrue(!closing.isDone(), "close() did not wait for the request in flight");
+        assertThrows(
+                TimeoutException.class,
+                () -> closing.get(100, TimeUnit.MILLISECONDS),
+                "close() did not wait for the request in flight");
         release.countDown();
         assertEquals(200, inFlight.get(5, TimeUnit.SECONDS).statusCode());
         closing.get(5, TimeUnit.SECONDS);
