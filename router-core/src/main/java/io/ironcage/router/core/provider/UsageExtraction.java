@@ -1,0 +1,163 @@
+package io.ironcage.router.core.provider;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.ironcage.router.core.domain.TokenUsage;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * Reads the token usage a provider reports in a whole (non-streamed) JSON response, split into the
+ * four non-overlapping {@link TokenUsage} classes.
+ *
+ * <table>
+ *   <caption>Where each kind reports usage (all under the top-level {@code usage} object)</caption>
+ *   <tr><th>Kind</th><th>input</th><th>output</th><th>cache read</th><th>cache write</th></tr>
+ *   <tr><td>{@link ApiKind#CHAT_COMPLETIONS}</td><td>{@code prompt_tokens} − cache read</td>
+ *       <td>{@code completion_tokens}</td><td>{@code prompt_tokens_details.cached_tokens}</td>
+ *       <td>0</td></tr>
+ *   <tr><td>{@link ApiKind#RESPONSES}</td><td>{@code input_tokens} − cache read</td>
+ *       <td>{@code output_tokens}</td><td>{@code input_tokens_details.cached_tokens}</td>
+ *       <td>0</td></tr>
+ *   <tr><td>{@link ApiKind#EMBEDDINGS}</td><td>{@code prompt_tokens}</td><td>0</td><td>0</td>
+ *       <td>0</td></tr>
+ *   <tr><td>{@link ApiKind#MESSAGES}</td><td>{@code input_tokens}</td><td>{@code output_tokens}</td>
+ *       <td>{@code cache_read_input_tokens}</td><td>{@code cache_creation_input_tokens}</td></tr>
+ * </table>
+ *
+ * <p>OpenAI's input counts include the cached tokens, so they are subtracted; Anthropic's already
+ * exclude cache reads and writes. Reasoning tokens are part of the output counts on both.
+ *
+ * <p>Never throws on odd JSON. The rules, the same for streamed usage ({@link StreamUsage}):
+ *
+ * <ul>
+ *   <li>a <em>required</em> count (the input and output columns' fields; only {@code prompt_tokens}
+ *       for embeddings) that is missing, {@code null}, or not valid gives empty;
+ *   <li>a <em>cache</em> count (and the {@code *_details} object holding it) that is missing or
+ *       {@code null} counts as 0 — older models and API versions omit them;
+ *   <li>valid means a JSON integer (not {@code 12.0}, not {@code "12"}) from 0 to {@link
+ *       #MAX_TOKENS}; any present count that is not valid, or a details field that is present but
+ *       not an object, gives empty rather than a guess;
+ *   <li>OpenAI cached tokens greater than the input count they are part of give empty.
+ * </ul>
+ *
+ * <p>An empty result means "the provider did not report a usable usage": the caller decides how to
+ * bill (for example from its reservation). {@link ApiKind#OTHER} always gives empty.
+ */
+public final class UsageExtraction {
+    /**
+     * The largest token count accepted: 10<sup>12</sup>. Far above any real request (context
+     * windows are millions of tokens at most), and small enough that sums of counts and their cost
+     * in micro-dollars stay far from {@code long} overflow.
+     */
+    public static final long MAX_TOKENS = 1_000_000_000_000L;
+
+    /** {@link #count} result for a field that is missing or {@code null}. */
+    static final long MISSING = -1;
+
+    /** {@link #count} result for a field that is present but not a valid count. */
+    static final long INVALID = -2;
+
+    private UsageExtraction() {}
+
+    /**
+     * Reads the usage of a whole JSON response.
+     *
+     * @param kind the API the response came from
+     * @param responseBody the parsed response body (any JSON; {@code null} gives empty)
+     * @return the usage, or empty if the response carries no usable usage (see the class comment)
+     */
+    public static Optional<TokenUsage> fromResponse(ApiKind kind, JsonNode responseBody) {
+        Objects.requireNonNull(kind, "kind");
+        if (responseBody == null || !responseBody.isObject()) {
+            return Optional.empty();
+        }
+        return fromUsageObject(kind, responseBody.get("usage"));
+    }
+
+    /**
+     * Returns the model a response names, which may be more specific than the requested one (e.g.
+     * {@code gpt-4o-2024-08-06} for {@code gpt-4o}).
+     *
+     * @param responseBody the parsed response body (any JSON; {@code null} gives empty)
+     * @return the top-level {@code model} string, or empty if absent, empty or not a string
+     */
+    public static Optional<String> responseModel(JsonNode responseBody) {
+        return RequestShapes.model(responseBody);
+    }
+
+    /** Reads a {@code usage} object in the format of {@code kind}; see the class comment. */
+    static Optional<TokenUsage> fromUsageObject(ApiKind kind, JsonNode usage) {
+        if (usage == null || !usage.isObject()) {
+            return Optional.empty();
+        }
+        switch (kind) {
+            case CHAT_COMPLETIONS:
+                return openAi(usage, "prompt_tokens", "completion_tokens", "prompt_tokens_details");
+            case RESPONSES:
+                return openAi(usage, "input_tokens", "output_tokens", "input_tokens_details");
+            case EMBEDDINGS:
+                long prompt = count(usage, "prompt_tokens");
+                return prompt < 0 ? Optional.empty() : Optional.of(TokenUsage.of(prompt, 0));
+            case MESSAGES:
+                return anthropic(usage);
+            default:
+                return Optional.empty();
+        }
+    }
+
+    private static Optional<TokenUsage> openAi(
+            JsonNode usage, String inputField, String outputField, String detailsField) {
+        long input = count(usage, inputField);
+        long output = count(usage, outputField);
+        long cached = nestedCount(usage, detailsField, "cached_tokens");
+        if (input < 0 || output < 0 || cached == INVALID) {
+            return Optional.empty();
+        }
+        long cacheRead = Math.max(cached, 0);
+        if (cacheRead > input) {
+            return Optional.empty();
+        }
+        return Optional.of(new TokenUsage(input - cacheRead, output, cacheRead, 0));
+    }
+
+    private static Optional<TokenUsage> anthropic(JsonNode usage) {
+        long input = count(usage, "input_tokens");
+        long output = count(usage, "output_tokens");
+        long cacheRead = count(usage, "cache_read_input_tokens");
+        long cacheWrite = count(usage, "cache_creation_input_tokens");
+        if (input < 0 || output < 0 || cacheRead == INVALID || cacheWrite == INVALID) {
+            return Optional.empty();
+        }
+        return Optional.of(
+                new TokenUsage(input, output, Math.max(cacheRead, 0), Math.max(cacheWrite, 0)));
+    }
+
+    /**
+     * Reads {@code object.details.field}: {@link #MISSING} if {@code details} or the field is
+     * missing or null, {@link #INVALID} if {@code details} is not an object or the field is not a
+     * valid count.
+     */
+    static long nestedCount(JsonNode object, String details, String field) {
+        JsonNode holder = object.get(details);
+        if (holder == null || holder.isNull()) {
+            return MISSING;
+        }
+        return holder.isObject() ? count(holder, field) : INVALID;
+    }
+
+    /**
+     * Reads a token count: the value, {@link #MISSING} if the field is missing or null, {@link
+     * #INVALID} if it is not an integer from 0 to {@link #MAX_TOKENS}.
+     */
+    static long count(JsonNode object, String field) {
+        JsonNode value = object.get(field);
+        if (value == null || value.isNull()) {
+            return MISSING;
+        }
+        if (!value.isIntegralNumber() || !value.canConvertToLong()) {
+            return INVALID;
+        }
+        long n = value.longValue();
+        return n < 0 || n > MAX_TOKENS ? INVALID : n;
+    }
+}

@@ -1,0 +1,163 @@
+package io.ironcage.router.core.provider;
+
+import static io.ironcage.router.core.TestData.json;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.ironcage.router.core.domain.TokenUsage;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+class UsageExtractionTest {
+    private static final String CHAT =
+            "{\"id\":\"chatcmpl-B9MBs8CjcvOU2jLn4n570S5qMJKcT\",\"object\":\"chat.completion\","
+                    + "\"created\":1741569952,\"model\":\"gpt-4o-2024-08-06\",\"choices\":[{\"index\":0,"
+                    + "\"message\":{\"role\":\"assistant\",\"content\":\"Hi\",\"refusal\":null,"
+                    + "\"annotations\":[]},\"logprobs\":null,\"finish_reason\":\"stop\"}],"
+                    + "\"usage\":{\"prompt_tokens\":2006,\"completion_tokens\":300,\"total_tokens\":2306,"
+                    + "\"prompt_tokens_details\":{\"cached_tokens\":1920,\"audio_tokens\":0},"
+                    + "\"completion_tokens_details\":{\"reasoning_tokens\":128,\"audio_tokens\":0,"
+                    + "\"accepted_prediction_tokens\":0,\"rejected_prediction_tokens\":0}},"
+                    + "\"service_tier\":\"default\",\"system_fingerprint\":\"fp_fc9f1d7035\"}";
+
+    private static final String RESPONSES =
+            "{\"id\":\"resp_67ccd3a9da748190baa7f1570fe91ac604becb25c45c1d41\",\"object\":\"response\","
+                    + "\"created_at\":1741476777,\"status\":\"completed\",\"model\":\"gpt-4.1-2025-04-14\","
+                    + "\"output\":[{\"type\":\"message\",\"id\":\"msg_1\",\"status\":\"completed\","
+                    + "\"role\":\"assistant\",\"content\":[{\"type\":\"output_text\",\"text\":\"Hi\","
+                    + "\"annotations\":[]}]}],\"usage\":{\"input_tokens\":328,"
+                    + "\"input_tokens_details\":{\"cached_tokens\":256},\"output_tokens\":52,"
+                    + "\"output_tokens_details\":{\"reasoning_tokens\":0},\"total_tokens\":380}}";
+
+    private static final String EMBEDDINGS =
+            "{\"object\":\"list\",\"data\":[{\"object\":\"embedding\",\"index\":0,"
+                    + "\"embedding\":[0.0023064255,-0.009327292]}],\"model\":\"text-embedding-3-small\","
+                    + "\"usage\":{\"prompt_tokens\":8,\"total_tokens\":8}}";
+
+    private static final String MESSAGES =
+            "{\"id\":\"msg_013Zva2CMHLNnXjNJJKqJ2EF\",\"type\":\"message\",\"role\":\"assistant\","
+                    + "\"model\":\"claude-sonnet-4-5-20250929\",\"content\":[{\"type\":\"text\","
+                    + "\"text\":\"Hi\"}],\"stop_reason\":\"end_turn\",\"stop_sequence\":null,"
+                    + "\"usage\":{\"input_tokens\":25,\"cache_creation_input_tokens\":1200,"
+                    + "\"cache_read_input_tokens\":3000,\"cache_creation\":{\"ephemeral_5m_input_tokens\":1200,"
+                    + "\"ephemeral_1h_input_tokens\":0},\"output_tokens\":15,\"service_tier\":\"standard\"}}";
+
+    private static Optional<TokenUsage> usage(ApiKind kind, String body) {
+        return UsageExtraction.fromResponse(kind, json(body));
+    }
+
+    private static Optional<TokenUsage> of(long in, long out, long read, long write) {
+        return Optional.of(new TokenUsage(in, out, read, write));
+    }
+
+    @Test
+    void chatCompletionsSplitsCachedTokensOutOfThePrompt() {
+        assertEquals(of(86, 300, 1920, 0), usage(ApiKind.CHAT_COMPLETIONS, CHAT));
+    }
+
+    @Test
+    void responsesSplitsCachedTokensOutOfTheInput() {
+        assertEquals(of(72, 52, 256, 0), usage(ApiKind.RESPONSES, RESPONSES));
+    }
+
+    @Test
+    void embeddingsHaveInputOnly() {
+        assertEquals(of(8, 0, 0, 0), usage(ApiKind.EMBEDDINGS, EMBEDDINGS));
+    }
+
+    @Test
+    void messagesAreAlreadySplit() {
+        assertEquals(of(25, 15, 3000, 1200), usage(ApiKind.MESSAGES, MESSAGES));
+    }
+
+    @Test
+    void missingOrNullCacheFieldsCountAsZero() {
+        assertEquals(
+                of(10, 5, 0, 0),
+                usage(
+                        ApiKind.CHAT_COMPLETIONS,
+                        "{\"usage\":{\"prompt_tokens\":10,\"completion_tokens\":5}}"));
+        assertEquals(
+                of(10, 5, 0, 0),
+                usage(
+                        ApiKind.CHAT_COMPLETIONS,
+                        "{\"usage\":{\"prompt_tokens\":10,\"completion_tokens\":5,"
+                                + "\"prompt_tokens_details\":null}}"));
+        assertEquals(
+                of(10, 5, 0, 0),
+                usage(
+                        ApiKind.RESPONSES,
+                        "{\"usage\":{\"input_tokens\":10,\"output_tokens\":5,"
+                                + "\"input_tokens_details\":{\"cached_tokens\":null}}}"));
+        assertEquals(
+                of(10, 5, 0, 0),
+                usage(
+                        ApiKind.MESSAGES,
+                        "{\"usage\":{\"input_tokens\":10,\"output_tokens\":5,"
+                                + "\"cache_read_input_tokens\":null}}"));
+    }
+
+    @Test
+    void oddJsonGivesEmptyWithoutThrowing() {
+        String[] chatBodies = {
+            "{}",
+            "[]",
+            "\"usage\"",
+            "{\"usage\":null}",
+            "{\"usage\":[]}",
+            "{\"usage\":{\"completion_tokens\":5}}",
+            "{\"usage\":{\"prompt_tokens\":10}}",
+            "{\"usage\":{\"prompt_tokens\":-1,\"completion_tokens\":5}}",
+            "{\"usage\":{\"prompt_tokens\":10.0,\"completion_tokens\":5}}",
+            "{\"usage\":{\"prompt_tokens\":10.5,\"completion_tokens\":5}}",
+            "{\"usage\":{\"prompt_tokens\":\"10\",\"completion_tokens\":5}}",
+            "{\"usage\":{\"prompt_tokens\":true,\"completion_tokens\":5}}",
+            "{\"usage\":{\"prompt_tokens\":99999999999999999999999,\"completion_tokens\":5}}",
+            "{\"usage\":{\"prompt_tokens\":1000000000001,\"completion_tokens\":5}}",
+            "{\"usage\":{\"prompt_tokens\":10,\"completion_tokens\":5,"
+                    + "\"prompt_tokens_details\":{\"cached_tokens\":-3}}}",
+            "{\"usage\":{\"prompt_tokens\":10,\"completion_tokens\":5,"
+                    + "\"prompt_tokens_details\":{\"cached_tokens\":11}}}",
+            "{\"usage\":{\"prompt_tokens\":10,\"completion_tokens\":5,"
+                    + "\"prompt_tokens_details\":7}}",
+        };
+        for (String body : chatBodies) {
+            assertEquals(Optional.empty(), usage(ApiKind.CHAT_COMPLETIONS, body), body);
+        }
+        assertEquals(
+                Optional.empty(),
+                usage(
+                        ApiKind.MESSAGES,
+                        "{\"usage\":{\"input_tokens\":10,\"output_tokens\":5,"
+                                + "\"cache_creation_input_tokens\":\"x\"}}"));
+        assertEquals(
+                Optional.empty(), usage(ApiKind.RESPONSES, "{\"usage\":{\"input_tokens\":10}}"));
+        assertEquals(
+                Optional.empty(), usage(ApiKind.EMBEDDINGS, "{\"usage\":{\"total_tokens\":8}}"));
+        assertEquals(Optional.empty(), UsageExtraction.fromResponse(ApiKind.MESSAGES, null));
+    }
+
+    @Test
+    void theLimitIsInclusive() {
+        long max = UsageExtraction.MAX_TOKENS;
+        assertEquals(
+                of(max, 0, 0, 0),
+                usage(ApiKind.EMBEDDINGS, "{\"usage\":{\"prompt_tokens\":" + max + "}}"));
+    }
+
+    @Test
+    void otherApisHaveNoUsage() {
+        assertEquals(Optional.empty(), usage(ApiKind.OTHER, CHAT));
+        assertEquals(Optional.empty(), usage(ApiKind.OTHER, MESSAGES));
+    }
+
+    @Test
+    void readsTheResponseModel() {
+        assertEquals(Optional.of("gpt-4o-2024-08-06"), UsageExtraction.responseModel(json(CHAT)));
+        assertEquals(
+                Optional.of("claude-sonnet-4-5-20250929"),
+                UsageExtraction.responseModel(json(MESSAGES)));
+        assertEquals(Optional.empty(), UsageExtraction.responseModel(json("{\"model\":1}")));
+        assertEquals(Optional.empty(), UsageExtraction.responseModel(json("[]")));
+        assertEquals(Optional.empty(), UsageExtraction.responseModel(null));
+    }
+}
