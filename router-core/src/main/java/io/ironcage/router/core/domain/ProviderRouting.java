@@ -12,11 +12,12 @@ import java.util.Set;
  * else an {@code openai/} or {@code anthropic/} prefix on the model name (stripped before
  * forwarding); else the model family, case-insensitively ({@code claude…} is Anthropic; {@code
  * gpt…}, {@code o1…}, {@code o3…}, {@code o4…}, {@code chatgpt…}, {@code codex…}, {@code ft:gpt…}
- * are OpenAI); else the provider of the only configured key. A request with no model (such as
- * {@code GET /v1/models}) goes by path prefix, else to Anthropic when the caller sent an {@code
- * anthropic-version} header, else to OpenAI; a model of an unknown family with several keys
- * configured follows that same rule. A key is only ever sent to its own provider: when the chosen
- * provider has no key the decision is {@link NoKeyForProvider}.
+ * are OpenAI); else the provider of the only configured key; else the provider whose API the path
+ * is ({@code /v1/messages} is Anthropic's; chat completions, responses and embeddings are
+ * OpenAI's). A request with no model (such as {@code GET /v1/models}), or an unknown model on a
+ * path both providers have, goes by path prefix, else to Anthropic when the caller sent an {@code
+ * anthropic-version} header, else to OpenAI. A key is only ever sent to its own provider: when the
+ * chosen provider has no key the decision is {@link NoKeyForProvider}.
  *
  * <p>Where this differs from the reference (§3.5): prefixes must be a whole segment ({@code
  * /anthropicfoo} is not a prefix), model prefixes are recognised and stripped, the family match is
@@ -146,6 +147,9 @@ public final class ProviderRouting {
             if (chosen.isEmpty() && request.configuredProviders().size() == 1) {
                 chosen = Optional.of(request.configuredProviders().iterator().next());
             }
+            if (chosen.isEmpty()) {
+                chosen = apiOfPath(pathRoute.path());
+            }
         }
         ProviderType provider =
                 chosen.orElse(
@@ -160,6 +164,25 @@ public final class ProviderRouting {
                 pathRoute.path(),
                 modelRoute.map(ModelRoute::model),
                 modelRoute.map(ModelRoute::prefixStripped).orElse(false));
+    }
+
+    /**
+     * Returns the provider whose API a path belongs to: {@code /v1/messages…} is Anthropic's;
+     * {@code /v1/chat/completions}, {@code /v1/responses}, {@code /v1/embeddings} are OpenAI's.
+     *
+     * @param path a path without a provider prefix
+     * @return the provider, or empty for a path both or neither have (e.g. {@code /v1/models})
+     */
+    static Optional<ProviderType> apiOfPath(String path) {
+        if (path.startsWith("/v1/messages")) {
+            return Optional.of(ProviderType.ANTHROPIC);
+        }
+        if (path.startsWith("/v1/chat/completions")
+                || path.startsWith("/v1/responses")
+                || path.startsWith("/v1/embeddings")) {
+            return Optional.of(ProviderType.OPENAI);
+        }
+        return Optional.empty();
     }
 
     /**

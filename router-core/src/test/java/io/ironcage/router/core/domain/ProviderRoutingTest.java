@@ -264,13 +264,26 @@ class ProviderRoutingTest {
         }
 
         @Test
-        void unknownFamilyWithSeveralKeysFollowsTheNoModelRule() {
+        void unknownFamilyWithSeveralKeysFollowsTheApiOfThePath() {
             assertEquals(
                     ProviderType.ANTHROPIC,
-                    ((Routed) route("/v1/messages", "my-model", true, BOTH)).provider());
+                    ((Routed) route("/v1/messages", "my-model", false, BOTH)).provider());
             assertEquals(
                     ProviderType.OPENAI,
-                    ((Routed) route("/v1/chat/completions", "my-model", false, BOTH)).provider());
+                    ((Routed) route("/v1/chat/completions", "my-model", true, BOTH)).provider());
+            assertEquals(
+                    ProviderType.OPENAI,
+                    ((Routed) route("/v1/embeddings", "my-embedder", false, BOTH)).provider());
+        }
+
+        @Test
+        void unknownFamilyOnASharedPathFollowsTheNoModelRule() {
+            assertEquals(
+                    ProviderType.ANTHROPIC,
+                    ((Routed) route("/v1/models/x", "my-model", true, BOTH)).provider());
+            assertEquals(
+                    ProviderType.OPENAI,
+                    ((Routed) route("/v1/models/x", "my-model", false, BOTH)).provider());
         }
 
         @Test

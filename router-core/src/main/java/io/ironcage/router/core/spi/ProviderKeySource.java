@@ -1,0 +1,42 @@
+package io.ironcage.router.core.spi;
+
+import io.ironcage.router.core.domain.ProviderKey;
+import io.ironcage.router.core.domain.ProviderType;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Where provider keys come from: fixed keys from the configuration (direct mode) or the Iron Cage
+ * control plane (server mode). A key is only ever used for its own provider.
+ *
+ * <p>Implementations never put a key in a log line, an exception message or {@code toString()}.
+ */
+public interface ProviderKeySource {
+    /**
+     * Returns the providers a key is available for, without fetching anything.
+     *
+     * @return the providers; may be empty
+     */
+    Set<ProviderType> providers();
+
+    /**
+     * Returns the key for a provider. May block (a control-plane fetch).
+     *
+     * @param provider the provider
+     * @return the key, or empty if there is none for that provider
+     * @throws io.ironcage.router.core.ControlPlaneException if a control plane refused or could not
+     *     be reached
+     */
+    Optional<ProviderKey> key(ProviderType provider);
+
+    /**
+     * Returns a source of fixed keys, at most one per provider.
+     *
+     * @param keys the keys
+     * @return the source
+     * @throws IllegalArgumentException if two keys belong to the same provider
+     */
+    static ProviderKeySource fixed(ProviderKey... keys) {
+        return new FixedProviderKeySource(keys);
+    }
+}
