@@ -77,23 +77,23 @@ import org.yaml.snakeyaml.error.MarkedYAMLException;
  *       the control server.
  *   <li><b>Environment variables.</b> {@code ${NAME}} in a string value is replaced by the
  *       variable's value; a variable that is not set is an error naming the key and the variable;
- *       {@code $${} is a literal {@code ${}. Keys are never interpolated. A number ({@code
- *       limit-usd}, the prices in {@code pricing.overrides}) may also come from a variable: a
- *       string that used {@code ${…}} and reads as a decimal number counts as that number.
+ *       <code>$${</code> is a literal <code>${</code>. Keys are never interpolated. A number
+ *       ({@code limit-usd}, the prices in {@code pricing.overrides}) may also come from a variable:
+ *       a string that used {@code ${…}} and reads as a decimal number counts as that number.
  *   <li><b>Strictness.</b> Unknown keys, duplicate keys, wrong types and out-of-range values are
  *       errors ({@link ConfigException}) that name the full key path and the line. A key with no
  *       value ({@code budget:}) is an empty section, but a setting with no value ({@code
  *       limit-usd:}) is an error.
- *   <li><b>Values.</b> Durations are a whole number with a unit: {@code 250ms}, {@code 10s},
- *       {@code 5m}, {@code 1h}. URLs are absolute {@code http}/{@code https} URLs with a host and
- *       no user information, query or fragment; a trailing {@code /} is removed. {@code limit-usd}
- *       is a finite, non-negative number, converted with {@link Money#fromUsdTruncating(double)}.
- *       A provider key must not be blank and must not be another provider's (an {@code sk-ant-}
- *       key under {@code openai}). {@code analytics.sqlite} is a path, relative to the working
+ *   <li><b>Values.</b> Durations are a whole number with a unit: {@code 250ms}, {@code 10s}, {@code
+ *       5m}, {@code 1h}. URLs are absolute {@code http}/{@code https} URLs with a host and no user
+ *       information, query or fragment; a trailing {@code /} is removed. {@code limit-usd} is a
+ *       finite, non-negative number, converted with {@link Money#fromUsdTruncating(double)}. A
+ *       provider key must not be blank and must not be another provider's (an {@code sk-ant-} key
+ *       under {@code openai}). {@code analytics.sqlite} is a path, relative to the working
  *       directory. Key-cache TTL may be {@code 0s}; timeouts must be positive.
- *   <li><b>Secrets.</b> No error message contains the value of {@code token} or a provider key,
- *       nor an environment variable's value; URLs are not echoed either. YAML syntax errors report
- *       the parser's problem and line without the parser's excerpt of the file, and without it as a
+ *   <li><b>Secrets.</b> No error message contains the value of {@code token} or a provider key, nor
+ *       an environment variable's value; URLs are not echoed either. YAML syntax errors report the
+ *       parser's problem and line without the parser's excerpt of the file, and without it as a
  *       cause.
  * </ul>
  */
@@ -309,7 +309,10 @@ public final class RouterConfigLoader {
         }
     }
 
-    /** Replaces {@code ${NAME}} with the variable's value; {@code $${} is a literal {@code ${}. */
+    /**
+     * Replaces {@code ${NAME}} with the variable's value; <code>$${</code> is a literal <code>${
+     * </code>.
+     */
     private String interpolate(String raw, String path, int line) {
         if (raw.indexOf('$') < 0) {
             return raw;
