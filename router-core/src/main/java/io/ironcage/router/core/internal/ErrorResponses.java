@@ -1,0 +1,441 @@
+package io.ironcage.router.core.internal;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import io.ironcage.router.core.ControlPlaneException;
+import io.ironcage.router.core.domain.ProviderRouting.NoKeyForProvider;
+import io.ironcage.router.core.domain.budget.BudgetDecision;
+import io.ironcage.router.core.spi.HeaderMap;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.Objects;
+
+/**
+ * The errors the router produces itself, rendered in the caller's API format (PRODUCT.md, "The
+ * request path"; STYLE.md §2.8). Every response has {@code content-type: application/json}.
+ *
+ * <p>Shapes: OpenAI {@code {"error":{"message":…,"type":…,"param":…,"code":…}}} ({@code param} and
+ * {@code code} are JSON {@code null} when there is none); Anthropic {@code
+ * {"type":"error","error":{"type":…,"message":…}}}. For the budget errors the Anthropic body keeps
+ * the reference's {@code type} and also carries the reference's {@code code} as an extra {@code
+ * error.code} field (SDKs ignore unknown fields), so both formats let a client tell the two 402s
+ * apart without parsing the message.
+ *
+ * <table>
+ *   <caption>Statuses, types and codes</caption>
+ *   <tr><th>factory</th><th>status</th><th>OpenAI type / code</th><th>Anthropic type</th></tr>
+ *   <tr><td>{@link #unauthorized}</td><td>401</td><td>invalid_request_error / invalid_api_key</td>
+ *       <td>authentication_error</td></tr>
+ *   <tr><td>{@link #invalidJson}</td><td>400</td><td>invalid_request_error / invalid_json</td>
+ *       <td>invalid_request_error</td></tr>
+ *   <tr><td>{@link #badRequest}</td><td>400</td><td>invalid_request_error / null</td>
+ *       <td>invalid_request_error</td></tr>
+ *   <tr><td>{@link #missingModel}</td><td>400</td><td>invalid_request_error / missing_model</td>
+ *       <td>invalid_request_error</td></tr>
+ *   <tr><td>{@link #payloadTooLarge}</td><td>413</td><td>invalid_request_error /
+ *       request_too_large</td><td>request_too_large</td></tr>
+ *   <tr><td>{@link #noKeyForProvider}</td><td>400</td><td>invalid_request_error /
+ *       no_provider_key</td><td>invalid_request_error</td></tr>
+ *   <tr><td>{@link #unpricedModel}</td><td>400</td><td>invalid_request_error / unpriced_model</td>
+ *       <td>invalid_request_error</td></tr>
+ *   <tr><td>{@link #budget}</td><td>402</td><td>the refusal's type / code (reference §3.8)</td>
+ *       <td>the refusal's type (+ code)</td></tr>
+ *   <tr><td>{@link #upstreamUnreachable}</td><td>502</td><td>server_error /
+ *       upstream_unreachable</td><td>api_error</td></tr>
+ *   <tr><td>{@link #upstreamTimeout}</td><td>504</td><td>server_error / upstream_timeout</td>
+ *       <td>timeout_error</td></tr>
+ *   <tr><td>{@link #upstreamAuthFailed}</td><td>502</td><td>server_error /
+ *       provider_authentication_failed</td><td>api_error</td></tr>
+ *   <tr><td>{@link #controlPlane}</td><td>see the method</td><td>iron_cage_control_plane_error /
+ *       control_plane_…</td><td>by status</td></tr>
+ *   <tr><td>{@link #internal}</td><td>500</td><td>server_error / internal_error</td>
+ *       <td>api_error</td></tr>
+ * </table>
+ *
+ * <p>No factory takes a secret, so no body can contain a provider key or an IC token. Values the
+ * caller sent (a model name) are echoed shortened to {@value #MAX_ECHOED_CHARS} characters.
+ */
+public final class ErrorResponses {
+    /** The longest caller-supplied value (a model name) echoed in a message, in characters. */
+    public static final int MAX_ECHOED_CHARS = 200;
+
+    /** OpenAI's type for client errors. */
+    public static final String OPENAI_INVALID_REQUEST = "invalid_request_error";
+
+    /** OpenAI's type for server-side errors. */
+    public static final String OPENAI_SERVER_ERROR = "server_error";
+
+    /** The OpenAI-format type of every control-plane error. */
+    public static final String CONTROL_PLANE_TYPE = "iron_cage_control_plane_error";
+
+    private static final JsonFactory JSON = new JsonFactory();
+    private static final HeaderMap JSON_HEADERS = HeaderMap.of("content-type", "application/json");
+
+    private ErrorResponses() {}
+
+    /**
+     * The caller presented no valid IC token (401).
+     *
+     * @param format the caller's format
+     * @return the response
+     */
+    public static ErrorResponse unauthorized(ApiFormat format) {
+        return render(
+                format,
+                401,
+                OPENAI_INVALID_REQUEST,
+                "invalid_api_key",
+                null,
+                "Invalid API key. Send your Iron Cage token as 'Authorization: Bearer <token>' or"
+                        + " as 'x-api-key: <token>'.");
+    }
+
+    /**
+     * The request body is not valid JSON (400). The parser's message is not included: it may quote
+     * the body.
+     *
+     * @param format the caller's format
+     * @return the response
+     */
+    public static ErrorResponse invalidJson(ApiFormat format) {
+        return render(
+                format,
+                400,
+                OPENAI_INVALID_REQUEST,
+                "invalid_json",
+                null,
+                "The request body is not valid JSON.");
+    }
+
+    /**
+     * A request the router cannot accept, for a reason the caller states (400).
+     *
+     * @param format the caller's format
+     * @param message a complete sentence saying what is wrong; never a secret
+     * @param param the request field at fault (OpenAI {@code param}), or {@code null} for none
+     * @return the response
+     */
+    public static ErrorResponse badRequest(ApiFormat format, String message, String param) {
+        Objects.requireNonNull(message, "message");
+        return render(format, 400, OPENAI_INVALID_REQUEST, null, param, message);
+    }
+
+    /**
+     * The request body has no string {@code model} where one is needed (400).
+     *
+     * @param format the caller's format
+     * @return the response
+     */
+    public static ErrorResponse missingModel(ApiFormat format) {
+        return render(
+                format,
+                400,
+                OPENAI_INVALID_REQUEST,
+                "missing_model",
+                "model",
+                "The request body has no 'model'. Add a string field 'model', for example"
+                        + " \"model\": \"gpt-4o-mini\".");
+    }
+
+    /**
+     * The request body is larger than the router accepts (413).
+     *
+     * @param format the caller's format
+     * @param limitBytes the limit, in bytes
+     * @return the response
+     */
+    public static ErrorResponse payloadTooLarge(ApiFormat format, long limitBytes) {
+        return render(
+                format,
+                413,
+                OPENAI_INVALID_REQUEST,
+                "request_too_large",
+                null,
+                "The request body is larger than the router's limit of " + limitBytes + " bytes.");
+    }
+
+    /**
+     * The request belongs to a provider the router holds no key for (400); the message is {@link
+     * NoKeyForProvider#message()}.
+     *
+     * @param format the caller's format
+     * @param decision the routing decision
+     * @return the response
+     */
+    public static ErrorResponse noKeyForProvider(ApiFormat format, NoKeyForProvider decision) {
+        Objects.requireNonNull(decision, "decision");
+        return render(
+                format, 400, OPENAI_INVALID_REQUEST, "no_provider_key", null, decision.message());
+    }
+
+    /**
+     * The model has no price while a finite budget is in force (400); the message says how to add
+     * one under {@code pricing.overrides}.
+     *
+     * @param format the caller's format
+     * @param model the model as the caller sent it
+     * @return the response
+     */
+    public static ErrorResponse unpricedModel(ApiFormat format, String model) {
+        Objects.requireNonNull(model, "model");
+        String shown = echo(model);
+        return render(
+                format,
+                400,
+                OPENAI_INVALID_REQUEST,
+                "unpriced_model",
+                "model",
+                "The model '"
+                        + shown
+                        + "' has no price, so the router cannot keep it within the budget. Add"
+                        + " its price under pricing.overrides in router.yaml, for example:"
+                        + " pricing: { overrides: { \""
+                        + shown
+                        + "\": { input-usd-per-mtok: 1.0, output-usd-per-mtok: 2.0 } } }.");
+    }
+
+    /**
+     * The budget refused the request (402), with the reference's type, code and message exactly
+     * (§3.8).
+     *
+     * @param format the caller's format
+     * @param refusal the budget's decision
+     * @return the response
+     */
+    public static ErrorResponse budget(ApiFormat format, BudgetDecision.Refusal refusal) {
+        Objects.requireNonNull(refusal, "refusal");
+        if (format == ApiFormat.ANTHROPIC) {
+            return anthropic(402, refusal.type(), refusal.code(), refusal.message());
+        }
+        return openAi(402, refusal.type(), refusal.code(), null, refusal.message());
+    }
+
+    /**
+     * The provider could not be reached: connection refused, DNS or TLS failure (502).
+     *
+     * @param format the caller's format
+     * @param host the provider's host, e.g. {@code api.openai.com}
+     * @return the response
+     */
+    public static ErrorResponse upstreamUnreachable(ApiFormat format, String host) {
+        Objects.requireNonNull(host, "host");
+        return render(
+                format,
+                502,
+                OPENAI_SERVER_ERROR,
+                "upstream_unreachable",
+                null,
+                "The router could not connect to the provider at " + echo(host) + ".");
+    }
+
+    /**
+     * The provider did not answer within the upstream timeout (504).
+     *
+     * @param format the caller's format
+     * @param host the provider's host, e.g. {@code api.openai.com}
+     * @return the response
+     */
+    public static ErrorResponse upstreamTimeout(ApiFormat format, String host) {
+        Objects.requireNonNull(host, "host");
+        return render(
+                format,
+                504,
+                OPENAI_SERVER_ERROR,
+                "upstream_timeout",
+                null,
+                "The provider at "
+                        + echo(host)
+                        + " did not answer within the router's upstream timeout"
+                        + " (timeouts.upstream).");
+    }
+
+    /**
+     * The provider rejected the router's provider key with 401 or 403. The provider's body is never
+     * passed on, as it may echo parts of the key.
+     *
+     * <p>Rendered as <b>502</b>, not as the provider's status: the caller's own credentials were
+     * accepted by the router, and what failed is the router's configuration, i.e. a bad gateway. A
+     * 401 would make the OpenAI and Anthropic SDKs report the caller's token as invalid. The
+     * provider's status is named in the message.
+     *
+     * @param format the caller's format
+     * @param upstreamStatus the provider's status, 401 or 403
+     * @return the response
+     * @throws IllegalArgumentException if {@code upstreamStatus} is not 401 or 403
+     */
+    public static ErrorResponse upstreamAuthFailed(ApiFormat format, int upstreamStatus) {
+        if (upstreamStatus != 401 && upstreamStatus != 403) {
+            throw new IllegalArgumentException(
+                    "an upstream authentication failure is 401 or 403, got " + upstreamStatus);
+        }
+        return render(
+                format,
+                502,
+                OPENAI_SERVER_ERROR,
+                "provider_authentication_failed",
+                null,
+                "Provider authentication failed: the provider answered "
+                        + upstreamStatus
+                        + " to the router's provider key. Check the key configured for this"
+                        + " provider; the provider's response is not shown because it may"
+                        + " contain parts of the key.");
+    }
+
+    /**
+     * The Iron Cage control server could not be reached or refused what the router asked (for the
+     * provider key or a budget lease), so the router fails closed. The message is the exception's,
+     * which holds only the server's status, {@code error} and {@code code}, never a secret.
+     *
+     * <p>Status: <b>503</b> when the server gave no answer ({@link
+     * ControlPlaneException#isNoResponse()}); the server's own status when it is one a caller can
+     * act on, <b>401</b> (the IC token was rejected), <b>402</b>, <b>403</b> (e.g. no provider
+     * assigned) or <b>429</b>; <b>502</b> for every other answer (other 4xx mean the router and the
+     * server disagree, 5xx that the server failed). The OpenAI type is {@value #CONTROL_PLANE_TYPE}
+     * with code {@code control_plane_unreachable}, {@code control_plane_refused} (4xx) or {@code
+     * control_plane_error} (5xx); the Anthropic type follows the status (401 authentication_error,
+     * 402 billing_error, 403 permission_error, 429 rate_limit_error, 502/503 api_error).
+     *
+     * @param format the caller's format
+     * @param failure what the control-plane client threw
+     * @return the response
+     */
+    public static ErrorResponse controlPlane(ApiFormat format, ControlPlaneException failure) {
+        Objects.requireNonNull(failure, "failure");
+        int status;
+        String code;
+        String advice;
+        if (failure.isNoResponse()) {
+            status = 503;
+            code = "control_plane_unreachable";
+            advice =
+                    " The router fails closed: it sends no request to a provider until the"
+                            + " control server answers again.";
+        } else if (failure.isClientError()) {
+            int server = failure.status();
+            status =
+                    server == 401 || server == 402 || server == 403 || server == 429 ? server : 502;
+            code = "control_plane_refused";
+            advice = " The router did not send this request to a provider.";
+        } else {
+            status = 502;
+            code = "control_plane_error";
+            advice = " The router did not send this request to a provider.";
+        }
+        String message = sentence(failure.getMessage()) + advice;
+        if (format == ApiFormat.ANTHROPIC) {
+            return anthropic(status, anthropicType(status), null, message);
+        }
+        return openAi(status, CONTROL_PLANE_TYPE, code, null, message);
+    }
+
+    /**
+     * An unexpected failure inside the router (500). Says nothing about the cause: details go to
+     * the log, never to the caller.
+     *
+     * @param format the caller's format
+     * @return the response
+     */
+    public static ErrorResponse internal(ApiFormat format) {
+        return render(
+                format,
+                500,
+                OPENAI_SERVER_ERROR,
+                "internal_error",
+                null,
+                "The router failed unexpectedly while handling this request. The details are in"
+                        + " the router's log.");
+    }
+
+    // --- rendering ---
+
+    private static ErrorResponse render(
+            ApiFormat format,
+            int status,
+            String openAiType,
+            String openAiCode,
+            String param,
+            String message) {
+        Objects.requireNonNull(format, "format");
+        if (format == ApiFormat.ANTHROPIC) {
+            return anthropic(status, anthropicType(status), null, message);
+        }
+        return openAi(status, openAiType, openAiCode, param, message);
+    }
+
+    /**
+     * Anthropic's error type for a status (Anthropic's documented types; 502 and 503 have none of
+     * their own and use {@code api_error}).
+     */
+    private static String anthropicType(int status) {
+        switch (status) {
+            case 400:
+                return "invalid_request_error";
+            case 401:
+                return "authentication_error";
+            case 402:
+                return "billing_error";
+            case 403:
+                return "permission_error";
+            case 404:
+                return "not_found_error";
+            case 413:
+                return "request_too_large";
+            case 429:
+                return "rate_limit_error";
+            case 504:
+                return "timeout_error";
+            default:
+                return status < 500 ? "invalid_request_error" : "api_error";
+        }
+    }
+
+    private static ErrorResponse openAi(
+            int status, String type, String code, String param, String message) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(256);
+        try (JsonGenerator json = JSON.createGenerator(out)) {
+            json.writeStartObject();
+            json.writeObjectFieldStart("error");
+            json.writeStringField("message", message);
+            json.writeStringField("type", type);
+            json.writeStringField("param", param);
+            json.writeStringField("code", code);
+            json.writeEndObject();
+            json.writeEndObject();
+        } catch (IOException e) {
+            throw new UncheckedIOException("writing to memory cannot fail", e);
+        }
+        return new ErrorResponse(status, JSON_HEADERS, out.toByteArray());
+    }
+
+    private static ErrorResponse anthropic(int status, String type, String code, String message) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(256);
+        try (JsonGenerator json = JSON.createGenerator(out)) {
+            json.writeStartObject();
+            json.writeStringField("type", "error");
+            json.writeObjectFieldStart("error");
+            json.writeStringField("type", type);
+            if (code != null) {
+                json.writeStringField("code", code);
+            }
+            json.writeStringField("message", message);
+            json.writeEndObject();
+            json.writeEndObject();
+        } catch (IOException e) {
+            throw new UncheckedIOException("writing to memory cannot fail", e);
+        }
+        return new ErrorResponse(status, JSON_HEADERS, out.toByteArray());
+    }
+
+    private static String echo(String value) {
+        if (value.length() <= MAX_ECHOED_CHARS) {
+            return value;
+        }
+        return value.substring(0, MAX_ECHOED_CHARS) + "…";
+    }
+
+    private static String sentence(String text) {
+        String trimmed = text.strip();
+        return trimmed.endsWith(".") ? trimmed : trimmed + ".";
+    }
+}
