@@ -139,6 +139,27 @@ public final class ErrorResponses {
     }
 
     /**
+     * 404: the path is not an API path the router serves (everything it forwards is under {@code
+     * /v1/}, after an optional {@code /openai} or {@code /anthropic} prefix).
+     *
+     * @param format the caller's format
+     * @param path the path the caller asked for
+     * @return the error
+     */
+    public static ErrorResponse notFound(ApiFormat format, String path) {
+        return render(
+                format,
+                404,
+                OPENAI_INVALID_REQUEST,
+                "not_found",
+                null,
+                "No API at '"
+                        + echo(Objects.requireNonNull(path, "path"))
+                        + "'. The router serves the provider APIs under /v1/, e.g."
+                        + " /v1/chat/completions or /v1/messages.");
+    }
+
+    /**
      * The request body is larger than the router accepts (413).
      *
      * @param format the caller's format

@@ -1,0 +1,69 @@
+package io.ironcage.router.core.internal;
+
+import io.ironcage.router.core.domain.ProviderKey;
+import io.ironcage.router.core.domain.ProviderType;
+import io.ironcage.router.core.spi.HeaderMap;
+import java.util.Set;
+
+/** Which headers cross the router, in each direction (PRODUCT.md step 6 and 7). */
+final class ForwardedHeaders {
+    /** Caller headers that reach the provider; everything else (the caller's token!) stays. */
+    private static final Set<String> PASSED_UPSTREAM =
+            Set.of(
+                    "anthropic-version",
+                    "anthropic-beta",
+                    "openai-organization",
+                    "openai-project",
+                    "user-agent");
+
+    /** Upstream headers that never reach the caller: hop-by-hop, and lengths the server sets. */
+    private static final Set<String> NOT_PASSED_DOWNSTREAM =
+            Set.of(
+                    "connection",
+                    "keep-alive",
+                    "proxy-authenticate",
+                    "proxy-authorization",
+                    "te",
+                    "trailer",
+                    "trailers",
+                    "transfer-encoding",
+                    "upgrade",
+                    "content-length");
+
+    private ForwardedHeaders() {}
+
+    /** The headers of the upstream request: the provider's auth, then the allowed caller ones. */
+    static HeaderMap upstream(HeaderMap caller, ProviderKey key, boolean hasBody) {
+        HeaderMap.Builder out = HeaderMap.builder();
+        if (key.provider() == ProviderType.ANTHROPIC) {
+            out.add("x-api-key", key.secret());
+            if (!caller.contains("anthropic-version")) {
+                out.add("anthropic-version", PipelineSettings.DEFAULT_ANTHROPIC_VERSION);
+            }
+        } else {
+            out.add("authorization", "Bearer " + key.secret());
+        }
+        if (hasBody) {
+            out.add("content-type", "application/json");
+        }
+        caller.forEach(
+                (name, value) -> {
+                    if (PASSED_UPSTREAM.contains(name)) {
+                        out.add(name, value);
+                    }
+                });
+        return out.build();
+    }
+
+    /** The upstream response headers that reach the caller. */
+    static HeaderMap downstream(HeaderMap upstream) {
+        HeaderMap.Builder out = HeaderMap.builder();
+        upstream.forEach(
+                (name, value) -> {
+                    if (!NOT_PASSED_DOWNSTREAM.contains(name)) {
+                        out.add(name, value);
+                    }
+                });
+        return out.build();
+    }
+}

@@ -1,0 +1,575 @@
+package io.ironcage.router.transport.jdkhttp;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.anthropic.client.AnthropicClient;
+import com.anthropic.client.okhttp.AnthropicOkHttpClient;
+import com.anthropic.helpers.MessageAccumulator;
+import com.anthropic.models.messages.Message;
+import com.anthropic.models.messages.MessageCreateParams;
+import com.anthropic.models.messages.RawMessageStreamEvent;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.openai.client.OpenAIClient;
+import com.openai.client.okhttp.OpenAIOkHttpClient;
+import com.openai.errors.InternalServerException;
+import com.openai.errors.OpenAIServiceException;
+import com.openai.errors.RateLimitException;
+import com.openai.errors.UnauthorizedException;
+import com.openai.helpers.ChatCompletionAccumulator;
+import com.openai.models.chat.completions.ChatCompletion;
+import com.openai.models.chat.completions.ChatCompletionChunk;
+import com.openai.models.chat.completions.ChatCompletionCreateParams;
+import io.ironcage.router.core.LlmRouter;
+import io.ironcage.router.core.config.PricingTables;
+import io.ironcage.router.core.domain.Money;
+import io.ironcage.router.core.domain.ProviderKey;
+import io.ironcage.router.core.domain.TokenUsage;
+import io.ironcage.router.core.domain.analytics.LlmRequestCompleted;
+import io.ironcage.router.core.domain.analytics.LlmRequestFailed;
+import io.ironcage.router.core.spi.ProviderKeySource;
+import io.ironcage.router.testkit.FakeProvider;
+import io.ironcage.router.testkit.FakeResponse;
+import io.ironcage.router.testkit.InMemoryUsageEventSink;
+import io.ironcage.router.testkit.RecordedRequest;
+import io.ironcage.router.testkit.junit.StartStop;
+import java.io.BufferedReader;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.PrintStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The router end to end on the JDK transport: real SDKs and raw HTTP, FakeProvider as upstream
+ * (issue 4's test list).
+ */
+class RouterEndToEndTest {
+    private static final String OPENAI_KEY = "sk-proj-TESTKEY-openai-123";
+    private static final String ANTHROPIC_KEY = "sk-ant-TESTKEY-anthropic-456";
+    private static final String TOKEN = "ic-token-TESTTOKEN-789";
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final HttpClient HTTP =
+            HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+
+    @StartStop final FakeProvider openAi = FakeProvider.openAi();
+    @StartStop final FakeProvider anthropic = FakeProvider.anthropic();
+
+    private InMemoryUsageEventSink events;
+    private LlmRouter router;
+    private final List<Runnable> toClose = new ArrayList<>();
+
+    @BeforeEach
+    void startRouter() {
+        openAi.requireKey(OPENAI_KEY);
+        anthropic.requireKey(ANTHROPIC_KEY);
+        router = router(Money.fromUsdTruncating(5.00), Duration.ofSeconds(3), 10 * 1024 * 1024);
+    }
+
+    @AfterEach
+    void stopRouter() {
+        toClose.forEach(Runnable::run);
+        router.close();
+    }
+
+    private LlmRouter router(Money budget, Duration upstreamTimeout, long maxBody) {
+        if (router != null) {
+            router.close();
+        }
+        events = InMemoryUsageEventSink.create();
+        return LlmRouter.builder()
+                .transport(new JdkHttpTransportProvider())
+                .providerKeys(
+                        ProviderKeySource.fixed(
+                                ProviderKey.openAi(OPENAI_KEY, openAi.baseUri()),
+                                ProviderKey.anthropic(ANTHROPIC_KEY, anthropic.baseUri())))
+                .budget(budget)
+                .token(TOKEN)
+                .usageSink(events)
+                .timeouts(Duration.ofSeconds(2), upstreamTimeout)
+                .maxRequestBodyBytes(maxBody)
+                .start();
+    }
+
+    private OpenAIClient openAiClient(String token) {
+        OpenAIClient client =
+                OpenAIOkHttpClient.builder()
+                        .apiKey(token)
+                        .baseUrl(router.baseUrl())
+                        .maxRetries(0)
+                        .timeout(Duration.ofSeconds(10))
+                        .build();
+        toClose.add(client::close);
+        return client;
+    }
+
+    private AnthropicClient anthropicClient() {
+        AnthropicClient client =
+                AnthropicOkHttpClient.builder()
+                        .apiKey(TOKEN)
+                        .baseUrl(router.baseUri().toString())
+                        .maxRetries(0)
+                        .timeout(Duration.ofSeconds(10))
+                        .build();
+        toClose.add(client::close);
+        return client;
+    }
+
+    private static ChatCompletionCreateParams.Builder chat(String model) {
+        return ChatCompletionCreateParams.builder().model(model).addUserMessage("Say hi");
+    }
+
+    private static long cost(String model, TokenUsage usage) {
+        return PricingTables.bundled().find(model).orElseThrow().cost(usage).micros();
+    }
+
+    private HttpResponse<String> post(String path, String body, String... headers) {
+        HttpRequest.Builder request =
+                HttpRequest.newBuilder(router.baseUri().resolve(path))
+                        .timeout(Duration.ofSeconds(10))
+                        .POST(HttpRequest.BodyPublishers.ofString(body));
+        request.header("content-type", "application/json");
+        request.header("authorization", "Bearer " + TOKEN);
+        for (int i = 0; i < headers.length; i += 2) {
+            request.setHeader(headers[i], headers[i + 1]);
+        }
+        try {
+            return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static void await(BooleanSupplier condition, String what) {
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("timed out waiting until " + what);
+            }
+            Thread.onSpinWait();
+        }
+    }
+
+    private void assertIdle() {
+        await(() -> router.budgetStatus().reserved().isZero(), "no reservation is left");
+    }
+
+    @Test
+    void openAiSdkPlainCallGoesUpstreamWithTheRealKeyAndIsBilledExactly() {
+        openAi.enqueue(FakeResponse.text("Hi!").usage(1_000, 500));
+        {
+            OpenAIClient client = openAiClient(TOKEN);
+            ChatCompletion reply = client.chat().completions().create(chat("gpt-4o-mini").build());
+            assertEquals("Hi!", reply.choices().get(0).message().content().orElseThrow());
+        }
+        RecordedRequest sent = openAi.takeRequest(Duration.ofSeconds(2));
+        assertEquals("/v1/chat/completions", sent.path());
+        assertEquals("Bearer " + OPENAI_KEY, sent.header("authorization").orElseThrow());
+        sent.headers()
+                .values()
+                .forEach(values -> values.forEach(v -> assertFalse(v.contains(TOKEN))));
+        assertEquals(Money.ofMicros(450), router.totalSpent());
+        assertIdle();
+        LlmRequestCompleted done = events.eventsOfType(LlmRequestCompleted.class).get(0);
+        assertEquals(450, done.cost().micros());
+        assertEquals("openai", done.provider());
+    }
+
+    @Test
+    void openAiStreamIsBilledFromTheInjectedUsageChunkWhichTheCallerNeverSees() throws IOException {
+        openAi.enqueue(FakeResponse.text("a b c").usage(100, 10));
+        HttpResponse<String> response =
+                post(
+                        "/v1/chat/completions",
+                        "{\"model\":\"gpt-4o-mini\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
+        assertEquals(200, response.statusCode());
+        List<String> data = new ArrayList<>();
+        for (String line : response.body().split("\n")) {
+            if (line.startsWith("data: ")) {
+                data.add(line.substring(6));
+            }
+        }
+        assertEquals("[DONE]", data.get(data.size() - 1));
+        for (String event : data.subList(0, data.size() - 1)) {
+            JsonNode chunk = JSON.readTree(event);
+            assertTrue(
+                    chunk.path("choices").size() > 0, "the usage-only chunk was removed: " + event);
+        }
+        JsonNode upstreamBody = openAi.takeRequest(Duration.ofSeconds(2)).bodyJson();
+        assertTrue(upstreamBody.at("/stream_options/include_usage").asBoolean());
+        assertEquals(
+                Money.ofMicros(cost("gpt-4o-mini", TokenUsage.of(100, 10))), router.totalSpent());
+        assertIdle();
+    }
+
+    @Test
+    void openAiSdkStreamAndToolCallPassThrough() {
+        openAi.enqueue(FakeResponse.text("Hello from the stream").usage(5, 4));
+        openAi.enqueue(FakeResponse.toolCall("get_weather", "{\"city\":\"Paris\"}").usage(30, 12));
+        {
+            OpenAIClient client = openAiClient(TOKEN);
+            ChatCompletionAccumulator accumulator = ChatCompletionAccumulator.create();
+            try (com.openai.core.http.StreamResponse<ChatCompletionChunk> stream =
+                    client.chat().completions().createStreaming(chat("gpt-4o-mini").build())) {
+                stream.stream().forEach(chunk -> accumulator.accumulate(chunk.validate()));
+            }
+            assertEquals(
+                    "Hello from the stream",
+                    accumulator
+                            .chatCompletion()
+                            .choices()
+                            .get(0)
+                            .message()
+                            .content()
+                            .orElseThrow());
+            ChatCompletion tool =
+                    client.chat().completions().create(chat("gpt-4o-mini").build()).validate();
+            assertEquals(
+                    "{\"city\":\"Paris\"}",
+                    tool.choices()
+                            .get(0)
+                            .message()
+                            .toolCalls()
+                            .orElseThrow()
+                            .get(0)
+                            .asFunction()
+                            .function()
+                            .arguments());
+        }
+        long expected =
+                cost("gpt-4o-mini", TokenUsage.of(5, 4))
+                        + cost("gpt-4o-mini", TokenUsage.of(30, 12));
+        assertEquals(Money.ofMicros(expected), router.totalSpent());
+        assertIdle();
+    }
+
+    @Test
+    void upstreamErrorsReachTheSdkAsItsOwnExceptionsAndCostNothing() {
+        openAi.enqueue(FakeResponse.error(429, "requests", "Rate limit reached"));
+        openAi.enqueue(FakeResponse.error(500, "server_error", "The server had an error"));
+        {
+            OpenAIClient client = openAiClient(TOKEN);
+            assertThrows(
+                    RateLimitException.class,
+                    () -> client.chat().completions().create(chat("gpt-4o-mini").build()));
+            assertThrows(
+                    InternalServerException.class,
+                    () -> client.chat().completions().create(chat("gpt-4o-mini").build()));
+        }
+        assertEquals(Money.ZERO, router.totalSpent());
+        assertIdle();
+        assertEquals(2, events.eventsOfType(LlmRequestFailed.class).size());
+    }
+
+    @Test
+    void budgetRefusalsAre402WithTheReferenceCodes() {
+        router = router(Money.ofMicros(100), Duration.ofSeconds(3), 10 * 1024 * 1024);
+        {
+            OpenAIClient client = openAiClient(TOKEN);
+            OpenAIServiceException insufficient =
+                    assertThrows(
+                            OpenAIServiceException.class,
+                            () -> client.chat().completions().create(chat("gpt-4o-mini").build()));
+            assertEquals(402, insufficient.statusCode());
+            assertEquals("insufficient_budget", insufficient.code().orElseThrow());
+            router.setBudget(Money.ZERO);
+            OpenAIServiceException exceeded =
+                    assertThrows(
+                            OpenAIServiceException.class,
+                            () -> client.chat().completions().create(chat("gpt-4o-mini").build()));
+            assertEquals(402, exceeded.statusCode());
+            assertEquals("budget_exceeded", exceeded.code().orElseThrow());
+        }
+        assertEquals(0, openAi.requestCount(), "refused requests never reach the upstream");
+        assertIdle();
+    }
+
+    @Test
+    void aWrongTokenIs401AndNothingGoesUpstream() {
+        {
+            OpenAIClient client = openAiClient("ic-wrong");
+            assertThrows(
+                    UnauthorizedException.class,
+                    () -> client.chat().completions().create(chat("gpt-4o-mini").build()));
+        }
+        assertEquals(401, post("/v1/messages", "{}", "authorization", "Bearer nope").statusCode());
+        assertEquals(0, openAi.requestCount() + anthropic.requestCount());
+    }
+
+    @Test
+    void anthropicSdkPlainStreamedAndToolUseThroughTheRouter() {
+        anthropic.enqueue(FakeResponse.text("Hi!").usage(10, 8));
+        anthropic.enqueue(
+                FakeResponse.text("Hello from the stream").usage(12, 5).cacheTokens(100, 0));
+        anthropic.enqueue(FakeResponse.toolCall("get_weather", "{\"city\":\"Rome\"}").usage(20, 9));
+        MessageCreateParams params =
+                MessageCreateParams.builder()
+                        .model("claude-sonnet-4-5")
+                        .maxTokens(100)
+                        .addUserMessage("Say hi")
+                        .build();
+        {
+            AnthropicClient client = anthropicClient();
+            Message plain = client.messages().create(params).validate();
+            assertEquals("Hi!", plain.content().get(0).text().orElseThrow().text());
+            MessageAccumulator accumulator = MessageAccumulator.create();
+            try (com.anthropic.core.http.StreamResponse<RawMessageStreamEvent> stream =
+                    client.messages().createStreaming(params)) {
+                stream.stream().forEach(event -> accumulator.accumulate(event.validate()));
+            }
+            assertEquals(
+                    "Hello from the stream",
+                    accumulator.message().content().get(0).text().orElseThrow().text());
+            Message tool = client.messages().create(params).validate();
+            assertEquals("get_weather", tool.content().get(0).toolUse().orElseThrow().name());
+        }
+        RecordedRequest first = anthropic.takeRequest(Duration.ofSeconds(2));
+        assertEquals(ANTHROPIC_KEY, first.header("x-api-key").orElseThrow());
+        assertTrue(
+                first.header("authorization").isEmpty(),
+                "the caller's Bearer token stays in the router");
+        long expected =
+                cost("claude-sonnet-4-5", TokenUsage.of(10, 8))
+                        + cost("claude-sonnet-4-5", new TokenUsage(12, 5, 100, 0))
+                        + cost("claude-sonnet-4-5", TokenUsage.of(20, 9));
+        assertEquals(Money.ofMicros(expected), router.totalSpent());
+        assertIdle();
+    }
+
+    @Test
+    void sixtyFourConcurrentRequestsNeverOverspendAndLeaveNothingReserved() throws Exception {
+        Money limit = Money.ofMicros(1_000);
+        router = router(limit, Duration.ofSeconds(5), 10 * 1024 * 1024);
+        openAi.dispatcher(
+                request ->
+                        FakeResponse.text("ok ok")
+                                .usage(20, 50)
+                                .headersDelay(Duration.ofMillis(50)));
+        ExecutorService pool = Executors.newFixedThreadPool(16);
+        try {
+            List<Future<Integer>> results = new ArrayList<>();
+            for (int i = 0; i < 64; i++) {
+                boolean stream = i % 2 == 0;
+                Callable<Integer> call =
+                        () ->
+                                post(
+                                                "/v1/chat/completions",
+                                                "{\"model\":\"gpt-4o-mini\",\"max_tokens\":100,\"stream\":"
+                                                        + stream
+                                                        + ",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}")
+                                        .statusCode();
+                results.add(pool.submit(call));
+            }
+            int ok = 0;
+            for (Future<Integer> result : results) {
+                int status = result.get();
+                assertTrue(status == 200 || status == 402, "status " + status);
+                ok += status == 200 ? 1 : 0;
+            }
+            assertTrue(ok > 0, "some requests fit the budget");
+            assertIdle();
+            long billed = 0;
+            for (LlmRequestCompleted done : events.eventsOfType(LlmRequestCompleted.class)) {
+                billed += done.cost().micros();
+            }
+            assertEquals(ok, events.eventsOfType(LlmRequestCompleted.class).size());
+            assertEquals(Money.ofMicros(billed), router.totalSpent());
+            assertTrue(
+                    router.totalSpent().compareTo(limit) <= 0,
+                    "spent " + router.totalSpent() + " > " + limit);
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
+    void aClientThatLeavesMidStreamIsStillBilled() throws Exception {
+        openAi.enqueue(
+                FakeResponse.text("one two three four five six")
+                        .usage(40, 12)
+                        .eventDelay(Duration.ofMillis(100)));
+        HttpRequest request =
+                HttpRequest.newBuilder(router.baseUri().resolve("/v1/chat/completions"))
+                        .header("authorization", "Bearer " + TOKEN)
+                        .header("content-type", "application/json")
+                        .POST(
+                                HttpRequest.BodyPublishers.ofString(
+                                        "{\"model\":\"gpt-4o-mini\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}"))
+                        .build();
+        HttpResponse<InputStream> response =
+                HTTP.send(request, HttpResponse.BodyHandlers.ofInputStream());
+        try (InputStream in = response.body()) {
+            BufferedReader reader =
+                    new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
+            assertTrue(reader.readLine().startsWith("data: "), "the first event arrived");
+        } // the client leaves here
+        await(() -> !router.totalSpent().isZero(), "the abandoned stream is billed");
+        assertEquals(
+                Money.ofMicros(cost("gpt-4o-mini", TokenUsage.of(40, 12))), router.totalSpent());
+        assertIdle();
+    }
+
+    @Test
+    void anUpstreamThatHangsIs504AndReleasesTheReservation() {
+        router = router(Money.fromUsdTruncating(5.00), Duration.ofMillis(500), 10 * 1024 * 1024);
+        openAi.enqueue(FakeResponse.text("never").neverEnds());
+        HttpResponse<String> response =
+                post(
+                        "/v1/chat/completions",
+                        "{\"model\":\"gpt-4o-mini\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
+        assertEquals(504, response.statusCode());
+        assertTrue(response.body().contains("error"), response.body());
+        assertEquals(Money.ZERO, router.totalSpent());
+        assertIdle();
+    }
+
+    @Test
+    void anUpstreamThatDropsMidStreamEndsWithACleanErrorEventAndIsBilled() {
+        openAi.enqueue(FakeResponse.text("one two three four").disconnectAfter(2));
+        HttpResponse<String> response =
+                post(
+                        "/v1/chat/completions",
+                        "{\"model\":\"gpt-4o-mini\",\"stream\":true,\"max_tokens\":50,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
+        assertEquals(200, response.statusCode());
+        String[] events = response.body().trim().split("\n\n");
+        String last = events[events.length - 1];
+        assertTrue(last.contains("\"error\""), "the last event is an error event: " + last);
+        assertFalse(router.totalSpent().isZero(), "what was seen is billed");
+        assertIdle();
+    }
+
+    @Test
+    void badInputGetsAClear4xxAndNeverReachesTheUpstream() {
+        router = router(Money.fromUsdTruncating(5.00), Duration.ofSeconds(3), 1024);
+        String chat = "/v1/chat/completions";
+        assertBad(post(chat, "{not json"), 400, "JSON");
+        assertBad(post(chat, "[1,2]"), 400, "object");
+        assertBad(post(chat, "{\"messages\":[]}"), 400, "model");
+        assertBad(
+                post(chat, "{\"model\":\"my-private-model\",\"messages\":[]}"),
+                400,
+                "pricing.overrides");
+        assertBad(
+                post(
+                        chat,
+                        "{\"model\":\"gpt-4o-mini\",\"messages\":[{\"role\":\"user\",\"content\":\""
+                                + "x".repeat(2000)
+                                + "\"}]}"),
+                413,
+                "");
+        assertBad(
+                post(chat, "{\"model\":\"gpt-4o-mini\"}", "content-type", "text/plain"),
+                400,
+                "Content-Type");
+        assertBad(post("/not-an-api", "{}"), 404, "");
+        assertBad(
+                post(chat, "{\"model\":\"claude-sonnet-4-5\",\"messages\":[]}"), 400, "anthropic");
+        assertBad(
+                post(
+                        "/v1/messages",
+                        "{\"model\":\"x\"}",
+                        "x-api-key",
+                        TOKEN,
+                        "authorization",
+                        "Basic abc"),
+                400,
+                "pricing.overrides");
+        assertEquals(0, openAi.requestCount() + anthropic.requestCount());
+        assertIdle();
+        assertEquals(
+                200,
+                post(chat, "{\"model\":\"gpt-4o-mini\",\"messages\":[]}").statusCode(),
+                "still serving");
+    }
+
+    private static void assertBad(HttpResponse<String> response, int status, String mentions) {
+        assertEquals(status, response.statusCode(), response.body());
+        assertTrue(response.body().contains(mentions), response.body());
+        assertTrue(
+                response.headers().firstValue("content-type").orElse("").contains("json"),
+                "an API-format body");
+    }
+
+    @Test
+    void secretsAppearInNoResponseEventOrLogLine() {
+        PrintStream original = System.err;
+        ByteArrayOutputStream captured = new ByteArrayOutputStream();
+        System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
+        List<String> bodies = new ArrayList<>();
+        try {
+            openAi.requireKey("sk-proj-a-different-key");
+            bodies.add(
+                    post("/v1/chat/completions", "{\"model\":\"gpt-4o-mini\",\"messages\":[]}")
+                            .body());
+            openAi.enqueue(FakeResponse.error(500, "server_error", "boom"));
+            openAi.requireKey(OPENAI_KEY);
+            bodies.add(
+                    post("/v1/chat/completions", "{\"model\":\"gpt-4o-mini\",\"messages\":[]}")
+                            .body());
+            bodies.add(
+                    post(
+                                    "/v1/chat/completions",
+                                    "{\"model\":\"gpt-4o-mini\"}",
+                                    "authorization",
+                                    "Bearer " + OPENAI_KEY)
+                            .body());
+            bodies.add(
+                    post(
+                                    "/v1/chat/completions",
+                                    "{\"model\":\"gpt-4o-mini\",\"messages\":[]}",
+                                    "x-api-key",
+                                    TOKEN + "x",
+                                    "authorization",
+                                    "")
+                            .body());
+        } finally {
+            System.setErr(original);
+        }
+        String everything =
+                String.join("\n", bodies)
+                        + events.events()
+                        + captured.toString(StandardCharsets.UTF_8)
+                        + router;
+        for (String secret : List.of(OPENAI_KEY, ANTHROPIC_KEY, TOKEN, "sk-proj-a-different-key")) {
+            assertFalse(everything.contains(secret), "a secret leaked: " + secret);
+        }
+        assertTrue(
+                bodies.get(0).contains("error"), "the upstream 401 became the router's own error");
+    }
+
+    @Test
+    void healthCheckAnswersWithoutAToken() throws Exception {
+        HttpResponse<String> health =
+                HTTP.send(
+                        HttpRequest.newBuilder(router.baseUri().resolve("/")).build(),
+                        HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, health.statusCode());
+        assertEquals("LlmRouter OK", health.body());
+        assertTrue(
+                router.baseUrl().startsWith("http://127.0.0.1:")
+                        && router.baseUrl().endsWith("/v1"));
+        assertEquals(URI.create("http://127.0.0.1:" + router.port()), router.baseUri());
+    }
+}
