@@ -89,6 +89,60 @@ public final class LlmRouter implements AutoCloseable {
     }
 
     /**
+     * Starts a router from a {@code router.yaml} (PRODUCT.md "Configuration"): listen address,
+     * transport (found on the class path by name), token, provider keys, budget, pricing overrides
+     * and timeouts.
+     *
+     * @param file the configuration file
+     * @return the running router
+     * @throws ConfigException if the file is missing or invalid (naming the key and line)
+     * @throws LlmRouterException if the configured transport is not on the class path, or the
+     *     configuration asks for something not built yet (server mode, SQLite analytics)
+     * @throws ServerStartException if the address cannot be bound
+     */
+    public static LlmRouter fromConfig(java.nio.file.Path file) {
+        return fromConfig(io.ironcage.router.core.config.RouterConfigLoader.load(file));
+    }
+
+    /**
+     * Starts a router from a parsed configuration; see {@link #fromConfig(java.nio.file.Path)}.
+     *
+     * @param config the configuration
+     * @return the running router
+     */
+    public static LlmRouter fromConfig(io.ironcage.router.core.config.RouterConfig config) {
+        if (config.controlPlane().isPresent()) {
+            throw new LlmRouterException(
+                    "control-plane (server mode) is not supported yet; configure providers"
+                            + " (direct mode) instead.");
+        }
+        if (config.analyticsSqlite().isPresent()) {
+            throw new LlmRouterException(
+                    "analytics.sqlite is not supported yet; remove it to record in memory.");
+        }
+        Builder builder =
+                builder()
+                        .transport(TransportProvider.load(config.transport()))
+                        .providerKeys(
+                                ProviderKeySource.fixed(
+                                        config.providers()
+                                                .values()
+                                                .toArray(
+                                                        new io.ironcage.router.core.domain
+                                                                        .ProviderKey[0])))
+                        .listen(config.listen().host(), config.listen().port())
+                        .pricingOverrides(config.pricingOverrides())
+                        .timeouts(config.timeouts().connect(), config.timeouts().upstream())
+                        .allowUnpricedModels(
+                                config.budget().unpricedModels()
+                                        == io.ironcage.router.core.config.RouterConfig
+                                                .UnpricedModels.ALLOW);
+        config.token().ifPresent(builder::token);
+        config.budget().limit().ifPresent(builder::budget);
+        return builder.start();
+    }
+
+    /**
      * Returns the OpenAI-style base URL, {@code http://127.0.0.1:PORT/v1} (reference {@code
      * get_base_url}). Anthropic SDKs take {@link #baseUri()} (without {@code /v1}).
      *
