@@ -1,4 +1,4 @@
-package io.ironcage.router.testkit;
+package io.ironcage.router.transport.jdkhttp;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -7,8 +7,10 @@ import com.openai.client.OpenAIClient;
 import com.openai.client.okhttp.OpenAIOkHttpClient;
 import com.openai.models.chat.completions.ChatCompletion;
 import com.openai.models.chat.completions.ChatCompletionCreateParams;
+import io.ironcage.router.core.LlmRouter;
 import io.ironcage.router.core.config.PricingTables;
 import io.ironcage.router.core.domain.Money;
+import io.ironcage.router.core.domain.ProviderKey;
 import io.ironcage.router.core.domain.ProviderType;
 import io.ironcage.router.core.domain.TokenUsage;
 import io.ironcage.router.core.domain.budget.BudgetDecision;
@@ -16,6 +18,10 @@ import io.ironcage.router.core.domain.budget.CostController;
 import io.ironcage.router.core.domain.budget.Reservation;
 import io.ironcage.router.core.domain.pricing.ModelPricing;
 import io.ironcage.router.core.domain.pricing.PricingTable;
+import io.ironcage.router.core.spi.ProviderKeySource;
+import io.ironcage.router.testkit.FakeControlPlane;
+import io.ironcage.router.testkit.FakeProvider;
+import io.ironcage.router.testkit.FakeResponse;
 import io.ironcage.router.testkit.junit.StartStop;
 import java.io.IOException;
 import java.net.URI;
@@ -41,11 +47,20 @@ class ReadmeExamplesTest {
     private static final String HANDSHAKE = "{\"ic_token\":\"ic-token-1\",\"provider\":\"openai\"}";
 
     private static HttpResponse<String> post(String url, String body) {
-        return Http.send(
-                HttpRequest.newBuilder(URI.create(url))
-                        .header("content-type", "application/json")
-                        .POST(HttpRequest.BodyPublishers.ofString(body))
-                        .build());
+        try {
+            return java.net.http.HttpClient.newHttpClient()
+                    .send(
+                            HttpRequest.newBuilder(URI.create(url))
+                                    .header("content-type", "application/json")
+                                    .POST(HttpRequest.BodyPublishers.ofString(body))
+                                    .build(),
+                            HttpResponse.BodyHandlers.ofString());
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
     }
 
     @Test
@@ -62,6 +77,46 @@ class ReadmeExamplesTest {
         }
         assertEquals(Money.ofMicros(450), budget.totalSpent());
         assertEquals(Money.ZERO, budget.reserved());
+    }
+
+    @Test
+    void rootReadmeQuickStart() {
+        try (FakeProvider fake = FakeProvider.openAi().start()) {
+            fake.requireKey("sk-test");
+            fake.enqueue(FakeResponse.text("Hello!").usage(1_000, 500));
+            ProviderKey openAiKey = ProviderKey.openAi("sk-test", fake.baseUri());
+
+            try (LlmRouter router =
+                    LlmRouter.builder()
+                            .transport(new JdkHttpTransportProvider())
+                            .providerKeys(
+                                    ProviderKeySource.fixed(
+                                            openAiKey)) // ProviderKey.of(System.getenv("OPENAI_API_KEY"))
+                            .budget(Money.fromUsdTruncating(2.00))
+                            .start()) {
+                OpenAIClient client =
+                        OpenAIOkHttpClient.builder()
+                                .baseUrl(router.baseUrl())
+                                .apiKey(router.token())
+                                .build();
+                ChatCompletion reply =
+                        client.chat()
+                                .completions()
+                                .create(
+                                        ChatCompletionCreateParams.builder()
+                                                .model("gpt-4o-mini")
+                                                .addUserMessage("Hi")
+                                                .build());
+                System.out.println(
+                        reply.choices().get(0).message().content().orElse("")
+                                + " — spent "
+                                + router.totalSpent());
+
+                assertEquals("Hello!", reply.choices().get(0).message().content().orElseThrow());
+                assertEquals(Money.ofMicros(450), router.totalSpent());
+                client.close();
+            }
+        }
     }
 
     @Test
@@ -143,10 +198,10 @@ class ReadmeExamplesTest {
                 squash(
                         Files.readString(
                                 Path.of(
-                                        "src/test/java/io/ironcage/router/testkit/ReadmeExamplesTest.java")));
+                                        "src/test/java/io/ironcage/router/transport/jdkhttp/ReadmeExamplesTest.java")));
         List<String> snippets = new ArrayList<>(javaSnippets(Path.of("../README.md")));
-        snippets.addAll(javaSnippets(Path.of("README.md")));
-        assertEquals(5, snippets.size(), "snippets found in the two READMEs");
+        snippets.addAll(javaSnippets(Path.of("../router-testkit/README.md")));
+        assertEquals(6, snippets.size(), "snippets found in the two READMEs");
         for (String snippet : snippets) {
             String body =
                     snippet.replaceFirst("(?s)^class MyAgentTest \\{", "")
