@@ -1,0 +1,101 @@
+package io.ironcage.router.cli;
+
+import io.ironcage.router.core.LlmRouter;
+import io.ironcage.router.core.domain.budget.BudgetStatus;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.Objects;
+import java.util.concurrent.Callable;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code iron-router serve --config router.yaml}: runs the router as a sidecar until SIGINT or
+ * SIGTERM, then closes it and prints what was spent.
+ */
+@Command(
+        name = "serve",
+        mixinStandardHelpOptions = true,
+        versionProvider = IronRouter.Version.class,
+        description = {
+            "Run the router from a router.yaml until Ctrl-C (SIGINT) or SIGTERM.",
+            "Logs one line with the URL when it is ready; on exit prints what was spent.",
+            ""
+        },
+        footer = {
+            "",
+            "router.yaml keys: listen (host:port; port 0 = any free port), transport (jdk),",
+            "token, providers.openai / providers.anthropic (key, base-url), budget (limit-usd,",
+            "unpriced-models), pricing.overrides, timeouts (connect, upstream).",
+            "$${ENV_VAR} in a value is replaced from the environment.",
+            "",
+            "Exit codes: 0 stopped cleanly; 1 could not start (e.g. port taken, transport",
+            "missing); 2 usage or configuration error (the message names the key and line)."
+        })
+public final class ServeCommand implements Callable<Integer> {
+    private static final Logger LOG = LoggerFactory.getLogger(ServeCommand.class);
+
+    @Spec CommandSpec spec;
+
+    @Option(
+            names = {"-c", "--config"},
+            required = true,
+            paramLabel = "FILE",
+            description = "The router.yaml to run.")
+    Path config;
+
+    private final StopSignal stop;
+    private final Consumer<LlmRouter> onReady;
+
+    /** Creates the command as the {@code iron-router} jar runs it. */
+    public ServeCommand() {
+        this(new StopSignal(), router -> {});
+    }
+
+    ServeCommand(StopSignal stop, Consumer<LlmRouter> onReady) {
+        this.stop = Objects.requireNonNull(stop, "stop");
+        this.onReady = Objects.requireNonNull(onReady, "onReady");
+    }
+
+    /**
+     * Starts the router and serves until asked to stop.
+     *
+     * @return the exit code, 0 after a clean stop
+     */
+    @Override
+    public Integer call() {
+        LlmRouter router = LlmRouter.fromConfig(config);
+        LOG.info(
+                "iron-router listening on {} (OpenAI SDKs: {}); press Ctrl-C to stop",
+                router.baseUri(),
+                router.baseUrl());
+        onReady.accept(router);
+        PrintWriter out = spec.commandLine().getOut();
+        stop.awaitThen(
+                () -> {
+                    router.close();
+                    out.println("iron-router: stopped. " + spendSummary(router.budgetStatus()));
+                    out.flush();
+                });
+        return 0;
+    }
+
+    /**
+     * Describes spend against the budget in one sentence.
+     *
+     * @param status the router's budget status
+     * @return e.g. {@code Spent $0.001200 of a $5.000000 budget.}
+     */
+    static String spendSummary(BudgetStatus status) {
+        return "Spent $"
+                + status.spent().toUsdString(6)
+                + status.limit()
+                        .map(limit -> " of a $" + limit.toUsdString(6) + " budget.")
+                        .orElse(" (no budget limit).");
+    }
+}
