@@ -59,6 +59,7 @@ public final class LlmRouter implements AutoCloseable {
     private final UsageEventSink events;
     private final Clock clock;
     private final String token;
+    private final ProviderKeySource keys;
     private final AtomicBoolean running = new AtomicBoolean(true);
     private final AtomicLong requests;
 
@@ -69,8 +70,10 @@ public final class LlmRouter implements AutoCloseable {
             UsageEventSink events,
             Clock clock,
             String token,
+            ProviderKeySource keys,
             AtomicLong requests) {
         this.server = server;
+        this.keys = keys;
         this.upstream = upstream;
         this.ledger = ledger;
         this.events = events;
@@ -182,6 +185,16 @@ public final class LlmRouter implements AutoCloseable {
      */
     public String token() {
         return token;
+    }
+
+    /**
+     * Returns the providers the router holds a key for (the reference's {@code get_provider}
+     * reports its single key's provider; this router may hold one key per provider).
+     *
+     * @return the providers
+     */
+    public java.util.Set<io.ironcage.router.core.domain.ProviderType> providers() {
+        return keys.providers();
     }
 
     /**
@@ -500,7 +513,7 @@ public final class LlmRouter implements AutoCloseable {
                             UUID.randomUUID().toString(),
                             time.millis(),
                             new RouterStarted(server.address().getPort())));
-            return new LlmRouter(server, client, ledger, sink, time, callerToken, requests);
+            return new LlmRouter(server, client, ledger, sink, time, callerToken, keys, requests);
         }
 
         private static String randomToken() {

@@ -160,6 +160,25 @@ public final class ErrorResponses {
     }
 
     /**
+     * 431: the request's headers are larger than the router accepts.
+     *
+     * @param format the caller's format
+     * @param limitBytes the limit on all header names and values together
+     * @return the error
+     */
+    public static ErrorResponse headersTooLarge(ApiFormat format, long limitBytes) {
+        return render(
+                format,
+                431,
+                OPENAI_INVALID_REQUEST,
+                "headers_too_large",
+                null,
+                "The request headers are too large: together they may have at most "
+                        + limitBytes
+                        + " bytes.");
+    }
+
+    /**
      * The request body is larger than the router accepts (413).
      *
      * @param format the caller's format

@@ -68,6 +68,9 @@ public final class ProxyPipeline implements ProxyHandler {
     private static final byte[] HEALTH = "LlmRouter OK".getBytes(StandardCharsets.UTF_8);
     private static final HeaderMap TEXT = HeaderMap.of("content-type", "text/plain; charset=utf-8");
 
+    /** All header names and values of a request together; real SDK requests use about 1 KiB. */
+    static final int MAX_HEADER_BYTES = 32 * 1024;
+
     private final ProviderKeySource keys;
     private final HttpTransport upstream;
     private final CostController ledger;
@@ -120,6 +123,10 @@ public final class ProxyPipeline implements ProxyHandler {
         }
         ProviderRouting.PathRoute pathRoute = ProviderRouting.stripProviderPrefix(request.path());
         ApiFormat format = ApiFormat.ofPath(pathRoute.path());
+        if (headerBytes(request.headers()) > MAX_HEADER_BYTES) {
+            reply(sink, ErrorResponses.headersTooLarge(format, MAX_HEADER_BYTES));
+            return;
+        }
         if (!authorized(request.headers())) {
             reply(sink, ErrorResponses.unauthorized(format));
             return;
@@ -159,6 +166,12 @@ public final class ProxyPipeline implements ProxyHandler {
             ok |= MessageDigest.isEqual(value.getBytes(StandardCharsets.UTF_8), plainToken);
         }
         return ok;
+    }
+
+    private static long headerBytes(HeaderMap headers) {
+        long[] total = {0};
+        headers.forEach((name, value) -> total[0] += name.length() + value.length() + 4);
+        return total[0];
     }
 
     /** A body is JSON unless the caller says otherwise (a missing Content-Type is tolerated). */

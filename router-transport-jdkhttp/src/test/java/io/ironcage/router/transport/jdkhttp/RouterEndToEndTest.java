@@ -359,6 +359,94 @@ class RouterEndToEndTest {
     }
 
     @Test
+    void anthropicSdkSeesUpstreamErrorsBudgetRefusalsAndBadTokensAsItsOwnExceptions() {
+        anthropic.enqueue(FakeResponse.error(429, "rate_limit_error", "slow down"));
+        anthropic.enqueue(FakeResponse.error(500, "api_error", "boom"));
+        anthropic.enqueue(FakeResponse.error(529, "overloaded_error", "Overloaded"));
+        MessageCreateParams params =
+                MessageCreateParams.builder()
+                        .model("claude-sonnet-4-5")
+                        .maxTokens(100)
+                        .addUserMessage("Say hi")
+                        .build();
+        AnthropicClient client = anthropicClient();
+        assertThrows(
+                com.anthropic.errors.RateLimitException.class,
+                () -> client.messages().create(params));
+        assertThrows(
+                com.anthropic.errors.InternalServerException.class,
+                () -> client.messages().create(params));
+        com.anthropic.errors.AnthropicServiceException overloaded =
+                assertThrows(
+                        com.anthropic.errors.AnthropicServiceException.class,
+                        () -> client.messages().create(params));
+        assertEquals(529, overloaded.statusCode());
+        router.setBudget(Money.ofMicros(10));
+        com.anthropic.errors.PaymentRequiredException refused =
+                assertThrows(
+                        com.anthropic.errors.PaymentRequiredException.class,
+                        () -> client.messages().create(params));
+        assertTrue(
+                refused.getMessage().contains("iron_cage_insufficient_budget"),
+                refused.getMessage());
+        assertTrue(
+                refused.getMessage().contains("Iron Cage insufficient budget for request."),
+                refused.getMessage());
+        AnthropicClient wrongToken =
+                AnthropicOkHttpClient.builder()
+                        .apiKey("ic-wrong")
+                        .baseUrl(router.baseUri().toString())
+                        .maxRetries(0)
+                        .build();
+        toClose.add(wrongToken::close);
+        assertThrows(
+                com.anthropic.errors.UnauthorizedException.class,
+                () -> wrongToken.messages().create(params));
+        assertEquals(3, anthropic.requestCount(), "the refusals never reached the upstream");
+        assertEquals(Money.ZERO, router.totalSpent());
+        assertIdle();
+    }
+
+    @Test
+    void absurdHeadersAreRefusedAndTheRouterKeepsServing() throws Exception {
+        HttpResponse<String> huge =
+                post(
+                        "/v1/chat/completions",
+                        "{\"model\":\"gpt-4o-mini\",\"messages\":[]}",
+                        "x-padding",
+                        "x".repeat(200_000));
+        assertEquals(431, huge.statusCode());
+        assertTrue(huge.body().contains("headers_too_large"), huge.body());
+        HttpResponse<String> tooMany = null;
+        HttpRequest.Builder many =
+                HttpRequest.newBuilder(router.baseUri().resolve("/v1/chat/completions"))
+                        .header("authorization", "Bearer " + TOKEN)
+                        .header("content-type", "application/json")
+                        .POST(
+                                HttpRequest.BodyPublishers.ofString(
+                                        "{\"model\":\"gpt-4o-mini\",\"messages\":[]}"));
+        for (int i = 0; i < 500; i++) {
+            many.header("x-h" + i, "v");
+        }
+        try {
+            tooMany = HTTP.send(many.build(), HttpResponse.BodyHandlers.ofString());
+        } catch (IOException e) {
+            // the server may close the connection instead of answering: also a refusal
+        }
+        if (tooMany != null) {
+            assertTrue(
+                    tooMany.statusCode() >= 400 && tooMany.statusCode() < 500,
+                    "status " + tooMany.statusCode());
+        }
+        assertEquals(0, openAi.requestCount(), "nothing reached the upstream");
+        assertEquals(
+                200,
+                post("/v1/chat/completions", "{\"model\":\"gpt-4o-mini\",\"messages\":[]}")
+                        .statusCode());
+        assertIdle();
+    }
+
+    @Test
     void sixtyFourConcurrentRequestsNeverOverspendAndLeaveNothingReserved() throws Exception {
         Money limit = Money.ofMicros(1_000);
         router = router(limit, Duration.ofSeconds(5), 10 * 1024 * 1024);
@@ -571,5 +659,12 @@ class RouterEndToEndTest {
                 router.baseUrl().startsWith("http://127.0.0.1:")
                         && router.baseUrl().endsWith("/v1"));
         assertEquals(URI.create("http://127.0.0.1:" + router.port()), router.baseUri());
+        assertEquals(
+                java.util.EnumSet.allOf(io.ironcage.router.core.domain.ProviderType.class),
+                router.providers());
+        assertTrue(router.isRunning());
+        router.close();
+        assertFalse(router.isRunning());
+        router.close(); // idempotent
     }
 }
