@@ -1,0 +1,84 @@
+package io.ironcage.router.core.provider.anthropic;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.ironcage.router.core.TranslationException;
+
+/** The translators' small shared vocabulary over Jackson trees. */
+final class Trees {
+    private static final ObjectMapper MAPPER = new ObjectMapper();
+    private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
+
+    private Trees() {}
+
+    static ObjectNode object() {
+        return NODES.objectNode();
+    }
+
+    static ArrayNode array() {
+        return NODES.arrayNode();
+    }
+
+    /** True when the field is absent or JSON null. */
+    static boolean absent(JsonNode node) {
+        return node == null || node.isMissingNode() || node.isNull();
+    }
+
+    /** The field as a string, or a translation error naming it. */
+    static String text(JsonNode node, String field) {
+        if (node == null || !node.isTextual()) {
+            throw new TranslationException(field, "The field " + field + " must be a string.");
+        }
+        return node.textValue();
+    }
+
+    /** The field as an array, or a translation error naming it. */
+    static ArrayNode arrayField(JsonNode node, String field) {
+        if (node == null || !node.isArray()) {
+            throw new TranslationException(field, "The field " + field + " must be an array.");
+        }
+        return (ArrayNode) node;
+    }
+
+    /** The field as an object, or a translation error naming it. */
+    static ObjectNode objectField(JsonNode node, String field) {
+        if (node == null || !node.isObject()) {
+            throw new TranslationException(field, "The field " + field + " must be an object.");
+        }
+        return (ObjectNode) node;
+    }
+
+    /** Parses a JSON object held in a string field (tool-call arguments). */
+    static ObjectNode parseObject(String json, String field) {
+        if (json.isBlank()) {
+            return object();
+        }
+        JsonNode node;
+        try {
+            node = MAPPER.readTree(json);
+        } catch (JsonProcessingException e) {
+            throw new TranslationException(
+                    field,
+                    "The field " + field + " is not valid JSON, so it cannot be translated.");
+        }
+        if (node == null || !node.isObject()) {
+            throw new TranslationException(
+                    field,
+                    "The field " + field + " must hold a JSON object, but holds another value.");
+        }
+        return (ObjectNode) node;
+    }
+
+    /** Writes a tree as compact JSON text (tool-call arguments). */
+    static String write(JsonNode node) {
+        try {
+            return MAPPER.writeValueAsString(node);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("a Jackson tree could not be written", e);
+        }
+    }
+}

@@ -1,0 +1,13 @@
+/**
+ * The Anthropic binding: translation between the OpenAI Chat Completions and the Anthropic Messages
+ * formats, as pure functions over Jackson trees (no I/O, no clock, no logging).
+ *
+ * <ul>
+ *   <li>{@code OpenAiToAnthropic.request}: a Chat Completions request for an Anthropic model;
+ *   <li>{@code AnthropicToOpenAi.response}: the Anthropic answer back as a {@code chat.completion}.
+ * </ul>
+ *
+ * <p>A field that cannot be translated raises {@link io.ironcage.router.core.TranslationException}
+ * naming it (the router answers 400).
+ */
+package io.ironcage.router.core.provider.anthropic;
