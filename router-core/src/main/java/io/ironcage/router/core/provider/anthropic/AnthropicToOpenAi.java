@@ -10,8 +10,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.ironcage.router.core.TranslationException;
+import java.util.Iterator;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * Translates an Anthropic Messages response into an OpenAI Chat Completions response. A pure
@@ -50,6 +52,334 @@ public final class AnthropicToOpenAi {
                     "refusal", "content_filter");
 
     private AnthropicToOpenAi() {}
+
+    private static final Set<String> REQUEST_DROPPED =
+            Set.of("top_k", "thinking", "service_tier", "cache_control", "context_management");
+
+    private static final Set<String> REQUEST_HANDLED =
+            Set.of(
+                    "model",
+                    "messages",
+                    "system",
+                    "max_tokens",
+                    "temperature",
+                    "top_p",
+                    "stop_sequences",
+                    "metadata",
+                    "stream",
+                    "tools",
+                    "tool_choice");
+
+    /**
+     * Translates a Messages request body (from an Anthropic-format caller) into a Chat Completions
+     * request body for an OpenAI model.
+     *
+     * <table>
+     *   <caption>Anthropic request field → OpenAI request field</caption>
+     *   <tr><th>Anthropic</th><th>OpenAI</th></tr>
+     *   <tr><td>{@code system} (string or text blocks)</td><td>a first {@code system} message</td></tr>
+     *   <tr><td>{@code text} / {@code image} blocks</td><td>{@code text} / {@code image_url} parts
+     *       (base64 → data URL)</td></tr>
+     *   <tr><td>assistant {@code tool_use} blocks</td><td>{@code tool_calls} (same ids, input as JSON string)</td></tr>
+     *   <tr><td>user {@code tool_result} blocks</td><td>one {@code tool} message each, before the
+     *       turn's other content</td></tr>
+     *   <tr><td>{@code max_tokens}</td><td>{@code max_completion_tokens}</td></tr>
+     *   <tr><td>{@code temperature}, {@code top_p}</td><td>the same</td></tr>
+     *   <tr><td>{@code stop_sequences}</td><td>{@code stop}</td></tr>
+     *   <tr><td>{@code metadata.user_id}</td><td>{@code user}</td></tr>
+     *   <tr><td>{@code stream}</td><td>{@code stream} and {@code stream_options.include_usage}</td></tr>
+     *   <tr><td>{@code tools}, {@code tool_choice} (auto, any, tool, none,
+     *       {@code disable_parallel_tool_use})</td>
+     *       <td>{@code tools}, {@code tool_choice} (auto, required, function, none),
+     *       {@code parallel_tool_calls: false}</td></tr>
+     * </table>
+     *
+     * <p>Dropped as harmless: {@code top_k} (a sampling nudge), {@code thinking} (the answer is
+     * still an answer, without thinking blocks), {@code service_tier}, {@code cache_control} and
+     * {@code context_management} (caching and context hints), {@code thinking} and {@code
+     * redacted_thinking} blocks in earlier turns, {@code is_error} on tool results. Refused with a
+     * {@link TranslationException} naming the field: server tools (a tool with a {@code type} other
+     * than {@code custom}), {@code document} and other block types without a counterpart, and any
+     * top-level field not named here (e.g. {@code mcp_servers}, {@code container}).
+     *
+     * @param anthropicRequest the Anthropic request; not modified
+     * @return a new OpenAI Chat Completions request
+     * @throws TranslationException naming the field, when a field has the wrong shape or no
+     *     counterpart that keeps the request's meaning
+     */
+    public static ObjectNode request(ObjectNode anthropicRequest) {
+        Objects.requireNonNull(anthropicRequest, "anthropicRequest");
+        ObjectNode in = anthropicRequest;
+        Iterator<String> names = in.fieldNames();
+        while (names.hasNext()) {
+            String name = names.next();
+            if (!REQUEST_HANDLED.contains(name) && !REQUEST_DROPPED.contains(name)) {
+                throw new TranslationException(
+                        name,
+                        "The field "
+                                + name
+                                + " has no counterpart in the OpenAI Chat Completions API, so the"
+                                + " request cannot be sent to an OpenAI model.");
+            }
+        }
+        ObjectNode out = object();
+        out.put("model", text(in.get("model"), "model"));
+        ArrayNode messages = out.putArray("messages");
+        JsonNode system = in.get("system");
+        if (!absent(system)) {
+            String prompt = system.isTextual() ? system.textValue() : joinedText(system, "system");
+            if (!prompt.isEmpty()) {
+                messages.addObject().put("role", "system").put("content", prompt);
+            }
+        }
+        ArrayNode turns = arrayField(in.get("messages"), "messages");
+        for (int i = 0; i < turns.size(); i++) {
+            String at = "messages[" + i + "]";
+            ObjectNode turn = objectField(turns.get(i), at);
+            String role = text(turn.get("role"), at + ".role");
+            if ("user".equals(role)) {
+                userTurn(turn.get("content"), at + ".content", messages);
+            } else if ("assistant".equals(role)) {
+                assistantTurn(turn.get("content"), at + ".content", messages);
+            } else {
+                throw new TranslationException(
+                        at + ".role", "The field " + at + ".role must be user or assistant.");
+            }
+        }
+        JsonNode maxTokens = in.get("max_tokens");
+        if (!absent(maxTokens)) {
+            if (!maxTokens.isIntegralNumber() || maxTokens.asLong() < 1) {
+                throw new TranslationException(
+                        "max_tokens", "The field max_tokens must be a positive integer.");
+            }
+            out.put("max_completion_tokens", maxTokens.asLong());
+        }
+        for (String field : new String[] {"temperature", "top_p"}) {
+            JsonNode value = in.get(field);
+            if (!absent(value)) {
+                if (!value.isNumber()) {
+                    throw new TranslationException(
+                            field, "The field " + field + " must be a number.");
+                }
+                out.set(field, value);
+            }
+        }
+        JsonNode stops = in.get("stop_sequences");
+        if (!absent(stops)) {
+            ArrayNode all = arrayField(stops, "stop_sequences");
+            ArrayNode stop = Trees.array();
+            for (int i = 0; i < all.size(); i++) {
+                stop.add(text(all.get(i), "stop_sequences[" + i + "]"));
+            }
+            if (!stop.isEmpty()) {
+                out.set("stop", stop);
+            }
+        }
+        JsonNode user = in.path("metadata").get("user_id");
+        if (!absent(user)) {
+            out.put("user", text(user, "metadata.user_id"));
+        }
+        requestTools(in, out);
+        JsonNode stream = in.get("stream");
+        if (!absent(stream)) {
+            if (!stream.isBoolean()) {
+                throw new TranslationException("stream", "The field stream must be a boolean.");
+            }
+            out.put("stream", stream.booleanValue());
+            if (stream.booleanValue()) {
+                out.putObject("stream_options").put("include_usage", true);
+            }
+        }
+        return out;
+    }
+
+    private static String joinedText(JsonNode blocks, String at) {
+        ArrayNode all = arrayField(blocks, at);
+        StringBuilder text = new StringBuilder();
+        for (int i = 0; i < all.size(); i++) {
+            String blockAt = at + "[" + i + "]";
+            ObjectNode block = objectField(all.get(i), blockAt);
+            if (!"text".equals(block.path("type").asText())) {
+                throw new TranslationException(
+                        blockAt + ".type", "The field " + blockAt + ".type must be text.");
+            }
+            if (text.length() > 0) {
+                text.append('\n');
+            }
+            text.append(text(block.get("text"), blockAt + ".text"));
+        }
+        return text.toString();
+    }
+
+    private static void userTurn(JsonNode content, String at, ArrayNode messages) {
+        if (content != null && content.isTextual()) {
+            messages.addObject().put("role", "user").put("content", content.textValue());
+            return;
+        }
+        ArrayNode blocks = arrayField(content, at);
+        ArrayNode parts = Trees.array();
+        for (int j = 0; j < blocks.size(); j++) {
+            String blockAt = at + "[" + j + "]";
+            ObjectNode block = objectField(blocks.get(j), blockAt);
+            String type = text(block.get("type"), blockAt + ".type");
+            if ("tool_result".equals(type)) {
+                ObjectNode tool = messages.addObject().put("role", "tool");
+                tool.put("tool_call_id", text(block.get("tool_use_id"), blockAt + ".tool_use_id"));
+                JsonNode result = block.get("content");
+                if (absent(result)) {
+                    tool.put("content", "");
+                } else if (result.isTextual()) {
+                    tool.put("content", result.textValue());
+                } else {
+                    tool.put("content", joinedText(result, blockAt + ".content"));
+                }
+            } else if ("text".equals(type)) {
+                parts.addObject()
+                        .put("type", "text")
+                        .put("text", text(block.get("text"), blockAt + ".text"));
+            } else if ("image".equals(type)) {
+                parts.add(imagePart(block.get("source"), blockAt + ".source"));
+            } else {
+                throw new TranslationException(
+                        blockAt + ".type",
+                        "The field "
+                                + blockAt
+                                + ".type names a content block the translation to OpenAI does not"
+                                + " support; use text, image or tool_result.");
+            }
+        }
+        if (parts.isEmpty()) {
+            return;
+        }
+        ObjectNode user = messages.addObject().put("role", "user");
+        if (parts.size() == 1 && "text".equals(parts.get(0).get("type").asText())) {
+            user.put("content", parts.get(0).get("text").textValue());
+        } else {
+            user.set("content", parts);
+        }
+    }
+
+    private static ObjectNode imagePart(JsonNode source, String at) {
+        ObjectNode src = objectField(source, at);
+        String type = text(src.get("type"), at + ".type");
+        String url;
+        if ("base64".equals(type)) {
+            url =
+                    "data:"
+                            + text(src.get("media_type"), at + ".media_type")
+                            + ";base64,"
+                            + text(src.get("data"), at + ".data");
+        } else if ("url".equals(type)) {
+            url = text(src.get("url"), at + ".url");
+        } else {
+            throw new TranslationException(
+                    at + ".type", "The field " + at + ".type must be base64 or url.");
+        }
+        ObjectNode part = object().put("type", "image_url");
+        part.putObject("image_url").put("url", url);
+        return part;
+    }
+
+    private static void assistantTurn(JsonNode content, String at, ArrayNode messages) {
+        ObjectNode assistant = object().put("role", "assistant");
+        if (content != null && content.isTextual()) {
+            messages.add(assistant.put("content", content.textValue()));
+            return;
+        }
+        ArrayNode blocks = arrayField(content, at);
+        StringBuilder text = new StringBuilder();
+        ArrayNode calls = Trees.array();
+        for (int j = 0; j < blocks.size(); j++) {
+            String blockAt = at + "[" + j + "]";
+            ObjectNode block = objectField(blocks.get(j), blockAt);
+            String type = text(block.get("type"), blockAt + ".type");
+            if ("text".equals(type)) {
+                text.append(text(block.get("text"), blockAt + ".text"));
+            } else if ("tool_use".equals(type)) {
+                ObjectNode call = calls.addObject();
+                call.put("id", text(block.get("id"), blockAt + ".id")).put("type", "function");
+                JsonNode input = block.get("input");
+                call.putObject("function")
+                        .put("name", text(block.get("name"), blockAt + ".name"))
+                        .put("arguments", Trees.write(absent(input) ? object() : input));
+            } else if (!"thinking".equals(type) && !"redacted_thinking".equals(type)) {
+                throw new TranslationException(
+                        blockAt + ".type",
+                        "The field "
+                                + blockAt
+                                + ".type names a content block the translation to OpenAI does not"
+                                + " support; use text or tool_use.");
+            }
+        }
+        if (text.length() > 0) {
+            assistant.put("content", text.toString());
+        } else {
+            assistant.putNull("content");
+        }
+        if (!calls.isEmpty()) {
+            assistant.set("tool_calls", calls);
+        }
+        if (text.length() > 0 || !calls.isEmpty()) {
+            messages.add(assistant);
+        }
+    }
+
+    private static void requestTools(ObjectNode in, ObjectNode out) {
+        JsonNode tools = in.get("tools");
+        if (absent(tools) || tools.isEmpty()) {
+            return;
+        }
+        ArrayNode all = arrayField(tools, "tools");
+        ArrayNode translated = out.putArray("tools");
+        for (int i = 0; i < all.size(); i++) {
+            String at = "tools[" + i + "]";
+            ObjectNode tool = objectField(all.get(i), at);
+            JsonNode type = tool.get("type");
+            if (!absent(type) && !"custom".equals(type.asText())) {
+                throw new TranslationException(
+                        at + ".type",
+                        "The field "
+                                + at
+                                + ".type names an Anthropic server tool, which OpenAI models"
+                                + " cannot use.");
+            }
+            ObjectNode t = translated.addObject().put("type", "function");
+            ObjectNode function = t.putObject("function");
+            function.put("name", text(tool.get("name"), at + ".name"));
+            JsonNode description = tool.get("description");
+            if (!absent(description)) {
+                function.put("description", text(description, at + ".description"));
+            }
+            function.set(
+                    "parameters",
+                    objectField(tool.get("input_schema"), at + ".input_schema").deepCopy());
+        }
+        JsonNode choice = in.get("tool_choice");
+        if (absent(choice)) {
+            return;
+        }
+        ObjectNode c = objectField(choice, "tool_choice");
+        String type = text(c.get("type"), "tool_choice.type");
+        if ("auto".equals(type)) {
+            out.put("tool_choice", "auto");
+        } else if ("any".equals(type)) {
+            out.put("tool_choice", "required");
+        } else if ("none".equals(type)) {
+            out.put("tool_choice", "none");
+        } else if ("tool".equals(type)) {
+            out.putObject("tool_choice")
+                    .put("type", "function")
+                    .putObject("function")
+                    .put("name", text(c.get("name"), "tool_choice.name"));
+        } else {
+            throw new TranslationException(
+                    "tool_choice.type",
+                    "The field tool_choice.type must be auto, any, tool or none.");
+        }
+        if (c.path("disable_parallel_tool_use").asBoolean(false)) {
+            out.put("parallel_tool_calls", false);
+        }
+    }
 
     /**
      * Translates a Messages response body into a Chat Completions response body.

@@ -552,6 +552,117 @@ public final class OpenAiToAnthropic {
                 "The field tool_choice must be auto, none, required or a named function.");
     }
 
+    private static final Map<String, String> STOP_REASONS =
+            Map.of(
+                    "stop", "end_turn",
+                    "length", "max_tokens",
+                    "tool_calls", "tool_use",
+                    "function_call", "tool_use",
+                    "content_filter", "refusal");
+
+    /**
+     * Translates a Chat Completions response body (for an Anthropic-format caller of an OpenAI
+     * model) into a Messages response body: the first choice's text and refusal become {@code text}
+     * blocks, its {@code tool_calls} {@code tool_use} blocks with the same ids; {@code
+     * finish_reason} {@code stop} → {@code end_turn}, {@code length} → {@code max_tokens}, {@code
+     * tool_calls} → {@code tool_use}, {@code content_filter} → {@code refusal}; usage {@code
+     * input_tokens} = prompt − cached, {@code cache_read_input_tokens} = cached, {@code
+     * output_tokens} = completion.
+     *
+     * @param openAiCompletion the OpenAI {@code chat.completion}; not modified
+     * @param messageId the Anthropic {@code id} to give the message, e.g. {@code msg_…}
+     * @return a new Anthropic message
+     * @throws TranslationException naming the field, when the response has the wrong shape
+     */
+    public static ObjectNode response(ObjectNode openAiCompletion, String messageId) {
+        Objects.requireNonNull(openAiCompletion, "openAiCompletion");
+        Objects.requireNonNull(messageId, "messageId");
+        ArrayNode choices = arrayField(openAiCompletion.get("choices"), "choices");
+        if (choices.isEmpty()) {
+            throw new TranslationException("choices", "The field choices must hold one choice.");
+        }
+        ObjectNode choice = objectField(choices.get(0), "choices[0]");
+        ObjectNode message = objectField(choice.get("message"), "choices[0].message");
+
+        ObjectNode out = object();
+        out.put("id", messageId).put("type", "message").put("role", "assistant");
+        JsonNode model = openAiCompletion.get("model");
+        out.put("model", absent(model) ? "" : text(model, "model"));
+        ArrayNode content = out.putArray("content");
+        JsonNode text = message.get("content");
+        if (!absent(text) && !text(text, "choices[0].message.content").isEmpty()) {
+            content.addObject().put("type", "text").put("text", text.textValue());
+        }
+        JsonNode refusal = message.get("refusal");
+        boolean refused = !absent(refusal);
+        if (refused) {
+            content.addObject()
+                    .put("type", "text")
+                    .put("text", text(refusal, "choices[0].message.refusal"));
+        }
+        JsonNode calls = message.get("tool_calls");
+        if (!absent(calls)) {
+            ArrayNode all = arrayField(calls, "choices[0].message.tool_calls");
+            for (int k = 0; k < all.size(); k++) {
+                String at = "choices[0].message.tool_calls[" + k + "]";
+                ObjectNode call = objectField(all.get(k), at);
+                ObjectNode function = objectField(call.get("function"), at + ".function");
+                JsonNode arguments = function.get("arguments");
+                ObjectNode block = content.addObject().put("type", "tool_use");
+                block.put("id", text(call.get("id"), at + ".id"));
+                block.put("name", text(function.get("name"), at + ".function.name"));
+                block.set(
+                        "input",
+                        absent(arguments)
+                                ? object()
+                                : Trees.parseObject(
+                                        text(arguments, at + ".function.arguments"),
+                                        at + ".function.arguments"));
+            }
+        }
+        JsonNode finish = choice.get("finish_reason");
+        String stopReason =
+                refused
+                        ? "refusal"
+                        : absent(finish)
+                                ? "end_turn"
+                                : STOP_REASONS.getOrDefault(finish.asText(), "end_turn");
+        out.put("stop_reason", stopReason).putNull("stop_sequence");
+
+        JsonNode usage = openAiCompletion.get("usage");
+        long prompt = tokens(usage, "usage.", "prompt_tokens");
+        long completion = tokens(usage, "usage.", "completion_tokens");
+        long cached =
+                usage == null
+                        ? 0
+                        : tokens(
+                                usage.get("prompt_tokens_details"),
+                                "usage.prompt_tokens_details.",
+                                "cached_tokens");
+        ObjectNode u = out.putObject("usage");
+        u.put("input_tokens", Math.max(0, prompt - cached))
+                .put("cache_creation_input_tokens", 0)
+                .put("cache_read_input_tokens", cached)
+                .put("output_tokens", completion);
+        return out;
+    }
+
+    private static long tokens(JsonNode usage, String prefix, String field) {
+        if (usage == null || !usage.isObject()) {
+            return 0;
+        }
+        JsonNode value = usage.get(field);
+        if (absent(value)) {
+            return 0;
+        }
+        if (!value.isIntegralNumber() || value.asLong() < 0) {
+            throw new TranslationException(
+                    prefix + field,
+                    "The field " + prefix + field + " must be a non-negative integer.");
+        }
+        return value.asLong();
+    }
+
     /** One Anthropic turn being built. */
     private static final class Turn {
         final String role;

@@ -4,7 +4,10 @@
  *
  * <ul>
  *   <li>{@code OpenAiToAnthropic.request}: a Chat Completions request for an Anthropic model;
- *   <li>{@code AnthropicToOpenAi.response}: the Anthropic answer back as a {@code chat.completion}.
+ *   <li>{@code AnthropicToOpenAi.response}: the Anthropic answer back as a {@code chat.completion};
+ *   <li>{@code AnthropicToOpenAi.request}: a Messages request (Anthropic SDK, coding agents) for an
+ *       OpenAI model;
+ *   <li>{@code OpenAiToAnthropic.response}: the OpenAI answer back as an Anthropic message.
  * </ul>
  *
  * <p>A field that cannot be translated raises {@link io.ironcage.router.core.TranslationException}

@@ -20,7 +20,10 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * One case per folder under {@code translate/}: every pair of files present in a folder is checked
- * (STYLE.md §2.6). JSON is compared as trees; numbers by value, so {@code 1} equals {@code 1L}.
+ * (STYLE.md §2.6). Folders named {@code anthropic-in-*} run the mirror direction (an Anthropic
+ * caller on an OpenAI model: Anthropic request → OpenAI request, OpenAI response → Anthropic
+ * response); all others the OpenAI caller on an Anthropic model. JSON is compared as trees; numbers
+ * by value, so {@code 1} equals {@code 1L}.
  */
 class TranslationGoldenTest {
     static final ObjectMapper MAPPER = new ObjectMapper();
@@ -34,9 +37,15 @@ class TranslationGoldenTest {
         }
     }
 
+    static final String MESSAGE_ID = "msg_test";
+
     @ParameterizedTest(name = "{0}")
     @MethodSource("cases")
     void translatesLikeTheGoldenFiles(Path dir) throws IOException {
+        if (dir.getFileName().toString().startsWith("anthropic-in-")) {
+            mirror(dir);
+            return;
+        }
         int checked = 0;
         if (Files.exists(dir.resolve("request.openai.json"))) {
             ObjectNode in = read(dir.resolve("request.openai.json"));
@@ -55,6 +64,31 @@ class TranslationGoldenTest {
                     read(dir.resolve("response.openai.json")),
                     AnthropicToOpenAi.response(in, COMPLETION_ID, CREATED),
                     dir.getFileName() + ": Anthropic response → OpenAI response");
+            assertEquals(before, in, "the input must not be modified");
+            checked++;
+        }
+        assertTrue(checked > 0, dir + " holds no golden pair");
+    }
+
+    private static void mirror(Path dir) throws IOException {
+        int checked = 0;
+        if (Files.exists(dir.resolve("request.anthropic.json"))) {
+            ObjectNode in = read(dir.resolve("request.anthropic.json"));
+            ObjectNode before = in.deepCopy();
+            assertSameTree(
+                    read(dir.resolve("request.openai.json")),
+                    AnthropicToOpenAi.request(in),
+                    dir.getFileName() + ": Anthropic request → OpenAI request");
+            assertEquals(before, in, "the input must not be modified");
+            checked++;
+        }
+        if (Files.exists(dir.resolve("response.openai.json"))) {
+            ObjectNode in = read(dir.resolve("response.openai.json"));
+            ObjectNode before = in.deepCopy();
+            assertSameTree(
+                    read(dir.resolve("response.anthropic.json")),
+                    OpenAiToAnthropic.response(in, MESSAGE_ID),
+                    dir.getFileName() + ": OpenAI response → Anthropic response");
             assertEquals(before, in, "the input must not be modified");
             checked++;
         }
