@@ -1,0 +1,412 @@
+package io.ironcage.router.analytics.sqlite;
+
+import io.ironcage.router.core.LlmRouterException;
+import io.ironcage.router.core.domain.analytics.AnalyticsEvent;
+import io.ironcage.router.core.domain.analytics.LlmRequestCompleted;
+import io.ironcage.router.core.domain.analytics.RouterStarted;
+import io.ironcage.router.core.spi.UsageEventSink;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Properties;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.Jdbi;
+import org.jdbi.v3.core.statement.PreparedBatch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A durable {@link UsageEventSink}: every analytics event becomes a row of {@code usage_events} in
+ * one SQLite file, so usage and cost survive restarts.
+ *
+ * <pre>{@code
+ * try (SqliteUsageEventSink analytics = SqliteUsageEventSink.open(Path.of("iron-router.db"))) {
+ *     // ... run the router with `analytics` ...
+ * }
+ * // later, even in another process:
+ * try (SqliteUsageEventSink analytics = SqliteUsageEventSink.open(Path.of("iron-router.db"))) {
+ *     long spentMicros = analytics.totalCostMicros();
+ * }
+ * }</pre>
+ *
+ * <p><b>Writing.</b> {@link #record(AnalyticsEvent)} only offers the event to a bounded in-memory
+ * queue; it never touches the disk on the caller's thread. One writer thread drains the queue and
+ * commits each batch in one transaction ({@code INSERT OR IGNORE}, so an event id is stored once),
+ * at least every {@linkplain SqliteOptions#flushInterval() flush interval} and as soon as a batch
+ * fills. When the queue is full, {@linkplain SqliteOptions#fullQueuePolicy() the policy} decides:
+ * wait briefly for room (default) or drop at once; a dropped event is counted in {@link
+ * #droppedCount()} and logged. A batch the store refuses (disk full, I/O error) is counted as
+ * dropped too. {@link #close()} stops intake, commits everything queued and closes the file.
+ *
+ * <p><b>The file.</b> Opened in WAL mode with a busy timeout, so readers (reports, another process)
+ * never block the writer; commits are synchronous ({@code synchronous=FULL}), so a committed event
+ * survives a crash of the process or the machine. At open, the schema is created or migrated to the
+ * newest version this code knows; a file that is not SQLite, not an Iron Router store, or written
+ * by a newer Iron Router is refused with an {@link LlmRouterException} saying which.
+ *
+ * <p>Thread-safe. The read methods ({@link #events()}, {@link #totalCostMicros()}) open their own
+ * short connection and also work after {@link #close()}; they see committed events only.
+ */
+public final class SqliteUsageEventSink implements UsageEventSink {
+    private static final Logger LOG = LoggerFactory.getLogger(SqliteUsageEventSink.class);
+
+    /** Tells the writer that intake has stopped; compared by identity, never stored. */
+    private static final AnalyticsEvent STOP =
+            AnalyticsEvent.of("00000000-0000-4000-8000-000000000000", 0, new RouterStarted(1));
+
+    private final Path file;
+    private final SqliteOptions options;
+    private final Jdbi jdbi;
+    private final Handle writerHandle;
+    private final BlockingQueue<AnalyticsEvent> queue;
+    private final Thread writer;
+    private final AtomicLong dropped = new AtomicLong();
+    private final AtomicInteger inFlight = new AtomicInteger();
+    private final AtomicBoolean closeStarted = new AtomicBoolean();
+    private volatile boolean closed;
+
+    private SqliteUsageEventSink(Path file, SqliteOptions options, Jdbi jdbi, Handle writerHandle) {
+        this.file = file;
+        this.options = options;
+        this.jdbi = jdbi;
+        this.writerHandle = writerHandle;
+        this.queue = new ArrayBlockingQueue<>(options.queueCapacity());
+        this.writer = new Thread(this::writeLoop, "iron-router-sqlite-writer");
+        this.writer.setDaemon(true);
+    }
+
+    /**
+     * Opens (creating if needed) the store at {@code file} with {@linkplain
+     * SqliteOptions#defaults() the default options}.
+     *
+     * @param file the SQLite file; missing parent directories are created
+     * @return the open sink, its writer thread running
+     * @throws LlmRouterException if the file cannot be opened, is not SQLite, is not an Iron Router
+     *     store or has a newer schema than this code knows
+     */
+    public static SqliteUsageEventSink open(Path file) {
+        return open(file, SqliteOptions.defaults());
+    }
+
+    /**
+     * Opens (creating if needed) the store at {@code file}.
+     *
+     * @param file the SQLite file; missing parent directories are created
+     * @param options queue, batching and full-queue policy
+     * @return the open sink, its writer thread running
+     * @throws LlmRouterException if the file cannot be opened, is not SQLite, is not an Iron Router
+     *     store or has a newer schema than this code knows
+     */
+    public static SqliteUsageEventSink open(Path file, SqliteOptions options) {
+        Objects.requireNonNull(file, "file");
+        Objects.requireNonNull(options, "options");
+        Path absolute = file.toAbsolutePath().normalize();
+        SchemaMigrator.checkIsSqliteOrAbsent(absolute);
+        try {
+            Path parent = absolute.getParent();
+            if (parent != null) {
+                Files.createDirectories(parent);
+            }
+        } catch (IOException e) {
+            throw new LlmRouterException("cannot create the directory of " + absolute, e);
+        }
+        Jdbi jdbi = Jdbi.create("jdbc:sqlite:" + absolute, connectionProperties(options));
+        Handle handle;
+        try {
+            handle = jdbi.open();
+        } catch (RuntimeException e) {
+            throw new LlmRouterException(
+                    "cannot open analytics store " + absolute + ": " + e.getMessage(), e);
+        }
+        try {
+            SchemaMigrator.migrate(handle, absolute);
+        } catch (LlmRouterException e) {
+            handle.close();
+            throw e;
+        } catch (RuntimeException e) {
+            handle.close();
+            throw new LlmRouterException(
+                    "cannot prepare analytics store " + absolute + ": " + e.getMessage(), e);
+        }
+        SqliteUsageEventSink sink = new SqliteUsageEventSink(absolute, options, jdbi, handle);
+        sink.writer.start();
+        LOG.debug("analytics store {} open ({})", absolute, options);
+        return sink;
+    }
+
+    private static Properties connectionProperties(SqliteOptions options) {
+        // sqlite-jdbc applies these pragmas on every new connection
+        Properties p = new Properties();
+        p.setProperty("journal_mode", "WAL");
+        p.setProperty("synchronous", "FULL");
+        p.setProperty("busy_timeout", Long.toString(options.busyTimeout().toMillis()));
+        // take the write lock when a transaction begins, so the busy timeout applies to it
+        // instead of failing on a read-to-write upgrade
+        p.setProperty("transaction_mode", "IMMEDIATE");
+        return p;
+    }
+
+    /**
+     * Queues the event for the writer. Never throws and never touches the disk. When the queue is
+     * full, waits at most {@link SqliteOptions#maxBlock()} under {@link
+     * SqliteOptions.FullQueuePolicy#BLOCK_THEN_DROP}, not at all under {@link
+     * SqliteOptions.FullQueuePolicy#DROP}; then drops, counts and logs it. A {@code null} event and
+     * events recorded after {@link #close()} are dropped and counted.
+     *
+     * @param event the event
+     */
+    @Override
+    public void record(AnalyticsEvent event) {
+        inFlight.incrementAndGet();
+        try {
+            if (event == null || closed) {
+                drop(event, event == null ? "null event" : "sink closed");
+                return;
+            }
+            boolean queued;
+            if (options.fullQueuePolicy() == SqliteOptions.FullQueuePolicy.DROP
+                    || options.maxBlock().isZero()) {
+                queued = queue.offer(event);
+            } else {
+                try {
+                    queued = queue.offer(event, options.maxBlock().toNanos(), TimeUnit.NANOSECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    queued = false;
+                }
+            }
+            if (!queued) {
+                drop(event, "queue full");
+            }
+        } catch (RuntimeException e) {
+            drop(event, "unexpected " + e);
+        } finally {
+            inFlight.decrementAndGet();
+        }
+    }
+
+    private void drop(AnalyticsEvent event, String why) {
+        long count = dropped.incrementAndGet();
+        String id = event == null ? "-" : event.eventId();
+        if (count == 1 || count % 10_000 == 0) {
+            LOG.warn(
+                    "analytics store {}: dropped event {} ({}); {} dropped so far",
+                    file,
+                    id,
+                    why,
+                    count);
+        } else {
+            LOG.debug("analytics store {}: dropped event {} ({})", file, id, why);
+        }
+    }
+
+    private void dropBatch(int size, String why) {
+        long count = dropped.addAndGet(size);
+        LOG.error(
+                "analytics store {}: dropped {} events ({}); {} dropped so far",
+                file,
+                size,
+                why,
+                count);
+    }
+
+    @Override
+    public long droppedCount() {
+        return dropped.get();
+    }
+
+    /**
+     * Stops intake, commits every queued event, stops the writer and closes the file. Idempotent;
+     * later calls return at once. The read methods keep working.
+     */
+    @Override
+    public void close() {
+        if (!closeStarted.compareAndSet(false, true)) {
+            return;
+        }
+        closed = true;
+        // a record() that saw closed == false is in flight: let it finish queueing first
+        while (inFlight.get() > 0) {
+            Thread.onSpinWait();
+        }
+        boolean interrupted = false;
+        try {
+            while (writer.isAlive() && !queue.offer(STOP, 10, TimeUnit.MILLISECONDS)) {
+                // the queue is full: the writer is draining it
+            }
+        } catch (InterruptedException e) {
+            interrupted = true;
+        }
+        while (writer.isAlive()) {
+            try {
+                writer.join();
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        // only if the writer died unexpectedly can anything be left: count it
+        int left = queue.size();
+        if (left > 0) {
+            List<AnalyticsEvent> rest = new ArrayList<>();
+            queue.drainTo(rest);
+            rest.removeIf(e -> e == STOP);
+            if (!rest.isEmpty()) {
+                dropBatch(rest.size(), "writer stopped before writing them");
+            }
+        }
+        writerHandle.close();
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+        LOG.debug("analytics store {} closed; {} events dropped", file, dropped.get());
+    }
+
+    private void writeLoop() {
+        long flushNanos = options.flushInterval().toNanos();
+        int batchSize = options.batchSize();
+        List<AnalyticsEvent> batch = new ArrayList<>(batchSize);
+        boolean stopping = false;
+        while (!stopping) {
+            try {
+                AnalyticsEvent first = queue.poll(flushNanos, TimeUnit.NANOSECONDS);
+                if (first == null) {
+                    continue;
+                }
+                if (first == STOP) {
+                    stopping = true;
+                } else {
+                    batch.add(first);
+                    long deadline = System.nanoTime() + flushNanos;
+                    while (batch.size() < batchSize) {
+                        long remaining = deadline - System.nanoTime();
+                        AnalyticsEvent next =
+                                remaining > 0
+                                        ? queue.poll(remaining, TimeUnit.NANOSECONDS)
+                                        : queue.poll();
+                        if (next == null) {
+                            break;
+                        }
+                        if (next == STOP) {
+                            stopping = true;
+                            break;
+                        }
+                        batch.add(next);
+                    }
+                }
+                if (stopping) {
+                    // intake has stopped and STOP was queued last: what is left is all there is
+                    queue.drainTo(batch);
+                    batch.removeIf(e -> e == STOP);
+                }
+                writeInBatches(batch, batchSize);
+                batch.clear();
+            } catch (InterruptedException e) {
+                // nobody but close() should stop this thread; keep going until STOP arrives
+                LOG.debug("analytics writer interrupted; continuing until closed");
+            } catch (RuntimeException | Error e) {
+                dropBatch(batch.size(), "writer failed: " + e);
+                batch.clear();
+                if (e instanceof Error) {
+                    throw (Error) e;
+                }
+            }
+        }
+    }
+
+    private void writeInBatches(List<AnalyticsEvent> events, int batchSize) {
+        for (int from = 0; from < events.size(); from += batchSize) {
+            List<AnalyticsEvent> chunk =
+                    events.subList(from, Math.min(events.size(), from + batchSize));
+            try {
+                writeBatch(chunk);
+            } catch (RuntimeException e) {
+                dropBatch(chunk.size(), "store failed: " + e.getMessage());
+            }
+        }
+    }
+
+    private void writeBatch(List<AnalyticsEvent> events) {
+        writerHandle.useTransaction(
+                h -> {
+                    PreparedBatch batch = h.prepareBatch(EventRows.INSERT);
+                    for (AnalyticsEvent event : events) {
+                        EventRows.add(batch, event);
+                    }
+                    batch.execute();
+                });
+    }
+
+    /**
+     * Returns every committed event, oldest first (by timestamp, then by order of arrival), with
+     * every field as recorded. Reads through its own connection; works after {@link #close()}.
+     *
+     * @return the events
+     * @throws LlmRouterException if the store cannot be read
+     */
+    public List<AnalyticsEvent> events() {
+        try {
+            return jdbi.withHandle(
+                    h ->
+                            h.createQuery(EventRows.SELECT_ALL)
+                                    .map((rs, ctx) -> EventRows.read(rs))
+                                    .list());
+        } catch (RuntimeException e) {
+            throw new LlmRouterException(
+                    "cannot read analytics store " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Returns the total cost of every committed {@link LlmRequestCompleted} event, in
+     * micro-dollars. Works after {@link #close()}.
+     *
+     * @return the sum, {@code >= 0}
+     * @throws LlmRouterException if the store cannot be read
+     */
+    public long totalCostMicros() {
+        try {
+            return jdbi.withHandle(
+                    h ->
+                            h.createQuery(
+                                            "SELECT COALESCE(SUM(cost_micros), 0) FROM usage_events"
+                                                    + " WHERE event_type = :type")
+                                    .bind("type", LlmRequestCompleted.EVENT_TYPE)
+                                    .mapTo(Long.class)
+                                    .one());
+        } catch (RuntimeException e) {
+            throw new LlmRouterException(
+                    "cannot read analytics store " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Returns the store's file.
+     *
+     * @return the absolute path
+     */
+    public Path file() {
+        return file;
+    }
+
+    @Override
+    public String toString() {
+        return "SqliteUsageEventSink["
+                + file
+                + ", "
+                + queue.size()
+                + " queued, "
+                + dropped.get()
+                + " dropped"
+                + (closed ? ", closed" : "")
+                + "]";
+    }
+}

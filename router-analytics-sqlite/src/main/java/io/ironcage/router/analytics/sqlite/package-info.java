@@ -1,0 +1,10 @@
+/**
+ * A durable {@link io.ironcage.router.core.spi.UsageEventSink} on SQLite: {@link
+ * io.ironcage.router.analytics.sqlite.SqliteUsageEventSink} keeps every analytics event in one file
+ * (WAL mode, versioned schema), written by one background thread in batched transactions; {@link
+ * io.ironcage.router.analytics.sqlite.SqliteOptions} tunes the queue, batching and full-queue
+ * policy.
+ *
+ * <p>Only those two classes are public; Jdbi and JDBC types never appear in their signatures.
+ */
+package io.ironcage.router.analytics.sqlite;
