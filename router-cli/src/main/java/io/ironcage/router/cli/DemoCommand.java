@@ -2,6 +2,7 @@ package io.ironcage.router.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.ironcage.router.analytics.sqlite.SqliteUsageEventSink;
 import io.ironcage.router.core.LlmRouter;
 import io.ironcage.router.core.LlmRouterException;
 import io.ironcage.router.core.ServerStartException;
@@ -9,6 +10,7 @@ import io.ironcage.router.core.domain.Money;
 import io.ironcage.router.core.domain.ProviderKey;
 import io.ironcage.router.core.domain.analytics.LlmRequestCompleted;
 import io.ironcage.router.core.spi.ProviderKeySource;
+import io.ironcage.router.core.spi.UsageEventSink;
 import io.ironcage.router.testkit.FakeProvider;
 import io.ironcage.router.testkit.InMemoryUsageEventSink;
 import io.ironcage.router.transport.jdkhttp.JdkHttpTransportProvider;
@@ -18,6 +20,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -72,6 +75,15 @@ public final class DemoCommand implements Callable<Integer> {
     int port;
 
     @Option(
+            names = "--db",
+            defaultValue = "iron-router-demo.db",
+            paramLabel = "FILE",
+            description =
+                    "SQLite file the usage events are stored in (default: ${DEFAULT-VALUE} in the"
+                            + " working directory).")
+    Path db;
+
+    @Option(
             names = "--once",
             description = "Exit right after the sample requests instead of serving until Ctrl-C.")
     boolean once;
@@ -101,11 +113,25 @@ public final class DemoCommand implements Callable<Integer> {
                 FakeProvider anthropic =
                         FakeProvider.anthropic().requireKey(ANTHROPIC_KEY).start()) {
             InMemoryUsageEventSink events = InMemoryUsageEventSink.create();
-            LlmRouter router = startRouter(openAi, anthropic, events);
+            SqliteUsageEventSink stored = SqliteUsageEventSink.open(db);
+            LlmRouter router;
+            try {
+                router = startRouter(openAi, anthropic, new TeeUsageEventSink(stored, events));
+            } catch (RuntimeException e) {
+                stored.close();
+                throw e;
+            }
             Runnable finish =
                     () -> {
                         router.close();
                         printSummary(out, router, events);
+                        out.println(
+                                "Usage events are stored in "
+                                        + stored.file().toAbsolutePath()
+                                        + " ("
+                                        + stored.events().size()
+                                        + " events so far, SQLite).");
+                        out.flush();
                     };
             try {
                 printIntro(out, router, openAi, anthropic);
@@ -126,7 +152,7 @@ public final class DemoCommand implements Callable<Integer> {
     }
 
     private LlmRouter startRouter(
-            FakeProvider openAi, FakeProvider anthropic, InMemoryUsageEventSink events) {
+            FakeProvider openAi, FakeProvider anthropic, UsageEventSink events) {
         try {
             return LlmRouter.builder()
                     .transport(new JdkHttpTransportProvider())
@@ -243,7 +269,6 @@ public final class DemoCommand implements Callable<Integer> {
                     "  (the last one asks for up to 64000 output tokens: its worst case, about"
                             + " $0.96, exceeds what is left of the budget, so the router refuses"
                             + " it before sending anything)");
-            out.println("Analytics are kept in memory for now (SQLite storage comes later).");
             out.flush();
         }
 

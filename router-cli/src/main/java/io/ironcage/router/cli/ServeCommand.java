@@ -1,6 +1,9 @@
 package io.ironcage.router.cli;
 
+import io.ironcage.router.analytics.sqlite.SqliteUsageEventSink;
 import io.ironcage.router.core.LlmRouter;
+import io.ironcage.router.core.config.RouterConfig;
+import io.ironcage.router.core.config.RouterConfigLoader;
 import io.ironcage.router.core.domain.budget.BudgetStatus;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -69,11 +72,27 @@ public final class ServeCommand implements Callable<Integer> {
      */
     @Override
     public Integer call() {
-        LlmRouter router = LlmRouter.fromConfig(config);
+        RouterConfig parsed = RouterConfigLoader.load(config);
+        SqliteUsageEventSink sqlite =
+                parsed.analyticsSqlite().map(SqliteUsageEventSink::open).orElse(null);
+        LlmRouter router;
+        try {
+            router =
+                    sqlite == null
+                            ? LlmRouter.fromConfig(parsed)
+                            : LlmRouter.fromConfig(parsed, sqlite);
+        } catch (RuntimeException e) {
+            if (sqlite != null) {
+                sqlite.close();
+            }
+            throw e;
+        }
         LOG.info(
-                "iron-router listening on {} (OpenAI SDKs: {}); press Ctrl-C to stop",
+                "iron-router listening on {} (OpenAI SDKs: {}); usage events {}; press Ctrl-C to"
+                        + " stop",
                 router.baseUri(),
-                router.baseUrl());
+                router.baseUrl(),
+                sqlite == null ? "not stored (no analytics.sqlite)" : "in " + sqlite.file());
         onReady.accept(router);
         PrintWriter out = spec.commandLine().getOut();
         stop.awaitThen(

@@ -5,8 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.ironcage.router.analytics.sqlite.SqliteUsageEventSink;
 import io.ironcage.router.core.LlmRouter;
 import io.ironcage.router.core.domain.Money;
+import io.ironcage.router.core.domain.analytics.LlmRequestCompleted;
 import io.ironcage.router.testkit.FakeProvider;
 import io.ironcage.router.testkit.FakeResponse;
 import io.ironcage.router.testkit.junit.StartStop;
@@ -177,7 +179,9 @@ class IronRouterTest {
                         "listen: 127.0.0.1:0\ntransport: jdk\ntoken: ic-serve-token\n"
                                 + "providers:\n  openai: { key: sk-test-serve, base-url: "
                                 + openAi.baseUri()
-                                + " }\nbudget:\n  limit-usd: 1.50\n");
+                                + " }\nbudget:\n  limit-usd: 1.50\nanalytics:\n  sqlite: "
+                                + dir.resolve("serve.db")
+                                + "\n");
         StopSignal stop = new StopSignal();
         CompletableFuture<LlmRouter> ready = new CompletableFuture<>();
         ServeCommand serve = new ServeCommand(stop, ready::complete);
@@ -213,6 +217,9 @@ class IronRouterTest {
                 run.out().contains("stopped. Spent $0.000450 of a $1.500000 budget."), run.out());
         assertFalse(run.out().contains("ic-serve-token"), run.out());
         assertFalse(run.out().contains("sk-test-serve"), run.out());
+        try (SqliteUsageEventSink stored = SqliteUsageEventSink.open(dir.resolve("serve.db"))) {
+            assertEquals(450, stored.totalCostMicros(), "the request's cost is stored in SQLite");
+        }
     }
 
     @Test
@@ -226,7 +233,9 @@ class IronRouterTest {
                                         new DemoCommand(stop),
                                         "demo",
                                         "--port",
-                                        "0"));
+                                        "0",
+                                        "--db",
+                                        dir.resolve("demo-serving.db").toString()));
         stop.stop(); // what the shutdown hook runs; returns once the demo has cleaned up
         Run run = running.get(30, TimeUnit.SECONDS);
         assertEquals(0, run.exitCode(), run.err());
@@ -239,7 +248,14 @@ class IronRouterTest {
     @Test
     void aDemoOnATakenPortSaysHowToChooseAnother() throws Exception {
         try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            Run run = run("demo", "--once", "--port", String.valueOf(taken.getLocalPort()));
+            Run run =
+                    run(
+                            "demo",
+                            "--once",
+                            "--port",
+                            String.valueOf(taken.getLocalPort()),
+                            "--db",
+                            dir.resolve("taken.db").toString());
             assertEquals(1, run.exitCode(), run.err());
             assertTrue(run.err().contains("--port"), run.err());
             assertEquals(1, run.err().strip().lines().count(), run.err());
@@ -249,7 +265,8 @@ class IronRouterTest {
 
     @Test
     void demoOnceShowsTheUrlTheSamplesAndASummary() {
-        Run run = run("demo", "--once", "--port", "0");
+        Path db = dir.resolve("demo.db");
+        Run run = run("demo", "--once", "--port", "0", "--db", db.toString());
         assertEquals(0, run.exitCode(), run.out() + run.err());
         String out = run.out();
         assertTrue(
@@ -273,7 +290,16 @@ class IronRouterTest {
         assertEquals(1, refused.size(), out);
         assertTrue(refused.get(0).contains("insufficient budget"), refused.get(0));
 
-        assertTrue(out.contains("in memory"), out);
+        assertTrue(out.contains("Usage events are stored in " + db.toAbsolutePath()), out);
+        try (SqliteUsageEventSink stored = SqliteUsageEventSink.open(db)) {
+            assertEquals(
+                    3,
+                    stored.events().stream()
+                            .filter(e -> e.payload() instanceof LlmRequestCompleted)
+                            .count(),
+                    "the three billed samples are stored in SQLite");
+            assertTrue(stored.totalCostMicros() > 0);
+        }
         assertTrue(out.contains("Spend summary: 3 billed request(s)."), out);
         assertTrue(
                 out.lines().anyMatch(l -> l.matches("\\s+gpt-4o-mini\\s+2 request\\(s\\).*")),

@@ -114,14 +114,30 @@ public final class LlmRouter implements AutoCloseable {
      * @return the running router
      */
     public static LlmRouter fromConfig(io.ironcage.router.core.config.RouterConfig config) {
+        if (config.analyticsSqlite().isPresent()) {
+            throw new LlmRouterException(
+                    "analytics.sqlite needs the router-analytics-sqlite module: run `iron-router"
+                            + " serve`, or open a SqliteUsageEventSink and call"
+                            + " LlmRouter.fromConfig(config, sink).");
+        }
+        return fromConfig(config, UsageEventSink.noop());
+    }
+
+    /**
+     * Starts a router from a parsed configuration, recording usage events into {@code sink} (which
+     * the router closes on {@link #close()}); this is how {@code analytics.sqlite} is honoured, by
+     * a caller that has the SQLite module.
+     *
+     * @param config the configuration
+     * @param sink where usage events go
+     * @return the running router
+     */
+    public static LlmRouter fromConfig(
+            io.ironcage.router.core.config.RouterConfig config, UsageEventSink sink) {
         if (config.controlPlane().isPresent()) {
             throw new LlmRouterException(
                     "control-plane (server mode) is not supported yet; configure providers"
                             + " (direct mode) instead.");
-        }
-        if (config.analyticsSqlite().isPresent()) {
-            throw new LlmRouterException(
-                    "analytics.sqlite is not supported yet; remove it to record in memory.");
         }
         Builder builder =
                 builder()
@@ -142,7 +158,7 @@ public final class LlmRouter implements AutoCloseable {
                                                 .UnpricedModels.ALLOW);
         config.token().ifPresent(builder::token);
         config.budget().limit().ifPresent(builder::budget);
-        return builder.start();
+        return builder.usageSink(sink).start();
     }
 
     /**
