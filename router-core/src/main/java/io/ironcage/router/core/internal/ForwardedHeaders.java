@@ -46,9 +46,11 @@ final class ForwardedHeaders {
         if (hasBody) {
             out.add("content-type", "application/json");
         }
+        String otherProvidersPrefix =
+                key.provider() == ProviderType.ANTHROPIC ? "openai-" : "anthropic-";
         caller.forEach(
                 (name, value) -> {
-                    if (PASSED_UPSTREAM.contains(name)) {
+                    if (PASSED_UPSTREAM.contains(name) && !name.startsWith(otherProvidersPrefix)) {
                         out.add(name, value);
                     }
                 });

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.ironcage.router.core.ClientDisconnectedException;
 import io.ironcage.router.core.ControlPlaneException;
 import io.ironcage.router.core.ForwardException;
+import io.ironcage.router.core.TranslationException;
 import io.ironcage.router.core.domain.Money;
 import io.ironcage.router.core.domain.ProviderKey;
 import io.ironcage.router.core.domain.ProviderRouting;
@@ -33,6 +34,8 @@ import io.ironcage.router.core.provider.SseEvent;
 import io.ironcage.router.core.provider.SseParser;
 import io.ironcage.router.core.provider.StreamUsage;
 import io.ironcage.router.core.provider.UsageExtraction;
+import io.ironcage.router.core.provider.anthropic.AnthropicToOpenAi;
+import io.ironcage.router.core.provider.anthropic.OpenAiToAnthropic;
 import io.ironcage.router.core.spi.HeaderMap;
 import io.ironcage.router.core.spi.HttpTransport;
 import io.ironcage.router.core.spi.ProviderKeySource;
@@ -70,6 +73,9 @@ public final class ProxyPipeline implements ProxyHandler {
 
     /** All header names and values of a request together; real SDK requests use about 1 KiB. */
     static final int MAX_HEADER_BYTES = 32 * 1024;
+
+    /** {@code max_tokens} of a request translated to Anthropic for a model the table lacks. */
+    static final long DEFAULT_TRANSLATED_MAX_TOKENS = 4096;
 
     private final ProviderKeySource keys;
     private final HttpTransport upstream;
@@ -195,6 +201,7 @@ public final class ProxyPipeline implements ProxyHandler {
         private Optional<ModelPricing> price = Optional.empty();
         private RequestShape shape;
         private boolean stream;
+        private boolean translated;
         private OptionalLong firstByteMs = OptionalLong.empty();
 
         Call(ProxyRequest request, ApiFormat format, ApiKind kind) {
@@ -240,23 +247,34 @@ public final class ProxyPipeline implements ProxyHandler {
                 return;
             }
             routed = (Routed) decision;
+            stream = body != null && body.path("stream").asBoolean(false);
             if (needsTranslation(kind, routed.provider())) {
-                reply(
-                        sink,
-                        ErrorResponses.badRequest(
-                                format,
-                                "Model '"
-                                        + routed.model().orElse("")
-                                        + "' belongs to "
-                                        + routed.provider().id()
-                                        + ", but this request uses the other provider's API ("
-                                        + request.path()
-                                        + "). Translation between the OpenAI and Anthropic"
-                                        + " formats is not supported yet: call "
-                                        + routed.provider().id()
-                                        + "'s own endpoint, or use a model of the API you call.",
-                                "model"));
-                return;
+                boolean translatable = kind == ApiKind.CHAT_COMPLETIONS || kind == ApiKind.MESSAGES;
+                if (!translatable || stream) {
+                    reply(
+                            sink,
+                            ErrorResponses.badRequest(
+                                    format,
+                                    "Model '"
+                                            + routed.model().orElse("")
+                                            + "' belongs to "
+                                            + routed.provider().id()
+                                            + ", but this request uses the other provider's API ("
+                                            + request.path()
+                                            + "). "
+                                            + (translatable
+                                                    ? "Streamed requests are not translated"
+                                                            + " yet: send it without \"stream\": true,"
+                                                            + " or call "
+                                                            + routed.provider().id()
+                                                            + "'s own endpoint."
+                                                    : "This API has no counterpart at "
+                                                            + routed.provider().id()
+                                                            + ": use a model of the API you call."),
+                                    translatable ? "stream" : "model"));
+                    return;
+                }
+                translated = true;
             }
             try {
                 key = keys.key(routed.provider()).orElse(null);
@@ -271,7 +289,6 @@ public final class ProxyPipeline implements ProxyHandler {
                                 format, new NoKeyForProvider(routed.provider())));
                 return;
             }
-            stream = body != null && body.path("stream").asBoolean(false);
             Reservation reservation = null;
             price = routed.model().flatMap(pricing::find);
             if (price.isPresent()) {
@@ -309,12 +326,25 @@ public final class ProxyPipeline implements ProxyHandler {
 
         private void forward(ResponseSink sink, ObjectNode body, Reservation reservation) {
             byte[] upstreamBody = request.body();
+            String upstreamPath = routed.path();
             boolean dropUsageChunk = false;
             if (body != null) {
                 ObjectNode rewritten = null;
                 if (routed.modelRewritten()) {
                     rewritten = body.deepCopy();
                     rewritten.put("model", routed.model().orElseThrow());
+                }
+                if (translated) {
+                    try {
+                        rewritten = translateRequest(rewritten != null ? rewritten : body);
+                    } catch (TranslationException e) {
+                        reply(sink, ErrorResponses.badRequest(format, e.getMessage(), e.field()));
+                        return;
+                    }
+                    upstreamPath =
+                            routed.provider() == ProviderType.ANTHROPIC
+                                    ? "/v1/messages"
+                                    : "/v1/chat/completions";
                 }
                 if (stream
                         && kind == ApiKind.CHAT_COMPLETIONS
@@ -330,7 +360,7 @@ public final class ProxyPipeline implements ProxyHandler {
             HttpTransport.Request call =
                     new HttpTransport.Request(
                             request.method(),
-                            upstreamUri(),
+                            upstreamUri(upstreamPath),
                             ForwardedHeaders.upstream(
                                     request.headers(), key, upstreamBody.length > 0),
                             upstreamBody,
@@ -342,13 +372,52 @@ public final class ProxyPipeline implements ProxyHandler {
             }
         }
 
-        private URI upstreamUri() {
+        /** The provider's API kind: what the upstream speaks, translated or not. */
+        private ApiKind upstreamKind() {
+            if (!translated) {
+                return kind;
+            }
+            return routed.provider() == ProviderType.ANTHROPIC
+                    ? ApiKind.MESSAGES
+                    : ApiKind.CHAT_COMPLETIONS;
+        }
+
+        private ObjectNode translateRequest(ObjectNode body) {
+            if (routed.provider() == ProviderType.ANTHROPIC) {
+                return OpenAiToAnthropic.request(
+                        body,
+                        model ->
+                                pricing.find(model)
+                                        .map(ModelPricing::effectiveMaxOutputTokens)
+                                        .orElse(DEFAULT_TRANSLATED_MAX_TOKENS));
+            }
+            return AnthropicToOpenAi.request(body);
+        }
+
+        /** The upstream's 2xx answer in the caller's format. */
+        private byte[] translateResponse(byte[] body) {
+            Optional<JsonNode> json = readJson(body).filter(JsonNode::isObject);
+            if (json.isEmpty()) {
+                throw new TranslationException("", "The provider's answer is not a JSON object.");
+            }
+            ObjectNode answer = (ObjectNode) json.get();
+            ObjectNode out =
+                    routed.provider() == ProviderType.ANTHROPIC
+                            ? AnthropicToOpenAi.response(
+                                    answer,
+                                    "chatcmpl-" + UUID.randomUUID(),
+                                    clock.instant().getEpochSecond())
+                            : OpenAiToAnthropic.response(answer, "msg_" + UUID.randomUUID());
+            return writeJson(out);
+        }
+
+        private URI upstreamUri(String path) {
             String base = key.effectiveBaseUrl().toString();
             if (base.endsWith("/")) {
                 base = base.substring(0, base.length() - 1);
             }
             String query = request.query().isEmpty() ? "" : "?" + request.query();
-            return URI.create(base + routed.path() + query);
+            return URI.create(base + path + query);
         }
 
         private void relayWhole(ResponseSink sink, HttpTransport.Request call, Reservation held) {
@@ -369,14 +438,47 @@ public final class ProxyPipeline implements ProxyHandler {
             if (status >= 200 && status <= 299) {
                 // settled before the caller has the answer, so spend is current when a call returns
                 Optional<TokenUsage> usage =
-                        readJson(body).flatMap(j -> UsageExtraction.fromResponse(kind, j));
+                        readJson(body)
+                                .flatMap(j -> UsageExtraction.fromResponse(upstreamKind(), j));
                 settle(held, usage, Optional.empty(), 0, status, response.headers());
+                if (translated) {
+                    try {
+                        body = translateResponse(body);
+                    } catch (TranslationException e) {
+                        LOG.warn(
+                                "a {} answer could not be translated back", routed.provider().id());
+                        reply(
+                                sink,
+                                ErrorResponses.upstreamUntranslatable(
+                                        format, routed.provider().id()));
+                        return;
+                    }
+                }
             } else {
                 recordFailure(
                         status, String.valueOf(status), errorMessage(body), response.headers());
+                if (translated) {
+                    reply(
+                            sink,
+                            ErrorResponses.upstreamError(
+                                    format,
+                                    status,
+                                    errorMessage(body)
+                                            .orElse(
+                                                    "The "
+                                                            + routed.provider().id()
+                                                            + " API answered "
+                                                            + status
+                                                            + ".")));
+                    return;
+                }
+            }
+            HeaderMap headers = ForwardedHeaders.downstream(response.headers());
+            if (translated) {
+                headers = headers.toBuilder().set("content-type", "application/json").build();
             }
             try {
-                sink.send(status, ForwardedHeaders.downstream(response.headers()), body);
+                sink.send(status, headers, body);
             } catch (ClientDisconnectedException e) {
                 LOG.debug("client went away before the answer was sent: {}", request);
             }
@@ -606,7 +708,7 @@ public final class ProxyPipeline implements ProxyHandler {
                     firstByteMs.isPresent() && firstByteMs.getAsLong() <= latency
                             ? firstByteMs
                             : OptionalLong.empty();
-            return new RequestMeta(requestId, latency, ttfb, stream, false, status);
+            return new RequestMeta(requestId, latency, ttfb, stream, translated, status);
         }
 
         private void record(EventPayload payload) {

@@ -447,6 +447,91 @@ class RouterEndToEndTest {
     }
 
     @Test
+    void openAiSdkUsesAClaudeModelThroughTranslation() {
+        anthropic.enqueue(
+                FakeResponse.text("Bonjour from Claude").usage(12, 6).cacheTokens(100, 0));
+        anthropic.enqueue(
+                FakeResponse.toolCall("get_weather", "{\"city\":\"Paris\"}").usage(20, 9));
+        anthropic.enqueue(FakeResponse.error(429, "rate_limit_error", "slow down"));
+        OpenAIClient client = openAiClient(TOKEN);
+        ChatCompletion plain =
+                client.chat().completions().create(chat("claude-sonnet-4-5").build()).validate();
+        assertEquals(
+                "Bonjour from Claude", plain.choices().get(0).message().content().orElseThrow());
+        assertEquals(
+                ChatCompletion.Choice.FinishReason.STOP, plain.choices().get(0).finishReason());
+        assertEquals(
+                112,
+                plain.usage().orElseThrow().promptTokens(),
+                "input 12 + cache read 100 + cache write 0");
+        RecordedRequest sent = anthropic.takeRequest(Duration.ofSeconds(2));
+        assertEquals("/v1/messages", sent.path());
+        assertEquals(ANTHROPIC_KEY, sent.header("x-api-key").orElseThrow());
+        assertEquals("Say hi", sent.bodyJson().at("/messages/0/content").asText());
+        assertEquals(
+                64_000,
+                sent.bodyJson().path("max_tokens").asLong(),
+                "the model's maximum by default");
+
+        ChatCompletion tool =
+                client.chat().completions().create(chat("claude-sonnet-4-5").build()).validate();
+        com.openai.models.chat.completions.ChatCompletionMessageFunctionToolCall call =
+                tool.choices().get(0).message().toolCalls().orElseThrow().get(0).asFunction();
+        assertEquals("get_weather", call.function().name());
+        assertEquals("Paris", parse(call.function().arguments()).path("city").asText());
+        assertEquals(
+                ChatCompletion.Choice.FinishReason.TOOL_CALLS,
+                tool.choices().get(0).finishReason());
+
+        assertThrows(
+                RateLimitException.class,
+                () -> client.chat().completions().create(chat("claude-sonnet-4-5").build()));
+
+        long expected =
+                cost("claude-sonnet-4-5", new TokenUsage(12, 6, 100, 0))
+                        + cost("claude-sonnet-4-5", TokenUsage.of(20, 9));
+        assertEquals(Money.ofMicros(expected), router.totalSpent());
+        assertTrue(
+                events.eventsOfType(LlmRequestCompleted.class).stream()
+                        .allMatch(e -> e.request().translated()));
+        assertIdle();
+    }
+
+    @Test
+    void anthropicSdkUsesAGptModelThroughTranslation() {
+        openAi.enqueue(FakeResponse.text("Hello from GPT").usage(15, 5));
+        AnthropicClient client = anthropicClient();
+        Message reply =
+                client.messages()
+                        .create(
+                                MessageCreateParams.builder()
+                                        .model("gpt-4o-mini")
+                                        .maxTokens(100)
+                                        .addUserMessage("Say hi")
+                                        .build())
+                        .validate();
+        assertEquals("Hello from GPT", reply.content().get(0).text().orElseThrow().text());
+        assertEquals(15, reply.usage().inputTokens());
+        RecordedRequest sent = openAi.takeRequest(Duration.ofSeconds(2));
+        assertEquals("/v1/chat/completions", sent.path());
+        assertEquals("Bearer " + OPENAI_KEY, sent.header("authorization").orElseThrow());
+        assertTrue(
+                sent.header("anthropic-version").isEmpty(),
+                "Anthropic headers stay away from OpenAI");
+        assertEquals(
+                Money.ofMicros(cost("gpt-4o-mini", TokenUsage.of(15, 5))), router.totalSpent());
+        assertIdle();
+    }
+
+    private static JsonNode parse(String json) {
+        try {
+            return JSON.readTree(json);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    @Test
     void sixtyFourConcurrentRequestsNeverOverspendAndLeaveNothingReserved() throws Exception {
         Money limit = Money.ofMicros(1_000);
         router = router(limit, Duration.ofSeconds(5), 10 * 1024 * 1024);
@@ -573,7 +658,15 @@ class RouterEndToEndTest {
                 "Content-Type");
         assertBad(post("/not-an-api", "{}"), 404, "");
         assertBad(
-                post(chat, "{\"model\":\"claude-sonnet-4-5\",\"messages\":[]}"), 400, "anthropic");
+                post(chat, "{\"model\":\"claude-sonnet-4-5\",\"stream\":true,\"messages\":[]}"),
+                400,
+                "stream");
+        assertBad(
+                post(
+                        chat,
+                        "{\"model\":\"claude-sonnet-4-5\",\"n\":2,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}"),
+                400,
+                "n");
         assertBad(
                 post(
                         "/v1/messages",
