@@ -261,9 +261,10 @@ public final class DemoCommand implements Callable<Integer> {
             out.printf(
                     "  %-22s %-18s %6s  %-22s %s%n",
                     "request", "model", "status", "tokens", "cost");
-            openAi("chat", "Say hello to Iron Router.", false);
-            openAi("chat, streamed", "Count to five.", true);
+            openAi("chat", "gpt-4o-mini", "Say hello to Iron Router.", false);
+            openAi("chat, streamed", "gpt-4o-mini", "Count to five.", true);
             anthropic("message (Anthropic)", 256);
+            openAi("chat → Claude", "claude-haiku-4-5", "Translate me, please.", false);
             anthropic("over budget", 64_000);
             out.println(
                     "  (the last one asks for up to 64000 output tokens: its worst case, about"
@@ -272,17 +273,19 @@ public final class DemoCommand implements Callable<Integer> {
             out.flush();
         }
 
-        private void openAi(String label, String prompt, boolean stream)
+        private void openAi(String label, String model, String prompt, boolean stream)
                 throws InterruptedException {
             String body =
-                    "{\"model\":\"gpt-4o-mini\",\"stream\":"
+                    "{\"model\":\""
+                            + model
+                            + "\",\"max_tokens\":256,\"stream\":"
                             + stream
                             + ",\"messages\":[{\"role\":\"user\",\"content\":\""
                             + prompt
                             + "\"}]}";
             send(
                     label,
-                    "gpt-4o-mini",
+                    model,
                     HttpRequest.newBuilder(URI.create(router.baseUrl() + "/chat/completions"))
                             .header("authorization", "Bearer " + TOKEN),
                     body);

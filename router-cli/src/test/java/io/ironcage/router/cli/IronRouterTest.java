@@ -277,7 +277,12 @@ class IronRouterTest {
 
         List<String> billed =
                 out.lines().filter(l -> l.matches(".*\\s200\\s.*\\$\\d+\\.\\d{6}$")).toList();
-        assertEquals(3, billed.size(), out);
+        assertEquals(4, billed.size(), out);
+        assertTrue(
+                billed.stream()
+                        .anyMatch(
+                                l -> l.contains("chat → Claude") && l.contains("claude-haiku-4-5")),
+                out);
         for (String line : billed) {
             Matcher cost = Pattern.compile("\\$(\\d+\\.\\d{6})$").matcher(line);
             assertTrue(cost.find(), line);
@@ -293,14 +298,14 @@ class IronRouterTest {
         assertTrue(out.contains("Usage events are stored in " + db.toAbsolutePath()), out);
         try (SqliteUsageEventSink stored = SqliteUsageEventSink.open(db)) {
             assertEquals(
-                    3,
+                    4,
                     stored.events().stream()
                             .filter(e -> e.payload() instanceof LlmRequestCompleted)
                             .count(),
-                    "the three billed samples are stored in SQLite");
+                    "the four billed samples are stored in SQLite");
             assertTrue(stored.totalCostMicros() > 0);
         }
-        assertTrue(out.contains("Spend summary: 3 billed request(s)."), out);
+        assertTrue(out.contains("Spend summary: 4 billed request(s)."), out);
         assertTrue(
                 out.lines().anyMatch(l -> l.matches("\\s+gpt-4o-mini\\s+2 request\\(s\\).*")),
                 out.lines().collect(Collectors.joining("\n")));
