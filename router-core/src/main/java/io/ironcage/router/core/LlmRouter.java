@@ -56,7 +56,7 @@ public final class LlmRouter implements AutoCloseable {
     private final ServerTransport.RunningServer server;
     private final HttpTransport upstream;
     private final CostController ledger;
-    private final UsageEventSink events;
+    private final io.ironcage.router.core.internal.RecentEvents events;
     private final Clock clock;
     private final String token;
     private final ProviderKeySource keys;
@@ -67,7 +67,7 @@ public final class LlmRouter implements AutoCloseable {
             ServerTransport.RunningServer server,
             HttpTransport upstream,
             CostController ledger,
-            UsageEventSink events,
+            io.ironcage.router.core.internal.RecentEvents events,
             Clock clock,
             String token,
             ProviderKeySource keys,
@@ -211,6 +211,17 @@ public final class LlmRouter implements AutoCloseable {
      */
     public java.util.Set<io.ironcage.router.core.domain.ProviderType> providers() {
         return keys.providers();
+    }
+
+    /**
+     * Returns the router's most recent analytics events, oldest first: the last {@value
+     * io.ironcage.router.core.internal.RecentEvents#DEFAULT_CAPACITY} kept in memory whatever sink
+     * is configured (which also receives every event).
+     *
+     * @return a snapshot of the recent events
+     */
+    public java.util.List<AnalyticsEvent> recentEvents() {
+        return events.snapshot();
     }
 
     /**
@@ -410,7 +421,8 @@ public final class LlmRouter implements AutoCloseable {
         }
 
         /**
-         * Sets where analytics events go; default: nowhere.
+         * Sets where analytics events also go (durably, e.g. SQLite); the router always keeps its
+         * most recent events in memory too ({@link LlmRouter#recentEvents()}).
          *
          * @param sink the sink; the router closes it on {@link #close()}
          * @return this builder
@@ -474,7 +486,9 @@ public final class LlmRouter implements AutoCloseable {
                         "set the provider keys, e.g. .providerKeys(ProviderKeySource.fixed(...))");
             }
             String callerToken = token != null ? token : randomToken();
-            UsageEventSink sink = events;
+            io.ironcage.router.core.internal.RecentEvents sink =
+                    new io.ironcage.router.core.internal.RecentEvents(
+                            io.ironcage.router.core.internal.RecentEvents.DEFAULT_CAPACITY, events);
             Clock time = clock;
             CostController ledger =
                     budget.map(

@@ -195,6 +195,16 @@ class RouterEndToEndTest {
         LlmRequestCompleted done = events.eventsOfType(LlmRequestCompleted.class).get(0);
         assertEquals(450, done.cost().micros());
         assertEquals("openai", done.provider());
+        assertTrue(
+                router.recentEvents().stream()
+                        .anyMatch(
+                                e ->
+                                        e.payload() instanceof LlmRequestCompleted
+                                                && ((LlmRequestCompleted) e.payload())
+                                                                .cost()
+                                                                .micros()
+                                                        == 450),
+                "the router's own in-memory record has the event too");
     }
 
     @Test
