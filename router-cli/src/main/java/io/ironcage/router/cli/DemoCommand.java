@@ -61,7 +61,6 @@ public final class DemoCommand implements Callable<Integer> {
     private static final String OPENAI_KEY = "sk-demo-openai-not-a-real-key";
     private static final String ANTHROPIC_KEY = "sk-ant-demo-not-a-real-key";
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final Duration EVENT_WAIT = Duration.ofSeconds(5);
 
     @Spec CommandSpec spec;
 
@@ -324,7 +323,7 @@ public final class DemoCommand implements Callable<Integer> {
             }
             int status = response.statusCode();
             if (status / 100 == 2) {
-                Optional<LlmRequestCompleted> event = awaitCompleted(before);
+                Optional<LlmRequestCompleted> event = completedAfter(before);
                 out.printf(
                         "  %-22s %-18s %6d  %-22s %s%n",
                         label,
@@ -345,19 +344,15 @@ public final class DemoCommand implements Callable<Integer> {
             }
         }
 
-        /** The event is recorded when the router settles, which may trail the last byte a bit. */
-        private Optional<LlmRequestCompleted> awaitCompleted(int before)
-                throws InterruptedException {
-            long deadline = System.nanoTime() + EVENT_WAIT.toNanos();
-            while (System.nanoTime() < deadline) {
-                List<LlmRequestCompleted> completed =
-                        events.eventsOfType(LlmRequestCompleted.class);
-                if (completed.size() > before) {
-                    return Optional.of(completed.get(completed.size() - 1));
-                }
-                Thread.sleep(5);
-            }
-            return Optional.empty();
+        /**
+         * The request's event: the router records it when it settles, before the response
+         * completes, so it is there once the response has been read.
+         */
+        private Optional<LlmRequestCompleted> completedAfter(int before) {
+            List<LlmRequestCompleted> completed = events.eventsOfType(LlmRequestCompleted.class);
+            return completed.size() > before
+                    ? Optional.of(completed.get(completed.size() - 1))
+                    : Optional.empty();
         }
 
         private static String errorMessage(String body) {
