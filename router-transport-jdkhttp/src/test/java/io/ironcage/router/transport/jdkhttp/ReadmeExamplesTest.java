@@ -19,6 +19,7 @@ import io.ironcage.router.core.domain.budget.Reservation;
 import io.ironcage.router.core.domain.pricing.ModelPricing;
 import io.ironcage.router.core.domain.pricing.PricingTable;
 import io.ironcage.router.core.spi.ProviderKeySource;
+import io.ironcage.router.core.spi.TransportProvider;
 import io.ironcage.router.testkit.FakeControlPlane;
 import io.ironcage.router.testkit.FakeProvider;
 import io.ironcage.router.testkit.FakeResponse;
@@ -120,6 +121,24 @@ class ReadmeExamplesTest {
     }
 
     @Test
+    void moduleReadmeExamples() {
+        try (FakeProvider fake = FakeProvider.openAi().start()) {
+            ProviderKey openAiKey = ProviderKey.openAi("sk-test", fake.baseUri());
+            // openAiKey: e.g. ProviderKey.of(System.getenv("OPENAI_API_KEY"))
+            LlmRouter router =
+                    LlmRouter.builder()
+                            .transport(new JdkHttpTransportProvider())
+                            .providerKeys(ProviderKeySource.fixed(openAiKey))
+                            .budget(Money.fromUsdTruncating(2.00))
+                            .start();
+            assertEquals(Money.ofMicros(2_000_000), router.budget().orElseThrow());
+            router.close();
+        }
+        TransportProvider jdk = TransportProvider.load("jdk");
+        assertEquals("jdk", jdk.name());
+    }
+
+    @Test
     void rootReadmeFakeProviderExample() {
         try (FakeProvider openAi = FakeProvider.openAi().start()) {
             openAi.enqueue(FakeResponse.text("Hello!").usage(10, 8));
@@ -201,7 +220,9 @@ class ReadmeExamplesTest {
                                         "src/test/java/io/ironcage/router/transport/jdkhttp/ReadmeExamplesTest.java")));
         List<String> snippets = new ArrayList<>(javaSnippets(Path.of("../README.md")));
         snippets.addAll(javaSnippets(Path.of("../router-testkit/README.md")));
-        assertEquals(6, snippets.size(), "snippets found in the two READMEs");
+        snippets.addAll(javaSnippets(Path.of("../router-core/README.md")));
+        snippets.addAll(javaSnippets(Path.of("README.md")));
+        assertEquals(8, snippets.size(), "snippets found in the READMEs");
         for (String snippet : snippets) {
             String body =
                     snippet.replaceFirst("(?s)^class MyAgentTest \\{", "")
