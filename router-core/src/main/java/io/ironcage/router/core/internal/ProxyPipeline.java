@@ -395,8 +395,8 @@ public final class ProxyPipeline implements ProxyHandler {
         }
 
         /** The upstream's 2xx answer in the caller's format. */
-        private byte[] translateResponse(byte[] body) {
-            Optional<JsonNode> json = readJson(body).filter(JsonNode::isObject);
+        private byte[] translateResponse(Optional<JsonNode> parsed) {
+            Optional<JsonNode> json = parsed.filter(JsonNode::isObject);
             if (json.isEmpty()) {
                 throw new TranslationException("", "The provider's answer is not a JSON object.");
             }
@@ -437,13 +437,13 @@ public final class ProxyPipeline implements ProxyHandler {
             }
             if (status >= 200 && status <= 299) {
                 // settled before the caller has the answer, so spend is current when a call returns
+                Optional<JsonNode> json = readJson(body);
                 Optional<TokenUsage> usage =
-                        readJson(body)
-                                .flatMap(j -> UsageExtraction.fromResponse(upstreamKind(), j));
+                        json.flatMap(j -> UsageExtraction.fromResponse(upstreamKind(), j));
                 settle(held, usage, Optional.empty(), 0, status, response.headers());
                 if (translated) {
                     try {
-                        body = translateResponse(body);
+                        body = translateResponse(json);
                     } catch (TranslationException e) {
                         LOG.warn(
                                 "a {} answer could not be translated back", routed.provider().id());

@@ -5,6 +5,7 @@ import static io.ironcage.router.core.provider.anthropic.Trees.arrayField;
 import static io.ironcage.router.core.provider.anthropic.Trees.object;
 import static io.ironcage.router.core.provider.anthropic.Trees.objectField;
 import static io.ironcage.router.core.provider.anthropic.Trees.text;
+import static io.ironcage.router.core.provider.anthropic.Trees.tokens;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -449,10 +450,10 @@ public final class AnthropicToOpenAi {
     }
 
     private static ObjectNode usage(JsonNode usage) {
-        long input = tokens(usage, "input_tokens");
-        long cacheRead = tokens(usage, "cache_read_input_tokens");
-        long cacheWrite = tokens(usage, "cache_creation_input_tokens");
-        long output = tokens(usage, "output_tokens");
+        long input = tokens(usage, "usage.", "input_tokens");
+        long cacheRead = tokens(usage, "usage.", "cache_read_input_tokens");
+        long cacheWrite = tokens(usage, "usage.", "cache_creation_input_tokens");
+        long output = tokens(usage, "usage.", "output_tokens");
         long prompt = input + cacheRead + cacheWrite;
         ObjectNode out = object();
         out.put("prompt_tokens", prompt)
@@ -460,21 +461,5 @@ public final class AnthropicToOpenAi {
                 .put("total_tokens", prompt + output);
         out.putObject("prompt_tokens_details").put("cached_tokens", cacheRead);
         return out;
-    }
-
-    private static long tokens(JsonNode usage, String field) {
-        if (usage == null) {
-            return 0;
-        }
-        JsonNode value = usage.get(field);
-        if (absent(value)) {
-            return 0;
-        }
-        if (!value.isIntegralNumber() || value.asLong() < 0) {
-            throw new TranslationException(
-                    "usage." + field,
-                    "The field usage." + field + " must be a non-negative integer.");
-        }
-        return value.asLong();
     }
 }

@@ -6,6 +6,7 @@ import static io.ironcage.router.core.provider.anthropic.Trees.arrayField;
 import static io.ironcage.router.core.provider.anthropic.Trees.object;
 import static io.ironcage.router.core.provider.anthropic.Trees.objectField;
 import static io.ironcage.router.core.provider.anthropic.Trees.text;
+import static io.ironcage.router.core.provider.anthropic.Trees.tokens;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -645,22 +646,6 @@ public final class OpenAiToAnthropic {
                 .put("cache_read_input_tokens", cached)
                 .put("output_tokens", completion);
         return out;
-    }
-
-    private static long tokens(JsonNode usage, String prefix, String field) {
-        if (usage == null || !usage.isObject()) {
-            return 0;
-        }
-        JsonNode value = usage.get(field);
-        if (absent(value)) {
-            return 0;
-        }
-        if (!value.isIntegralNumber() || value.asLong() < 0) {
-            throw new TranslationException(
-                    prefix + field,
-                    "The field " + prefix + field + " must be a non-negative integer.");
-        }
-        return value.asLong();
     }
 
     /** One Anthropic turn being built. */

@@ -29,6 +29,28 @@ final class Trees {
     }
 
     /** The field as a string, or a translation error naming it. */
+    /**
+     * A token count of a usage object: 0 when the object or the field is absent, else a
+     * non-negative integer.
+     *
+     * @throws TranslationException naming {@code prefix + field} when the value is not one
+     */
+    static long tokens(JsonNode usage, String prefix, String field) {
+        if (usage == null || !usage.isObject()) {
+            return 0;
+        }
+        JsonNode value = usage.get(field);
+        if (absent(value)) {
+            return 0;
+        }
+        if (!value.isIntegralNumber() || value.asLong() < 0) {
+            throw new TranslationException(
+                    prefix + field,
+                    "The field " + prefix + field + " must be a non-negative integer.");
+        }
+        return value.asLong();
+    }
+
     static String text(JsonNode node, String field) {
         if (node == null || !node.isTextual()) {
             throw new TranslationException(field, "The field " + field + " must be a string.");
