@@ -2,16 +2,22 @@ package io.ironcage.router.testkit;
 
 import io.ironcage.router.core.domain.analytics.AnalyticsEvent;
 import io.ironcage.router.core.domain.analytics.EventPayload;
-import io.ironcage.router.core.spi.UsageEventSink;
+import io.ironcage.router.core.domain.analytics.LlmRequestCompleted;
+import io.ironcage.router.core.domain.analytics.LlmRequestFailed;
+import io.ironcage.router.core.spi.UsageEventStore;
+import java.util.Collection;
+import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * A {@link UsageEventSink} that keeps events in memory, for tests: record through the router, then
- * look at {@link #events()} or {@link #eventsOfType(Class)}.
+ * A {@link io.ironcage.router.core.spi.UsageEventSink} that keeps events in memory, for tests:
+ * record through the router, then look at {@link #events()} or {@link #eventsOfType(Class)}.
  *
  * <pre>{@code
  * InMemoryUsageEventSink analytics = InMemoryUsageEventSink.create();
@@ -24,12 +30,17 @@ import java.util.concurrent.atomic.AtomicLong;
  * Unbounded by default; {@link #withCapacity(int)} bounds it like the reference's event store
  * (reference §8.2: when full the <em>new</em> event is dropped and counted). After {@link #close()}
  * (idempotent) new events are dropped and counted; those recorded before stay visible.
+ *
+ * <p>It is also a {@link UsageEventStore}: it keeps each event's sync state in memory, so the
+ * analytics sync can run against it in tests (the state is lost with the object, unlike SQLite's).
  */
-public final class InMemoryUsageEventSink implements UsageEventSink {
+public final class InMemoryUsageEventSink implements UsageEventStore {
     private final int capacity;
     private final ConcurrentLinkedQueue<AnalyticsEvent> events = new ConcurrentLinkedQueue<>();
     private final AtomicInteger size = new AtomicInteger();
     private final AtomicLong dropped = new AtomicLong();
+    private final Map<String, SyncState> syncStates = new ConcurrentHashMap<>();
+    private final Map<String, String> rejections = new ConcurrentHashMap<>();
     private volatile boolean closed;
 
     private InMemoryUsageEventSink(int capacity) {
@@ -76,7 +87,57 @@ public final class InMemoryUsageEventSink implements UsageEventSink {
             dropped.incrementAndGet();
             return;
         }
+        syncStates.putIfAbsent(event.eventId(), SyncState.UNSYNCED);
         events.add(event);
+    }
+
+    @Override
+    public List<AnalyticsEvent> unsynced(int limit) {
+        if (limit < 1) {
+            throw new IllegalArgumentException("limit must be at least 1, got " + limit);
+        }
+        return events.stream()
+                .filter(
+                        e ->
+                                e.payload() instanceof LlmRequestCompleted
+                                        || e.payload() instanceof LlmRequestFailed)
+                .filter(e -> syncStates.get(e.eventId()) == SyncState.UNSYNCED)
+                .sorted(Comparator.comparingLong(AnalyticsEvent::timestampMs))
+                .limit(limit)
+                .toList();
+    }
+
+    @Override
+    public void markSynced(Collection<String> eventIds) {
+        Objects.requireNonNull(eventIds, "eventIds");
+        for (String id : eventIds) {
+            syncStates.replace(id, SyncState.UNSYNCED, SyncState.SYNCED);
+        }
+    }
+
+    @Override
+    public void markRejected(String eventId, String reason) {
+        Objects.requireNonNull(eventId, "eventId");
+        Objects.requireNonNull(reason, "reason");
+        if (syncStates.replace(eventId, SyncState.UNSYNCED, SyncState.REJECTED)) {
+            rejections.put(eventId, reason);
+        }
+    }
+
+    @Override
+    public SyncState syncState(String eventId) {
+        return syncStates.get(eventId);
+    }
+
+    /**
+     * Returns why the control server refused an event, as given to {@link #markRejected(String,
+     * String)}.
+     *
+     * @param eventId the event's id
+     * @return the reason, or {@code null} if the event was not rejected
+     */
+    public String rejectionReason(String eventId) {
+        return rejections.get(eventId);
     }
 
     @Override
