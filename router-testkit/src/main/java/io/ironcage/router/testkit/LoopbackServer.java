@@ -27,6 +27,12 @@ final class LoopbackServer {
     }
 
     static LoopbackServer start(String name, HttpHandler handler) {
+        // TCP_NODELAY, unless the application chose otherwise: without it every answer written in
+        // two parts waits ~40 ms for the client's delayed ACK (the JDK reads this property once,
+        // when the first server in the JVM is created)
+        if (System.getProperty("sun.net.httpserver.nodelay") == null) {
+            System.setProperty("sun.net.httpserver.nodelay", "true");
+        }
         HttpServer server;
         try {
             server =

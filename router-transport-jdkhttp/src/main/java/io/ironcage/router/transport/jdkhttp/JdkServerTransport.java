@@ -37,6 +37,21 @@ final class JdkServerTransport implements ServerTransport {
         this.queueCapacity = queueCapacity;
     }
 
+    /**
+     * Turns on {@code TCP_NODELAY} for the JDK's HTTP server unless the application chose
+     * otherwise. Without it, a response written in two parts (headers, then body; or SSE events)
+     * waits for the client's delayed ACK: about 40 ms per exchange on Linux loopback (measured by
+     * the load harness). The JDK reads {@code sun.net.httpserver.nodelay} once, when the first
+     * server in the JVM is created, so this must run before that.
+     */
+    static void disableNagle() {
+        if (System.getProperty(NODELAY) == null) {
+            System.setProperty(NODELAY, "true");
+        }
+    }
+
+    private static final String NODELAY = "sun.net.httpserver.nodelay";
+
     @Override
     public RunningServer start(ServerOptions options, ProxyHandler handler) {
         Objects.requireNonNull(options, "options");
@@ -46,6 +61,7 @@ final class JdkServerTransport implements ServerTransport {
         if (requested.isUnresolved()) {
             throw new ServerStartException("cannot resolve the host to bind, " + where, null);
         }
+        disableNagle();
         HttpServer server;
         try {
             server = HttpServer.create(requested, 0);

@@ -64,11 +64,29 @@ final class JdkStreamingResponse implements HttpTransport.StreamingResponse {
     @Override
     public Optional<byte[]> read() {
         synchronized (reading) {
-            return readNext();
+            return readNext(System.nanoTime() + timeout.toNanos());
         }
     }
 
-    private Optional<byte[]> readNext() {
+    /**
+     * Reads the whole body, all of it before {@code deadline} ({@link System#nanoTime()} units).
+     *
+     * @param deadline when the whole body must have arrived
+     * @return the body
+     */
+    byte[] readAll(long deadline) {
+        java.io.ByteArrayOutputStream body = new java.io.ByteArrayOutputStream();
+        synchronized (reading) {
+            for (Optional<byte[]> chunk = readNext(deadline);
+                    chunk.isPresent();
+                    chunk = readNext(deadline)) {
+                body.writeBytes(chunk.get());
+            }
+        }
+        return body.toByteArray();
+    }
+
+    private Optional<byte[]> readNext(long deadline) {
         if (finished) {
             return Optional.empty();
         }
@@ -78,7 +96,7 @@ final class JdkStreamingResponse implements HttpTransport.StreamingResponse {
         while (true) {
             Object item;
             try {
-                item = items.poll(timeout.toNanos(), TimeUnit.NANOSECONDS);
+                item = items.poll(deadline - System.nanoTime(), TimeUnit.NANOSECONDS);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 close();
