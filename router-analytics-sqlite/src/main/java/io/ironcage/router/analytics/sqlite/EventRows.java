@@ -65,18 +65,16 @@ final class EventRows {
         if (payload instanceof LlmRequestCompleted) {
             LlmRequestCompleted c = (LlmRequestCompleted) payload;
             bindRequest(batch, c.meta(), c.request());
-            TokenUsage usage = c.usage();
-            integer(batch, "input_tokens", usage.inputTokens());
-            integer(batch, "output_tokens", usage.outputTokens());
-            integer(batch, "cache_read_tokens", usage.cacheReadTokens());
-            integer(batch, "cache_write_tokens", usage.cacheWriteTokens());
-            integer(batch, "cost_micros", c.cost().micros());
+            bindBill(batch, c.usage(), c.cost());
             integer(batch, "priced", bit(c.priced()));
         } else if (payload instanceof LlmRequestFailed) {
             LlmRequestFailed f = (LlmRequestFailed) payload;
             bindRequest(batch, f.meta(), f.request());
             text(batch, "error_code", f.errorCode().orElse(null));
             text(batch, "error_message", f.errorMessage().orElse(null));
+            if (f.billed()) { // a stream cut part-way; otherwise the bill columns stay NULL
+                bindBill(batch, f.usage(), f.cost());
+            }
         } else if (payload instanceof BudgetThresholdReached) {
             BudgetThresholdReached b = (BudgetThresholdReached) payload;
             integer(batch, "threshold_percent", (long) b.thresholdPercent());
@@ -148,6 +146,22 @@ final class EventRows {
         integer(batch, "status", (long) request.status());
     }
 
+    private static void bindBill(PreparedBatch batch, TokenUsage usage, Money cost) {
+        integer(batch, "input_tokens", usage.inputTokens());
+        integer(batch, "output_tokens", usage.outputTokens());
+        integer(batch, "cache_read_tokens", usage.cacheReadTokens());
+        integer(batch, "cache_write_tokens", usage.cacheWriteTokens());
+        integer(batch, "cost_micros", cost.micros());
+    }
+
+    private static TokenUsage usage(ResultSet rs) throws SQLException {
+        return new TokenUsage(
+                rs.getLong("input_tokens"),
+                rs.getLong("output_tokens"),
+                rs.getLong("cache_read_tokens"),
+                rs.getLong("cache_write_tokens"));
+    }
+
     private static long bit(boolean value) {
         return value ? 1L : 0L;
     }
@@ -168,11 +182,7 @@ final class EventRows {
                 payload =
                         new LlmRequestCompleted(
                                 meta(rs),
-                                new TokenUsage(
-                                        rs.getLong("input_tokens"),
-                                        rs.getLong("output_tokens"),
-                                        rs.getLong("cache_read_tokens"),
-                                        rs.getLong("cache_write_tokens")),
+                                usage(rs),
                                 Money.ofMicros(rs.getLong("cost_micros")),
                                 rs.getInt("priced") == 1,
                                 request(rs));
@@ -183,7 +193,9 @@ final class EventRows {
                                 meta(rs),
                                 Optional.ofNullable(rs.getString("error_code")),
                                 Optional.ofNullable(rs.getString("error_message")),
-                                request(rs));
+                                request(rs),
+                                usage(rs),
+                                Money.ofMicros(rs.getLong("cost_micros")));
                 break;
             case BudgetThresholdReached.EVENT_TYPE:
                 payload =

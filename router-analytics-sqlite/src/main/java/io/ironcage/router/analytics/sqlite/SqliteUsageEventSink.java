@@ -3,6 +3,7 @@ package io.ironcage.router.analytics.sqlite;
 import io.ironcage.router.core.LlmRouterException;
 import io.ironcage.router.core.domain.analytics.AnalyticsEvent;
 import io.ironcage.router.core.domain.analytics.LlmRequestCompleted;
+import io.ironcage.router.core.domain.analytics.LlmRequestFailed;
 import io.ironcage.router.core.domain.analytics.RouterStarted;
 import io.ironcage.router.core.spi.UsageEventSink;
 import java.io.IOException;
@@ -366,8 +367,9 @@ public final class SqliteUsageEventSink implements UsageEventSink {
     }
 
     /**
-     * Returns the total cost of every committed {@link LlmRequestCompleted} event, in
-     * micro-dollars. Works after {@link #close()}.
+     * Returns the total cost of every written LLM request event, in micro-dollars: completed
+     * requests plus billed failures (streams cut part-way), so it equals the ledger's spend. Works
+     * after {@link #close()}.
      *
      * @return the sum, {@code >= 0}
      * @throws LlmRouterException if the store cannot be read
@@ -378,8 +380,9 @@ public final class SqliteUsageEventSink implements UsageEventSink {
                     h ->
                             h.createQuery(
                                             "SELECT COALESCE(SUM(cost_micros), 0) FROM usage_events"
-                                                    + " WHERE event_type = :type")
-                                    .bind("type", LlmRequestCompleted.EVENT_TYPE)
+                                                    + " WHERE event_type IN (:completed, :failed)")
+                                    .bind("completed", LlmRequestCompleted.EVENT_TYPE)
+                                    .bind("failed", LlmRequestFailed.EVENT_TYPE)
                                     .mapTo(Long.class)
                                     .one());
         } catch (RuntimeException e) {

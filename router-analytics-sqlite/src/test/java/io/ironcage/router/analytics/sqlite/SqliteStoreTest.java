@@ -93,6 +93,29 @@ class SqliteStoreTest {
     }
 
     @Test
+    void keepsTheBillOfAFailureThatWasBilled() {
+        Path file = dir.resolve("billed.db");
+        AnalyticsEvent cut =
+                AnalyticsEvent.of(
+                        UUID.randomUUID().toString(),
+                        43,
+                        LlmRequestFailed.billed(
+                                LlmModelMeta.of(ProviderType.OPENAI, "gpt-4o"),
+                                "502",
+                                "The upstream stream broke before it completed",
+                                RequestMeta.of(502, 30),
+                                new TokenUsage(120, 17, 3, 0),
+                                Money.ofMicros(477)));
+        try (SqliteUsageEventSink sink = SqliteUsageEventSink.open(file)) {
+            sink.record(cut);
+        }
+        try (SqliteUsageEventSink again = SqliteUsageEventSink.open(file)) {
+            assertEquals(List.of(cut), again.events());
+            assertEquals(477, again.totalCostMicros());
+        }
+    }
+
+    @Test
     void refusesAFileWithANewerSchemaVersionNamingBothVersions() throws Exception {
         Path file = dir.resolve("newer.db");
         SqliteUsageEventSink.open(file).close();

@@ -657,12 +657,14 @@ public final class ProxyPipeline implements ProxyHandler {
                 record(LlmRequestCompleted.priced(meta, billed, cost, requestMeta));
             } else {
                 record(
-                        LlmRequestFailed.of(
+                        LlmRequestFailed.billed(
                                 meta,
                                 String.valueOf(status),
                                 "The upstream stream broke before it completed; billed from what"
                                         + " was seen.",
-                                requestMeta));
+                                requestMeta,
+                                billed,
+                                cost));
             }
         }
 
