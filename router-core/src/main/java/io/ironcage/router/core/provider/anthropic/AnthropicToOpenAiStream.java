@@ -55,7 +55,7 @@ import java.util.Objects;
  * delta for a block that never started — raises a {@link TranslationException}; the caller ends the
  * stream with an error event.
  */
-public final class AnthropicToOpenAiStream {
+public final class AnthropicToOpenAiStream implements StreamTranslator {
     private static final String TEXT = "text";
     private static final String TOOL = "tool";
     private static final String SKIPPED = "skipped";
@@ -105,6 +105,7 @@ public final class AnthropicToOpenAiStream {
      * @return the OpenAI events to send for it, in order; often empty
      * @throws TranslationException when the event cannot be translated (see the class comment)
      */
+    @Override
     public List<SseEvent> onEvent(SseEvent event) {
         Objects.requireNonNull(event, "event");
         if (finished || !event.hasData()) {
@@ -150,6 +151,7 @@ public final class AnthropicToOpenAiStream {
      *
      * @return {@code true} once the caller has its final event
      */
+    @Override
     public boolean finished() {
         return finished;
     }

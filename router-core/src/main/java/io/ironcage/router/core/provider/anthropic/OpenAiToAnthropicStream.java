@@ -51,7 +51,7 @@ import java.util.Objects;
  * that resume after another one started — raises a {@link TranslationException}; the caller ends
  * the stream with an error event.
  */
-public final class OpenAiToAnthropicStream {
+public final class OpenAiToAnthropicStream implements StreamTranslator {
     private final String messageId;
     private final String requestedModel;
 
@@ -90,6 +90,7 @@ public final class OpenAiToAnthropicStream {
      * @return the Anthropic events to send for it, in order; often empty
      * @throws TranslationException when the event cannot be translated (see the class comment)
      */
+    @Override
     public List<SseEvent> onEvent(SseEvent event) {
         Objects.requireNonNull(event, "event");
         if (finished || !event.hasData()) {
@@ -135,6 +136,7 @@ public final class OpenAiToAnthropicStream {
      *
      * @return {@code true} once the caller has its final event
      */
+    @Override
     public boolean finished() {
         return finished;
     }

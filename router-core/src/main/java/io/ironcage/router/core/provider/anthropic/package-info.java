@@ -8,8 +8,8 @@
  *   <li>{@code AnthropicToOpenAi.request}: a Messages request (Anthropic SDK, coding agents) for an
  *       OpenAI model;
  *   <li>{@code OpenAiToAnthropic.response}: the OpenAI answer back as an Anthropic message;
- *   <li>{@code AnthropicToOpenAiStream} and {@code OpenAiToAnthropicStream}: streamed answers,
- *       one small state machine per stream, fed one event at a time;
+ *   <li>{@code AnthropicToOpenAiStream} and {@code OpenAiToAnthropicStream}: streamed answers, one
+ *       small state machine per stream, fed one event at a time;
  *   <li>{@code AnthropicToOpenAi.error} and {@code OpenAiToAnthropic.error}: upstream error bodies.
  * </ul>
  *
