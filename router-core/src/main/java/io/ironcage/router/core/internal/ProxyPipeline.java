@@ -558,7 +558,7 @@ public final class ProxyPipeline implements ProxyHandler {
                             usage.onEvent(event);
                             if (translator == null) {
                                 out = relay(out, event.raw(), dropUsageChunk, event);
-                            } else if (!untranslatable && out != null) {
+                            } else if (out != null) {
                                 try {
                                     out = relay(out, raw(translator.onEvent(event)), false, null);
                                 } catch (TranslationException e) {
@@ -570,6 +570,10 @@ public final class ProxyPipeline implements ProxyHandler {
                                             routed.provider().id(),
                                             e.field());
                                     out = relayRaw(out, SseErrors.untranslatable(format));
+                                    if (out != null) {
+                                        out.close(); // the caller is done; read on only to bill
+                                        out = null;
+                                    }
                                 }
                             }
                         }
