@@ -179,25 +179,6 @@ public final class ErrorResponses {
     }
 
     /**
-     * An upstream error of a translated request, in the caller's format with the upstream's status
-     * (the upstream's own body is in the other API's format).
-     *
-     * @param format the caller's format
-     * @param status the upstream's status, 400–599
-     * @param message the upstream's error message
-     * @return the error
-     */
-    public static ErrorResponse upstreamError(ApiFormat format, int status, String message) {
-        return render(
-                format,
-                status,
-                status < 500 ? OPENAI_INVALID_REQUEST : "server_error",
-                null,
-                null,
-                Objects.requireNonNull(message, "message"));
-    }
-
-    /**
      * 502: the provider answered, but its answer could not be translated into the caller's format.
      *
      * @param format the caller's format

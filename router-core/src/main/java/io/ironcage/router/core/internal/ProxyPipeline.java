@@ -35,7 +35,10 @@ import io.ironcage.router.core.provider.SseParser;
 import io.ironcage.router.core.provider.StreamUsage;
 import io.ironcage.router.core.provider.UsageExtraction;
 import io.ironcage.router.core.provider.anthropic.AnthropicToOpenAi;
+import io.ironcage.router.core.provider.anthropic.AnthropicToOpenAiStream;
 import io.ironcage.router.core.provider.anthropic.OpenAiToAnthropic;
+import io.ironcage.router.core.provider.anthropic.OpenAiToAnthropicStream;
+import io.ironcage.router.core.provider.anthropic.StreamTranslator;
 import io.ironcage.router.core.spi.HeaderMap;
 import io.ironcage.router.core.spi.HttpTransport;
 import io.ironcage.router.core.spi.ProviderKeySource;
@@ -249,8 +252,7 @@ public final class ProxyPipeline implements ProxyHandler {
             routed = (Routed) decision;
             stream = body != null && body.path("stream").asBoolean(false);
             if (needsTranslation(kind, routed.provider())) {
-                boolean translatable = kind == ApiKind.CHAT_COMPLETIONS || kind == ApiKind.MESSAGES;
-                if (!translatable || stream) {
+                if (kind != ApiKind.CHAT_COMPLETIONS && kind != ApiKind.MESSAGES) {
                     reply(
                             sink,
                             ErrorResponses.badRequest(
@@ -261,17 +263,10 @@ public final class ProxyPipeline implements ProxyHandler {
                                             + routed.provider().id()
                                             + ", but this request uses the other provider's API ("
                                             + request.path()
-                                            + "). "
-                                            + (translatable
-                                                    ? "Streamed requests are not translated"
-                                                            + " yet: send it without \"stream\": true,"
-                                                            + " or call "
-                                                            + routed.provider().id()
-                                                            + "'s own endpoint."
-                                                    : "This API has no counterpart at "
-                                                            + routed.provider().id()
-                                                            + ": use a model of the API you call."),
-                                    translatable ? "stream" : "model"));
+                                            + "). This API has no counterpart at "
+                                            + routed.provider().id()
+                                            + ": use a model of the API you call.",
+                                    "model"));
                     return;
                 }
                 translated = true;
@@ -346,8 +341,12 @@ public final class ProxyPipeline implements ProxyHandler {
                                     ? "/v1/messages"
                                     : "/v1/chat/completions";
                 }
+                // a translated stream needs no rewrite here: the translation to OpenAI asks for the
+                // usage chunk itself, and the one to Anthropic (which always reports usage) drops
+                // stream_options
                 if (stream
                         && kind == ApiKind.CHAT_COMPLETIONS
+                        && !translated
                         && !OpenAiStreams.callerAskedForUsage(body)) {
                     rewritten =
                             OpenAiStreams.withUsageRequested(rewritten != null ? rewritten : body);
@@ -366,7 +365,12 @@ public final class ProxyPipeline implements ProxyHandler {
                             upstreamBody,
                             settings.upstreamTimeout());
             if (stream) {
-                relayStream(sink, call, reservation, dropUsageChunk);
+                relayStream(
+                        sink,
+                        call,
+                        reservation,
+                        dropUsageChunk,
+                        translated ? streamTranslator(body) : null);
             } else {
                 relayWhole(sink, call, reservation);
             }
@@ -392,6 +396,37 @@ public final class ProxyPipeline implements ProxyHandler {
                                         .orElse(DEFAULT_TRANSLATED_MAX_TOKENS));
             }
             return AnthropicToOpenAi.request(body);
+        }
+
+        /** One stream's translator: upstream events in, the caller's events out. */
+        private StreamTranslator streamTranslator(ObjectNode callerBody) {
+            String model = routed.model().orElse("");
+            if (routed.provider() == ProviderType.ANTHROPIC) {
+                return new AnthropicToOpenAiStream(
+                        "chatcmpl-" + UUID.randomUUID(),
+                        clock.instant().getEpochSecond(),
+                        model,
+                        OpenAiStreams.callerAskedForUsage(callerBody));
+            }
+            return new OpenAiToAnthropicStream("msg_" + UUID.randomUUID(), model);
+        }
+
+        /**
+         * An upstream error in the caller's format, keeping the upstream's status and headers
+         * (retry-after and rate-limit headers help the caller's SDK).
+         */
+        private ErrorResponse translatedError(int status, HeaderMap headers, byte[] body) {
+            JsonNode json = readJson(body).orElse(null);
+            ObjectNode out =
+                    routed.provider() == ProviderType.ANTHROPIC
+                            ? AnthropicToOpenAi.error(json, status)
+                            : OpenAiToAnthropic.error(json, status);
+            return new ErrorResponse(
+                    status,
+                    ForwardedHeaders.downstream(headers).toBuilder()
+                            .set("content-type", "application/json")
+                            .build(),
+                    writeJson(out));
         }
 
         /** The upstream's 2xx answer in the caller's format. */
@@ -440,7 +475,7 @@ public final class ProxyPipeline implements ProxyHandler {
                 Optional<JsonNode> json = readJson(body);
                 Optional<TokenUsage> usage =
                         json.flatMap(j -> UsageExtraction.fromResponse(upstreamKind(), j));
-                settle(held, usage, Optional.empty(), 0, status, response.headers());
+                settle(held, usage, Optional.empty(), 0, status, response.headers(), "");
                 if (translated) {
                     try {
                         body = translateResponse(json);
@@ -458,18 +493,7 @@ public final class ProxyPipeline implements ProxyHandler {
                 recordFailure(
                         status, String.valueOf(status), errorMessage(body), response.headers());
                 if (translated) {
-                    reply(
-                            sink,
-                            ErrorResponses.upstreamError(
-                                    format,
-                                    status,
-                                    errorMessage(body)
-                                            .orElse(
-                                                    "The "
-                                                            + routed.provider().id()
-                                                            + " API answered "
-                                                            + status
-                                                            + ".")));
+                    reply(sink, translatedError(status, response.headers(), body));
                     return;
                 }
             }
@@ -484,11 +508,17 @@ public final class ProxyPipeline implements ProxyHandler {
             }
         }
 
+        /**
+         * Relays a stream event by event, metering the upstream's own events; a translated stream
+         * is written in the caller's format, each upstream event's translation in one flushed
+         * write.
+         */
         private void relayStream(
                 ResponseSink sink,
                 HttpTransport.Request call,
                 Reservation held,
-                boolean dropUsageChunk) {
+                boolean dropUsageChunk,
+                StreamTranslator translator) {
             HttpTransport.StreamingResponse response;
             try {
                 response = upstream.open(call);
@@ -502,15 +532,23 @@ public final class ProxyPipeline implements ProxyHandler {
                     relayStreamError(sink, response);
                     return;
                 }
+                HeaderMap headers = ForwardedHeaders.downstream(response.headers());
+                if (translator != null) {
+                    headers =
+                            headers.toBuilder()
+                                    .set("content-type", "text/event-stream; charset=utf-8")
+                                    .build();
+                }
                 ResponseSink.ResponseStream out;
                 try {
-                    out = sink.stream(status, ForwardedHeaders.downstream(response.headers()));
+                    out = sink.stream(status, headers);
                 } catch (ClientDisconnectedException e) {
                     out = null;
                 }
                 SseParser parser = new SseParser();
-                StreamUsage usage = StreamUsage.forKind(kind);
+                StreamUsage usage = StreamUsage.forKind(upstreamKind());
                 boolean broken = false;
+                boolean untranslatable = false;
                 try {
                     while (true) {
                         Optional<byte[]> chunk = response.read();
@@ -518,11 +556,42 @@ public final class ProxyPipeline implements ProxyHandler {
                                 chunk.isPresent() ? parser.feed(chunk.get()) : parser.finish();
                         for (SseEvent event : parsed) {
                             usage.onEvent(event);
-                            out = relay(out, event, dropUsageChunk);
+                            if (translator == null) {
+                                out = relay(out, event.raw(), dropUsageChunk, event);
+                            } else if (out != null) {
+                                try {
+                                    out = relay(out, raw(translator.onEvent(event)), false, null);
+                                } catch (TranslationException e) {
+                                    untranslatable = true;
+                                    LOG.warn(
+                                            "a {} stream event could not be translated ({}):"
+                                                    + " ending the caller's stream, billing from"
+                                                    + " the upstream",
+                                            routed.provider().id(),
+                                            e.field());
+                                    out = relayRaw(out, SseErrors.untranslatable(format));
+                                    if (out != null) {
+                                        out.close(); // the caller is done; read on only to bill
+                                        out = null;
+                                    }
+                                }
+                            }
                         }
                         if (chunk.isEmpty() || (out == null && usage.usage().isPresent())) {
                             break; // the end, or the client is gone and the bill is known
                         }
+                    }
+                    if (translator != null
+                            && out != null
+                            && !untranslatable
+                            && !translator.finished()) {
+                        // the caller's client needs its format's own end; a bare EOF is a break
+                        broken = true;
+                        LOG.warn(
+                                "upstream stream of {} ended before its end marker: billing from"
+                                        + " what was seen",
+                                routed.provider().id());
+                        out = relayRaw(out, SseErrors.upstreamBroken(format));
                     }
                 } catch (ForwardException | IllegalStateException e) {
                     broken = true;
@@ -532,7 +601,9 @@ public final class ProxyPipeline implements ProxyHandler {
                             e instanceof ForwardException
                                     ? ((ForwardException) e).kind()
                                     : e.getClass().getSimpleName());
-                    out = relayRaw(out, SseErrors.upstreamBroken(format));
+                    if (!untranslatable) {
+                        out = relayRaw(out, SseErrors.upstreamBroken(format));
+                    }
                 }
                 try {
                     settle(
@@ -540,14 +611,30 @@ public final class ProxyPipeline implements ProxyHandler {
                             usage.usage(),
                             usage.inputUsageSeen(),
                             usage.outputBytesSeen(),
-                            broken ? 502 : status,
-                            response.headers());
+                            broken || untranslatable ? 502 : status,
+                            response.headers(),
+                            untranslatable
+                                    ? "The upstream stream could not be translated; billed from"
+                                            + " the upstream's usage."
+                                    : "The upstream stream broke before it completed; billed"
+                                            + " from what was seen.");
                 } finally {
                     if (out != null) {
                         out.close();
                     }
                 }
             }
+        }
+
+        private byte[] raw(List<SseEvent> events) {
+            if (events.size() == 1) {
+                return events.get(0).raw();
+            }
+            ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+            for (SseEvent event : events) {
+                bytes.writeBytes(event.raw());
+            }
+            return bytes.toByteArray();
         }
 
         /** Writes bytes unless the client is gone; returns the stream, or null once gone. */
@@ -564,14 +651,23 @@ public final class ProxyPipeline implements ProxyHandler {
             }
         }
 
-        /** Writes one event unless the client is gone; returns the stream, or null once gone. */
+        /**
+         * Writes one event's bytes (nothing when empty) unless the client is gone, or, with {@code
+         * dropUsageChunk}, {@code event} is the usage-only chunk; returns the stream, or null once
+         * gone.
+         */
         private ResponseSink.ResponseStream relay(
-                ResponseSink.ResponseStream out, SseEvent event, boolean dropUsageChunk) {
-            if (out == null || (dropUsageChunk && OpenAiStreams.isUsageOnlyChunk(event))) {
+                ResponseSink.ResponseStream out,
+                byte[] bytes,
+                boolean dropUsageChunk,
+                SseEvent event) {
+            if (out == null
+                    || bytes.length == 0
+                    || (dropUsageChunk && OpenAiStreams.isUsageOnlyChunk(event))) {
                 return out;
             }
             try {
-                out.write(event.raw());
+                out.write(bytes);
                 if (firstByteMs.isEmpty()) {
                     firstByteMs = OptionalLong.of(clock.millis() - startedMs);
                 }
@@ -599,7 +695,14 @@ public final class ProxyPipeline implements ProxyHandler {
                 recordFailure(status, "upstream_auth_failed", Optional.empty(), response.headers());
                 return;
             }
-            sink.send(status, ForwardedHeaders.downstream(response.headers()), body.toByteArray());
+            if (translated) {
+                reply(sink, translatedError(status, response.headers(), body.toByteArray()));
+            } else {
+                sink.send(
+                        status,
+                        ForwardedHeaders.downstream(response.headers()),
+                        body.toByteArray());
+            }
             recordFailure(
                     status,
                     String.valueOf(status),
@@ -633,7 +736,8 @@ public final class ProxyPipeline implements ProxyHandler {
                 Optional<TokenUsage> inputSeen,
                 long outputBytesSeen,
                 int status,
-                HeaderMap upstreamHeaders) {
+                HeaderMap upstreamHeaders,
+                String failure) {
             LlmModelMeta meta = LlmModelMeta.of(routed.provider(), routed.model().orElse(""));
             RequestMeta requestMeta = requestMeta(status, upstreamHeaders);
             if (price.isEmpty()) {
@@ -658,13 +762,7 @@ public final class ProxyPipeline implements ProxyHandler {
             } else {
                 record(
                         LlmRequestFailed.billed(
-                                meta,
-                                String.valueOf(status),
-                                "The upstream stream broke before it completed; billed from what"
-                                        + " was seen.",
-                                requestMeta,
-                                billed,
-                                cost));
+                                meta, String.valueOf(status), failure, requestMeta, billed, cost));
             }
         }
 

@@ -69,6 +69,11 @@ public record SseEvent(Optional<String> event, String data, byte[] raw) {
         Objects.requireNonNull(data, "data");
         StringBuilder text = new StringBuilder(data.length() + 32);
         event.ifPresent(name -> text.append("event: ").append(name).append('\n'));
+        if (data.indexOf('\n') < 0 && data.indexOf('\r') < 0) {
+            // one line, the usual case (compact JSON): no regex split per event
+            text.append("data: ").append(data).append("\n\n");
+            return new SseEvent(event, data, text.toString().getBytes(StandardCharsets.UTF_8));
+        }
         String[] lines = data.split("\r\n|\r|\n", -1);
         StringBuilder joined = new StringBuilder(data.length());
         for (int i = 0; i < lines.length; i++) {

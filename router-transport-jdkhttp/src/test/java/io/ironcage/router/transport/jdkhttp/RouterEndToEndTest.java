@@ -668,7 +668,7 @@ class RouterEndToEndTest {
                 "Content-Type");
         assertBad(post("/not-an-api", "{}"), 404, "");
         assertBad(
-                post(chat, "{\"model\":\"claude-sonnet-4-5\",\"stream\":true,\"messages\":[]}"),
+                post(chat, "{\"model\":\"claude-sonnet-4-5\",\"stream\":\"yes\",\"messages\":[]}"),
                 400,
                 "stream");
         assertBad(

@@ -440,26 +440,115 @@ public final class AnthropicToOpenAi {
         choice.putNull("logprobs");
         JsonNode stopReason = in.get("stop_reason");
         choice.put(
-                "finish_reason",
-                absent(stopReason)
-                        ? "stop"
-                        : FINISH_REASONS.getOrDefault(stopReason.asText(), "stop"));
+                "finish_reason", absent(stopReason) ? "stop" : finishReason(stopReason.asText()));
         out.set("usage", usage(in.get("usage")));
         out.putNull("system_fingerprint");
         return out;
     }
 
     private static ObjectNode usage(JsonNode usage) {
-        long input = tokens(usage, "usage.", "input_tokens");
-        long cacheRead = tokens(usage, "usage.", "cache_read_input_tokens");
-        long cacheWrite = tokens(usage, "usage.", "cache_creation_input_tokens");
-        long output = tokens(usage, "usage.", "output_tokens");
+        return openAiUsage(
+                tokens(usage, "usage.", "input_tokens"),
+                tokens(usage, "usage.", "output_tokens"),
+                tokens(usage, "usage.", "cache_read_input_tokens"),
+                tokens(usage, "usage.", "cache_creation_input_tokens"));
+    }
+
+    /**
+     * An OpenAI usage object from Anthropic's four counts (used for whole and streamed answers).
+     */
+    static ObjectNode openAiUsage(long input, long output, long cacheRead, long cacheWrite) {
         long prompt = input + cacheRead + cacheWrite;
         ObjectNode out = object();
         out.put("prompt_tokens", prompt)
                 .put("completion_tokens", output)
                 .put("total_tokens", prompt + output);
         out.putObject("prompt_tokens_details").put("cached_tokens", cacheRead);
+        return out;
+    }
+
+    /** OpenAI's {@code finish_reason} for an Anthropic {@code stop_reason}. */
+    static String finishReason(String stopReason) {
+        return FINISH_REASONS.getOrDefault(stopReason, "stop");
+    }
+
+    /** Anthropic error type → OpenAI {@code type} and {@code code}. */
+    private static final Map<String, String[]> ERROR_TYPES =
+            Map.of(
+                    "invalid_request_error", new String[] {"invalid_request_error", null},
+                    "authentication_error",
+                            new String[] {"invalid_request_error", "invalid_api_key"},
+                    "permission_error", new String[] {"invalid_request_error", "permission_denied"},
+                    "not_found_error", new String[] {"invalid_request_error", "not_found"},
+                    "request_too_large",
+                            new String[] {"invalid_request_error", "request_too_large"},
+                    "rate_limit_error", new String[] {"requests", "rate_limit_exceeded"},
+                    "api_error", new String[] {"server_error", null},
+                    "overloaded_error", new String[] {"server_error", "overloaded"},
+                    "timeout_error", new String[] {"server_error", "timeout"});
+
+    /**
+     * Translates an Anthropic error body into an OpenAI error body, for an OpenAI-format caller of
+     * a Claude model. Never throws on odd input: a body without an error message gets one that
+     * names the status.
+     *
+     * <table>
+     *   <caption>Anthropic error type → OpenAI type / code</caption>
+     *   <tr><th>Anthropic</th><th>OpenAI</th></tr>
+     *   <tr><td>{@code invalid_request_error}</td><td>{@code invalid_request_error} / null</td></tr>
+     *   <tr><td>{@code authentication_error}, {@code permission_error}, {@code not_found_error},
+     *       {@code request_too_large}</td><td>{@code invalid_request_error} / {@code
+     *       invalid_api_key}, {@code permission_denied}, {@code not_found}, {@code
+     *       request_too_large}</td></tr>
+     *   <tr><td>{@code rate_limit_error}</td><td>{@code requests} / {@code rate_limit_exceeded}</td></tr>
+     *   <tr><td>{@code api_error}, {@code overloaded_error}, {@code timeout_error}</td>
+     *       <td>{@code server_error} / null, {@code overloaded}, {@code timeout}</td></tr>
+     *   <tr><td>anything else</td><td>{@code invalid_request_error} below 500, else {@code
+     *       server_error} / null</td></tr>
+     * </table>
+     *
+     * @param anthropicErrorBody the upstream body, normally {@code
+     *     {"type":"error","error":{"type","message"}}}; any JSON, or {@code null}
+     * @param status the upstream HTTP status, 400–599
+     * @return a new {@code {"error":{"message","type","param":null,"code"}}}
+     * @throws IllegalArgumentException if the status is not 400–599
+     */
+    public static ObjectNode error(JsonNode anthropicErrorBody, int status) {
+        if (status < 400 || status > 599) {
+            throw new IllegalArgumentException("an error status is 400-599, got " + status);
+        }
+        return errorObject(
+                anthropicErrorBody == null ? null : anthropicErrorBody.get("error"), status);
+    }
+
+    /**
+     * The OpenAI error body for Anthropic's inner {@code error} object; {@code status} 0 for an
+     * error event inside a stream (the type alone decides).
+     */
+    static ObjectNode errorObject(JsonNode anthropicError, int status) {
+        String type = Trees.textOr(anthropicError, "type", "");
+        String message =
+                Trees.textOr(
+                        anthropicError,
+                        "message",
+                        status == 0
+                                ? "The Anthropic API reported an error in the stream."
+                                : "The Anthropic API answered " + status + ".");
+        String[] mapped = ERROR_TYPES.get(type);
+        if (mapped == null) {
+            mapped =
+                    new String[] {
+                        status != 0 && status < 500 ? "invalid_request_error" : "server_error", null
+                    };
+        }
+        ObjectNode out = object();
+        ObjectNode error = out.putObject("error");
+        error.put("message", message).put("type", mapped[0]).putNull("param");
+        if (mapped[1] == null) {
+            error.putNull("code");
+        } else {
+            error.put("code", mapped[1]);
+        }
         return out;
     }
 }

@@ -623,11 +623,7 @@ public final class OpenAiToAnthropic {
         }
         JsonNode finish = choice.get("finish_reason");
         String stopReason =
-                refused
-                        ? "refusal"
-                        : absent(finish)
-                                ? "end_turn"
-                                : STOP_REASONS.getOrDefault(finish.asText(), "end_turn");
+                refused ? "refusal" : absent(finish) ? "end_turn" : stopReason(finish.asText());
         out.put("stop_reason", stopReason).putNull("stop_sequence");
 
         JsonNode usage = openAiCompletion.get("usage");
@@ -646,6 +642,92 @@ public final class OpenAiToAnthropic {
                 .put("cache_read_input_tokens", cached)
                 .put("output_tokens", completion);
         return out;
+    }
+
+    /** Anthropic's {@code stop_reason} for an OpenAI {@code finish_reason}. */
+    static String stopReason(String finishReason) {
+        return STOP_REASONS.getOrDefault(finishReason, "end_turn");
+    }
+
+    /**
+     * Translates an OpenAI error body into an Anthropic error body, for an Anthropic-format caller
+     * of an OpenAI model. Never throws on odd input: a body without an error message gets one that
+     * names the status.
+     *
+     * <p>The Anthropic {@code type} follows the status, as Anthropic's own types do: 400 {@code
+     * invalid_request_error}, 401 {@code authentication_error}, 403 {@code permission_error}, 404
+     * {@code not_found_error}, 413 {@code request_too_large}, 429 {@code rate_limit_error}, 529
+     * {@code overloaded_error}, 504 {@code timeout_error}, other 4xx {@code invalid_request_error},
+     * other 5xx {@code api_error}.
+     *
+     * @param openAiErrorBody the upstream body, normally {@code
+     *     {"error":{"message","type","param","code"}}}; any JSON, or {@code null}
+     * @param status the upstream HTTP status, 400–599
+     * @return a new {@code {"type":"error","error":{"type","message"}}}
+     * @throws IllegalArgumentException if the status is not 400–599
+     */
+    public static ObjectNode error(JsonNode openAiErrorBody, int status) {
+        if (status < 400 || status > 599) {
+            throw new IllegalArgumentException("an error status is 400-599, got " + status);
+        }
+        return errorObject(openAiErrorBody, status);
+    }
+
+    /**
+     * The Anthropic error body for an OpenAI error body; {@code status} 0 for an error chunk inside
+     * a stream, where OpenAI's {@code type} and {@code code} decide.
+     */
+    static ObjectNode errorObject(JsonNode openAiErrorBody, int status) {
+        JsonNode error = openAiErrorBody == null ? null : openAiErrorBody.get("error");
+        String message =
+                Trees.textOr(
+                        error,
+                        "message",
+                        status == 0
+                                ? "The OpenAI API reported an error in the stream."
+                                : "The OpenAI API answered " + status + ".");
+        String type;
+        if (status != 0) {
+            type = anthropicType(status);
+        } else {
+            String openAiType = Trees.textOr(error, "type", "");
+            String code = Trees.textOr(error, "code", "");
+            if ("rate_limit_exceeded".equals(code)
+                    || "requests".equals(openAiType)
+                    || "tokens".equals(openAiType)) {
+                type = "rate_limit_error";
+            } else if ("invalid_request_error".equals(openAiType)) {
+                type = "invalid_request_error";
+            } else {
+                type = "api_error";
+            }
+        }
+        ObjectNode out = object().put("type", "error");
+        out.putObject("error").put("type", type).put("message", message);
+        return out;
+    }
+
+    private static String anthropicType(int status) {
+        switch (status) {
+            case 400:
+                return "invalid_request_error";
+            case 401:
+                return "authentication_error";
+            case 403:
+                return "permission_error";
+            case 404:
+                return "not_found_error";
+            case 413:
+                return "request_too_large";
+            case 429:
+                return "rate_limit_error";
+            case 504:
+                return "timeout_error";
+            case 529:
+                return "overloaded_error";
+            default:
+                return status < 500 ? "invalid_request_error" : "api_error";
+        }
     }
 
     /** One Anthropic turn being built. */

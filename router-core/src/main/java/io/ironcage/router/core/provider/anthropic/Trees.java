@@ -28,7 +28,6 @@ final class Trees {
         return node == null || node.isMissingNode() || node.isNull();
     }
 
-    /** The field as a string, or a translation error naming it. */
     /**
      * A token count of a usage object: 0 when the object or the field is absent, else a
      * non-negative integer.
@@ -51,6 +50,7 @@ final class Trees {
         return value.asLong();
     }
 
+    /** The field as a string, or a translation error naming it. */
     static String text(JsonNode node, String field) {
         if (node == null || !node.isTextual()) {
             throw new TranslationException(field, "The field " + field + " must be a string.");
@@ -95,7 +95,32 @@ final class Trees {
         return (ObjectNode) node;
     }
 
-    /** Writes a tree as compact JSON text (tool-call arguments). */
+    /**
+     * Parses the data of one stream event, which must be a JSON object.
+     *
+     * @throws TranslationException when it is not, without echoing the data
+     */
+    static ObjectNode parseEvent(String data) {
+        JsonNode node;
+        try {
+            node = MAPPER.readTree(data);
+        } catch (JsonProcessingException e) {
+            node = null;
+        }
+        if (node == null || !node.isObject()) {
+            throw new TranslationException(
+                    "", "The provider's stream sent an event whose data is not a JSON object.");
+        }
+        return (ObjectNode) node;
+    }
+
+    /** The string value of {@code node.field}, or {@code fallback} when it is not a string. */
+    static String textOr(JsonNode node, String field, String fallback) {
+        JsonNode value = node == null ? null : node.get(field);
+        return value != null && value.isTextual() ? value.textValue() : fallback;
+    }
+
+    /** Writes a tree as compact JSON text (tool-call arguments, stream events). */
     static String write(JsonNode node) {
         try {
             return MAPPER.writeValueAsString(node);

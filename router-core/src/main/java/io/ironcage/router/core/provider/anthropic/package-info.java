@@ -7,7 +7,10 @@
  *   <li>{@code AnthropicToOpenAi.response}: the Anthropic answer back as a {@code chat.completion};
  *   <li>{@code AnthropicToOpenAi.request}: a Messages request (Anthropic SDK, coding agents) for an
  *       OpenAI model;
- *   <li>{@code OpenAiToAnthropic.response}: the OpenAI answer back as an Anthropic message.
+ *   <li>{@code OpenAiToAnthropic.response}: the OpenAI answer back as an Anthropic message;
+ *   <li>{@code AnthropicToOpenAiStream} and {@code OpenAiToAnthropicStream}: streamed answers, one
+ *       small state machine per stream, fed one event at a time;
+ *   <li>{@code AnthropicToOpenAi.error} and {@code OpenAiToAnthropic.error}: upstream error bodies.
  * </ul>
  *
  * <p>A field that cannot be translated raises {@link io.ironcage.router.core.TranslationException}

@@ -1,0 +1,274 @@
+package io.ironcage.router.core.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.ironcage.router.core.JsonArbitraries;
+import io.ironcage.router.core.config.PricingTables;
+import io.ironcage.router.core.domain.Money;
+import io.ironcage.router.core.domain.ProviderKey;
+import io.ironcage.router.core.domain.budget.CostController;
+import io.ironcage.router.core.spi.HeaderMap;
+import io.ironcage.router.core.spi.HttpTransport;
+import io.ironcage.router.core.spi.ProviderKeySource;
+import io.ironcage.router.core.spi.ProxyRequest;
+import io.ironcage.router.core.spi.ResponseSink;
+import io.ironcage.router.core.spi.UsageEventSink;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Optional;
+import net.jqwik.api.Arbitraries;
+import net.jqwik.api.Arbitrary;
+import net.jqwik.api.Combinators;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.Provide;
+import net.jqwik.api.Tuple;
+import net.jqwik.api.statistics.Statistics;
+
+/**
+ * The pipeline with translation over generated request bodies (issue 5, PRODUCT.md "Bad input"):
+ * whatever JSON an OpenAI caller sends for a Claude model, or an Anthropic caller for a GPT model,
+ * streamed or not, the answer is never a 500 (nor an exception out of the handler), a router error
+ * is a 4xx in the caller's own format, and no reservation is left behind. The upstream is canned
+ * and always well-behaved, so every 5xx would be the router's own fault.
+ */
+class TranslationPipelinePropertyTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String TOKEN = "ic-property-token";
+    private static final HeaderMap HEADERS =
+            HeaderMap.of("authorization", "Bearer " + TOKEN, "content-type", "application/json");
+
+    private final CostController ledger = CostController.withLimit(Money.ofMicros(1L << 50));
+    private final List<String> upstreamPaths = new ArrayList<>();
+    private final ProxyPipeline pipeline =
+            new ProxyPipeline(
+                    ProviderKeySource.fixed(
+                            ProviderKey.openAi("sk-openai-prop", URI.create("http://127.0.0.1:1")),
+                            ProviderKey.anthropic("sk-ant-prop", URI.create("http://127.0.0.1:1"))),
+                    new CannedUpstream(),
+                    ledger,
+                    PricingTables.bundled(),
+                    UsageEventSink.noop(),
+                    Clock.fixed(Instant.ofEpochSecond(1_700_000_000L), ZoneOffset.UTC),
+                    new PipelineSettings(TOKEN, Duration.ofSeconds(5), true),
+                    10 * 1024 * 1024);
+
+    /** A caller body: arbitrary, or a mutated golden request; mostly for the other provider. */
+    private static Arbitrary<ObjectNode> bodies(String goldenFile, String otherModel) {
+        Arbitrary<ObjectNode> base =
+                Arbitraries.frequencyOf(
+                        Tuple.of(1, JsonArbitraries.objects(4)),
+                        Tuple.of(
+                                2,
+                                JsonArbitraries.mutated(JsonArbitraries.goldenFiles(goldenFile))));
+        return Combinators.combine(base, Arbitraries.integers().between(0, 9))
+                .as(
+                        (body, dice) -> {
+                            if (dice < 8) {
+                                body.put("model", otherModel);
+                            }
+                            if (dice == 0) {
+                                body.put("stream", true);
+                            }
+                            return body;
+                        });
+    }
+
+    @Provide
+    Arbitrary<ObjectNode> openAiBodies() {
+        return bodies("request.openai.json", "claude-sonnet-4-5");
+    }
+
+    @Provide
+    Arbitrary<ObjectNode> anthropicBodies() {
+        return bodies("request.anthropic.json", "gpt-4o-mini");
+    }
+
+    @Property(tries = 300)
+    void anOpenAiCallerForAClaudeModelNeverGetsA500(@ForAll("openAiBodies") ObjectNode body) {
+        call("/v1/chat/completions", body, false);
+    }
+
+    @Property(tries = 300)
+    void anAnthropicCallerForAGptModelNeverGetsA500(@ForAll("anthropicBodies") ObjectNode body) {
+        call("/v1/messages", body, true);
+    }
+
+    private void call(String path, ObjectNode body, boolean anthropicCaller) {
+        upstreamPaths.clear();
+        Recorded answer = new Recorded();
+        pipeline.handle(
+                new ProxyRequest(
+                        "POST",
+                        path,
+                        "",
+                        HEADERS,
+                        body.toString().getBytes(StandardCharsets.UTF_8),
+                        false),
+                answer);
+        assertTrue(answer.status > 0, "an answer was sent");
+        Statistics.collect(
+                answer.status < 400 ? "answered" : "refused " + answer.status,
+                answer.streamed ? "streamed" : "whole",
+                upstreamPaths.isEmpty()
+                        ? "not sent"
+                        : upstreamPaths.get(0).equals(path) ? "same API" : "translated");
+        assertNotEquals(500, answer.status, answer.text());
+        assertTrue(answer.status < 500, "the canned upstream never fails: " + answer.text());
+        assertEquals(Money.ZERO, ledger.reserved(), "no reservation is left");
+        if (answer.status >= 400) {
+            JsonNode error = parse(answer.text());
+            if (anthropicCaller) {
+                assertEquals("error", error.path("type").asText(), answer.text());
+                assertTrue(error.at("/error/message").isTextual(), answer.text());
+            } else {
+                assertTrue(error.at("/error/message").isTextual(), answer.text());
+                assertTrue(error.at("/error/type").isTextual(), answer.text());
+            }
+            assertTrue(
+                    upstreamPaths.isEmpty(),
+                    "a refused request never went upstream: " + upstreamPaths);
+        } else if (answer.streamed) {
+            String text = answer.text();
+            assertTrue(
+                    anthropicCaller
+                            ? text.startsWith("event: message_start")
+                                    && text.contains("event: message_stop")
+                            : text.endsWith("data: [DONE]\n\n"),
+                    text);
+        } else {
+            JsonNode reply = parse(answer.text());
+            assertEquals(
+                    anthropicCaller ? "message" : "chat.completion",
+                    reply.path(anthropicCaller ? "type" : "object").asText(),
+                    answer.text());
+        }
+    }
+
+    private static JsonNode parse(String text) {
+        try {
+            return JSON.readTree(text);
+        } catch (IOException e) {
+            throw new AssertionError("not JSON: " + text, e);
+        }
+    }
+
+    private static byte[] resource(String name) {
+        try (InputStream in =
+                TranslationPipelinePropertyTest.class.getResourceAsStream("/translate/" + name)) {
+            return in.readAllBytes();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Well-formed answers of each provider, plain or streamed, from the golden files. */
+    private final class CannedUpstream implements HttpTransport {
+        @Override
+        public Response send(Request request) {
+            upstreamPaths.add(request.uri().getPath());
+            boolean anthropic = request.uri().getPath().equals("/v1/messages");
+            return new Response(
+                    200,
+                    HeaderMap.of("content-type", "application/json"),
+                    resource(
+                            anthropic
+                                    ? "single-tool-call/response.anthropic.json"
+                                    : "anthropic-in-tool-round-trip/response.openai.json"));
+        }
+
+        @Override
+        public StreamingResponse open(Request request) {
+            upstreamPaths.add(request.uri().getPath());
+            boolean anthropic = request.uri().getPath().equals("/v1/messages");
+            byte[] stream =
+                    resource(
+                            anthropic
+                                    ? "streamed-parallel-tool-calls/stream.anthropic.sse"
+                                    : "anthropic-in-streamed-parallel-tool-calls/stream.openai.sse");
+            Iterator<byte[]> chunks = split(stream).iterator();
+            return new StreamingResponse() {
+                @Override
+                public int status() {
+                    return 200;
+                }
+
+                @Override
+                public HeaderMap headers() {
+                    return HeaderMap.of("content-type", "text/event-stream");
+                }
+
+                @Override
+                public Optional<byte[]> read() {
+                    return chunks.hasNext() ? Optional.of(chunks.next()) : Optional.empty();
+                }
+
+                @Override
+                public void close() {}
+            };
+        }
+
+        /** Chunks of 37 bytes, so events and UTF-8 characters cross chunk boundaries. */
+        private List<byte[]> split(byte[] all) {
+            List<byte[]> out = new ArrayList<>();
+            for (int i = 0; i < all.length; i += 37) {
+                out.add(java.util.Arrays.copyOfRange(all, i, Math.min(all.length, i + 37)));
+            }
+            return out;
+        }
+
+        @Override
+        public void close() {}
+    }
+
+    /** What the caller got. */
+    private static final class Recorded implements ResponseSink {
+        int status;
+        boolean streamed;
+        final ByteArrayOutputStream body = new ByteArrayOutputStream();
+
+        @Override
+        public void send(int status, HeaderMap headers, byte[] bytes) {
+            this.status = status;
+            body.writeBytes(bytes);
+        }
+
+        @Override
+        public ResponseStream stream(int status, HeaderMap headers) {
+            this.status = status;
+            this.streamed = true;
+            return new ResponseStream() {
+                @Override
+                public void write(byte[] chunk) {
+                    body.writeBytes(chunk);
+                }
+
+                @Override
+                public void close() {}
+
+                @Override
+                public void abort() {}
+            };
+        }
+
+        String text() {
+            return body.toString(StandardCharsets.UTF_8);
+        }
+    }
+}
