@@ -1,4 +1,4 @@
-package io.ironcage.router.transport.jdkhttp;
+package io.ironcage.router.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -24,6 +24,7 @@ import io.ironcage.router.testkit.FakeControlPlane;
 import io.ironcage.router.testkit.FakeProvider;
 import io.ironcage.router.testkit.FakeResponse;
 import io.ironcage.router.testkit.junit.StartStop;
+import io.ironcage.router.transport.jdkhttp.JdkHttpTransportProvider;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpRequest;
@@ -39,7 +40,7 @@ import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 
 /**
- * Runs every Java snippet of the root README and of this module's README, and fails when a README
+ * Runs every Java snippet of the root README and of the module READMEs, and fails when a README
  * snippet no longer appears, character for character up to whitespace, in this file.
  */
 class ReadmeExamplesTest {
@@ -217,11 +218,11 @@ class ReadmeExamplesTest {
                 squash(
                         Files.readString(
                                 Path.of(
-                                        "src/test/java/io/ironcage/router/transport/jdkhttp/ReadmeExamplesTest.java")));
+                                        "src/test/java/io/ironcage/router/it/ReadmeExamplesTest.java")));
         List<String> snippets = new ArrayList<>(javaSnippets(Path.of("../README.md")));
         snippets.addAll(javaSnippets(Path.of("../router-testkit/README.md")));
         snippets.addAll(javaSnippets(Path.of("../router-core/README.md")));
-        snippets.addAll(javaSnippets(Path.of("README.md")));
+        snippets.addAll(javaSnippets(Path.of("../router-transport-jdkhttp/README.md")));
         assertEquals(8, snippets.size(), "snippets found in the READMEs");
         for (String snippet : snippets) {
             String body =
