@@ -376,7 +376,14 @@ final class NettyRunningServer implements ServerTransport.RunningServer {
     }
 
     private void stopResources() {
-        workers.shutdownNow();
+        workers.shutdownNow(); // interrupts handlers still running after the grace
+        try {
+            if (!workers.awaitTermination(STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
+                LOG.warn("proxy handlers still running {} after close", STOP_TIMEOUT);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         try {
             loops.disposeLater(Duration.ZERO, STOP_TIMEOUT).block(STOP_TIMEOUT.plusSeconds(1));
         } catch (RuntimeException e) {
