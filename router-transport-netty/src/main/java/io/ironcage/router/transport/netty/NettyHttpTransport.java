@@ -97,6 +97,8 @@ final class NettyHttpTransport implements HttpTransport {
                         .option(
                                 ChannelOption.CONNECT_TIMEOUT_MILLIS,
                                 (int) Math.min(Integer.MAX_VALUE, connectTimeout.toMillis()))
+                        // upstream header sections as large as the server accepts (default 8 KiB)
+                        .httpResponseDecoder(spec -> spec.maxHeaderSize(options.maxHeaderBytes()))
                         .followRedirect(false)
                         .compress(false)
                         .keepAlive(true)

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.ironcage.router.core.spi.HeaderMap;
 import io.ironcage.router.core.spi.HttpTransport;
 import io.ironcage.router.testkit.FakeProvider;
+import io.ironcage.router.testkit.FakeResponse;
 import io.ironcage.router.testkit.RecordedRequest;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -92,6 +93,24 @@ class NettyHttpTransportBehaviourTest {
             assertEquals(
                     List.of("application/json"),
                     provider.takeRequest(Duration.ofSeconds(2)).headers().get("accept"));
+        }
+    }
+
+    @Test
+    void largeUpstreamHeadersAreRead() {
+        try (FakeProvider provider = FakeProvider.openAi().start();
+                HttpTransport transport = transport()) {
+            provider.enqueue(FakeResponse.text("hi").header("x-big", "b".repeat(20_000)));
+            HttpTransport.Response response =
+                    transport.send(
+                            new HttpTransport.Request(
+                                    "POST",
+                                    URI.create(provider.baseUri() + "/v1/chat/completions"),
+                                    HeaderMap.of("content-type", "application/json"),
+                                    CHAT.getBytes(StandardCharsets.UTF_8),
+                                    Duration.ofSeconds(5)));
+            assertEquals(200, response.status());
+            assertEquals(20_000, response.headers().first("x-big").orElseThrow().length());
         }
     }
 
