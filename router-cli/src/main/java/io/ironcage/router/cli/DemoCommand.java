@@ -10,10 +10,12 @@ import io.ironcage.router.core.domain.Money;
 import io.ironcage.router.core.domain.ProviderKey;
 import io.ironcage.router.core.domain.analytics.LlmRequestCompleted;
 import io.ironcage.router.core.spi.ProviderKeySource;
+import io.ironcage.router.core.spi.TransportProvider;
 import io.ironcage.router.core.spi.UsageEventSink;
 import io.ironcage.router.testkit.FakeProvider;
 import io.ironcage.router.testkit.InMemoryUsageEventSink;
 import io.ironcage.router.transport.jdkhttp.JdkHttpTransportProvider;
+import io.ironcage.router.transport.netty.NettyTransportProvider;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.URI;
@@ -31,6 +33,7 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /**
@@ -83,6 +86,13 @@ public final class DemoCommand implements Callable<Integer> {
     Path db;
 
     @Option(
+            names = "--transport",
+            defaultValue = NettyTransportProvider.NAME,
+            paramLabel = "NAME",
+            description = "The HTTP transport: netty or jdk (default: ${DEFAULT-VALUE}).")
+    String transport;
+
+    @Option(
             names = "--once",
             description = "Exit right after the sample requests instead of serving until Ctrl-C.")
     boolean once;
@@ -107,6 +117,7 @@ public final class DemoCommand implements Callable<Integer> {
      */
     @Override
     public Integer call() throws InterruptedException {
+        TransportProvider chosen = transportNamed(transport);
         PrintWriter out = spec.commandLine().getOut();
         try (FakeProvider openAi = FakeProvider.openAi().requireKey(OPENAI_KEY).start();
                 FakeProvider anthropic =
@@ -115,7 +126,9 @@ public final class DemoCommand implements Callable<Integer> {
             SqliteUsageEventSink stored = SqliteUsageEventSink.open(db);
             LlmRouter router;
             try {
-                router = startRouter(openAi, anthropic, new TeeUsageEventSink(stored, events));
+                router =
+                        startRouter(
+                                chosen, openAi, anthropic, new TeeUsageEventSink(stored, events));
             } catch (RuntimeException e) {
                 stored.close();
                 throw e;
@@ -133,7 +146,7 @@ public final class DemoCommand implements Callable<Integer> {
                         out.flush();
                     };
             try {
-                printIntro(out, router, openAi, anthropic);
+                printIntro(out, router, chosen, openAi, anthropic);
                 new Samples(out, router, events).run();
                 if (once) {
                     finish.run();
@@ -150,11 +163,29 @@ public final class DemoCommand implements Callable<Integer> {
         return 0;
     }
 
+    private TransportProvider transportNamed(String name) {
+        switch (name) {
+            case NettyTransportProvider.NAME:
+                return new NettyTransportProvider();
+            case JdkHttpTransportProvider.NAME:
+                return new JdkHttpTransportProvider();
+            default:
+                throw new ParameterException(
+                        spec.commandLine(),
+                        "Invalid value for option '--transport': '"
+                                + name
+                                + "' (expected netty or jdk)");
+        }
+    }
+
     private LlmRouter startRouter(
-            FakeProvider openAi, FakeProvider anthropic, UsageEventSink events) {
+            TransportProvider transport,
+            FakeProvider openAi,
+            FakeProvider anthropic,
+            UsageEventSink events) {
         try {
             return LlmRouter.builder()
-                    .transport(new JdkHttpTransportProvider())
+                    .transport(transport)
                     .providerKeys(
                             ProviderKeySource.fixed(
                                     ProviderKey.openAi(OPENAI_KEY, openAi.baseUri()),
@@ -171,7 +202,11 @@ public final class DemoCommand implements Callable<Integer> {
     }
 
     private static void printIntro(
-            PrintWriter out, LlmRouter router, FakeProvider openAi, FakeProvider anthropic) {
+            PrintWriter out,
+            LlmRouter router,
+            TransportProvider transport,
+            FakeProvider openAi,
+            FakeProvider anthropic) {
         String base = router.baseUrl();
         out.println("Iron Router demo: fake OpenAI and Anthropic upstreams, no network, no keys.");
         out.println();
@@ -179,6 +214,8 @@ public final class DemoCommand implements Callable<Integer> {
         out.println("  Base URL (Anthropic SDKs)  " + router.baseUri());
         out.println("  Token                      " + TOKEN);
         out.println("  Budget                     $" + BUDGET.toUsdString(6));
+        out.println(
+                "  Transport                  " + transport.name() + " (--transport netty|jdk)");
         out.println(
                 "  Upstreams                  fake OpenAI "
                         + openAi.baseUri()

@@ -32,9 +32,10 @@ import picocli.CommandLine.Spec;
         },
         footer = {
             "",
-            "router.yaml keys: listen (host:port; port 0 = any free port), transport (jdk),",
-            "token, providers.openai / providers.anthropic (key, base-url), budget (limit-usd,",
-            "unpriced-models), pricing.overrides, timeouts (connect, upstream).",
+            "router.yaml keys: listen (host:port; port 0 = any free port), transport (netty,",
+            "the default, or jdk), token, providers.openai / providers.anthropic (key,",
+            "base-url), budget (limit-usd, unpriced-models), pricing.overrides, analytics.sqlite,",
+            "timeouts (connect, upstream).",
             "$${ENV_VAR} in a value is replaced from the environment.",
             "",
             "Exit codes: 0 stopped cleanly; 1 could not start (e.g. port taken, transport",
@@ -88,9 +89,10 @@ public final class ServeCommand implements Callable<Integer> {
             throw e;
         }
         LOG.info(
-                "iron-router listening on {} (OpenAI SDKs: {}); usage events {}; press Ctrl-C to"
-                        + " stop",
+                "iron-router listening on {} ({} transport; OpenAI SDKs: {}); usage events {};"
+                        + " press Ctrl-C to stop",
                 router.baseUri(),
+                parsed.transport(),
                 router.baseUrl(),
                 sqlite == null ? "not stored (no analytics.sqlite)" : "in " + sqlite.file());
         onReady.accept(router);

@@ -162,12 +162,71 @@ class IronRouterTest {
     }
 
     @Test
-    void aMissingTransportExitsOne() throws Exception {
-        Path file = config("transport: netty\ntoken: t\nproviders:\n  openai: { key: sk-x }\n");
+    void aMissingTransportExitsOneNamingTheInstalledOnes() throws Exception {
+        Path file = config("transport: quic\ntoken: t\nproviders:\n  openai: { key: sk-x }\n");
         Run run = run("serve", "--config", file.toString());
         assertEquals(1, run.exitCode(), run.err());
-        assertTrue(run.err().contains("router-transport-netty"), run.err());
+        assertTrue(run.err().contains("'quic'"), run.err());
+        assertTrue(run.err().contains("netty") && run.err().contains("jdk"), run.err());
         assertNoStackTrace(run);
+    }
+
+    @Test
+    void serveRunsOnNettyUnlessTheConfigSaysJdk() throws Exception {
+        for (String transport : new String[] {"", "transport: netty\n", "transport: jdk\n"}) {
+            Path file =
+                    config(
+                            "listen: 127.0.0.1:0\n"
+                                    + transport
+                                    + "token: t\nproviders:\n  openai: { key: sk-x, base-url: "
+                                    + openAi.baseUri()
+                                    + " }\n");
+            StopSignal stop = new StopSignal();
+            CompletableFuture<LlmRouter> ready = new CompletableFuture<>();
+            CompletableFuture<Run> running =
+                    CompletableFuture.supplyAsync(
+                            () ->
+                                    run(
+                                            new ServeCommand(stop, ready::complete),
+                                            new DemoCommand(),
+                                            "serve",
+                                            "--config",
+                                            file.toString()));
+            LlmRouter router = ready.get(20, TimeUnit.SECONDS);
+            HttpResponse<String> health =
+                    HttpClient.newHttpClient()
+                            .send(
+                                    HttpRequest.newBuilder(router.baseUri()).build(),
+                                    HttpResponse.BodyHandlers.ofString());
+            assertEquals("LlmRouter OK", health.body());
+            boolean netty =
+                    Thread.getAllStackTraces().keySet().stream()
+                            .anyMatch(t -> t.getName().startsWith("iron-router-netty"));
+            assertEquals(
+                    !transport.contains("jdk"), netty, "netty threads with '" + transport + "'");
+            stop.stop();
+            assertEquals(0, running.get(20, TimeUnit.SECONDS).exitCode());
+        }
+    }
+
+    @Test
+    void demoRunsOnTheJdkTransportWhenAsked() {
+        Run run =
+                run(
+                        "demo",
+                        "--once",
+                        "--transport",
+                        "jdk",
+                        "--port",
+                        "0",
+                        "--db",
+                        dir.resolve("demo-jdk.db").toString());
+        assertEquals(0, run.exitCode(), run.out() + run.err());
+        assertTrue(run.out().matches("(?s).*Transport\\s+jdk .*"), run.out());
+        assertTrue(run.out().contains("Spend summary: 4 billed request(s)."), run.out());
+        Run bogus = run("demo", "--once", "--transport", "carrier-pigeon", "--port", "0");
+        assertEquals(2, bogus.exitCode(), bogus.err());
+        assertTrue(bogus.err().contains("expected netty or jdk"), bogus.err());
     }
 
     @Test
@@ -273,6 +332,7 @@ class IronRouterTest {
                 out.matches("(?s).*Base URL \\(OpenAI SDKs\\)\\s+http://127\\.0\\.0\\.1:\\d+/v1.*"),
                 out);
         assertTrue(out.contains("curl -s http://127.0.0.1:"), out);
+        assertTrue(out.matches("(?s).*Transport\\s+netty .*"), "netty by default: " + out);
         assertTrue(out.contains("demo-token"), out);
 
         List<String> billed =

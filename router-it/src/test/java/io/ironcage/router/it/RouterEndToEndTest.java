@@ -1,4 +1,4 @@
-package io.ironcage.router.transport.jdkhttp;
+package io.ironcage.router.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -31,6 +31,7 @@ import io.ironcage.router.core.domain.TokenUsage;
 import io.ironcage.router.core.domain.analytics.LlmRequestCompleted;
 import io.ironcage.router.core.domain.analytics.LlmRequestFailed;
 import io.ironcage.router.core.spi.ProviderKeySource;
+import io.ironcage.router.core.spi.TransportProvider;
 import io.ironcage.router.testkit.FakeProvider;
 import io.ironcage.router.testkit.FakeResponse;
 import io.ironcage.router.testkit.InMemoryUsageEventSink;
@@ -60,10 +61,11 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * The router end to end on the JDK transport: real SDKs and raw HTTP, FakeProvider as upstream
- * (issue 4's test list).
+ * The router end to end: real SDKs and raw HTTP, FakeProvider as upstream (issue 4's test list).
+ * Runs once per transport: each subclass names one ({@link JdkRouterEndToEndTest}, {@link
+ * NettyRouterEndToEndTest}).
  */
-class RouterEndToEndTest {
+abstract class RouterEndToEndTest {
     private static final String OPENAI_KEY = "sk-proj-TESTKEY-openai-123";
     private static final String ANTHROPIC_KEY = "sk-ant-TESTKEY-anthropic-456";
     private static final String TOKEN = "ic-token-TESTTOKEN-789";
@@ -73,6 +75,9 @@ class RouterEndToEndTest {
 
     @StartStop final FakeProvider openAi = FakeProvider.openAi();
     @StartStop final FakeProvider anthropic = FakeProvider.anthropic();
+
+    /** Returns a new provider of the transport under test. */
+    abstract TransportProvider transport();
 
     private InMemoryUsageEventSink events;
     private LlmRouter router;
@@ -97,7 +102,7 @@ class RouterEndToEndTest {
         }
         events = InMemoryUsageEventSink.create();
         return LlmRouter.builder()
-                .transport(new JdkHttpTransportProvider())
+                .transport(transport())
                 .providerKeys(
                         ProviderKeySource.fixed(
                                 ProviderKey.openAi(OPENAI_KEY, openAi.baseUri()),

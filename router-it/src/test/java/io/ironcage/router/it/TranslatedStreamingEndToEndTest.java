@@ -1,4 +1,4 @@
-package io.ironcage.router.transport.jdkhttp;
+package io.ironcage.router.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -41,6 +41,7 @@ import io.ironcage.router.core.domain.TokenUsage;
 import io.ironcage.router.core.domain.analytics.LlmRequestCompleted;
 import io.ironcage.router.core.domain.analytics.LlmRequestFailed;
 import io.ironcage.router.core.spi.ProviderKeySource;
+import io.ironcage.router.core.spi.TransportProvider;
 import io.ironcage.router.testkit.FakeProvider;
 import io.ironcage.router.testkit.FakeResponse;
 import io.ironcage.router.testkit.InMemoryUsageEventSink;
@@ -64,17 +65,22 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * Streamed translation end to end on the JDK transport (issue 5): the official SDKs of one provider
- * calling the other provider's models through the router, FakeProvider as upstream. Every chunk and
- * event is validated by the SDK and accumulated with its own accumulator; every call is billed from
- * the upstream's usage, exactly, and recorded as translated.
+ * Streamed translation end to end on each transport (issue 5; one subclass per transport): the
+ * official SDKs of one provider calling the other provider's models through the router,
+ * FakeProvider as upstream. Every chunk and event is validated by the SDK and accumulated with its
+ * own accumulator; every call is billed from the upstream's usage, exactly, and recorded as
+ * translated.
  */
-class TranslatedStreamingEndToEndTest {
+abstract class TranslatedStreamingEndToEndTest {
     private static final String OPENAI_KEY = "sk-proj-TESTKEY-openai-123";
     private static final String ANTHROPIC_KEY = "sk-ant-TESTKEY-anthropic-456";
     private static final String TOKEN = "ic-token-TESTTOKEN-789";
     private static final String CLAUDE = "claude-sonnet-4-5";
     private static final String GPT = "gpt-4o-mini";
+
+    /** The transport under test. */
+    abstract TransportProvider transport();
+
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final HttpClient HTTP =
             HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
@@ -92,7 +98,7 @@ class TranslatedStreamingEndToEndTest {
         anthropic.requireKey(ANTHROPIC_KEY);
         router =
                 LlmRouter.builder()
-                        .transport(new JdkHttpTransportProvider())
+                        .transport(transport())
                         .providerKeys(
                                 ProviderKeySource.fixed(
                                         ProviderKey.openAi(OPENAI_KEY, openAi.baseUri()),

@@ -1,6 +1,7 @@
-package io.ironcage.router.transport.jdkhttp;
+package io.ironcage.router.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.openai.client.OpenAIClient;
@@ -24,6 +25,9 @@ import io.ironcage.router.testkit.FakeControlPlane;
 import io.ironcage.router.testkit.FakeProvider;
 import io.ironcage.router.testkit.FakeResponse;
 import io.ironcage.router.testkit.junit.StartStop;
+import io.ironcage.router.transport.jdkhttp.JdkHttpTransportProvider;
+import io.ironcage.router.transport.netty.NettyTransportOptions;
+import io.ironcage.router.transport.netty.NettyTransportProvider;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpRequest;
@@ -39,7 +43,7 @@ import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 
 /**
- * Runs every Java snippet of the root README and of this module's README, and fails when a README
+ * Runs every Java snippet of the root README and of the module READMEs, and fails when a README
  * snippet no longer appears, character for character up to whitespace, in this file.
  */
 class ReadmeExamplesTest {
@@ -62,6 +66,11 @@ class ReadmeExamplesTest {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
         }
+    }
+
+    private static HttpResponse<String> get(URI uri) throws IOException, InterruptedException {
+        return java.net.http.HttpClient.newHttpClient()
+                .send(HttpRequest.newBuilder(uri).build(), HttpResponse.BodyHandlers.ofString());
     }
 
     @Test
@@ -89,7 +98,7 @@ class ReadmeExamplesTest {
 
             try (LlmRouter router =
                     LlmRouter.builder()
-                            .transport(new JdkHttpTransportProvider())
+                            .transport(new NettyTransportProvider())
                             .providerKeys(
                                     ProviderKeySource.fixed(
                                             openAiKey)) // ProviderKey.of(System.getenv("OPENAI_API_KEY"))
@@ -127,7 +136,7 @@ class ReadmeExamplesTest {
             // openAiKey: e.g. ProviderKey.of(System.getenv("OPENAI_API_KEY"))
             LlmRouter router =
                     LlmRouter.builder()
-                            .transport(new JdkHttpTransportProvider())
+                            .transport(new NettyTransportProvider())
                             .providerKeys(ProviderKeySource.fixed(openAiKey))
                             .budget(Money.fromUsdTruncating(2.00))
                             .start();
@@ -136,6 +145,45 @@ class ReadmeExamplesTest {
         }
         TransportProvider jdk = TransportProvider.load("jdk");
         assertEquals("jdk", jdk.name());
+        assertInstanceOf(JdkHttpTransportProvider.class, jdk);
+        TransportProvider netty = TransportProvider.load("netty");
+        assertInstanceOf(NettyTransportProvider.class, netty);
+    }
+
+    @Test
+    void rootReadmeTransportsExample() throws Exception {
+        try (FakeProvider fake = FakeProvider.openAi().start()) {
+            ProviderKey openAiKey = ProviderKey.openAi("sk-test", fake.baseUri());
+            TransportProvider transport =
+                    TransportProvider.load("jdk"); // or new JdkHttpTransportProvider()
+            LlmRouter router =
+                    LlmRouter.builder()
+                            .transport(transport)
+                            .providerKeys(ProviderKeySource.fixed(openAiKey))
+                            .start();
+
+            assertInstanceOf(JdkHttpTransportProvider.class, transport);
+            assertEquals("LlmRouter OK", get(router.baseUri()).body());
+            router.close();
+        }
+    }
+
+    @Test
+    void nettyReadmeOptionsExample() throws Exception {
+        try (FakeProvider fake = FakeProvider.openAi().start()) {
+            ProviderKey openAiKey = ProviderKey.openAi("sk-test", fake.baseUri());
+            NettyTransportOptions options =
+                    NettyTransportOptions.builder().maxConnectionsPerHost(1024).build();
+            LlmRouter router =
+                    LlmRouter.builder()
+                            .transport(new NettyTransportProvider(options))
+                            .providerKeys(ProviderKeySource.fixed(openAiKey))
+                            .start();
+
+            assertEquals(1024, options.maxConnectionsPerHost());
+            assertEquals("LlmRouter OK", get(router.baseUri()).body());
+            router.close();
+        }
     }
 
     @Test
@@ -217,12 +265,13 @@ class ReadmeExamplesTest {
                 squash(
                         Files.readString(
                                 Path.of(
-                                        "src/test/java/io/ironcage/router/transport/jdkhttp/ReadmeExamplesTest.java")));
+                                        "src/test/java/io/ironcage/router/it/ReadmeExamplesTest.java")));
         List<String> snippets = new ArrayList<>(javaSnippets(Path.of("../README.md")));
         snippets.addAll(javaSnippets(Path.of("../router-testkit/README.md")));
         snippets.addAll(javaSnippets(Path.of("../router-core/README.md")));
-        snippets.addAll(javaSnippets(Path.of("README.md")));
-        assertEquals(8, snippets.size(), "snippets found in the READMEs");
+        snippets.addAll(javaSnippets(Path.of("../router-transport-jdkhttp/README.md")));
+        snippets.addAll(javaSnippets(Path.of("../router-transport-netty/README.md")));
+        assertEquals(11, snippets.size(), "snippets found in the READMEs");
         for (String snippet : snippets) {
             String body =
                     snippet.replaceFirst("(?s)^class MyAgentTest \\{", "")

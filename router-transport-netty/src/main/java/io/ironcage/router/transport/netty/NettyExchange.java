@@ -1,0 +1,295 @@
+package io.ironcage.router.transport.netty;
+
+import io.ironcage.router.core.ClientDisconnectedException;
+import io.ironcage.router.core.spi.HeaderMap;
+import io.ironcage.router.core.spi.ProxyHandler;
+import io.ironcage.router.core.spi.ProxyRequest;
+import io.ironcage.router.core.spi.ResponseSink;
+import java.nio.charset.StandardCharsets;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.locks.ReentrantLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import reactor.core.publisher.Mono;
+import reactor.core.publisher.SignalType;
+import reactor.netty.http.server.HttpServerResponse;
+
+/**
+ * One request between the event loop and a worker: the {@link ResponseSink} the proxy handler
+ * writes to on its worker thread, and the {@link #reply()} reactor-netty subscribes to on the event
+ * loop.
+ *
+ * <p>The worker decides what the answer is ({@link #send}, {@link #stream}, or the transport's own
+ * {@code 500}) by completing a future with the reactor-netty publisher that writes it; {@link
+ * #reply()} waits for that future and then for the publisher. When the client goes away,
+ * reactor-netty cancels the reply: the future is cancelled, a waiting or later write throws {@link
+ * ClientDisconnectedException}, as on the JDK transport.
+ *
+ * <p>Headers go out as given, except {@code content-length} and {@code transfer-encoding}, which
+ * the transport sets itself (fixed length for {@link #send}, chunked for {@link #stream}); a {@code
+ * Date} is added when absent; when the request body was too large and left unread, {@code
+ * Connection: close} is added. {@link ResponseStream#abort()} closes the connection at once, so the
+ * client sees a broken stream without the terminating chunk.
+ */
+final class NettyExchange implements ResponseSink {
+    static final byte[] INTERNAL_ERROR = "Internal error".getBytes(StandardCharsets.UTF_8);
+
+    private static final Logger LOG = LoggerFactory.getLogger(NettyExchange.class);
+
+    /** Where the answer stands. */
+    enum State {
+        NONE,
+        SENT,
+        STREAMING,
+        CLOSED,
+        ABORTED,
+        BROKEN
+    }
+
+    private final HttpServerResponse response;
+    private final boolean closeConnection;
+    private final CompletableFuture<Mono<Void>> answer = new CompletableFuture<>();
+    private final CompletableFuture<Void> written = new CompletableFuture<>();
+    private volatile ChunkPublisher chunks;
+    private State state = State.NONE;
+
+    NettyExchange(HttpServerResponse response, boolean closeConnection) {
+        this.response = response;
+        this.closeConnection = closeConnection;
+    }
+
+    /**
+     * Returns what reactor-netty subscribes to: the answer, once the worker has decided it.
+     *
+     * @return completes when the answer is written; cancelled when the client goes away
+     */
+    Mono<Void> reply() {
+        return Mono.fromFuture(answer).flatMap(writing -> writing).doFinally(this::ended);
+    }
+
+    /** Called once, on the event loop, when the reply ends for any reason. */
+    private void ended(SignalType signal) {
+        if (signal == SignalType.ON_COMPLETE) {
+            written.complete(null);
+        } else {
+            written.completeExceptionally(new ClientDisconnectedException(null));
+        }
+        ChunkPublisher stream = chunks;
+        if (stream != null) {
+            stream.fail(); // no effect once completed; wakes a writer waiting for demand
+        }
+    }
+
+    /** Runs the proxy handler on this worker thread and makes sure the exchange ends. */
+    void run(ProxyHandler handler, ProxyRequest request) {
+        Throwable failure = null;
+        try {
+            handler.handle(request, this);
+        } catch (RuntimeException | Error e) {
+            failure = e;
+        }
+        if (failure != null && !(failure instanceof ClientDisconnectedException)) {
+            LOG.warn("The proxy handler failed on {}", request, failure);
+        }
+        switch (state()) {
+            case NONE:
+                if (failure == null) {
+                    LOG.warn("The proxy handler did not answer {}", request);
+                }
+                if (claim()) {
+                    answer.complete(
+                            NettyRunningServer.plain(
+                                    response, 500, INTERNAL_ERROR, closeConnection));
+                    return;
+                }
+                dropConnection(); // the handler started an answer from another thread
+                return;
+            case SENT:
+            case CLOSED:
+                return;
+            case STREAMING:
+            case ABORTED:
+            case BROKEN:
+            default:
+                abortStream();
+                dropConnection();
+        }
+    }
+
+    synchronized State state() {
+        return state;
+    }
+
+    /** Takes the right to answer, for the transport's own 500; false if already taken. */
+    private synchronized boolean claim() {
+        if (state != State.NONE) {
+            return false;
+        }
+        state = State.SENT;
+        return true;
+    }
+
+    private synchronized void begin(State next) {
+        if (state != State.NONE) {
+            throw new IllegalStateException("a response was already started");
+        }
+        state = next;
+    }
+
+    private synchronized void broken() {
+        state = State.BROKEN;
+    }
+
+    @Override
+    public void send(int status, HeaderMap headers, byte[] body) {
+        Objects.requireNonNull(headers, "headers");
+        Objects.requireNonNull(body, "body");
+        begin(State.SENT);
+        copyHeaders(status, headers);
+        if (!answer.complete(response.sendByteArray(Mono.just(body)).then())) {
+            broken();
+            throw new ClientDisconnectedException(null);
+        }
+        awaitWritten(); // blocks while the client is slow to read
+    }
+
+    @Override
+    public ResponseStream stream(int status, HeaderMap headers) {
+        Objects.requireNonNull(headers, "headers");
+        begin(State.STREAMING);
+        copyHeaders(status, headers);
+        ChunkPublisher publisher = new ChunkPublisher();
+        chunks = publisher;
+        // flush after every chunk: each write reaches the client before the next one
+        if (!answer.complete(response.send(publisher, chunk -> true).then())) {
+            broken();
+            throw new ClientDisconnectedException(null);
+        }
+        return new Stream(publisher);
+    }
+
+    private void awaitWritten() {
+        try {
+            written.get();
+        } catch (ExecutionException e) {
+            broken();
+            throw new ClientDisconnectedException(e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            broken();
+            throw new ClientDisconnectedException(e);
+        }
+    }
+
+    private void copyHeaders(int status, HeaderMap headers) {
+        response.status(status);
+        headers.forEach(
+                (name, value) -> {
+                    if (!name.equals("content-length") && !name.equals("transfer-encoding")) {
+                        response.addHeader(name, value);
+                    }
+                });
+        if (!headers.contains("date")) {
+            response.header("date", HttpDates.now());
+        }
+        if (closeConnection) {
+            response.header("connection", "close");
+        }
+    }
+
+    /** Marks a started stream aborted; false if it was not streaming. */
+    private synchronized boolean markAborted() {
+        if (state != State.STREAMING) {
+            return false;
+        }
+        state = State.ABORTED;
+        return true;
+    }
+
+    private void abortStream() {
+        markAborted();
+        ChunkPublisher stream = chunks;
+        if (stream != null) {
+            stream.fail();
+        }
+    }
+
+    private void dropConnection() {
+        response.withConnection(connection -> connection.channel().close());
+    }
+
+    @Override
+    public String toString() {
+        return "NettyExchange[" + state() + "]";
+    }
+
+    /** The chunked body of a streamed answer. */
+    private final class Stream implements ResponseStream {
+        private final ChunkPublisher publisher;
+        private final ReentrantLock writing = new ReentrantLock();
+
+        Stream(ChunkPublisher publisher) {
+            this.publisher = publisher;
+        }
+
+        @Override
+        public void write(byte[] chunk) {
+            Objects.requireNonNull(chunk, "chunk");
+            writing.lock();
+            try {
+                State now = state();
+                if (now == State.BROKEN) {
+                    throw new ClientDisconnectedException(null);
+                }
+                if (now != State.STREAMING) {
+                    throw new IllegalStateException("the stream has ended");
+                }
+                if (chunk.length == 0) {
+                    return; // an empty chunk would end the body
+                }
+                try {
+                    publisher.emit(chunk.clone());
+                } catch (ClientDisconnectedException e) {
+                    synchronized (NettyExchange.this) {
+                        if (state == State.STREAMING) {
+                            state = State.BROKEN;
+                        }
+                    }
+                    throw e;
+                }
+            } finally {
+                writing.unlock();
+            }
+        }
+
+        /**
+         * Ends the body with the terminating chunk. A client already gone is not reported here: the
+         * answer is over either way.
+         */
+        @Override
+        public void close() {
+            writing.lock();
+            try {
+                synchronized (NettyExchange.this) {
+                    if (state != State.STREAMING) {
+                        return;
+                    }
+                    state = State.CLOSED;
+                }
+                publisher.complete();
+            } finally {
+                writing.unlock();
+            }
+        }
+
+        @Override
+        public void abort() {
+            if (markAborted()) {
+                publisher.fail();
+                dropConnection();
+            }
+        }
+    }
+}

@@ -1,0 +1,334 @@
+package io.ironcage.router.transport.netty;
+
+import io.ironcage.router.core.ForwardException;
+import io.ironcage.router.core.spi.HeaderMap;
+import io.ironcage.router.core.spi.HttpTransport;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.ConnectTimeoutException;
+import io.netty.handler.codec.http.DefaultHttpHeaders;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.timeout.ReadTimeoutException;
+import java.net.ConnectException;
+import java.net.NoRouteToHostException;
+import java.net.URI;
+import java.net.UnknownHostException;
+import java.nio.channels.UnresolvedAddressException;
+import java.time.Duration;
+import java.util.Iterator;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import reactor.core.Exceptions;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Schedulers;
+import reactor.netty.http.client.HttpClient;
+import reactor.netty.http.client.HttpClientResponse;
+import reactor.netty.resources.ConnectionProvider;
+import reactor.netty.resources.LoopResources;
+
+/**
+ * The client side on reactor-netty's {@code HttpClient}: HTTP/1.1, redirects not followed, no
+ * retries, compression off, kept-alive connections in a pool of its own ({@link
+ * NettyTransportOptions#maxConnectionsPerHost()} per upstream, idle ones closed after {@link
+ * NettyTransportOptions#connectionMaxIdleTime()}), on event loops of its own.
+ *
+ * <p>Callers block ({@link #send}, {@link #open}, and each {@link StreamingResponse#read()}) on
+ * their own thread while the event loops do the I/O; calling them on an event loop thread is
+ * refused rather than stalling it.
+ *
+ * <p>Headers the JDK client refuses to set ({@code connection}, {@code content-length}, {@code
+ * expect}, {@code host}, {@code upgrade}) and {@code transfer-encoding} are skipped, as on the JDK
+ * transport: the client sets them itself from the URI and the body. A header value the JDK would
+ * refuse (a control character, or a character above U+00FF) fails the call with an {@link
+ * IllegalArgumentException} that names the header but never shows its value, which may be a key. No
+ * {@code Accept} header is added when the caller sent none.
+ *
+ * <p>Failures map to {@link ForwardException} exactly as on the JDK transport: no connection
+ * (refused, unknown host, connect timeout) is {@code CONNECT}; no answer or no next chunk within
+ * the request's timeout is {@code TIMEOUT}; a connection that breaks while the answer arrives is
+ * {@code BROKEN}.
+ */
+final class NettyHttpTransport implements HttpTransport {
+    private static final Logger LOG = LoggerFactory.getLogger(NettyHttpTransport.class);
+    private static final Set<String> RESTRICTED =
+            Set.of(
+                    "connection",
+                    "content-length",
+                    "expect",
+                    "host",
+                    "upgrade",
+                    "transfer-encoding");
+    private static final byte[] EMPTY = new byte[0];
+    private static final Duration STOP_TIMEOUT = Duration.ofSeconds(5);
+
+    /** Waiting for a pooled connection is bounded by each request's own timeout instead. */
+    private static final Duration ACQUIRE_TIMEOUT = Duration.ofDays(1);
+
+    private final LoopResources loops;
+    private final ConnectionProvider pool;
+    private final HttpClient client;
+    private final Set<NettyStreamingResponse> open = ConcurrentHashMap.newKeySet();
+    private volatile boolean closed;
+
+    NettyHttpTransport(Duration connectTimeout, NettyTransportOptions options) {
+        this.loops =
+                LoopResources.create("iron-router-netty-client", options.eventLoopThreads(), true);
+        this.pool =
+                ConnectionProvider.builder("iron-router-netty-client")
+                        .maxConnections(options.maxConnectionsPerHost())
+                        .pendingAcquireMaxCount(-1)
+                        .pendingAcquireTimeout(ACQUIRE_TIMEOUT)
+                        .maxIdleTime(options.connectionMaxIdleTime())
+                        .build();
+        this.client =
+                HttpClient.create(pool)
+                        .runOn(loops)
+                        .option(
+                                ChannelOption.CONNECT_TIMEOUT_MILLIS,
+                                (int) Math.min(Integer.MAX_VALUE, connectTimeout.toMillis()))
+                        // upstream header sections as large as the server accepts (default 8 KiB)
+                        .httpResponseDecoder(spec -> spec.maxHeaderSize(options.maxHeaderBytes()))
+                        .followRedirect(false)
+                        .compress(false)
+                        .keepAlive(true)
+                        .disableRetry(true);
+    }
+
+    @Override
+    public Response send(Request request) {
+        refuseOnEventLoop();
+        Mono<Response> exchange =
+                prepare(request)
+                        .responseSingle(
+                                (response, body) ->
+                                        body.asByteArray()
+                                                .defaultIfEmpty(EMPTY)
+                                                .map(
+                                                        bytes ->
+                                                                new Response(
+                                                                        response.status().code(),
+                                                                        headers(
+                                                                                response
+                                                                                        .responseHeaders()),
+                                                                        bytes)));
+        CompletableFuture<Response> future = exchange.toFuture();
+        return await(future, request, "a complete answer");
+    }
+
+    @Override
+    public StreamingResponse open(Request request) {
+        refuseOnEventLoop();
+        Flux<Object> items =
+                prepare(request)
+                        .response(
+                                (response, body) ->
+                                        Flux.concat(Mono.just(head(response)), body.asByteArray()));
+        NettyStreamingResponse streaming =
+                new NettyStreamingResponse(
+                        request.timeout(), upstream(request.uri()), open::remove);
+        open.add(streaming);
+        items.subscribe(streaming.subscriber());
+        try {
+            streaming.awaitHead();
+        } catch (RuntimeException e) {
+            streaming.close();
+            throw e;
+        }
+        if (closed) {
+            streaming.close();
+            throw new IllegalStateException("the transport is closed");
+        }
+        return streaming;
+    }
+
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        for (NettyStreamingResponse streaming : open) {
+            streaming.close();
+        }
+        try {
+            pool.disposeLater().block(STOP_TIMEOUT);
+            loops.disposeLater(Duration.ZERO, STOP_TIMEOUT).block(STOP_TIMEOUT.plusSeconds(1));
+        } catch (RuntimeException e) {
+            LOG.warn("the netty client did not stop within {}", STOP_TIMEOUT);
+        }
+    }
+
+    private HttpClient.ResponseReceiver<?> prepare(Request request) {
+        if (closed) {
+            throw new IllegalStateException("the transport is closed");
+        }
+        URI uri = request.uri();
+        String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+        if (!(scheme.equals("http") || scheme.equals("https")) || uri.getHost() == null) {
+            throw new IllegalArgumentException(
+                    "the netty HTTP client cannot call " + upstream(uri));
+        }
+        HttpHeaders headers = new DefaultHttpHeaders();
+        request.headers()
+                .forEach(
+                        (name, value) -> {
+                            if (!RESTRICTED.contains(name)) {
+                                headers.add(name, checkedValue(name, value));
+                            }
+                        });
+        byte[] body = request.body();
+        boolean accept = request.headers().contains("accept");
+        return client.request(HttpMethod.valueOf(request.method()))
+                .uri(uri)
+                .send(
+                        (outgoing, out) -> {
+                            HttpHeaders sent = outgoing.requestHeaders();
+                            if (!accept) {
+                                sent.remove("accept"); // reactor-netty adds */*; the JDK does not
+                            }
+                            for (String name : headers.names()) {
+                                sent.remove(name); // the caller's value replaces a default
+                            }
+                            sent.add(headers);
+                            return body.length == 0
+                                    ? Mono.empty()
+                                    : out.sendByteArray(Mono.just(body));
+                        });
+    }
+
+    /** Refuses a value the JDK client refuses too; never shows it, since it may be a key. */
+    private static String checkedValue(String name, String value) {
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            if (c > 0xFF || c == 0x7F || (c < 0x20 && c != '\t')) {
+                throw new IllegalArgumentException(
+                        "the netty HTTP client refuses the value of header '"
+                                + name
+                                + "' (value not shown)");
+            }
+        }
+        return value;
+    }
+
+    private static void refuseOnEventLoop() {
+        if (Schedulers.isInNonBlockingThread()) {
+            throw new IllegalStateException(
+                    "the HTTP transport blocks; call it from a worker thread, not "
+                            + Thread.currentThread().getName());
+        }
+    }
+
+    private static NettyStreamingResponse.Head head(HttpClientResponse response) {
+        return new NettyStreamingResponse.Head(
+                response.status().code(), headers(response.responseHeaders()));
+    }
+
+    private static <T> T await(CompletableFuture<T> future, Request request, String what) {
+        try {
+            return future.get(request.timeout().toNanos(), TimeUnit.NANOSECONDS);
+        } catch (TimeoutException e) {
+            future.cancel(true);
+            throw new ForwardException(
+                    ForwardException.Kind.TIMEOUT,
+                    "no "
+                            + what
+                            + " from "
+                            + upstream(request.uri())
+                            + " within "
+                            + request.timeout(),
+                    null);
+        } catch (InterruptedException e) {
+            future.cancel(true);
+            Thread.currentThread().interrupt();
+            throw new ForwardException(
+                    ForwardException.Kind.BROKEN,
+                    "interrupted while calling " + upstream(request.uri()),
+                    e);
+        } catch (ExecutionException | CancellationException e) {
+            throw failure(e, upstream(request.uri()), request.timeout());
+        }
+    }
+
+    /** Maps a reactor-netty client failure to a {@link ForwardException}. */
+    static ForwardException failure(Throwable thrown, String upstream, Duration timeout) {
+        Throwable cause = Exceptions.unwrap(thrown);
+        while ((cause instanceof ExecutionException || cause instanceof CompletionException)
+                && cause.getCause() != null) {
+            cause = Exceptions.unwrap(cause.getCause());
+        }
+        if (cause instanceof ConnectTimeoutException) {
+            return new ForwardException(
+                    ForwardException.Kind.CONNECT,
+                    "no connection to " + upstream + " (connect timed out)",
+                    cause);
+        }
+        // TimeoutException includes the connection pool's acquire timeout
+        if (cause instanceof TimeoutException || cause instanceof ReadTimeoutException) {
+            return new ForwardException(
+                    ForwardException.Kind.TIMEOUT,
+                    "no answer from " + upstream + " within " + timeout,
+                    cause);
+        }
+        if (isConnectFailure(cause)) {
+            return new ForwardException(
+                    ForwardException.Kind.CONNECT, "no connection to " + upstream, cause);
+        }
+        return new ForwardException(
+                ForwardException.Kind.BROKEN,
+                "the connection to " + upstream + " broke before the answer was complete",
+                cause);
+    }
+
+    private static boolean isConnectFailure(Throwable thrown) {
+        for (Throwable t = thrown; t != null; t = t.getCause()) {
+            if (t instanceof ConnectException
+                    || t instanceof UnresolvedAddressException
+                    || t instanceof UnknownHostException
+                    || t instanceof NoRouteToHostException) {
+                return true;
+            }
+            if (t.getCause() == t) {
+                break;
+            }
+        }
+        return false;
+    }
+
+    /** The upstream's scheme, host and port: never the path or query, which may hold keys. */
+    static String upstream(URI uri) {
+        return uri.getScheme()
+                + "://"
+                + uri.getHost()
+                + (uri.getPort() < 0 ? "" : ":" + uri.getPort());
+    }
+
+    private static HeaderMap headers(HttpHeaders netty) {
+        HeaderMap.Builder builder = HeaderMap.builder();
+        Iterator<Map.Entry<String, String>> entries = netty.iteratorAsString();
+        while (entries.hasNext()) {
+            Map.Entry<String, String> header = entries.next();
+            try {
+                builder.add(header.getKey(), header.getValue());
+            } catch (IllegalArgumentException e) {
+                // a header HTTP does not allow: dropped rather than failing the answer
+            }
+        }
+        return builder.build();
+    }
+
+    @Override
+    public String toString() {
+        return "NettyHttpTransport" + (closed ? "[closed]" : "");
+    }
+}

@@ -1,0 +1,96 @@
+package io.ironcage.router.transport.netty;
+
+import io.ironcage.router.core.spi.HttpTransport;
+import io.ironcage.router.core.spi.ServerTransport;
+import io.ironcage.router.core.spi.TransportProvider;
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * The transport for throughput, on reactor-netty: an {@code HttpServer} serves callers and a pooled
+ * {@code HttpClient} calls providers and the control plane. Registered for {@link
+ * TransportProvider#load(String)} under the name {@code netty}, the default of {@code router.yaml}.
+ *
+ * <pre>{@code
+ * LlmRouter.builder().transport(new NettyTransportProvider())
+ * }</pre>
+ *
+ * <p>Server: the event loops only move bytes. Each request's body is read without blocking, up to
+ * the body limit; then the proxy handler, which may block, runs on a bounded pool of {@link
+ * io.ironcage.router.core.spi.ServerOptions#maxConcurrentRequests()} worker threads with as many
+ * requests waiting; beyond that a request is answered {@code 503} with {@code Connection: close}.
+ * Streamed answers are flushed per write and written only as fast as the client reads. Client:
+ * HTTP/1.1, kept-alive pooled connections, redirects not followed, no retries.
+ *
+ * <p>Cheap to construct; no thread starts and no port is bound until a transport is asked for.
+ */
+public final class NettyTransportProvider implements TransportProvider {
+    /** The name used in {@code router.yaml} ({@code transport: netty}). */
+    public static final String NAME = "netty";
+
+    private final NettyTransportOptions options;
+
+    /** Creates the provider with {@link NettyTransportOptions#defaults()}; does no I/O. */
+    public NettyTransportProvider() {
+        this(NettyTransportOptions.defaults());
+    }
+
+    /**
+     * Creates the provider with the given options; does no I/O.
+     *
+     * @param options the options
+     */
+    public NettyTransportProvider(NettyTransportOptions options) {
+        this.options = Objects.requireNonNull(options, "options");
+    }
+
+    /**
+     * Returns the options this provider's transports use.
+     *
+     * @return the options
+     */
+    public NettyTransportOptions options() {
+        return options;
+    }
+
+    /**
+     * Returns {@value #NAME}.
+     *
+     * @return the name
+     */
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    /**
+     * Returns a server transport on reactor-netty's {@code HttpServer}.
+     *
+     * @return a new server transport; nothing is bound until it is started
+     */
+    @Override
+    public ServerTransport serverTransport() {
+        return new NettyServerTransport(options);
+    }
+
+    /**
+     * Returns a client on reactor-netty's {@code HttpClient} with its own connection pool.
+     *
+     * @param connectTimeout how long to wait for a connection to the upstream
+     * @return a new client; the caller closes it
+     */
+    @Override
+    public HttpTransport httpTransport(Duration connectTimeout) {
+        Objects.requireNonNull(connectTimeout, "connectTimeout");
+        if (connectTimeout.isNegative() || connectTimeout.isZero()) {
+            throw new IllegalArgumentException(
+                    "a connect timeout must be positive, got " + connectTimeout);
+        }
+        return new NettyHttpTransport(connectTimeout, options);
+    }
+
+    @Override
+    public String toString() {
+        return "NettyTransportProvider";
+    }
+}

@@ -1,0 +1,255 @@
+package io.ironcage.router.transport.netty;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.ironcage.router.core.spi.HeaderMap;
+import io.ironcage.router.core.spi.HttpTransport;
+import io.ironcage.router.testkit.FakeProvider;
+import io.ironcage.router.testkit.FakeResponse;
+import io.ironcage.router.testkit.RecordedRequest;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Schedulers;
+
+/**
+ * What the netty client does beyond the contract: restricted headers, secrets in messages, pooled
+ * connections, no blocking on an event loop.
+ */
+class NettyHttpTransportBehaviourTest {
+    private static final String CHAT = "{\"model\":\"gpt-4o\",\"messages\":[]}";
+
+    private static HttpTransport transport() {
+        return new NettyTransportProvider().httpTransport(Duration.ofSeconds(2));
+    }
+
+    private static HttpTransport.Request get(URI uri, HeaderMap headers) {
+        return new HttpTransport.Request("GET", uri, headers, null, Duration.ofSeconds(5));
+    }
+
+    @Test
+    void restrictedHeadersAreSkippedSilently() {
+        try (FakeProvider provider = FakeProvider.openAi().start();
+                HttpTransport transport = transport()) {
+            HttpTransport.Response response =
+                    transport.send(
+                            new HttpTransport.Request(
+                                    "POST",
+                                    URI.create(provider.baseUri() + "/v1/chat/completions"),
+                                    HeaderMap.of(
+                                            "host", "evil.example",
+                                            "connection", "upgrade",
+                                            "content-length", "1",
+                                            "expect", "100-continue",
+                                            "upgrade", "h2c",
+                                            "transfer-encoding", "chunked",
+                                            "content-type", "application/json"),
+                                    CHAT.getBytes(StandardCharsets.UTF_8),
+                                    Duration.ofSeconds(5)));
+            assertEquals(200, response.status());
+            RecordedRequest sent = provider.takeRequest(Duration.ofSeconds(2));
+            assertEquals(
+                    "127.0.0.1:" + provider.baseUri().getPort(), sent.header("host").orElseThrow());
+            assertEquals(
+                    String.valueOf(CHAT.length()), sent.header("content-length").orElseThrow());
+            assertFalse(sent.header("upgrade").isPresent());
+            assertFalse(sent.header("expect").isPresent());
+            assertFalse(sent.header("transfer-encoding").isPresent());
+            assertEquals(CHAT, sent.bodyText());
+        }
+    }
+
+    @Test
+    void theCallersHeadersReplaceDefaultsAndNoAcceptIsAdded() {
+        try (FakeProvider provider = FakeProvider.openAi().start();
+                HttpTransport transport = transport()) {
+            transport.send(
+                    get(
+                            URI.create(provider.baseUri() + "/v1/models"),
+                            HeaderMap.of("user-agent", "my-agent/1.0")));
+            RecordedRequest sent = provider.takeRequest(Duration.ofSeconds(2));
+            assertEquals(List.of("my-agent/1.0"), sent.headers().get("user-agent"));
+            assertFalse(sent.header("accept").isPresent(), "no Accept the caller did not send");
+            assertFalse(sent.header("content-length").isPresent(), "a GET without a body");
+
+            transport.send(
+                    get(
+                            URI.create(provider.baseUri() + "/v1/models"),
+                            HeaderMap.of("accept", "application/json")));
+            assertEquals(
+                    List.of("application/json"),
+                    provider.takeRequest(Duration.ofSeconds(2)).headers().get("accept"));
+        }
+    }
+
+    @Test
+    void largeUpstreamHeadersAreRead() {
+        try (FakeProvider provider = FakeProvider.openAi().start();
+                HttpTransport transport = transport()) {
+            provider.enqueue(FakeResponse.text("hi").header("x-big", "b".repeat(20_000)));
+            HttpTransport.Response response =
+                    transport.send(
+                            new HttpTransport.Request(
+                                    "POST",
+                                    URI.create(provider.baseUri() + "/v1/chat/completions"),
+                                    HeaderMap.of("content-type", "application/json"),
+                                    CHAT.getBytes(StandardCharsets.UTF_8),
+                                    Duration.ofSeconds(5)));
+            assertEquals(200, response.status());
+            assertEquals(20_000, response.headers().first("x-big").orElseThrow().length());
+        }
+    }
+
+    @Test
+    void aRefusedHeaderValueNeverAppearsInTheException() {
+        String secret = "sk-ant-secret-\u20ac-value";
+        try (HttpTransport transport = transport()) {
+            IllegalArgumentException e =
+                    assertThrows(
+                            IllegalArgumentException.class,
+                            () ->
+                                    transport.send(
+                                            get(
+                                                    URI.create("http://127.0.0.1:9/v1/models"),
+                                                    HeaderMap.of("x-api-key", secret))));
+            for (Throwable t = e; t != null; t = t.getCause()) {
+                assertFalse(String.valueOf(t).contains("sk-ant-secret"), String.valueOf(t));
+            }
+            assertEquals(
+                    "the netty HTTP client refuses the value of header 'x-api-key' (value not"
+                            + " shown)",
+                    e.getMessage());
+        }
+    }
+
+    @Test
+    void aUriItCannotCallIsRefusedByAddressOnly() {
+        try (HttpTransport transport = transport()) {
+            IllegalArgumentException e =
+                    assertThrows(
+                            IllegalArgumentException.class,
+                            () ->
+                                    transport.send(
+                                            get(
+                                                    URI.create("ftp://127.0.0.1:21/x?key=sk-1"),
+                                                    HeaderMap.empty())));
+            assertFalse(e.getMessage().contains("sk-1"), e.getMessage());
+        }
+    }
+
+    @Test
+    void usingAClosedTransportFailsClearly() {
+        HttpTransport transport = transport();
+        transport.close();
+        assertThrows(
+                IllegalStateException.class,
+                () -> transport.send(get(URI.create("http://127.0.0.1:9/"), null)));
+        assertThrows(
+                IllegalStateException.class,
+                () -> transport.open(get(URI.create("http://127.0.0.1:9/"), null)));
+    }
+
+    @Test
+    void blockingCallsAreRefusedOnANonBlockingThread() {
+        try (HttpTransport transport = transport()) {
+            HttpTransport.Request request = get(URI.create("http://127.0.0.1:9/"), null);
+            IllegalStateException e =
+                    assertThrows(
+                            IllegalStateException.class,
+                            () ->
+                                    Mono.fromCallable(() -> transport.send(request))
+                                            .subscribeOn(Schedulers.parallel())
+                                            .block(Duration.ofSeconds(5)));
+            assertTrue(e.getMessage().contains("worker thread"), e.getMessage());
+        }
+    }
+
+    @Test
+    void connectionsAreKeptAliveAndReused() throws Exception {
+        AtomicInteger accepted = new AtomicInteger();
+        AtomicInteger answered = new AtomicInteger();
+        try (ServerSocket server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+                HttpTransport transport = transport()) {
+            Thread acceptor =
+                    new Thread(
+                            () -> {
+                                while (!server.isClosed()) {
+                                    try {
+                                        Socket socket = server.accept();
+                                        accepted.incrementAndGet();
+                                        Thread t = new Thread(() -> keepAlive(socket, answered));
+                                        t.setDaemon(true);
+                                        t.start();
+                                    } catch (IOException e) {
+                                        return;
+                                    }
+                                }
+                            });
+            acceptor.setDaemon(true);
+            acceptor.start();
+            URI uri = URI.create("http://127.0.0.1:" + server.getLocalPort() + "/v1/models");
+            for (int i = 0; i < 5; i++) {
+                HttpTransport.Response response = transport.send(get(uri, HeaderMap.empty()));
+                assertEquals(200, response.status());
+                assertEquals("ok", new String(response.body(), StandardCharsets.UTF_8));
+            }
+            try (HttpTransport.StreamingResponse streamed =
+                    transport.open(get(uri, HeaderMap.empty()))) {
+                assertEquals(
+                        "ok", new String(streamed.read().orElseThrow(), StandardCharsets.UTF_8));
+                assertTrue(streamed.read().isEmpty());
+            }
+            transport.send(get(uri, HeaderMap.empty()));
+            assertEquals(7, answered.get());
+            // a connection goes back to the pool just after its answer completes, so a call that
+            // follows at once may find it still busy and open a second one; never one per call
+            assertTrue(
+                    accepted.get() <= 2,
+                    accepted.get() + " connections for 7 sequential calls: not kept alive");
+        }
+    }
+
+    /** Answers every request on the connection with a two-byte body, keeping it open. */
+    private static void keepAlive(Socket socket, AtomicInteger answered) {
+        try (socket;
+                BufferedReader in =
+                        new BufferedReader(
+                                new InputStreamReader(
+                                        socket.getInputStream(), StandardCharsets.ISO_8859_1))) {
+            OutputStream out = socket.getOutputStream();
+            while (true) {
+                String line = in.readLine();
+                if (line == null) {
+                    return;
+                }
+                while (!line.isEmpty()) {
+                    line = in.readLine(); // headers; the test sends no bodies
+                    if (line == null) {
+                        return;
+                    }
+                }
+                out.write(
+                        "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
+                                .getBytes(StandardCharsets.ISO_8859_1));
+                out.flush();
+                answered.incrementAndGet();
+            }
+        } catch (IOException e) {
+            // the client closed the connection
+        }
+    }
+}

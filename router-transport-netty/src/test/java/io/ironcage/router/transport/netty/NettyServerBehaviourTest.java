@@ -1,0 +1,540 @@
+package io.ironcage.router.transport.netty;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.ironcage.router.core.ClientDisconnectedException;
+import io.ironcage.router.core.ServerStartException;
+import io.ironcage.router.core.spi.HeaderMap;
+import io.ironcage.router.core.spi.ProxyHandler;
+import io.ironcage.router.core.spi.ProxyRequest;
+import io.ironcage.router.core.spi.ResponseSink;
+import io.ironcage.router.core.spi.ServerOptions;
+import io.ironcage.router.core.spi.ServerTransport;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import reactor.core.scheduler.Schedulers;
+
+/**
+ * What the netty server does beyond the contract: threads, saturation, bounds, header limits,
+ * disconnects, backpressure, bind failure, close.
+ */
+class NettyServerBehaviourTest {
+    private static final NettyTransportOptions OPTIONS = NettyTransportOptions.defaults();
+
+    private final HttpClient client =
+            HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+    private final List<ServerTransport.RunningServer> started = new ArrayList<>();
+
+    @AfterEach
+    void closeServers() {
+        started.forEach(ServerTransport.RunningServer::close);
+    }
+
+    private ServerTransport.RunningServer start(ServerOptions options, ProxyHandler handler) {
+        return start(new NettyServerTransport(OPTIONS), options, handler);
+    }
+
+    private ServerTransport.RunningServer start(
+            NettyServerTransport transport, ServerOptions options, ProxyHandler handler) {
+        ServerTransport.RunningServer server = transport.start(options, handler);
+        started.add(server);
+        return server;
+    }
+
+    private static URI uri(ServerTransport.RunningServer server, String path) {
+        return URI.create("http://127.0.0.1:" + server.address().getPort() + path);
+    }
+
+    private static byte[] bytes(String text) {
+        return text.getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static ProxyHandler blockingUntil(CountDownLatch release, CountDownLatch entered) {
+        return (request, response) -> {
+            entered.countDown();
+            try {
+                release.await(5, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            response.send(200, HeaderMap.empty(), bytes("done"));
+        };
+    }
+
+    /** Sends raw bytes on a new connection and returns what comes back until EOF or 2 s. */
+    private static String exchangeRaw(ServerTransport.RunningServer server, byte[] request)
+            throws IOException {
+        try (Socket socket = new Socket("127.0.0.1", server.address().getPort())) {
+            socket.setSoTimeout(2_000);
+            try {
+                socket.getOutputStream().write(request);
+                socket.getOutputStream().flush();
+            } catch (IOException e) {
+                // the server may answer and close before reading everything
+            }
+            ByteArrayOutputStream answer = new ByteArrayOutputStream();
+            InputStream in = socket.getInputStream();
+            byte[] buffer = new byte[8192];
+            try {
+                for (int n = in.read(buffer); n >= 0; n = in.read(buffer)) {
+                    answer.write(buffer, 0, n);
+                }
+            } catch (IOException e) {
+                // reset or timeout: keep what arrived
+            }
+            return answer.toString(StandardCharsets.ISO_8859_1);
+        }
+    }
+
+    @Test
+    void theHandlerNeverRunsOnAnEventLoop() throws Exception {
+        BlockingQueue<String> threads = new LinkedBlockingQueue<>();
+        ServerTransport.RunningServer server =
+                start(
+                        ServerOptions.loopback(0),
+                        (request, response) -> {
+                            threads.add(
+                                    Thread.currentThread().getName()
+                                            + (Schedulers.isInNonBlockingThread()
+                                                    ? " (non-blocking)"
+                                                    : ""));
+                            response.send(200, HeaderMap.empty(), bytes("ok"));
+                        });
+        for (int i = 0; i < 4; i++) {
+            client.send(
+                    HttpRequest.newBuilder(uri(server, "/t"))
+                            .POST(HttpRequest.BodyPublishers.ofString("{}"))
+                            .build(),
+                    HttpResponse.BodyHandlers.ofString());
+            String thread = threads.poll(5, TimeUnit.SECONDS);
+            assertTrue(thread != null && thread.matches("iron-router-netty-\\d+"), thread);
+        }
+    }
+
+    @Test
+    void answers503WhenEveryWorkerAndQueueSlotIsTaken() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        CountDownLatch entered = new CountDownLatch(1);
+        ServerTransport.RunningServer server =
+                start(
+                        new NettyServerTransport(OPTIONS, 0),
+                        ServerOptions.loopback(0).withMaxConcurrentRequests(1),
+                        blockingUntil(release, entered));
+        CompletableFuture<HttpResponse<String>> busy =
+                client.sendAsync(
+                        HttpRequest.newBuilder(uri(server, "/busy")).build(),
+                        HttpResponse.BodyHandlers.ofString());
+        assertTrue(entered.await(5, TimeUnit.SECONDS));
+
+        HttpResponse<String> refused =
+                client.send(
+                        HttpRequest.newBuilder(uri(server, "/more"))
+                                .POST(HttpRequest.BodyPublishers.ofString("{}"))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString());
+        assertEquals(503, refused.statusCode());
+        assertEquals("Service unavailable", refused.body());
+        assertEquals("close", refused.headers().firstValue("connection").orElseThrow());
+
+        release.countDown();
+        assertEquals(200, busy.get(5, TimeUnit.SECONDS).statusCode());
+        HttpResponse<String> again =
+                client.send(
+                        HttpRequest.newBuilder(uri(server, "/again")).build(),
+                        HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, again.statusCode());
+    }
+
+    @Test
+    void theWorkerPoolAndTheAdmissionsAreBounded() {
+        NettyRunningServer server =
+                (NettyRunningServer)
+                        start(
+                                ServerOptions.loopback(0).withMaxConcurrentRequests(7),
+                                (request, response) -> {});
+        assertEquals(7, server.workers().getMaximumPoolSize());
+        assertEquals(7, server.workers().getCorePoolSize());
+        assertEquals(14, server.admissionsLeft(), "7 workers + 7 waiting");
+    }
+
+    @Test
+    void aBodyFarOverTheLimitIsAnsweredWithoutReadingIt() throws Exception {
+        AtomicBoolean tooLarge = new AtomicBoolean();
+        ServerTransport.RunningServer server =
+                start(
+                        ServerOptions.loopback(0).withMaxRequestBodyBytes(1024),
+                        (request, response) -> {
+                            tooLarge.set(request.bodyTooLarge());
+                            response.send(413, HeaderMap.empty(), new byte[0]);
+                        });
+        try (Socket socket = new Socket("127.0.0.1", server.address().getPort())) {
+            socket.setSoTimeout(2_000);
+            OutputStream out = socket.getOutputStream();
+            // declares 100 MB, sends 2 KB: the answer must not wait for the rest
+            out.write(
+                    ("POST /v1/messages HTTP/1.1\r\nHost: x\r\nContent-Length: 100000000\r\n\r\n")
+                            .getBytes(StandardCharsets.US_ASCII));
+            out.write(new byte[2048]);
+            out.flush();
+            byte[] head = new byte[256];
+            int n = socket.getInputStream().read(head);
+            String answer = new String(head, 0, Math.max(n, 0), StandardCharsets.US_ASCII);
+            assertTrue(answer.startsWith("HTTP/1.1 413"), answer);
+            assertTrue(answer.toLowerCase().contains("connection: close"), answer);
+            assertTrue(tooLarge.get());
+        }
+    }
+
+    @Test
+    void aChunkedBodyOverTheLimitArrivesFlaggedAndTheConnectionCloses() throws Exception {
+        BlockingQueue<ProxyRequest> seen = new LinkedBlockingQueue<>();
+        ServerTransport.RunningServer server =
+                start(
+                        ServerOptions.loopback(0).withMaxRequestBodyBytes(100),
+                        (request, response) -> {
+                            seen.add(request);
+                            response.send(
+                                    request.bodyTooLarge() ? 413 : 200,
+                                    HeaderMap.empty(),
+                                    bytes("x"));
+                        });
+        StringBuilder request =
+                new StringBuilder(
+                        "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\n"
+                                + "Transfer-Encoding: chunked\r\n\r\n");
+        for (int i = 0; i < 3; i++) {
+            request.append("40\r\n").append("a".repeat(64)).append("\r\n");
+        }
+        request.append("0\r\n\r\n");
+        String answer = exchangeRaw(server, request.toString().getBytes(StandardCharsets.US_ASCII));
+        assertTrue(answer.startsWith("HTTP/1.1 413"), answer);
+        assertTrue(answer.toLowerCase().contains("connection: close"), answer);
+        ProxyRequest flagged = seen.poll(5, TimeUnit.SECONDS);
+        assertTrue(flagged.bodyTooLarge());
+        assertEquals(0, flagged.bodyLength());
+    }
+
+    @Test
+    void headersUpToTheTransportLimitReachTheHandlerAndBeyondAre431() throws Exception {
+        AtomicInteger handled = new AtomicInteger();
+        BlockingQueue<Integer> sizes = new LinkedBlockingQueue<>();
+        ServerTransport.RunningServer server =
+                start(
+                        ServerOptions.loopback(0),
+                        (request, response) -> {
+                            handled.incrementAndGet();
+                            sizes.add(request.headers().first("x-pad").orElse("").length());
+                            response.send(200, HeaderMap.empty(), bytes("ok"));
+                        });
+        String big =
+                "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\nx-pad: "
+                        + "p".repeat(200_000)
+                        + "\r\n\r\n";
+        String answer = exchangeRaw(server, big.getBytes(StandardCharsets.US_ASCII));
+        assertTrue(answer.startsWith("HTTP/1.1 200"), "200 KB of headers, like the JDK server");
+        assertEquals(200_000, sizes.poll(5, TimeUnit.SECONDS));
+
+        String huge = "GET / HTTP/1.1\r\nHost: x\r\nx-pad: " + "p".repeat(400_000) + "\r\n\r\n";
+        String refused = exchangeRaw(server, huge.getBytes(StandardCharsets.US_ASCII));
+        assertTrue(refused.startsWith("HTTP/1.1 431"), refused);
+
+        StringBuilder many = new StringBuilder("GET / HTTP/1.1\r\nHost: x\r\n");
+        for (int i = 0; i < 250; i++) {
+            many.append("x-h").append(i).append(": v\r\n");
+        }
+        String tooMany =
+                exchangeRaw(
+                        server, many.append("\r\n").toString().getBytes(StandardCharsets.UTF_8));
+        assertTrue(tooMany.startsWith("HTTP/1.1 431"), tooMany);
+        assertTrue(tooMany.toLowerCase().contains("connection: close"), tooMany);
+
+        assertEquals(1, handled.get(), "refused requests never reach the handler");
+        HttpResponse<String> fine =
+                client.send(
+                        HttpRequest.newBuilder(uri(server, "/")).build(),
+                        HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, fine.statusCode(), "still serving");
+    }
+
+    @Test
+    void answersCarryADateAndConnectionsAreKeptAlive() throws Exception {
+        ServerTransport.RunningServer server =
+                start(
+                        ServerOptions.loopback(0),
+                        (request, response) ->
+                                response.send(
+                                        200, HeaderMap.of("x-path", request.path()), bytes("ok")));
+        try (Socket socket = new Socket("127.0.0.1", server.address().getPort())) {
+            socket.setSoTimeout(2_000);
+            OutputStream out = socket.getOutputStream();
+            InputStream in = socket.getInputStream();
+            for (String path : new String[] {"/one", "/two"}) {
+                out.write(
+                        ("GET " + path + " HTTP/1.1\r\nHost: x\r\n\r\n")
+                                .getBytes(StandardCharsets.US_ASCII));
+                out.flush();
+                String answer = readResponse(in);
+                assertTrue(answer.startsWith("HTTP/1.1 200"), answer);
+                assertTrue(answer.contains("x-path: " + path), answer);
+                assertTrue(
+                        answer.matches(
+                                "(?s).*\r\ndate: \\w{3}, \\d{2} \\w{3} \\d{4} \\d{2}:\\d{2}:\\d{2}"
+                                        + " GMT\r\n.*"),
+                        answer);
+                assertTrue(answer.endsWith("\r\n\r\nok"), answer);
+            }
+        }
+    }
+
+    /** Reads one response with a two-byte body. */
+    private static String readResponse(InputStream in) throws IOException {
+        ByteArrayOutputStream answer = new ByteArrayOutputStream();
+        while (!answer.toString(StandardCharsets.ISO_8859_1).contains("\r\n\r\n")) {
+            int b = in.read();
+            if (b < 0) {
+                break;
+            }
+            answer.write(b);
+        }
+        answer.write(in.readNBytes(2));
+        return answer.toString(StandardCharsets.ISO_8859_1);
+    }
+
+    @Test
+    void aClientThatLeavesMidStreamMakesTheNextWriteThrow() throws Exception {
+        CompletableFuture<Throwable> failure = new CompletableFuture<>();
+        ServerTransport.RunningServer server =
+                start(
+                        ServerOptions.loopback(0),
+                        (request, response) -> {
+                            ResponseSink.ResponseStream stream =
+                                    response.stream(200, HeaderMap.empty());
+                            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+                            try {
+                                while (System.nanoTime() < deadline) {
+                                    stream.write(bytes("data: tick\n\n"));
+                                    Thread.sleep(10);
+                                }
+                                failure.complete(null);
+                            } catch (RuntimeException e) {
+                                failure.complete(e);
+                            } catch (InterruptedException e) {
+                                Thread.currentThread().interrupt();
+                                failure.complete(e);
+                            }
+                        });
+        HttpResponse<InputStream> response =
+                client.send(
+                        HttpRequest.newBuilder(uri(server, "/stream")).build(),
+                        HttpResponse.BodyHandlers.ofInputStream());
+        try (InputStream in = response.body()) {
+            assertEquals("data: tick\n\n", new String(in.readNBytes(12), StandardCharsets.UTF_8));
+        } // the client leaves
+        assertInstanceOf(ClientDisconnectedException.class, failure.get(5, TimeUnit.SECONDS));
+    }
+
+    @Test
+    void aClientThatLeavesBeforeTheAnswerMakesSendThrow() throws Exception {
+        CountDownLatch entered = new CountDownLatch(1);
+        CompletableFuture<Throwable> failure = new CompletableFuture<>();
+        ServerTransport.RunningServer server =
+                start(
+                        ServerOptions.loopback(0),
+                        (request, response) -> {
+                            entered.countDown();
+                            try {
+                                Thread.sleep(500); // the client leaves meanwhile
+                                response.send(200, HeaderMap.empty(), bytes("too late"));
+                                failure.complete(null);
+                            } catch (RuntimeException e) {
+                                failure.complete(e);
+                            } catch (InterruptedException e) {
+                                Thread.currentThread().interrupt();
+                                failure.complete(e);
+                            }
+                        });
+        try (Socket socket = new Socket("127.0.0.1", server.address().getPort())) {
+            socket.getOutputStream()
+                    .write(
+                            "GET /slow HTTP/1.1\r\nHost: x\r\n\r\n"
+                                    .getBytes(StandardCharsets.UTF_8));
+            assertTrue(entered.await(5, TimeUnit.SECONDS));
+        }
+        assertInstanceOf(ClientDisconnectedException.class, failure.get(5, TimeUnit.SECONDS));
+    }
+
+    @Test
+    void aClientThatDoesNotReadBlocksTheWriterInsteadOfFillingMemory() throws Exception {
+        int chunk = 16 * 1024;
+        int chunks = 4096; // 64 MiB in all
+        AtomicLong written = new AtomicLong();
+        CompletableFuture<Throwable> done = new CompletableFuture<>();
+        ServerTransport.RunningServer server =
+                start(
+                        ServerOptions.loopback(0),
+                        (request, response) -> {
+                            try (ResponseSink.ResponseStream stream =
+                                    response.stream(200, HeaderMap.empty())) {
+                                byte[] data = new byte[chunk];
+                                for (int i = 0; i < chunks; i++) {
+                                    stream.write(data);
+                                    written.incrementAndGet();
+                                }
+                                done.complete(null);
+                            } catch (RuntimeException e) {
+                                done.complete(e);
+                            }
+                        });
+        try (Socket socket = new Socket("127.0.0.1", server.address().getPort())) {
+            socket.setReceiveBufferSize(64 * 1024);
+            socket.getOutputStream()
+                    .write("GET /big HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.UTF_8));
+            Thread.sleep(1_000); // not reading
+            long stalled = written.get();
+            Thread.sleep(300);
+            assertEquals(stalled, written.get(), "the writer is blocked while nobody reads");
+            assertTrue(
+                    stalled * chunk < 32L * 1024 * 1024,
+                    "at most socket buffers and a bounded queue are filled, wrote "
+                            + stalled * chunk
+                            + " bytes");
+            assertFalse(done.isDone());
+
+            socket.setSoTimeout(10_000);
+            InputStream in = socket.getInputStream();
+            byte[] buffer = new byte[64 * 1024];
+            long received = 0;
+            for (int n = in.read(buffer); n >= 0; n = in.read(buffer)) {
+                received += n;
+                if (done.isDone() && received > (long) chunk * chunks) {
+                    break;
+                }
+            }
+            assertTrue(received > (long) chunk * chunks, "received " + received);
+        }
+        assertEquals(null, done.get(5, TimeUnit.SECONDS));
+        assertEquals(chunks, written.get());
+    }
+
+    @Test
+    void aBindFailureNamesTheAddress() throws Exception {
+        try (ServerSocket taken = new ServerSocket()) {
+            taken.bind(new InetSocketAddress("127.0.0.1", 0));
+            int port = taken.getLocalPort();
+            ServerStartException e =
+                    assertThrows(
+                            ServerStartException.class,
+                            () ->
+                                    new NettyServerTransport(OPTIONS)
+                                            .start(
+                                                    ServerOptions.loopback(port),
+                                                    (request, response) -> {}));
+            assertTrue(e.getMessage().contains("127.0.0.1:" + port), e.getMessage());
+        }
+    }
+
+    @Test
+    void closeWaitsForARequestInFlight() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        CountDownLatch entered = new CountDownLatch(1);
+        ServerTransport.RunningServer server =
+                new NettyServerTransport(OPTIONS)
+                        .start(ServerOptions.loopback(0), blockingUntil(release, entered));
+        CompletableFuture<HttpResponse<String>> inFlight =
+                client.sendAsync(
+                        HttpRequest.newBuilder(uri(server, "/slow")).build(),
+                        HttpResponse.BodyHandlers.ofString());
+        assertTrue(entered.await(5, TimeUnit.SECONDS));
+        CompletableFuture<Void> closing = CompletableFuture.runAsync(server::close);
+        assertThrows(
+                TimeoutException.class,
+                () -> closing.get(100, TimeUnit.MILLISECONDS),
+                "close() did not wait for the request in flight");
+        release.countDown();
+        assertEquals(200, inFlight.get(5, TimeUnit.SECONDS).statusCode());
+        closing.get(5, TimeUnit.SECONDS);
+    }
+
+    @Test
+    void closeGivesUpAfterTheGrace() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        CountDownLatch entered = new CountDownLatch(1);
+        ServerTransport.RunningServer server =
+                new NettyServerTransport(OPTIONS)
+                        .start(
+                                new ServerOptions("127.0.0.1", 0, 1024, 4, Duration.ofMillis(200)),
+                                blockingUntil(release, entered));
+        CompletableFuture<HttpResponse<String>> stuck =
+                client.sendAsync(
+                        HttpRequest.newBuilder(uri(server, "/stuck")).build(),
+                        HttpResponse.BodyHandlers.ofString());
+        assertTrue(entered.await(5, TimeUnit.SECONDS));
+        long begin = System.nanoTime();
+        server.close();
+        long millis = Duration.ofNanos(System.nanoTime() - begin).toMillis();
+        release.countDown();
+        assertTrue(millis >= 150 && millis < 1_500, "close took " + millis + " ms");
+        assertThrows(
+                Exception.class,
+                () -> stuck.get(5, TimeUnit.SECONDS),
+                "the unfinished request's connection was closed");
+    }
+
+    @Test
+    void requestsArrivingWhileClosingAreRefused() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        CountDownLatch entered = new CountDownLatch(1);
+        ServerTransport.RunningServer server =
+                new NettyServerTransport(OPTIONS)
+                        .start(ServerOptions.loopback(0), blockingUntil(release, entered));
+        client.sendAsync(
+                HttpRequest.newBuilder(uri(server, "/slow")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertTrue(entered.await(5, TimeUnit.SECONDS));
+        CompletableFuture<Void> closing = CompletableFuture.runAsync(server::close);
+        ArrayBlockingQueue<Integer> statuses = new ArrayBlockingQueue<>(1);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
+        while (statuses.isEmpty() && System.nanoTime() < deadline) {
+            int status =
+                    client.send(
+                                    HttpRequest.newBuilder(uri(server, "/late")).build(),
+                                    HttpResponse.BodyHandlers.ofString())
+                            .statusCode();
+            if (status == 503) {
+                statuses.add(status);
+            }
+        }
+        assertEquals(503, statuses.poll(), "a request during close() is refused");
+        release.countDown();
+        closing.get(5, TimeUnit.SECONDS);
+    }
+}
