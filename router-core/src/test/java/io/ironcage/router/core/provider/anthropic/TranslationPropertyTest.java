@@ -1,5 +1,6 @@
 package io.ironcage.router.core.provider.anthropic;
 
+import static io.ironcage.router.core.RandomCases.forAll;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -8,7 +9,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.ironcage.router.core.JsonArbitraries;
+import io.ironcage.router.core.RandomCases;
+import io.ironcage.router.core.RandomJson;
 import io.ironcage.router.core.TranslationException;
 import io.ironcage.router.core.provider.SseEvent;
 import io.ironcage.router.core.provider.SseParser;
@@ -22,13 +24,7 @@ import java.util.List;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Combinators;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
-import net.jqwik.api.Tuple;
+import org.junit.jupiter.api.Test;
 
 /**
  * Properties of the translators over generated input (issue 5): whatever JSON a caller or a
@@ -37,9 +33,21 @@ import net.jqwik.api.Tuple;
  * never a modified input. Error translation never throws at all. Stream translators fed arbitrary
  * event sequences only ever throw {@link TranslationException}, and every event they write is a
  * JSON object or {@code [DONE]}.
+ *
+ * <p>Inputs come from {@link RandomJson} with fixed seeds; see {@link RandomCases} for reproducing
+ * a failure and for exploring with other seeds.
  */
 class TranslationPropertyTest {
     private static final ObjectMapper MAPPER = new ObjectMapper();
+
+    private static final List<ObjectNode> OPENAI_REQUESTS =
+            RandomJson.goldenFiles("request.openai.json");
+    private static final List<ObjectNode> ANTHROPIC_REQUESTS =
+            RandomJson.goldenFiles("request.anthropic.json");
+    private static final List<ObjectNode> OPENAI_RESPONSES =
+            RandomJson.goldenFiles("response.openai.json");
+    private static final List<ObjectNode> ANTHROPIC_RESPONSES =
+            RandomJson.goldenFiles("response.anthropic.json");
 
     /** Runs a translation: a result, or a TranslationException naming a field; nothing else. */
     private static <T> T translated(Supplier<T> translation) {
@@ -54,94 +62,92 @@ class TranslationPropertyTest {
         }
     }
 
-    @Provide
-    Arbitrary<ObjectNode> anyObject() {
-        return JsonArbitraries.objects(4);
+    @Test
+    void arbitraryJsonInEitherRequestFormatTranslatesOrNamesAField() {
+        forAll(
+                500,
+                random -> random.object(4),
+                body -> {
+                    ObjectNode before = body.deepCopy();
+                    translated(() -> OpenAiToAnthropic.request(body, model -> 4096));
+                    translated(() -> AnthropicToOpenAi.request(body));
+                    assertEquals(before, body, "the input is never modified");
+                });
     }
 
-    @Provide
-    Arbitrary<JsonNode> anyValue() {
-        return JsonArbitraries.values(3);
+    @Test
+    void mutatedOpenAiRequestsTranslateOrNameAField() {
+        forAll(
+                500,
+                random -> random.mutated(OPENAI_REQUESTS),
+                body -> {
+                    ObjectNode before = body.deepCopy();
+                    translated(() -> OpenAiToAnthropic.request(body, model -> 4096));
+                    assertEquals(before, body);
+                });
     }
 
-    @Provide
-    Arbitrary<ObjectNode> mutatedOpenAiRequests() {
-        return JsonArbitraries.mutated(JsonArbitraries.goldenFiles("request.openai.json"));
+    @Test
+    void mutatedAnthropicRequestsTranslateOrNameAField() {
+        forAll(
+                500,
+                random -> random.mutated(ANTHROPIC_REQUESTS),
+                body -> {
+                    ObjectNode before = body.deepCopy();
+                    translated(() -> AnthropicToOpenAi.request(body));
+                    assertEquals(before, body);
+                });
     }
 
-    @Provide
-    Arbitrary<ObjectNode> mutatedAnthropicRequests() {
-        return JsonArbitraries.mutated(JsonArbitraries.goldenFiles("request.anthropic.json"));
+    /** An arbitrary object, a mutated OpenAI response and a mutated Anthropic response. */
+    private record Responses(ObjectNode any, ObjectNode openAi, ObjectNode anthropic) {}
+
+    @Test
+    void arbitraryAndMutatedResponsesTranslateOrNameAField() {
+        forAll(
+                500,
+                random ->
+                        new Responses(
+                                random.object(4),
+                                random.mutated(OPENAI_RESPONSES),
+                                random.mutated(ANTHROPIC_RESPONSES)),
+                responses -> {
+                    for (ObjectNode body :
+                            List.of(responses.any(), responses.openAi(), responses.anthropic())) {
+                        ObjectNode before = body.deepCopy();
+                        translated(() -> AnthropicToOpenAi.response(body, "chatcmpl-x", 1));
+                        translated(() -> OpenAiToAnthropic.response(body, "msg_x"));
+                        assertEquals(before, body);
+                    }
+                });
     }
 
-    @Provide
-    Arbitrary<ObjectNode> mutatedOpenAiResponses() {
-        return JsonArbitraries.mutated(JsonArbitraries.goldenFiles("response.openai.json"));
-    }
+    /** A provider's error body (any JSON), an object to wrap in {"error": …}, and a status. */
+    private record ErrorCase(JsonNode body, ObjectNode inner, int status) {}
 
-    @Provide
-    Arbitrary<ObjectNode> mutatedAnthropicResponses() {
-        return JsonArbitraries.mutated(JsonArbitraries.goldenFiles("response.anthropic.json"));
-    }
-
-    @Property(tries = 500)
-    void arbitraryJsonInEitherRequestFormatTranslatesOrNamesAField(
-            @ForAll("anyObject") ObjectNode body) {
-        ObjectNode before = body.deepCopy();
-        translated(() -> OpenAiToAnthropic.request(body, model -> 4096));
-        translated(() -> AnthropicToOpenAi.request(body));
-        assertEquals(before, body, "the input is never modified");
-    }
-
-    @Property(tries = 500)
-    void mutatedOpenAiRequestsTranslateOrNameAField(
-            @ForAll("mutatedOpenAiRequests") ObjectNode body) {
-        ObjectNode before = body.deepCopy();
-        translated(() -> OpenAiToAnthropic.request(body, model -> 4096));
-        assertEquals(before, body);
-    }
-
-    @Property(tries = 500)
-    void mutatedAnthropicRequestsTranslateOrNameAField(
-            @ForAll("mutatedAnthropicRequests") ObjectNode body) {
-        ObjectNode before = body.deepCopy();
-        translated(() -> AnthropicToOpenAi.request(body));
-        assertEquals(before, body);
-    }
-
-    @Property(tries = 500)
-    void arbitraryAndMutatedResponsesTranslateOrNameAField(
-            @ForAll("anyObject") ObjectNode any,
-            @ForAll("mutatedOpenAiResponses") ObjectNode openAi,
-            @ForAll("mutatedAnthropicResponses") ObjectNode anthropic) {
-        for (ObjectNode body : List.of(any, openAi, anthropic)) {
-            ObjectNode before = body.deepCopy();
-            translated(() -> AnthropicToOpenAi.response(body, "chatcmpl-x", 1));
-            translated(() -> OpenAiToAnthropic.response(body, "msg_x"));
-            assertEquals(before, body);
-        }
-    }
-
-    @Property(tries = 300)
-    void errorBodiesAlwaysTranslate(
-            @ForAll("anyValue") JsonNode body,
-            @ForAll("anyObject") ObjectNode inner,
-            @ForAll("statuses") int status) {
-        ObjectNode wrapped = MAPPER.createObjectNode();
-        wrapped.set("error", inner);
-        for (JsonNode b : List.of(body, wrapped)) {
-            ObjectNode openAi = AnthropicToOpenAi.error(b, status);
-            assertTrue(openAi.path("error").path("message").isTextual(), openAi.toString());
-            assertTrue(openAi.path("error").path("type").isTextual(), openAi.toString());
-            ObjectNode anthropic = OpenAiToAnthropic.error(b, status);
-            assertEquals("error", anthropic.path("type").asText());
-            assertTrue(anthropic.path("error").path("message").isTextual(), anthropic.toString());
-        }
-    }
-
-    @Provide
-    Arbitrary<Integer> statuses() {
-        return Arbitraries.integers().between(400, 599);
+    @Test
+    void errorBodiesAlwaysTranslate() {
+        forAll(
+                300,
+                random ->
+                        new ErrorCase(random.value(3), random.object(4), random.between(400, 599)),
+                error -> {
+                    ObjectNode wrapped = MAPPER.createObjectNode();
+                    wrapped.set("error", error.inner());
+                    for (JsonNode b : List.of(error.body(), wrapped)) {
+                        ObjectNode openAi = AnthropicToOpenAi.error(b, error.status());
+                        assertTrue(
+                                openAi.path("error").path("message").isTextual(),
+                                openAi.toString());
+                        assertTrue(
+                                openAi.path("error").path("type").isTextual(), openAi.toString());
+                        ObjectNode anthropic = OpenAiToAnthropic.error(b, error.status());
+                        assertEquals("error", anthropic.path("type").asText());
+                        assertTrue(
+                                anthropic.path("error").path("message").isTextual(),
+                                anthropic.toString());
+                    }
+                });
     }
 
     // --- streams ---
@@ -156,6 +162,20 @@ class TranslationPropertyTest {
                     "message_stop",
                     "ping",
                     "error");
+
+    private static final List<String> GARBAGE = List.of("[DONE]", "{", "[]", "null", "42", "\"x\"");
+
+    /** The events of every golden file of one name, and the JSON objects they carry. */
+    private record GoldenStreams(List<List<SseEvent>> streams, List<ObjectNode> data) {
+        static GoldenStreams load(String fileName) {
+            List<List<SseEvent>> streams = goldenStreams(fileName);
+            return new GoldenStreams(streams, eventData(streams));
+        }
+    }
+
+    private static final GoldenStreams ANTHROPIC_STREAMS =
+            GoldenStreams.load("stream.anthropic.sse");
+    private static final GoldenStreams OPENAI_STREAMS = GoldenStreams.load("stream.openai.sse");
 
     private static List<List<SseEvent>> goldenStreams(String fileName) {
         try {
@@ -197,81 +217,61 @@ class TranslationPropertyTest {
         return out;
     }
 
+    /** An event as a parser could give it: a name never holds a line break (it ends the field). */
     private static SseEvent event(String name, String data) {
-        return name.isEmpty() ? SseEvent.ofData(data) : SseEvent.named(name, data);
+        String clean = name.replace("\r", "").replace("\n", "");
+        return clean.isEmpty() ? SseEvent.ofData(data) : SseEvent.named(clean, data);
     }
 
     /** Any one event: a mutated real one, a known name with random data, or garbage. */
-    private static Arbitrary<SseEvent> events(List<List<SseEvent>> golden, boolean named) {
-        Arbitrary<String> names = named ? Arbitraries.of(ANTHROPIC_EVENTS) : Arbitraries.just("");
-        Arbitrary<SseEvent> mutated =
-                Combinators.combine(names, JsonArbitraries.mutated(eventData(golden)))
-                        .as(
-                                (name, data) ->
-                                        event(
-                                                named ? data.path("type").asText(name) : "",
-                                                data.toString()));
-        Arbitrary<SseEvent> random =
-                Combinators.combine(names, JsonArbitraries.objects(4))
-                        .as(
-                                (name, data) -> {
-                                    if (named) {
-                                        data.put("type", name);
-                                    }
-                                    return event(name, data.toString());
-                                });
-        Arbitrary<SseEvent> garbage =
-                Combinators.combine(
-                                Arbitraries.oneOf(names, Arbitraries.just("")),
-                                Arbitraries.oneOf(
-                                        Arbitraries.of("[DONE]", "{", "[]", "null", "42", "\"x\""),
-                                        JsonArbitraries.values(2).map(JsonNode::toString),
-                                        Arbitraries.strings().ofMaxLength(10)))
-                        .as(TranslationPropertyTest::event);
-        return Arbitraries.frequencyOf(
-                Tuple.of(4, mutated), Tuple.of(2, random), Tuple.of(1, garbage));
+    private static SseEvent event(RandomJson random, GoldenStreams golden, boolean named) {
+        String name = named ? random.pick(ANTHROPIC_EVENTS) : "";
+        return switch (random.weighted(4, 2, 1)) {
+            case 0 -> {
+                ObjectNode data = random.mutated(golden.data());
+                yield event(named ? data.path("type").asText(name) : "", data.toString());
+            }
+            case 1 -> {
+                ObjectNode data = random.object(4);
+                if (named) {
+                    data.put("type", name);
+                }
+                yield event(name, data.toString());
+            }
+            default ->
+                    event(
+                            random.bool() ? name : "",
+                            switch (random.between(0, 2)) {
+                                case 0 -> random.pick(GARBAGE);
+                                case 1 -> random.value(2).toString();
+                                default -> random.string(10);
+                            });
+        };
     }
 
     /** Real streams with events replaced, dropped or inserted, and fully random sequences. */
-    private static Arbitrary<List<SseEvent>> sequences(String goldenFile, boolean named) {
-        List<List<SseEvent>> golden = goldenStreams(goldenFile);
-        Arbitrary<SseEvent> one = events(golden, named);
-        Arbitrary<List<SseEvent>> edited =
-                Combinators.combine(
-                                Arbitraries.of(golden),
-                                Combinators.combine(
-                                                Arbitraries.integers().between(0, 100),
-                                                Arbitraries.integers().between(0, 2),
-                                                one)
-                                        .as(Tuple::of)
-                                        .list()
-                                        .ofMaxSize(4))
-                        .as(
-                                (base, edits) -> {
-                                    List<SseEvent> events = new ArrayList<>(base);
-                                    for (Tuple.Tuple3<Integer, Integer, SseEvent> edit : edits) {
-                                        int at = edit.get1() % (events.size() + 1);
-                                        if (edit.get2() == 0 || at == events.size()) {
-                                            events.add(at, edit.get3());
-                                        } else if (edit.get2() == 1) {
-                                            events.remove(at);
-                                        } else {
-                                            events.set(at, edit.get3());
-                                        }
-                                    }
-                                    return events;
-                                });
-        return Arbitraries.frequencyOf(Tuple.of(3, edited), Tuple.of(1, one.list().ofMaxSize(25)));
-    }
-
-    @Provide
-    Arbitrary<List<SseEvent>> anthropicStreams() {
-        return sequences("stream.anthropic.sse", true);
-    }
-
-    @Provide
-    Arbitrary<List<SseEvent>> openAiStreams() {
-        return sequences("stream.openai.sse", false);
+    private static List<SseEvent> sequence(RandomJson random, GoldenStreams golden, boolean named) {
+        List<SseEvent> events = new ArrayList<>();
+        if (random.weighted(3, 1) == 0) {
+            events.addAll(random.pick(golden.streams()));
+            for (int edits = random.between(0, 4); edits > 0; edits--) {
+                int at = random.between(0, 100) % (events.size() + 1);
+                int kind = random.between(0, 2);
+                SseEvent event = event(random, golden, named);
+                if (kind == 0 || at == events.size()) {
+                    events.add(at, event);
+                } else if (kind == 1) {
+                    events.remove(at);
+                } else {
+                    events.set(at, event);
+                }
+            }
+        } else {
+            for (int n = random.between(0, 25); n > 0; n--) {
+                events.add(event(random, golden, named));
+            }
+        }
+        return events;
     }
 
     /**
@@ -299,15 +299,28 @@ class TranslationPropertyTest {
         }
     }
 
-    @Property(tries = 500)
-    void anthropicStreamsOnlyEverFailWithATranslationException(
-            @ForAll("anthropicStreams") List<SseEvent> events, @ForAll boolean includeUsage) {
-        feed(new AnthropicToOpenAiStream("chatcmpl-x", 1, "claude", includeUsage), events);
+    /** An Anthropic event sequence and whether the OpenAI caller asked for usage. */
+    private record AnthropicStream(List<SseEvent> events, boolean includeUsage) {}
+
+    @Test
+    void anthropicStreamsOnlyEverFailWithATranslationException() {
+        forAll(
+                500,
+                random ->
+                        new AnthropicStream(
+                                sequence(random, ANTHROPIC_STREAMS, true), random.bool()),
+                stream ->
+                        feed(
+                                new AnthropicToOpenAiStream(
+                                        "chatcmpl-x", 1, "claude", stream.includeUsage()),
+                                stream.events()));
     }
 
-    @Property(tries = 500)
-    void openAiStreamsOnlyEverFailWithATranslationException(
-            @ForAll("openAiStreams") List<SseEvent> events) {
-        feed(new OpenAiToAnthropicStream("msg_x", "gpt"), events);
+    @Test
+    void openAiStreamsOnlyEverFailWithATranslationException() {
+        forAll(
+                500,
+                random -> sequence(random, OPENAI_STREAMS, false),
+                events -> feed(new OpenAiToAnthropicStream("msg_x", "gpt"), events));
     }
 }
