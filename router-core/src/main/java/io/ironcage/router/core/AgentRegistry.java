@@ -20,6 +20,7 @@ import org.slf4j.LoggerFactory;
 /** The agents of a running router, started and stopped at run time. */
 final class AgentRegistry {
     private static final Logger LOG = LoggerFactory.getLogger(AgentRegistry.class);
+    private static final long PAUSE_MILLIS = 5;
 
     private final Tenants tenants;
     private final BiFunction<AgentSpec, String, Agent> factory;
@@ -71,9 +72,16 @@ final class AgentRegistry {
             tenants.remove(agent.token());
             agent.markStopped();
         }
+        // in-flight requests settle; bounded on the clock and, should the clock stand still (a
+        // test clock), by the number of pauses
         Instant deadline = clock.instant().plus(settleWait);
-        while (!agent.ledger().reserved().isZero() && clock.instant().isBefore(deadline)) {
-            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5)); // in-flight requests settle
+        long pauses = Math.max(1, settleWait.toMillis() / PAUSE_MILLIS);
+        for (long i = 0;
+                i < pauses
+                        && !agent.ledger().reserved().isZero()
+                        && clock.instant().isBefore(deadline);
+                i++) {
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(PAUSE_MILLIS));
         }
         agent.close();
         LOG.info("agent {} stopped; spent {} µ$", agentId, agent.ledger().totalSpent().micros());

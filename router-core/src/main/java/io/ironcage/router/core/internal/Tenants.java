@@ -79,22 +79,30 @@ public final class Tenants {
      */
     public Optional<Tenant> authenticate(HeaderMap headers) {
         List<Entry> all = entries;
-        List<String> bearers = headers.all("authorization");
-        List<String> plains = headers.all("x-api-key");
+        List<byte[]> bearers = bytes(headers.all("authorization"));
+        List<byte[]> plains = bytes(headers.all("x-api-key"));
         Tenant found = null;
         for (Entry e : all) {
             boolean ok = false;
-            for (String value : bearers) {
-                ok |= MessageDigest.isEqual(value.getBytes(StandardCharsets.UTF_8), e.bearer);
+            for (byte[] value : bearers) {
+                ok |= MessageDigest.isEqual(value, e.bearer);
             }
-            for (String value : plains) {
-                ok |= MessageDigest.isEqual(value.getBytes(StandardCharsets.UTF_8), e.plain);
+            for (byte[] value : plains) {
+                ok |= MessageDigest.isEqual(value, e.plain);
             }
             if (ok && found == null) {
                 found = e.tenant;
             }
         }
         return Optional.ofNullable(found);
+    }
+
+    private static List<byte[]> bytes(List<String> values) {
+        List<byte[]> out = new ArrayList<>(values.size());
+        for (String value : values) {
+            out.add(value.getBytes(StandardCharsets.UTF_8));
+        }
+        return out;
     }
 
     /**
