@@ -189,6 +189,9 @@ class ServerModeEndToEndTest {
     }
 
     @Test
+    @DisplayName(
+            "test_router_invalid_server_url, fixed: the router starts, answers 503 saying the"
+                    + " control plane cannot be reached (not 402), and recovers by itself")
     void anUnreachableControlPlaneGivesAClearErrorAndTheRouterRecoversByItself() throws Exception {
         agentA(25_000_000);
         server.goOffline();
