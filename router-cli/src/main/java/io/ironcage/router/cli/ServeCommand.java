@@ -1,12 +1,14 @@
 package io.ironcage.router.cli;
 
 import io.ironcage.router.analytics.sqlite.SqliteUsageEventSink;
+import io.ironcage.router.core.AgentMetrics;
 import io.ironcage.router.core.LlmRouter;
 import io.ironcage.router.core.config.RouterConfig;
 import io.ironcage.router.core.config.RouterConfigLoader;
 import io.ironcage.router.core.domain.budget.BudgetStatus;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.Callable;
 import java.util.function.Consumer;
@@ -36,6 +38,9 @@ import picocli.CommandLine.Spec;
             "the default, or jdk), token, providers.openai / providers.anthropic (key,",
             "base-url), budget (limit-usd, unpriced-models), pricing.overrides, analytics.sqlite,",
             "timeouts (connect, upstream).",
+            "Server mode: control-plane (url, key-cache-ttl, lease-usd, sync-interval) instead of",
+            "providers, with token or a list of agents (token, id); keys and budget leases come",
+            "from the Iron Cage control server, and leases are returned when the router stops.",
             "$${ENV_VAR} in a value is replaced from the environment.",
             "",
             "Exit codes: 0 stopped cleanly; 1 could not start (e.g. port taken, transport",
@@ -89,21 +94,52 @@ public final class ServeCommand implements Callable<Integer> {
             throw e;
         }
         LOG.info(
-                "iron-router listening on {} ({} transport; OpenAI SDKs: {}); usage events {};"
+                "iron-router listening on {} ({} transport; OpenAI SDKs: {}); usage events {}{};"
                         + " press Ctrl-C to stop",
                 router.baseUri(),
                 parsed.transport(),
                 router.baseUrl(),
-                sqlite == null ? "not stored (no analytics.sqlite)" : "in " + sqlite.file());
+                sqlite == null ? "not stored (no analytics.sqlite)" : "in " + sqlite.file(),
+                parsed.controlPlane().isPresent()
+                        ? "; server mode with " + router.agents().list().size() + " agent(s)"
+                        : "");
         onReady.accept(router);
         PrintWriter out = spec.commandLine().getOut();
         stop.awaitThen(
                 () -> {
                     router.close();
-                    out.println("iron-router: stopped. " + spendSummary(router.budgetStatus()));
+                    List<AgentMetrics> agents = router.agents().list();
+                    if (agents.isEmpty()) {
+                        out.println("iron-router: stopped. " + spendSummary(router.budgetStatus()));
+                    } else {
+                        out.println(
+                                "iron-router: stopped. Spent $"
+                                        + router.totalSpent().toUsdString(6)
+                                        + " across "
+                                        + agents.size()
+                                        + " agent(s); unused budget leases were returned.");
+                        agents.forEach(agent -> out.println("  " + agentSummary(agent)));
+                    }
                     out.flush();
                 });
         return 0;
+    }
+
+    /**
+     * Describes one agent's spend and requests in one line.
+     *
+     * @param agent the agent's metrics
+     * @return e.g. {@code agent_1: spent $0.001200 in 3 requests (1 failed)}
+     */
+    static String agentSummary(AgentMetrics agent) {
+        return agent.agentId()
+                + ": spent $"
+                + agent.spent().toUsdString(6)
+                + " in "
+                + agent.requests()
+                + " requests ("
+                + agent.failures()
+                + " failed)";
     }
 
     /**

@@ -1,6 +1,11 @@
 package io.ironcage.router.core;
 
 import io.ironcage.router.core.config.PricingTables;
+import io.ironcage.router.core.controlplane.AnalyticsSync;
+import io.ironcage.router.core.controlplane.BudgetLeaseManager;
+import io.ironcage.router.core.controlplane.ControlPlaneBudgetLeaseClient;
+import io.ironcage.router.core.controlplane.ControlPlaneKeySource;
+import io.ironcage.router.core.controlplane.ControlPlaneOptions;
 import io.ironcage.router.core.domain.Money;
 import io.ironcage.router.core.domain.analytics.AnalyticsEvent;
 import io.ironcage.router.core.domain.analytics.BudgetThresholdReached;
@@ -11,14 +16,15 @@ import io.ironcage.router.core.domain.budget.CostController;
 import io.ironcage.router.core.domain.budget.ThresholdCrossing;
 import io.ironcage.router.core.domain.pricing.ModelPricing;
 import io.ironcage.router.core.domain.pricing.PricingTable;
-import io.ironcage.router.core.internal.PipelineSettings;
 import io.ironcage.router.core.internal.ProxyPipeline;
+import io.ironcage.router.core.internal.Tenants;
 import io.ironcage.router.core.spi.HttpTransport;
 import io.ironcage.router.core.spi.ProviderKeySource;
 import io.ironcage.router.core.spi.ServerOptions;
 import io.ironcage.router.core.spi.ServerTransport;
 import io.ironcage.router.core.spi.TransportProvider;
 import io.ironcage.router.core.spi.UsageEventSink;
+import io.ironcage.router.core.spi.UsageEventStore;
 import java.net.URI;
 import java.security.SecureRandom;
 import java.time.Clock;
@@ -29,6 +35,8 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -51,8 +59,17 @@ import java.util.concurrent.atomic.AtomicLong;
  * total spent, budget get/set/status, close. Differences: it binds port 0 directly and reports the
  * bound port (no probe-then-rebind race), it is ready when {@link Builder#start()} returns (no
  * sleep), and without a budget it is unlimited (the reference blocks everything with a limit of 0).
+ *
+ * <p><b>Server mode</b> ({@link Builder#controlPlane(ControlPlaneOptions)}): each agent's IC token
+ * is what its callers present; with it the router fetches the agent's provider key, leases its
+ * budget (Protocol 005, renewed before it runs out, returned on close and on JVM shutdown) and
+ * syncs its analytics events to the control server. A control server that refuses or cannot be
+ * reached does not stop the router from starting: requests get an error that says so, until it
+ * answers again. One router can serve several agents, each with its own token, key, lease, budget
+ * and analytics attribution, and start or stop them at run time ({@link #agents()}).
  */
 public final class LlmRouter implements AutoCloseable {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(LlmRouter.class);
     private final ServerTransport.RunningServer server;
     private final HttpTransport upstream;
     private final CostController ledger;
@@ -62,6 +79,16 @@ public final class LlmRouter implements AutoCloseable {
     private final ProviderKeySource keys;
     private final AtomicBoolean running = new AtomicBoolean(true);
     private final AtomicLong requests;
+    private final AgentRegistry agents;
+    private final boolean serverMode;
+    private final Resources resources;
+
+    /** What server mode adds, closed after the server in {@link #close()}. */
+    private static final class Resources {
+        AnalyticsSync sync;
+        ScheduledExecutorService ownScheduler;
+        Thread shutdownHook;
+    }
 
     private LlmRouter(
             ServerTransport.RunningServer server,
@@ -71,7 +98,10 @@ public final class LlmRouter implements AutoCloseable {
             Clock clock,
             String token,
             ProviderKeySource keys,
-            AtomicLong requests) {
+            AtomicLong requests,
+            AgentRegistry agents,
+            boolean serverMode,
+            Resources resources) {
         this.server = server;
         this.keys = keys;
         this.upstream = upstream;
@@ -80,6 +110,9 @@ public final class LlmRouter implements AutoCloseable {
         this.clock = clock;
         this.token = token;
         this.requests = requests;
+        this.agents = agents;
+        this.serverMode = serverMode;
+        this.resources = resources;
     }
 
     /**
@@ -100,7 +133,8 @@ public final class LlmRouter implements AutoCloseable {
      * @return the running router
      * @throws ConfigException if the file is missing or invalid (naming the key and line)
      * @throws LlmRouterException if the configured transport is not on the class path, or the
-     *     configuration asks for something not built yet (server mode, SQLite analytics)
+     *     configuration asks for SQLite analytics (which needs the SQLite module; see {@link
+     *     #fromConfig(io.ironcage.router.core.config.RouterConfig, UsageEventSink)})
      * @throws ServerStartException if the address cannot be bound
      */
     public static LlmRouter fromConfig(java.nio.file.Path file) {
@@ -126,7 +160,8 @@ public final class LlmRouter implements AutoCloseable {
     /**
      * Starts a router from a parsed configuration, recording usage events into {@code sink} (which
      * the router closes on {@link #close()}); this is how {@code analytics.sqlite} is honoured, by
-     * a caller that has the SQLite module.
+     * a caller that has the SQLite module. In server mode, a sink that is a {@link
+     * io.ironcage.router.core.spi.UsageEventStore} is what the analytics sync reads.
      *
      * @param config the configuration
      * @param sink where usage events go
@@ -134,28 +169,34 @@ public final class LlmRouter implements AutoCloseable {
      */
     public static LlmRouter fromConfig(
             io.ironcage.router.core.config.RouterConfig config, UsageEventSink sink) {
+        Builder builder = builder().transport(TransportProvider.load(config.transport()));
         if (config.controlPlane().isPresent()) {
-            throw new LlmRouterException(
-                    "control-plane (server mode) is not supported yet; configure providers"
-                            + " (direct mode) instead.");
+            io.ironcage.router.core.config.RouterConfig.ControlPlane cp =
+                    config.controlPlane().get();
+            ControlPlaneOptions.Builder options =
+                    ControlPlaneOptions.builder(cp.url())
+                            .keyCacheTtl(cp.keyCacheTtl())
+                            .syncInterval(cp.syncInterval());
+            cp.leaseSize().ifPresent(options::leaseSize);
+            builder.controlPlane(options.build());
+            for (io.ironcage.router.core.config.RouterConfig.Agent agent : config.agents()) {
+                AgentSpec spec = AgentSpec.of(agent.token());
+                builder.agent(agent.id().map(spec::withAgentId).orElse(spec));
+            }
+        } else {
+            builder.providerKeys(
+                    ProviderKeySource.fixed(
+                            config.providers()
+                                    .values()
+                                    .toArray(new io.ironcage.router.core.domain.ProviderKey[0])));
         }
-        Builder builder =
-                builder()
-                        .transport(TransportProvider.load(config.transport()))
-                        .providerKeys(
-                                ProviderKeySource.fixed(
-                                        config.providers()
-                                                .values()
-                                                .toArray(
-                                                        new io.ironcage.router.core.domain
-                                                                        .ProviderKey[0])))
-                        .listen(config.listen().host(), config.listen().port())
-                        .pricingOverrides(config.pricingOverrides())
-                        .timeouts(config.timeouts().connect(), config.timeouts().upstream())
-                        .allowUnpricedModels(
-                                config.budget().unpricedModels()
-                                        == io.ironcage.router.core.config.RouterConfig
-                                                .UnpricedModels.ALLOW);
+        builder.listen(config.listen().host(), config.listen().port())
+                .pricingOverrides(config.pricingOverrides())
+                .timeouts(config.timeouts().connect(), config.timeouts().upstream())
+                .allowUnpricedModels(
+                        config.budget().unpricedModels()
+                                == io.ironcage.router.core.config.RouterConfig.UnpricedModels
+                                        .ALLOW);
         config.token().ifPresent(builder::token);
         config.budget().limit().ifPresent(builder::budget);
         return builder.usageSink(sink).start();
@@ -214,6 +255,17 @@ public final class LlmRouter implements AutoCloseable {
     }
 
     /**
+     * Returns the router's agents: start and stop them while it serves, and read their metrics. In
+     * server mode every configured IC token is an agent; in direct mode there are none until one is
+     * started (they share the router's provider keys).
+     *
+     * @return the runtime
+     */
+    public AgentRuntime agents() {
+        return new AgentRuntime(agents);
+    }
+
+    /**
      * Returns the router's most recent analytics events, oldest first: the last {@value
      * io.ironcage.router.core.internal.RecentEvents#DEFAULT_CAPACITY} kept in memory whatever sink
      * is configured (which also receives every event).
@@ -234,25 +286,35 @@ public final class LlmRouter implements AutoCloseable {
     }
 
     /**
-     * Returns the money spent so far.
+     * Returns the money spent so far, by every agent together.
      *
      * @return the total
      */
     public Money totalSpent() {
-        return ledger.totalSpent();
+        Money total = serverMode ? Money.ZERO : ledger.totalSpent();
+        for (Agent agent : agents.all()) {
+            total = total.plus(agent.ledger().totalSpent());
+        }
+        return total;
     }
 
     /**
-     * Sets the budget limit (reference {@code set_budget}); spent and reserved are untouched.
+     * Sets the budget limit (reference {@code set_budget}); spent and reserved are untouched. In
+     * server mode this is the first agent's local limit.
      *
      * @param limit the new limit
+     * @throws IllegalStateException if that budget is leased from the control server
      */
     public void setBudget(Money limit) {
+        if (serverMode && agents.all().get(0).lease().isPresent()) {
+            throw new IllegalStateException(
+                    "the budget is leased from the Iron Cage control server; change it there");
+        }
         ledger.setLimit(limit);
     }
 
     /**
-     * Returns the budget limit.
+     * Returns the budget limit (in server mode: the first agent's, which a lease sets).
      *
      * @return the limit, or empty when unlimited
      */
@@ -261,7 +323,8 @@ public final class LlmRouter implements AutoCloseable {
     }
 
     /**
-     * Returns spent, reserved and limit at one instant.
+     * Returns spent, reserved and limit at one instant (in server mode: the first agent's; see
+     * {@link #agents()} for each agent).
      *
      * @return the status
      */
@@ -285,9 +348,32 @@ public final class LlmRouter implements AutoCloseable {
                     AnalyticsEvent.of(
                             UUID.randomUUID().toString(),
                             clock.millis(),
-                            new RouterStopped(requests.get(), ledger.totalSpent())));
-            upstream.close();
-            events.close();
+                            new RouterStopped(requests.get(), totalSpent())));
+            try {
+                agents.closeAll(); // reports, then each lease's unused part back to the server
+                if (resources.sync != null) {
+                    resources.sync.close(); // final flush, bounded
+                }
+            } finally {
+                upstream.close();
+                events.close();
+                if (resources.ownScheduler != null) {
+                    resources.ownScheduler.shutdownNow();
+                }
+                removeShutdownHook();
+            }
+        }
+    }
+
+    private void removeShutdownHook() {
+        Thread hook = resources.shutdownHook;
+        if (hook == null || Thread.currentThread() == hook) {
+            return;
+        }
+        try {
+            Runtime.getRuntime().removeShutdownHook(hook);
+        } catch (IllegalStateException e) {
+            // the JVM is shutting down: the hook is running or has run
         }
     }
 
@@ -315,8 +401,50 @@ public final class LlmRouter implements AutoCloseable {
         private long maxRequestBodyBytes = ServerOptions.DEFAULT_MAX_REQUEST_BODY_BYTES;
         private int maxConcurrentRequests = 256;
         private boolean rejectUnpriced = true;
+        private ControlPlaneOptions controlPlane;
+        private final List<AgentSpec> agentSpecs = new ArrayList<>();
+        private ScheduledExecutorService scheduler;
 
         private Builder() {}
+
+        /**
+         * Runs the router in server mode against an Iron Cage control server: provider keys, budget
+         * leases and analytics sync come from there, for each agent ({@link #agent(AgentSpec)}, or
+         * the {@link #token(String)}). Replaces {@link #providerKeys(ProviderKeySource)}.
+         *
+         * @param options the server and how to use it
+         * @return this builder
+         */
+        public Builder controlPlane(ControlPlaneOptions options) {
+            this.controlPlane = Objects.requireNonNull(options, "options");
+            return this;
+        }
+
+        /**
+         * Adds an agent to run from the start (server mode): its IC token is what its callers
+         * present and what the router presents to the control server. Without any, the {@link
+         * #token(String)} is the one agent.
+         *
+         * @param spec the agent
+         * @return this builder
+         */
+        public Builder agent(AgentSpec spec) {
+            this.agentSpecs.add(Objects.requireNonNull(spec, "spec"));
+            return this;
+        }
+
+        /**
+         * Sets the scheduler that runs lease reports, renewals, retries and the analytics sync;
+         * default a two-thread daemon scheduler the router shuts down on close. A scheduler given
+         * here is not shut down by the router.
+         *
+         * @param scheduler the scheduler
+         * @return this builder
+         */
+        public Builder scheduler(ScheduledExecutorService scheduler) {
+            this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
+            return this;
+        }
 
         /**
          * Sets the transport (required), e.g. {@code new JdkHttpTransportProvider()}.
@@ -341,7 +469,9 @@ public final class LlmRouter implements AutoCloseable {
         }
 
         /**
-         * Sets a hard budget; without one the router is unlimited (and records spend).
+         * Sets a hard budget; without one the router is unlimited (and records spend). In server
+         * mode it is each agent's fixed local limit instead of a leased budget (the reference's
+         * server mode with an explicit budget, §2.1.1).
          *
          * @param limit the limit
          * @return this builder
@@ -364,7 +494,8 @@ public final class LlmRouter implements AutoCloseable {
         }
 
         /**
-         * Sets the token callers must present; default: a random one, see {@link #token()}.
+         * Sets the token callers must present; default: a random one, see {@link #token()}. In
+         * server mode without {@link #agent(AgentSpec)} it is the one agent's IC token.
          *
          * @param token the token
          * @return this builder
@@ -470,10 +601,13 @@ public final class LlmRouter implements AutoCloseable {
         }
 
         /**
-         * Binds and starts the router; it serves when this returns.
+         * Binds and starts the router; it serves when this returns. In server mode each agent's key
+         * is fetched and its lease handshaken first (a control server that refuses or cannot be
+         * reached does not stop the start: see {@link LlmRouter}).
          *
          * @return the running router
-         * @throws IllegalStateException if the transport or the key source is missing
+         * @throws IllegalStateException if the transport, the key source (direct mode) or the
+         *     agents (server mode) are missing, or both modes are configured
          * @throws ServerStartException if the address cannot be bound
          */
         public LlmRouter start() {
@@ -481,46 +615,105 @@ public final class LlmRouter implements AutoCloseable {
                 throw new IllegalStateException(
                         "set a transport, e.g. .transport(new JdkHttpTransportProvider())");
             }
-            if (keys == null) {
+            boolean server = controlPlane != null;
+            if (server && keys != null) {
+                throw new IllegalStateException(
+                        "set either provider keys (direct mode) or a control plane (server mode),"
+                                + " not both");
+            }
+            if (!server && keys == null) {
                 throw new IllegalStateException(
                         "set the provider keys, e.g. .providerKeys(ProviderKeySource.fixed(...))");
             }
-            String callerToken = token != null ? token : randomToken();
+            List<AgentSpec> initial = new ArrayList<>(agentSpecs);
+            if (server && initial.isEmpty()) {
+                if (token == null) {
+                    throw new IllegalStateException(
+                            "server mode needs an IC token: .token(...) or .agent(...)");
+                }
+                initial.add(AgentSpec.of(token));
+            }
+            if (server && budget.isPresent()) {
+                initial.replaceAll(
+                        spec -> spec.budget().isPresent() ? spec : spec.withBudget(budget.get()));
+            }
+            if (!server && !initial.isEmpty()) {
+                throw new IllegalStateException(
+                        "agents at start are for server mode; in direct mode start them with"
+                                + " router.agents().startAgent(...)");
+            }
+            Clock time = clock;
+            UsageEventSink target = events;
+            UsageEventStore store = null;
+            if (server) {
+                if (events instanceof UsageEventStore) {
+                    store = (UsageEventStore) events;
+                } else {
+                    store =
+                            new io.ironcage.router.core.internal.MemoryEventStore(
+                                    io.ironcage.router.core.internal.RecentEvents.DEFAULT_CAPACITY);
+                    target = new io.ironcage.router.core.internal.TeeEventSink(events, store);
+                }
+            }
             io.ironcage.router.core.internal.RecentEvents sink =
                     new io.ironcage.router.core.internal.RecentEvents(
-                            io.ironcage.router.core.internal.RecentEvents.DEFAULT_CAPACITY, events);
-            Clock time = clock;
-            CostController ledger =
-                    budget.map(
-                                    limit ->
-                                            CostController.withLimit(
-                                                    limit,
-                                                    thresholds,
-                                                    (ThresholdCrossing c) ->
-                                                            sink.record(
-                                                                    AnalyticsEvent.of(
-                                                                            UUID.randomUUID()
-                                                                                    .toString(),
-                                                                            time.millis(),
-                                                                            BudgetThresholdReached
-                                                                                    .of(c)))))
-                            .orElseGet(CostController::unlimited);
+                            io.ironcage.router.core.internal.RecentEvents.DEFAULT_CAPACITY, target);
             PricingTable prices = overrides.isEmpty() ? pricing : pricing.withOverrides(overrides);
             HttpTransport client = transport.httpTransport(connectTimeout);
+            Resources resources = new Resources();
+            ScheduledExecutorService background = scheduler;
+            if (background == null && server) {
+                background = daemonScheduler();
+                resources.ownScheduler = background;
+            }
+            Tenants tenants = new Tenants();
+            AgentRegistry registry =
+                    new AgentRegistry(
+                            tenants,
+                            agentFactory(server, client, background, sink, time),
+                            time,
+                            upstreamTimeout);
             AtomicLong requests = new AtomicLong();
+            CostController ledger;
+            String callerToken;
+            ProviderKeySource primaryKeys;
+            try {
+                if (server) {
+                    Agent primary = null;
+                    for (AgentSpec spec : initial) {
+                        Agent agent = registry.start(spec);
+                        primary = primary == null ? agent : primary;
+                    }
+                    ledger = primary.ledger();
+                    callerToken = primary.token();
+                    primaryKeys = primary.keys();
+                } else {
+                    callerToken = token != null ? token : randomToken();
+                    ledger = ledger(budget, sink, time, Optional.empty());
+                    primaryKeys = keys;
+                    tenants.add(callerToken, new DirectTenant(keys, ledger));
+                }
+            } catch (RuntimeException e) {
+                registry.closeAll();
+                client.close();
+                if (resources.ownScheduler != null) {
+                    resources.ownScheduler.shutdownNow();
+                }
+                throw e;
+            }
             ProxyPipeline pipeline =
                     new ProxyPipeline(
-                            keys,
+                            tenants,
                             client,
-                            ledger,
                             prices,
                             sink,
                             time,
-                            new PipelineSettings(callerToken, upstreamTimeout, rejectUnpriced),
+                            upstreamTimeout,
+                            rejectUnpriced,
                             maxRequestBodyBytes);
-            ServerTransport.RunningServer server;
+            ServerTransport.RunningServer running;
             try {
-                server =
+                running =
                         transport
                                 .serverTransport()
                                 .start(
@@ -535,15 +728,161 @@ public final class LlmRouter implements AutoCloseable {
                                             pipeline.handle(request, response);
                                         });
             } catch (RuntimeException e) {
+                registry.closeAll();
                 client.close();
+                if (resources.ownScheduler != null) {
+                    resources.ownScheduler.shutdownNow();
+                }
                 throw e;
             }
             sink.record(
                     AnalyticsEvent.of(
                             UUID.randomUUID().toString(),
                             time.millis(),
-                            new RouterStarted(server.address().getPort())));
-            return new LlmRouter(server, client, ledger, sink, time, callerToken, keys, requests);
+                            new RouterStarted(running.address().getPort())));
+            if (server) {
+                resources.sync =
+                        AnalyticsSync.builder(
+                                        controlPlane.url(),
+                                        client,
+                                        store,
+                                        agentId -> agentId.flatMap(registry::tokenOf))
+                                .clock(time)
+                                .scheduler(background)
+                                .interval(controlPlane.syncInterval())
+                                .batchSize(controlPlane.syncBatchSize())
+                                .timeout(controlPlane.timeout())
+                                .retryBackoff(controlPlane.minBackoff(), maxSyncBackoff())
+                                .closeTimeout(controlPlane.closeTimeout())
+                                .build()
+                                .start();
+            }
+            LlmRouter router =
+                    new LlmRouter(
+                            running,
+                            client,
+                            ledger,
+                            sink,
+                            time,
+                            callerToken,
+                            primaryKeys,
+                            requests,
+                            registry,
+                            server,
+                            resources);
+            if (server && controlPlane.returnOnShutdown()) {
+                Thread hook = new Thread(router::close, "iron-router-shutdown");
+                resources.shutdownHook = hook;
+                Runtime.getRuntime().addShutdownHook(hook);
+            }
+            return router;
+        }
+
+        private Duration maxSyncBackoff() {
+            Duration fiveMinutes = Duration.ofMinutes(5);
+            return controlPlane.maxBackoff().compareTo(fiveMinutes) > 0
+                    ? controlPlane.maxBackoff()
+                    : fiveMinutes.compareTo(controlPlane.minBackoff()) < 0
+                            ? controlPlane.minBackoff()
+                            : fiveMinutes;
+        }
+
+        /** How an agent is built: server mode leases and fetches, direct mode shares the keys. */
+        private java.util.function.BiFunction<AgentSpec, String, Agent> agentFactory(
+                boolean server,
+                HttpTransport client,
+                ScheduledExecutorService background,
+                UsageEventSink sink,
+                Clock time) {
+            if (!server) {
+                ProviderKeySource shared = keys;
+                return (spec, id) ->
+                        new Agent(
+                                id,
+                                spec.icToken(),
+                                shared,
+                                ledger(spec.budget(), sink, time, Optional.of(id)),
+                                null);
+            }
+            ControlPlaneOptions cp = controlPlane;
+            return (spec, id) -> {
+                ControlPlaneKeySource agentKeys =
+                        ControlPlaneKeySource.builder(cp.url(), spec.icToken(), client)
+                                .clock(time)
+                                .ttl(cp.keyCacheTtl())
+                                .timeout(cp.timeout())
+                                .build();
+                try {
+                    agentKeys.currentKey(); // learn the key's provider before the handshake
+                } catch (ControlPlaneException e) {
+                    LOG.warn("agent {}: no provider key yet: {}", id, e.getMessage());
+                }
+                if (spec.budget().isPresent()) {
+                    return new Agent(
+                            id,
+                            spec.icToken(),
+                            agentKeys,
+                            ledger(spec.budget(), sink, time, Optional.of(id)),
+                            null);
+                }
+                CostController leased = CostController.withLimit(Money.ZERO);
+                BudgetLeaseManager.Builder lease =
+                        BudgetLeaseManager.builder(
+                                        ControlPlaneBudgetLeaseClient.builder(cp.url(), client)
+                                                .timeout(cp.timeout())
+                                                .build(),
+                                        spec.icToken(),
+                                        () -> agentKeys.currentKey().provider(),
+                                        leased)
+                                .clock(time)
+                                .scheduler(background)
+                                .renewBelowPercent(cp.renewBelowPercent())
+                                .retryBackoff(cp.minBackoff(), cp.maxBackoff())
+                                .name(id);
+                cp.leaseSize().ifPresent(lease::leaseSize);
+                BudgetLeaseManager manager = lease.build();
+                manager.start();
+                return new Agent(id, spec.icToken(), agentKeys, leased, manager);
+            };
+        }
+
+        /** A ledger with the builder's thresholds, its events attributed to the agent. */
+        private CostController ledger(
+                Optional<Money> limit, UsageEventSink sink, Clock time, Optional<String> agentId) {
+            return limit.map(
+                            l ->
+                                    CostController.withLimit(
+                                            l,
+                                            thresholds,
+                                            (ThresholdCrossing c) -> {
+                                                AnalyticsEvent event =
+                                                        AnalyticsEvent.of(
+                                                                UUID.randomUUID().toString(),
+                                                                time.millis(),
+                                                                BudgetThresholdReached.of(c));
+                                                sink.record(
+                                                        agentId.map(event::withAgentId)
+                                                                .orElse(event));
+                                            }))
+                    .orElseGet(CostController::unlimited);
+        }
+
+        private static ScheduledExecutorService daemonScheduler() {
+            AtomicLong count = new AtomicLong();
+            ScheduledThreadPoolExecutor pool =
+                    new ScheduledThreadPoolExecutor(
+                            2,
+                            r -> {
+                                Thread t =
+                                        new Thread(
+                                                r,
+                                                "iron-router-control-plane-"
+                                                        + count.incrementAndGet());
+                                t.setDaemon(true);
+                                return t;
+                            });
+            pool.setRemoveOnCancelPolicy(true);
+            return pool;
         }
 
         private static String randomToken() {

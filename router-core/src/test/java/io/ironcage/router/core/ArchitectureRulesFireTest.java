@@ -7,6 +7,7 @@ import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.lang.ArchRule;
 import io.ironcage.router.core.archfixture.cyclea.A;
 import io.ironcage.router.core.archfixture.cycleb.B;
+import io.ironcage.router.core.controlplane.archfixture.InternalUsingClient;
 import io.ironcage.router.core.domain.archfixture.BadFailure;
 import io.ironcage.router.core.domain.archfixture.ImpureDomainClass;
 import org.junit.jupiter.api.Test;
@@ -18,7 +19,12 @@ import org.junit.jupiter.api.Test;
 class ArchitectureRulesFireTest {
     private static final JavaClasses FIXTURES =
             new ClassFileImporter()
-                    .importClasses(ImpureDomainClass.class, BadFailure.class, A.class, B.class);
+                    .importClasses(
+                            ImpureDomainClass.class,
+                            BadFailure.class,
+                            A.class,
+                            B.class,
+                            InternalUsingClient.class);
 
     private static void assertFires(ArchRule rule) {
         assertTrue(
@@ -63,5 +69,10 @@ class ArchitectureRulesFireTest {
     @Test
     void moneyRuleFiresOnADoubleCostField() {
         assertFires(ArchitectureTest.C10_MONEY_IS_NEVER_FLOATING_POINT);
+    }
+
+    @Test
+    void controlPlaneRuleFiresOnAClientUsingCoreInternals() {
+        assertFires(ArchitectureTest.C12_CONTROLPLANE_ONLY_THROUGH_PORTS);
     }
 }

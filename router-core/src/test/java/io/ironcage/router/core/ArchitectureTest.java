@@ -23,7 +23,10 @@ import java.time.LocalDateTime;
 import java.time.ZonedDateTime;
 import java.util.List;
 
-/** The architecture of router-core as executable rules (STYLE.md §2.11, ids C1–C11). */
+/**
+ * The architecture of router-core as executable rules (STYLE.md §2.11, ids C1–C11; C12 is §2.2's
+ * allowed dependencies of {@code core.controlplane}).
+ */
 @AnalyzeClasses(
         packages = "io.ironcage.router",
         importOptions = ImportOption.DoNotIncludeTests.class)
@@ -200,6 +203,40 @@ class ArchitectureTest {
                     .andShould()
                     .notHaveRawType(Float.class)
                     .as("money fields should not be floating point");
+
+    private static boolean isCoreException(JavaClass c) {
+        return c.getPackageName().equals("io.ironcage.router.core")
+                && c.isAssignableTo(Throwable.class);
+    }
+
+    @ArchTest
+    static final ArchRule C12_CONTROLPLANE_ONLY_THROUGH_PORTS =
+            classes()
+                    .that()
+                    .resideInAPackage("..core.controlplane..")
+                    .should()
+                    .onlyDependOnClassesThat(
+                            resideInAPackage("java..")
+                                    .or(resideInAPackage("org.slf4j.."))
+                                    .or(resideInAPackage("com.fasterxml.jackson.."))
+                                    .or(resideInAPackage(DOMAIN))
+                                    .or(resideInAPackage("io.ironcage.router.core.spi.."))
+                                    .or(resideInAPackage("io.ironcage.router.core.controlplane.."))
+                                    .or(
+                                            describe(
+                                                    "are core exceptions or primitives",
+                                                    (JavaClass c) ->
+                                                            c.isPrimitive()
+                                                                    || c.isArray()
+                                                                    || isCoreException(c)
+                                                                    || c.getEnclosingClass()
+                                                                            .map(
+                                                                                    ArchitectureTest
+                                                                                            ::isCoreException)
+                                                                            .orElse(false))))
+                    .as(
+                            "controlplane should only depend on the domain, the ports, Jackson,"
+                                    + " SLF4J and the core exceptions");
 
     @ArchTest
     static final ArchRule C11_NO_STANDARD_STREAMS =

@@ -41,7 +41,8 @@ import java.util.concurrent.TimeUnit;
  * #userAccessToken(String)}), {@code /api/v1/budget/return} (restores {@code granted − spent}),
  * {@code /api/v1/analytics/events} (202 accepted, 200 duplicate by {@code event_id}). Errors carry
  * the real server's statuses and bodies. Any endpoint can be made to fail for its next calls
- * ({@link #failNext(Endpoint, int, Fault)}); every call is recorded.
+ * ({@link #failNext(Endpoint, int, Fault)}), and the whole server can disappear and come back
+ * ({@link #goOffline()}, {@link #goOnline()}); every call is recorded.
  */
 public final class FakeControlPlane implements AutoCloseable {
     /** The endpoints, for fault injection and verification. */
@@ -232,6 +233,8 @@ public final class FakeControlPlane implements AutoCloseable {
     private final CountDownLatch closed = new CountDownLatch(1);
     private volatile String userAccessToken;
     private LoopbackServer server;
+    private volatile URI address;
+    private boolean offline;
 
     private FakeControlPlane() {}
 
@@ -255,7 +258,48 @@ public final class FakeControlPlane implements AutoCloseable {
             throw new IllegalStateException("a FakeControlPlane starts once and is not reusable");
         }
         server = LoopbackServer.start("fake-control-plane", this::handle);
+        address = server.baseUri();
         return this;
+    }
+
+    /**
+     * Makes the server disappear: the port is closed, so calls are refused as when the control
+     * server is down; calls in progress are cut off. Agents, budgets, leases and events are kept
+     * for {@link #goOnline()}.
+     *
+     * @return this fake
+     * @throws IllegalStateException if not started, or closed
+     */
+    public synchronized FakeControlPlane goOffline() {
+        requireRunning();
+        if (!offline) {
+            server.close();
+            offline = true;
+        }
+        return this;
+    }
+
+    /**
+     * Brings the server back after {@link #goOffline()}, on the same address and with the same
+     * state.
+     *
+     * @return this fake
+     * @throws IllegalStateException if not started, or closed
+     * @throws java.io.UncheckedIOException if the port was taken meanwhile
+     */
+    public synchronized FakeControlPlane goOnline() {
+        requireRunning();
+        if (offline) {
+            server = LoopbackServer.start("fake-control-plane", this::handle, address.getPort());
+            offline = false;
+        }
+        return this;
+    }
+
+    private void requireRunning() {
+        if (server == null || closed.getCount() == 0) {
+            throw new IllegalStateException("the FakeControlPlane is not running");
+        }
     }
 
     /**
@@ -265,11 +309,11 @@ public final class FakeControlPlane implements AutoCloseable {
      * @throws IllegalStateException if not started
      */
     public URI baseUri() {
-        LoopbackServer s = server;
-        if (s == null) {
+        URI a = address;
+        if (a == null) {
             throw new IllegalStateException("start() the FakeControlPlane first");
         }
-        return s.baseUri();
+        return a;
     }
 
     /**
@@ -438,14 +482,17 @@ public final class FakeControlPlane implements AutoCloseable {
     @Override
     public synchronized void close() {
         closed.countDown();
-        if (server != null) {
+        if (server != null && !offline) {
             server.close();
         }
     }
 
     @Override
     public String toString() {
-        return "FakeControlPlane[" + (server == null ? "not started" : baseUri().toString()) + "]";
+        return "FakeControlPlane["
+                + (address == null ? "not started" : address.toString())
+                + (offline ? ", offline" : "")
+                + "]";
     }
 
     // --- handling ------------------------------------------------------------------------------

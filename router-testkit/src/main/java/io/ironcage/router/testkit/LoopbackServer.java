@@ -27,6 +27,11 @@ final class LoopbackServer {
     }
 
     static LoopbackServer start(String name, HttpHandler handler) {
+        return start(name, handler, 0);
+    }
+
+    /** Starts on a given port of 127.0.0.1 (0 for any free one). */
+    static LoopbackServer start(String name, HttpHandler handler, int port) {
         // TCP_NODELAY, unless the application chose otherwise: without it every answer written in
         // two parts waits ~40 ms for the client's delayed ACK (the JDK reads this property once,
         // when the first server in the JVM is created)
@@ -37,9 +42,9 @@ final class LoopbackServer {
         try {
             server =
                     HttpServer.create(
-                            new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+                            new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 0);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot bind 127.0.0.1 for a " + name, e);
+            throw new UncheckedIOException("cannot bind 127.0.0.1:" + port + " for a " + name, e);
         }
         AtomicInteger threads = new AtomicInteger();
         ExecutorService executor =

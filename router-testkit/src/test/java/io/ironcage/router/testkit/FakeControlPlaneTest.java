@@ -356,4 +356,26 @@ class FakeControlPlaneTest {
         assertFalse(agent.toString().contains("sk-ant-secret"));
         assertEquals(404, Http.get(server.baseUri(), "/api/v1/unknown").statusCode());
     }
+
+    @Test
+    void theServerCanDisappearAndComeBackWithItsState() {
+        String leaseId = handshake(1_000_000);
+        URI address = server.baseUri();
+
+        server.goOffline();
+        assertThrows(
+                java.io.UncheckedIOException.class,
+                () -> post(Endpoint.PROVIDER_KEY, "{\"ic_token\":\"" + TOKEN + "\"}"),
+                "calls are refused while the server is offline");
+        assertTrue(server.toString().contains("offline"));
+
+        server.goOnline();
+        assertEquals(address, server.baseUri(), "same address");
+        HttpResponse<String> back =
+                post(
+                        Endpoint.RETURN,
+                        "{\"lease_id\":\"" + leaseId + "\",\"spent_microdollars\":0}");
+        assertEquals(200, back.statusCode(), back.body());
+        assertEquals(1_000_000, json(back).path("returned").asLong(), "the lease survived");
+    }
 }

@@ -19,8 +19,9 @@ import java.util.Optional;
  * (PRODUCT.md, "Configuration").
  *
  * <p>Exactly one mode is configured: <b>direct mode</b> (provider keys in {@link #providers()}) or
- * <b>server mode</b> ({@link #controlPlane()}, which also needs the {@link #token()} the router
- * presents to the control server). {@link #toString()} never shows the token or a provider key.
+ * <b>server mode</b> ({@link #controlPlane()}, which also needs either the {@link #token()} the
+ * router presents to the control server, or a list of {@link #agents()}, each with its own token).
+ * {@link #toString()} never shows a token or a provider key.
  *
  * @param listen where the router listens; default {@link Listen#DEFAULT}
  * @param transport the name of the HTTP transport; default {@value #DEFAULT_TRANSPORT}; checked
@@ -33,6 +34,8 @@ import java.util.Optional;
  * @param pricingOverrides prices that replace or extend the bundled pricing table, in file order
  * @param analyticsSqlite the SQLite file for analytics events; empty to keep them in memory only
  * @param timeouts the upstream timeouts; default {@link Timeouts#DEFAULT}
+ * @param agents the agents of server mode, each with its IC token, instead of {@code token}; empty
+ *     otherwise
  */
 public record RouterConfig(
         Listen listen,
@@ -43,7 +46,8 @@ public record RouterConfig(
         Budget budget,
         List<ModelPricing> pricingOverrides,
         Optional<Path> analyticsSqlite,
-        Timeouts timeouts) {
+        Timeouts timeouts,
+        List<Agent> agents) {
 
     /** The transport used when none is configured. */
     public static final String DEFAULT_TRANSPORT = "netty";
@@ -53,7 +57,9 @@ public record RouterConfig(
      *
      * @throws NullPointerException if a component is {@code null}
      * @throws IllegalArgumentException if the transport or token is blank, a provider key is filed
-     *     under another provider, both or neither mode is configured, or server mode has no token
+     *     under another provider, both or neither mode is configured, server mode has neither a
+     *     token nor agents or has both, agents are given in direct mode, or two agents share a
+     *     token or an id
      */
     public RouterConfig {
         Objects.requireNonNull(listen, "listen");
@@ -65,6 +71,7 @@ public record RouterConfig(
         Objects.requireNonNull(analyticsSqlite, "analyticsSqlite");
         Objects.requireNonNull(timeouts, "timeouts");
         pricingOverrides = List.copyOf(pricingOverrides);
+        agents = List.copyOf(agents);
         if (transport.isBlank()) {
             throw new IllegalArgumentException("the transport name must not be blank");
         }
@@ -89,8 +96,92 @@ public record RouterConfig(
                     "configure either provider keys (direct mode) or a control plane (server"
                             + " mode), not both and not neither");
         }
-        if (controlPlane.isPresent() && token.isEmpty()) {
-            throw new IllegalArgumentException("server mode needs a token");
+        if (controlPlane.isPresent() && token.isEmpty() && agents.isEmpty()) {
+            throw new IllegalArgumentException("server mode needs a token or agents");
+        }
+        if (token.isPresent() && !agents.isEmpty()) {
+            throw new IllegalArgumentException("give either a token or agents, not both");
+        }
+        if (controlPlane.isEmpty() && !agents.isEmpty()) {
+            throw new IllegalArgumentException("agents need a control plane (server mode)");
+        }
+        java.util.Set<String> tokens = new java.util.HashSet<>();
+        java.util.Set<String> ids = new java.util.HashSet<>();
+        for (Agent agent : agents) {
+            if (!tokens.add(agent.token())) {
+                throw new IllegalArgumentException("two agents have the same token");
+            }
+            if (agent.id().isPresent() && !ids.add(agent.id().get())) {
+                throw new IllegalArgumentException("two agents have the id " + agent.id().get());
+            }
+        }
+    }
+
+    /**
+     * Creates a configuration without agents (one token, or direct mode).
+     *
+     * @param listen where the router listens
+     * @param transport the transport's name
+     * @param token the caller token
+     * @param providers the provider keys of direct mode
+     * @param controlPlane the control server of server mode
+     * @param budget the budget
+     * @param pricingOverrides price overrides
+     * @param analyticsSqlite the SQLite file
+     * @param timeouts the upstream timeouts
+     */
+    public RouterConfig(
+            Listen listen,
+            String transport,
+            Optional<String> token,
+            Map<ProviderType, ProviderKey> providers,
+            Optional<ControlPlane> controlPlane,
+            Budget budget,
+            List<ModelPricing> pricingOverrides,
+            Optional<Path> analyticsSqlite,
+            Timeouts timeouts) {
+        this(
+                listen,
+                transport,
+                token,
+                providers,
+                controlPlane,
+                budget,
+                pricingOverrides,
+                analyticsSqlite,
+                timeouts,
+                List.of());
+    }
+
+    /**
+     * An agent of server mode ({@code agents:} in {@code router.yaml}).
+     *
+     * @param token its IC token: what its callers present, and what the router presents to the
+     *     control server for it
+     * @param id the id its analytics events carry; empty to take it from the token
+     */
+    public record Agent(String token, Optional<String> id) {
+        /**
+         * Validates the components.
+         *
+         * @throws NullPointerException if a component is {@code null}
+         * @throws IllegalArgumentException if the token or the id is blank
+         */
+        public Agent {
+            Objects.requireNonNull(token, "token");
+            Objects.requireNonNull(id, "id");
+            if (token.isBlank()) {
+                throw new IllegalArgumentException("an agent's token must not be blank");
+            }
+            if (id.isPresent() && id.get().isBlank()) {
+                throw new IllegalArgumentException("an agent's id must not be blank");
+            }
+        }
+
+        /** Never shows the token. */
+        @Override
+        public String toString() {
+            return "Agent[token=<redacted>, id=" + id.orElse("<from token>") + "]";
         }
     }
 
@@ -115,6 +206,8 @@ public record RouterConfig(
                 + analyticsSqlite.map(Path::toString).orElse("<memory>")
                 + ", timeouts="
                 + timeouts
+                + ", agents="
+                + agents
                 + "]";
     }
 
@@ -157,23 +250,56 @@ public record RouterConfig(
      * @param url the server's base URL (http or https)
      * @param keyCacheTtl how long a fetched provider key is reused; {@code 0} fetches it for every
      *     request; default {@link #DEFAULT_KEY_CACHE_TTL}
+     * @param leaseSize the budget asked for at each lease handshake; empty for the server's default
+     *     ($10)
+     * @param syncInterval the time between analytics sync cycles; default {@link
+     *     #DEFAULT_SYNC_INTERVAL}
      */
-    public record ControlPlane(URI url, Duration keyCacheTtl) {
+    public record ControlPlane(
+            URI url, Duration keyCacheTtl, Optional<Money> leaseSize, Duration syncInterval) {
         /** 300 seconds, as the reference's Python binding (reference §3.10). */
         public static final Duration DEFAULT_KEY_CACHE_TTL = Duration.ofSeconds(300);
+
+        /** 30 seconds, as the reference's {@code SyncConfig} (reference §8.6). */
+        public static final Duration DEFAULT_SYNC_INTERVAL = Duration.ofSeconds(30);
+
+        /** The largest lease the server grants at a handshake: $100 (reference §7.2.1). */
+        public static final Money MAX_LEASE_SIZE = Money.ofMicros(100_000_000L);
 
         /**
          * Validates the components.
          *
          * @throws NullPointerException if a component is {@code null}
-         * @throws IllegalArgumentException if {@code keyCacheTtl} is negative
+         * @throws IllegalArgumentException if {@code keyCacheTtl} is negative, the lease size is
+         *     zero or above {@link #MAX_LEASE_SIZE}, or the sync interval is not positive
          */
         public ControlPlane {
             Objects.requireNonNull(url, "url");
             Objects.requireNonNull(keyCacheTtl, "keyCacheTtl");
+            Objects.requireNonNull(leaseSize, "leaseSize");
+            Objects.requireNonNull(syncInterval, "syncInterval");
             if (keyCacheTtl.isNegative()) {
                 throw new IllegalArgumentException("the key cache TTL must not be negative");
             }
+            if (leaseSize.isPresent()
+                    && (leaseSize.get().isZero()
+                            || leaseSize.get().compareTo(MAX_LEASE_SIZE) > 0)) {
+                throw new IllegalArgumentException(
+                        "the lease size must be more than $0 and at most $100");
+            }
+            if (syncInterval.isZero() || syncInterval.isNegative()) {
+                throw new IllegalArgumentException("the sync interval must be positive");
+            }
+        }
+
+        /**
+         * Creates the settings with the default lease size and sync interval.
+         *
+         * @param url the server's base URL
+         * @param keyCacheTtl the key cache TTL
+         */
+        public ControlPlane(URI url, Duration keyCacheTtl) {
+            this(url, keyCacheTtl, Optional.empty(), DEFAULT_SYNC_INTERVAL);
         }
     }
 

@@ -55,6 +55,11 @@ import org.yaml.snakeyaml.error.MarkedYAMLException;
  * control-plane:                    # server mode, instead of providers
  *   url: https://control.example
  *   key-cache-ttl: 300s
+ *   lease-usd: 10.00                # budget asked for per lease; absent: the server's default
+ *   sync-interval: 30s              # analytics sync
+ * agents:                           # server mode with several agents, instead of token
+ *   - token: ${IC_TOKEN_A}
+ *   - { token: ${IC_TOKEN_B}, id: agent_7 }
  * budget:
  *   limit-usd: 10.00                # absent: unlimited (direct) or leased (server)
  *   unpriced-models: reject         # reject | allow
@@ -74,7 +79,8 @@ import org.yaml.snakeyaml.error.MarkedYAMLException;
  *   <li><b>Modes.</b> Exactly one of {@code providers} (direct mode) and {@code control-plane}
  *       (server mode) is required: both at once is an error, because it would be ambiguous which
  *       key a request gets. Server mode also requires {@code token}, which the router presents to
- *       the control server.
+ *       the control server, or instead {@code agents}, a list of agents each with its own {@code
+ *       token} (and optionally the {@code id} its analytics carry); tokens and ids must differ.
  *   <li><b>Environment variables.</b> {@code ${NAME}} in a string value is replaced by the
  *       variable's value; a variable that is not set is an error naming the key and the variable;
  *       <code>$${</code> is a literal <code>${</code>. Keys are never interpolated. A number
@@ -103,6 +109,7 @@ public final class RouterConfigLoader {
     private static final Pattern DURATION = Pattern.compile("(\\d{1,12})(ms|s|m|h)");
     private static final Pattern VARIABLE_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
     private static final Pattern TRANSPORT_NAME = Pattern.compile("[a-z][a-z0-9-]*");
+    private static final Pattern AGENT_ID = Pattern.compile("[A-Za-z0-9_.:-]{1,100}");
     private static final Pattern DECIMAL =
             Pattern.compile("[+-]?(\\d+\\.?\\d*|\\.\\d+)([eE][+-]?\\d+)?");
 
@@ -116,7 +123,8 @@ public final class RouterConfigLoader {
                     "budget",
                     "pricing",
                     "analytics",
-                    "timeouts");
+                    "timeouts",
+                    "agents");
 
     private final String source;
     private final Map<String, String> env;
@@ -400,12 +408,29 @@ public final class RouterConfigLoader {
                     "neither providers (direct mode) nor control-plane (server mode) is set; set"
                             + " one of them.");
         }
-        if (controlPlane.isPresent() && token.isEmpty()) {
+        List<RouterConfig.Agent> agents = List.of();
+        if (top.containsKey("agents")) {
+            if (controlPlane.isEmpty()) {
+                throw error(
+                        "agents",
+                        root.keyLines.get("agents"),
+                        "agents are for server mode; set control-plane, or remove agents.");
+            }
+            if (token.isPresent()) {
+                throw error(
+                        "agents",
+                        root.keyLines.get("agents"),
+                        "token and agents are both set; use token for one agent or agents for"
+                                + " several, not both.");
+            }
+            agents = agents(top.get("agents"));
+        }
+        if (controlPlane.isPresent() && token.isEmpty() && agents.isEmpty()) {
             throw error(
                     "token",
                     root.keyLines.get("control-plane"),
                     "server mode (control-plane) needs token, the Iron Cage token the router"
-                            + " presents to the control server.");
+                            + " presents to the control server, or a list of agents.");
         }
         Budget budget = Budget.DEFAULT;
         if (top.containsKey("budget")) {
@@ -448,7 +473,68 @@ public final class RouterConfigLoader {
                 budget,
                 overrides,
                 sqlite,
-                timeouts);
+                timeouts,
+                agents);
+    }
+
+    private List<RouterConfig.Agent> agents(Node node) {
+        if (node.token != JsonToken.START_ARRAY) {
+            throw error(
+                    node,
+                    "agents must be a list, e.g. agents: [ { token: ${IC_TOKEN_A} } ], got "
+                            + node.describe()
+                            + ".");
+        }
+        if (node.items.isEmpty()) {
+            throw error(node, "agents lists no agent; add one with a token, or remove it.");
+        }
+        List<RouterConfig.Agent> agents = new ArrayList<>();
+        Map<String, String> tokens = new LinkedHashMap<>();
+        Map<String, String> ids = new LinkedHashMap<>();
+        for (Node item : node.items) {
+            Map<String, Node> fields = section(item, List.of("token", "id"));
+            Node tokenNode = fields.get("token");
+            if (tokenNode == null) {
+                throw error(
+                        item.path + ".token",
+                        item.line,
+                        "each agent needs its IC token, e.g. token: ${IC_TOKEN}.");
+            }
+            String agentToken = string(tokenNode);
+            if (agentToken.isBlank()) {
+                throw error(tokenNode, "the token is empty" + emptyHint(tokenNode) + ".");
+            }
+            if (tokens.containsKey(agentToken)) {
+                throw error(
+                        tokenNode,
+                        "this token is already the token of "
+                                + tokens.get(agentToken)
+                                + "; each agent needs its own (the value is not shown).");
+            }
+            tokens.put(agentToken, item.path);
+            Optional<String> id = Optional.empty();
+            if (fields.containsKey("id")) {
+                Node idNode = fields.get("id");
+                String value = string(idNode);
+                if (!AGENT_ID.matcher(value).matches()) {
+                    throw error(
+                            idNode,
+                            "an agent id is 1 to 100 letters, digits, _ . : or -, e.g. agent_7,"
+                                    + " got '"
+                                    + shorten(value)
+                                    + "'.");
+                }
+                if (ids.containsKey(value)) {
+                    throw error(
+                            idNode,
+                            "the id " + value + " is already used by " + ids.get(value) + ".");
+                }
+                ids.put(value, item.path);
+                id = Optional.of(value);
+            }
+            agents.add(new RouterConfig.Agent(agentToken, id));
+        }
+        return List.copyOf(agents);
     }
 
     private Listen listen(Node node) {
@@ -542,7 +628,8 @@ public final class RouterConfigLoader {
     }
 
     private ControlPlane controlPlane(Node node) {
-        Map<String, Node> fields = section(node, List.of("url", "key-cache-ttl"));
+        Map<String, Node> fields =
+                section(node, List.of("url", "key-cache-ttl", "lease-usd", "sync-interval"));
         if (!fields.containsKey("url")) {
             throw error(
                     node.path + ".url",
@@ -554,7 +641,31 @@ public final class RouterConfigLoader {
         if (fields.containsKey("key-cache-ttl")) {
             ttl = duration(fields.get("key-cache-ttl"));
         }
-        return new ControlPlane(url, ttl);
+        Optional<Money> lease = Optional.empty();
+        if (fields.containsKey("lease-usd")) {
+            Node leaseNode = fields.get("lease-usd");
+            double usd = number(leaseNode);
+            Money amount;
+            try {
+                amount = Money.fromUsdTruncating(usd);
+            } catch (IllegalArgumentException e) {
+                amount = Money.ZERO;
+            }
+            if (amount.isZero() || amount.compareTo(ControlPlane.MAX_LEASE_SIZE) > 0) {
+                throw error(
+                        leaseNode,
+                        "the lease must be more than $0 and at most $100 (the server's"
+                                + " maximum), got "
+                                + usd
+                                + ".");
+            }
+            lease = Optional.of(amount);
+        }
+        Duration sync = ControlPlane.DEFAULT_SYNC_INTERVAL;
+        if (fields.containsKey("sync-interval")) {
+            sync = positive(fields.get("sync-interval"));
+        }
+        return new ControlPlane(url, ttl, lease, sync);
     }
 
     private Budget budget(Node node) {
@@ -764,7 +875,7 @@ public final class RouterConfigLoader {
     private Duration positive(Node node) {
         Duration duration = duration(node);
         if (duration.isZero()) {
-            throw error(node, "the timeout must be longer than 0.");
+            throw error(node, "the duration must be longer than 0.");
         }
         return duration;
     }

@@ -50,8 +50,8 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -80,19 +80,17 @@ public final class ProxyPipeline implements ProxyHandler {
     /** {@code max_tokens} of a request translated to Anthropic for a model the table lacks. */
     static final long DEFAULT_TRANSLATED_MAX_TOKENS = 4096;
 
-    private final ProviderKeySource keys;
+    private final Tenants tenants;
     private final HttpTransport upstream;
-    private final CostController ledger;
     private final PricingTable pricing;
     private final UsageEventSink events;
     private final Clock clock;
-    private final PipelineSettings settings;
+    private final Duration upstreamTimeout;
+    private final boolean rejectUnpriced;
     private final long maxRequestBodyBytes;
-    private final byte[] bearerToken;
-    private final byte[] plainToken;
 
     /**
-     * Creates the pipeline.
+     * Creates the pipeline of a router with one caller token (direct mode).
      *
      * @param keys where provider keys come from
      * @param upstream the client for provider calls
@@ -112,16 +110,59 @@ public final class ProxyPipeline implements ProxyHandler {
             Clock clock,
             PipelineSettings settings,
             long maxRequestBodyBytes) {
-        this.keys = Objects.requireNonNull(keys, "keys");
+        this(
+                Tenants.single(settings.token(), new FixedTenant(keys, ledger)),
+                upstream,
+                pricing,
+                events,
+                clock,
+                settings.upstreamTimeout(),
+                settings.rejectUnpriced(),
+                maxRequestBodyBytes);
+    }
+
+    /**
+     * Creates the pipeline of a router with a tenant per caller token (server mode: one per agent).
+     *
+     * @param tenants the tenants by caller token; may change while the pipeline runs
+     * @param upstream the client for provider calls
+     * @param pricing the prices
+     * @param events where analytics events go
+     * @param clock the only source of "now"
+     * @param upstreamTimeout the whole upstream exchange; for a stream, between chunks
+     * @param rejectUnpriced whether an unpriced model is refused while a limit is in force
+     * @param maxRequestBodyBytes the body limit, named in the 413 message
+     */
+    public ProxyPipeline(
+            Tenants tenants,
+            HttpTransport upstream,
+            PricingTable pricing,
+            UsageEventSink events,
+            Clock clock,
+            Duration upstreamTimeout,
+            boolean rejectUnpriced,
+            long maxRequestBodyBytes) {
+        this.tenants = Objects.requireNonNull(tenants, "tenants");
         this.upstream = Objects.requireNonNull(upstream, "upstream");
-        this.ledger = Objects.requireNonNull(ledger, "ledger");
         this.pricing = Objects.requireNonNull(pricing, "pricing");
         this.events = Objects.requireNonNull(events, "events");
         this.clock = Objects.requireNonNull(clock, "clock");
-        this.settings = Objects.requireNonNull(settings, "settings");
+        this.upstreamTimeout = Objects.requireNonNull(upstreamTimeout, "upstreamTimeout");
+        this.rejectUnpriced = rejectUnpriced;
         this.maxRequestBodyBytes = maxRequestBodyBytes;
-        this.bearerToken = ("Bearer " + settings.token()).getBytes(StandardCharsets.UTF_8);
-        this.plainToken = settings.token().getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** The one tenant of direct mode: fixed keys and a ledger, no agent. */
+    private record FixedTenant(ProviderKeySource keys, CostController ledger) implements Tenant {
+        FixedTenant {
+            Objects.requireNonNull(keys, "keys");
+            Objects.requireNonNull(ledger, "ledger");
+        }
+
+        @Override
+        public Optional<String> agentId() {
+            return Optional.empty();
+        }
     }
 
     @Override
@@ -136,10 +177,20 @@ public final class ProxyPipeline implements ProxyHandler {
             reply(sink, ErrorResponses.headersTooLarge(format, MAX_HEADER_BYTES));
             return;
         }
-        if (!authorized(request.headers())) {
+        Optional<Tenant> tenant = tenants.authenticate(request.headers());
+        if (tenant.isEmpty()) {
             reply(sink, ErrorResponses.unauthorized(format));
             return;
         }
+        handle(request, new AnsweredSink(sink, tenant.get()), pathRoute, format, tenant.get());
+    }
+
+    private void handle(
+            ProxyRequest request,
+            ResponseSink sink,
+            ProviderRouting.PathRoute pathRoute,
+            ApiFormat format,
+            Tenant tenant) {
         if (request.bodyTooLarge()) {
             reply(sink, ErrorResponses.payloadTooLarge(format, maxRequestBodyBytes));
             return;
@@ -159,22 +210,33 @@ public final class ProxyPipeline implements ProxyHandler {
             return;
         }
         try {
-            new Call(request, format, ApiKind.ofPath(pathRoute.path())).run(sink);
+            new Call(request, format, ApiKind.ofPath(pathRoute.path()), tenant).run(sink);
         } catch (ClientDisconnectedException e) {
             LOG.debug("client went away before the answer was sent: {}", request);
         }
     }
 
-    /** Constant time in the token's content: no early exit on the first differing byte. */
-    private boolean authorized(HeaderMap headers) {
-        boolean ok = false;
-        for (String value : headers.all("authorization")) {
-            ok |= MessageDigest.isEqual(value.getBytes(StandardCharsets.UTF_8), bearerToken);
+    /** Tells the tenant the status of each answer (its request and failure counts). */
+    private static final class AnsweredSink implements ResponseSink {
+        private final ResponseSink sink;
+        private final Tenant tenant;
+
+        AnsweredSink(ResponseSink sink, Tenant tenant) {
+            this.sink = sink;
+            this.tenant = tenant;
         }
-        for (String value : headers.all("x-api-key")) {
-            ok |= MessageDigest.isEqual(value.getBytes(StandardCharsets.UTF_8), plainToken);
+
+        @Override
+        public void send(int status, HeaderMap headers, byte[] body) {
+            tenant.answered(status);
+            sink.send(status, headers, body);
         }
-        return ok;
+
+        @Override
+        public ResponseStream stream(int status, HeaderMap headers) {
+            tenant.answered(status);
+            return sink.stream(status, headers);
+        }
     }
 
     private static long headerBytes(HeaderMap headers) {
@@ -198,19 +260,22 @@ public final class ProxyPipeline implements ProxyHandler {
         private final ProxyRequest request;
         private final ApiFormat format;
         private final ApiKind kind;
+        private final Tenant tenant;
         private final long startedMs;
         private Routed routed;
         private ProviderKey key;
+        private String upstreamPath;
         private Optional<ModelPricing> price = Optional.empty();
         private RequestShape shape;
         private boolean stream;
         private boolean translated;
         private OptionalLong firstByteMs = OptionalLong.empty();
 
-        Call(ProxyRequest request, ApiFormat format, ApiKind kind) {
+        Call(ProxyRequest request, ApiFormat format, ApiKind kind, Tenant tenant) {
             this.request = request;
             this.format = format;
             this.kind = kind;
+            this.tenant = tenant;
             this.startedMs = clock.millis();
         }
 
@@ -244,7 +309,7 @@ public final class ProxyPipeline implements ProxyHandler {
                                     request.path(),
                                     model,
                                     request.headers().contains("anthropic-version"),
-                                    keys.providers()));
+                                    tenant.keys().providers()));
             if (decision instanceof NoKeyForProvider) {
                 reply(sink, ErrorResponses.noKeyForProvider(format, (NoKeyForProvider) decision));
                 return;
@@ -272,7 +337,8 @@ public final class ProxyPipeline implements ProxyHandler {
                 translated = true;
             }
             try {
-                key = keys.key(routed.provider()).orElse(null);
+                tenant.admit();
+                key = tenant.keys().key(routed.provider()).orElse(null);
             } catch (ControlPlaneException e) {
                 reply(sink, ErrorResponses.controlPlane(format, e));
                 return;
@@ -288,6 +354,7 @@ public final class ProxyPipeline implements ProxyHandler {
             price = routed.model().flatMap(pricing::find);
             if (price.isPresent()) {
                 shape = RequestShapes.of(body, request.bodyLength());
+                CostController ledger = tenant.ledger();
                 BudgetDecision check = ledger.check();
                 if (check instanceof BudgetDecision.Refusal) {
                     reply(sink, ErrorResponses.budget(format, (BudgetDecision.Refusal) check));
@@ -299,9 +366,7 @@ public final class ProxyPipeline implements ProxyHandler {
                     return;
                 }
                 reservation = ((BudgetDecision.Granted) reserved).reservation();
-            } else if (model.isPresent()
-                    && settings.rejectUnpriced()
-                    && ledger.limit().isPresent()) {
+            } else if (model.isPresent() && rejectUnpriced && tenant.ledger().limit().isPresent()) {
                 reply(sink, ErrorResponses.unpricedModel(format, routed.model().orElse("")));
                 return;
             }
@@ -356,6 +421,7 @@ public final class ProxyPipeline implements ProxyHandler {
                     upstreamBody = writeJson(rewritten);
                 }
             }
+            this.upstreamPath = upstreamPath;
             HttpTransport.Request call =
                     new HttpTransport.Request(
                             request.method(),
@@ -363,7 +429,7 @@ public final class ProxyPipeline implements ProxyHandler {
                             ForwardedHeaders.upstream(
                                     request.headers(), key, upstreamBody.length > 0),
                             upstreamBody,
-                            settings.upstreamTimeout());
+                            upstreamTimeout);
             if (stream) {
                 relayStream(
                         sink,
@@ -459,6 +525,12 @@ public final class ProxyPipeline implements ProxyHandler {
             HttpTransport.Response response;
             try {
                 response = upstream.send(call);
+                if (response.status() == 401) {
+                    Optional<HttpTransport.Request> again = withFreshKey(call);
+                    if (again.isPresent()) {
+                        response = upstream.send(again.get());
+                    }
+                }
             } catch (ForwardException e) {
                 upstreamFailed(sink, e);
                 return;
@@ -521,7 +593,7 @@ public final class ProxyPipeline implements ProxyHandler {
                 StreamTranslator translator) {
             HttpTransport.StreamingResponse response;
             try {
-                response = upstream.open(call);
+                response = openWithFreshKeyOn401(call);
             } catch (ForwardException e) {
                 upstreamFailed(sink, e);
                 return;
@@ -635,6 +707,51 @@ public final class ProxyPipeline implements ProxyHandler {
                 bytes.writeBytes(event.raw());
             }
             return bytes.toByteArray();
+        }
+
+        /** Opens the stream; after a 401, once more with a fresh key if the source has one. */
+        private HttpTransport.StreamingResponse openWithFreshKeyOn401(HttpTransport.Request call) {
+            HttpTransport.StreamingResponse response = upstream.open(call);
+            if (response.status() != 401) {
+                return response;
+            }
+            Optional<HttpTransport.Request> again = withFreshKey(call);
+            if (again.isEmpty()) {
+                return response;
+            }
+            response.close();
+            return upstream.open(again.get());
+        }
+
+        /**
+         * After the provider answered 401 to the key: asks the key source for a fresh one (the
+         * control plane refetches once) and returns the request again with it, or empty when the
+         * source has no other key (a fixed key) or cannot fetch one; then the 401 stands.
+         */
+        private Optional<HttpTransport.Request> withFreshKey(HttpTransport.Request call) {
+            ProviderKey rejected = key;
+            ProviderKey fresh;
+            try {
+                tenant.keys().invalidate(rejected);
+                fresh = tenant.keys().key(routed.provider()).orElse(null);
+            } catch (ControlPlaneException e) {
+                LOG.warn("no fresh provider key after a 401: {}", e.getMessage());
+                return Optional.empty();
+            }
+            if (fresh == null || fresh.equals(rejected)) {
+                return Optional.empty();
+            }
+            key = fresh;
+            LOG.info(
+                    "retrying a {} request once with a fresh provider key", routed.provider().id());
+            return Optional.of(
+                    new HttpTransport.Request(
+                            call.method(),
+                            upstreamUri(upstreamPath),
+                            ForwardedHeaders.upstream(
+                                    request.headers(), key, call.body().length > 0),
+                            call.body(),
+                            call.timeout()));
         }
 
         /** Writes bytes unless the client is gone; returns the stream, or null once gone. */
@@ -757,6 +874,7 @@ public final class ProxyPipeline implements ProxyHandler {
             }
             Money cost = price.get().cost(billed);
             held.commit(cost);
+            tenant.settled(routed.provider(), routed.model().orElse(""), billed, cost);
             if (status >= 200 && status <= 299) {
                 record(LlmRequestCompleted.priced(meta, billed, cost, requestMeta));
             } else {
@@ -813,8 +931,12 @@ public final class ProxyPipeline implements ProxyHandler {
 
         private void record(EventPayload payload) {
             try {
-                events.record(
-                        AnalyticsEvent.of(UUID.randomUUID().toString(), clock.millis(), payload));
+                AnalyticsEvent event =
+                        AnalyticsEvent.of(UUID.randomUUID().toString(), clock.millis(), payload);
+                if (tenant.agentId().isPresent()) {
+                    event = event.withAgentId(tenant.agentId().get());
+                }
+                events.record(event);
             } catch (RuntimeException e) {
                 LOG.warn(
                         "an analytics event could not be recorded: {}",

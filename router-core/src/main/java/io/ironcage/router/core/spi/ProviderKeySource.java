@@ -30,6 +30,18 @@ public interface ProviderKeySource {
     Optional<ProviderKey> key(ProviderType provider);
 
     /**
+     * Tells the source that the provider rejected a key it gave out (HTTP 401), so that a source
+     * which can fetch keys (the control plane) drops it and fetches a fresh one on the next {@link
+     * #key(ProviderType)}. The router then retries the request once, only if it gets a different
+     * key. Fixed keys cannot change: the default does nothing.
+     *
+     * @param rejected the key the provider answered 401 to
+     */
+    default void invalidate(ProviderKey rejected) {
+        // a fixed key stays what it is
+    }
+
+    /**
      * Returns a source of fixed keys, at most one per provider.
      *
      * @param keys the keys

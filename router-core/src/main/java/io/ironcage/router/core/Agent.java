@@ -1,0 +1,139 @@
+package io.ironcage.router.core;
+
+import io.ironcage.router.core.controlplane.BudgetLeaseManager;
+import io.ironcage.router.core.domain.Money;
+import io.ironcage.router.core.domain.ProviderType;
+import io.ironcage.router.core.domain.TokenUsage;
+import io.ironcage.router.core.domain.budget.BudgetLease;
+import io.ironcage.router.core.domain.budget.CostController;
+import io.ironcage.router.core.domain.budget.LeaseState;
+import io.ironcage.router.core.internal.Tenant;
+import io.ironcage.router.core.spi.ProviderKeySource;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * One agent of a router: its token, keys, ledger, optional lease and counters. The request path
+ * sees it as a {@link Tenant}. Never shows its token.
+ */
+final class Agent implements Tenant {
+    private final String id;
+    private final String token;
+    private final ProviderKeySource keys;
+    private final CostController ledger;
+    private final BudgetLeaseManager lease; // null: a fixed budget, or direct mode
+    private final AtomicLong requests = new AtomicLong();
+    private final AtomicLong failures = new AtomicLong();
+    private volatile boolean stopped;
+
+    Agent(
+            String id,
+            String token,
+            ProviderKeySource keys,
+            CostController ledger,
+            BudgetLeaseManager lease) {
+        this.id = Objects.requireNonNull(id, "id");
+        this.token = Objects.requireNonNull(token, "token");
+        this.keys = Objects.requireNonNull(keys, "keys");
+        this.ledger = Objects.requireNonNull(ledger, "ledger");
+        this.lease = lease;
+    }
+
+    String id() {
+        return id;
+    }
+
+    String token() {
+        return token;
+    }
+
+    boolean isStopped() {
+        return stopped;
+    }
+
+    @Override
+    public Optional<String> agentId() {
+        return Optional.of(id);
+    }
+
+    @Override
+    public ProviderKeySource keys() {
+        return keys;
+    }
+
+    @Override
+    public CostController ledger() {
+        return ledger;
+    }
+
+    Optional<BudgetLeaseManager> lease() {
+        return Optional.ofNullable(lease);
+    }
+
+    @Override
+    public void admit() {
+        if (lease != null) {
+            lease.admit();
+        }
+    }
+
+    @Override
+    public void settled(ProviderType provider, String model, TokenUsage usage, Money cost) {
+        if (lease != null) {
+            long tokens =
+                    usage.inputTokens()
+                            + usage.outputTokens()
+                            + usage.cacheReadTokens()
+                            + usage.cacheWriteTokens();
+            lease.recordSpend(provider, model, tokens, cost);
+        }
+    }
+
+    @Override
+    public void answered(int status) {
+        requests.incrementAndGet();
+        if (status >= 400) {
+            failures.incrementAndGet();
+        }
+    }
+
+    /** Marks the agent stopped; its token is already out of the registry. */
+    void markStopped() {
+        stopped = true;
+    }
+
+    /** Returns the lease (if any). Idempotent. */
+    void close() {
+        if (lease != null) {
+            lease.close();
+        }
+    }
+
+    AgentMetrics metrics() {
+        Optional<BudgetLease> current = lease == null ? Optional.empty() : lease.lease();
+        Optional<String> problem =
+                lease == null
+                        ? Optional.empty()
+                        : lease.failure().map(LlmRouterException::getMessage);
+        AgentStatus status =
+                stopped
+                        ? AgentStatus.STOPPED
+                        : problem.isPresent() ? AgentStatus.BLOCKED : AgentStatus.RUNNING;
+        return new AgentMetrics(
+                id,
+                status,
+                ledger.totalSpent(),
+                ledger.reserved(),
+                ledger.limit(),
+                requests.get(),
+                failures.get(),
+                current.filter(l -> l.state() == LeaseState.ACTIVE).map(BudgetLease::leaseId),
+                stopped ? Optional.empty() : problem);
+    }
+
+    @Override
+    public String toString() {
+        return "Agent[" + id + (stopped ? ", stopped" : "") + "]";
+    }
+}

@@ -1,0 +1,121 @@
+package io.ironcage.router.core;
+
+import io.ironcage.router.core.controlplane.IcTokens;
+import io.ironcage.router.core.internal.Tenants;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.BiFunction;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** The agents of a running router, started and stopped at run time. */
+final class AgentRegistry {
+    private static final Logger LOG = LoggerFactory.getLogger(AgentRegistry.class);
+    private static final long PAUSE_MILLIS = 5;
+
+    private final Tenants tenants;
+    private final BiFunction<AgentSpec, String, Agent> factory;
+    private final Clock clock;
+    private final Duration settleWait;
+    private final Map<String, Agent> agents = new LinkedHashMap<>(); // guarded by this
+
+    AgentRegistry(
+            Tenants tenants,
+            BiFunction<AgentSpec, String, Agent> factory,
+            Clock clock,
+            Duration settleWait) {
+        this.tenants = Objects.requireNonNull(tenants, "tenants");
+        this.factory = Objects.requireNonNull(factory, "factory");
+        this.clock = Objects.requireNonNull(clock, "clock");
+        this.settleWait = Objects.requireNonNull(settleWait, "settleWait");
+    }
+
+    /** Creates the agent (which makes its handshake), then lets its token in. */
+    synchronized Agent start(AgentSpec spec) {
+        String id = spec.agentId().orElseGet(() -> IcTokens.agentId(spec.icToken()));
+        Agent running = agents.get(id);
+        if (running != null && !running.isStopped()) {
+            throw new IllegalArgumentException("an agent with id " + id + " is already running");
+        }
+        Agent agent = factory.apply(spec, id);
+        try {
+            tenants.add(spec.icToken(), agent);
+        } catch (IllegalArgumentException e) {
+            agent.close();
+            throw e;
+        }
+        agents.put(agent.id(), agent);
+        LOG.info("agent {} started", agent.id());
+        return agent;
+    }
+
+    /**
+     * Refuses the agent's token from now on, waits (bounded) for its requests in flight to settle,
+     * then returns its lease.
+     */
+    boolean stop(String agentId) {
+        Agent agent;
+        synchronized (this) {
+            agent = agents.get(agentId);
+            if (agent == null || agent.isStopped()) {
+                return false;
+            }
+            tenants.remove(agent.token());
+            agent.markStopped();
+        }
+        // in-flight requests settle; bounded on the clock and, should the clock stand still (a
+        // test clock), by the number of pauses
+        Instant deadline = clock.instant().plus(settleWait);
+        long pauses = Math.max(1, settleWait.toMillis() / PAUSE_MILLIS);
+        for (long i = 0;
+                i < pauses
+                        && !agent.ledger().reserved().isZero()
+                        && clock.instant().isBefore(deadline);
+                i++) {
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(PAUSE_MILLIS));
+        }
+        agent.close();
+        LOG.info("agent {} stopped; spent {} µ$", agentId, agent.ledger().totalSpent().micros());
+        return true;
+    }
+
+    synchronized Optional<Agent> get(String agentId) {
+        return Optional.ofNullable(agents.get(agentId));
+    }
+
+    synchronized List<Agent> all() {
+        return new ArrayList<>(agents.values());
+    }
+
+    /** The token of an agent, stopped ones included (their last events still sync). */
+    synchronized Optional<String> tokenOf(String agentId) {
+        Agent agent = agents.get(agentId);
+        return agent == null ? Optional.empty() : Optional.of(agent.token());
+    }
+
+    /** Returns every lease; the server is closed, so no request is in flight. */
+    void closeAll() {
+        for (Agent agent : all()) {
+            synchronized (this) {
+                if (!agent.isStopped()) {
+                    tenants.remove(agent.token());
+                    agent.markStopped();
+                }
+            }
+            try {
+                agent.close();
+            } catch (RuntimeException e) {
+                LOG.warn("agent {} did not close cleanly: {}", agent.id(), e.toString());
+            }
+        }
+    }
+}

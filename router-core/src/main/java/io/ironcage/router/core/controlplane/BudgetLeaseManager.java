@@ -1,0 +1,1035 @@
+package io.ironcage.router.core.controlplane;
+
+import io.ironcage.router.core.ControlPlaneException;
+import io.ironcage.router.core.domain.Money;
+import io.ironcage.router.core.domain.ProviderType;
+import io.ironcage.router.core.domain.budget.BudgetLease;
+import io.ironcage.router.core.domain.budget.CostController;
+import io.ironcage.router.core.domain.budget.LeaseState;
+import io.ironcage.router.core.spi.BudgetLeaseClient;
+import io.ironcage.router.core.spi.BudgetLeaseClient.HandshakeRequest;
+import io.ironcage.router.core.spi.BudgetLeaseClient.LeaseGrant;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One agent's budget lease in a running router (Protocol 005, reference §7; the lifecycle of
+ * reference §7.3 that the 0.4.0 runtime never implemented). The lease's grant is the agent's local
+ * limit in its {@link CostController}; everything that talks to the server happens on the scheduler
+ * passed in, never on the request path.
+ *
+ * <ul>
+ *   <li><b>Handshake at start</b> for the provider of the agent's key (not a fixed {@code openai},
+ *       reference §11 item 1); the grant becomes the ledger's limit. If the server refuses or
+ *       cannot be reached, the router still starts: {@link #admit()} refuses every request with
+ *       that {@link ControlPlaneException} (the caller sees a 503 or the server's refusal, never an
+ *       unexplained 402), and the handshake is retried with backoff (1 s doubling to 60 s by
+ *       default, as the reference's planned Task 015) until it succeeds.
+ *   <li><b>Usage reports</b>: each settled request is queued by {@link #recordSpend} and reported
+ *       ({@code /budget/report}) in order; a backlog of requests of the same lease, model and
+ *       provider goes out as one report with their sums; no answer and 5xx are retried with
+ *       backoff, other refusals are logged with the amount and dropped.
+ *   <li><b>Renewal</b> before the lease runs out: when less than {@linkplain
+ *       Builder#renewBelowPercent(int) a share} of the grant (default 20 %) is left unspent, or the
+ *       lease nears its {@code expires_at}, a new handshake is made; its grant replaces the old
+ *       lease's, which is then returned with exactly what was spent from it. The ledger's limit is
+ *       always the spend of the leases given up plus the current grant, so no more can be reserved
+ *       than the server granted; requests in flight settle against the new lease. (Refresh is not
+ *       used: the server wants a user access token for it and restores nothing of the old lease.)
+ *   <li><b>Return on close</b> ({@link #close()}) of {@code granted − spent}, after a last attempt
+ *       to deliver the reports; a failure is logged with the amount left allocated on the server.
+ *   <li><b>State machine</b>: the lease is a {@link BudgetLease}, whose transitions ({@code ACTIVE
+ *       → EXPIRED → CLOSED}, {@code REVOKED}) refuse anything else; a report refused with {@code
+ *       Lease expired} or {@code Lease has been revoked} moves it there, and a new handshake is
+ *       made.
+ * </ul>
+ *
+ * <p>Thread-safe. Logs amounts and lease ids, never the IC token.
+ */
+public final class BudgetLeaseManager implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(BudgetLeaseManager.class);
+
+    /** The most queued reports sent as one. */
+    static final int MAX_COALESCED = 100;
+
+    private final BudgetLeaseClient client;
+    private final String icToken;
+    private final Supplier<ProviderType> provider;
+    private final CostController ledger;
+    private final Clock clock;
+    private final ScheduledExecutorService scheduler;
+    private final Optional<Money> leaseSize;
+    private final int renewBelowPercent;
+    private final Duration renewBeforeExpiry;
+    private final Duration minBackoff;
+    private final Duration maxBackoff;
+    private final String name;
+
+    // fair: the background worker must not starve behind a stream of settling requests
+    private final ReentrantLock lock = new ReentrantLock(true);
+    private final Condition changed = lock.newCondition();
+    private final ReentrantLock work = new ReentrantLock();
+
+    // written under lock; the volatile ones are read without it by admit(), on the request path
+    private volatile BudgetLease lease;
+    private volatile ControlPlaneException failure;
+    private volatile ControlPlaneException renewFailure;
+    private volatile boolean renewWanted;
+    private Money closedSpent = Money.ZERO;
+    private Money unassigned = Money.ZERO;
+    private final Deque<Report> reports = new ArrayDeque<>();
+    private final Deque<BudgetLease> toReturn = new ArrayDeque<>();
+    private int failedAttempts;
+    private ScheduledFuture<?> scheduled;
+    private boolean running;
+    private boolean closed;
+    private long handshakes;
+    private long reportsDelivered;
+    private long reportsDropped;
+
+    /** One request's usage, to report; {@code leaseId} null until a lease takes it. */
+    private record Report(
+            String leaseId,
+            String requestId,
+            long tokens,
+            Money cost,
+            String model,
+            ProviderType provider) {
+        Report withLease(String id) {
+            return new Report(id, requestId, tokens, cost, model, provider);
+        }
+    }
+
+    private BudgetLeaseManager(Builder b) {
+        this.client = b.client;
+        this.icToken = b.icToken;
+        this.provider = b.provider;
+        this.ledger = b.ledger;
+        this.clock = b.clock;
+        this.scheduler = Objects.requireNonNull(b.scheduler, "scheduler");
+        this.leaseSize = b.leaseSize;
+        this.renewBelowPercent = b.renewBelowPercent;
+        this.renewBeforeExpiry = b.renewBeforeExpiry;
+        this.minBackoff = b.minBackoff;
+        this.maxBackoff = b.maxBackoff;
+        this.name = b.name;
+    }
+
+    /**
+     * Returns a builder.
+     *
+     * @param client the Protocol 005 client
+     * @param icToken the agent's IC token
+     * @param provider the provider to lease for: the provider of the agent's key (may fetch it, and
+     *     throw {@link ControlPlaneException})
+     * @param ledger the agent's ledger; its limit is set from the lease (until then, whatever it is
+     *     created with — create it with a limit of 0)
+     * @return the builder
+     */
+    public static Builder builder(
+            BudgetLeaseClient client,
+            String icToken,
+            Supplier<ProviderType> provider,
+            CostController ledger) {
+        return new Builder(client, icToken, provider, ledger);
+    }
+
+    /**
+     * Makes the first handshake, blocking for at most the client's timeout. Never throws for a
+     * control-plane failure: it is kept, {@link #admit()} refuses with it, and the handshake is
+     * retried in the background.
+     */
+    public void start() {
+        work.lock();
+        try {
+            handshake();
+        } finally {
+            work.unlock();
+        }
+        scheduleFromState();
+    }
+
+    /**
+     * Lets a request use the budget, or refuses it. Does not block on the network.
+     *
+     * @throws ControlPlaneException when there is no usable lease: the handshake was refused or the
+     *     server could not be reached, the lease expired or was revoked and no new one came yet, or
+     *     the lease is used up while its renewal cannot reach the server
+     */
+    public void admit() {
+        BudgetLease current = lease; // no lock on the request path unless the lease must move
+        if (current != null
+                && current.state() == LeaseState.ACTIVE
+                && current.expiresAt().isPresent()
+                && !renewWanted) {
+            Instant now = clock.instant();
+            if (!now.isBefore(current.expiresAt().get().minus(renewBeforeExpiry))) {
+                lock.lock();
+                try {
+                    if (lease == current && current.isExpiredAt(now)) {
+                        retireCurrent(LeaseState.EXPIRED);
+                        failure = new ControlPlaneException(403, "Lease expired");
+                        wakeWorker();
+                    } else {
+                        maybeRenewLocked(now);
+                    }
+                    current = lease;
+                } finally {
+                    lock.unlock();
+                }
+            }
+        }
+        if (current == null || current.state() != LeaseState.ACTIVE) {
+            ControlPlaneException why = failure;
+            throw why != null
+                    ? ControlPlaneHttp.copy(why)
+                    : new ControlPlaneException(
+                            "the budget lease handshake has not completed yet",
+                            new IllegalStateException("no budget lease"));
+        }
+        ControlPlaneException renewal = renewFailure;
+        if (renewal != null
+                && ControlPlaneHttp.isTransient(renewal)
+                && ledger.available().isZero()) {
+            throw ControlPlaneHttp.copy(renewal); // used up, and no way to get more now
+        }
+    }
+
+    /**
+     * Records a settled request's cost against the current lease and queues its usage report. Never
+     * blocks on the network and never throws.
+     *
+     * @param provider the provider the request went to
+     * @param model the model
+     * @param tokens the tokens it used; a request without tokens is not reported (the server
+     *     requires {@code tokens > 0})
+     * @param cost the cost committed to the ledger
+     */
+    public void recordSpend(ProviderType provider, String model, long tokens, Money cost) {
+        Objects.requireNonNull(provider, "provider");
+        Objects.requireNonNull(model, "model");
+        Objects.requireNonNull(cost, "cost");
+        lock.lock();
+        try {
+            String leaseId = null;
+            if (lease != null && lease.state() == LeaseState.ACTIVE) {
+                lease = lease.recordSpend(cost);
+                leaseId = lease.leaseId();
+            } else {
+                unassigned = unassigned.plus(cost); // settles on the next lease
+            }
+            if (tokens > 0) {
+                reports.add(
+                        new Report(
+                                leaseId,
+                                "req_" + UUID.randomUUID(),
+                                tokens,
+                                cost,
+                                model,
+                                provider));
+            }
+            if (lease != null && lease.state() == LeaseState.ACTIVE) {
+                maybeRenewLocked(clock.instant());
+            }
+            if (!closed) {
+                wakeWorker();
+            }
+        } catch (RuntimeException e) {
+            LOG.warn("{}: spend could not be recorded: {}", name, e.toString());
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Returns the current lease.
+     *
+     * @return a snapshot, or empty before the first grant
+     */
+    public Optional<BudgetLease> lease() {
+        lock.lock();
+        try {
+            return Optional.ofNullable(lease);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Returns why no lease is in force, if none is.
+     *
+     * @return the last handshake failure, or empty while a lease is active
+     */
+    public Optional<ControlPlaneException> failure() {
+        lock.lock();
+        try {
+            return lease != null && lease.state() == LeaseState.ACTIVE
+                    ? Optional.empty()
+                    : Optional.ofNullable(failure);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Returns how many handshakes succeeded (the first one and each renewal).
+     *
+     * @return the count
+     */
+    public long grantCount() {
+        lock.lock();
+        try {
+            return handshakes;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Returns how many usage reports are waiting to be delivered.
+     *
+     * @return the count
+     */
+    public int pendingReports() {
+        lock.lock();
+        try {
+            return reports.size();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Waits until a lease is in force (the handshake, or a retry of it, succeeded), or the timeout
+     * passes.
+     *
+     * @param timeout how long to wait at most
+     * @return whether a lease is in force
+     * @throws InterruptedException if interrupted while waiting
+     */
+    public boolean awaitLease(Duration timeout) throws InterruptedException {
+        long nanos = timeout.toNanos();
+        lock.lock();
+        try {
+            while (lease == null || lease.state() != LeaseState.ACTIVE) {
+                if (nanos <= 0 || closed) {
+                    return false;
+                }
+                nanos = changed.awaitNanos(nanos);
+            }
+            return true;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Waits until every queued report was delivered (or refused and dropped) and every replaced
+     * lease was returned, or the timeout passes.
+     *
+     * @param timeout how long to wait at most
+     * @return whether everything was delivered
+     * @throws InterruptedException if interrupted while waiting
+     */
+    public boolean awaitDelivered(Duration timeout) throws InterruptedException {
+        long nanos = timeout.toNanos();
+        lock.lock();
+        try {
+            while (!reports.isEmpty() || !toReturn.isEmpty() || running) {
+                if (nanos <= 0) {
+                    return false;
+                }
+                nanos = changed.awaitNanos(nanos);
+            }
+            return true;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Stops the background work, tries once more to deliver the queued reports and return replaced
+     * leases, then returns the current lease's unused part ({@code granted − spent}). A failure is
+     * logged with the amount that stays allocated on the server. Idempotent; blocks for at most a
+     * few calls' timeouts.
+     */
+    @Override
+    public void close() {
+        lock.lock();
+        try {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            if (scheduled != null) {
+                scheduled.cancel(false);
+            }
+        } finally {
+            lock.unlock();
+        }
+        work.lock();
+        try {
+            deliverReports(true);
+            returnReplaced(true);
+            returnCurrent();
+        } finally {
+            work.unlock();
+            lock.lock();
+            try {
+                changed.signalAll();
+            } finally {
+                lock.unlock();
+            }
+        }
+    }
+
+    /** Shows the lease id and amounts, never the token. */
+    @Override
+    public String toString() {
+        lock.lock();
+        try {
+            return "BudgetLeaseManager["
+                    + name
+                    + ", lease="
+                    + (lease == null
+                            ? "none"
+                            : lease.leaseId()
+                                    + " "
+                                    + lease.state()
+                                    + " granted "
+                                    + lease.granted().micros()
+                                    + " µ$, spent "
+                                    + lease.spent().micros()
+                                    + " µ$")
+                    + "]";
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    // --- background work ------------------------------------------------------------------
+
+    /** Under lock: asks for a renewal when the lease is nearly used up or nearly expired. */
+    private void maybeRenewLocked(Instant now) {
+        if (renewWanted || lease == null || lease.state() != LeaseState.ACTIVE) {
+            return;
+        }
+        long granted = lease.granted().micros();
+        long threshold =
+                granted / 100 * renewBelowPercent + granted % 100 * renewBelowPercent / 100;
+        // by spend, not by what the ledger can reserve: reservations in flight are not spend, and
+        // counting them would renew again and again while they last
+        boolean low = lease.remaining().micros() < Math.max(threshold, 1);
+        boolean expiring =
+                lease.expiresAt().isPresent()
+                        && !now.isBefore(lease.expiresAt().get().minus(renewBeforeExpiry));
+        if (low || expiring) {
+            renewWanted = true;
+            wakeWorker();
+        }
+    }
+
+    /** Under lock: runs the worker soon, unless it is backing off after a failure. */
+    private void wakeWorker() {
+        if (failedAttempts == 0) {
+            schedule(Duration.ZERO);
+        }
+    }
+
+    /** Under lock. */
+    private void schedule(Duration delay) {
+        if (closed) {
+            return;
+        }
+        if (scheduled != null && !scheduled.isDone()) {
+            if (delay.isZero() && scheduled.getDelay(TimeUnit.NANOSECONDS) > 0) {
+                scheduled.cancel(false); // run now instead
+            } else {
+                return;
+            }
+        }
+        try {
+            scheduled = scheduler.schedule(this::runWorker, delay.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (RejectedExecutionException e) {
+            LOG.debug("{}: scheduler is shut down; lease work not scheduled", name);
+        }
+    }
+
+    private void scheduleFromState() {
+        lock.lock();
+        try {
+            if (failedAttempts > 0) {
+                schedule(backoff());
+            } else if (hasWorkLocked()) {
+                schedule(Duration.ZERO);
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private boolean hasWorkLocked() {
+        return needsHandshakeLocked() || !reports.isEmpty() || !toReturn.isEmpty();
+    }
+
+    private boolean needsHandshakeLocked() {
+        return lease == null || lease.state() != LeaseState.ACTIVE || renewWanted;
+    }
+
+    private Duration backoff() {
+        long factor = 1L << Math.min(failedAttempts - 1, 20);
+        Duration d = minBackoff.multipliedBy(factor);
+        return d.compareTo(maxBackoff) > 0 ? maxBackoff : d;
+    }
+
+    private void runWorker() {
+        lock.lock();
+        try {
+            if (closed) {
+                return;
+            }
+            running = true;
+        } finally {
+            lock.unlock();
+        }
+        boolean failed = false;
+        work.lock();
+        try {
+            boolean needsHandshake;
+            lock.lock();
+            try {
+                needsHandshake = needsHandshakeLocked();
+            } finally {
+                lock.unlock();
+            }
+            if (needsHandshake) {
+                failed = !handshake();
+            }
+            // reports of an active lease go out even while a renewal fails
+            boolean delivered = deliverReports(false);
+            failed |= !delivered;
+            if (delivered) {
+                failed |= !returnReplaced(false);
+            }
+        } catch (RuntimeException e) {
+            LOG.warn("{}: budget lease work failed unexpectedly", name, e);
+            failed = true;
+        } finally {
+            work.unlock();
+            lock.lock();
+            try {
+                running = false;
+                if (failed) {
+                    failedAttempts++;
+                } else {
+                    failedAttempts = 0;
+                }
+                scheduled = null;
+                if (failed) {
+                    schedule(backoff());
+                } else if (hasWorkLocked() && !waitingForLeaseOnly()) {
+                    schedule(Duration.ZERO);
+                }
+                changed.signalAll();
+            } finally {
+                lock.unlock();
+            }
+        }
+    }
+
+    /** Under lock: the only work left is reports that wait for a lease that has not come. */
+    private boolean waitingForLeaseOnly() {
+        return !needsHandshakeLocked()
+                && toReturn.isEmpty()
+                && reports.stream().allMatch(r -> r.leaseId() == null);
+    }
+
+    /** Under the work lock: one handshake; returns whether it succeeded. */
+    private boolean handshake() {
+        boolean renewal;
+        lock.lock();
+        try {
+            renewal = lease != null && lease.state() == LeaseState.ACTIVE;
+        } finally {
+            lock.unlock();
+        }
+        LeaseGrant grant;
+        ProviderType forProvider;
+        try {
+            forProvider = provider.get();
+            grant =
+                    client.handshake(
+                            new HandshakeRequest(
+                                    icToken,
+                                    forProvider,
+                                    leaseSize.isPresent()
+                                            ? java.util.OptionalLong.of(leaseSize.get().micros())
+                                            : java.util.OptionalLong.empty()));
+        } catch (ControlPlaneException e) {
+            lock.lock();
+            try {
+                if (renewal && lease != null && lease.state() == LeaseState.ACTIVE) {
+                    renewFailure = e;
+                    LOG.warn(
+                            "{}: the budget lease {} could not be renewed ({}); it has {} µ$"
+                                    + " left",
+                            name,
+                            lease.leaseId(),
+                            e.getMessage(),
+                            ledger.available().micros());
+                } else {
+                    failure = e;
+                    LOG.warn(
+                            "{}: no budget lease ({}); requests are refused until the control"
+                                    + " server grants one",
+                            name,
+                            e.getMessage());
+                }
+                changed.signalAll();
+            } finally {
+                lock.unlock();
+            }
+            return false;
+        }
+        install(grant, forProvider);
+        return true;
+    }
+
+    /** Makes a fresh grant the current lease; the one it replaces waits to be returned. */
+    private void install(LeaseGrant grant, ProviderType forProvider) {
+        lock.lock();
+        try {
+            BudgetLease old = lease;
+            if (old != null && old.state() == LeaseState.ACTIVE) {
+                closedSpent = closedSpent.plus(old.spent());
+                toReturn.add(old);
+            }
+            BudgetLease fresh = grant.toLease();
+            if (!unassigned.isZero()) {
+                fresh = fresh.recordSpend(unassigned);
+                unassigned = Money.ZERO;
+            }
+            lease = fresh;
+            handshakes++;
+            failure = null;
+            renewFailure = null;
+            renewWanted = false;
+            Deque<Report> reassigned = new ArrayDeque<>(reports.size());
+            for (Report r : reports) {
+                reassigned.add(r.leaseId() == null ? r.withLease(fresh.leaseId()) : r);
+            }
+            reports.clear();
+            reports.addAll(reassigned);
+            ledger.setLimit(closedSpent.plus(grant.granted()));
+            LOG.info(
+                    "{}: budget lease {} granted for {}: {} µ$ (the agent has {} µ$ left on the"
+                            + " server){}",
+                    name,
+                    fresh.leaseId(),
+                    forProvider.id(),
+                    grant.granted().micros(),
+                    grant.remaining().micros(),
+                    old != null && old.state() == LeaseState.ACTIVE
+                            ? "; it replaces " + old.leaseId()
+                            : "");
+            maybeRenewLocked(clock.instant()); // a grant smaller than the threshold renews again
+            changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Under lock: the current lease stops being usable; its spend counts as given up. */
+    private void retireCurrent(LeaseState state) {
+        closedSpent = closedSpent.plus(lease.spent());
+        lease = lease.transitionTo(state);
+        ledger.setLimit(closedSpent.plus(unassigned));
+        renewWanted = true;
+    }
+
+    /**
+     * Under the work lock: sends queued reports in order. Returns false when the server could not
+     * be reached (the rest wait for the retry); with {@code once}, gives up on them instead.
+     */
+    private boolean deliverReports(boolean once) {
+        while (true) {
+            List<Report> batch = new ArrayList<>();
+            lock.lock();
+            try {
+                Report head = reports.peekFirst();
+                if (head == null || head.leaseId() == null) {
+                    return true;
+                }
+                for (Report r : reports) {
+                    if (batch.size() == MAX_COALESCED
+                            || !head.leaseId().equals(r.leaseId())
+                            || !head.model().equals(r.model())
+                            || head.provider() != r.provider()) {
+                        break;
+                    }
+                    batch.add(r);
+                }
+            } finally {
+                lock.unlock();
+            }
+            Report next = coalesce(batch);
+            boolean delivered;
+            try {
+                client.report(
+                        next.leaseId(),
+                        next.requestId(),
+                        next.tokens(),
+                        next.cost(),
+                        next.model(),
+                        next.provider());
+                delivered = true;
+            } catch (ControlPlaneException e) {
+                if (e.status() >= 200 && e.status() <= 299) {
+                    delivered = true; // accepted, but the answer was unreadable
+                } else if (ControlPlaneHttp.isTransient(e)) {
+                    if (!once) {
+                        return false;
+                    }
+                    lock.lock();
+                    try {
+                        LOG.warn(
+                                "{}: {} usage report(s) not delivered at close ({})",
+                                name,
+                                reports.size(),
+                                e.getMessage());
+                        reportsDropped += reports.size();
+                        reports.clear();
+                        changed.signalAll();
+                    } finally {
+                        lock.unlock();
+                    }
+                    return true;
+                } else {
+                    refused(next, e);
+                    delivered = false;
+                }
+            } catch (IllegalStateException e) {
+                return true; // the client was closed under us
+            }
+            lock.lock();
+            try {
+                for (Report r : batch) {
+                    if (reports.peekFirst() == r) {
+                        reports.removeFirst();
+                    }
+                }
+                if (delivered) {
+                    reportsDelivered += batch.size();
+                } else {
+                    reportsDropped += batch.size();
+                }
+                changed.signalAll();
+            } finally {
+                lock.unlock();
+            }
+        }
+    }
+
+    /**
+     * One report for consecutive requests of the same lease, model and provider: tokens and cost
+     * summed, the first request's id with the count of the others. Only a backlog coalesces (one
+     * HTTP call per request cannot keep up with a busy agent); the sum the server records is the
+     * same.
+     */
+    private static Report coalesce(List<Report> batch) {
+        Report first = batch.get(0);
+        if (batch.size() == 1) {
+            return first;
+        }
+        long tokens = 0;
+        Money cost = Money.ZERO;
+        for (Report r : batch) {
+            tokens = Math.addExact(tokens, r.tokens());
+            cost = cost.plus(r.cost());
+        }
+        return new Report(
+                first.leaseId(),
+                first.requestId() + "+" + (batch.size() - 1),
+                tokens,
+                cost,
+                first.model(),
+                first.provider());
+    }
+
+    /** A report the server refused for good: the lease may have expired or been revoked. */
+    private void refused(Report report, ControlPlaneException e) {
+        lock.lock();
+        try {
+            boolean current = lease != null && lease.leaseId().equals(report.leaseId());
+            String message = e.serverMessage();
+            if (current && lease.state() == LeaseState.ACTIVE && e.status() == 403) {
+                if ("Lease expired".equals(message)) {
+                    retireCurrent(LeaseState.EXPIRED);
+                    failure = e;
+                } else if ("Lease has been revoked".equals(message)) {
+                    retireCurrent(LeaseState.REVOKED);
+                    failure = e;
+                }
+            }
+            LOG.warn(
+                    "{}: the usage report of {} µ$ against lease {} was refused ({}); the"
+                            + " server did not record it",
+                    name,
+                    report.cost().micros(),
+                    report.leaseId(),
+                    e.getMessage());
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Under the work lock: returns replaced leases whose reports are all out. */
+    private boolean returnReplaced(boolean once) {
+        while (true) {
+            BudgetLease old;
+            lock.lock();
+            try {
+                old = toReturn.peekFirst();
+                if (old == null) {
+                    return true;
+                }
+                String id = old.leaseId();
+                if (!once && reports.stream().anyMatch(r -> id.equals(r.leaseId()))) {
+                    return true; // its reports first
+                }
+            } finally {
+                lock.unlock();
+            }
+            try {
+                Money returned = client.returnUnused(old.leaseId(), old.spent());
+                LOG.info(
+                        "{}: budget lease {} returned: {} µ$ back to the agent (spent {} µ$)",
+                        name,
+                        old.leaseId(),
+                        returned.micros(),
+                        old.spent().micros());
+            } catch (ControlPlaneException e) {
+                if (ControlPlaneHttp.isTransient(e) && !once) {
+                    return false;
+                }
+                LOG.warn(
+                        "{}: returning budget lease {} failed ({}); {} µ$ unused stays allocated on"
+                                + " the control server",
+                        name,
+                        old.leaseId(),
+                        e.getMessage(),
+                        old.remaining().micros());
+            } catch (IllegalStateException e) {
+                return true;
+            }
+            lock.lock();
+            try {
+                toReturn.pollFirst();
+                changed.signalAll();
+            } finally {
+                lock.unlock();
+            }
+        }
+    }
+
+    /** Under the work lock, at close: returns the current lease's unused part. */
+    private void returnCurrent() {
+        BudgetLease current;
+        lock.lock();
+        try {
+            current = lease;
+            if (current == null || current.state() != LeaseState.ACTIVE) {
+                return;
+            }
+        } finally {
+            lock.unlock();
+        }
+        try {
+            Money returned = client.returnUnused(current.leaseId(), current.spent());
+            lock.lock();
+            try {
+                if (lease.leaseId().equals(current.leaseId())
+                        && lease.state() == LeaseState.ACTIVE) {
+                    lease = lease.close();
+                }
+            } finally {
+                lock.unlock();
+            }
+            LOG.info(
+                    "{}: budget returned to the control server: {} µ$ of lease {} (spent {} µ$ of"
+                            + " {} µ$)",
+                    name,
+                    returned.micros(),
+                    current.leaseId(),
+                    current.spent().micros(),
+                    current.granted().micros());
+        } catch (ControlPlaneException | IllegalStateException e) {
+            LOG.warn(
+                    "{}: returning budget lease {} failed ({}); {} µ$ unused stays allocated on the"
+                            + " control server",
+                    name,
+                    current.leaseId(),
+                    e.getMessage(),
+                    current.remaining().micros());
+        }
+    }
+
+    /** Configures a {@link BudgetLeaseManager}. */
+    public static final class Builder {
+        private final BudgetLeaseClient client;
+        private final String icToken;
+        private final Supplier<ProviderType> provider;
+        private final CostController ledger;
+        private Clock clock;
+        private ScheduledExecutorService scheduler;
+        private Optional<Money> leaseSize = Optional.empty();
+        private int renewBelowPercent = 20;
+        private Duration renewBeforeExpiry = Duration.ofSeconds(60);
+        private Duration minBackoff = Duration.ofSeconds(1);
+        private Duration maxBackoff = Duration.ofSeconds(60);
+        private String name = "agent";
+
+        private Builder(
+                BudgetLeaseClient client,
+                String icToken,
+                Supplier<ProviderType> provider,
+                CostController ledger) {
+            this.client = Objects.requireNonNull(client, "client");
+            this.icToken = Objects.requireNonNull(icToken, "icToken");
+            this.provider = Objects.requireNonNull(provider, "provider");
+            this.ledger = Objects.requireNonNull(ledger, "ledger");
+        }
+
+        /**
+         * Sets the clock lease expiry is measured on (required; the router passes its own).
+         *
+         * @param clock the clock
+         * @return this builder
+         */
+        public Builder clock(Clock clock) {
+            this.clock = Objects.requireNonNull(clock, "clock");
+            return this;
+        }
+
+        /**
+         * Sets the scheduler that runs reports, renewals, returns and retries (required; not shut
+         * down by the manager).
+         *
+         * @param scheduler the scheduler
+         * @return this builder
+         */
+        public Builder scheduler(ScheduledExecutorService scheduler) {
+            this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
+            return this;
+        }
+
+        /**
+         * Sets the amount asked for at each handshake; default the server's ($10).
+         *
+         * @param size the amount, more than zero, at most $100 (the server's maximum)
+         * @return this builder
+         */
+        public Builder leaseSize(Money size) {
+            Objects.requireNonNull(size, "size");
+            if (size.isZero() || size.micros() > 100_000_000L) {
+                throw new IllegalArgumentException(
+                        "a lease size must be more than $0 and at most $100, got "
+                                + size.micros()
+                                + " µ$");
+            }
+            this.leaseSize = Optional.of(size);
+            return this;
+        }
+
+        /**
+         * Sets when the lease is renewed: once less than this share of the grant is left unspent
+         * (default 20).
+         *
+         * @param percent 1 to 99
+         * @return this builder
+         */
+        public Builder renewBelowPercent(int percent) {
+            if (percent < 1 || percent > 99) {
+                throw new IllegalArgumentException(
+                        "renew-below must be 1 to 99 percent, got " + percent);
+            }
+            this.renewBelowPercent = percent;
+            return this;
+        }
+
+        /**
+         * Sets how long before a lease's {@code expires_at} it is renewed (default 60 s).
+         *
+         * @param margin the margin, not negative
+         * @return this builder
+         */
+        public Builder renewBeforeExpiry(Duration margin) {
+            Objects.requireNonNull(margin, "margin");
+            if (margin.isNegative()) {
+                throw new IllegalArgumentException("the expiry margin must not be negative");
+            }
+            this.renewBeforeExpiry = margin;
+            return this;
+        }
+
+        /**
+         * Sets the retry backoff after a failure: {@code min}, doubling up to {@code max} (default
+         * 1 s to 60 s).
+         *
+         * @param min the first delay, positive
+         * @param max the longest delay, at least {@code min}
+         * @return this builder
+         */
+        public Builder retryBackoff(Duration min, Duration max) {
+            ControlPlaneHttp.requirePositive(min, "min");
+            ControlPlaneHttp.requirePositive(max, "max");
+            if (max.compareTo(min) < 0) {
+                throw new IllegalArgumentException("the longest backoff is shorter than the first");
+            }
+            this.minBackoff = min;
+            this.maxBackoff = max;
+            return this;
+        }
+
+        /**
+         * Sets the name used in log lines, e.g. the agent id (never the token).
+         *
+         * @param name the name
+         * @return this builder
+         */
+        public Builder name(String name) {
+            this.name = Objects.requireNonNull(name, "name");
+            return this;
+        }
+
+        /**
+         * Builds the manager; call {@link BudgetLeaseManager#start()} next.
+         *
+         * @return the manager
+         * @throws IllegalStateException if no clock was set
+         */
+        public BudgetLeaseManager build() {
+            if (clock == null) {
+                throw new IllegalStateException("set a clock, e.g. .clock(Clock.systemUTC())");
+            }
+            return new BudgetLeaseManager(this);
+        }
+    }
+}
