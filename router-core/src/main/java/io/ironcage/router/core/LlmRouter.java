@@ -383,6 +383,12 @@ public final class LlmRouter implements AutoCloseable {
         return "LlmRouter[" + baseUri() + (running.get() ? "" : ", closed") + "]";
     }
 
+    /**
+     * The default of {@link Builder#maxConcurrentRequests(int)}: enough for PRODUCT.md's 512
+     * concurrent SSE streams with room to spare.
+     */
+    public static final int DEFAULT_MAX_CONCURRENT_REQUESTS = 1024;
+
     /** Configures and starts an {@link LlmRouter}. Not thread-safe; use once. */
     public static final class Builder {
         private TransportProvider transport;
@@ -399,7 +405,7 @@ public final class LlmRouter implements AutoCloseable {
         private Duration connectTimeout = Duration.ofSeconds(10);
         private Duration upstreamTimeout = Duration.ofSeconds(300);
         private long maxRequestBodyBytes = ServerOptions.DEFAULT_MAX_REQUEST_BODY_BYTES;
-        private int maxConcurrentRequests = 256;
+        private int maxConcurrentRequests = DEFAULT_MAX_CONCURRENT_REQUESTS;
         private boolean rejectUnpriced = true;
         private ControlPlaneOptions controlPlane;
         private final List<AgentSpec> agentSpecs = new ArrayList<>();
@@ -585,6 +591,26 @@ public final class LlmRouter implements AutoCloseable {
          */
         public Builder maxRequestBodyBytes(long bytes) {
             this.maxRequestBodyBytes = bytes;
+            return this;
+        }
+
+        /**
+         * Sets how many requests are handled at once (default {@value
+         * #DEFAULT_MAX_CONCURRENT_REQUESTS}). Each one in flight holds a worker thread of the
+         * transport, for a stream as long as it lasts; threads are started as load needs them and
+         * end after 30 s idle, so a high limit costs nothing until it is used. As many more may
+         * wait; beyond that the router answers 503 at once.
+         *
+         * @param requests the limit, {@code >= 1}
+         * @return this builder
+         * @throws IllegalArgumentException if {@code requests < 1}
+         */
+        public Builder maxConcurrentRequests(int requests) {
+            if (requests < 1) {
+                throw new IllegalArgumentException(
+                        "maxConcurrentRequests must be at least 1, got " + requests);
+            }
+            this.maxConcurrentRequests = requests;
             return this;
         }
 
