@@ -36,6 +36,24 @@ public final class UpstreamMain {
         try (FakeProvider openAi = FakeProvider.openAi().dispatcher(request -> answer).start();
                 FakeProvider anthropic =
                         FakeProvider.anthropic().dispatcher(request -> answer).start()) {
+            // the fakes record every request for takeRequest(); drop them as they come, or a long
+            // run fills the heap and the upstream slows down in GC
+            for (FakeProvider fake : new FakeProvider[] {openAi, anthropic}) {
+                Thread drain =
+                        new Thread(
+                                () -> {
+                                    while (true) {
+                                        try {
+                                            fake.takeRequest(Duration.ofSeconds(1));
+                                        } catch (AssertionError idle) {
+                                            // nothing arrived in that second
+                                        }
+                                    }
+                                },
+                                "drain-" + fake.type());
+                drain.setDaemon(true);
+                drain.start();
+            }
             System.out.println(
                     "READY " + openAi.baseUri().getPort() + " " + anthropic.baseUri().getPort());
             System.out.flush();
