@@ -11,10 +11,12 @@ import io.ironcage.router.core.domain.analytics.LlmRequestFailed;
 import io.ironcage.router.core.domain.analytics.RequestMeta;
 import io.ironcage.router.core.domain.analytics.RouterStarted;
 import io.ironcage.router.core.domain.analytics.RouterStopped;
+import io.ironcage.router.core.spi.UsageEventStore.SyncState;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.regex.Pattern;
 import org.jdbi.v3.core.statement.PreparedBatch;
 
 /**
@@ -39,6 +41,42 @@ final class EventRows {
 
     /** Selects every event, oldest first. */
     static final String SELECT_ALL = "SELECT * FROM usage_events ORDER BY timestamp_ms, rowid";
+
+    /** Selects up to {@code :limit} unsynced LLM request events, oldest first. */
+    static final String SELECT_UNSYNCED =
+            "SELECT * FROM usage_events WHERE synced_state = 'unsynced'"
+                    + " AND event_type IN ('"
+                    + LlmRequestCompleted.EVENT_TYPE
+                    + "', '"
+                    + LlmRequestFailed.EVENT_TYPE
+                    + "') ORDER BY timestamp_ms, rowid LIMIT :limit";
+
+    /** Marks one unsynced event ({@code :event_id}) synced; the first final answer wins. */
+    static final String MARK_SYNCED =
+            "UPDATE usage_events SET synced_state = 'synced'"
+                    + " WHERE event_id = :event_id AND synced_state = 'unsynced'";
+
+    /**
+     * Marks one unsynced event ({@code :event_id}) refused, with {@code :sync_error}; the first
+     * final answer wins.
+     */
+    static final String MARK_REJECTED =
+            "UPDATE usage_events SET synced_state = 'failed', sync_error = :sync_error"
+                    + " WHERE event_id = :event_id AND synced_state = 'unsynced'";
+
+    /** The longest rejection reason stored; longer ones are cut. */
+    static final int MAX_SYNC_ERROR_LENGTH = 1_000;
+
+    /**
+     * Key-like text the control server might echo back in a refusal: provider keys, JWTs (IC
+     * tokens), bearer credentials. The same shapes {@link LlmRequestFailed} redacts.
+     */
+    private static final Pattern SECRET =
+            Pattern.compile(
+                    "(?i)\\bsk-[a-z0-9_*\\-]{4,}"
+                            + "|\\beyJ[a-z0-9_\\-]*\\.[a-z0-9_\\-]+\\.[a-z0-9_\\-]*"
+                            + "|\\bBearer\\s+\\S+"
+                            + "|\\bic_token\"?\\s*[:=]\\s*\"?[^\"\\s,}]+");
 
     private EventRows() {}
 
@@ -146,6 +184,41 @@ final class EventRows {
         integer(batch, "streamed", bit(request.streamed()));
         integer(batch, "translated", bit(request.translated()));
         integer(batch, "status", (long) request.status());
+    }
+
+    /**
+     * Returns a rejection reason as stored: secrets redacted, cut to {@link #MAX_SYNC_ERROR_LENGTH}
+     * characters.
+     *
+     * @param reason the reason given
+     * @return the text to store
+     */
+    static String syncError(String reason) {
+        String redacted = SECRET.matcher(reason).replaceAll(LlmRequestFailed.REDACTED);
+        return redacted.length() <= MAX_SYNC_ERROR_LENGTH
+                ? redacted
+                : redacted.substring(0, MAX_SYNC_ERROR_LENGTH - 1) + "…";
+    }
+
+    /**
+     * Maps the {@code synced_state} column to the port's state; the schema's {@code failed} is
+     * {@link SyncState#REJECTED}.
+     *
+     * @param column the column's value
+     * @return the state
+     * @throws IllegalStateException for a value the schema does not allow
+     */
+    static SyncState syncState(String column) {
+        switch (column) {
+            case "unsynced":
+                return SyncState.UNSYNCED;
+            case "synced":
+                return SyncState.SYNCED;
+            case "failed":
+                return SyncState.REJECTED;
+            default:
+                throw new IllegalStateException("unknown synced_state in usage_events: " + column);
+        }
     }
 
     private static long bit(boolean value) {

@@ -72,6 +72,46 @@ final class SchemaMigrator {
         }
     }
 
+    private static List<String> tables(Handle h) {
+        return h.createQuery(
+                        "SELECT name FROM sqlite_master WHERE type = 'table'"
+                                + " AND name NOT LIKE 'sqlite_%' ORDER BY name")
+                .mapTo(String.class)
+                .list();
+    }
+
+    private static int currentVersion(Handle h) {
+        return h.createQuery("SELECT COALESCE(MAX(version), 0) FROM schema_version")
+                .mapTo(Integer.class)
+                .one();
+    }
+
+    private static LlmRouterException notOurs(
+            Path file, int appId, List<String> tables, String consequence) {
+        return new LlmRouterException(
+                "analytics store "
+                        + file
+                        + " is a SQLite database but not an Iron Router analytics store"
+                        + " (application_id "
+                        + appId
+                        + ", tables "
+                        + tables
+                        + "); "
+                        + consequence);
+    }
+
+    private static LlmRouterException newer(Path file, int current) {
+        return new LlmRouterException(
+                "analytics store "
+                        + file
+                        + " has schema version "
+                        + current
+                        + ", newer than the newest this Iron Router knows ("
+                        + latestVersion()
+                        + "); it was written by a newer Iron Router. Upgrade, or use another"
+                        + " file");
+    }
+
     /**
      * Checks the database is ours (or new) and applies pending migrations in one transaction.
      *
@@ -84,12 +124,7 @@ final class SchemaMigrator {
         return handle.inTransaction(
                 h -> {
                     int appId = h.createQuery("PRAGMA application_id").mapTo(Integer.class).one();
-                    List<String> tables =
-                            h.createQuery(
-                                            "SELECT name FROM sqlite_master WHERE type = 'table'"
-                                                    + " AND name NOT LIKE 'sqlite_%' ORDER BY name")
-                                    .mapTo(String.class)
-                                    .list();
+                    List<String> tables = tables(h);
                     if (appId == 0 && tables.isEmpty()) {
                         h.execute("PRAGMA application_id = " + APPLICATION_ID);
                         h.execute(
@@ -98,30 +133,11 @@ final class SchemaMigrator {
                                         + " name TEXT NOT NULL,"
                                         + " applied_at_ms INTEGER NOT NULL) STRICT");
                     } else if (appId != APPLICATION_ID || !tables.contains("schema_version")) {
-                        throw new LlmRouterException(
-                                "analytics store "
-                                        + file
-                                        + " is a SQLite database but not an Iron Router analytics"
-                                        + " store (application_id "
-                                        + appId
-                                        + ", tables "
-                                        + tables
-                                        + "); refusing to write to it");
+                        throw notOurs(file, appId, tables, "refusing to write to it");
                     }
-                    int current =
-                            h.createQuery("SELECT COALESCE(MAX(version), 0) FROM schema_version")
-                                    .mapTo(Integer.class)
-                                    .one();
+                    int current = currentVersion(h);
                     if (current > latestVersion()) {
-                        throw new LlmRouterException(
-                                "analytics store "
-                                        + file
-                                        + " has schema version "
-                                        + current
-                                        + ", newer than the newest this Iron Router knows ("
-                                        + latestVersion()
-                                        + "); it was written by a newer Iron Router. Upgrade, or"
-                                        + " use another file");
+                        throw newer(file, current);
                     }
                     for (int version = current + 1; version <= latestVersion(); version++) {
                         String name = MIGRATIONS.get(version - 1);

@@ -5,10 +5,12 @@ import io.ironcage.router.core.domain.analytics.AnalyticsEvent;
 import io.ironcage.router.core.domain.analytics.LlmRequestCompleted;
 import io.ironcage.router.core.domain.analytics.RouterStarted;
 import io.ironcage.router.core.spi.UsageEventSink;
+import io.ironcage.router.core.spi.UsageEventStore;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Objects;
 import java.util.Properties;
@@ -19,6 +21,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.HandleCallback;
 import org.jdbi.v3.core.Jdbi;
 import org.jdbi.v3.core.statement.PreparedBatch;
 import org.slf4j.Logger;
@@ -53,10 +56,22 @@ import org.slf4j.LoggerFactory;
  * newest version this code knows; a file that is not SQLite, not an Iron Router store, or written
  * by a newer Iron Router is refused with an {@link LlmRouterException} saying which.
  *
- * <p>Thread-safe. The read methods ({@link #events()}, {@link #totalCostMicros()}) open their own
- * short connection and also work after {@link #close()}; they see committed events only.
+ * <p><b>Sync state.</b> It is also a {@link UsageEventStore}: each row keeps whether the event
+ * reached the Iron Cage control server, so a restart neither loses nor re-sends an event. New rows
+ * are {@code unsynced}; {@link #markSynced(Collection)} makes them {@code synced}; {@link
+ * #markRejected(String, String)} stores the schema's {@code failed} state with the reason in {@code
+ * sync_error} ({@link UsageEventStore.SyncState#REJECTED}). The first final answer wins: a synced
+ * event is never marked rejected, nor a rejected one synced. These methods run on the caller's
+ * thread (the sync loop, never the request path), may wait up to the {@linkplain
+ * SqliteOptions#busyTimeout() busy timeout} for the writer's lock, and throw {@link
+ * LlmRouterException} if the file cannot be read or written.
+ *
+ * <p>Thread-safe. The read methods ({@link #events()}, {@link #totalCostMicros()}, {@link
+ * #unsynced(int)}, {@link #syncState(String)}) open their own short, read-only connection, see
+ * committed events only, never block the writer (WAL) and also work after {@link #close()}, as do
+ * {@link #markSynced(Collection)} and {@link #markRejected(String, String)}.
  */
-public final class SqliteUsageEventSink implements UsageEventSink {
+public final class SqliteUsageEventSink implements UsageEventStore {
     private static final Logger LOG = LoggerFactory.getLogger(SqliteUsageEventSink.class);
 
     /** Tells the writer that intake has stopped; compared by identity, never stored. */
@@ -66,6 +81,7 @@ public final class SqliteUsageEventSink implements UsageEventSink {
     private final Path file;
     private final SqliteOptions options;
     private final Jdbi jdbi;
+    private final Jdbi reader;
     private final Handle writerHandle;
     private final BlockingQueue<AnalyticsEvent> queue;
     private final Thread writer;
@@ -78,6 +94,7 @@ public final class SqliteUsageEventSink implements UsageEventSink {
         this.file = file;
         this.options = options;
         this.jdbi = jdbi;
+        this.reader = UsageQueries.readOnlyJdbi(file, options.busyTimeout());
         this.writerHandle = writerHandle;
         this.queue = new ArrayBlockingQueue<>(options.queueCapacity());
         this.writer = new Thread(this::writeLoop, "iron-router-sqlite-writer");
@@ -353,16 +370,11 @@ public final class SqliteUsageEventSink implements UsageEventSink {
      * @throws LlmRouterException if the store cannot be read
      */
     public List<AnalyticsEvent> events() {
-        try {
-            return jdbi.withHandle(
-                    h ->
-                            h.createQuery(EventRows.SELECT_ALL)
-                                    .map((rs, ctx) -> EventRows.read(rs))
-                                    .list());
-        } catch (RuntimeException e) {
-            throw new LlmRouterException(
-                    "cannot read analytics store " + file + ": " + e.getMessage(), e);
-        }
+        return read(
+                h ->
+                        h.createQuery(EventRows.SELECT_ALL)
+                                .map((rs, ctx) -> EventRows.read(rs))
+                                .list());
     }
 
     /**
@@ -373,18 +385,141 @@ public final class SqliteUsageEventSink implements UsageEventSink {
      * @throws LlmRouterException if the store cannot be read
      */
     public long totalCostMicros() {
+        return read(
+                h ->
+                        h.createQuery(
+                                        "SELECT COALESCE(SUM(cost_micros), 0) FROM usage_events"
+                                                + " WHERE event_type = :type")
+                                .bind("type", LlmRequestCompleted.EVENT_TYPE)
+                                .mapTo(Long.class)
+                                .one());
+    }
+
+    /**
+     * Returns up to {@code limit} committed LLM request events ({@code LlmRequestCompleted}, {@code
+     * LlmRequestFailed}) not yet synced, oldest first (by timestamp, then by the order they were
+     * written). Events still in the queue are not returned yet.
+     *
+     * @param limit the most events to return, {@code >= 1}
+     * @return the events
+     * @throws IllegalArgumentException if {@code limit < 1}
+     * @throws LlmRouterException if the store cannot be read
+     */
+    @Override
+    public List<AnalyticsEvent> unsynced(int limit) {
+        if (limit < 1) {
+            throw new IllegalArgumentException("limit must be at least 1, got " + limit);
+        }
+        return read(
+                h ->
+                        h.createQuery(EventRows.SELECT_UNSYNCED)
+                                .bind("limit", limit)
+                                .map((rs, ctx) -> EventRows.read(rs))
+                                .list());
+    }
+
+    /**
+     * Marks unsynced events as synced, in one transaction. Ids the store does not hold, and events
+     * already synced or rejected, are left alone.
+     *
+     * @param eventIds the ids of the events the control server acknowledged
+     * @throws LlmRouterException if the store cannot be written
+     */
+    @Override
+    public void markSynced(Collection<String> eventIds) {
+        Objects.requireNonNull(eventIds, "eventIds");
+        if (eventIds.isEmpty()) {
+            return;
+        }
+        write(
+                h -> {
+                    PreparedBatch batch = h.prepareBatch(EventRows.MARK_SYNCED);
+                    for (String id : eventIds) {
+                        batch.bind("event_id", Objects.requireNonNull(id, "event id")).add();
+                    }
+                    batch.execute();
+                    return null;
+                });
+    }
+
+    /**
+     * Marks an unsynced event as refused for good: the schema's {@code failed} state, with the
+     * reason (secrets redacted, at most {@value EventRows#MAX_SYNC_ERROR_LENGTH} characters) in
+     * {@code sync_error}. An unknown id, or an event already synced or rejected, is left alone.
+     *
+     * @param eventId the event's id
+     * @param reason why the control server refused it
+     * @throws LlmRouterException if the store cannot be written
+     */
+    @Override
+    public void markRejected(String eventId, String reason) {
+        Objects.requireNonNull(eventId, "eventId");
+        Objects.requireNonNull(reason, "reason");
+        String stored = EventRows.syncError(reason);
+        write(
+                h ->
+                        h.createUpdate(EventRows.MARK_REJECTED)
+                                .bind("event_id", eventId)
+                                .bind("sync_error", stored)
+                                .execute());
+    }
+
+    /**
+     * Returns the sync state of a committed event.
+     *
+     * @param eventId the event's id
+     * @return the state, or {@code null} if no committed event has that id
+     * @throws LlmRouterException if the store cannot be read
+     */
+    @Override
+    public SyncState syncState(String eventId) {
+        Objects.requireNonNull(eventId, "eventId");
+        return read(
+                h ->
+                        h.createQuery("SELECT synced_state FROM usage_events WHERE event_id = :id")
+                                .bind("id", eventId)
+                                .mapTo(String.class)
+                                .findOne()
+                                .map(EventRows::syncState)
+                                .orElse(null));
+    }
+
+    /**
+     * Returns why the control server refused an event, as stored by {@link #markRejected(String,
+     * String)}.
+     *
+     * @param eventId the event's id
+     * @return the stored reason, or {@code null} if the event is unknown or not rejected
+     * @throws LlmRouterException if the store cannot be read
+     */
+    public String rejectionReason(String eventId) {
+        Objects.requireNonNull(eventId, "eventId");
+        return read(
+                h ->
+                        h.createQuery(
+                                        "SELECT sync_error FROM usage_events WHERE event_id = :id"
+                                                + " AND synced_state = 'failed'")
+                                .bind("id", eventId)
+                                .mapTo(String.class)
+                                .findOne()
+                                .orElse(null));
+    }
+
+    private <T> T read(HandleCallback<T, RuntimeException> callback) {
         try {
-            return jdbi.withHandle(
-                    h ->
-                            h.createQuery(
-                                            "SELECT COALESCE(SUM(cost_micros), 0) FROM usage_events"
-                                                    + " WHERE event_type = :type")
-                                    .bind("type", LlmRequestCompleted.EVENT_TYPE)
-                                    .mapTo(Long.class)
-                                    .one());
+            return reader.withHandle(callback);
         } catch (RuntimeException e) {
             throw new LlmRouterException(
                     "cannot read analytics store " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    private <T> T write(HandleCallback<T, RuntimeException> callback) {
+        try {
+            return jdbi.inTransaction(callback);
+        } catch (RuntimeException e) {
+            throw new LlmRouterException(
+                    "cannot write analytics store " + file + ": " + e.getMessage(), e);
         }
     }
 

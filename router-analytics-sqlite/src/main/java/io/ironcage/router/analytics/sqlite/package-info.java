@@ -3,7 +3,8 @@
  * io.ironcage.router.analytics.sqlite.SqliteUsageEventSink} keeps every analytics event in one file
  * (WAL mode, versioned schema), written by one background thread in batched transactions; {@link
  * io.ironcage.router.analytics.sqlite.SqliteOptions} tunes the queue, batching and full-queue
- * policy.
+ * policy. The sink is also a {@link io.ironcage.router.core.spi.UsageEventStore}: each event keeps
+ * its control-plane sync state.
  *
  * <p>Only those two classes are public; Jdbi and JDBC types never appear in their signatures.
  */
