@@ -72,6 +72,59 @@ final class SchemaMigrator {
         }
     }
 
+    /**
+     * Refuses a path that is not an existing, non-empty SQLite database file, without creating or
+     * changing anything; for readers, which must never create a store.
+     *
+     * @param file the store file
+     * @throws LlmRouterException if it is missing, a directory, empty, not SQLite or unreadable
+     */
+    static void checkIsExistingSqlite(Path file) {
+        if (!Files.exists(file)) {
+            throw new LlmRouterException(
+                    "analytics store "
+                            + file
+                            + " does not exist (give the analytics.sqlite file"
+                            + " a router wrote)");
+        }
+        try {
+            if (!Files.isDirectory(file) && Files.size(file) == 0) {
+                throw new LlmRouterException(
+                        "analytics store "
+                                + file
+                                + " is an empty file, not an Iron Router"
+                                + " analytics store");
+            }
+        } catch (IOException e) {
+            throw new LlmRouterException("cannot read analytics store " + file, e);
+        }
+        checkIsSqliteOrAbsent(file);
+    }
+
+    /**
+     * Checks, without writing, that the database is an Iron Router store with a schema this code
+     * can read.
+     *
+     * @param handle an open (read-only) handle on the store
+     * @param file the store file, for messages
+     * @return the file's schema version
+     * @throws LlmRouterException if the database is not ours or its schema is newer than this code
+     */
+    static int checkReadable(Handle handle, Path file) {
+        int appId = handle.createQuery("PRAGMA application_id").mapTo(Integer.class).one();
+        List<String> tables = tables(handle);
+        if (appId != APPLICATION_ID
+                || !tables.contains("schema_version")
+                || !tables.contains("usage_events")) {
+            throw notOurs(file, appId, tables, "refusing to read it");
+        }
+        int current = currentVersion(handle);
+        if (current > latestVersion()) {
+            throw newer(file, current);
+        }
+        return current;
+    }
+
     private static List<String> tables(Handle h) {
         return h.createQuery(
                         "SELECT name FROM sqlite_master WHERE type = 'table'"

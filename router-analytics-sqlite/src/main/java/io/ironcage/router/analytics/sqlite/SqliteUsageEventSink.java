@@ -66,10 +66,15 @@ import org.slf4j.LoggerFactory;
  * SqliteOptions#busyTimeout() busy timeout} for the writer's lock, and throw {@link
  * LlmRouterException} if the file cannot be read or written.
  *
+ * <p><b>Reports.</b> {@link #report(UsageQuery)} computes request, failure, spend, token and
+ * latency statistics over the committed events ({@link UsageReport}); {@link UsageReport#read(Path,
+ * UsageQuery)} does the same on a file without opening it for writing.
+ *
  * <p>Thread-safe. The read methods ({@link #events()}, {@link #totalCostMicros()}, {@link
- * #unsynced(int)}, {@link #syncState(String)}) open their own short, read-only connection, see
- * committed events only, never block the writer (WAL) and also work after {@link #close()}, as do
- * {@link #markSynced(Collection)} and {@link #markRejected(String, String)}.
+ * #unsynced(int)}, {@link #syncState(String)}, {@link #report(UsageQuery)}) open their own short,
+ * read-only connection, see committed events only, never block the writer (WAL) and also work after
+ * {@link #close()}, as do {@link #markSynced(Collection)} and {@link #markRejected(String,
+ * String)}.
  */
 public final class SqliteUsageEventSink implements UsageEventStore {
     private static final Logger LOG = LoggerFactory.getLogger(SqliteUsageEventSink.class);
@@ -503,6 +508,20 @@ public final class SqliteUsageEventSink implements UsageEventStore {
                                 .mapTo(String.class)
                                 .findOne()
                                 .orElse(null));
+    }
+
+    /**
+     * Computes usage statistics over the committed LLM request events (see {@link UsageReport}).
+     * Runs in one read transaction, so the groups and the total describe the same moment, and never
+     * blocks the writer. Events still in the queue are not counted yet.
+     *
+     * @param query the time range and grouping
+     * @return the report
+     * @throws LlmRouterException if the store cannot be read
+     */
+    public UsageReport report(UsageQuery query) {
+        Objects.requireNonNull(query, "query");
+        return read(h -> UsageQueries.run(h, query));
     }
 
     private <T> T read(HandleCallback<T, RuntimeException> callback) {
