@@ -84,8 +84,8 @@ final class SchemaMigrator {
             throw new LlmRouterException(
                     "analytics store "
                             + file
-                            + " does not exist (give the analytics.sqlite file"
-                            + " a router wrote)");
+                            + " does not exist; give the file a router writes to"
+                            + " (analytics.sqlite in router.yaml, or demo's --db)");
         }
         try {
             if (!Files.isDirectory(file) && Files.size(file) == 0) {
