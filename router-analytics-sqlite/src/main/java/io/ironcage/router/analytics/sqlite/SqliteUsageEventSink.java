@@ -9,6 +9,8 @@ import io.ironcage.router.core.spi.UsageEventStore;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -88,6 +90,10 @@ public final class SqliteUsageEventSink implements UsageEventStore {
     private final Jdbi jdbi;
     private final Jdbi reader;
     private final Handle writerHandle;
+
+    /** The writer thread's prepared insert; closed by {@link #close()} after the writer ends. */
+    private PreparedStatement insert;
+
     private final BlockingQueue<AnalyticsEvent> queue;
     private final Thread writer;
     private final AtomicLong dropped = new AtomicLong();
@@ -285,11 +291,22 @@ public final class SqliteUsageEventSink implements UsageEventStore {
                 dropBatch(rest.size(), "writer stopped before writing them");
             }
         }
+        closeInsert();
         writerHandle.close();
         if (interrupted) {
             Thread.currentThread().interrupt();
         }
         LOG.debug("analytics store {} closed; {} events dropped", file, dropped.get());
+    }
+
+    private void closeInsert() {
+        if (insert != null) {
+            try {
+                insert.close();
+            } catch (SQLException e) {
+                LOG.debug("analytics store {}: closing the insert statement failed: {}", file, e);
+            }
+        }
     }
 
     private void writeLoop() {
@@ -350,20 +367,27 @@ public final class SqliteUsageEventSink implements UsageEventStore {
                     events.subList(from, Math.min(events.size(), from + batchSize));
             try {
                 writeBatch(chunk);
-            } catch (RuntimeException e) {
+            } catch (SQLException | RuntimeException e) {
                 dropBatch(chunk.size(), "store failed: " + e.getMessage());
             }
         }
     }
 
-    private void writeBatch(List<AnalyticsEvent> events) {
+    /** Commits the events in one transaction; runs on the writer thread only. */
+    private void writeBatch(List<AnalyticsEvent> events) throws SQLException {
         writerHandle.useTransaction(
-                h -> {
-                    PreparedBatch batch = h.prepareBatch(EventRows.INSERT);
-                    for (AnalyticsEvent event : events) {
-                        EventRows.add(batch, event);
+                (Handle h) -> {
+                    if (insert == null) {
+                        insert = h.getConnection().prepareStatement(EventRows.INSERT);
                     }
-                    batch.execute();
+                    try {
+                        for (AnalyticsEvent event : events) {
+                            EventRows.addTo(insert, event);
+                        }
+                        insert.executeBatch();
+                    } finally {
+                        insert.clearBatch();
+                    }
                 });
     }
 
