@@ -28,7 +28,6 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.UUID;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -281,10 +280,11 @@ public final class LlmRouter implements AutoCloseable {
         try {
             server.close();
         } finally {
+            long now = clock.millis();
             events.record(
                     AnalyticsEvent.of(
-                            UUID.randomUUID().toString(),
-                            clock.millis(),
+                            AnalyticsEvent.newEventId(now),
+                            now,
                             new RouterStopped(requests.get(), ledger.totalSpent())));
             upstream.close();
             events.close();
@@ -295,6 +295,11 @@ public final class LlmRouter implements AutoCloseable {
     @Override
     public String toString() {
         return "LlmRouter[" + baseUri() + (running.get() ? "" : ", closed") + "]";
+    }
+
+    private static AnalyticsEvent thresholdEvent(long nowMs, ThresholdCrossing crossing) {
+        return AnalyticsEvent.of(
+                AnalyticsEvent.newEventId(nowMs), nowMs, BudgetThresholdReached.of(crossing));
     }
 
     /** Configures and starts an {@link LlmRouter}. Not thread-safe; use once. */
@@ -498,12 +503,8 @@ public final class LlmRouter implements AutoCloseable {
                                                     thresholds,
                                                     (ThresholdCrossing c) ->
                                                             sink.record(
-                                                                    AnalyticsEvent.of(
-                                                                            UUID.randomUUID()
-                                                                                    .toString(),
-                                                                            time.millis(),
-                                                                            BudgetThresholdReached
-                                                                                    .of(c)))))
+                                                                    thresholdEvent(
+                                                                            time.millis(), c))))
                             .orElseGet(CostController::unlimited);
             PricingTable prices = overrides.isEmpty() ? pricing : pricing.withOverrides(overrides);
             HttpTransport client = transport.httpTransport(connectTimeout);
@@ -538,10 +539,11 @@ public final class LlmRouter implements AutoCloseable {
                 client.close();
                 throw e;
             }
+            long now = time.millis();
             sink.record(
                     AnalyticsEvent.of(
-                            UUID.randomUUID().toString(),
-                            time.millis(),
+                            AnalyticsEvent.newEventId(now),
+                            now,
                             new RouterStarted(server.address().getPort())));
             return new LlmRouter(server, client, ledger, sink, time, callerToken, keys, requests);
         }

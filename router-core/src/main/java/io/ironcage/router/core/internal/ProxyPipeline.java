@@ -712,9 +712,9 @@ public final class ProxyPipeline implements ProxyHandler {
         }
 
         private void record(EventPayload payload) {
+            long now = clock.millis();
             try {
-                events.record(
-                        AnalyticsEvent.of(UUID.randomUUID().toString(), clock.millis(), payload));
+                events.record(AnalyticsEvent.of(AnalyticsEvent.newEventId(now), now, payload));
             } catch (RuntimeException e) {
                 LOG.warn(
                         "an analytics event could not be recorded: {}",
