@@ -129,6 +129,15 @@ class ReportCommandTest {
     }
 
     @Test
+    void theRootReadmeShowsTheGoldenTable() throws Exception {
+        String readme = Files.readString(Path.of("../README.md"), StandardCharsets.UTF_8);
+        try (InputStream in = ReportCommandTest.class.getResourceAsStream("report/by-model.txt")) {
+            String golden = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+            assertTrue(readme.contains("```\n" + golden + "```\n"), "README's sample is stale");
+        }
+    }
+
+    @Test
     void tableInTotal() throws Exception {
         Run run = run("report", "--db", db.toString());
         assertEquals(0, run.exitCode(), run.err());
