@@ -291,6 +291,22 @@ class UsageReportTest {
     }
 
     @Test
+    void aFileIsReadableWhileARouterKeepsWritingToIt() throws Exception {
+        Path file = dir.resolve("live-file.db");
+        try (SqliteUsageEventSink sink = SqliteUsageEventSink.open(file)) {
+            sink.record(at("2026-11-27T00:00:00Z", completed("m", 1, 1, 0, 0, 5, 1)));
+            awaitCount(sink, 1);
+            // another process would do this (iron-router report): read-only, next to the writer
+            assertEquals(1, UsageReport.read(file, UsageQuery.all()).total().requests());
+            sink.record(at("2026-11-27T00:00:01Z", completed("m", 1, 1, 0, 0, 5, 1)));
+            awaitCount(sink, 2);
+            assertEquals(
+                    Money.ofMicros(10), UsageReport.read(file, UsageQuery.all()).total().spend());
+            assertEquals(0, sink.droppedCount());
+        }
+    }
+
+    @Test
     void aReaderHoldingASnapshotNeverBlocksTheWriter() throws Exception {
         Path file = dir.resolve("snapshot.db");
         SqliteUsageEventSink sink = SqliteUsageEventSink.open(file);
