@@ -10,7 +10,8 @@ import picocli.CommandLine.Spec;
 
 /**
  * The {@code iron-router} command: {@code serve} runs the router from {@code router.yaml}, {@code
- * demo} runs it in front of fake providers.
+ * demo} runs it in front of fake providers, {@code report} shows usage from a SQLite analytics
+ * store.
  *
  * <p>Exit codes: 0 on success, 2 for a usage or configuration error, 1 when the router cannot start
  * (e.g. the port is taken). Router errors are printed as one line, {@code iron-router: <message>},
@@ -65,6 +66,7 @@ public final class IronRouter implements Runnable {
         return new CommandLine(new IronRouter())
                 .addSubcommand("serve", serve)
                 .addSubcommand("demo", demo)
+                .addSubcommand("report", new ReportCommand())
                 .addSubcommand("help", new CommandLine.HelpCommand())
                 .setExecutionExceptionHandler(
                         (e, commandLine, parseResult) -> {
@@ -79,7 +81,7 @@ public final class IronRouter implements Runnable {
     /** Without a subcommand: a usage error that lists the commands. */
     @Override
     public void run() {
-        throw new ParameterException(spec.commandLine(), "Missing command: serve or demo.");
+        throw new ParameterException(spec.commandLine(), "Missing command: serve, demo or report.");
     }
 
     /** The version from the jar's manifest. */

@@ -34,7 +34,6 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.UUID;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -344,10 +343,11 @@ public final class LlmRouter implements AutoCloseable {
         try {
             server.close();
         } finally {
+            long now = clock.millis();
             events.record(
                     AnalyticsEvent.of(
-                            UUID.randomUUID().toString(),
-                            clock.millis(),
+                            AnalyticsEvent.newEventId(now),
+                            now,
                             new RouterStopped(requests.get(), totalSpent())));
             try {
                 agents.closeAll(); // reports, then each lease's unused part back to the server
@@ -761,10 +761,11 @@ public final class LlmRouter implements AutoCloseable {
                 }
                 throw e;
             }
+            long now = time.millis();
             sink.record(
                     AnalyticsEvent.of(
-                            UUID.randomUUID().toString(),
-                            time.millis(),
+                            AnalyticsEvent.newEventId(now),
+                            now,
                             new RouterStarted(running.address().getPort())));
             if (server) {
                 resources.sync =
@@ -881,10 +882,11 @@ public final class LlmRouter implements AutoCloseable {
                                             l,
                                             thresholds,
                                             (ThresholdCrossing c) -> {
+                                                long at = time.millis();
                                                 AnalyticsEvent event =
                                                         AnalyticsEvent.of(
-                                                                UUID.randomUUID().toString(),
-                                                                time.millis(),
+                                                                AnalyticsEvent.newEventId(at),
+                                                                at,
                                                                 BudgetThresholdReached.of(c));
                                                 sink.record(
                                                         agentId.map(event::withAgentId)

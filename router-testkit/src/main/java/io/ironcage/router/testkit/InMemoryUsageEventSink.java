@@ -72,7 +72,8 @@ public final class InMemoryUsageEventSink implements UsageEventStore {
 
     /**
      * Keeps the event, or drops and counts it when the sink is full or closed or the event is
-     * {@code null}. Never blocks, never throws.
+     * {@code null}. An event whose id is already kept is ignored (the first one wins, as in a
+     * store), neither kept twice nor counted as dropped. Never blocks, never throws.
      *
      * @param event the event
      */
@@ -87,7 +88,12 @@ public final class InMemoryUsageEventSink implements UsageEventStore {
             dropped.incrementAndGet();
             return;
         }
-        syncStates.putIfAbsent(event.eventId(), SyncState.UNSYNCED);
+        if (syncStates.putIfAbsent(event.eventId(), SyncState.UNSYNCED) != null) {
+            // an event id is kept once, like a store's primary key: a replay neither duplicates
+            // the event nor resets its sync state
+            size.decrementAndGet();
+            return;
+        }
         events.add(event);
     }
 

@@ -11,101 +11,30 @@ import io.ironcage.router.core.domain.analytics.LlmRequestFailed;
 import io.ironcage.router.core.domain.analytics.RequestMeta;
 import io.ironcage.router.core.domain.analytics.RouterStarted;
 import io.ironcage.router.core.domain.analytics.RouterStopped;
+import io.ironcage.router.core.spi.UsageEventStore.SyncState;
+import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Types;
 import java.util.Optional;
 import java.util.OptionalLong;
-import org.jdbi.v3.core.statement.PreparedBatch;
+import java.util.regex.Pattern;
 
 /**
  * Maps {@link AnalyticsEvent}s to rows of {@code usage_events} and back. Every payload field has a
  * column; columns a payload lacks are NULL; booleans are 0/1; money is micro-dollars.
  */
 final class EventRows {
-    /** Inserts one event; a duplicate event id is ignored (the first write wins). */
-    static final String INSERT =
-            "INSERT OR IGNORE INTO usage_events (event_id, event_type, timestamp_ms, agent_id,"
-                    + " provider, provider_id, model, request_id, latency_ms, ttfb_ms, streamed,"
-                    + " translated, status, input_tokens, output_tokens, cache_read_tokens,"
-                    + " cache_write_tokens, cost_micros, priced, error_code, error_message,"
-                    + " threshold_percent, budget_micros, current_spend_micros, port,"
-                    + " total_requests, total_cost_micros) VALUES (:event_id, :event_type,"
-                    + " :timestamp_ms, :agent_id, :provider, :provider_id, :model, :request_id,"
-                    + " :latency_ms, :ttfb_ms, :streamed, :translated, :status, :input_tokens,"
-                    + " :output_tokens, :cache_read_tokens, :cache_write_tokens, :cost_micros,"
-                    + " :priced, :error_code, :error_message, :threshold_percent,"
-                    + " :budget_micros, :current_spend_micros, :port, :total_requests,"
-                    + " :total_cost_micros)";
-
-    /** Selects every event, oldest first. */
-    static final String SELECT_ALL = "SELECT * FROM usage_events ORDER BY timestamp_ms, rowid";
-
-    private EventRows() {}
-
-    /**
-     * Binds one event's columns to the batch and adds it.
-     *
-     * @param batch the insert batch ({@link #INSERT})
-     * @param event the event
-     */
-    static void add(PreparedBatch batch, AnalyticsEvent event) {
-        // A batch remembers each column's argument type from its first row: bind every column,
-        // with one Java type per column (String for TEXT, Long for INTEGER), nulls included.
-        for (String column : TEXT_COLUMNS) {
-            text(batch, column, null);
-        }
-        for (String column : INTEGER_COLUMNS) {
-            integer(batch, column, null);
-        }
-        text(batch, "event_id", event.eventId());
-        text(batch, "event_type", event.eventType());
-        integer(batch, "timestamp_ms", event.timestampMs());
-        text(batch, "agent_id", event.agentId().orElse(null));
-        EventPayload payload = event.payload();
-        if (payload instanceof LlmRequestCompleted) {
-            LlmRequestCompleted c = (LlmRequestCompleted) payload;
-            bindRequest(batch, c.meta(), c.request());
-            bindBill(batch, c.usage(), c.cost());
-            integer(batch, "priced", bit(c.priced()));
-        } else if (payload instanceof LlmRequestFailed) {
-            LlmRequestFailed f = (LlmRequestFailed) payload;
-            bindRequest(batch, f.meta(), f.request());
-            text(batch, "error_code", f.errorCode().orElse(null));
-            text(batch, "error_message", f.errorMessage().orElse(null));
-            if (f.billed()) { // a stream cut part-way; otherwise the bill columns stay NULL
-                bindBill(batch, f.usage(), f.cost());
-            }
-        } else if (payload instanceof BudgetThresholdReached) {
-            BudgetThresholdReached b = (BudgetThresholdReached) payload;
-            integer(batch, "threshold_percent", (long) b.thresholdPercent());
-            integer(batch, "budget_micros", b.budget().micros());
-            integer(batch, "current_spend_micros", b.currentSpend().micros());
-        } else if (payload instanceof RouterStarted) {
-            integer(batch, "port", (long) ((RouterStarted) payload).port());
-        } else if (payload instanceof RouterStopped) {
-            RouterStopped s = (RouterStopped) payload;
-            integer(batch, "total_requests", s.totalRequests());
-            integer(batch, "total_cost_micros", s.totalCost().micros());
-        } else {
-            throw new IllegalArgumentException("unknown payload type " + payload.getClass());
-        }
-        batch.add();
-    }
-
-    private static final String[] TEXT_COLUMNS = {
+    /** The columns {@link #INSERT} writes, in parameter order. */
+    private static final String[] COLUMNS = {
         "event_id",
         "event_type",
+        "timestamp_ms",
         "agent_id",
         "provider",
         "provider_id",
         "model",
         "request_id",
-        "error_code",
-        "error_message"
-    };
-
-    private static final String[] INTEGER_COLUMNS = {
-        "timestamp_ms",
         "latency_ms",
         "ttfb_ms",
         "streamed",
@@ -117,6 +46,8 @@ final class EventRows {
         "cache_write_tokens",
         "cost_micros",
         "priced",
+        "error_code",
+        "error_message",
         "threshold_percent",
         "budget_micros",
         "current_spend_micros",
@@ -125,33 +56,171 @@ final class EventRows {
         "total_cost_micros"
     };
 
-    private static void text(PreparedBatch batch, String column, String value) {
-        batch.bind(column, value);
+    /**
+     * Inserts one event with positional parameters, in {@link #COLUMNS} order; a duplicate event id
+     * is ignored (the first write wins).
+     */
+    static final String INSERT =
+            "INSERT OR IGNORE INTO usage_events ("
+                    + String.join(", ", COLUMNS)
+                    + ") VALUES ("
+                    + "?, ".repeat(COLUMNS.length - 1)
+                    + "?)";
+
+    private static final int EVENT_ID = column("event_id");
+    private static final int EVENT_TYPE = column("event_type");
+    private static final int TIMESTAMP_MS = column("timestamp_ms");
+    private static final int AGENT_ID = column("agent_id");
+    private static final int PROVIDER = column("provider");
+    private static final int PROVIDER_ID = column("provider_id");
+    private static final int MODEL = column("model");
+    private static final int REQUEST_ID = column("request_id");
+    private static final int LATENCY_MS = column("latency_ms");
+    private static final int TTFB_MS = column("ttfb_ms");
+    private static final int STREAMED = column("streamed");
+    private static final int TRANSLATED = column("translated");
+    private static final int STATUS = column("status");
+    private static final int INPUT_TOKENS = column("input_tokens");
+    private static final int OUTPUT_TOKENS = column("output_tokens");
+    private static final int CACHE_READ_TOKENS = column("cache_read_tokens");
+    private static final int CACHE_WRITE_TOKENS = column("cache_write_tokens");
+    private static final int COST_MICROS = column("cost_micros");
+    private static final int PRICED = column("priced");
+    private static final int ERROR_CODE = column("error_code");
+    private static final int ERROR_MESSAGE = column("error_message");
+    private static final int THRESHOLD_PERCENT = column("threshold_percent");
+    private static final int BUDGET_MICROS = column("budget_micros");
+    private static final int CURRENT_SPEND_MICROS = column("current_spend_micros");
+    private static final int PORT = column("port");
+    private static final int TOTAL_REQUESTS = column("total_requests");
+    private static final int TOTAL_COST_MICROS = column("total_cost_micros");
+
+    /** Selects every event, oldest first. */
+    static final String SELECT_ALL = "SELECT * FROM usage_events ORDER BY timestamp_ms, rowid";
+
+    /** Selects up to {@code :limit} unsynced LLM request events, oldest first. */
+    static final String SELECT_UNSYNCED =
+            "SELECT * FROM usage_events WHERE synced_state = 'unsynced'"
+                    + " AND event_type IN ('"
+                    + LlmRequestCompleted.EVENT_TYPE
+                    + "', '"
+                    + LlmRequestFailed.EVENT_TYPE
+                    + "') ORDER BY timestamp_ms, rowid LIMIT :limit";
+
+    /** Marks one unsynced event ({@code :event_id}) synced; the first final answer wins. */
+    static final String MARK_SYNCED =
+            "UPDATE usage_events SET synced_state = 'synced'"
+                    + " WHERE event_id = :event_id AND synced_state = 'unsynced'";
+
+    /**
+     * Marks one unsynced event ({@code :event_id}) refused, with {@code :sync_error}; the first
+     * final answer wins.
+     */
+    static final String MARK_REJECTED =
+            "UPDATE usage_events SET synced_state = 'failed', sync_error = :sync_error"
+                    + " WHERE event_id = :event_id AND synced_state = 'unsynced'";
+
+    /** The longest rejection reason stored; longer ones are cut. */
+    static final int MAX_SYNC_ERROR_LENGTH = 1_000;
+
+    /**
+     * Key-like text the control server might echo back in a refusal: provider keys, JWTs (IC
+     * tokens), bearer credentials. The same shapes {@link LlmRequestFailed} redacts.
+     */
+    private static final Pattern SECRET =
+            Pattern.compile(
+                    "(?i)\\bsk-[a-z0-9_*\\-]{4,}"
+                            + "|\\beyJ[a-z0-9_\\-]*\\.[a-z0-9_\\-]+\\.[a-z0-9_\\-]*"
+                            + "|\\bBearer\\s+\\S+"
+                            + "|\\bic_token\"?\\s*[:=]\\s*\"?[^\"\\s,}]+");
+
+    private EventRows() {}
+
+    private static int column(String name) {
+        for (int i = 0; i < COLUMNS.length; i++) {
+            if (COLUMNS[i].equals(name)) {
+                return i;
+            }
+        }
+        throw new IllegalArgumentException("no column " + name);
     }
 
-    private static void integer(PreparedBatch batch, String column, Long value) {
-        batch.bind(column, value);
+    /**
+     * Binds one event's columns to the insert statement ({@link #INSERT}) and adds it to the
+     * statement's batch. Columns the payload lacks are NULL. Plain JDBC with positional parameters:
+     * this is the writer's hot loop.
+     *
+     * @param insert a prepared {@link #INSERT}
+     * @param event the event
+     * @throws SQLException if the driver refuses a value
+     * @throws IllegalArgumentException for a payload type this schema does not know
+     */
+    static void addTo(PreparedStatement insert, AnalyticsEvent event) throws SQLException {
+        Object[] values = new Object[COLUMNS.length];
+        values[EVENT_ID] = event.eventId();
+        values[EVENT_TYPE] = event.eventType();
+        values[TIMESTAMP_MS] = event.timestampMs();
+        values[AGENT_ID] = event.agentId().orElse(null);
+        EventPayload payload = event.payload();
+        if (payload instanceof LlmRequestCompleted) {
+            LlmRequestCompleted c = (LlmRequestCompleted) payload;
+            request(values, c.meta(), c.request());
+            bill(values, c.usage(), c.cost());
+            values[PRICED] = bit(c.priced());
+        } else if (payload instanceof LlmRequestFailed) {
+            LlmRequestFailed f = (LlmRequestFailed) payload;
+            request(values, f.meta(), f.request());
+            values[ERROR_CODE] = f.errorCode().orElse(null);
+            values[ERROR_MESSAGE] = f.errorMessage().orElse(null);
+            if (f.billed()) { // a stream cut part-way; otherwise the bill columns stay NULL
+                bill(values, f.usage(), f.cost());
+            }
+        } else if (payload instanceof BudgetThresholdReached) {
+            BudgetThresholdReached b = (BudgetThresholdReached) payload;
+            values[THRESHOLD_PERCENT] = (long) b.thresholdPercent();
+            values[BUDGET_MICROS] = b.budget().micros();
+            values[CURRENT_SPEND_MICROS] = b.currentSpend().micros();
+        } else if (payload instanceof RouterStarted) {
+            values[PORT] = (long) ((RouterStarted) payload).port();
+        } else if (payload instanceof RouterStopped) {
+            RouterStopped s = (RouterStopped) payload;
+            values[TOTAL_REQUESTS] = s.totalRequests();
+            values[TOTAL_COST_MICROS] = s.totalCost().micros();
+        } else {
+            throw new IllegalArgumentException("unknown payload type " + payload.getClass());
+        }
+        for (int i = 0; i < values.length; i++) {
+            Object value = values[i];
+            if (value == null) {
+                insert.setNull(i + 1, Types.NULL);
+            } else if (value instanceof String) {
+                insert.setString(i + 1, (String) value);
+            } else {
+                insert.setLong(i + 1, (Long) value);
+            }
+        }
+        insert.addBatch();
     }
 
-    private static void bindRequest(PreparedBatch batch, LlmModelMeta meta, RequestMeta request) {
-        text(batch, "provider", meta.provider());
-        text(batch, "provider_id", meta.providerId().orElse(null));
-        text(batch, "model", meta.model());
-        text(batch, "request_id", request.requestId().orElse(null));
-        integer(batch, "latency_ms", request.latencyMs());
+    private static void request(Object[] values, LlmModelMeta meta, RequestMeta request) {
+        values[PROVIDER] = meta.provider();
+        values[PROVIDER_ID] = meta.providerId().orElse(null);
+        values[MODEL] = meta.model();
+        values[REQUEST_ID] = request.requestId().orElse(null);
+        values[LATENCY_MS] = request.latencyMs();
         OptionalLong ttfb = request.timeToFirstByteMs();
-        integer(batch, "ttfb_ms", ttfb.isPresent() ? Long.valueOf(ttfb.getAsLong()) : null);
-        integer(batch, "streamed", bit(request.streamed()));
-        integer(batch, "translated", bit(request.translated()));
-        integer(batch, "status", (long) request.status());
+        values[TTFB_MS] = ttfb.isPresent() ? Long.valueOf(ttfb.getAsLong()) : null;
+        values[STREAMED] = bit(request.streamed());
+        values[TRANSLATED] = bit(request.translated());
+        values[STATUS] = (long) request.status();
     }
 
-    private static void bindBill(PreparedBatch batch, TokenUsage usage, Money cost) {
-        integer(batch, "input_tokens", usage.inputTokens());
-        integer(batch, "output_tokens", usage.outputTokens());
-        integer(batch, "cache_read_tokens", usage.cacheReadTokens());
-        integer(batch, "cache_write_tokens", usage.cacheWriteTokens());
-        integer(batch, "cost_micros", cost.micros());
+    private static void bill(Object[] values, TokenUsage usage, Money cost) {
+        values[INPUT_TOKENS] = usage.inputTokens();
+        values[OUTPUT_TOKENS] = usage.outputTokens();
+        values[CACHE_READ_TOKENS] = usage.cacheReadTokens();
+        values[CACHE_WRITE_TOKENS] = usage.cacheWriteTokens();
+        values[COST_MICROS] = cost.micros();
     }
 
     private static TokenUsage usage(ResultSet rs) throws SQLException {
@@ -162,8 +231,43 @@ final class EventRows {
                 rs.getLong("cache_write_tokens"));
     }
 
-    private static long bit(boolean value) {
+    private static Long bit(boolean value) {
         return value ? 1L : 0L;
+    }
+
+    /**
+     * Returns a rejection reason as stored: secrets redacted, cut to {@link #MAX_SYNC_ERROR_LENGTH}
+     * characters.
+     *
+     * @param reason the reason given
+     * @return the text to store
+     */
+    static String syncError(String reason) {
+        String redacted = SECRET.matcher(reason).replaceAll(LlmRequestFailed.REDACTED);
+        return redacted.length() <= MAX_SYNC_ERROR_LENGTH
+                ? redacted
+                : redacted.substring(0, MAX_SYNC_ERROR_LENGTH - 1) + "…";
+    }
+
+    /**
+     * Maps the {@code synced_state} column to the port's state; the schema's {@code failed} is
+     * {@link SyncState#REJECTED}.
+     *
+     * @param column the column's value
+     * @return the state
+     * @throws IllegalStateException for a value the schema does not allow
+     */
+    static SyncState syncState(String column) {
+        switch (column) {
+            case "unsynced":
+                return SyncState.UNSYNCED;
+            case "synced":
+                return SyncState.SYNCED;
+            case "failed":
+                return SyncState.REJECTED;
+            default:
+                throw new IllegalStateException("unknown synced_state in usage_events: " + column);
+        }
     }
 
     /**

@@ -73,6 +73,99 @@ final class SchemaMigrator {
     }
 
     /**
+     * Refuses a path that is not an existing, non-empty SQLite database file, without creating or
+     * changing anything; for readers, which must never create a store.
+     *
+     * @param file the store file
+     * @throws LlmRouterException if it is missing, a directory, empty, not SQLite or unreadable
+     */
+    static void checkIsExistingSqlite(Path file) {
+        if (!Files.exists(file)) {
+            throw new LlmRouterException(
+                    "analytics store "
+                            + file
+                            + " does not exist; give the file a router writes to"
+                            + " (analytics.sqlite in router.yaml, or demo's --db)");
+        }
+        try {
+            if (!Files.isDirectory(file) && Files.size(file) == 0) {
+                throw new LlmRouterException(
+                        "analytics store "
+                                + file
+                                + " is an empty file, not an Iron Router"
+                                + " analytics store");
+            }
+        } catch (IOException e) {
+            throw new LlmRouterException("cannot read analytics store " + file, e);
+        }
+        checkIsSqliteOrAbsent(file);
+    }
+
+    /**
+     * Checks, without writing, that the database is an Iron Router store with a schema this code
+     * can read.
+     *
+     * @param handle an open (read-only) handle on the store
+     * @param file the store file, for messages
+     * @return the file's schema version
+     * @throws LlmRouterException if the database is not ours or its schema is newer than this code
+     */
+    static int checkReadable(Handle handle, Path file) {
+        int appId = handle.createQuery("PRAGMA application_id").mapTo(Integer.class).one();
+        List<String> tables = tables(handle);
+        if (appId != APPLICATION_ID
+                || !tables.contains("schema_version")
+                || !tables.contains("usage_events")) {
+            throw notOurs(file, appId, tables, "refusing to read it");
+        }
+        int current = currentVersion(handle);
+        if (current > latestVersion()) {
+            throw newer(file, current);
+        }
+        return current;
+    }
+
+    private static List<String> tables(Handle h) {
+        return h.createQuery(
+                        "SELECT name FROM sqlite_master WHERE type = 'table'"
+                                + " AND name NOT LIKE 'sqlite_%' ORDER BY name")
+                .mapTo(String.class)
+                .list();
+    }
+
+    private static int currentVersion(Handle h) {
+        return h.createQuery("SELECT COALESCE(MAX(version), 0) FROM schema_version")
+                .mapTo(Integer.class)
+                .one();
+    }
+
+    private static LlmRouterException notOurs(
+            Path file, int appId, List<String> tables, String consequence) {
+        return new LlmRouterException(
+                "analytics store "
+                        + file
+                        + " is a SQLite database but not an Iron Router analytics store"
+                        + " (application_id "
+                        + appId
+                        + ", tables "
+                        + tables
+                        + "); "
+                        + consequence);
+    }
+
+    private static LlmRouterException newer(Path file, int current) {
+        return new LlmRouterException(
+                "analytics store "
+                        + file
+                        + " has schema version "
+                        + current
+                        + ", newer than the newest this Iron Router knows ("
+                        + latestVersion()
+                        + "); it was written by a newer Iron Router. Upgrade, or use another"
+                        + " file");
+    }
+
+    /**
      * Checks the database is ours (or new) and applies pending migrations in one transaction.
      *
      * @param handle an open handle on the store
@@ -84,12 +177,7 @@ final class SchemaMigrator {
         return handle.inTransaction(
                 h -> {
                     int appId = h.createQuery("PRAGMA application_id").mapTo(Integer.class).one();
-                    List<String> tables =
-                            h.createQuery(
-                                            "SELECT name FROM sqlite_master WHERE type = 'table'"
-                                                    + " AND name NOT LIKE 'sqlite_%' ORDER BY name")
-                                    .mapTo(String.class)
-                                    .list();
+                    List<String> tables = tables(h);
                     if (appId == 0 && tables.isEmpty()) {
                         h.execute("PRAGMA application_id = " + APPLICATION_ID);
                         h.execute(
@@ -98,30 +186,11 @@ final class SchemaMigrator {
                                         + " name TEXT NOT NULL,"
                                         + " applied_at_ms INTEGER NOT NULL) STRICT");
                     } else if (appId != APPLICATION_ID || !tables.contains("schema_version")) {
-                        throw new LlmRouterException(
-                                "analytics store "
-                                        + file
-                                        + " is a SQLite database but not an Iron Router analytics"
-                                        + " store (application_id "
-                                        + appId
-                                        + ", tables "
-                                        + tables
-                                        + "); refusing to write to it");
+                        throw notOurs(file, appId, tables, "refusing to write to it");
                     }
-                    int current =
-                            h.createQuery("SELECT COALESCE(MAX(version), 0) FROM schema_version")
-                                    .mapTo(Integer.class)
-                                    .one();
+                    int current = currentVersion(h);
                     if (current > latestVersion()) {
-                        throw new LlmRouterException(
-                                "analytics store "
-                                        + file
-                                        + " has schema version "
-                                        + current
-                                        + ", newer than the newest this Iron Router knows ("
-                                        + latestVersion()
-                                        + "); it was written by a newer Iron Router. Upgrade, or"
-                                        + " use another file");
+                        throw newer(file, current);
                     }
                     for (int version = current + 1; version <= latestVersion(); version++) {
                         String name = MIGRATIONS.get(version - 1);

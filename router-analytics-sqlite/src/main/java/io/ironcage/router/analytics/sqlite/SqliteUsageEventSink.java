@@ -6,10 +6,14 @@ import io.ironcage.router.core.domain.analytics.LlmRequestCompleted;
 import io.ironcage.router.core.domain.analytics.LlmRequestFailed;
 import io.ironcage.router.core.domain.analytics.RouterStarted;
 import io.ironcage.router.core.spi.UsageEventSink;
+import io.ironcage.router.core.spi.UsageEventStore;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Objects;
 import java.util.Properties;
@@ -19,7 +23,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.HandleCallback;
 import org.jdbi.v3.core.Jdbi;
 import org.jdbi.v3.core.statement.PreparedBatch;
 import org.slf4j.Logger;
@@ -54,11 +60,31 @@ import org.slf4j.LoggerFactory;
  * newest version this code knows; a file that is not SQLite, not an Iron Router store, or written
  * by a newer Iron Router is refused with an {@link LlmRouterException} saying which.
  *
- * <p>Thread-safe. The read methods ({@link #events()}, {@link #totalCostMicros()}) open their own
- * short connection and also work after {@link #close()}; they see committed events only.
+ * <p><b>Sync state.</b> It is also a {@link UsageEventStore}: each row keeps whether the event
+ * reached the Iron Cage control server, so a restart neither loses nor re-sends an event. New rows
+ * are {@code unsynced}; {@link #markSynced(Collection)} makes them {@code synced}; {@link
+ * #markRejected(String, String)} stores the schema's {@code failed} state with the reason in {@code
+ * sync_error} ({@link UsageEventStore.SyncState#REJECTED}). The first final answer wins: a synced
+ * event is never marked rejected, nor a rejected one synced. These methods run on the caller's
+ * thread (the sync loop, never the request path), may wait up to the {@linkplain
+ * SqliteOptions#busyTimeout() busy timeout} for the writer's lock, and throw {@link
+ * LlmRouterException} if the file cannot be read or written.
+ *
+ * <p><b>Reports.</b> {@link #report(UsageQuery)} computes request, failure, spend, token and
+ * latency statistics over the committed events ({@link UsageReport}); {@link UsageReport#read(Path,
+ * UsageQuery)} does the same on a file without opening it for writing.
+ *
+ * <p>Thread-safe. The read methods ({@link #events()}, {@link #totalCostMicros()}, {@link
+ * #unsynced(int)}, {@link #syncState(String)}, {@link #report(UsageQuery)}) open their own short,
+ * read-only connection, see committed events only, never block the writer (WAL) and also work after
+ * {@link #close()}, as do {@link #markSynced(Collection)} and {@link #markRejected(String,
+ * String)}.
  */
-public final class SqliteUsageEventSink implements UsageEventSink {
+public final class SqliteUsageEventSink implements UsageEventStore {
     private static final Logger LOG = LoggerFactory.getLogger(SqliteUsageEventSink.class);
+
+    /** The longest the writer parks between looks at the queue while it fills a batch. */
+    private static final long SLICE_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
 
     /** Tells the writer that intake has stopped; compared by identity, never stored. */
     private static final AnalyticsEvent STOP =
@@ -67,7 +93,12 @@ public final class SqliteUsageEventSink implements UsageEventSink {
     private final Path file;
     private final SqliteOptions options;
     private final Jdbi jdbi;
+    private final Jdbi reader;
     private final Handle writerHandle;
+
+    /** The writer thread's prepared insert; closed by {@link #close()} after the writer ends. */
+    private PreparedStatement insert;
+
     private final BlockingQueue<AnalyticsEvent> queue;
     private final Thread writer;
     private final AtomicLong dropped = new AtomicLong();
@@ -79,6 +110,7 @@ public final class SqliteUsageEventSink implements UsageEventSink {
         this.file = file;
         this.options = options;
         this.jdbi = jdbi;
+        this.reader = UsageQueries.readOnlyJdbi(file, options.busyTimeout());
         this.writerHandle = writerHandle;
         this.queue = new ArrayBlockingQueue<>(options.queueCapacity());
         this.writer = new Thread(this::writeLoop, "iron-router-sqlite-writer");
@@ -247,6 +279,7 @@ public final class SqliteUsageEventSink implements UsageEventSink {
         } catch (InterruptedException e) {
             interrupted = true;
         }
+        LockSupport.unpark(writer); // it may be parked while it fills a batch
         while (writer.isAlive()) {
             try {
                 writer.join();
@@ -264,11 +297,22 @@ public final class SqliteUsageEventSink implements UsageEventSink {
                 dropBatch(rest.size(), "writer stopped before writing them");
             }
         }
+        closeInsert();
         writerHandle.close();
         if (interrupted) {
             Thread.currentThread().interrupt();
         }
         LOG.debug("analytics store {} closed; {} events dropped", file, dropped.get());
+    }
+
+    private void closeInsert() {
+        if (insert != null) {
+            try {
+                insert.close();
+            } catch (SQLException e) {
+                LOG.debug("analytics store {}: closing the insert statement failed: {}", file, e);
+            }
+        }
     }
 
     private void writeLoop() {
@@ -286,22 +330,7 @@ public final class SqliteUsageEventSink implements UsageEventSink {
                     stopping = true;
                 } else {
                     batch.add(first);
-                    long deadline = System.nanoTime() + flushNanos;
-                    while (batch.size() < batchSize) {
-                        long remaining = deadline - System.nanoTime();
-                        AnalyticsEvent next =
-                                remaining > 0
-                                        ? queue.poll(remaining, TimeUnit.NANOSECONDS)
-                                        : queue.poll();
-                        if (next == null) {
-                            break;
-                        }
-                        if (next == STOP) {
-                            stopping = true;
-                            break;
-                        }
-                        batch.add(next);
-                    }
+                    stopping = gather(batch, batchSize, System.nanoTime() + flushNanos);
                 }
                 if (stopping) {
                     // intake has stopped and STOP was queued last: what is left is all there is
@@ -323,26 +352,61 @@ public final class SqliteUsageEventSink implements UsageEventSink {
         }
     }
 
+    /**
+     * Adds queued events to the batch until it is full, the deadline passes or STOP arrives.
+     * Between looks at the queue the writer parks in slices of at most {@link #SLICE_NANOS} instead
+     * of waiting on the queue: a producer only signals (a futex wake, a context switch) a writer
+     * that waits on the queue, so at a steady low rate the writer wakes about once per slice, not
+     * once per event, and {@code record} stays a plain enqueue.
+     *
+     * @return whether STOP was taken from the queue (it is not added to the batch)
+     */
+    private boolean gather(List<AnalyticsEvent> batch, int batchSize, long deadline) {
+        while (batch.size() < batchSize) {
+            int before = batch.size();
+            queue.drainTo(batch, batchSize - before);
+            for (int i = before; i < batch.size(); i++) {
+                if (batch.get(i) == STOP) { // queued last: nothing follows it
+                    batch.remove(i);
+                    return true;
+                }
+            }
+            long remaining = deadline - System.nanoTime();
+            if (batch.size() >= batchSize || remaining <= 0) {
+                return false;
+            }
+            LockSupport.parkNanos(this, Math.min(remaining, SLICE_NANOS));
+        }
+        return false;
+    }
+
     private void writeInBatches(List<AnalyticsEvent> events, int batchSize) {
         for (int from = 0; from < events.size(); from += batchSize) {
             List<AnalyticsEvent> chunk =
                     events.subList(from, Math.min(events.size(), from + batchSize));
             try {
                 writeBatch(chunk);
-            } catch (RuntimeException e) {
+            } catch (SQLException | RuntimeException e) {
                 dropBatch(chunk.size(), "store failed: " + e.getMessage());
             }
         }
     }
 
-    private void writeBatch(List<AnalyticsEvent> events) {
+    /** Commits the events in one transaction; runs on the writer thread only. */
+    private void writeBatch(List<AnalyticsEvent> events) throws SQLException {
         writerHandle.useTransaction(
-                h -> {
-                    PreparedBatch batch = h.prepareBatch(EventRows.INSERT);
-                    for (AnalyticsEvent event : events) {
-                        EventRows.add(batch, event);
+                (Handle h) -> {
+                    if (insert == null) {
+                        insert = h.getConnection().prepareStatement(EventRows.INSERT);
                     }
-                    batch.execute();
+                    try {
+                        for (AnalyticsEvent event : events) {
+                            EventRows.addTo(insert, event);
+                        }
+                        insert.executeBatch();
+                    } finally {
+                        insert.clearBatch();
+                    }
                 });
     }
 
@@ -354,16 +418,11 @@ public final class SqliteUsageEventSink implements UsageEventSink {
      * @throws LlmRouterException if the store cannot be read
      */
     public List<AnalyticsEvent> events() {
-        try {
-            return jdbi.withHandle(
-                    h ->
-                            h.createQuery(EventRows.SELECT_ALL)
-                                    .map((rs, ctx) -> EventRows.read(rs))
-                                    .list());
-        } catch (RuntimeException e) {
-            throw new LlmRouterException(
-                    "cannot read analytics store " + file + ": " + e.getMessage(), e);
-        }
+        return read(
+                h ->
+                        h.createQuery(EventRows.SELECT_ALL)
+                                .map((rs, ctx) -> EventRows.read(rs))
+                                .list());
     }
 
     /**
@@ -375,19 +434,156 @@ public final class SqliteUsageEventSink implements UsageEventSink {
      * @throws LlmRouterException if the store cannot be read
      */
     public long totalCostMicros() {
+        return read(
+                h ->
+                        h.createQuery(
+                                        "SELECT COALESCE(SUM(cost_micros), 0) FROM usage_events"
+                                                + " WHERE event_type IN (:completed, :failed)")
+                                .bind("completed", LlmRequestCompleted.EVENT_TYPE)
+                                .bind("failed", LlmRequestFailed.EVENT_TYPE)
+                                .mapTo(Long.class)
+                                .one());
+    }
+
+    /**
+     * Returns up to {@code limit} committed LLM request events ({@code LlmRequestCompleted}, {@code
+     * LlmRequestFailed}) not yet synced, oldest first (by timestamp, then by the order they were
+     * written). Events still in the queue are not returned yet.
+     *
+     * @param limit the most events to return, {@code >= 1}
+     * @return the events
+     * @throws IllegalArgumentException if {@code limit < 1}
+     * @throws LlmRouterException if the store cannot be read
+     */
+    @Override
+    public List<AnalyticsEvent> unsynced(int limit) {
+        if (limit < 1) {
+            throw new IllegalArgumentException("limit must be at least 1, got " + limit);
+        }
+        return read(
+                h ->
+                        h.createQuery(EventRows.SELECT_UNSYNCED)
+                                .bind("limit", limit)
+                                .map((rs, ctx) -> EventRows.read(rs))
+                                .list());
+    }
+
+    /**
+     * Marks unsynced events as synced, in one transaction. Ids the store does not hold, and events
+     * already synced or rejected, are left alone.
+     *
+     * @param eventIds the ids of the events the control server acknowledged
+     * @throws LlmRouterException if the store cannot be written
+     */
+    @Override
+    public void markSynced(Collection<String> eventIds) {
+        Objects.requireNonNull(eventIds, "eventIds");
+        if (eventIds.isEmpty()) {
+            return;
+        }
+        write(
+                h -> {
+                    PreparedBatch batch = h.prepareBatch(EventRows.MARK_SYNCED);
+                    for (String id : eventIds) {
+                        batch.bind("event_id", Objects.requireNonNull(id, "event id")).add();
+                    }
+                    batch.execute();
+                    return null;
+                });
+    }
+
+    /**
+     * Marks an unsynced event as refused for good: the schema's {@code failed} state, with the
+     * reason (secrets redacted, at most {@value EventRows#MAX_SYNC_ERROR_LENGTH} characters) in
+     * {@code sync_error}. An unknown id, or an event already synced or rejected, is left alone.
+     *
+     * @param eventId the event's id
+     * @param reason why the control server refused it
+     * @throws LlmRouterException if the store cannot be written
+     */
+    @Override
+    public void markRejected(String eventId, String reason) {
+        Objects.requireNonNull(eventId, "eventId");
+        Objects.requireNonNull(reason, "reason");
+        String stored = EventRows.syncError(reason);
+        write(
+                h ->
+                        h.createUpdate(EventRows.MARK_REJECTED)
+                                .bind("event_id", eventId)
+                                .bind("sync_error", stored)
+                                .execute());
+    }
+
+    /**
+     * Returns the sync state of a committed event.
+     *
+     * @param eventId the event's id
+     * @return the state, or {@code null} if no committed event has that id
+     * @throws LlmRouterException if the store cannot be read
+     */
+    @Override
+    public SyncState syncState(String eventId) {
+        Objects.requireNonNull(eventId, "eventId");
+        return read(
+                h ->
+                        h.createQuery("SELECT synced_state FROM usage_events WHERE event_id = :id")
+                                .bind("id", eventId)
+                                .mapTo(String.class)
+                                .findOne()
+                                .map(EventRows::syncState)
+                                .orElse(null));
+    }
+
+    /**
+     * Returns why the control server refused an event, as stored by {@link #markRejected(String,
+     * String)}.
+     *
+     * @param eventId the event's id
+     * @return the stored reason, or {@code null} if the event is unknown or not rejected
+     * @throws LlmRouterException if the store cannot be read
+     */
+    public String rejectionReason(String eventId) {
+        Objects.requireNonNull(eventId, "eventId");
+        return read(
+                h ->
+                        h.createQuery(
+                                        "SELECT sync_error FROM usage_events WHERE event_id = :id"
+                                                + " AND synced_state = 'failed'")
+                                .bind("id", eventId)
+                                .mapTo(String.class)
+                                .findOne()
+                                .orElse(null));
+    }
+
+    /**
+     * Computes usage statistics over the committed LLM request events (see {@link UsageReport}).
+     * Runs in one read transaction, so the groups and the total describe the same moment, and never
+     * blocks the writer. Events still in the queue are not counted yet.
+     *
+     * @param query the time range and grouping
+     * @return the report
+     * @throws LlmRouterException if the store cannot be read
+     */
+    public UsageReport report(UsageQuery query) {
+        Objects.requireNonNull(query, "query");
+        return read(h -> UsageQueries.run(h, query));
+    }
+
+    private <T> T read(HandleCallback<T, RuntimeException> callback) {
         try {
-            return jdbi.withHandle(
-                    h ->
-                            h.createQuery(
-                                            "SELECT COALESCE(SUM(cost_micros), 0) FROM usage_events"
-                                                    + " WHERE event_type IN (:completed, :failed)")
-                                    .bind("completed", LlmRequestCompleted.EVENT_TYPE)
-                                    .bind("failed", LlmRequestFailed.EVENT_TYPE)
-                                    .mapTo(Long.class)
-                                    .one());
+            return reader.withHandle(callback);
         } catch (RuntimeException e) {
             throw new LlmRouterException(
                     "cannot read analytics store " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    private <T> T write(HandleCallback<T, RuntimeException> callback) {
+        try {
+            return jdbi.inTransaction(callback);
+        } catch (RuntimeException e) {
+            throw new LlmRouterException(
+                    "cannot write analytics store " + file + ": " + e.getMessage(), e);
         }
     }
 

@@ -52,10 +52,11 @@ class ArchitectureTest {
                     .and()
                     .arePublic()
                     .should()
-                    .haveNameMatching(".*\\.Sqlite(UsageEventSink|Options)(\\$.*)?")
+                    .haveNameMatching(
+                            ".*\\.(SqliteUsageEventSink|SqliteOptions|UsageQuery|UsageReport)(\\$.*)?")
                     .as(
-                            "sqlite adapter public classes are only SqliteUsageEventSink and"
-                                    + " SqliteOptions");
+                            "sqlite adapter public classes are only SqliteUsageEventSink,"
+                                    + " SqliteOptions, UsageQuery and UsageReport");
 
     @ArchTest
     static final ArchRule S1_NO_PERSISTENCE_TYPES_IN_PUBLIC_SIGNATURES =

@@ -1,6 +1,7 @@
 package io.ironcage.router.analytics.sqlite;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -15,6 +16,7 @@ import io.ironcage.router.core.domain.analytics.LlmRequestCompleted;
 import io.ironcage.router.core.domain.analytics.LlmRequestFailed;
 import io.ironcage.router.core.domain.analytics.RequestMeta;
 import io.ironcage.router.core.domain.analytics.RouterStarted;
+import io.ironcage.router.core.spi.UsageEventStore;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -256,6 +258,50 @@ class SqliteStoreTest {
         sink.close();
         assertTrue(sink.droppedCount() > 0, "the queue stayed full past maxBlock");
         assertEquals(recorded, sink.events().size() + sink.droppedCount());
+    }
+
+    @Test
+    void aRejectionIsStoredAsFailedWithItsReasonRedactedAndCut() throws Exception {
+        Path file = dir.resolve("sync.db");
+        AnalyticsEvent refused = completed(1, 5);
+        AnalyticsEvent accepted = completed(2, 5);
+        String reason =
+                "400 VALIDATION_ERROR for {\"ic_token\":\"eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhIn0.c2ln\","
+                        + " \"key\":\"sk-proj-abcdef1234567890\"} "
+                        + "x".repeat(5_000);
+        try (SqliteUsageEventSink sink = SqliteUsageEventSink.open(file)) {
+            sink.record(refused);
+            sink.record(accepted);
+            sink.close();
+            sink.markRejected(refused.eventId(), reason);
+            sink.markSynced(List.of(accepted.eventId()));
+        }
+        try (Connection c = connect(file);
+                Statement s = c.createStatement();
+                ResultSet rs =
+                        s.executeQuery(
+                                "SELECT event_id, synced_state, sync_error FROM usage_events"
+                                        + " ORDER BY rowid")) {
+            assertTrue(rs.next());
+            assertEquals("failed", rs.getString("synced_state"), "the schema's word for rejected");
+            String stored = rs.getString("sync_error");
+            assertTrue(
+                    stored.startsWith(
+                            "400 VALIDATION_ERROR for {\"<redacted>\", \"key\":\"<redacted>\"}"),
+                    stored);
+            assertFalse(stored.contains("eyJ"), stored);
+            assertFalse(stored.contains("sk-proj"), stored);
+            assertEquals(1_000, stored.length(), "cut to 1,000 characters");
+            assertTrue(rs.next());
+            assertEquals("synced", rs.getString("synced_state"));
+            assertNull(rs.getString("sync_error"));
+        }
+        try (SqliteUsageEventSink again = SqliteUsageEventSink.open(file)) {
+            assertEquals(UsageEventStore.SyncState.REJECTED, again.syncState(refused.eventId()));
+            assertTrue(again.rejectionReason(refused.eventId()).startsWith("400 VALIDATION_ERROR"));
+            assertNull(again.rejectionReason(accepted.eventId()));
+            assertEquals(List.of(), again.unsynced(10));
+        }
     }
 
     private static AnalyticsEvent completed(int i, long costMicros) {

@@ -930,9 +930,10 @@ public final class ProxyPipeline implements ProxyHandler {
         }
 
         private void record(EventPayload payload) {
+            long now = clock.millis();
             try {
                 AnalyticsEvent event =
-                        AnalyticsEvent.of(UUID.randomUUID().toString(), clock.millis(), payload);
+                        AnalyticsEvent.of(AnalyticsEvent.newEventId(now), now, payload);
                 if (tenant.agentId().isPresent()) {
                     event = event.withAgentId(tenant.agentId().get());
                 }

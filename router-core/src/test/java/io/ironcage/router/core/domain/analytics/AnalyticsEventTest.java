@@ -57,6 +57,34 @@ class AnalyticsEventTest {
     }
 
     @Test
+    void newEventIdsAreCanonicalTimeOrderedVersion7Uuids() {
+        long t = 1_767_225_600_123L; // 2026-01-01T00:00:00.123Z
+        String id = AnalyticsEvent.newEventId(t);
+        java.util.UUID uuid = java.util.UUID.fromString(id);
+        assertEquals(id, uuid.toString(), "canonical lowercase");
+        assertEquals(7, uuid.version());
+        assertEquals(2, uuid.variant(), "RFC 9562 variant");
+        assertEquals(t, uuid.getMostSignificantBits() >>> 16, "the first 48 bits are the time");
+        assertEquals(id, AnalyticsEvent.of(id, t, new RouterStarted(1)).eventId());
+
+        // later milliseconds sort later, as text too: a store's index is appended to
+        String previous = AnalyticsEvent.newEventId(t);
+        for (long ms = t + 1; ms < t + 2_000; ms++) {
+            String next = AnalyticsEvent.newEventId(ms);
+            assertTrue(next.compareTo(previous) > 0, next + " after " + previous);
+            previous = next;
+        }
+        java.util.Set<String> ids = new java.util.HashSet<>();
+        for (int i = 0; i < 100_000; i++) {
+            ids.add(AnalyticsEvent.newEventId(t));
+        }
+        assertEquals(100_000, ids.size(), "ids within one millisecond are distinct");
+        assertTrue(AnalyticsEvent.newEventId(0).startsWith("00000000-0000-7"));
+        assertThrows(IllegalArgumentException.class, () -> AnalyticsEvent.newEventId(-1));
+        assertThrows(IllegalArgumentException.class, () -> AnalyticsEvent.newEventId(1L << 48));
+    }
+
+    @Test
     void timestampAndAgentAreValidated() {
         RouterStarted started = new RouterStarted(1);
         assertThrows(IllegalArgumentException.class, () -> AnalyticsEvent.of(ID, -1, started));
