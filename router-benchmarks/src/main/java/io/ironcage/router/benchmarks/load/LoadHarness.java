@@ -45,6 +45,9 @@ import java.util.ServiceLoader;
  * model, answered by the Anthropic fake and translated (router targets only).
  */
 public final class LoadHarness {
+    /** The children log warnings only (slf4j-simple is on the benchmarks' class path). */
+    private static final String QUIET = "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn";
+
     private final Map<String, String> options;
     private final List<String[]> csv = new ArrayList<>();
 
@@ -123,7 +126,7 @@ public final class LoadHarness {
             Child upstream =
                     Child.java(
                             "upstream",
-                            List.of("-Xmx512m"),
+                            List.of("-Xmx512m", QUIET),
                             UpstreamMain.class,
                             List.of(option("event-delay", "0")));
             children.add(upstream);
@@ -140,7 +143,7 @@ public final class LoadHarness {
                 targets.add(new Proxy("nginx", n.port, n.process.pid(), "Bearer sk-load-openai"));
             }
             for (String transport : transports) {
-                List<String> jvm = new ArrayList<>(List.of("-Xmx" + heap));
+                List<String> jvm = new ArrayList<>(List.of("-Xmx" + heap, QUIET));
                 if (options.containsKey("router-jvm")) {
                     jvm.addAll(List.of(options.get("router-jvm").trim().split("\\s+")));
                 }
