@@ -32,17 +32,21 @@ final class LoopbackServer {
 
     /** Starts on a given port of 127.0.0.1 (0 for any free one). */
     static LoopbackServer start(String name, HttpHandler handler, int port) {
-        // TCP_NODELAY, unless the application chose otherwise: without it every answer written in
-        // two parts waits ~40 ms for the client's delayed ACK (the JDK reads this property once,
-        // when the first server in the JVM is created)
+        // Unless the application chose otherwise (the JDK reads these once, when the first server
+        // in the JVM is created): TCP_NODELAY, or every answer written in two parts waits ~40 ms
+        // for the client's delayed ACK; and more than the default 200 idle keep-alive connections,
+        // or beyond 200 pooled clients the server closes connections after each answer.
         if (System.getProperty("sun.net.httpserver.nodelay") == null) {
             System.setProperty("sun.net.httpserver.nodelay", "true");
+        }
+        if (System.getProperty("sun.net.httpserver.maxIdleConnections") == null) {
+            System.setProperty("sun.net.httpserver.maxIdleConnections", "4096");
         }
         HttpServer server;
         try {
             server =
                     HttpServer.create(
-                            new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 0);
+                            new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 4096);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot bind 127.0.0.1:" + port + " for a " + name, e);
         }

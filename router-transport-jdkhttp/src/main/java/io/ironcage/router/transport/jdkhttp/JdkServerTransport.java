@@ -38,17 +38,38 @@ final class JdkServerTransport implements ServerTransport {
     }
 
     /**
-     * Turns on {@code TCP_NODELAY} for the JDK's HTTP server unless the application chose
-     * otherwise. Without it, a response written in two parts (headers, then body; or SSE events)
-     * waits for the client's delayed ACK: about 40 ms per exchange on Linux loopback (measured by
-     * the load harness). The JDK reads {@code sun.net.httpserver.nodelay} once, when the first
-     * server in the JVM is created, so this must run before that.
+     * Tunes the JDK's HTTP server for a proxy, unless the application set these properties itself
+     * (the JDK reads them once, when the first server in the JVM is created, so this must run
+     * before that):
+     *
+     * <ul>
+     *   <li>{@code sun.net.httpserver.nodelay=true}: without {@code TCP_NODELAY}, an answer written
+     *       in two parts (headers, then body; or SSE events) waits for the client's delayed ACK,
+     *       about 40 ms per exchange on Linux loopback (measured by the load harness).
+     *   <li>{@code sun.net.httpserver.maxIdleConnections=}{@value #MAX_IDLE_CONNECTIONS}: the JDK
+     *       keeps at most 200 idle keep-alive connections by default and closes every connection
+     *       after its answer beyond that, so a few hundred pooled clients make it close half of its
+     *       connections (each client then sees its next request fail and reconnects).
+     * </ul>
      */
-    static void disableNagle() {
-        if (System.getProperty(NODELAY) == null) {
-            System.setProperty(NODELAY, "true");
+    static void tuneJdkServer() {
+        setUnlessSet(NODELAY, "true");
+        setUnlessSet(MAX_IDLE, Integer.toString(MAX_IDLE_CONNECTIONS));
+    }
+
+    private static void setUnlessSet(String property, String value) {
+        if (System.getProperty(property) == null) {
+            System.setProperty(property, value);
         }
     }
+
+    /** Idle keep-alive connections the server keeps open. */
+    static final int MAX_IDLE_CONNECTIONS = 4096;
+
+    /** Connections waiting to be accepted (the kernel caps it at {@code net.core.somaxconn}). */
+    static final int BACKLOG = 4096;
+
+    private static final String MAX_IDLE = "sun.net.httpserver.maxIdleConnections";
 
     private static final String NODELAY = "sun.net.httpserver.nodelay";
 
@@ -61,10 +82,10 @@ final class JdkServerTransport implements ServerTransport {
         if (requested.isUnresolved()) {
             throw new ServerStartException("cannot resolve the host to bind, " + where, null);
         }
-        disableNagle();
+        tuneJdkServer();
         HttpServer server;
         try {
-            server = HttpServer.create(requested, 0);
+            server = HttpServer.create(requested, BACKLOG);
         } catch (IOException e) {
             throw new ServerStartException("cannot bind " + where + " (" + e.getMessage() + ")", e);
         }
