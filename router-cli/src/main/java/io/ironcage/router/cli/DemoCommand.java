@@ -126,9 +126,7 @@ public final class DemoCommand implements Callable<Integer> {
             SqliteUsageEventSink stored = SqliteUsageEventSink.open(db);
             LlmRouter router;
             try {
-                router =
-                        startRouter(
-                                chosen, openAi, anthropic, new TeeUsageEventSink(stored, events));
+                router = startRouter(chosen, openAi, anthropic, UsageEventSink.tee(stored, events));
             } catch (RuntimeException e) {
                 stored.close();
                 throw e;

@@ -678,7 +678,7 @@ public final class LlmRouter implements AutoCloseable {
                     store =
                             new io.ironcage.router.core.internal.MemoryEventStore(
                                     io.ironcage.router.core.internal.RecentEvents.DEFAULT_CAPACITY);
-                    target = new io.ironcage.router.core.internal.TeeEventSink(events, store);
+                    target = UsageEventSink.tee(events, store);
                 }
             }
             io.ironcage.router.core.internal.RecentEvents sink =

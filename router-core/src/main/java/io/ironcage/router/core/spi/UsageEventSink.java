@@ -49,4 +49,17 @@ public interface UsageEventSink extends AutoCloseable {
     static UsageEventSink noop() {
         return NoopUsageEventSink.INSTANCE;
     }
+
+    /**
+     * Returns a sink that records every event into both sinks, in order: e.g. a SQLite store and an
+     * in-memory view. Its dropped count is the sum of theirs; closing it closes both (the second
+     * even if closing the first fails).
+     *
+     * @param first the first sink
+     * @param second the second sink
+     * @return the tee
+     */
+    static UsageEventSink tee(UsageEventSink first, UsageEventSink second) {
+        return new TeeUsageEventSink(first, second);
+    }
 }

@@ -3,9 +3,13 @@ package io.ironcage.router.core.spi;
 import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.ironcage.router.core.domain.analytics.AnalyticsEvent;
 import io.ironcage.router.core.domain.analytics.RouterStarted;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class UsageEventSinkTest {
@@ -27,5 +31,53 @@ class UsageEventSinkTest {
                 });
         assertEquals(0, sink.droppedCount());
         assertEquals("UsageEventSink.noop()", sink.toString());
+    }
+
+    @Test
+    void teeRecordsIntoBothInOrderSumsDropsAndClosesBothEvenIfTheFirstFails() {
+        List<String> calls = new ArrayList<>();
+        UsageEventSink first = new Recording("first", calls, 2, true);
+        UsageEventSink second = new Recording("second", calls, 3, false);
+        UsageEventSink tee = UsageEventSink.tee(first, second);
+        AnalyticsEvent event =
+                AnalyticsEvent.of("0b6f3c1e-2f4a-4c55-9a57-0d3b1f1e2a77", 1, new RouterStarted(1));
+        tee.record(event);
+        assertEquals(List.of("first record", "second record"), calls);
+        assertEquals(5, tee.droppedCount());
+        assertThrows(IllegalStateException.class, tee::close);
+        assertTrue(calls.contains("second close"), "the second is closed even so: " + calls);
+        assertThrows(NullPointerException.class, () -> UsageEventSink.tee(first, null));
+    }
+
+    private static final class Recording implements UsageEventSink {
+        private final String name;
+        private final List<String> calls;
+        private final long dropped;
+        private final boolean failsOnClose;
+
+        Recording(String name, List<String> calls, long dropped, boolean failsOnClose) {
+            this.name = name;
+            this.calls = calls;
+            this.dropped = dropped;
+            this.failsOnClose = failsOnClose;
+        }
+
+        @Override
+        public void record(AnalyticsEvent event) {
+            calls.add(name + " record");
+        }
+
+        @Override
+        public long droppedCount() {
+            return dropped;
+        }
+
+        @Override
+        public void close() {
+            calls.add(name + " close");
+            if (failsOnClose) {
+                throw new IllegalStateException(name + " failed to close");
+            }
+        }
     }
 }

@@ -1,16 +1,16 @@
-package io.ironcage.router.cli;
+package io.ironcage.router.core.spi;
 
 import io.ironcage.router.core.domain.analytics.AnalyticsEvent;
-import io.ironcage.router.core.spi.UsageEventSink;
+import java.util.Objects;
 
-/** Records every event into two sinks (the demo: SQLite for keeps, memory for its live table). */
+/** Records every event into two sinks; closes both. See {@link UsageEventSink#tee}. */
 final class TeeUsageEventSink implements UsageEventSink {
     private final UsageEventSink first;
     private final UsageEventSink second;
 
     TeeUsageEventSink(UsageEventSink first, UsageEventSink second) {
-        this.first = first;
-        this.second = second;
+        this.first = Objects.requireNonNull(first, "first");
+        this.second = Objects.requireNonNull(second, "second");
     }
 
     @Override
