@@ -177,10 +177,12 @@ public final class BudgetLeaseManager implements AutoCloseable {
         BudgetLease current = lease; // no lock on the request path unless the lease must move
         if (current != null
                 && current.state() == LeaseState.ACTIVE
-                && current.expiresAt().isPresent()
-                && !renewWanted) {
+                && current.expiresAt().isPresent()) {
             Instant now = clock.instant();
-            if (!now.isBefore(current.expiresAt().get().minus(renewBeforeExpiry))) {
+            // an expired lease is retired even while its renewal is pending (or failing)
+            if (current.isExpiredAt(now)
+                    || (!renewWanted
+                            && !now.isBefore(current.expiresAt().get().minus(renewBeforeExpiry)))) {
                 lock.lock();
                 try {
                     if (lease == current && current.isExpiredAt(now)) {
