@@ -40,22 +40,39 @@ final class AgentRegistry {
     }
 
     /** Creates the agent (which makes its handshake), then lets its token in. */
-    synchronized Agent start(AgentSpec spec) {
+    Agent start(AgentSpec spec) {
         String id = spec.agentId().orElseGet(() -> IcTokens.agentId(spec.icToken()));
+        synchronized (this) {
+            requireNotRunning(id);
+        }
+        // the factory fetches the key and makes the lease handshake (network calls of up to the
+        // control plane's timeout each): never under the lock that every other agent, the
+        // analytics sync and the router's totals need
+        Agent agent = factory.apply(spec, id);
+        RuntimeException refused = null;
+        synchronized (this) {
+            try {
+                requireNotRunning(id);
+                tenants.add(spec.icToken(), agent);
+                agents.put(agent.id(), agent);
+            } catch (IllegalArgumentException e) {
+                refused = e;
+            }
+        }
+        if (refused != null) {
+            agent.close(); // returns the lease it took: network, so outside the lock
+            throw refused;
+        }
+        LOG.info("agent {} started", agent.id());
+        return agent;
+    }
+
+    /** Under the lock. */
+    private void requireNotRunning(String id) {
         Agent running = agents.get(id);
         if (running != null && !running.isStopped()) {
             throw new IllegalArgumentException("an agent with id " + id + " is already running");
         }
-        Agent agent = factory.apply(spec, id);
-        try {
-            tenants.add(spec.icToken(), agent);
-        } catch (IllegalArgumentException e) {
-            agent.close();
-            throw e;
-        }
-        agents.put(agent.id(), agent);
-        LOG.info("agent {} started", agent.id());
-        return agent;
     }
 
     /**
