@@ -48,7 +48,8 @@ final class Agent implements Tenant {
         return token;
     }
 
-    boolean isStopped() {
+    @Override
+    public boolean isStopped() {
         return stopped;
     }
 

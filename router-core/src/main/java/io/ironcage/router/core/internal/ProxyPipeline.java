@@ -366,6 +366,13 @@ public final class ProxyPipeline implements ProxyHandler {
                     return;
                 }
                 reservation = ((BudgetDecision.Granted) reserved).reservation();
+                if (tenant.isStopped()) {
+                    // stopped since authentication: its lease is being returned (the stop waits
+                    // only for reservations it can see), so nothing more may be spent from it
+                    reservation.cancel();
+                    reply(sink, ErrorResponses.unauthorized(format));
+                    return;
+                }
             } else if (model.isPresent() && rejectUnpriced && tenant.ledger().limit().isPresent()) {
                 reply(sink, ErrorResponses.unpricedModel(format, routed.model().orElse("")));
                 return;
@@ -873,8 +880,10 @@ public final class ProxyPipeline implements ProxyHandler {
                         routed.provider().id());
             }
             Money cost = price.get().cost(billed);
-            held.commit(cost);
+            // the lease first: a stopping tenant returns its lease once nothing is reserved, so
+            // the spend must be on the lease before the reservation is released
             tenant.settled(routed.provider(), routed.model().orElse(""), billed, cost);
+            held.commit(cost);
             if (status >= 200 && status <= 299) {
                 record(LlmRequestCompleted.priced(meta, billed, cost, requestMeta));
             } else {

@@ -59,4 +59,14 @@ public interface Tenant {
      * @param status the HTTP status sent to the caller
      */
     default void answered(int status) {}
+
+    /**
+     * Returns whether the tenant was stopped (its token refused, its lease being returned): a
+     * request that got past authentication before that must not reserve and spend any more.
+     *
+     * @return {@code true} once stopped
+     */
+    default boolean isStopped() {
+        return false;
+    }
 }

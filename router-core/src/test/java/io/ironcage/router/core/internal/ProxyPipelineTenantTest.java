@@ -256,6 +256,89 @@ class ProxyPipelineTenantTest {
         return answer;
     }
 
+    /** A tenant stopped (its lease about to be returned) while one of its requests is in flight. */
+    private static final class StoppingTenant implements Tenant {
+        final CostController ledger = CostController.withLimit(Money.ofMicros(5_000_000));
+        final ProviderKeySource keys;
+        volatile boolean stopped;
+        volatile Money reservedWhenSettled;
+
+        StoppingTenant(boolean stopDuringKeyLookup) {
+            ProviderKeySource fixed =
+                    ProviderKeySource.fixed(ProviderKey.openAi("sk-live", UPSTREAM));
+            this.keys =
+                    new ProviderKeySource() {
+                        @Override
+                        public Set<ProviderType> providers() {
+                            return fixed.providers();
+                        }
+
+                        @Override
+                        public Optional<ProviderKey> key(ProviderType provider) {
+                            if (stopDuringKeyLookup) {
+                                stopped = true; // AgentRegistry.stop() runs meanwhile
+                            }
+                            return fixed.key(provider);
+                        }
+                    };
+        }
+
+        @Override
+        public Optional<String> agentId() {
+            return Optional.of("agent_1");
+        }
+
+        @Override
+        public ProviderKeySource keys() {
+            return keys;
+        }
+
+        @Override
+        public CostController ledger() {
+            return ledger;
+        }
+
+        @Override
+        public boolean isStopped() {
+            return stopped;
+        }
+
+        @Override
+        public void settled(ProviderType provider, String model, TokenUsage usage, Money cost) {
+            reservedWhenSettled = ledger.reserved();
+        }
+    }
+
+    @Test
+    void aTenantStoppedBeforeItsRequestReservedSpendsNothing() {
+        Upstream upstream = new Upstream("sk-live");
+        StoppingTenant tenant = new StoppingTenant(true);
+        ProxyPipeline pipeline = pipeline(Tenants.single("ic-a", tenant), upstream, new Events());
+
+        Answer answer = call(pipeline, "/v1/chat/completions", "ic-a", CHAT);
+
+        assertEquals(401, answer.status, answer.text());
+        assertEquals(0, upstream.requests.size(), "nothing sent once the lease is being returned");
+        assertEquals(Money.ZERO, tenant.ledger.reserved());
+        assertEquals(Money.ZERO, tenant.ledger.totalSpent());
+    }
+
+    @Test
+    void theLeaseHearsOfTheSpendBeforeTheReservationIsReleased() {
+        // AgentRegistry.stop() returns the lease once nothing is reserved: by then the lease must
+        // know every cost, or the server gets back money that was spent
+        StoppingTenant tenant = new StoppingTenant(false);
+        ProxyPipeline pipeline =
+                pipeline(Tenants.single("ic-a", tenant), new Upstream("sk-live"), new Events());
+
+        Answer answer = call(pipeline, "/v1/chat/completions", "ic-a", CHAT);
+
+        assertEquals(200, answer.status, answer.text());
+        assertFalse(tenant.reservedWhenSettled.isZero(), "settled while still reserved");
+        assertEquals(Money.ZERO, tenant.ledger.reserved());
+        assertFalse(tenant.ledger.totalSpent().isZero());
+    }
+
     @Test
     void anUpstream401FetchesAFreshKeyAndRetriesOnce() {
         Upstream upstream = new Upstream("sk-fresh");
