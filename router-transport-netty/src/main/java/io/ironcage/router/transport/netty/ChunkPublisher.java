@@ -3,7 +3,9 @@ package io.ironcage.router.transport.netty;
 import io.ironcage.router.core.ClientDisconnectedException;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import java.time.Duration;
 import java.util.concurrent.CancellationException;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import org.reactivestreams.Publisher;
@@ -30,6 +32,8 @@ final class ChunkPublisher implements Publisher<ByteBuf>, Subscription {
                 public void cancel() {}
             };
 
+    private final long writeTimeoutNanos;
+    private final Runnable onStall;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition demandOrEnd = lock.newCondition();
     private Subscriber<? super ByteBuf> subscriber;
@@ -37,6 +41,17 @@ final class ChunkPublisher implements Publisher<ByteBuf>, Subscription {
     private long demand;
     private boolean cancelled;
     private boolean completed;
+
+    /**
+     * Creates the publisher.
+     *
+     * @param writeTimeout how long {@link #emit} waits for the client to take data
+     * @param onStall what to do when it waited that long (close the connection)
+     */
+    ChunkPublisher(Duration writeTimeout, Runnable onStall) {
+        this.writeTimeoutNanos = writeTimeout.toNanos();
+        this.onStall = onStall;
+    }
 
     @Override
     public void subscribe(Subscriber<? super ByteBuf> s) {
@@ -109,12 +124,19 @@ final class ChunkPublisher implements Publisher<ByteBuf>, Subscription {
      */
     void emit(byte[] chunk) {
         Subscriber<? super ByteBuf> s;
+        boolean stalled = false;
         lock.lock();
         try {
+            long left = writeTimeoutNanos;
             while (!cancelled && (!ready || demand == 0)) {
-                demandOrEnd.await();
+                if (left <= 0) {
+                    cancelled = true; // the client took nothing for the write timeout
+                    stalled = true;
+                    break;
+                }
+                left = demandOrEnd.awaitNanos(left);
             }
-            if (cancelled) {
+            if (cancelled && !stalled) {
                 throw new ClientDisconnectedException(null);
             }
             demand--;
@@ -124,6 +146,14 @@ final class ChunkPublisher implements Publisher<ByteBuf>, Subscription {
             throw new ClientDisconnectedException(e);
         } finally {
             lock.unlock();
+        }
+        if (stalled) {
+            onStall.run();
+            throw new ClientDisconnectedException(
+                    new TimeoutException(
+                            "the client took no data for "
+                                    + writeTimeoutNanos / 1_000_000
+                                    + " ms"));
         }
         s.onNext(Unpooled.wrappedBuffer(chunk));
     }

@@ -6,9 +6,12 @@ import io.ironcage.router.core.spi.ProxyHandler;
 import io.ironcage.router.core.spi.ProxyRequest;
 import io.ironcage.router.core.spi.ResponseSink;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -50,14 +53,16 @@ final class NettyExchange implements ResponseSink {
 
     private final HttpServerResponse response;
     private final boolean closeConnection;
+    private final Duration writeTimeout;
     private final CompletableFuture<Mono<Void>> answer = new CompletableFuture<>();
     private final CompletableFuture<Void> written = new CompletableFuture<>();
     private volatile ChunkPublisher chunks;
     private State state = State.NONE;
 
-    NettyExchange(HttpServerResponse response, boolean closeConnection) {
+    NettyExchange(HttpServerResponse response, boolean closeConnection, Duration writeTimeout) {
         this.response = response;
         this.closeConnection = closeConnection;
+        this.writeTimeout = writeTimeout;
     }
 
     /**
@@ -160,7 +165,7 @@ final class NettyExchange implements ResponseSink {
         Objects.requireNonNull(headers, "headers");
         begin(State.STREAMING);
         copyHeaders(status, headers);
-        ChunkPublisher publisher = new ChunkPublisher();
+        ChunkPublisher publisher = new ChunkPublisher(writeTimeout, this::stalled);
         chunks = publisher;
         // flush after every chunk: each write reaches the client before the next one
         if (!answer.complete(response.send(publisher, chunk -> true).then())) {
@@ -172,7 +177,11 @@ final class NettyExchange implements ResponseSink {
 
     private void awaitWritten() {
         try {
-            written.get();
+            written.get(writeTimeout.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (TimeoutException e) {
+            stalled();
+            broken();
+            throw new ClientDisconnectedException(e);
         } catch (ExecutionException e) {
             broken();
             throw new ClientDisconnectedException(e.getCause());
@@ -181,6 +190,11 @@ final class NettyExchange implements ResponseSink {
             broken();
             throw new ClientDisconnectedException(e);
         }
+    }
+
+    /** The client took no data for the write timeout: close its connection. */
+    private void stalled() {
+        response.withConnection(connection -> connection.dispose());
     }
 
     private void copyHeaders(int status, HeaderMap headers) {

@@ -234,7 +234,8 @@ final class NettyRunningServer implements ServerTransport.RunningServer {
                         headers,
                         body.orElse(null),
                         body.isEmpty());
-        NettyExchange exchange = new NettyExchange(response, proxied.bodyTooLarge());
+        NettyExchange exchange =
+                new NettyExchange(response, proxied.bodyTooLarge(), netty.writeTimeout());
         permit.handOver();
         flight.addPart();
         try {

@@ -36,6 +36,7 @@ public final class NettyTransportOptions {
     private final int maxHeaderCount;
     private final int maxRequestLineBytes;
     private final Duration idleTimeout;
+    private final Duration writeTimeout;
     private final Duration requestReadTimeout;
     private final int maxConnectionsPerHost;
     private final Duration connectionMaxIdleTime;
@@ -46,6 +47,7 @@ public final class NettyTransportOptions {
         this.maxHeaderCount = builder.maxHeaderCount;
         this.maxRequestLineBytes = builder.maxRequestLineBytes;
         this.idleTimeout = builder.idleTimeout;
+        this.writeTimeout = builder.writeTimeout;
         this.requestReadTimeout = builder.requestReadTimeout;
         this.maxConnectionsPerHost = builder.maxConnectionsPerHost;
         this.connectionMaxIdleTime = builder.connectionMaxIdleTime;
@@ -81,6 +83,7 @@ public final class NettyTransportOptions {
         builder.maxHeaderCount = maxHeaderCount;
         builder.maxRequestLineBytes = maxRequestLineBytes;
         builder.idleTimeout = idleTimeout;
+        builder.writeTimeout = writeTimeout;
         builder.requestReadTimeout = requestReadTimeout;
         builder.maxConnectionsPerHost = maxConnectionsPerHost;
         builder.connectionMaxIdleTime = connectionMaxIdleTime;
@@ -123,6 +126,16 @@ public final class NettyTransportOptions {
      */
     public int maxRequestLineBytes() {
         return maxRequestLineBytes;
+    }
+
+    /**
+     * Returns how long a write of the answer may wait for a client that takes no data before the
+     * client counts as gone.
+     *
+     * @return the write timeout
+     */
+    public Duration writeTimeout() {
+        return writeTimeout;
     }
 
     /**
@@ -175,6 +188,7 @@ public final class NettyTransportOptions {
                 && maxHeaderCount == other.maxHeaderCount
                 && maxRequestLineBytes == other.maxRequestLineBytes
                 && idleTimeout.equals(other.idleTimeout)
+                && writeTimeout.equals(other.writeTimeout)
                 && requestReadTimeout.equals(other.requestReadTimeout)
                 && maxConnectionsPerHost == other.maxConnectionsPerHost
                 && connectionMaxIdleTime.equals(other.connectionMaxIdleTime);
@@ -188,6 +202,7 @@ public final class NettyTransportOptions {
                 maxHeaderCount,
                 maxRequestLineBytes,
                 idleTimeout,
+                writeTimeout,
                 requestReadTimeout,
                 maxConnectionsPerHost,
                 connectionMaxIdleTime);
@@ -205,6 +220,8 @@ public final class NettyTransportOptions {
                 + maxRequestLineBytes
                 + ", idleTimeout="
                 + idleTimeout
+                + ", writeTimeout="
+                + writeTimeout
                 + ", requestReadTimeout="
                 + requestReadTimeout
                 + ", maxConnectionsPerHost="
@@ -221,6 +238,7 @@ public final class NettyTransportOptions {
         private int maxHeaderCount = DEFAULT_MAX_HEADER_COUNT;
         private int maxRequestLineBytes = DEFAULT_MAX_REQUEST_LINE_BYTES;
         private Duration idleTimeout = Duration.ofSeconds(30);
+        private Duration writeTimeout = Duration.ofSeconds(60);
         private Duration requestReadTimeout = Duration.ofSeconds(60);
         private int maxConnectionsPerHost = 512;
         private Duration connectionMaxIdleTime = Duration.ofSeconds(20);
@@ -273,6 +291,21 @@ public final class NettyTransportOptions {
          */
         public Builder maxRequestLineBytes(int bytes) {
             this.maxRequestLineBytes = atLeast(256, bytes, "maxRequestLineBytes");
+            return this;
+        }
+
+        /**
+         * Sets how long a write of an answer may wait for a client that takes no data (its
+         * connection open, its receive window full) before the client counts as gone (default 60
+         * s): the handler's write then throws {@code ClientDisconnectedException}, so the request
+         * settles and its worker is freed, and the connection is closed. Without it a client that
+         * stops reading would hold a worker and its reservation for as long as it likes.
+         *
+         * @param timeout positive
+         * @return this builder
+         */
+        public Builder writeTimeout(Duration timeout) {
+            this.writeTimeout = positive(timeout, "writeTimeout");
             return this;
         }
 

@@ -393,6 +393,48 @@ class NettyServerBehaviourTest {
     }
 
     @Test
+    void aClientThatTakesNoDataForTheWriteTimeoutCountsAsGone() throws Exception {
+        CompletableFuture<Throwable> done = new CompletableFuture<>();
+        AtomicLong written = new AtomicLong();
+        ServerTransport.RunningServer server =
+                start(
+                        new NettyServerTransport(
+                                OPTIONS.toBuilder().writeTimeout(Duration.ofMillis(500)).build()),
+                        ServerOptions.loopback(0),
+                        (request, response) -> {
+                            try (ResponseSink.ResponseStream stream =
+                                    response.stream(200, HeaderMap.empty())) {
+                                byte[] data = new byte[16 * 1024];
+                                for (int i = 0; i < 100_000; i++) {
+                                    stream.write(data);
+                                    written.incrementAndGet();
+                                }
+                                done.complete(null);
+                            } catch (RuntimeException e) {
+                                done.complete(e);
+                            }
+                        });
+        try (Socket socket = new Socket("127.0.0.1", server.address().getPort())) {
+            socket.setReceiveBufferSize(64 * 1024);
+            socket.getOutputStream()
+                    .write("GET /big HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.UTF_8));
+            // never reads: the writer waits, then gives up after the write timeout
+            Throwable thrown = done.get(15, TimeUnit.SECONDS);
+            assertTrue(
+                    thrown instanceof ClientDisconnectedException,
+                    "the handler's write reports the client gone: " + thrown);
+            assertTrue(written.get() < 100_000, "wrote " + written.get() + " chunks");
+            // and the connection is closed: what was buffered drains, then EOF
+            socket.setSoTimeout(10_000);
+            InputStream in = socket.getInputStream();
+            byte[] buffer = new byte[64 * 1024];
+            while (in.read(buffer) >= 0) {
+                // drain
+            }
+        }
+    }
+
+    @Test
     void aClientThatDoesNotReadBlocksTheWriterInsteadOfFillingMemory() throws Exception {
         int chunk = 16 * 1024;
         int chunks = 4096; // 64 MiB in all
