@@ -42,7 +42,7 @@ class ConcurrencyLimitTest {
     @MethodSource("transports")
     void theLimitAdmitsThatManyQueuesAsManyAndRefusesTheRest(TransportProvider transport)
             throws Exception {
-        openAi.dispatcher(r -> FakeResponse.text("late").headersDelay(Duration.ofMillis(1500)));
+        openAi.dispatcher(r -> FakeResponse.text("late").headersDelay(Duration.ofSeconds(3)));
         assertThrows(
                 IllegalArgumentException.class, () -> LlmRouter.builder().maxConcurrentRequests(0));
         try (LlmRouter router =
