@@ -5,16 +5,12 @@ import com.sun.net.httpserver.HttpServer;
 import io.ironcage.router.core.spi.ProxyHandler;
 import io.ironcage.router.core.spi.ServerOptions;
 import io.ironcage.router.core.spi.ServerTransport;
+import io.ironcage.router.core.spi.WorkerPool;
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -78,26 +74,7 @@ final class JdkRunningServer implements ServerTransport.RunningServer {
     }
 
     private static ThreadPoolExecutor newPool(int threads, int queueCapacity) {
-        BlockingQueue<Runnable> queue =
-                queueCapacity == 0
-                        ? new SynchronousQueue<>()
-                        : new ArrayBlockingQueue<>(queueCapacity);
-        AtomicInteger count = new AtomicInteger();
-        ThreadPoolExecutor pool =
-                new ThreadPoolExecutor(
-                        threads,
-                        threads,
-                        30,
-                        TimeUnit.SECONDS,
-                        queue,
-                        r -> {
-                            Thread t = new Thread(r, "iron-router-jdk-" + count.incrementAndGet());
-                            t.setDaemon(true);
-                            return t;
-                        },
-                        new ThreadPoolExecutor.AbortPolicy());
-        pool.allowCoreThreadTimeOut(true);
-        return pool;
+        return WorkerPool.create("iron-router-jdk", threads, queueCapacity);
     }
 
     @Override

@@ -1,7 +1,6 @@
 package io.ironcage.router.transport.jdkhttp;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -10,6 +9,7 @@ import io.ironcage.router.core.spi.HeaderMap;
 import io.ironcage.router.core.spi.ProxyHandler;
 import io.ironcage.router.core.spi.ServerOptions;
 import io.ironcage.router.core.spi.ServerTransport;
+import io.ironcage.router.core.spi.WorkerPool;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
@@ -21,7 +21,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -93,9 +92,8 @@ class JdkServerBehaviourTest {
                                         ServerOptions.loopback(0).withMaxConcurrentRequests(7),
                                         (request, response) -> {})) {
             assertEquals(7, server.pool().getMaximumPoolSize());
-            assertEquals(7, server.pool().getCorePoolSize());
-            assertInstanceOf(ArrayBlockingQueue.class, server.pool().getQueue());
-            assertEquals(7, server.pool().getQueue().remainingCapacity());
+            assertEquals(0, server.pool().getPoolSize(), "threads start when needed");
+            assertEquals(7, ((WorkerPool) server.pool()).queueCapacity());
         }
     }
 

@@ -6,6 +6,7 @@ import io.ironcage.router.core.spi.ProxyHandler;
 import io.ironcage.router.core.spi.ProxyRequest;
 import io.ironcage.router.core.spi.ServerOptions;
 import io.ironcage.router.core.spi.ServerTransport;
+import io.ironcage.router.core.spi.WorkerPool;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
@@ -19,7 +20,6 @@ import java.util.Iterator;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -136,24 +136,8 @@ final class NettyRunningServer implements ServerTransport.RunningServer {
     }
 
     private static ThreadPoolExecutor newPool(int threads) {
-        AtomicInteger count = new AtomicInteger();
-        // unbounded queue: the admission semaphore bounds what is queued
-        ThreadPoolExecutor pool =
-                new ThreadPoolExecutor(
-                        threads,
-                        threads,
-                        30,
-                        TimeUnit.SECONDS,
-                        new LinkedBlockingQueue<>(),
-                        r -> {
-                            Thread t =
-                                    new Thread(r, "iron-router-netty-" + count.incrementAndGet());
-                            t.setDaemon(true);
-                            return t;
-                        },
-                        new ThreadPoolExecutor.AbortPolicy());
-        pool.allowCoreThreadTimeOut(true);
-        return pool;
+        // unbounded line: the admission semaphore bounds what waits
+        return WorkerPool.create("iron-router-netty", threads, Integer.MAX_VALUE);
     }
 
     @Override
