@@ -10,8 +10,11 @@ import io.ironcage.router.core.domain.analytics.AnalyticsEvent;
  *
  * <ul>
  *   <li>{@link #record(AnalyticsEvent)} is called on the request path, from many threads at once.
- *       It <b>never blocks</b> (no I/O, no waiting for space: a bounded buffer drops the new event
- *       when full) and <b>never throws</b>; recording must not fail or slow down a request.
+ *       It <b>does no I/O</b> and <b>never throws</b>; recording must not fail or slow down a
+ *       request. When its bounded buffer is full it drops the new event, or — only if the sink
+ *       documents it as an option, like the SQLite store's default {@code BLOCK_THEN_DROP} — waits
+ *       a bounded time for room first (every event is money; a store that cannot keep up is the
+ *       only case where a request waits).
  *   <li>Every event given to {@code record} is either kept or counted in {@link #droppedCount()}
  *       (buffer full, sink closed, store failure) — nothing is lost silently.
  *   <li>{@link #close()} flushes what is buffered and then releases resources; it is idempotent.
@@ -20,8 +23,8 @@ import io.ironcage.router.core.domain.analytics.AnalyticsEvent;
  */
 public interface UsageEventSink extends AutoCloseable {
     /**
-     * Records an event, without blocking and without throwing. A {@code null} event is dropped and
-     * counted.
+     * Records an event, without I/O and without throwing (see the contract above for a full
+     * buffer). A {@code null} event is dropped and counted.
      *
      * @param event the event
      */
