@@ -69,6 +69,13 @@ public final class BudgetLeaseManager implements AutoCloseable {
     /** The most queued reports sent as one. */
     static final int MAX_COALESCED = 100;
 
+    /**
+     * Queued reports beyond which a new one is merged into the last when they are for the same
+     * lease, model and provider: a long outage of the control server then holds one growing report
+     * instead of one per request (the amounts are summed, nothing is lost).
+     */
+    static final int MAX_QUEUED_REPORTS = 10_000;
+
     private final BudgetLeaseClient client;
     private final String icToken;
     private final Supplier<ProviderType> provider;
@@ -238,14 +245,31 @@ public final class BudgetLeaseManager implements AutoCloseable {
                 unassigned = unassigned.plus(cost); // settles on the next lease
             }
             if (tokens > 0) {
-                reports.add(
-                        new Report(
-                                leaseId,
-                                "req_" + UUID.randomUUID(),
-                                tokens,
-                                cost,
-                                model,
-                                provider));
+                Report last = reports.peekLast();
+                if (reports.size() >= MAX_QUEUED_REPORTS
+                        && last != null
+                        && Objects.equals(last.leaseId(), leaseId)
+                        && last.model().equals(model)
+                        && last.provider() == provider) {
+                    reports.pollLast();
+                    reports.addLast(
+                            new Report(
+                                    leaseId,
+                                    last.requestId(),
+                                    Math.addExact(last.tokens(), tokens),
+                                    last.cost().plus(cost),
+                                    model,
+                                    provider));
+                } else {
+                    reports.add(
+                            new Report(
+                                    leaseId,
+                                    "req_" + UUID.randomUUID(),
+                                    tokens,
+                                    cost,
+                                    model,
+                                    provider));
+                }
             }
             if (lease != null && lease.state() == LeaseState.ACTIVE) {
                 maybeRenewLocked(clock.instant());
