@@ -2,6 +2,7 @@ package io.ironcage.router.transport.jdkhttp;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import io.ironcage.router.core.spi.InFlight;
 import io.ironcage.router.core.spi.ProxyHandler;
 import io.ironcage.router.core.spi.ServerOptions;
 import io.ironcage.router.core.spi.ServerTransport;
@@ -11,8 +12,6 @@ import java.net.InetSocketAddress;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.locks.Condition;
-import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * A started JDK server and its worker pool.
@@ -49,9 +48,7 @@ final class JdkRunningServer implements ServerTransport.RunningServer {
     private final InetSocketAddress address;
     private final ServerOptions options;
     private final JdkExchangeHandler exchanges;
-    private final ReentrantLock lock = new ReentrantLock();
-    private final Condition idle = lock.newCondition();
-    private int inFlight;
+    private final InFlight inFlight = new InFlight();
     private volatile boolean closing;
     private boolean closed;
 
@@ -89,7 +86,7 @@ final class JdkRunningServer implements ServerTransport.RunningServer {
 
     /** Runs one exchange the JDK server accepted; called on the JDK's dispatcher thread. */
     private void admit(Runnable exchange) {
-        enter();
+        inFlight.enter();
         Admission admission = closing ? Admission.CLOSING : Admission.ADMITTED;
         try {
             pool.execute(() -> run(exchange, admission));
@@ -104,7 +101,7 @@ final class JdkRunningServer implements ServerTransport.RunningServer {
             exchange.run();
         } finally {
             ADMISSION.remove();
-            leave();
+            inFlight.leave();
         }
     }
 
@@ -117,42 +114,6 @@ final class JdkRunningServer implements ServerTransport.RunningServer {
         }
     }
 
-    private void enter() {
-        lock.lock();
-        try {
-            inFlight++;
-        } finally {
-            lock.unlock();
-        }
-    }
-
-    private void leave() {
-        lock.lock();
-        try {
-            inFlight--;
-            if (inFlight == 0) {
-                idle.signalAll();
-            }
-        } finally {
-            lock.unlock();
-        }
-    }
-
-    /** Waits until no admitted request is left, or the grace ends. */
-    private void awaitIdle() {
-        long remaining = options.shutdownGrace().toNanos();
-        lock.lock();
-        try {
-            while (inFlight > 0 && remaining > 0) {
-                remaining = idle.awaitNanos(remaining);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } finally {
-            lock.unlock();
-        }
-    }
-
     @Override
     public synchronized void close() {
         if (closed) {
@@ -160,7 +121,7 @@ final class JdkRunningServer implements ServerTransport.RunningServer {
         }
         closed = true;
         closing = true;
-        awaitIdle();
+        inFlight.awaitIdle(options.shutdownGrace());
         server.stop(0);
         pool.shutdownNow();
     }

@@ -2,6 +2,7 @@ package io.ironcage.router.transport.netty;
 
 import io.ironcage.router.core.ServerStartException;
 import io.ironcage.router.core.spi.HeaderMap;
+import io.ironcage.router.core.spi.InFlight;
 import io.ironcage.router.core.spi.ProxyHandler;
 import io.ironcage.router.core.spi.ProxyRequest;
 import io.ironcage.router.core.spi.ServerOptions;
@@ -26,8 +27,6 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.locks.Condition;
-import java.util.concurrent.locks.ReentrantLock;
 import org.reactivestreams.Publisher;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -75,9 +74,7 @@ final class NettyRunningServer implements ServerTransport.RunningServer {
     private final ThreadPoolExecutor workers;
     private final Semaphore admission;
     private final ChannelGroup connections;
-    private final ReentrantLock lock = new ReentrantLock();
-    private final Condition idle = lock.newCondition();
-    private int inFlight;
+    private final InFlight inFlight = new InFlight();
     private volatile boolean closing;
     private boolean closed;
     private DisposableServer server;
@@ -306,42 +303,6 @@ final class NettyRunningServer implements ServerTransport.RunningServer {
         return new String[] {path.isEmpty() ? "/" : path, query};
     }
 
-    private void enter() {
-        lock.lock();
-        try {
-            inFlight++;
-        } finally {
-            lock.unlock();
-        }
-    }
-
-    private void leave() {
-        lock.lock();
-        try {
-            inFlight--;
-            if (inFlight == 0) {
-                idle.signalAll();
-            }
-        } finally {
-            lock.unlock();
-        }
-    }
-
-    /** Waits until no request is in flight, or the grace ends. */
-    private void awaitIdle() {
-        long remaining = options.shutdownGrace().toNanos();
-        lock.lock();
-        try {
-            while (inFlight > 0 && remaining > 0) {
-                remaining = idle.awaitNanos(remaining);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } finally {
-            lock.unlock();
-        }
-    }
-
     @Override
     public synchronized void close() {
         if (closed) {
@@ -349,7 +310,7 @@ final class NettyRunningServer implements ServerTransport.RunningServer {
         }
         closed = true;
         closing = true;
-        awaitIdle();
+        inFlight.awaitIdle(options.shutdownGrace());
         server.dispose(); // the listening socket
         connections.close(); // every connection, idle or not
         try {
@@ -397,7 +358,7 @@ final class NettyRunningServer implements ServerTransport.RunningServer {
         private final AtomicInteger parts = new AtomicInteger(1);
 
         Flight() {
-            enter();
+            inFlight.enter();
         }
 
         void addPart() {
@@ -406,7 +367,7 @@ final class NettyRunningServer implements ServerTransport.RunningServer {
 
         void partDone() {
             if (parts.decrementAndGet() == 0) {
-                leave();
+                inFlight.leave();
             }
         }
     }

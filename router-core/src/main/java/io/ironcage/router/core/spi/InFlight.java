@@ -1,0 +1,64 @@
+package io.ironcage.router.core.spi;
+
+import java.time.Duration;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * Counts a server transport's requests in flight, so its {@code close()} can wait for them within
+ * the shutdown grace ({@link ServerOptions#shutdownGrace()}). Thread-safe.
+ */
+public final class InFlight {
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition idle = lock.newCondition();
+    private int count;
+
+    /** Creates a counter at zero. */
+    public InFlight() {}
+
+    /** Counts a request that starts. */
+    public void enter() {
+        lock.lock();
+        try {
+            count++;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Counts a request that ended; wakes {@link #awaitIdle} at zero. */
+    public void leave() {
+        lock.lock();
+        try {
+            count--;
+            if (count == 0) {
+                idle.signalAll();
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Waits until no request is in flight, or the grace ends. An interrupt ends the wait and is
+     * kept on the thread.
+     *
+     * @param grace the longest wait
+     * @return {@code true} if no request is in flight
+     */
+    public boolean awaitIdle(Duration grace) {
+        long remaining = grace.toNanos();
+        lock.lock();
+        try {
+            while (count > 0 && remaining > 0) {
+                remaining = idle.awaitNanos(remaining);
+            }
+            return count == 0;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return count == 0;
+        } finally {
+            lock.unlock();
+        }
+    }
+}
