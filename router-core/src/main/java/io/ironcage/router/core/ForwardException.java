@@ -1,5 +1,12 @@
 package io.ironcage.router.core;
 
+import java.net.ConnectException;
+import java.net.NoRouteToHostException;
+import java.net.URI;
+import java.net.UnknownHostException;
+import java.nio.channels.UnresolvedAddressException;
+import java.time.Duration;
+
 /**
  * A request to an upstream (a provider or the control plane) failed before a complete answer
  * arrived. The message names the upstream's address, never a key or token.
@@ -38,5 +45,71 @@ public class ForwardException extends LlmRouterException {
      */
     public Kind kind() {
         return kind;
+    }
+
+    /**
+     * Classifies a client transport's failure, the same way for every transport: a connect timeout
+     * or a connection that could not be made (refused, unknown host, no route) is {@code CONNECT};
+     * no answer within the timeout is {@code TIMEOUT}; anything else while the answer arrived is
+     * {@code BROKEN}. Only the transport knows its own timeout exception types, so it says which
+     * applied.
+     *
+     * @param cause the failure, already unwrapped from futures
+     * @param upstream the upstream's address, see {@link #address(URI)}
+     * @param timeout the request's timeout, for the message
+     * @param connectTimedOut whether the cause is the transport's connect timeout
+     * @param answerTimedOut whether the cause is the transport's answer (or read) timeout
+     * @return the exception
+     */
+    public static ForwardException classify(
+            Throwable cause,
+            String upstream,
+            Duration timeout,
+            boolean connectTimedOut,
+            boolean answerTimedOut) {
+        if (connectTimedOut) {
+            return new ForwardException(
+                    Kind.CONNECT, "no connection to " + upstream + " (connect timed out)", cause);
+        }
+        if (answerTimedOut) {
+            return new ForwardException(
+                    Kind.TIMEOUT, "no answer from " + upstream + " within " + timeout, cause);
+        }
+        if (isConnectFailure(cause)) {
+            return new ForwardException(Kind.CONNECT, "no connection to " + upstream, cause);
+        }
+        return new ForwardException(
+                Kind.BROKEN,
+                "the connection to " + upstream + " broke before the answer was complete",
+                cause);
+    }
+
+    /**
+     * Returns an upstream's scheme, host and port: what messages may name, never the path or query,
+     * which may hold keys.
+     *
+     * @param uri the request's URI
+     * @return e.g. {@code https://api.openai.com:443}
+     */
+    public static String address(URI uri) {
+        return uri.getScheme()
+                + "://"
+                + uri.getHost()
+                + (uri.getPort() < 0 ? "" : ":" + uri.getPort());
+    }
+
+    private static boolean isConnectFailure(Throwable thrown) {
+        for (Throwable t = thrown; t != null; t = t.getCause()) {
+            if (t instanceof ConnectException
+                    || t instanceof UnresolvedAddressException
+                    || t instanceof UnknownHostException
+                    || t instanceof NoRouteToHostException) {
+                return true;
+            }
+            if (t.getCause() == t) {
+                break;
+            }
+        }
+        return false;
     }
 }

@@ -4,10 +4,7 @@ import io.ironcage.router.core.ForwardException;
 import io.ironcage.router.core.spi.HeaderMap;
 import io.ironcage.router.core.spi.HttpTransport;
 import java.io.IOException;
-import java.net.ConnectException;
-import java.net.NoRouteToHostException;
 import java.net.URI;
-import java.net.UnknownHostException;
 import java.net.http.HttpClient;
 import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpHeaders;
@@ -15,7 +12,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
 import java.nio.ByteBuffer;
-import java.nio.channels.UnresolvedAddressException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -180,49 +176,17 @@ final class JdkHttpTransport implements HttpTransport {
                 && cause.getCause() != null) {
             cause = cause.getCause();
         }
-        if (cause instanceof HttpConnectTimeoutException) {
-            return new ForwardException(
-                    ForwardException.Kind.CONNECT,
-                    "no connection to " + upstream + " (connect timed out)",
-                    cause);
-        }
-        if (cause instanceof HttpTimeoutException) {
-            return new ForwardException(
-                    ForwardException.Kind.TIMEOUT,
-                    "no answer from " + upstream + " within " + timeout,
-                    cause);
-        }
-        if (isConnectFailure(cause)) {
-            return new ForwardException(
-                    ForwardException.Kind.CONNECT, "no connection to " + upstream, cause);
-        }
-        return new ForwardException(
-                ForwardException.Kind.BROKEN,
-                "the connection to " + upstream + " broke before the answer was complete",
-                cause);
+        return ForwardException.classify(
+                cause,
+                upstream,
+                timeout,
+                cause instanceof HttpConnectTimeoutException,
+                cause instanceof HttpTimeoutException);
     }
 
-    private static boolean isConnectFailure(Throwable thrown) {
-        for (Throwable t = thrown; t != null; t = t.getCause()) {
-            if (t instanceof ConnectException
-                    || t instanceof UnresolvedAddressException
-                    || t instanceof UnknownHostException
-                    || t instanceof NoRouteToHostException) {
-                return true;
-            }
-            if (t.getCause() == t) {
-                break;
-            }
-        }
-        return false;
-    }
-
-    /** The upstream's scheme, host and port: never the path or query, which may hold keys. */
+    /** The upstream's scheme, host and port (see {@link ForwardException#address}). */
     static String upstream(URI uri) {
-        return uri.getScheme()
-                + "://"
-                + uri.getHost()
-                + (uri.getPort() < 0 ? "" : ":" + uri.getPort());
+        return ForwardException.address(uri);
     }
 
     private static HeaderMap headers(HttpHeaders jdk) {

@@ -9,11 +9,7 @@ import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.timeout.ReadTimeoutException;
-import java.net.ConnectException;
-import java.net.NoRouteToHostException;
 import java.net.URI;
-import java.net.UnknownHostException;
-import java.nio.channels.UnresolvedAddressException;
 import java.time.Duration;
 import java.util.Iterator;
 import java.util.Locale;
@@ -267,50 +263,18 @@ final class NettyHttpTransport implements HttpTransport {
                 && cause.getCause() != null) {
             cause = Exceptions.unwrap(cause.getCause());
         }
-        if (cause instanceof ConnectTimeoutException) {
-            return new ForwardException(
-                    ForwardException.Kind.CONNECT,
-                    "no connection to " + upstream + " (connect timed out)",
-                    cause);
-        }
         // TimeoutException includes the connection pool's acquire timeout
-        if (cause instanceof TimeoutException || cause instanceof ReadTimeoutException) {
-            return new ForwardException(
-                    ForwardException.Kind.TIMEOUT,
-                    "no answer from " + upstream + " within " + timeout,
-                    cause);
-        }
-        if (isConnectFailure(cause)) {
-            return new ForwardException(
-                    ForwardException.Kind.CONNECT, "no connection to " + upstream, cause);
-        }
-        return new ForwardException(
-                ForwardException.Kind.BROKEN,
-                "the connection to " + upstream + " broke before the answer was complete",
-                cause);
+        return ForwardException.classify(
+                cause,
+                upstream,
+                timeout,
+                cause instanceof ConnectTimeoutException,
+                cause instanceof TimeoutException || cause instanceof ReadTimeoutException);
     }
 
-    private static boolean isConnectFailure(Throwable thrown) {
-        for (Throwable t = thrown; t != null; t = t.getCause()) {
-            if (t instanceof ConnectException
-                    || t instanceof UnresolvedAddressException
-                    || t instanceof UnknownHostException
-                    || t instanceof NoRouteToHostException) {
-                return true;
-            }
-            if (t.getCause() == t) {
-                break;
-            }
-        }
-        return false;
-    }
-
-    /** The upstream's scheme, host and port: never the path or query, which may hold keys. */
+    /** The upstream's scheme, host and port (see {@link ForwardException#address}). */
     static String upstream(URI uri) {
-        return uri.getScheme()
-                + "://"
-                + uri.getHost()
-                + (uri.getPort() < 0 ? "" : ":" + uri.getPort());
+        return ForwardException.address(uri);
     }
 
     private static HeaderMap headers(HttpHeaders netty) {
