@@ -539,11 +539,15 @@ public final class ProxyPipeline implements ProxyHandler {
                     }
                 }
             } catch (ForwardException e) {
+                held.close(); // released before the caller has the answer, like a settlement
                 upstreamFailed(sink, e);
                 return;
             }
             int status = response.status();
             byte[] body = response.body();
+            if (status < 200 || status > 299) {
+                held.close(); // nothing to bill: released before the caller has the answer
+            }
             if (status == 401 || status == 403) {
                 reply(sink, ErrorResponses.upstreamAuthFailed(format, status));
                 recordFailure(status, "upstream_auth_failed", Optional.empty(), response.headers());
@@ -602,12 +606,14 @@ public final class ProxyPipeline implements ProxyHandler {
             try {
                 response = openWithFreshKeyOn401(call);
             } catch (ForwardException e) {
+                held.close(); // released before the caller has the answer, like a settlement
                 upstreamFailed(sink, e);
                 return;
             }
             try (response) {
                 int status = response.status();
                 if (status < 200 || status > 299) {
+                    held.close(); // nothing to bill: released before the caller has the answer
                     relayStreamError(sink, response);
                     return;
                 }
