@@ -20,6 +20,9 @@ import io.ironcage.router.core.internal.ProxyPipeline;
 import io.ironcage.router.core.internal.Tenants;
 import io.ironcage.router.core.spi.HttpTransport;
 import io.ironcage.router.core.spi.ProviderKeySource;
+import io.ironcage.router.core.spi.ProxyHandler;
+import io.ironcage.router.core.spi.ProxyRequest;
+import io.ironcage.router.core.spi.ResponseSink;
 import io.ironcage.router.core.spi.ServerOptions;
 import io.ironcage.router.core.spi.ServerTransport;
 import io.ironcage.router.core.spi.TransportProvider;
@@ -34,6 +37,8 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -749,10 +754,7 @@ public final class LlmRouter implements AutoCloseable {
                                                 maxRequestBodyBytes,
                                                 maxConcurrentRequests,
                                                 Duration.ofSeconds(5)),
-                                        (request, response) -> {
-                                            requests.incrementAndGet();
-                                            pipeline.handle(request, response);
-                                        });
+                                        new CountingHandler(pipeline, requests));
             } catch (RuntimeException e) {
                 registry.closeAll();
                 client.close();
@@ -917,6 +919,30 @@ public final class LlmRouter implements AutoCloseable {
             byte[] bytes = new byte[24];
             new SecureRandom().nextBytes(bytes);
             return "ic-local-" + Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+        }
+    }
+
+    /** Counts the requests the server hands over, whichever way it hands them. */
+    private static final class CountingHandler implements ProxyHandler {
+        private final ProxyPipeline pipeline;
+        private final AtomicLong requests;
+
+        CountingHandler(ProxyPipeline pipeline, AtomicLong requests) {
+            this.pipeline = pipeline;
+            this.requests = requests;
+        }
+
+        @Override
+        public void handle(ProxyRequest request, ResponseSink response) {
+            requests.incrementAndGet();
+            pipeline.handle(request, response);
+        }
+
+        @Override
+        public CompletionStage<Void> handleAsync(
+                ProxyRequest request, ResponseSink response, Executor workers) {
+            requests.incrementAndGet();
+            return pipeline.handleAsync(request, response, workers);
         }
     }
 }

@@ -129,6 +129,24 @@ public final class ControlPlaneKeySource implements ProviderKeySource {
     }
 
     /**
+     * Tells whether {@link #key(ProviderType)} answers now from the cache: a fresh key, or a stale
+     * one still served while another request refreshes it. False when a fetch would be waited for.
+     *
+     * @param provider the provider the request goes to (a cached key of another provider is a
+     *     prompt answer too: empty)
+     * @return whether {@code key(provider)} returns without blocking now
+     */
+    @Override
+    public boolean keyReady(ProviderType provider) {
+        synchronized (lock) {
+            Instant now = clock.instant();
+            return entry != null
+                    && (now.isBefore(entry.refreshAt)
+                            || (inFlight != null && usableStale(entry, now)));
+        }
+    }
+
+    /**
      * Returns the agent's key, whatever its provider; fetches it when the cache has no usable one.
      *
      * @return the key

@@ -57,6 +57,12 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -66,7 +72,12 @@ import org.slf4j.LoggerFactory;
  * on every path: it is opened in a try-with-resources block, so a path that neither commits nor
  * cancels it cancels it on the way out.
  *
- * <p>Runs on the transport's worker threads and may block (upstream call, stream relay).
+ * <p>Two ways to run. {@link #handle} runs the whole request on the calling worker thread and may
+ * block (upstream call, stream relay). {@link #handleAsync} runs on a transport's I/O thread: a
+ * request that is not streamed, whose key is at hand, is checked, priced, reserved, sent upstream
+ * without blocking ({@link HttpTransport#sendAsync}), settled and answered from the thread that
+ * completes the upstream call, and never touches a worker; a stream, a key that must be fetched, or
+ * a retry after a 401 moves the rest of the request to the worker executor.
  */
 public final class ProxyPipeline implements ProxyHandler {
     private static final Logger LOG = LoggerFactory.getLogger(ProxyPipeline.class);
@@ -165,39 +176,81 @@ public final class ProxyPipeline implements ProxyHandler {
         }
     }
 
+    private static final CompletableFuture<Void> DONE = CompletableFuture.completedFuture(null);
+
+    /** Handles the request on this thread, blocking for the upstream call and the stream relay. */
     @Override
     public void handle(ProxyRequest request, ResponseSink sink) {
+        // without workers every step runs on this thread, so the stage is complete on return
+        CompletableFuture<Void> done = start(request, sink, null).toCompletableFuture();
+        try {
+            done.get();
+        } catch (ExecutionException e) {
+            throw rethrown(e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        }
+    }
+
+    /**
+     * Handles the request without blocking the calling I/O thread; see the class comment for what
+     * moves to {@code workers}.
+     */
+    @Override
+    public CompletionStage<Void> handleAsync(
+            ProxyRequest request, ResponseSink sink, Executor workers) {
+        Objects.requireNonNull(workers, "workers");
+        try {
+            return start(request, sink, workers);
+        } catch (RuntimeException | Error e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
+    /**
+     * Runs the request; with {@code workers} null, entirely on this thread (blocking), else without
+     * blocking, moving what may block to {@code workers}.
+     */
+    private CompletionStage<Void> start(ProxyRequest request, ResponseSink sink, Executor workers) {
         if ("/".equals(request.path())) {
             sink.send(200, TEXT, HEALTH); // health check, reference §3.2
-            return;
+            return DONE;
         }
         ProviderRouting.PathRoute pathRoute = ProviderRouting.stripProviderPrefix(request.path());
         ApiFormat format = ApiFormat.ofPath(pathRoute.path());
         if (headerBytes(request.headers()) > MAX_HEADER_BYTES) {
             reply(sink, ErrorResponses.headersTooLarge(format, MAX_HEADER_BYTES));
-            return;
+            return DONE;
         }
         Optional<Tenant> tenant = tenants.authenticate(request.headers());
         if (tenant.isEmpty()) {
             reply(sink, ErrorResponses.unauthorized(format));
-            return;
+            return DONE;
         }
-        handle(request, new AnsweredSink(sink, tenant.get()), pathRoute, format, tenant.get());
+        return start(
+                request,
+                new AnsweredSink(sink, tenant.get()),
+                pathRoute,
+                format,
+                tenant.get(),
+                workers);
     }
 
-    private void handle(
+    private CompletionStage<Void> start(
             ProxyRequest request,
             ResponseSink sink,
             ProviderRouting.PathRoute pathRoute,
             ApiFormat format,
-            Tenant tenant) {
+            Tenant tenant,
+            Executor workers) {
         if (request.bodyTooLarge()) {
             reply(sink, ErrorResponses.payloadTooLarge(format, maxRequestBodyBytes));
-            return;
+            return DONE;
         }
         if (!pathRoute.path().startsWith("/v1/")) {
             reply(sink, ErrorResponses.notFound(format, pathRoute.path()));
-            return;
+            return DONE;
         }
         if (request.bodyLength() > 0 && !jsonContentType(request.headers())) {
             reply(
@@ -207,13 +260,53 @@ public final class ProxyPipeline implements ProxyHandler {
                             "The request body must be JSON, sent with Content-Type:"
                                     + " application/json.",
                             null));
-            return;
+            return DONE;
         }
+        CompletionStage<Void> done;
         try {
-            new Call(request, format, ApiKind.ofPath(pathRoute.path()), tenant).run(sink);
+            done =
+                    new Call(request, format, ApiKind.ofPath(pathRoute.path()), tenant, workers)
+                            .run(sink);
         } catch (ClientDisconnectedException e) {
             LOG.debug("client went away before the answer was sent: {}", request);
+            return DONE;
         }
+        return done.exceptionally(
+                failure -> {
+                    if (unwrapped(failure) instanceof ClientDisconnectedException) {
+                        LOG.debug("client went away before the answer was sent: {}", request);
+                        return null;
+                    }
+                    throw rethrown(failure);
+                });
+    }
+
+    /** Releases a reservation not yet settled; an unpriced request holds none. */
+    private static void release(Reservation held) {
+        if (held != null) {
+            held.close();
+        }
+    }
+
+    /** The failure a stage carries, without its CompletionException wrapper. */
+    private static Throwable unwrapped(Throwable failure) {
+        Throwable cause = failure;
+        while (cause instanceof CompletionException && cause.getCause() != null) {
+            cause = cause.getCause();
+        }
+        return cause;
+    }
+
+    /** A stage's failure to throw again as it was thrown: unchecked, unwrapped. */
+    private static RuntimeException rethrown(Throwable failure) {
+        Throwable cause = unwrapped(failure);
+        if (cause instanceof RuntimeException) {
+            return (RuntimeException) cause;
+        }
+        if (cause instanceof Error) {
+            throw (Error) cause;
+        }
+        return new CompletionException(cause);
     }
 
     /** Tells the tenant the status of each answer (its request and failure counts). */
@@ -271,15 +364,58 @@ public final class ProxyPipeline implements ProxyHandler {
         private boolean translated;
         private OptionalLong firstByteMs = OptionalLong.empty();
 
-        Call(ProxyRequest request, ApiFormat format, ApiKind kind, Tenant tenant) {
+        /** Runs what may block; null when everything runs on this thread. */
+        private final Executor workers;
+
+        /**
+         * Whether this request runs on a thread that may block: always without workers, and from
+         * the moment it moves to a worker. Steps run one after another (each stage completes before
+         * the next starts), so the fields need no lock.
+         */
+        private boolean blocking;
+
+        Call(
+                ProxyRequest request,
+                ApiFormat format,
+                ApiKind kind,
+                Tenant tenant,
+                Executor workers) {
             this.request = request;
             this.format = format;
             this.kind = kind;
             this.tenant = tenant;
             this.startedMs = clock.millis();
+            this.workers = workers;
+            this.blocking = workers == null;
         }
 
-        void run(ResponseSink sink) {
+        /** Runs the rest of the request here if this thread may block, else on a worker. */
+        private <T> CompletionStage<T> offload(Supplier<CompletionStage<T>> rest) {
+            if (blocking) {
+                return rest.get();
+            }
+            return CompletableFuture.supplyAsync(
+                            () -> {
+                                blocking = true;
+                                return rest.get();
+                            },
+                            workers)
+                    .thenCompose(stage -> stage);
+        }
+
+        /** Sends the whole request upstream: blocking on this thread, or without blocking. */
+        private CompletionStage<HttpTransport.Response> send(HttpTransport.Request call) {
+            if (!blocking) {
+                return upstream.sendAsync(call, workers);
+            }
+            try {
+                return CompletableFuture.completedFuture(upstream.send(call));
+            } catch (ForwardException e) {
+                return CompletableFuture.failedFuture(e);
+            }
+        }
+
+        CompletionStage<Void> run(ResponseSink sink) {
             ObjectNode body = null;
             if (request.bodyLength() > 0) {
                 JsonNode parsed;
@@ -287,21 +423,21 @@ public final class ProxyPipeline implements ProxyHandler {
                     parsed = JSON.readTree(request.body());
                 } catch (IOException e) {
                     reply(sink, ErrorResponses.invalidJson(format));
-                    return;
+                    return DONE;
                 }
                 if (!(parsed instanceof ObjectNode)) {
                     reply(
                             sink,
                             ErrorResponses.badRequest(
                                     format, "The request body must be a JSON object.", null));
-                    return;
+                    return DONE;
                 }
                 body = (ObjectNode) parsed;
             }
             Optional<String> model = body == null ? Optional.empty() : RequestShapes.model(body);
             if (kind != ApiKind.OTHER && model.isEmpty()) {
                 reply(sink, ErrorResponses.missingModel(format));
-                return;
+                return DONE;
             }
             RoutingDecision decision =
                     ProviderRouting.route(
@@ -312,7 +448,7 @@ public final class ProxyPipeline implements ProxyHandler {
                                     tenant.keys().providers()));
             if (decision instanceof NoKeyForProvider) {
                 reply(sink, ErrorResponses.noKeyForProvider(format, (NoKeyForProvider) decision));
-                return;
+                return DONE;
             }
             routed = (Routed) decision;
             stream = body != null && body.path("stream").asBoolean(false);
@@ -332,23 +468,33 @@ public final class ProxyPipeline implements ProxyHandler {
                                             + routed.provider().id()
                                             + ": use a model of the API you call.",
                                     "model"));
-                    return;
+                    return DONE;
                 }
                 translated = true;
             }
+            if (!blocking && !tenant.keys().keyReady(routed.provider())) {
+                ObjectNode parsed = body;
+                return offload(() -> admitAndForward(sink, parsed, model));
+            }
+            return admitAndForward(sink, body, model);
+        }
+
+        /** From here the key is at hand, or this thread may wait for it. */
+        private CompletionStage<Void> admitAndForward(
+                ResponseSink sink, ObjectNode body, Optional<String> model) {
             try {
                 tenant.admit();
                 key = tenant.keys().key(routed.provider()).orElse(null);
             } catch (ControlPlaneException e) {
                 reply(sink, ErrorResponses.controlPlane(format, e));
-                return;
+                return DONE;
             }
             if (key == null) {
                 reply(
                         sink,
                         ErrorResponses.noKeyForProvider(
                                 format, new NoKeyForProvider(routed.provider())));
-                return;
+                return DONE;
             }
             Reservation reservation = null;
             price = routed.model().flatMap(pricing::find);
@@ -358,12 +504,12 @@ public final class ProxyPipeline implements ProxyHandler {
                 BudgetDecision check = ledger.check();
                 if (check instanceof BudgetDecision.Refusal) {
                     reply(sink, ErrorResponses.budget(format, (BudgetDecision.Refusal) check));
-                    return;
+                    return DONE;
                 }
                 BudgetDecision reserved = ledger.reserve(price.get().worstCase(shape));
                 if (reserved instanceof BudgetDecision.Refusal) {
                     reply(sink, ErrorResponses.budget(format, (BudgetDecision.Refusal) reserved));
-                    return;
+                    return DONE;
                 }
                 reservation = ((BudgetDecision.Granted) reserved).reservation();
                 if (tenant.isStopped()) {
@@ -371,15 +517,24 @@ public final class ProxyPipeline implements ProxyHandler {
                     // only for reservations it can see), so nothing more may be spent from it
                     reservation.cancel();
                     reply(sink, ErrorResponses.unauthorized(format));
-                    return;
+                    return DONE;
                 }
             } else if (model.isPresent() && rejectUnpriced && tenant.ledger().limit().isPresent()) {
                 reply(sink, ErrorResponses.unpricedModel(format, routed.model().orElse("")));
-                return;
+                return DONE;
             }
-            try (Reservation held = reservation) {
-                forward(sink, body, held);
+            Reservation held = reservation;
+            CompletionStage<Void> forwarded;
+            try {
+                forwarded = forward(sink, body, held);
+            } catch (RuntimeException | Error e) {
+                release(held);
+                throw e;
             }
+            // a path that neither committed nor cancelled it releases it when the request ends
+            return held == null
+                    ? forwarded
+                    : forwarded.whenComplete((done, failed) -> held.close());
         }
 
         private boolean needsTranslation(ApiKind kind, ProviderType provider) {
@@ -391,7 +546,8 @@ public final class ProxyPipeline implements ProxyHandler {
             return kind == ApiKind.MESSAGES;
         }
 
-        private void forward(ResponseSink sink, ObjectNode body, Reservation reservation) {
+        private CompletionStage<Void> forward(
+                ResponseSink sink, ObjectNode body, Reservation reservation) {
             byte[] upstreamBody = request.body();
             String upstreamPath = routed.path();
             boolean dropUsageChunk = false;
@@ -406,7 +562,7 @@ public final class ProxyPipeline implements ProxyHandler {
                         rewritten = translateRequest(rewritten != null ? rewritten : body);
                     } catch (TranslationException e) {
                         reply(sink, ErrorResponses.badRequest(format, e.getMessage(), e.field()));
-                        return;
+                        return DONE;
                     }
                     upstreamPath =
                             routed.provider() == ProviderType.ANTHROPIC
@@ -438,15 +594,19 @@ public final class ProxyPipeline implements ProxyHandler {
                             upstreamBody,
                             upstreamTimeout);
             if (stream) {
-                relayStream(
-                        sink,
-                        call,
-                        reservation,
-                        dropUsageChunk,
-                        translated ? streamTranslator(body) : null);
-            } else {
-                relayWhole(sink, call, reservation);
+                boolean dropUsage = dropUsageChunk;
+                return offload(
+                        () -> {
+                            relayStream(
+                                    sink,
+                                    call,
+                                    reservation,
+                                    dropUsage,
+                                    translated ? streamTranslator(body) : null);
+                            return DONE;
+                        });
             }
+            return relayWhole(sink, call, reservation);
         }
 
         /** The provider's API kind: what the upstream speaks, translated or not. */
@@ -528,29 +688,57 @@ public final class ProxyPipeline implements ProxyHandler {
             return URI.create(base + path + query);
         }
 
-        private void relayWhole(ResponseSink sink, HttpTransport.Request call, Reservation held) {
-            HttpTransport.Response response;
-            try {
-                response = upstream.send(call);
-                if (response.status() == 401) {
-                    Optional<HttpTransport.Request> again = withFreshKey(call);
-                    if (again.isPresent()) {
-                        response = upstream.send(again.get());
-                    }
-                }
-            } catch (ForwardException e) {
-                held.close(); // released before the caller has the answer, like a settlement
-                upstreamFailed(sink, e);
-                return;
+        private CompletionStage<Void> relayWhole(
+                ResponseSink sink, HttpTransport.Request call, Reservation held) {
+            return send(call)
+                    .thenCompose(response -> retriedOn401(call, response))
+                    .handle(
+                            (response, failure) -> {
+                                if (failure == null) {
+                                    answerWhole(sink, response, held);
+                                    return null;
+                                }
+                                Throwable cause = unwrapped(failure);
+                                if (!(cause instanceof ForwardException)) {
+                                    throw rethrown(cause);
+                                }
+                                // released before the caller has the answer, like a settlement
+                                release(held);
+                                upstreamFailed(sink, (ForwardException) cause);
+                                return null;
+                            });
+        }
+
+        /**
+         * After a 401, the answer to the same request sent once more with a fresh key, if the key
+         * source has one (it may fetch it: on a worker); else the 401 itself.
+         */
+        private CompletionStage<HttpTransport.Response> retriedOn401(
+                HttpTransport.Request call, HttpTransport.Response response) {
+            if (response.status() != 401) {
+                return CompletableFuture.completedFuture(response);
             }
+            return offload(
+                    () -> {
+                        Optional<HttpTransport.Request> again = withFreshKey(call);
+                        return again.isPresent()
+                                ? send(again.get())
+                                : CompletableFuture.completedFuture(response);
+                    });
+        }
+
+        /** Settles, records and answers a whole upstream response. */
+        private void answerWhole(
+                ResponseSink sink, HttpTransport.Response response, Reservation held) {
             int status = response.status();
             byte[] body = response.body();
             if (status < 200 || status > 299) {
-                held.close(); // nothing to bill: released before the caller has the answer
+                release(held); // nothing to bill: released before the caller has the answer
             }
             if (status == 401 || status == 403) {
-                reply(sink, ErrorResponses.upstreamAuthFailed(format, status));
+                // recorded before the caller has the answer, as a success is settled first
                 recordFailure(status, "upstream_auth_failed", Optional.empty(), response.headers());
+                reply(sink, ErrorResponses.upstreamAuthFailed(format, status));
                 return;
             }
             if (status >= 200 && status <= 299) {
@@ -606,14 +794,14 @@ public final class ProxyPipeline implements ProxyHandler {
             try {
                 response = openWithFreshKeyOn401(call);
             } catch (ForwardException e) {
-                held.close(); // released before the caller has the answer, like a settlement
+                release(held); // released before the caller has the answer, like a settlement
                 upstreamFailed(sink, e);
                 return;
             }
             try (response) {
                 int status = response.status();
                 if (status < 200 || status > 299) {
-                    held.close(); // nothing to bill: released before the caller has the answer
+                    release(held); // nothing to bill: released before the caller has the answer
                     relayStreamError(sink, response);
                     return;
                 }
@@ -821,10 +1009,16 @@ public final class ProxyPipeline implements ProxyHandler {
                 LOG.debug("upstream error body cut short: {}", e.kind());
             }
             if (status == 401 || status == 403) {
-                reply(sink, ErrorResponses.upstreamAuthFailed(format, status));
+                // recorded before the caller has the answer, as a success is settled first
                 recordFailure(status, "upstream_auth_failed", Optional.empty(), response.headers());
+                reply(sink, ErrorResponses.upstreamAuthFailed(format, status));
                 return;
             }
+            recordFailure(
+                    status,
+                    String.valueOf(status),
+                    errorMessage(body.toByteArray()),
+                    response.headers());
             if (translated) {
                 reply(sink, translatedError(status, response.headers(), body.toByteArray()));
             } else {
@@ -833,27 +1027,22 @@ public final class ProxyPipeline implements ProxyHandler {
                         ForwardedHeaders.downstream(response.headers()),
                         body.toByteArray());
             }
-            recordFailure(
-                    status,
-                    String.valueOf(status),
-                    errorMessage(body.toByteArray()),
-                    response.headers());
         }
 
         private void upstreamFailed(ResponseSink sink, ForwardException e) {
             String host = key.effectiveBaseUrl().getHost();
             boolean timeout = e.kind() == ForwardException.Kind.TIMEOUT;
             LOG.warn("{} upstream {} failed: {}", routed.provider().id(), host, e.kind());
-            reply(
-                    sink,
-                    timeout
-                            ? ErrorResponses.upstreamTimeout(format, host)
-                            : ErrorResponses.upstreamUnreachable(format, host));
             recordFailure(
                     timeout ? 504 : 502,
                     timeout ? "upstream_timeout" : "upstream_unreachable",
                     Optional.empty(),
                     HeaderMap.empty());
+            reply(
+                    sink,
+                    timeout
+                            ? ErrorResponses.upstreamTimeout(format, host)
+                            : ErrorResponses.upstreamUnreachable(format, host));
         }
 
         /**

@@ -33,6 +33,12 @@ final class FixedProviderKeySource implements ProviderKeySource {
         return Optional.ofNullable(keys.get(provider));
     }
 
+    /** Always: fixed keys are never fetched. */
+    @Override
+    public boolean keyReady(ProviderType provider) {
+        return true;
+    }
+
     @Override
     public String toString() {
         return "ProviderKeySource.fixed" + keys.keySet();

@@ -4,6 +4,9 @@ import java.net.URI;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
 
 /**
  * The client side of a transport: sends requests to upstream providers and to the control plane. No
@@ -22,6 +25,20 @@ public interface HttpTransport extends AutoCloseable {
      * @throws io.ironcage.router.core.ForwardException on connect failure, timeout or I/O error
      */
     Response send(Request request);
+
+    /**
+     * Sends a request without blocking the calling thread and reads the whole response. A transport
+     * with event loops overrides it to do the I/O on them, and completes the stage on one of them,
+     * so its dependents must not block either; the default runs {@link #send} on {@code blocking}.
+     *
+     * @param request the request; its timeout bounds the whole exchange
+     * @param blocking where a transport that cannot send without blocking does so
+     * @return the response; fails with a {@link io.ironcage.router.core.ForwardException} on
+     *     connect failure, timeout or I/O error
+     */
+    default CompletionStage<Response> sendAsync(Request request, Executor blocking) {
+        return CompletableFuture.supplyAsync(() -> send(request), blocking);
+    }
 
     /**
      * Sends a request and returns as soon as the response headers arrive; the body is then read

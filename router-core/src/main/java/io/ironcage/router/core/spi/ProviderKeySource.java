@@ -30,6 +30,19 @@ public interface ProviderKeySource {
     Optional<ProviderKey> key(ProviderType provider);
 
     /**
+     * Tells whether {@link #key(ProviderType)} would answer at once, without waiting for a fetch (a
+     * cache hit, or fixed keys). The router then goes on with the request on the transport's I/O
+     * thread; otherwise it moves the request to a worker thread first. The default says no, which
+     * is always safe: a source that may block must not claim otherwise.
+     *
+     * @param provider the provider the request goes to
+     * @return whether {@code key(provider)} returns without blocking now
+     */
+    default boolean keyReady(ProviderType provider) {
+        return false;
+    }
+
+    /**
      * Tells the source that the provider rejected a key it gave out (HTTP 401), so that a source
      * which can fetch keys (the control plane) drops it and fetches a fresh one on the next {@link
      * #key(ProviderType)}. The router then retries the request once, only if it gets a different

@@ -2,7 +2,9 @@ package io.ironcage.router.core.spi;
 
 /**
  * Where a {@link ProxyHandler} writes its answer. Exactly one of {@link #send} or {@link #stream}
- * is called, once. Calls block while the client is slow to read, which is the backpressure.
+ * is called, once. Calls block while the client is slow to read, which is the backpressure; except
+ * {@link #send} on a transport's I/O thread (see {@link ProxyHandler#handleAsync}), which hands the
+ * whole body to the transport and returns.
  */
 public interface ResponseSink {
     /**

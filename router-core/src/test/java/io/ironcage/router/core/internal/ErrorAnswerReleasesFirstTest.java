@@ -6,6 +6,7 @@ import io.ironcage.router.core.ForwardException;
 import io.ironcage.router.core.config.PricingTables;
 import io.ironcage.router.core.domain.Money;
 import io.ironcage.router.core.domain.ProviderKey;
+import io.ironcage.router.core.domain.analytics.AnalyticsEvent;
 import io.ironcage.router.core.domain.budget.CostController;
 import io.ironcage.router.core.spi.HeaderMap;
 import io.ironcage.router.core.spi.HttpTransport;
@@ -20,14 +21,17 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /**
- * An error answer reaches the caller only after the request's reservation is released, as a
- * successful one only after it is settled: a caller that sends its next request as soon as it has
- * the error sees the whole budget again (a race TransportParityTest caught).
+ * An error answer reaches the caller only after the request's reservation is released and its
+ * failure event recorded, as a successful one only after it is settled: a caller that sends its
+ * next request as soon as it has the error sees the whole budget again (a race TransportParityTest
+ * caught), and one that reads the analytics sees the failure (a race the translated-streaming
+ * end-to-end test caught).
  */
 class ErrorAnswerReleasesFirstTest {
     private static final String TOKEN = "ic-release-token";
@@ -36,6 +40,23 @@ class ErrorAnswerReleasesFirstTest {
     @CsvSource({"500,false", "500,true", "429,false", "connect,false", "connect,true"})
     void theReservationIsReleasedBeforeTheErrorIsSent(String failure, boolean stream) {
         CostController ledger = CostController.withLimit(Money.ofMicros(500_000));
+        AtomicInteger recorded = new AtomicInteger();
+        UsageEventSink events =
+                new UsageEventSink() {
+                    @Override
+                    public void record(AnalyticsEvent event) {
+                        recorded.incrementAndGet();
+                    }
+
+                    @Override
+                    public long droppedCount() {
+                        return 0;
+                    }
+
+                    @Override
+                    public void close() {}
+                };
+        List<Integer> eventsWhenAnswered = new ArrayList<>();
         Supplier<HttpTransport.Response> answer =
                 () -> {
                     if (failure.equals("connect")) {
@@ -55,7 +76,7 @@ class ErrorAnswerReleasesFirstTest {
                         new Failing(answer),
                         ledger,
                         PricingTables.bundled(),
-                        UsageEventSink.noop(),
+                        events,
                         Clock.systemUTC(),
                         new PipelineSettings(TOKEN, Duration.ofSeconds(5), true),
                         1024 * 1024);
@@ -65,11 +86,13 @@ class ErrorAnswerReleasesFirstTest {
                     @Override
                     public void send(int status, HeaderMap headers, byte[] body) {
                         reservedWhenAnswered.add(ledger.reserved().micros());
+                        eventsWhenAnswered.add(recorded.get());
                     }
 
                     @Override
                     public ResponseStream stream(int status, HeaderMap headers) {
                         reservedWhenAnswered.add(ledger.reserved().micros());
+                        eventsWhenAnswered.add(recorded.get());
                         return new ResponseStream() {
                             @Override
                             public void write(byte[] chunk) {}
@@ -100,6 +123,7 @@ class ErrorAnswerReleasesFirstTest {
                         false),
                 sink);
         assertEquals(List.of(0L), reservedWhenAnswered, "nothing reserved when the error left");
+        assertEquals(List.of(1), eventsWhenAnswered, "the failure recorded when the error left");
         assertEquals(0, ledger.totalSpent().micros());
     }
 

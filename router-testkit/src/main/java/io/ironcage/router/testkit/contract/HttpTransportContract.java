@@ -2,6 +2,7 @@ package io.ironcage.router.testkit.contract;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -19,6 +20,12 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -301,6 +308,102 @@ public abstract class HttpTransportContract {
                                                 bytes(streamRequest()),
                                                 WAIT)));
         assertEquals(ForwardException.Kind.BROKEN, whole.kind());
+    }
+
+    @Test
+    void sendAsyncAnswersAndFailsAsSendDoes() throws Exception {
+        ExecutorService blocking = Executors.newSingleThreadExecutor();
+        try {
+            byte[] body = bytes(CHAT);
+            HttpTransport.Response ok =
+                    await(
+                            transport.sendAsync(
+                                    new HttpTransport.Request(
+                                            "POST",
+                                            uri("/v1/chat/completions?q=1"),
+                                            HeaderMap.of(
+                                                    "content-type", "application/json",
+                                                    "authorization", "Bearer sk-async"),
+                                            body,
+                                            WAIT),
+                                    blocking));
+            assertEquals(200, ok.status());
+            assertTrue(new String(ok.body(), StandardCharsets.UTF_8).contains("chat.completion"));
+            RecordedRequest sent = provider.takeRequest(WAIT);
+            assertEquals("q=1", sent.query());
+            assertEquals("Bearer sk-async", sent.header("authorization").orElseThrow());
+            assertArrayEquals(body, sent.body());
+
+            provider.enqueue(FakeResponse.error(429, "rate_limit_error", "slow down"));
+            assertEquals(
+                    429,
+                    await(transport.sendAsync(post("/v1/chat/completions", body, WAIT), blocking))
+                            .status());
+
+            provider.enqueue(FakeResponse.text("never").neverEnds());
+            long begin = System.nanoTime();
+            assertEquals(
+                    ForwardException.Kind.TIMEOUT,
+                    asyncFailure(
+                                    transport.sendAsync(
+                                            post(
+                                                    "/v1/chat/completions",
+                                                    body,
+                                                    Duration.ofMillis(300)),
+                                            blocking))
+                            .kind());
+            assertTrue(millisSince(begin) < 1_500, "took " + millisSince(begin) + " ms");
+
+            provider.enqueue(FakeResponse.text("one two three four").disconnectAfter(1));
+            assertEquals(
+                    ForwardException.Kind.BROKEN,
+                    asyncFailure(
+                                    transport.sendAsync(
+                                            post(
+                                                    "/v1/chat/completions",
+                                                    bytes(streamRequest()),
+                                                    WAIT),
+                                            blocking))
+                            .kind());
+
+            int port;
+            try (ServerSocket socket = new ServerSocket()) {
+                socket.bind(new InetSocketAddress("127.0.0.1", 0));
+                port = socket.getLocalPort();
+            }
+            HttpTransport.Request refused =
+                    new HttpTransport.Request(
+                            "POST",
+                            URI.create("http://127.0.0.1:" + port + "/v1/chat/completions"),
+                            HeaderMap.empty(),
+                            body,
+                            WAIT);
+            assertEquals(
+                    ForwardException.Kind.CONNECT,
+                    asyncFailure(transport.sendAsync(refused, blocking)).kind());
+        } finally {
+            blocking.shutdownNow();
+        }
+    }
+
+    private static HttpTransport.Response await(CompletionStage<HttpTransport.Response> stage)
+            throws Exception {
+        return stage.toCompletableFuture().get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** The ForwardException a stage failed with (unwrapped), failing the test otherwise. */
+    private static ForwardException asyncFailure(CompletionStage<HttpTransport.Response> stage) {
+        ExecutionException failed =
+                assertThrows(
+                        ExecutionException.class,
+                        () ->
+                                stage.toCompletableFuture()
+                                        .get(WAIT.toMillis(), TimeUnit.MILLISECONDS));
+        Throwable cause = failed.getCause();
+        while (cause instanceof CompletionException && cause.getCause() != null) {
+            cause = cause.getCause();
+        }
+        return assertInstanceOf(ForwardException.class, cause);
     }
 
     @Test

@@ -9,7 +9,11 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.ReentrantLock;
@@ -17,6 +21,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.SignalType;
+import reactor.core.scheduler.Schedulers;
 import reactor.netty.http.server.HttpServerResponse;
 
 /**
@@ -38,6 +43,7 @@ import reactor.netty.http.server.HttpServerResponse;
  */
 final class NettyExchange implements ResponseSink {
     static final byte[] INTERNAL_ERROR = "Internal error".getBytes(StandardCharsets.UTF_8);
+    static final byte[] UNAVAILABLE = "Service unavailable".getBytes(StandardCharsets.UTF_8);
 
     private static final Logger LOG = LoggerFactory.getLogger(NettyExchange.class);
 
@@ -87,15 +93,38 @@ final class NettyExchange implements ResponseSink {
         }
     }
 
-    /** Runs the proxy handler on this worker thread and makes sure the exchange ends. */
-    void run(ProxyHandler handler, ProxyRequest request) {
-        Throwable failure = null;
+    /**
+     * Hands the request to the proxy handler on this event loop ({@link ProxyHandler#handleAsync}),
+     * which moves what may block to {@code workers}, and makes sure the exchange ends when the
+     * handler is done.
+     *
+     * @return completes when the handler is done and the exchange has an answer
+     */
+    CompletionStage<Void> start(ProxyHandler handler, ProxyRequest request, Executor workers) {
+        CompletionStage<Void> handled;
         try {
-            handler.handle(request, this);
+            handled = handler.handleAsync(request, this, workers);
         } catch (RuntimeException | Error e) {
-            failure = e;
+            handled = CompletableFuture.failedFuture(e);
         }
-        if (failure != null && !(failure instanceof ClientDisconnectedException)) {
+        return handled.handle(
+                (done, failure) -> {
+                    finish(failure, request);
+                    return null;
+                });
+    }
+
+    /**
+     * Makes sure the exchange ends once the handler is done: the transport's own 500 if need be.
+     */
+    private void finish(Throwable thrown, ProxyRequest request) {
+        Throwable failure = thrown;
+        while (failure instanceof CompletionException && failure.getCause() != null) {
+            failure = failure.getCause();
+        }
+        if (failure != null
+                && !(failure instanceof ClientDisconnectedException)
+                && !(failure instanceof RejectedExecutionException)) {
             LOG.warn("The proxy handler failed on {}", request, failure);
         }
         switch (state()) {
@@ -104,9 +133,14 @@ final class NettyExchange implements ResponseSink {
                     LOG.warn("The proxy handler did not answer {}", request);
                 }
                 if (claim()) {
+                    // no worker took it: the server is closing
+                    boolean refused = failure instanceof RejectedExecutionException;
                     answer.complete(
                             NettyRunningServer.plain(
-                                    response, 500, INTERNAL_ERROR, closeConnection));
+                                    response,
+                                    refused ? 503 : 500,
+                                    refused ? UNAVAILABLE : INTERNAL_ERROR,
+                                    refused || closeConnection));
                     return;
                 }
                 dropConnection(); // the handler started an answer from another thread
@@ -157,7 +191,9 @@ final class NettyExchange implements ResponseSink {
             broken();
             throw new ClientDisconnectedException(null);
         }
-        awaitWritten(); // blocks while the client is slow to read
+        if (!Schedulers.isInNonBlockingThread()) {
+            awaitWritten(); // a worker waits while the client is slow to read
+        }
     }
 
     @Override

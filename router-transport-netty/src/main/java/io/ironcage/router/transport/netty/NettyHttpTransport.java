@@ -18,8 +18,10 @@ import java.util.Set;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
@@ -71,15 +73,16 @@ final class NettyHttpTransport implements HttpTransport {
     /** Waiting for a pooled connection is bounded by each request's own timeout instead. */
     private static final Duration ACQUIRE_TIMEOUT = Duration.ofDays(1);
 
-    private final LoopResources loops;
+    private final EventLoops eventLoops;
     private final ConnectionProvider pool;
     private final HttpClient client;
     private final Set<NettyStreamingResponse> open = ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
 
-    NettyHttpTransport(Duration connectTimeout, NettyTransportOptions options) {
-        this.loops =
-                LoopResources.create("iron-router-netty-client", options.eventLoopThreads(), true);
+    NettyHttpTransport(
+            Duration connectTimeout, NettyTransportOptions options, EventLoops eventLoops) {
+        this.eventLoops = eventLoops;
+        LoopResources loops = eventLoops.acquire();
         this.pool =
                 ConnectionProvider.builder("iron-router-netty-client")
                         .maxConnections(options.maxConnectionsPerHost())
@@ -104,22 +107,38 @@ final class NettyHttpTransport implements HttpTransport {
     @Override
     public Response send(Request request) {
         refuseOnEventLoop();
-        Mono<Response> exchange =
-                prepare(request)
-                        .responseSingle(
-                                (response, body) ->
-                                        body.asByteArray()
-                                                .defaultIfEmpty(EMPTY)
-                                                .map(
-                                                        bytes ->
-                                                                new Response(
-                                                                        response.status().code(),
-                                                                        headers(
-                                                                                response
-                                                                                        .responseHeaders()),
-                                                                        bytes)));
-        CompletableFuture<Response> future = exchange.toFuture();
-        return await(future, request, "a complete answer");
+        return await(exchange(request).toFuture(), request, "a complete answer");
+    }
+
+    /**
+     * Sends without blocking: the I/O runs on the event loops and the stage completes on one of
+     * them (the caller's own loop when it calls from one of this provider's server loops), or fails
+     * with a {@link ForwardException} mapped as for {@link #send}. {@code blocking} is not used.
+     */
+    @Override
+    public CompletionStage<Response> sendAsync(Request request, Executor blocking) {
+        String upstream = upstream(request.uri());
+        return exchange(request)
+                .timeout(request.timeout())
+                .onErrorMap(
+                        failure -> !(failure instanceof ForwardException),
+                        failure -> failure(failure, upstream, request.timeout()))
+                .toFuture();
+    }
+
+    /** The whole exchange, not yet subscribed. */
+    private Mono<Response> exchange(Request request) {
+        return prepare(request)
+                .responseSingle(
+                        (response, body) ->
+                                body.asByteArray()
+                                        .defaultIfEmpty(EMPTY)
+                                        .map(
+                                                bytes ->
+                                                        new Response(
+                                                                response.status().code(),
+                                                                headers(response.responseHeaders()),
+                                                                bytes)));
     }
 
     @Override
@@ -159,10 +178,10 @@ final class NettyHttpTransport implements HttpTransport {
         }
         try {
             pool.disposeLater().block(STOP_TIMEOUT);
-            loops.disposeLater(Duration.ZERO, STOP_TIMEOUT).block(STOP_TIMEOUT.plusSeconds(1));
         } catch (RuntimeException e) {
             LOG.warn("the netty client did not stop within {}", STOP_TIMEOUT);
         }
+        eventLoops.release();
     }
 
     private HttpClient.ResponseReceiver<?> prepare(Request request) {

@@ -21,11 +21,9 @@ import java.util.Iterator;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.reactivestreams.Publisher;
 import org.slf4j.Logger;
@@ -41,11 +39,15 @@ import reactor.netty.resources.LoopResources;
  * A started reactor-netty server, its event loops and its worker pool.
  *
  * <p><b>Threads.</b> The event loops accept connections, parse requests and read bodies without
- * blocking; they never call the proxy handler. A request whose body has arrived is handed to a
- * {@link ThreadPoolExecutor} of {@code maxConcurrentRequests} threads, where the handler may block.
+ * blocking. A request whose body has arrived goes to {@link ProxyHandler#handleAsync} on its event
+ * loop, with the worker pool ({@link WorkerPool}, up to {@code maxConcurrentRequests} threads) for
+ * what may block: the core's pipeline answers a plain pass-through request without leaving the loop
+ * and moves streams to a worker; a handler that only implements {@code handle} runs entirely on a
+ * worker.
  *
  * <p><b>Admission.</b> A request takes a permit before its body is read: there are as many permits
- * as workers plus queue slots, so the bodies held in memory are bounded too. With no permit left
+ * as workers plus queue slots, and a request keeps it until its answer is written and its handler
+ * is done, so the requests in flight and the bodies held in memory are bounded. With no permit left
  * the request is answered {@code 503} with {@code Connection: close} right away, on the event loop,
  * without reading its body. Requests with more than {@link NettyTransportOptions#maxHeaderCount()}
  * headers get {@code 431} the same way; header sections and request lines over their limits are
@@ -54,13 +56,13 @@ import reactor.netty.resources.LoopResources;
  * <p><b>Close.</b> Stops admitting (requests that arrive meanwhile get {@code 503} with {@code
  * Connection: close}), waits up to the shutdown grace for the requests in flight (body being read,
  * queued, handled, or answer being written), then closes the listening socket and every connection,
- * interrupts handlers still running and stops the event loops.
+ * interrupts handlers still running and lets go of the event loops (stopped with the last server or
+ * client of the provider).
  */
 final class NettyRunningServer implements ServerTransport.RunningServer {
     private static final Logger LOG = LoggerFactory.getLogger(NettyRunningServer.class);
     private static final byte[] BAD_REQUEST = "Bad request".getBytes(StandardCharsets.UTF_8);
-    private static final byte[] UNAVAILABLE =
-            "Service unavailable".getBytes(StandardCharsets.UTF_8);
+    private static final byte[] UNAVAILABLE = NettyExchange.UNAVAILABLE;
     private static final byte[] HEADERS_TOO_LARGE =
             "Request header fields too large".getBytes(StandardCharsets.UTF_8);
     private static final int INITIAL_BODY_BUFFER = 16 * 1024;
@@ -70,6 +72,7 @@ final class NettyRunningServer implements ServerTransport.RunningServer {
     private final ServerOptions options;
     private final NettyTransportOptions netty;
     private final ProxyHandler handler;
+    private final EventLoops eventLoops;
     private final LoopResources loops;
     private final ThreadPoolExecutor workers;
     private final Semaphore admission;
@@ -84,11 +87,13 @@ final class NettyRunningServer implements ServerTransport.RunningServer {
             ServerOptions options,
             NettyTransportOptions netty,
             ProxyHandler handler,
-            int queueCapacity) {
+            int queueCapacity,
+            EventLoops eventLoops) {
         this.options = options;
         this.netty = netty;
         this.handler = handler;
-        this.loops = LoopResources.create("iron-router-netty", netty.eventLoopThreads(), true);
+        this.eventLoops = eventLoops;
+        this.loops = eventLoops.acquire();
         this.workers = newPool(options.maxConcurrentRequests());
         this.admission = new Semaphore(options.maxConcurrentRequests() + queueCapacity);
         this.connections =
@@ -99,13 +104,15 @@ final class NettyRunningServer implements ServerTransport.RunningServer {
             ServerOptions options,
             NettyTransportOptions netty,
             ProxyHandler handler,
-            int queueCapacity) {
+            int queueCapacity,
+            EventLoops loops) {
         String where = options.host() + ":" + options.port();
         InetSocketAddress requested = new InetSocketAddress(options.host(), options.port());
         if (requested.isUnresolved()) {
             throw new ServerStartException("cannot resolve the host to bind, " + where, null);
         }
-        NettyRunningServer running = new NettyRunningServer(options, netty, handler, queueCapacity);
+        NettyRunningServer running =
+                new NettyRunningServer(options, netty, handler, queueCapacity, loops);
         try {
             running.bind(requested);
         } catch (RuntimeException e) {
@@ -196,7 +203,7 @@ final class NettyRunningServer implements ServerTransport.RunningServer {
                             response.withConnection(c -> c.channel().close());
                             return Mono.empty();
                         })
-                .doFinally(signal -> permit.releaseUnlessHandedOver());
+                .doFinally(signal -> permit.release());
     }
 
     private Mono<Void> dispatch(
@@ -219,21 +226,12 @@ final class NettyRunningServer implements ServerTransport.RunningServer {
                 new NettyExchange(response, proxied.bodyTooLarge(), netty.writeTimeout());
         permit.handOver();
         flight.addPart();
-        try {
-            workers.execute(
-                    () -> {
-                        try {
-                            exchange.run(handler, proxied);
-                        } finally {
+        exchange.start(handler, proxied, workers)
+                .whenComplete(
+                        (done, failure) -> {
                             permit.release();
                             flight.partDone();
-                        }
-                    });
-        } catch (RejectedExecutionException e) {
-            permit.release();
-            flight.partDone();
-            return plain(response, 503, UNAVAILABLE, true);
-        }
+                        });
         return exchange.reply();
     }
 
@@ -330,11 +328,7 @@ final class NettyRunningServer implements ServerTransport.RunningServer {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        try {
-            loops.disposeLater(Duration.ZERO, STOP_TIMEOUT).block(STOP_TIMEOUT.plusSeconds(1));
-        } catch (RuntimeException e) {
-            LOG.warn("the netty event loops did not stop within {}", STOP_TIMEOUT);
-        }
+        eventLoops.release();
     }
 
     private static String rootMessage(Throwable thrown) {
@@ -372,24 +366,20 @@ final class NettyRunningServer implements ServerTransport.RunningServer {
         }
     }
 
-    /** An admission permit, released exactly once. */
+    /**
+     * An admission permit, given back once, when both the reply has ended and, if the request was
+     * handed to the handler, the handler is done: until then its body or its answer is held.
+     */
     private final class Permit {
-        private final AtomicBoolean released = new AtomicBoolean();
-        private volatile boolean handedOver;
+        private final AtomicInteger holders = new AtomicInteger(1);
 
-        /** The worker releases it from now on. */
+        /** The handler holds it too from now on. */
         void handOver() {
-            handedOver = true;
-        }
-
-        void releaseUnlessHandedOver() {
-            if (!handedOver) {
-                release();
-            }
+            holders.incrementAndGet();
         }
 
         void release() {
-            if (released.compareAndSet(false, true)) {
+            if (holders.decrementAndGet() == 0) {
                 admission.release();
             }
         }

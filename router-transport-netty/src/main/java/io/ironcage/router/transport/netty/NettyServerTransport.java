@@ -7,8 +7,9 @@ import java.util.Objects;
 
 /**
  * The server side on reactor-netty's {@code HttpServer}. Binds exactly the host and port it is
- * given (port 0: the bound port is reported), routes every path and method to the handler, and runs
- * handlers on a bounded worker pool, never on an event loop (see {@link NettyRunningServer}).
+ * given (port 0: the bound port is reported), routes every path and method to the handler's {@code
+ * handleAsync} on an event loop, with a bounded worker pool for what may block (see {@link
+ * NettyRunningServer}).
  */
 final class NettyServerTransport implements ServerTransport {
     /** Queue as many waiting requests as there are workers. */
@@ -16,9 +17,14 @@ final class NettyServerTransport implements ServerTransport {
 
     private final NettyTransportOptions netty;
     private final int queueCapacity;
+    private final EventLoops loops;
 
     NettyServerTransport(NettyTransportOptions netty) {
         this(netty, QUEUE_LIKE_POOL);
+    }
+
+    NettyServerTransport(NettyTransportOptions netty, int queueCapacity) {
+        this(netty, queueCapacity, new EventLoops("iron-router-netty", netty.eventLoopThreads()));
     }
 
     /**
@@ -27,13 +33,15 @@ final class NettyServerTransport implements ServerTransport {
      * @param netty the transport options
      * @param queueCapacity requests that may wait for a worker; 0 for none, {@link
      *     #QUEUE_LIKE_POOL} for as many as there are workers
+     * @param loops the event loops, shared with the provider's clients
      */
-    NettyServerTransport(NettyTransportOptions netty, int queueCapacity) {
+    NettyServerTransport(NettyTransportOptions netty, int queueCapacity, EventLoops loops) {
         if (queueCapacity < QUEUE_LIKE_POOL) {
             throw new IllegalArgumentException("queueCapacity must not be negative");
         }
         this.netty = Objects.requireNonNull(netty, "netty");
         this.queueCapacity = queueCapacity;
+        this.loops = Objects.requireNonNull(loops, "loops");
     }
 
     @Override
@@ -42,7 +50,7 @@ final class NettyServerTransport implements ServerTransport {
         Objects.requireNonNull(handler, "handler");
         int queue =
                 queueCapacity == QUEUE_LIKE_POOL ? options.maxConcurrentRequests() : queueCapacity;
-        return NettyRunningServer.start(options, netty, handler, queue);
+        return NettyRunningServer.start(options, netty, handler, queue, loops);
     }
 
     @Override

@@ -22,6 +22,11 @@ import java.util.Objects;
  * Streamed answers are flushed per write and written only as fast as the client reads. Client:
  * HTTP/1.1, kept-alive pooled connections, redirects not followed, no retries.
  *
+ * <p>The servers and clients of one provider share its event loops (started by the first, stopped
+ * with the last): a request that needs no worker (see {@link
+ * io.ironcage.router.core.spi.ProxyHandler#handleAsync}) is read, forwarded upstream, answered and
+ * written back on one thread.
+ *
  * <p>Cheap to construct; no thread starts and no port is bound until a transport is asked for.
  */
 public final class NettyTransportProvider implements TransportProvider {
@@ -29,6 +34,7 @@ public final class NettyTransportProvider implements TransportProvider {
     public static final String NAME = "netty";
 
     private final NettyTransportOptions options;
+    private final EventLoops loops;
 
     /** Creates the provider with {@link NettyTransportOptions#defaults()}; does no I/O. */
     public NettyTransportProvider() {
@@ -42,6 +48,7 @@ public final class NettyTransportProvider implements TransportProvider {
      */
     public NettyTransportProvider(NettyTransportOptions options) {
         this.options = Objects.requireNonNull(options, "options");
+        this.loops = new EventLoops("iron-router-netty", options.eventLoopThreads());
     }
 
     /**
@@ -70,7 +77,7 @@ public final class NettyTransportProvider implements TransportProvider {
      */
     @Override
     public ServerTransport serverTransport() {
-        return new NettyServerTransport(options);
+        return new NettyServerTransport(options, NettyServerTransport.QUEUE_LIKE_POOL, loops);
     }
 
     /**
@@ -86,7 +93,12 @@ public final class NettyTransportProvider implements TransportProvider {
             throw new IllegalArgumentException(
                     "a connect timeout must be positive, got " + connectTimeout);
         }
-        return new NettyHttpTransport(connectTimeout, options);
+        return new NettyHttpTransport(connectTimeout, options, loops);
+    }
+
+    /** The event loops this provider's transports share, for tests. */
+    EventLoops loops() {
+        return loops;
     }
 
     @Override

@@ -32,13 +32,16 @@ import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executor;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import reactor.core.scheduler.Schedulers;
@@ -137,6 +140,118 @@ class NettyServerBehaviourTest {
                     HttpResponse.BodyHandlers.ofString());
             String thread = threads.poll(5, TimeUnit.SECONDS);
             assertTrue(thread != null && thread.matches("iron-router-netty-\\d+"), thread);
+        }
+    }
+
+    /** A handler that answers from handleAsync, on the thread it is called on or from another. */
+    private static ProxyHandler answeringAsync(
+            BlockingQueue<String> threads, Function<ResponseSink, ?> answer) {
+        return new ProxyHandler() {
+            @Override
+            public void handle(ProxyRequest request, ResponseSink response) {
+                throw new AssertionError("the netty server calls handleAsync");
+            }
+
+            @Override
+            public CompletionStage<Void> handleAsync(
+                    ProxyRequest request, ResponseSink response, Executor workers) {
+                threads.add(
+                        Thread.currentThread().getName()
+                                + (Schedulers.isInNonBlockingThread() ? " (non-blocking)" : ""));
+                Object result = answer.apply(response);
+                @SuppressWarnings("unchecked")
+                CompletionStage<Void> stage =
+                        result instanceof CompletionStage
+                                ? (CompletionStage<Void>) result
+                                : CompletableFuture.completedFuture(null);
+                return stage;
+            }
+        };
+    }
+
+    @Test
+    void aHandlerAnsweringWithoutBlockingIsCalledOnTheEventLoopAndNeedsNoWorker() throws Exception {
+        BlockingQueue<String> threads = new LinkedBlockingQueue<>();
+        NettyRunningServer server =
+                (NettyRunningServer)
+                        start(
+                                ServerOptions.loopback(0),
+                                answeringAsync(
+                                        threads,
+                                        response -> {
+                                            response.send(200, HeaderMap.empty(), bytes("inline"));
+                                            return null;
+                                        }));
+        int permits = server.admissionsLeft();
+        for (int i = 0; i < 4; i++) {
+            HttpResponse<String> answer =
+                    client.send(
+                            HttpRequest.newBuilder(uri(server, "/t"))
+                                    .POST(HttpRequest.BodyPublishers.ofString("{}"))
+                                    .build(),
+                            HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, answer.statusCode());
+            assertEquals("inline", answer.body());
+            String thread = threads.poll(5, TimeUnit.SECONDS);
+            assertTrue(thread != null && thread.endsWith("(non-blocking)"), thread);
+        }
+        assertEquals(0, server.workers().getPoolSize(), "no worker thread was started");
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (server.admissionsLeft() != permits && System.nanoTime() < deadline) {
+            Thread.onSpinWait();
+        }
+        assertEquals(permits, server.admissionsLeft(), "every permit given back");
+    }
+
+    @Test
+    void anAnswerGivenLaterFromAnotherThreadIsWritten() throws Exception {
+        BlockingQueue<String> threads = new LinkedBlockingQueue<>();
+        ServerTransport.RunningServer server =
+                start(
+                        ServerOptions.loopback(0),
+                        answeringAsync(
+                                threads,
+                                response ->
+                                        CompletableFuture.runAsync(
+                                                () ->
+                                                        response.send(
+                                                                201,
+                                                                HeaderMap.of("x-later", "yes"),
+                                                                bytes("later")),
+                                                CompletableFuture.delayedExecutor(
+                                                        50, TimeUnit.MILLISECONDS))));
+        HttpResponse<String> answer =
+                client.send(
+                        HttpRequest.newBuilder(uri(server, "/t")).GET().build(),
+                        HttpResponse.BodyHandlers.ofString());
+        assertEquals(201, answer.statusCode());
+        assertEquals("later", answer.body());
+        assertEquals("yes", answer.headers().firstValue("x-later").orElse(""));
+    }
+
+    @Test
+    void anAsyncHandlerThatFailsOrEndsWithoutAnAnswerGets500() throws Exception {
+        BlockingQueue<String> threads = new LinkedBlockingQueue<>();
+        ServerTransport.RunningServer failing =
+                start(
+                        ServerOptions.loopback(0),
+                        answeringAsync(
+                                threads,
+                                response ->
+                                        CompletableFuture.failedFuture(
+                                                new IllegalStateException("boom sk-secret"))));
+        ServerTransport.RunningServer silent =
+                start(
+                        ServerOptions.loopback(0),
+                        answeringAsync(
+                                threads, response -> CompletableFuture.completedFuture(null)));
+        for (ServerTransport.RunningServer server : List.of(failing, silent)) {
+            HttpResponse<String> answer =
+                    client.send(
+                            HttpRequest.newBuilder(uri(server, "/t")).GET().build(),
+                            HttpResponse.BodyHandlers.ofString());
+            assertEquals(500, answer.statusCode());
+            assertEquals("Internal error", answer.body());
         }
     }
 

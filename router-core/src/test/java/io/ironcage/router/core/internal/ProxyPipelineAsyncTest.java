@@ -1,0 +1,412 @@
+package io.ironcage.router.core.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.ironcage.router.core.ForwardException;
+import io.ironcage.router.core.config.PricingTables;
+import io.ironcage.router.core.domain.Money;
+import io.ironcage.router.core.domain.ProviderKey;
+import io.ironcage.router.core.domain.ProviderType;
+import io.ironcage.router.core.domain.budget.CostController;
+import io.ironcage.router.core.spi.HeaderMap;
+import io.ironcage.router.core.spi.HttpTransport;
+import io.ironcage.router.core.spi.ProviderKeySource;
+import io.ironcage.router.core.spi.ProxyRequest;
+import io.ironcage.router.core.spi.ResponseSink;
+import io.ironcage.router.core.spi.UsageEventSink;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@link ProxyPipeline#handleAsync}: a plain request runs on the calling thread and the thread that
+ * completes the upstream call, never on a worker; what may block (a stream, a key fetch, the retry
+ * after a 401) moves to the worker executor; every path settles or releases its reservation.
+ */
+class ProxyPipelineAsyncTest {
+    private static final String TOKEN = "ic-async-token";
+    private static final URI UPSTREAM = URI.create("http://127.0.0.1:1");
+    private static final String COMPLETION =
+            "{\"id\":\"c\",\"object\":\"chat.completion\",\"created\":1,\"model\":\"gpt-4o-mini\","
+                    + "\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\"Hi\"},"
+                    + "\"finish_reason\":\"stop\"}],\"usage\":{\"prompt_tokens\":10,"
+                    + "\"completion_tokens\":5,\"total_tokens\":15}}";
+
+    private final ExecutorService loop =
+            Executors.newSingleThreadExecutor(r -> new Thread(r, "fake-loop"));
+    private final ExecutorService pool =
+            Executors.newCachedThreadPool(r -> new Thread(r, "fake-worker"));
+    private final AtomicInteger workerTasks = new AtomicInteger();
+    private final Executor workers =
+            task -> {
+                workerTasks.incrementAndGet();
+                pool.execute(task);
+            };
+    private final CostController ledger = CostController.withLimit(Money.ofMicros(1_000_000));
+
+    /** Opened once handleAsync has returned: the fake loop answers only then. */
+    private final CountDownLatch returned = new CountDownLatch(1);
+
+    @AfterEach
+    void stop() {
+        loop.shutdownNow();
+        pool.shutdownNow();
+    }
+
+    @Test
+    void aPlainRequestIsAnsweredFromTheThreadThatCompletesTheUpstreamCallWithoutAWorker()
+            throws Exception {
+        AsyncUpstream upstream = new AsyncUpstream(request -> json(200, COMPLETION));
+        Recorder sink = new Recorder();
+
+        run(pipeline(ProviderKeySource.fixed(key("sk-a")), upstream), request(false), sink);
+
+        assertEquals(200, sink.status);
+        assertEquals("fake-loop", sink.thread);
+        assertEquals(0, workerTasks.get());
+        assertEquals(0, upstream.blockingSends.get());
+        assertTrue(ledger.totalSpent().micros() > 0, "settled from the usage");
+        assertEquals(0, ledger.reserved().micros());
+    }
+
+    @Test
+    void aStreamMovesToAWorker() throws Exception {
+        AsyncUpstream upstream = new AsyncUpstream(request -> json(200, COMPLETION));
+        Recorder sink = new Recorder();
+
+        run(pipeline(ProviderKeySource.fixed(key("sk-a")), upstream), request(true), sink);
+
+        assertEquals(200, sink.status);
+        assertEquals("fake-worker", sink.thread);
+        assertEquals(1, workerTasks.get());
+        assertEquals(0, ledger.reserved().micros());
+    }
+
+    @Test
+    void aKeyThatMustBeFetchedIsFetchedOnAWorker() throws Exception {
+        SlowKeys keys = new SlowKeys();
+        AsyncUpstream upstream = new AsyncUpstream(request -> json(200, COMPLETION));
+        Recorder sink = new Recorder();
+
+        run(pipeline(keys, upstream), request(false), sink);
+
+        assertEquals(200, sink.status);
+        assertEquals(List.of("fake-worker"), keys.fetchThreads);
+        assertEquals(0, ledger.reserved().micros());
+    }
+
+    @Test
+    void theRetryAfterA401RunsOnAWorkerWithTheFreshKey() throws Exception {
+        SlowKeys keys = new SlowKeys();
+        keys.ready = true;
+        AsyncUpstream upstream =
+                new AsyncUpstream(
+                        request ->
+                                request.headers()
+                                                .first("authorization")
+                                                .orElse("")
+                                                .endsWith("sk-first")
+                                        ? json(401, "{\"error\":{\"message\":\"bad key\"}}")
+                                        : json(200, COMPLETION));
+        Recorder sink = new Recorder();
+
+        run(pipeline(keys, upstream), request(false), sink);
+
+        assertEquals(200, sink.status);
+        assertEquals(1, upstream.asyncSends.get(), "the first try, from the calling thread");
+        assertEquals(1, upstream.blockingSends.get(), "the retry, from the worker");
+        assertEquals(1, keys.invalidations.get());
+        assertTrue(keys.fetchThreads.contains("fake-worker"), keys.fetchThreads.toString());
+        assertEquals(0, ledger.reserved().micros());
+    }
+
+    @Test
+    void anUpstreamFailureIsA502InTheCallersFormatWithTheReservationReleased() throws Exception {
+        AsyncUpstream upstream =
+                new AsyncUpstream(
+                        request -> {
+                            throw new ForwardException(
+                                    ForwardException.Kind.CONNECT, "refused", null);
+                        });
+        Recorder sink = new Recorder();
+
+        run(pipeline(ProviderKeySource.fixed(key("sk-a")), upstream), request(false), sink);
+
+        assertEquals(502, sink.status);
+        assertTrue(sink.body.contains("\"error\""), sink.body);
+        assertEquals(0, ledger.reserved().micros());
+        assertEquals(0, ledger.totalSpent().micros());
+    }
+
+    @Test
+    void aTransportThatThrowsFailsTheStageAndReleasesTheReservation() {
+        HttpTransport throwing =
+                new AsyncUpstream(request -> json(200, COMPLETION)) {
+                    @Override
+                    public CompletionStage<Response> sendAsync(Request request, Executor blocking) {
+                        throw new IllegalArgumentException("a header the transport refuses");
+                    }
+                };
+        Recorder sink = new Recorder();
+
+        CompletionStage<Void> done =
+                pipeline(ProviderKeySource.fixed(key("sk-a")), throwing)
+                        .handleAsync(request(false), sink, workers);
+
+        ExecutionException failure =
+                assertThrows(
+                        ExecutionException.class,
+                        () -> done.toCompletableFuture().get(5, TimeUnit.SECONDS));
+        assertTrue(failure.getCause() instanceof IllegalArgumentException, failure.toString());
+        assertEquals(0, sink.status, "the transport answers its own 500");
+        assertEquals(0, ledger.reserved().micros());
+    }
+
+    @Test
+    void anUnpricedModelsUpstreamErrorIsPassedOnBothWays() throws Exception {
+        // an unpriced request holds no reservation: the error paths must not need one
+        for (boolean async : new boolean[] {false, true}) {
+            AsyncUpstream upstream =
+                    new AsyncUpstream(
+                            request ->
+                                    json(500, "{\"error\":{\"message\":\"down\",\"type\":\"x\"}}"));
+            ProxyPipeline pipeline =
+                    new ProxyPipeline(
+                            ProviderKeySource.fixed(key("sk-a")),
+                            upstream,
+                            CostController.unlimited(),
+                            PricingTables.bundled(),
+                            UsageEventSink.noop(),
+                            Clock.systemUTC(),
+                            new PipelineSettings(TOKEN, Duration.ofSeconds(5), false),
+                            1024 * 1024);
+            Recorder sink = new Recorder();
+            ProxyRequest request = request("gpt-unpriced-model", false);
+            if (async) {
+                run(pipeline, request, sink);
+            } else {
+                pipeline.handle(request, sink);
+            }
+            assertEquals(500, sink.status, "async=" + async);
+            assertTrue(sink.body.contains("down"), sink.body);
+        }
+    }
+
+    @Test
+    void handleRunsEverythingOnTheCallingThreadWithTheBlockingSend() {
+        AsyncUpstream upstream = new AsyncUpstream(request -> json(200, COMPLETION));
+        Recorder sink = new Recorder();
+
+        pipeline(ProviderKeySource.fixed(key("sk-a")), upstream).handle(request(false), sink);
+
+        assertEquals(200, sink.status);
+        assertEquals(Thread.currentThread().getName(), sink.thread);
+        assertEquals(1, upstream.blockingSends.get());
+        assertEquals(0, upstream.asyncSends.get());
+        assertEquals(0, ledger.reserved().micros());
+    }
+
+    private void run(ProxyPipeline pipeline, ProxyRequest request, Recorder sink) throws Exception {
+        CompletionStage<Void> done = pipeline.handleAsync(request, sink, workers);
+        returned.countDown();
+        done.toCompletableFuture().get(5, TimeUnit.SECONDS);
+    }
+
+    private ProxyPipeline pipeline(ProviderKeySource keys, HttpTransport upstream) {
+        return new ProxyPipeline(
+                keys,
+                upstream,
+                ledger,
+                PricingTables.bundled(),
+                UsageEventSink.noop(),
+                Clock.systemUTC(),
+                new PipelineSettings(TOKEN, Duration.ofSeconds(5), true),
+                1024 * 1024);
+    }
+
+    private static ProviderKey key(String secret) {
+        return ProviderKey.openAi(secret, UPSTREAM);
+    }
+
+    private static ProxyRequest request(boolean stream) {
+        return request("gpt-4o-mini", stream);
+    }
+
+    private static ProxyRequest request(String model, boolean stream) {
+        String body =
+                "{\"model\":\""
+                        + model
+                        + "\",\"max_tokens\":50"
+                        + (stream ? ",\"stream\":true" : "")
+                        + ",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}";
+        return new ProxyRequest(
+                "POST",
+                "/v1/chat/completions",
+                "",
+                HeaderMap.of(
+                        "authorization", "Bearer " + TOKEN, "content-type", "application/json"),
+                body.getBytes(StandardCharsets.UTF_8),
+                false);
+    }
+
+    private static HttpTransport.Response json(int status, String body) {
+        return new HttpTransport.Response(
+                status,
+                HeaderMap.of("content-type", "application/json"),
+                body.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** Completes sendAsync on the "fake-loop" thread, as an event loop would. */
+    private class AsyncUpstream implements HttpTransport {
+        final Function<Request, Response> answer;
+        final AtomicInteger asyncSends = new AtomicInteger();
+        final AtomicInteger blockingSends = new AtomicInteger();
+
+        AsyncUpstream(Function<Request, Response> answer) {
+            this.answer = answer;
+        }
+
+        @Override
+        public CompletionStage<Response> sendAsync(Request request, Executor blocking) {
+            asyncSends.incrementAndGet();
+            CompletableFuture<Response> answered = new CompletableFuture<>();
+            loop.execute(
+                    () -> {
+                        try {
+                            returned.await();
+                            answered.complete(answer.apply(request));
+                        } catch (InterruptedException | RuntimeException e) {
+                            answered.completeExceptionally(e);
+                        }
+                    });
+            return answered;
+        }
+
+        @Override
+        public Response send(Request request) {
+            blockingSends.incrementAndGet();
+            return answer.apply(request);
+        }
+
+        @Override
+        public StreamingResponse open(Request request) {
+            Response whole = answer.apply(request);
+            byte[] events =
+                    ("data: {\"id\":\"c\",\"object\":\"chat.completion.chunk\",\"created\":1,"
+                                    + "\"model\":\"gpt-4o-mini\",\"choices\":[],\"usage\":"
+                                    + "{\"prompt_tokens\":10,\"completion_tokens\":5,"
+                                    + "\"total_tokens\":15}}\n\ndata: [DONE]\n\n")
+                            .getBytes(StandardCharsets.UTF_8);
+            return new StreamingResponse() {
+                private boolean read;
+
+                @Override
+                public int status() {
+                    return whole.status();
+                }
+
+                @Override
+                public HeaderMap headers() {
+                    return HeaderMap.of("content-type", "text/event-stream");
+                }
+
+                @Override
+                public Optional<byte[]> read() {
+                    if (read) {
+                        return Optional.empty();
+                    }
+                    read = true;
+                    return Optional.of(events);
+                }
+
+                @Override
+                public void close() {}
+            };
+        }
+
+        @Override
+        public void close() {}
+    }
+
+    /** A key source that must fetch (not ready) until told otherwise; rotates on a 401. */
+    private static final class SlowKeys implements ProviderKeySource {
+        final List<String> fetchThreads = new ArrayList<>();
+        final AtomicInteger invalidations = new AtomicInteger();
+        volatile boolean ready;
+        private String current = "sk-first";
+
+        @Override
+        public Set<ProviderType> providers() {
+            return EnumSet.of(ProviderType.OPENAI);
+        }
+
+        @Override
+        public boolean keyReady(ProviderType provider) {
+            return ready;
+        }
+
+        @Override
+        public synchronized Optional<ProviderKey> key(ProviderType provider) {
+            fetchThreads.add(Thread.currentThread().getName());
+            return Optional.of(ProxyPipelineAsyncTest.key(current));
+        }
+
+        @Override
+        public synchronized void invalidate(ProviderKey rejected) {
+            invalidations.incrementAndGet();
+            current = "sk-second";
+        }
+    }
+
+    /** Records the one answer and the thread it was given on. */
+    private static final class Recorder implements ResponseSink {
+        volatile int status;
+        volatile String body = "";
+        volatile String thread;
+
+        @Override
+        public void send(int status, HeaderMap headers, byte[] body) {
+            this.status = status;
+            this.body = new String(body, StandardCharsets.UTF_8);
+            this.thread = Thread.currentThread().getName();
+        }
+
+        @Override
+        public ResponseStream stream(int status, HeaderMap headers) {
+            this.status = status;
+            this.thread = Thread.currentThread().getName();
+            return new ResponseStream() {
+                @Override
+                public void write(byte[] chunk) {
+                    body += new String(chunk, StandardCharsets.UTF_8);
+                }
+
+                @Override
+                public void close() {}
+
+                @Override
+                public void abort() {}
+            };
+        }
+    }
+}
