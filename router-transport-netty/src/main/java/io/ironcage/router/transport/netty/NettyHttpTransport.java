@@ -5,6 +5,7 @@ import io.ironcage.router.core.spi.HeaderMap;
 import io.ironcage.router.core.spi.HttpTransport;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.ConnectTimeoutException;
+import io.netty.channel.EventLoopGroup;
 import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
@@ -22,10 +23,12 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import reactor.core.Disposable;
 import reactor.core.Exceptions;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
@@ -74,6 +77,10 @@ final class NettyHttpTransport implements HttpTransport {
     private static final Duration ACQUIRE_TIMEOUT = Duration.ofDays(1);
 
     private final EventLoops eventLoops;
+
+    /** The client's loops; {@code next()} is the caller's own loop when it calls from one. */
+    private final EventLoopGroup timers;
+
     private final ConnectionProvider pool;
     private final HttpClient client;
     private final Set<NettyStreamingResponse> open = ConcurrentHashMap.newKeySet();
@@ -83,6 +90,7 @@ final class NettyHttpTransport implements HttpTransport {
             Duration connectTimeout, NettyTransportOptions options, EventLoops eventLoops) {
         this.eventLoops = eventLoops;
         LoopResources loops = eventLoops.acquire();
+        this.timers = loops.onClient(LoopResources.hasNativeSupport());
         this.pool =
                 ConnectionProvider.builder("iron-router-netty-client")
                         .maxConnections(options.maxConnectionsPerHost())
@@ -118,12 +126,43 @@ final class NettyHttpTransport implements HttpTransport {
     @Override
     public CompletionStage<Response> sendAsync(Request request, Executor blocking) {
         String upstream = upstream(request.uri());
-        return exchange(request)
-                .timeout(request.timeout())
-                .onErrorMap(
-                        failure -> !(failure instanceof ForwardException),
-                        failure -> failure(failure, upstream, request.timeout()))
-                .toFuture();
+        CompletableFuture<Response> answer = new CompletableFuture<>();
+        Disposable call =
+                exchange(request)
+                        .subscribe(
+                                answer::complete,
+                                failure ->
+                                        answer.completeExceptionally(
+                                                failure(failure, upstream, request.timeout())),
+                                () -> answer.completeExceptionally(ended(upstream)));
+        // the timer runs on the caller's own event loop: no other thread to wake per request
+        ScheduledFuture<?> timer =
+                timers.next()
+                        .schedule(
+                                () -> {
+                                    if (answer.completeExceptionally(
+                                            timedOut(upstream, request.timeout()))) {
+                                        call.dispose(); // reactor-netty closes the connection
+                                    }
+                                },
+                                request.timeout().toNanos(),
+                                TimeUnit.NANOSECONDS);
+        answer.whenComplete((response, failure) -> timer.cancel(false));
+        return answer;
+    }
+
+    private static ForwardException timedOut(String upstream, Duration timeout) {
+        return new ForwardException(
+                ForwardException.Kind.TIMEOUT,
+                "no complete answer from " + upstream + " within " + timeout,
+                null);
+    }
+
+    private static ForwardException ended(String upstream) {
+        return new ForwardException(
+                ForwardException.Kind.BROKEN,
+                "the connection to " + upstream + " ended without an answer",
+                null);
     }
 
     /** The whole exchange, not yet subscribed. */
