@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
@@ -225,6 +226,40 @@ public final class SqliteUsageEventSink implements UsageEventStore {
         } finally {
             inFlight.decrementAndGet();
         }
+    }
+
+    /**
+     * Queues the event if there is room now; when the queue is full, drops and counts it under
+     * {@link SqliteOptions.FullQueuePolicy#DROP}, and under {@link
+     * SqliteOptions.FullQueuePolicy#BLOCK_THEN_DROP} returns {@link #record} for the caller to run
+     * where it may wait.
+     *
+     * @param event the event
+     * @return empty when queued or dropped; else the bounded wait for room
+     */
+    @Override
+    public Optional<Runnable> recordWithoutWaiting(AnalyticsEvent event) {
+        if (options.fullQueuePolicy() == SqliteOptions.FullQueuePolicy.DROP
+                || options.maxBlock().isZero()) {
+            record(event); // never waits
+            return Optional.empty();
+        }
+        inFlight.incrementAndGet();
+        try {
+            if (event == null || closed) {
+                drop(event, event == null ? "null event" : "sink closed");
+                return Optional.empty();
+            }
+            if (queue.offer(event)) {
+                return Optional.empty();
+            }
+        } catch (RuntimeException e) {
+            drop(event, "unexpected " + e);
+            return Optional.empty();
+        } finally {
+            inFlight.decrementAndGet();
+        }
+        return Optional.of(() -> record(event));
     }
 
     private void drop(AnalyticsEvent event, String why) {

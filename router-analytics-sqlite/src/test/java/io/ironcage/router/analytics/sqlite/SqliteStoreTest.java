@@ -261,6 +261,38 @@ class SqliteStoreTest {
     }
 
     @Test
+    void recordWithoutWaitingNeverWaitsAndHandsBackTheWaitWhenTheQueueIsFull() throws Exception {
+        Path file = dir.resolve("nowait.db");
+        SqliteOptions options =
+                SqliteOptions.builder()
+                        .queueCapacity(2)
+                        .batchSize(1)
+                        .flushInterval(Duration.ofMillis(5))
+                        .maxBlock(Duration.ofSeconds(5))
+                        .build();
+        SqliteUsageEventSink sink = SqliteUsageEventSink.open(file, options);
+        int recorded = 20;
+        List<Runnable> handedBack = new ArrayList<>();
+        try (Connection blocker = connect(file);
+                Statement s = blocker.createStatement()) {
+            s.execute("BEGIN IMMEDIATE"); // the writer stalls, the queue fills
+            long started = System.nanoTime();
+            for (int i = 0; i < recorded; i++) {
+                sink.recordWithoutWaiting(completed(i, 1)).ifPresent(handedBack::add);
+            }
+            long tookMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
+            assertTrue(tookMs < 1_000, "never waits for room, took " + tookMs + " ms");
+            assertFalse(handedBack.isEmpty(), "a full queue hands the wait back");
+            assertEquals(0, sink.droppedCount(), "nothing dropped: the rest is handed back");
+            s.execute("COMMIT");
+        }
+        handedBack.forEach(Runnable::run); // where waiting is allowed: room comes, all are kept
+        sink.close();
+        assertEquals(0, sink.droppedCount());
+        assertEquals(recorded, sink.events().size());
+    }
+
+    @Test
     void aRejectionIsStoredAsFailedWithItsReasonRedactedAndCut() throws Exception {
         Path file = dir.resolve("sync.db");
         AnalyticsEvent refused = completed(1, 5);

@@ -62,6 +62,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -401,6 +402,15 @@ public final class ProxyPipeline implements ProxyHandler {
                             },
                             workers)
                     .thenCompose(stage -> stage);
+        }
+
+        /** Runs a task on a worker; on this thread if none takes it (the server is closing). */
+        private void onWorker(Runnable task) {
+            try {
+                workers.execute(task);
+            } catch (RejectedExecutionException e) {
+                task.run();
+            }
         }
 
         /** Sends the whole request upstream: blocking on this thread, or without blocking. */
@@ -1141,7 +1151,12 @@ public final class ProxyPipeline implements ProxyHandler {
                 if (tenant.agentId().isPresent()) {
                     event = event.withAgentId(tenant.agentId().get());
                 }
-                events.record(event);
+                if (blocking) {
+                    events.record(event);
+                } else {
+                    // on an event loop: a sink that would wait for room waits on a worker
+                    events.recordWithoutWaiting(event).ifPresent(this::onWorker);
+                }
             } catch (RuntimeException e) {
                 LOG.warn(
                         "an analytics event could not be recorded: {}",

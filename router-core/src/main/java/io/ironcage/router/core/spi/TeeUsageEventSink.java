@@ -2,6 +2,7 @@ package io.ironcage.router.core.spi;
 
 import io.ironcage.router.core.domain.analytics.AnalyticsEvent;
 import java.util.Objects;
+import java.util.Optional;
 
 /** Records every event into two sinks; closes both. See {@link UsageEventSink#tee}. */
 final class TeeUsageEventSink implements UsageEventSink {
@@ -17,6 +18,24 @@ final class TeeUsageEventSink implements UsageEventSink {
     public void record(AnalyticsEvent event) {
         first.record(event);
         second.record(event);
+    }
+
+    /** Each sink's own; what either still has to do, in order. */
+    @Override
+    public Optional<Runnable> recordWithoutWaiting(AnalyticsEvent event) {
+        Optional<Runnable> firstRest = first.recordWithoutWaiting(event);
+        Optional<Runnable> secondRest = second.recordWithoutWaiting(event);
+        if (firstRest.isEmpty()) {
+            return secondRest;
+        }
+        if (secondRest.isEmpty()) {
+            return firstRest;
+        }
+        return Optional.of(
+                () -> {
+                    firstRest.get().run();
+                    secondRest.get().run();
+                });
     }
 
     @Override

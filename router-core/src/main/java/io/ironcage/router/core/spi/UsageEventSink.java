@@ -1,6 +1,7 @@
 package io.ironcage.router.core.spi;
 
 import io.ironcage.router.core.domain.analytics.AnalyticsEvent;
+import java.util.Optional;
 
 /**
  * Where the router records analytics events (PRODUCT.md "The request path" step 9): a SQLite store,
@@ -15,6 +16,9 @@ import io.ironcage.router.core.domain.analytics.AnalyticsEvent;
  *       documents it as an option, like the SQLite store's default {@code BLOCK_THEN_DROP} — waits
  *       a bounded time for room first (every event is money; a store that cannot keep up is the
  *       only case where a request waits).
+ *   <li>On an event loop, where nothing may wait, the router calls {@link #recordWithoutWaiting}
+ *       instead: a sink that would wait for room hands that wait back, and the router runs it on a
+ *       worker thread.
  *   <li>Every event given to {@code record} is either kept or counted in {@link #droppedCount()}
  *       (buffer full, sink closed, store failure) — nothing is lost silently.
  *   <li>{@link #close()} flushes what is buffered and then releases resources; it is idempotent.
@@ -29,6 +33,20 @@ public interface UsageEventSink extends AutoCloseable {
      * @param event the event
      */
     void record(AnalyticsEvent event);
+
+    /**
+     * Records an event unless that means waiting for room: for a caller on an event loop, which
+     * must not wait. Returns empty when the event was recorded (or dropped and counted) now; else
+     * the rest of the recording, which waits as {@link #record} does, for the caller to run on a
+     * thread that may block. The default records at once, for a sink that never waits.
+     *
+     * @param event the event
+     * @return empty when done; else what still has to run
+     */
+    default Optional<Runnable> recordWithoutWaiting(AnalyticsEvent event) {
+        record(event);
+        return Optional.empty();
+    }
 
     /**
      * Returns how many events were dropped so far rather than kept.

@@ -112,6 +112,28 @@ class ControlPlaneKeySourceTest {
     }
 
     @Test
+    void theKeyIsReadyWithoutAFetchExactlyWhileItIsCachedAndFresh() {
+        ScriptedTransport transport = answering(OK);
+        ControlPlaneKeySource keys = source(transport, Duration.ofSeconds(300));
+        assertFalse(keys.keyReady(ProviderType.OPENAI), "nothing fetched yet");
+        assertEquals(0, transport.count(), "asking never fetches");
+
+        keys.key(ProviderType.OPENAI);
+        assertTrue(keys.keyReady(ProviderType.OPENAI));
+        assertTrue(keys.keyReady(ProviderType.ANTHROPIC), "the empty answer is prompt too");
+        clock.advance(Duration.ofSeconds(299));
+        assertTrue(keys.keyReady(ProviderType.OPENAI));
+
+        clock.advance(Duration.ofSeconds(1));
+        assertFalse(keys.keyReady(ProviderType.OPENAI), "the TTL passed: key() would fetch");
+        keys.key(ProviderType.OPENAI);
+        assertTrue(keys.keyReady(ProviderType.OPENAI));
+        keys.invalidate(keys.key(ProviderType.OPENAI).orElseThrow());
+        assertFalse(keys.keyReady(ProviderType.OPENAI), "a rejected key is fetched again");
+        assertEquals(2, transport.count());
+    }
+
+    @Test
     void aTtlOfZeroFetchesForEveryRequest() {
         ScriptedTransport transport = answering(OK);
         ControlPlaneKeySource keys = source(transport, Duration.ZERO);

@@ -9,6 +9,7 @@ import io.ironcage.router.core.config.PricingTables;
 import io.ironcage.router.core.domain.Money;
 import io.ironcage.router.core.domain.ProviderKey;
 import io.ironcage.router.core.domain.ProviderType;
+import io.ironcage.router.core.domain.analytics.AnalyticsEvent;
 import io.ironcage.router.core.domain.budget.CostController;
 import io.ironcage.router.core.spi.HeaderMap;
 import io.ironcage.router.core.spi.HttpTransport;
@@ -27,6 +28,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
@@ -87,6 +89,42 @@ class ProxyPipelineAsyncTest {
         assertEquals(0, upstream.blockingSends.get());
         assertTrue(ledger.totalSpent().micros() > 0, "settled from the usage");
         assertEquals(0, ledger.reserved().micros());
+    }
+
+    @Test
+    void anEventTheSinkWouldWaitForIsRecordedOnAWorkerWhileTheAnswerStaysOnTheLoop()
+            throws Exception {
+        List<String> recordedOn = new CopyOnWriteArrayList<>();
+        UsageEventSink full =
+                new UsageEventSink() {
+                    @Override
+                    public void record(AnalyticsEvent event) {
+                        recordedOn.add(Thread.currentThread().getName());
+                    }
+
+                    @Override
+                    public Optional<Runnable> recordWithoutWaiting(AnalyticsEvent event) {
+                        return Optional.of(() -> record(event)); // "no room now"
+                    }
+
+                    @Override
+                    public long droppedCount() {
+                        return 0;
+                    }
+
+                    @Override
+                    public void close() {}
+                };
+        AsyncUpstream upstream = new AsyncUpstream(request -> json(200, COMPLETION));
+        Recorder sink = new Recorder();
+
+        run(pipeline(ProviderKeySource.fixed(key("sk-a")), upstream, full), request(false), sink);
+
+        assertEquals(200, sink.status);
+        assertEquals("fake-loop", sink.thread);
+        pool.shutdown();
+        assertTrue(pool.awaitTermination(5, TimeUnit.SECONDS));
+        assertEquals(List.of("fake-worker"), recordedOn);
     }
 
     @Test
@@ -233,12 +271,17 @@ class ProxyPipelineAsyncTest {
     }
 
     private ProxyPipeline pipeline(ProviderKeySource keys, HttpTransport upstream) {
+        return pipeline(keys, upstream, UsageEventSink.noop());
+    }
+
+    private ProxyPipeline pipeline(
+            ProviderKeySource keys, HttpTransport upstream, UsageEventSink events) {
         return new ProxyPipeline(
                 keys,
                 upstream,
                 ledger,
                 PricingTables.bundled(),
-                UsageEventSink.noop(),
+                events,
                 Clock.systemUTC(),
                 new PipelineSettings(TOKEN, Duration.ofSeconds(5), true),
                 1024 * 1024);

@@ -10,6 +10,7 @@ import io.ironcage.router.core.domain.analytics.AnalyticsEvent;
 import io.ironcage.router.core.domain.analytics.RouterStarted;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 class UsageEventSinkTest {
@@ -49,7 +50,40 @@ class UsageEventSinkTest {
         assertThrows(NullPointerException.class, () -> UsageEventSink.tee(first, null));
     }
 
-    private static final class Recording implements UsageEventSink {
+    @Test
+    void recordWithoutWaitingRecordsAtOnceByDefaultAndATeeHandsBackOnlyWhatWouldWait() {
+        List<String> calls = new ArrayList<>();
+        AnalyticsEvent event =
+                AnalyticsEvent.of("0b6f3c1e-2f4a-4c55-9a57-0d3b1f1e2a77", 1, new RouterStarted(1));
+        UsageEventSink prompt = new Recording("prompt", calls, 0, false);
+        assertEquals(Optional.empty(), prompt.recordWithoutWaiting(event));
+        assertEquals(List.of("prompt record"), calls);
+
+        calls.clear();
+        UsageEventSink waiting =
+                new Recording("waiting", calls, 0, false) {
+                    @Override
+                    public Optional<Runnable> recordWithoutWaiting(AnalyticsEvent e) {
+                        return Optional.of(() -> record(e));
+                    }
+                };
+        UsageEventSink bothWays = UsageEventSink.tee(waiting, prompt);
+        Optional<Runnable> rest = bothWays.recordWithoutWaiting(event);
+        assertEquals(List.of("prompt record"), calls, "the prompt one now");
+        assertTrue(rest.isPresent());
+        rest.get().run();
+        assertEquals(List.of("prompt record", "waiting record"), calls, "the other one later");
+
+        calls.clear();
+        Optional<Runnable> both = UsageEventSink.tee(waiting, waiting).recordWithoutWaiting(event);
+        assertEquals(List.of(), calls);
+        both.orElseThrow().run();
+        assertEquals(List.of("waiting record", "waiting record"), calls);
+        assertEquals(
+                Optional.empty(), UsageEventSink.tee(prompt, prompt).recordWithoutWaiting(event));
+    }
+
+    private static class Recording implements UsageEventSink {
         private final String name;
         private final List<String> calls;
         private final long dropped;

@@ -205,6 +205,16 @@ public abstract class UsageEventSinkContract {
     }
 
     @Test
+    final void recordWithoutWaitingKeepsTheEventAtOnceWhileThereIsRoom() {
+        AnalyticsEvent started = event(new RouterStarted(8080));
+        Optional<Runnable> rest = sink.recordWithoutWaiting(started);
+        assertEquals(Optional.empty(), rest, "an idle sink has room: nothing is handed back");
+        sink.close();
+        assertEquals(List.of(started), recorded(sink));
+        assertEquals(0, sink.droppedCount());
+    }
+
+    @Test
     final void recordAfterCloseDoesNotThrowAndIsKeptOrCounted() {
         sink.close();
         AnalyticsEvent late = event(new RouterStopped(1, Money.ofMicros(5)));
