@@ -38,7 +38,8 @@ import java.util.ServiceLoader;
  * {@code nginx} is on the PATH; {@code apt-get install nginx-light}), {@code --router-heap 64m}
  * (the router JVM's {@code -Xmx}, default 256m), {@code --rate R} (fixed rate over all connections
  * instead of closed loop), {@code --event-delay MS} (upstream pause between SSE events, default 0),
- * {@code --out FILE} (also write every measurement as CSV).
+ * {@code --out FILE} (also write every measurement as CSV), {@code --baseline on} (also measure
+ * {@link NettyBaselineMain}, a bare reactor-netty proxy: the transport's floor; default off).
  *
  * <p>Modes: {@code plain} is a ~1 KB non-streamed chat completion; {@code stream} the same with
  * {@code "stream": true} (20 SSE events); {@code translated} is the plain request for a Claude
@@ -142,6 +143,21 @@ public final class LoadHarness {
                 children.add(n);
                 targets.add(new Proxy("nginx", n.port, n.process.pid(), "Bearer sk-load-openai"));
             }
+            if (option("baseline", "off").equals("on")) {
+                Child baseline =
+                        Child.java(
+                                "netty-baseline",
+                                List.of("-Xmx" + heap, QUIET),
+                                NettyBaselineMain.class,
+                                List.of(openAi));
+                children.add(baseline);
+                targets.add(
+                        new Proxy(
+                                "netty-baseline",
+                                Integer.parseInt(baseline.ready[1]),
+                                baseline.process.pid(),
+                                "Bearer sk-load-openai"));
+            }
             for (String transport : transports) {
                 List<String> jvm = new ArrayList<>(List.of("-Xmx" + heap, QUIET));
                 if (options.containsKey("router-jvm")) {
@@ -170,6 +186,9 @@ public final class LoadHarness {
                         for (Proxy target : targets) {
                             if (mode.equals("translated") && !target.name.startsWith("router")) {
                                 continue;
+                            }
+                            if (!mode.equals("plain") && target.name.equals("netty-baseline")) {
+                                continue; // it aggregates answers: plain requests only
                             }
                             Measurement m = measure(target, mode, c, warmup, duration, rate);
                             direct.put(target.name, m);
