@@ -38,8 +38,10 @@ import java.util.ServiceLoader;
  * {@code nginx} is on the PATH; {@code apt-get install nginx-light}), {@code --router-heap 64m}
  * (the router JVM's {@code -Xmx}, default 256m), {@code --rate R} (fixed rate over all connections
  * instead of closed loop), {@code --event-delay MS} (upstream pause between SSE events, default 0),
- * {@code --out FILE} (also write every measurement as CSV), {@code --baseline on} (also measure
- * {@link NettyBaselineMain}, a bare reactor-netty proxy: the transport's floor; default off).
+ * {@code --out FILE} (also write every measurement as CSV), {@code --baseline
+ * on|timeouts|on,timeouts} (also measure {@link NettyBaselineMain}, a bare reactor-netty proxy: the
+ * transport's floor; with {@code timeouts}, with the router's idle and request-read timeouts too;
+ * default off).
  *
  * <p>Modes: {@code plain} is a ~1 KB non-streamed chat completion; {@code stream} the same with
  * {@code "stream": true} (20 SSE events); {@code translated} is the plain request for a Claude
@@ -143,17 +145,23 @@ public final class LoadHarness {
                 children.add(n);
                 targets.add(new Proxy("nginx", n.port, n.process.pid(), "Bearer sk-load-openai"));
             }
-            if (option("baseline", "off").equals("on")) {
+            String baselines = option("baseline", "off");
+            for (String variant : baselines.equals("off") ? new String[0] : baselines.split(",")) {
+                boolean timeouts = variant.equals("timeouts");
+                if (!timeouts && !variant.equals("on") && !variant.equals("bare")) {
+                    throw new IllegalArgumentException("--baseline is off, on (bare) or timeouts");
+                }
+                String name = timeouts ? "netty-baseline+t" : "netty-baseline";
                 Child baseline =
                         Child.java(
-                                "netty-baseline",
+                                name,
                                 List.of("-Xmx" + heap, QUIET),
                                 NettyBaselineMain.class,
-                                List.of(openAi));
+                                timeouts ? List.of(openAi, "timeouts") : List.of(openAi));
                 children.add(baseline);
                 targets.add(
                         new Proxy(
-                                "netty-baseline",
+                                name,
                                 Integer.parseInt(baseline.ready[1]),
                                 baseline.process.pid(),
                                 "Bearer sk-load-openai"));
@@ -187,7 +195,7 @@ public final class LoadHarness {
                             if (mode.equals("translated") && !target.name.startsWith("router")) {
                                 continue;
                             }
-                            if (!mode.equals("plain") && target.name.equals("netty-baseline")) {
+                            if (!mode.equals("plain") && target.name.startsWith("netty-baseline")) {
                                 continue; // it aggregates answers: plain requests only
                             }
                             Measurement m = measure(target, mode, c, warmup, duration, rate);

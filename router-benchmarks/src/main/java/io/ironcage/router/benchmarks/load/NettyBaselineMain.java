@@ -26,7 +26,8 @@ import reactor.netty.resources.LoopResources;
  * upstream's status, headers and body, aggregated (no streaming). Prints {@code READY <port>} and
  * serves until its standard input closes.
  *
- * <p>Arguments: {@code <upstream-base-url>}.
+ * <p>Arguments: {@code <upstream-base-url> [timeouts]}; with {@code timeouts}, the server also has
+ * the router's idle timeout and request-read timeout (target {@code netty-baseline+t}).
  */
 public final class NettyBaselineMain {
     private static final byte[] EMPTY = new byte[0];
@@ -40,9 +41,11 @@ public final class NettyBaselineMain {
      * @throws IOException if standard input fails
      */
     public static void main(String[] args) throws IOException {
-        if (args.length != 1) {
-            throw new IllegalArgumentException("usage: NettyBaselineMain <upstream-base-url>");
+        if (args.length < 1 || args.length > 2) {
+            throw new IllegalArgumentException(
+                    "usage: NettyBaselineMain <upstream-base-url> [timeouts]");
         }
+        boolean timeouts = args.length == 2 && args[1].equals("timeouts");
         String upstream = args[0];
         LoopResources loops =
                 LoopResources.create(
@@ -56,8 +59,16 @@ public final class NettyBaselineMain {
                         .compress(false)
                         .followRedirect(false)
                         .disableRetry(true);
+        HttpServer configured = HttpServer.create();
+        if (timeouts) {
+            // the router's defaults: reactor-netty adds and removes a handler for each per request
+            configured =
+                    configured
+                            .idleTimeout(Duration.ofSeconds(30))
+                            .readTimeout(Duration.ofSeconds(60));
+        }
         DisposableServer server =
-                HttpServer.create()
+                configured
                         .runOn(loops)
                         .host("127.0.0.1")
                         .port(0)
