@@ -14,14 +14,16 @@ import org.reactivestreams.Subscription;
 import reactor.core.publisher.BaseSubscriber;
 
 /**
- * A response whose body arrives through reactor-netty. The subscriber asks for one item at a time
- * (first the status and headers, then each chunk), and asks for the next only when {@link #read()}
- * has taken the previous one: a slow reader stops reactor-netty reading the socket (backpressure)
- * and at most one chunk waits here.
+ * A response whose body arrives through reactor-netty. The subscriber asks for the status and
+ * headers, then the chunks, at most {@link #WINDOW} items ahead of {@link #read()}: a slow reader
+ * stops reactor-netty reading the socket (backpressure) and at most a window of chunks waits here.
  */
 final class NettyStreamingResponse implements HttpTransport.StreamingResponse {
     private static final Object END = new Object();
     private static final Object CLOSED = new Object();
+
+    /** The most items (the head, then chunks as received) held here ahead of the reader. */
+    static final int WINDOW = 8;
 
     /** The status and headers, the first item of the response. */
     static final class Head {
@@ -49,6 +51,11 @@ final class NettyStreamingResponse implements HttpTransport.StreamingResponse {
         this.timeout = timeout;
         this.upstream = upstream;
         this.onClose = onClose;
+    }
+
+    /** Items received and not yet read, for tests. */
+    int waiting() {
+        return items.size();
     }
 
     BaseSubscriber<Object> subscriber() {
@@ -163,11 +170,18 @@ final class NettyStreamingResponse implements HttpTransport.StreamingResponse {
                 + "]";
     }
 
-    /** Feeds the queue, one requested item at a time. */
+    /**
+     * Feeds the queue, at most {@link #WINDOW} items ahead of the reader: demand is topped up by
+     * half a window once the reader has taken half a window, so reactor-netty neither stops and
+     * restarts reading the socket nor hears from the reader's thread for every chunk.
+     */
     private final class Subscriber extends BaseSubscriber<Object> {
+        /** Items taken since demand was last topped up; the reader's thread only. */
+        private int taken;
+
         @Override
         protected void hookOnSubscribe(Subscription subscription) {
-            subscription.request(1);
+            subscription.request(WINDOW);
         }
 
         @Override
@@ -185,8 +199,12 @@ final class NettyStreamingResponse implements HttpTransport.StreamingResponse {
             items.add(END);
         }
 
+        /** The reader took an item. */
         void requestNext() {
-            request(1);
+            if (++taken == WINDOW / 2) {
+                taken = 0;
+                request(WINDOW / 2);
+            }
         }
     }
 }

@@ -11,6 +11,7 @@ import io.ironcage.router.testkit.FakeProvider;
 import io.ironcage.router.testkit.FakeResponse;
 import io.ironcage.router.testkit.RecordedRequest;
 import java.io.BufferedReader;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
@@ -21,6 +22,7 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import reactor.core.publisher.Mono;
@@ -161,6 +163,44 @@ class NettyHttpTransportBehaviourTest {
         assertThrows(
                 IllegalStateException.class,
                 () -> transport.open(get(URI.create("http://127.0.0.1:9/"), null)));
+    }
+
+    @Test
+    void aSlowStreamReaderHoldsAtMostAWindowOfChunks() throws Exception {
+        StringBuilder words = new StringBuilder();
+        for (int i = 0; i < 400; i++) {
+            words.append("word").append(i).append(' ');
+        }
+        try (FakeProvider upstream = FakeProvider.openAi().start();
+                HttpTransport client = transport()) {
+            upstream.enqueue(FakeResponse.text(words.toString().trim()));
+            NettyStreamingResponse response =
+                    (NettyStreamingResponse)
+                            client.open(
+                                    new HttpTransport.Request(
+                                            "POST",
+                                            URI.create(upstream.baseUri() + "/v1/chat/completions"),
+                                            HeaderMap.of("content-type", "application/json"),
+                                            "{\"model\":\"gpt-4o\",\"stream\":true,\"messages\":[]}"
+                                                    .getBytes(StandardCharsets.UTF_8),
+                                            Duration.ofSeconds(5)));
+            assertTrue(response.read().isPresent());
+            // the upstream sends 400 events at once; give it time to push what it can
+            Thread.sleep(300);
+            assertTrue(
+                    response.waiting() <= NettyStreamingResponse.WINDOW,
+                    response.waiting() + " chunks waiting");
+            ByteArrayOutputStream rest = new ByteArrayOutputStream();
+            for (Optional<byte[]> chunk = response.read();
+                    chunk.isPresent();
+                    chunk = response.read()) {
+                rest.writeBytes(chunk.get());
+                assertTrue(response.waiting() <= NettyStreamingResponse.WINDOW);
+            }
+            String body = rest.toString(StandardCharsets.UTF_8);
+            assertTrue(body.contains("word399") && body.contains("[DONE]"), "nothing lost");
+            response.close();
+        }
     }
 
     @Test
