@@ -890,9 +890,13 @@ public final class LlmRouter implements AutoCloseable {
                                                                 AnalyticsEvent.newEventId(at),
                                                                 at,
                                                                 BudgetThresholdReached.of(c));
-                                                sink.record(
-                                                        agentId.map(event::withAgentId)
-                                                                .orElse(event));
+                                                // runs inside a settlement, which may be on an
+                                                // event loop: a sink that would wait, waits on a
+                                                // thread of its own (a crossing is rare)
+                                                sink.recordWithoutWaiting(
+                                                                agentId.map(event::withAgentId)
+                                                                        .orElse(event))
+                                                        .ifPresent(LlmRouter::waitElsewhere);
                                             }))
                     .orElseGet(CostController::unlimited);
         }
@@ -920,6 +924,13 @@ public final class LlmRouter implements AutoCloseable {
             new SecureRandom().nextBytes(bytes);
             return "ic-local-" + Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
         }
+    }
+
+    /** Runs a sink's wait for room on a daemon thread of its own. */
+    private static void waitElsewhere(Runnable wait) {
+        Thread thread = new Thread(wait, "iron-router-event-wait");
+        thread.setDaemon(true);
+        thread.start();
     }
 
     /** Counts the requests the server hands over, whichever way it hands them. */

@@ -1,16 +1,19 @@
 package io.ironcage.router.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.ironcage.router.core.LlmRouter;
 import io.ironcage.router.core.domain.Money;
 import io.ironcage.router.core.domain.ProviderKey;
 import io.ironcage.router.core.domain.analytics.AnalyticsEvent;
+import io.ironcage.router.core.domain.analytics.BudgetThresholdReached;
 import io.ironcage.router.core.domain.analytics.LlmRequestCompleted;
 import io.ironcage.router.core.spi.ProviderKeySource;
 import io.ironcage.router.core.spi.UsageEventSink;
 import io.ironcage.router.testkit.FakeProvider;
+import io.ironcage.router.testkit.FakeResponse;
 import io.ironcage.router.testkit.junit.StartStop;
 import io.ironcage.router.transport.netty.NettyTransportProvider;
 import java.net.URI;
@@ -18,7 +21,10 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
@@ -68,13 +74,78 @@ class EventLoopPassThroughTest {
         }
     }
 
+    @Test
+    void anAnalyticsStoreThatWouldWaitNeverWaitsOnAnEventLoop() throws Exception {
+        openAi.dispatcher(request -> FakeResponse.text("hi").usage(1_000, 10));
+        Waiting sink = new Waiting();
+        try (LlmRouter router =
+                LlmRouter.builder()
+                        .transport(new NettyTransportProvider())
+                        .providerKeys(
+                                ProviderKeySource.fixed(
+                                        ProviderKey.openAi("sk-loop", openAi.baseUri())))
+                        .token(TOKEN)
+                        .budget(Money.ofMicros(2_000))
+                        .thresholds(List.of(10, 20))
+                        .usageSink(sink)
+                        .start()) {
+            HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+            for (int i = 0; i < 3; i++) {
+                HttpResponse<String> answer =
+                        http.send(chat(router, false), HttpResponse.BodyHandlers.ofString());
+                assertEquals(200, answer.statusCode(), answer.body());
+            }
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+            while (sink.completed.get() < 3 && System.nanoTime() < deadline) {
+                Thread.onSpinWait();
+            }
+            assertEquals(3, sink.completed.get(), "every completion kept");
+            assertTrue(sink.thresholds.get() > 0, "a threshold was crossed and kept");
+            for (String thread : sink.waitedOn) {
+                assertFalse(
+                        thread.matches("iron-router-netty-(nio|epoll)-\\d+"),
+                        "an analytics wait ran on the event loop " + thread);
+            }
+        }
+    }
+
+    /** A store that is always full: it hands every wait back; record() is the wait. */
+    private static final class Waiting implements UsageEventSink {
+        final List<String> waitedOn = new CopyOnWriteArrayList<>();
+        final AtomicInteger completed = new AtomicInteger();
+        final AtomicInteger thresholds = new AtomicInteger();
+
+        @Override
+        public void record(AnalyticsEvent event) {
+            waitedOn.add(Thread.currentThread().getName());
+            if (event.payload() instanceof LlmRequestCompleted) {
+                completed.incrementAndGet();
+            } else if (event.payload() instanceof BudgetThresholdReached) {
+                thresholds.incrementAndGet();
+            }
+        }
+
+        @Override
+        public Optional<Runnable> recordWithoutWaiting(AnalyticsEvent event) {
+            return Optional.of(() -> record(event));
+        }
+
+        @Override
+        public long droppedCount() {
+            return 0;
+        }
+
+        @Override
+        public void close() {}
+    }
+
     private static HttpRequest chat(LlmRouter router, boolean stream) {
         return HttpRequest.newBuilder(URI.create(router.baseUrl() + "/chat/completions"))
                 .header("authorization", "Bearer " + TOKEN)
                 .header("content-type", "application/json")
                 .POST(
                         HttpRequest.BodyPublishers.ofString(
-                                "{\"model\":\"gpt-4o-mini\","
+                                "{\"model\":\"gpt-4o-mini\",\"max_tokens\":10,"
                                         + (stream ? "\"stream\":true," : "")
                                         + "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}"))
                 .build();

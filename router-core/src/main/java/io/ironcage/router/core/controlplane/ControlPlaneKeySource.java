@@ -129,20 +129,25 @@ public final class ControlPlaneKeySource implements ProviderKeySource {
     }
 
     /**
-     * Tells whether {@link #key(ProviderType)} answers now from the cache: a fresh key, or a stale
-     * one still served while another request refreshes it. False when a fetch would be waited for.
+     * Returns the cached key when {@link #key(ProviderType)} would answer with it now: a fresh key,
+     * or a stale one still served while another request refreshes it; empty when a fetch would be
+     * waited for, or the cached key belongs to another provider. Never fetches.
      *
-     * @param provider the provider the request goes to (a cached key of another provider is a
-     *     prompt answer too: empty)
-     * @return whether {@code key(provider)} returns without blocking now
+     * @param provider the provider the request goes to
+     * @return the key, or empty
      */
     @Override
-    public boolean keyReady(ProviderType provider) {
+    public Optional<ProviderKey> keyIfReady(ProviderType provider) {
+        Objects.requireNonNull(provider, "provider");
         synchronized (lock) {
             Instant now = clock.instant();
-            return entry != null
-                    && (now.isBefore(entry.refreshAt)
-                            || (inFlight != null && usableStale(entry, now)));
+            boolean ready =
+                    entry != null
+                            && (now.isBefore(entry.refreshAt)
+                                    || (inFlight != null && usableStale(entry, now)));
+            return ready && entry.key.provider() == provider
+                    ? Optional.of(entry.key)
+                    : Optional.empty();
         }
     }
 

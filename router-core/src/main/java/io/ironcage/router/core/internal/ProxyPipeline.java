@@ -416,7 +416,11 @@ public final class ProxyPipeline implements ProxyHandler {
         /** Sends the whole request upstream: blocking on this thread, or without blocking. */
         private CompletionStage<HttpTransport.Response> send(HttpTransport.Request call) {
             if (!blocking) {
-                return upstream.sendAsync(call, workers);
+                try {
+                    return upstream.sendAsync(call, workers);
+                } catch (ForwardException e) {
+                    return CompletableFuture.failedFuture(e); // as from send(): 502, not 500
+                }
             }
             try {
                 return CompletableFuture.completedFuture(upstream.send(call));
@@ -482,19 +486,23 @@ public final class ProxyPipeline implements ProxyHandler {
                 }
                 translated = true;
             }
-            if (!blocking && !tenant.keys().keyReady(routed.provider())) {
-                ObjectNode parsed = body;
-                return offload(() -> admitAndForward(sink, parsed, model));
+            if (!blocking) {
+                Optional<ProviderKey> ready = tenant.keys().keyIfReady(routed.provider());
+                if (ready.isEmpty()) {
+                    ObjectNode parsed = body;
+                    return offload(() -> admitAndForward(sink, parsed, model, null));
+                }
+                return admitAndForward(sink, body, model, ready.get());
             }
-            return admitAndForward(sink, body, model);
+            return admitAndForward(sink, body, model, null);
         }
 
-        /** From here the key is at hand, or this thread may wait for it. */
+        /** From here the key is at hand ({@code ready}), or this thread may wait for it. */
         private CompletionStage<Void> admitAndForward(
-                ResponseSink sink, ObjectNode body, Optional<String> model) {
+                ResponseSink sink, ObjectNode body, Optional<String> model, ProviderKey ready) {
             try {
                 tenant.admit();
-                key = tenant.keys().key(routed.provider()).orElse(null);
+                key = ready != null ? ready : tenant.keys().key(routed.provider()).orElse(null);
             } catch (ControlPlaneException e) {
                 reply(sink, ErrorResponses.controlPlane(format, e));
                 return DONE;
@@ -701,40 +709,58 @@ public final class ProxyPipeline implements ProxyHandler {
         private CompletionStage<Void> relayWhole(
                 ResponseSink sink, HttpTransport.Request call, Reservation held) {
             return send(call)
-                    .thenCompose(response -> retriedOn401(call, response))
                     .handle(
                             (response, failure) -> {
-                                if (failure == null) {
-                                    answerWhole(sink, response, held);
-                                    return null;
+                                if (failure == null && response.status() == 401) {
+                                    // the retry may fetch a key: it and the answer run on a
+                                    // worker, so nothing after it runs on the loop as "blocking"
+                                    return offload(
+                                            () ->
+                                                    answerWhen(
+                                                            sink,
+                                                            retriedOn401(call, response),
+                                                            held));
                                 }
-                                Throwable cause = unwrapped(failure);
-                                if (!(cause instanceof ForwardException)) {
-                                    throw rethrown(cause);
-                                }
-                                // released before the caller has the answer, like a settlement
-                                release(held);
-                                upstreamFailed(sink, (ForwardException) cause);
-                                return null;
-                            });
+                                return answerWhen(
+                                        sink,
+                                        failure == null
+                                                ? CompletableFuture.completedFuture(response)
+                                                : CompletableFuture.failedFuture(failure),
+                                        held);
+                            })
+                    .thenCompose(answered -> answered);
+        }
+
+        /** Settles and answers once the upstream answered, or failed. */
+        private CompletionStage<Void> answerWhen(
+                ResponseSink sink, CompletionStage<HttpTransport.Response> sent, Reservation held) {
+            return sent.handle(
+                    (response, failure) -> {
+                        if (failure == null) {
+                            answerWhole(sink, response, held);
+                            return null;
+                        }
+                        Throwable cause = unwrapped(failure);
+                        if (!(cause instanceof ForwardException)) {
+                            throw rethrown(cause);
+                        }
+                        // released before the caller has the answer, like a settlement
+                        release(held);
+                        upstreamFailed(sink, (ForwardException) cause);
+                        return null;
+                    });
         }
 
         /**
-         * After a 401, the answer to the same request sent once more with a fresh key, if the key
-         * source has one (it may fetch it: on a worker); else the 401 itself.
+         * After a 401, on a thread that may block: the answer to the same request sent once more
+         * with a fresh key, if the key source has one; else the 401 itself.
          */
         private CompletionStage<HttpTransport.Response> retriedOn401(
                 HttpTransport.Request call, HttpTransport.Response response) {
-            if (response.status() != 401) {
-                return CompletableFuture.completedFuture(response);
-            }
-            return offload(
-                    () -> {
-                        Optional<HttpTransport.Request> again = withFreshKey(call);
-                        return again.isPresent()
-                                ? send(again.get())
-                                : CompletableFuture.completedFuture(response);
-                    });
+            Optional<HttpTransport.Request> again = withFreshKey(call);
+            return again.isPresent()
+                    ? send(again.get())
+                    : CompletableFuture.completedFuture(response);
         }
 
         /** Settles, records and answers a whole upstream response. */

@@ -5,6 +5,7 @@ import io.ironcage.router.core.spi.UsageEventSink;
 import java.util.ArrayDeque;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * The router's own in-memory record of its most recent events (the reference keeps 10,000 in its
@@ -36,6 +37,18 @@ public final class RecentEvents implements UsageEventSink {
 
     @Override
     public void record(AnalyticsEvent event) {
+        keep(event);
+        next.record(event);
+    }
+
+    /** Keeps the event here at once; the next sink's wait, if any, is handed back. */
+    @Override
+    public Optional<Runnable> recordWithoutWaiting(AnalyticsEvent event) {
+        keep(event);
+        return next.recordWithoutWaiting(event);
+    }
+
+    private void keep(AnalyticsEvent event) {
         if (event != null) {
             synchronized (events) {
                 if (events.size() == capacity) {
@@ -44,7 +57,6 @@ public final class RecentEvents implements UsageEventSink {
                 events.addLast(event);
             }
         }
-        next.record(event);
     }
 
     /**

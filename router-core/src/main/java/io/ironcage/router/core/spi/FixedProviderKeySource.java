@@ -33,10 +33,10 @@ final class FixedProviderKeySource implements ProviderKeySource {
         return Optional.ofNullable(keys.get(provider));
     }
 
-    /** Always: fixed keys are never fetched. */
+    /** The key itself: fixed keys are never fetched. */
     @Override
-    public boolean keyReady(ProviderType provider) {
-        return true;
+    public Optional<ProviderKey> keyIfReady(ProviderType provider) {
+        return key(provider);
     }
 
     @Override

@@ -30,16 +30,17 @@ public interface ProviderKeySource {
     Optional<ProviderKey> key(ProviderType provider);
 
     /**
-     * Tells whether {@link #key(ProviderType)} would answer at once, without waiting for a fetch (a
-     * cache hit, or fixed keys). The router then goes on with the request on the transport's I/O
-     * thread; otherwise it moves the request to a worker thread first. The default says no, which
-     * is always safe: a source that may block must not claim otherwise.
+     * Returns the key if it is at hand without waiting for a fetch (a cache hit, or fixed keys), in
+     * one step, so that it cannot change between asking and taking. With a key the router goes on
+     * with the request on the transport's I/O thread; with none it moves the request to a worker
+     * thread and asks {@link #key(ProviderType)} there. The default has none at hand, which is
+     * always safe: a source that may block must not return a key it would have to fetch.
      *
      * @param provider the provider the request goes to
-     * @return whether {@code key(provider)} returns without blocking now
+     * @return the key, or empty when {@code key(provider)} would fetch (or has none for it)
      */
-    default boolean keyReady(ProviderType provider) {
-        return false;
+    default Optional<ProviderKey> keyIfReady(ProviderType provider) {
+        return Optional.empty();
     }
 
     /**

@@ -112,24 +112,33 @@ class ControlPlaneKeySourceTest {
     }
 
     @Test
-    void theKeyIsReadyWithoutAFetchExactlyWhileItIsCachedAndFresh() {
+    void theKeyIsAtHandWithoutAFetchExactlyWhileItIsCachedAndFresh() {
         ScriptedTransport transport = answering(OK);
         ControlPlaneKeySource keys = source(transport, Duration.ofSeconds(300));
-        assertFalse(keys.keyReady(ProviderType.OPENAI), "nothing fetched yet");
+        assertEquals(Optional.empty(), keys.keyIfReady(ProviderType.OPENAI), "nothing fetched yet");
         assertEquals(0, transport.count(), "asking never fetches");
 
-        keys.key(ProviderType.OPENAI);
-        assertTrue(keys.keyReady(ProviderType.OPENAI));
-        assertTrue(keys.keyReady(ProviderType.ANTHROPIC), "the empty answer is prompt too");
+        ProviderKey fetched = keys.key(ProviderType.OPENAI).orElseThrow();
+        assertEquals(Optional.of(fetched), keys.keyIfReady(ProviderType.OPENAI));
+        assertEquals(
+                Optional.empty(),
+                keys.keyIfReady(ProviderType.ANTHROPIC),
+                "another provider's key is never handed out");
         clock.advance(Duration.ofSeconds(299));
-        assertTrue(keys.keyReady(ProviderType.OPENAI));
+        assertEquals(Optional.of(fetched), keys.keyIfReady(ProviderType.OPENAI));
 
         clock.advance(Duration.ofSeconds(1));
-        assertFalse(keys.keyReady(ProviderType.OPENAI), "the TTL passed: key() would fetch");
+        assertEquals(
+                Optional.empty(),
+                keys.keyIfReady(ProviderType.OPENAI),
+                "the TTL passed: key() would fetch");
         keys.key(ProviderType.OPENAI);
-        assertTrue(keys.keyReady(ProviderType.OPENAI));
+        assertTrue(keys.keyIfReady(ProviderType.OPENAI).isPresent());
         keys.invalidate(keys.key(ProviderType.OPENAI).orElseThrow());
-        assertFalse(keys.keyReady(ProviderType.OPENAI), "a rejected key is fetched again");
+        assertEquals(
+                Optional.empty(),
+                keys.keyIfReady(ProviderType.OPENAI),
+                "a rejected key is fetched again");
         assertEquals(2, transport.count());
     }
 

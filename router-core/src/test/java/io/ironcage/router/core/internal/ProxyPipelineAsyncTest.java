@@ -171,10 +171,60 @@ class ProxyPipelineAsyncTest {
         run(pipeline(keys, upstream), request(false), sink);
 
         assertEquals(200, sink.status);
+        assertEquals("fake-worker", sink.thread, "the retry's answer is given on the worker");
         assertEquals(1, upstream.asyncSends.get(), "the first try, from the calling thread");
         assertEquals(1, upstream.blockingSends.get(), "the retry, from the worker");
         assertEquals(1, keys.invalidations.get());
         assertTrue(keys.fetchThreads.contains("fake-worker"), keys.fetchThreads.toString());
+        assertEquals(0, ledger.reserved().micros());
+    }
+
+    @Test
+    void afterA401NothingRunsOnTheLoopAsIfItMayBlockEvenWhenTheWorkerFinishesFirst()
+            throws Exception {
+        List<String> blockingRecords = new CopyOnWriteArrayList<>();
+        UsageEventSink events =
+                new UsageEventSink() {
+                    @Override
+                    public void record(AnalyticsEvent event) {
+                        blockingRecords.add(Thread.currentThread().getName());
+                    }
+
+                    @Override
+                    public Optional<Runnable> recordWithoutWaiting(AnalyticsEvent event) {
+                        return Optional.empty(); // kept without waiting
+                    }
+
+                    @Override
+                    public long droppedCount() {
+                        return 0;
+                    }
+
+                    @Override
+                    public void close() {}
+                };
+        // a worker that is done before execute returns: the loop then attaches to a finished stage
+        Executor eager =
+                task -> {
+                    try {
+                        pool.submit(task).get(5, TimeUnit.SECONDS);
+                    } catch (Exception e) {
+                        throw new IllegalStateException(e);
+                    }
+                };
+        AsyncUpstream upstream =
+                new AsyncUpstream(request -> json(401, "{\"error\":{\"message\":\"bad key\"}}"));
+        Recorder sink = new Recorder();
+
+        CompletionStage<Void> done =
+                pipeline(ProviderKeySource.fixed(key("sk-a")), upstream, events)
+                        .handleAsync(request(false), sink, eager);
+        returned.countDown();
+        done.toCompletableFuture().get(5, TimeUnit.SECONDS);
+
+        assertEquals(502, sink.status, "the provider refused the router's key");
+        assertEquals("fake-worker", sink.thread);
+        assertEquals(List.of("fake-worker"), blockingRecords, "record() only where it may wait");
         assertEquals(0, ledger.reserved().micros());
     }
 
@@ -404,8 +454,8 @@ class ProxyPipelineAsyncTest {
         }
 
         @Override
-        public boolean keyReady(ProviderType provider) {
-            return ready;
+        public synchronized Optional<ProviderKey> keyIfReady(ProviderType provider) {
+            return ready ? Optional.of(ProxyPipelineAsyncTest.key(current)) : Optional.empty();
         }
 
         @Override

@@ -104,6 +104,11 @@ final class NettyExchange implements ResponseSink {
         CompletionStage<Void> handled;
         try {
             handled = handler.handleAsync(request, this, workers);
+            if (handled == null) {
+                handled =
+                        CompletableFuture.failedFuture(
+                                new IllegalStateException("handleAsync returned no stage"));
+            }
         } catch (RuntimeException | Error e) {
             handled = CompletableFuture.failedFuture(e);
         }

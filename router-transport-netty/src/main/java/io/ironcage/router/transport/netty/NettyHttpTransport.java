@@ -90,26 +90,41 @@ final class NettyHttpTransport implements HttpTransport {
             Duration connectTimeout, NettyTransportOptions options, EventLoops eventLoops) {
         this.eventLoops = eventLoops;
         LoopResources loops = eventLoops.acquire();
-        this.timers = loops.onClient(LoopResources.hasNativeSupport());
-        this.pool =
-                ConnectionProvider.builder("iron-router-netty-client")
-                        .maxConnections(options.maxConnectionsPerHost())
-                        .pendingAcquireMaxCount(-1)
-                        .pendingAcquireTimeout(ACQUIRE_TIMEOUT)
-                        .maxIdleTime(options.connectionMaxIdleTime())
-                        .build();
-        this.client =
-                HttpClient.create(pool)
-                        .runOn(loops)
-                        .option(
-                                ChannelOption.CONNECT_TIMEOUT_MILLIS,
-                                (int) Math.min(Integer.MAX_VALUE, connectTimeout.toMillis()))
-                        // upstream header sections as large as the server accepts (default 8 KiB)
-                        .httpResponseDecoder(spec -> spec.maxHeaderSize(options.maxHeaderBytes()))
-                        .followRedirect(false)
-                        .compress(false)
-                        .keepAlive(true)
-                        .disableRetry(true);
+        try {
+            this.timers = loops.onClient(LoopResources.hasNativeSupport());
+            this.pool = pool(options);
+            this.client = client(pool, loops, connectTimeout, options);
+        } catch (RuntimeException | Error e) {
+            eventLoops.release(); // the share taken above
+            throw e;
+        }
+    }
+
+    private static ConnectionProvider pool(NettyTransportOptions options) {
+        return ConnectionProvider.builder("iron-router-netty-client")
+                .maxConnections(options.maxConnectionsPerHost())
+                .pendingAcquireMaxCount(-1)
+                .pendingAcquireTimeout(ACQUIRE_TIMEOUT)
+                .maxIdleTime(options.connectionMaxIdleTime())
+                .build();
+    }
+
+    private static HttpClient client(
+            ConnectionProvider pool,
+            LoopResources loops,
+            Duration connectTimeout,
+            NettyTransportOptions options) {
+        return HttpClient.create(pool)
+                .runOn(loops)
+                .option(
+                        ChannelOption.CONNECT_TIMEOUT_MILLIS,
+                        (int) Math.min(Integer.MAX_VALUE, connectTimeout.toMillis()))
+                // upstream header sections as large as the server accepts (default 8 KiB)
+                .httpResponseDecoder(spec -> spec.maxHeaderSize(options.maxHeaderBytes()))
+                .followRedirect(false)
+                .compress(false)
+                .keepAlive(true)
+                .disableRetry(true);
     }
 
     @Override
@@ -127,26 +142,42 @@ final class NettyHttpTransport implements HttpTransport {
     public CompletionStage<Response> sendAsync(Request request, Executor blocking) {
         String upstream = upstream(request.uri());
         CompletableFuture<Response> answer = new CompletableFuture<>();
+        Mono<Response> exchange;
+        try {
+            exchange = exchange(request);
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e); // a refused header, a closed transport
+        }
         Disposable call =
-                exchange(request)
-                        .subscribe(
-                                answer::complete,
-                                failure ->
-                                        answer.completeExceptionally(
-                                                failure(failure, upstream, request.timeout())),
-                                () -> answer.completeExceptionally(ended(upstream)));
+                exchange.subscribe(
+                        answer::complete,
+                        failure ->
+                                answer.completeExceptionally(
+                                        failure(failure, upstream, request.timeout())),
+                        () -> answer.completeExceptionally(ended(upstream)));
         // the timer runs on the caller's own event loop: no other thread to wake per request
-        ScheduledFuture<?> timer =
-                timers.next()
-                        .schedule(
-                                () -> {
-                                    if (answer.completeExceptionally(
-                                            timedOut(upstream, request.timeout()))) {
-                                        call.dispose(); // reactor-netty closes the connection
-                                    }
-                                },
-                                request.timeout().toNanos(),
-                                TimeUnit.NANOSECONDS);
+        ScheduledFuture<?> timer;
+        try {
+            timer =
+                    timers.next()
+                            .schedule(
+                                    () -> {
+                                        if (answer.completeExceptionally(
+                                                timedOut(upstream, request.timeout()))) {
+                                            call.dispose(); // reactor-netty closes the connection
+                                        }
+                                    },
+                                    request.timeout().toNanos(),
+                                    TimeUnit.NANOSECONDS);
+        } catch (RuntimeException e) { // the loops are stopping
+            call.dispose();
+            answer.completeExceptionally(
+                    new ForwardException(
+                            ForwardException.Kind.BROKEN,
+                            "the client is closing; no call to " + upstream,
+                            e));
+            return answer;
+        }
         answer.whenComplete((response, failure) -> timer.cancel(false));
         return answer;
     }
@@ -206,8 +237,9 @@ final class NettyHttpTransport implements HttpTransport {
         return streaming;
     }
 
+    /** Closes once, whichever thread asks first: the loops' share is given back exactly once. */
     @Override
-    public void close() {
+    public synchronized void close() {
         if (closed) {
             return;
         }

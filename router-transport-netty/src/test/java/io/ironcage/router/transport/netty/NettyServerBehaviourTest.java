@@ -245,13 +245,35 @@ class NettyServerBehaviourTest {
                         ServerOptions.loopback(0),
                         answeringAsync(
                                 threads, response -> CompletableFuture.completedFuture(null)));
-        for (ServerTransport.RunningServer server : List.of(failing, silent)) {
+        ServerTransport.RunningServer noStage =
+                start(
+                        ServerOptions.loopback(0),
+                        new ProxyHandler() {
+                            @Override
+                            public void handle(ProxyRequest request, ResponseSink response) {
+                                throw new AssertionError("called through handleAsync");
+                            }
+
+                            @Override
+                            public CompletionStage<Void> handleAsync(
+                                    ProxyRequest request, ResponseSink response, Executor workers) {
+                                return null;
+                            }
+                        });
+        for (ServerTransport.RunningServer server : List.of(failing, silent, noStage)) {
+            int permits = ((NettyRunningServer) server).admissionsLeft();
             HttpResponse<String> answer =
                     client.send(
                             HttpRequest.newBuilder(uri(server, "/t")).GET().build(),
                             HttpResponse.BodyHandlers.ofString());
             assertEquals(500, answer.statusCode());
             assertEquals("Internal error", answer.body());
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+            while (((NettyRunningServer) server).admissionsLeft() != permits
+                    && System.nanoTime() < deadline) {
+                Thread.onSpinWait();
+            }
+            assertEquals(permits, ((NettyRunningServer) server).admissionsLeft());
         }
     }
 
