@@ -404,12 +404,17 @@ public final class ProxyPipeline implements ProxyHandler {
                     .thenCompose(stage -> stage);
         }
 
-        /** Runs a task on a worker; on this thread if none takes it (the server is closing). */
+        /**
+         * Runs a sink's wait for room on a worker; on a thread of its own if none takes it (the
+         * server is closing), never on the loop.
+         */
         private void onWorker(Runnable task) {
             try {
                 workers.execute(task);
             } catch (RejectedExecutionException e) {
-                task.run();
+                Thread thread = new Thread(task, "iron-router-event-wait");
+                thread.setDaemon(true);
+                thread.start();
             }
         }
 
