@@ -353,6 +353,18 @@ public abstract class HttpTransportContract {
                                             blocking))
                             .kind());
             assertTrue(millisSince(begin) < 1_500, "took " + millisSince(begin) + " ms");
+            // the timed-out connection must not go back to the pool with the rest of that answer
+            for (int i = 0; i < 3; i++) {
+                HttpTransport.Response after =
+                        await(
+                                transport.sendAsync(
+                                        post("/v1/chat/completions", body, WAIT), blocking));
+                assertEquals(200, after.status());
+                assertTrue(
+                        new String(after.body(), StandardCharsets.UTF_8)
+                                .contains("chat.completion"),
+                        "a clean answer after the timeout");
+            }
 
             provider.enqueue(FakeResponse.text("one two three four").disconnectAfter(1));
             assertEquals(
