@@ -896,7 +896,7 @@ public final class LlmRouter implements AutoCloseable {
                                                 sink.recordWithoutWaiting(
                                                                 agentId.map(event::withAgentId)
                                                                         .orElse(event))
-                                                        .ifPresent(LlmRouter::waitElsewhere);
+                                                        .ifPresent(ProxyPipeline::waitOnOwnThread);
                                             }))
                     .orElseGet(CostController::unlimited);
         }
@@ -924,13 +924,6 @@ public final class LlmRouter implements AutoCloseable {
             new SecureRandom().nextBytes(bytes);
             return "ic-local-" + Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
         }
-    }
-
-    /** Runs a sink's wait for room on a daemon thread of its own. */
-    private static void waitElsewhere(Runnable wait) {
-        Thread thread = new Thread(wait, "iron-router-event-wait");
-        thread.setDaemon(true);
-        thread.start();
     }
 
     /** Counts the requests the server hands over, whichever way it hands them. */

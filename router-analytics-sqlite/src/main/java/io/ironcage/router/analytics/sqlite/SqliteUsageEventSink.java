@@ -200,32 +200,7 @@ public final class SqliteUsageEventSink implements UsageEventStore {
      */
     @Override
     public void record(AnalyticsEvent event) {
-        inFlight.incrementAndGet();
-        try {
-            if (event == null || closed) {
-                drop(event, event == null ? "null event" : "sink closed");
-                return;
-            }
-            boolean queued;
-            if (options.fullQueuePolicy() == SqliteOptions.FullQueuePolicy.DROP
-                    || options.maxBlock().isZero()) {
-                queued = queue.offer(event);
-            } else {
-                try {
-                    queued = queue.offer(event, options.maxBlock().toNanos(), TimeUnit.NANOSECONDS);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    queued = false;
-                }
-            }
-            if (!queued) {
-                drop(event, "queue full");
-            }
-        } catch (RuntimeException e) {
-            drop(event, "unexpected " + e);
-        } finally {
-            inFlight.decrementAndGet();
-        }
+        enqueue(event, true);
     }
 
     /**
@@ -239,27 +214,45 @@ public final class SqliteUsageEventSink implements UsageEventStore {
      */
     @Override
     public Optional<Runnable> recordWithoutWaiting(AnalyticsEvent event) {
-        if (options.fullQueuePolicy() == SqliteOptions.FullQueuePolicy.DROP
-                || options.maxBlock().isZero()) {
-            record(event); // never waits
-            return Optional.empty();
-        }
+        return enqueue(event, false) ? Optional.empty() : Optional.of(() -> record(event));
+    }
+
+    /**
+     * Queues the event, or drops and counts it. A full queue under {@link
+     * SqliteOptions.FullQueuePolicy#BLOCK_THEN_DROP} is waited for only if {@code mayWait};
+     * otherwise nothing is done and false returned.
+     */
+    private boolean enqueue(AnalyticsEvent event, boolean mayWait) {
         inFlight.incrementAndGet();
         try {
             if (event == null || closed) {
                 drop(event, event == null ? "null event" : "sink closed");
-                return Optional.empty();
+                return true;
             }
-            if (queue.offer(event)) {
-                return Optional.empty();
+            boolean waits =
+                    options.fullQueuePolicy() == SqliteOptions.FullQueuePolicy.BLOCK_THEN_DROP
+                            && !options.maxBlock().isZero();
+            boolean queued = queue.offer(event);
+            if (!queued && waits) {
+                if (!mayWait) {
+                    return false;
+                }
+                try {
+                    queued = queue.offer(event, options.maxBlock().toNanos(), TimeUnit.NANOSECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
             }
+            if (!queued) {
+                drop(event, "queue full");
+            }
+            return true;
         } catch (RuntimeException e) {
             drop(event, "unexpected " + e);
-            return Optional.empty();
+            return true;
         } finally {
             inFlight.decrementAndGet();
         }
-        return Optional.of(() -> record(event));
     }
 
     private void drop(AnalyticsEvent event, String why) {

@@ -70,8 +70,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The request path of PRODUCT.md, steps 1–9: authenticate, parse, pick the provider, price and
  * reserve, forward, relay (streams event by event), settle, record. Every reservation is released
- * on every path: it is opened in a try-with-resources block, so a path that neither commits nor
- * cancels it cancels it on the way out.
+ * on every path: a path that neither commits nor cancels it releases it when the request's stage
+ * ends, and the error paths release it before the answer leaves.
  *
  * <p>Two ways to run. {@link #handle} runs the whole request on the calling worker thread and may
  * block (upstream call, stream relay). {@link #handleAsync} runs on a transport's I/O thread: a
@@ -282,6 +282,18 @@ public final class ProxyPipeline implements ProxyHandler {
                 });
     }
 
+    /**
+     * Runs a sink's wait for room (see {@link UsageEventSink#recordWithoutWaiting}) on a daemon
+     * thread of its own, for callers on an event loop with no worker to give it to.
+     *
+     * @param wait what the sink handed back
+     */
+    public static void waitOnOwnThread(Runnable wait) {
+        Thread thread = new Thread(wait, "iron-router-event-wait");
+        thread.setDaemon(true);
+        thread.start();
+    }
+
     /** Releases a reservation not yet settled; an unpriced request holds none. */
     private static void release(Reservation held) {
         if (held != null) {
@@ -412,25 +424,18 @@ public final class ProxyPipeline implements ProxyHandler {
             try {
                 workers.execute(task);
             } catch (RejectedExecutionException e) {
-                Thread thread = new Thread(task, "iron-router-event-wait");
-                thread.setDaemon(true);
-                thread.start();
+                waitOnOwnThread(task);
             }
         }
 
         /** Sends the whole request upstream: blocking on this thread, or without blocking. */
         private CompletionStage<HttpTransport.Response> send(HttpTransport.Request call) {
-            if (!blocking) {
-                try {
-                    return upstream.sendAsync(call, workers);
-                } catch (ForwardException e) {
-                    return CompletableFuture.failedFuture(e); // as from send(): 502, not 500
-                }
-            }
             try {
-                return CompletableFuture.completedFuture(upstream.send(call));
+                return blocking
+                        ? CompletableFuture.completedFuture(upstream.send(call))
+                        : upstream.sendAsync(call, workers);
             } catch (ForwardException e) {
-                return CompletableFuture.failedFuture(e);
+                return CompletableFuture.failedFuture(e); // answered 502 either way, not 500
             }
         }
 
@@ -555,9 +560,7 @@ public final class ProxyPipeline implements ProxyHandler {
                 throw e;
             }
             // a path that neither committed nor cancelled it releases it when the request ends
-            return held == null
-                    ? forwarded
-                    : forwarded.whenComplete((done, failed) -> held.close());
+            return forwarded.whenComplete((done, failed) -> release(held));
         }
 
         private boolean needsTranslation(ApiKind kind, ProviderType provider) {
@@ -721,39 +724,36 @@ public final class ProxyPipeline implements ProxyHandler {
                                     // worker, so nothing after it runs on the loop as "blocking"
                                     return offload(
                                             () ->
-                                                    answerWhen(
-                                                            sink,
-                                                            retriedOn401(call, response),
-                                                            held));
+                                                    retriedOn401(call, response)
+                                                            .handle(
+                                                                    (again, failed) ->
+                                                                            answered(
+                                                                                    sink, again,
+                                                                                    failed, held)));
                                 }
-                                return answerWhen(
-                                        sink,
-                                        failure == null
-                                                ? CompletableFuture.completedFuture(response)
-                                                : CompletableFuture.failedFuture(failure),
-                                        held);
+                                return CompletableFuture.completedFuture(
+                                        answered(sink, response, failure, held));
                             })
                     .thenCompose(answered -> answered);
         }
 
-        /** Settles and answers once the upstream answered, or failed. */
-        private CompletionStage<Void> answerWhen(
-                ResponseSink sink, CompletionStage<HttpTransport.Response> sent, Reservation held) {
-            return sent.handle(
-                    (response, failure) -> {
-                        if (failure == null) {
-                            answerWhole(sink, response, held);
-                            return null;
-                        }
-                        Throwable cause = unwrapped(failure);
-                        if (!(cause instanceof ForwardException)) {
-                            throw rethrown(cause);
-                        }
-                        // released before the caller has the answer, like a settlement
-                        release(held);
-                        upstreamFailed(sink, (ForwardException) cause);
-                        return null;
-                    });
+        /** Settles and answers the upstream's answer, or its failure. */
+        private Void answered(
+                ResponseSink sink,
+                HttpTransport.Response response,
+                Throwable failure,
+                Reservation held) {
+            if (failure == null) {
+                answerWhole(sink, response, held);
+                return null;
+            }
+            Throwable cause = unwrapped(failure);
+            if (!(cause instanceof ForwardException)) {
+                throw rethrown(cause);
+            }
+            release(held); // released before the caller has the answer, like a settlement
+            upstreamFailed(sink, (ForwardException) cause);
+            return null;
         }
 
         /**

@@ -130,7 +130,7 @@ final class NettyHttpTransport implements HttpTransport {
     @Override
     public Response send(Request request) {
         refuseOnEventLoop();
-        return await(exchange(request).toFuture(), request, "a complete answer");
+        return await(exchange(request).toFuture(), request, "complete answer");
     }
 
     /**
@@ -163,7 +163,10 @@ final class NettyHttpTransport implements HttpTransport {
                             .schedule(
                                     () -> {
                                         if (answer.completeExceptionally(
-                                                timedOut(upstream, request.timeout()))) {
+                                                timedOut(
+                                                        "complete answer",
+                                                        upstream,
+                                                        request.timeout()))) {
                                             call.dispose(); // reactor-netty closes the connection
                                         }
                                     },
@@ -182,14 +185,16 @@ final class NettyHttpTransport implements HttpTransport {
         return answer;
     }
 
-    private static ForwardException timedOut(String upstream, Duration timeout) {
+    /** No {@code what} (an answer, the headers, data) from the upstream within the timeout. */
+    static ForwardException timedOut(String what, String upstream, Duration timeout) {
         return new ForwardException(
                 ForwardException.Kind.TIMEOUT,
-                "no complete answer from " + upstream + " within " + timeout,
+                "no " + what + " from " + upstream + " within " + timeout,
                 null);
     }
 
-    private static ForwardException ended(String upstream) {
+    /** The connection ended before any answer came. */
+    static ForwardException ended(String upstream) {
         return new ForwardException(
                 ForwardException.Kind.BROKEN,
                 "the connection to " + upstream + " ended without an answer",
@@ -325,15 +330,7 @@ final class NettyHttpTransport implements HttpTransport {
             return future.get(request.timeout().toNanos(), TimeUnit.NANOSECONDS);
         } catch (TimeoutException e) {
             future.cancel(true);
-            throw new ForwardException(
-                    ForwardException.Kind.TIMEOUT,
-                    "no "
-                            + what
-                            + " from "
-                            + upstream(request.uri())
-                            + " within "
-                            + request.timeout(),
-                    null);
+            throw timedOut(what, upstream(request.uri()), request.timeout());
         } catch (InterruptedException e) {
             future.cancel(true);
             Thread.currentThread().interrupt();

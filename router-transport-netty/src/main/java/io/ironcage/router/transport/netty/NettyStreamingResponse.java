@@ -77,10 +77,7 @@ final class NettyStreamingResponse implements HttpTransport.StreamingResponse {
         if (item instanceof Throwable) {
             throw NettyHttpTransport.failure((Throwable) item, upstream, timeout);
         }
-        throw new ForwardException(
-                ForwardException.Kind.BROKEN,
-                "the connection to " + upstream + " ended without an answer",
-                null);
+        throw NettyHttpTransport.ended(upstream);
     }
 
     @Override
@@ -143,10 +140,7 @@ final class NettyStreamingResponse implements HttpTransport.StreamingResponse {
         }
         if (item == null) {
             close();
-            throw new ForwardException(
-                    ForwardException.Kind.TIMEOUT,
-                    "no " + what + " from " + upstream + " within " + timeout,
-                    null);
+            throw NettyHttpTransport.timedOut(what, upstream, timeout);
         }
         return item;
     }
