@@ -94,27 +94,7 @@ class ProxyPipelineAsyncTest {
     @Test
     void anEventTheSinkWouldWaitForIsRecordedOnAWorkerWhileTheAnswerStaysOnTheLoop()
             throws Exception {
-        List<String> recordedOn = new CopyOnWriteArrayList<>();
-        UsageEventSink full =
-                new UsageEventSink() {
-                    @Override
-                    public void record(AnalyticsEvent event) {
-                        recordedOn.add(Thread.currentThread().getName());
-                    }
-
-                    @Override
-                    public Optional<Runnable> recordWithoutWaiting(AnalyticsEvent event) {
-                        return Optional.of(() -> record(event)); // "no room now"
-                    }
-
-                    @Override
-                    public long droppedCount() {
-                        return 0;
-                    }
-
-                    @Override
-                    public void close() {}
-                };
+        ThreadsSink full = new ThreadsSink(true); // "no room now": every wait handed back
         AsyncUpstream upstream = new AsyncUpstream(request -> json(200, COMPLETION));
         Recorder sink = new Recorder();
 
@@ -124,7 +104,7 @@ class ProxyPipelineAsyncTest {
         assertEquals("fake-loop", sink.thread);
         pool.shutdown();
         assertTrue(pool.awaitTermination(5, TimeUnit.SECONDS));
-        assertEquals(List.of("fake-worker"), recordedOn);
+        assertEquals(List.of("fake-worker"), full.recordedOn);
     }
 
     @Test
@@ -182,27 +162,7 @@ class ProxyPipelineAsyncTest {
     @Test
     void afterA401NothingRunsOnTheLoopAsIfItMayBlockEvenWhenTheWorkerFinishesFirst()
             throws Exception {
-        List<String> blockingRecords = new CopyOnWriteArrayList<>();
-        UsageEventSink events =
-                new UsageEventSink() {
-                    @Override
-                    public void record(AnalyticsEvent event) {
-                        blockingRecords.add(Thread.currentThread().getName());
-                    }
-
-                    @Override
-                    public Optional<Runnable> recordWithoutWaiting(AnalyticsEvent event) {
-                        return Optional.empty(); // kept without waiting
-                    }
-
-                    @Override
-                    public long droppedCount() {
-                        return 0;
-                    }
-
-                    @Override
-                    public void close() {}
-                };
+        ThreadsSink events = new ThreadsSink(false); // kept without waiting
         // a worker that is done before execute returns: the loop then attaches to a finished stage
         Executor eager =
                 task -> {
@@ -224,7 +184,7 @@ class ProxyPipelineAsyncTest {
 
         assertEquals(502, sink.status, "the provider refused the router's key");
         assertEquals("fake-worker", sink.thread);
-        assertEquals(List.of("fake-worker"), blockingRecords, "record() only where it may wait");
+        assertEquals(List.of("fake-worker"), events.recordedOn, "record() only where it may wait");
         assertEquals(0, ledger.reserved().micros());
     }
 
@@ -469,6 +429,34 @@ class ProxyPipelineAsyncTest {
             invalidations.incrementAndGet();
             current = "sk-second";
         }
+    }
+
+    /** Notes the thread of each record(), the call that may wait; full: hands every wait back. */
+    private static final class ThreadsSink implements UsageEventSink {
+        final List<String> recordedOn = new CopyOnWriteArrayList<>();
+        private final boolean full;
+
+        ThreadsSink(boolean full) {
+            this.full = full;
+        }
+
+        @Override
+        public void record(AnalyticsEvent event) {
+            recordedOn.add(Thread.currentThread().getName());
+        }
+
+        @Override
+        public Optional<Runnable> recordWithoutWaiting(AnalyticsEvent event) {
+            return full ? Optional.of(() -> record(event)) : Optional.empty();
+        }
+
+        @Override
+        public long droppedCount() {
+            return 0;
+        }
+
+        @Override
+        public void close() {}
     }
 
     /** Records the one answer and the thread it was given on. */

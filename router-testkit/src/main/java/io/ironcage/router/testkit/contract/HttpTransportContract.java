@@ -13,6 +13,7 @@ import io.ironcage.router.testkit.FakeProvider;
 import io.ironcage.router.testkit.FakeResponse;
 import io.ironcage.router.testkit.RecordedRequest;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -260,18 +261,8 @@ public abstract class HttpTransportContract {
 
     @Test
     void aRefusedConnectionIsAConnectFailure() throws Exception {
-        int port;
-        try (ServerSocket socket = new ServerSocket()) {
-            socket.bind(new InetSocketAddress("127.0.0.1", 0));
-            port = socket.getLocalPort();
-        }
-        HttpTransport.Request request =
-                new HttpTransport.Request(
-                        "POST",
-                        URI.create("http://127.0.0.1:" + port + "/v1/chat/completions"),
-                        HeaderMap.empty(),
-                        bytes(CHAT),
-                        WAIT);
+        HttpTransport.Request request = toClosedPort();
+        int port = request.uri().getPort();
         ForwardException sent = assertThrows(ForwardException.class, () -> transport.send(request));
         assertEquals(ForwardException.Kind.CONNECT, sent.kind());
         ForwardException opened =
@@ -378,24 +369,27 @@ public abstract class HttpTransportContract {
                                             blocking))
                             .kind());
 
-            int port;
-            try (ServerSocket socket = new ServerSocket()) {
-                socket.bind(new InetSocketAddress("127.0.0.1", 0));
-                port = socket.getLocalPort();
-            }
-            HttpTransport.Request refused =
-                    new HttpTransport.Request(
-                            "POST",
-                            URI.create("http://127.0.0.1:" + port + "/v1/chat/completions"),
-                            HeaderMap.empty(),
-                            body,
-                            WAIT);
             assertEquals(
                     ForwardException.Kind.CONNECT,
-                    asyncFailure(transport.sendAsync(refused, blocking)).kind());
+                    asyncFailure(transport.sendAsync(toClosedPort(), blocking)).kind());
         } finally {
             blocking.shutdownNow();
         }
+    }
+
+    /** A chat request to a loopback port nothing listens on (it was just freed). */
+    private static HttpTransport.Request toClosedPort() throws IOException {
+        int port;
+        try (ServerSocket socket = new ServerSocket()) {
+            socket.bind(new InetSocketAddress("127.0.0.1", 0));
+            port = socket.getLocalPort();
+        }
+        return new HttpTransport.Request(
+                "POST",
+                URI.create("http://127.0.0.1:" + port + "/v1/chat/completions"),
+                HeaderMap.empty(),
+                bytes(CHAT),
+                WAIT);
     }
 
     private static HttpTransport.Response await(CompletionStage<HttpTransport.Response> stage)
