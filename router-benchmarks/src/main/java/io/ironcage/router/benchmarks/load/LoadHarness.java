@@ -41,6 +41,7 @@ import java.util.ServiceLoader;
  * {@code --out FILE} (also write every measurement as CSV), {@code --baseline
  * on|timeouts|on,timeouts} (also measure {@link NettyBaselineMain}, a bare reactor-netty proxy: the
  * transport's floor; with {@code timeouts}, with the router's idle and request-read timeouts too;
+ * with {@code raw}, {@link RawNettyBaselineMain}, a plain Netty proxy with no reactor layer;
  * default off).
  *
  * <p>Modes: {@code plain} is a ~1 KB non-streamed chat completion; {@code stream} the same with
@@ -148,15 +149,17 @@ public final class LoadHarness {
             String baselines = option("baseline", "off");
             for (String variant : baselines.equals("off") ? new String[0] : baselines.split(",")) {
                 boolean timeouts = variant.equals("timeouts");
-                if (!timeouts && !variant.equals("on") && !variant.equals("bare")) {
-                    throw new IllegalArgumentException("--baseline is off, on (bare) or timeouts");
+                boolean raw = variant.equals("raw");
+                if (!timeouts && !raw && !variant.equals("on") && !variant.equals("bare")) {
+                    throw new IllegalArgumentException(
+                            "--baseline is off, on (bare), timeouts or raw");
                 }
-                String name = timeouts ? "netty-baseline+t" : "netty-baseline";
+                String name = raw ? "netty-raw" : timeouts ? "netty-baseline+t" : "netty-baseline";
                 Child baseline =
                         Child.java(
                                 name,
                                 List.of("-Xmx" + heap, QUIET),
-                                NettyBaselineMain.class,
+                                raw ? RawNettyBaselineMain.class : NettyBaselineMain.class,
                                 timeouts ? List.of(openAi, "timeouts") : List.of(openAi));
                 children.add(baseline);
                 targets.add(
@@ -195,7 +198,7 @@ public final class LoadHarness {
                             if (mode.equals("translated") && !target.name.startsWith("router")) {
                                 continue;
                             }
-                            if (!mode.equals("plain") && target.name.startsWith("netty-baseline")) {
+                            if (!mode.equals("plain") && target.name.startsWith("netty-")) {
                                 continue; // it aggregates answers: plain requests only
                             }
                             Measurement m = measure(target, mode, c, warmup, duration, rate);

@@ -5,6 +5,21 @@ import io.ironcage.router.core.spi.HeaderMap;
 import io.ironcage.router.core.spi.ProxyHandler;
 import io.ironcage.router.core.spi.ProxyRequest;
 import io.ironcage.router.core.spi.ResponseSink;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.DefaultHttpContent;
+import io.netty.handler.codec.http.DefaultHttpHeadersFactory;
+import io.netty.handler.codec.http.DefaultHttpResponse;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpHeadersFactory;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Objects;
@@ -16,34 +31,41 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import reactor.core.publisher.Mono;
-import reactor.core.publisher.SignalType;
 import reactor.core.scheduler.Schedulers;
-import reactor.netty.http.server.HttpServerResponse;
 
 /**
- * One request between the event loop and a worker: the {@link ResponseSink} the proxy handler
- * writes to on its worker thread, and the {@link #reply()} reactor-netty subscribes to on the event
- * loop.
+ * One request's answer: the {@link ResponseSink} the proxy handler writes to, on the event loop or
+ * on a worker, turned into Netty writes on the caller's connection.
  *
- * <p>The worker decides what the answer is ({@link #send}, {@link #stream}, or the transport's own
- * {@code 500}) by completing a future with the reactor-netty publisher that writes it; {@link
- * #reply()} waits for that future and then for the publisher. When the client goes away,
- * reactor-netty cancels the reply: the future is cancelled, a waiting or later write throws {@link
- * ClientDisconnectedException}, as on the JDK transport.
+ * <p>{@link #send} writes the whole answer at once; called off the event loop it waits until the
+ * answer is written (at most the write timeout, then the client counts as gone). {@link #stream}
+ * writes the head at once and each chunk with a flush, so every SSE event reaches the client when
+ * it is written; a writer waits while the connection's outbound buffer is over its high-water mark,
+ * so a client that reads slowly slows the writer down and memory stays bounded. When the client
+ * goes away, a waiting or later write throws {@link ClientDisconnectedException}, as on the JDK
+ * transport.
  *
  * <p>Headers go out as given, except {@code content-length} and {@code transfer-encoding}, which
  * the transport sets itself (fixed length for {@link #send}, chunked for {@link #stream}); a {@code
- * Date} is added when absent; when the request body was too large and left unread, {@code
- * Connection: close} is added. {@link ResponseStream#abort()} closes the connection at once, so the
- * client sees a broken stream without the terminating chunk.
+ * Date} is added when absent; when the connection closes after the answer (the request said so, or
+ * its body was too large and left unread), {@code Connection: close} is added. {@link
+ * ResponseStream#abort()} closes the connection at once, so the client sees a broken stream without
+ * the terminating chunk.
  */
 final class NettyExchange implements ResponseSink {
     static final byte[] INTERNAL_ERROR = "Internal error".getBytes(StandardCharsets.UTF_8);
     static final byte[] UNAVAILABLE = "Service unavailable".getBytes(StandardCharsets.UTF_8);
+
+    /** Answer headers are checked by {@link HeaderMap} already. */
+    static final HttpHeadersFactory HEADERS =
+            DefaultHttpHeadersFactory.headersFactory().withValidation(false);
+
+    static final HttpHeadersFactory TRAILERS =
+            DefaultHttpHeadersFactory.trailersFactory().withValidation(false);
 
     private static final Logger LOG = LoggerFactory.getLogger(NettyExchange.class);
 
@@ -57,40 +79,32 @@ final class NettyExchange implements ResponseSink {
         BROKEN
     }
 
-    private final HttpServerResponse response;
+    private final ServerConnection connection;
+    private final Channel channel;
     private final boolean closeConnection;
-    private final Duration writeTimeout;
-    private final CompletableFuture<Mono<Void>> answer = new CompletableFuture<>();
+    private final long writeTimeoutNanos;
     private final CompletableFuture<Void> written = new CompletableFuture<>();
-    private volatile ChunkPublisher chunks;
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition writableOrGone = lock.newCondition();
+    private final ChannelFutureListener lastWritten = this::lastWritten;
+    private final ChannelFutureListener partWritten = this::partWritten;
+    private volatile boolean gone;
     private State state = State.NONE;
 
-    NettyExchange(HttpServerResponse response, boolean closeConnection, Duration writeTimeout) {
-        this.response = response;
+    NettyExchange(
+            ServerConnection connection,
+            Channel channel,
+            boolean closeConnection,
+            Duration writeTimeout) {
+        this.connection = connection;
+        this.channel = channel;
         this.closeConnection = closeConnection;
-        this.writeTimeout = writeTimeout;
+        this.writeTimeoutNanos = writeTimeout.toNanos();
     }
 
-    /**
-     * Returns what reactor-netty subscribes to: the answer, once the worker has decided it.
-     *
-     * @return completes when the answer is written; cancelled when the client goes away
-     */
-    Mono<Void> reply() {
-        return Mono.fromFuture(answer).flatMap(writing -> writing).doFinally(this::ended);
-    }
-
-    /** Called once, on the event loop, when the reply ends for any reason. */
-    private void ended(SignalType signal) {
-        if (signal == SignalType.ON_COMPLETE) {
-            written.complete(null);
-        } else {
-            written.completeExceptionally(new ClientDisconnectedException(null));
-        }
-        ChunkPublisher stream = chunks;
-        if (stream != null) {
-            stream.fail(); // no effect once completed; wakes a writer waiting for demand
-        }
+    /** Whether the connection closes once this answer is written. */
+    boolean closesConnection() {
+        return closeConnection;
     }
 
     /**
@@ -140,15 +154,15 @@ final class NettyExchange implements ResponseSink {
                 if (claim()) {
                     // no worker took it: the server is closing
                     boolean refused = failure instanceof RejectedExecutionException;
-                    answer.complete(
-                            NettyRunningServer.plain(
-                                    response,
+                    FullHttpResponse response =
+                            ServerConnection.plain(
                                     refused ? 503 : 500,
                                     refused ? UNAVAILABLE : INTERNAL_ERROR,
-                                    refused || closeConnection));
+                                    refused || closeConnection);
+                    channel.writeAndFlush(response).addListener(lastWritten);
                     return;
                 }
-                dropConnection(); // the handler started an answer from another thread
+                channel.close(); // the handler started an answer from another thread
                 return;
             case SENT:
             case CLOSED:
@@ -157,8 +171,8 @@ final class NettyExchange implements ResponseSink {
             case ABORTED:
             case BROKEN:
             default:
-                abortStream();
-                dropConnection();
+                markAborted();
+                channel.close();
         }
     }
 
@@ -186,17 +200,37 @@ final class NettyExchange implements ResponseSink {
         state = State.BROKEN;
     }
 
+    /** Marks a started stream aborted; false if it was not streaming. */
+    private synchronized boolean markAborted() {
+        if (state != State.STREAMING) {
+            return false;
+        }
+        state = State.ABORTED;
+        return true;
+    }
+
     @Override
     public void send(int status, HeaderMap headers, byte[] body) {
         Objects.requireNonNull(headers, "headers");
         Objects.requireNonNull(body, "body");
         begin(State.SENT);
-        copyHeaders(status, headers);
-        if (!answer.complete(response.sendByteArray(Mono.just(body)).then())) {
+        if (gone) {
             broken();
             throw new ClientDisconnectedException(null);
         }
-        if (!Schedulers.isInNonBlockingThread()) {
+        FullHttpResponse response =
+                new DefaultFullHttpResponse(
+                        HttpVersion.HTTP_1_1,
+                        HttpResponseStatus.valueOf(status),
+                        Unpooled.wrappedBuffer(body),
+                        HEADERS,
+                        TRAILERS);
+        copyHeaders(response, headers);
+        if (status != 204 && status != 304 && status >= 200) {
+            response.headers().set("content-length", body.length);
+        }
+        channel.writeAndFlush(response).addListener(lastWritten);
+        if (!onEventLoop()) {
             awaitWritten(); // a worker waits while the client is slow to read
         }
     }
@@ -205,23 +239,68 @@ final class NettyExchange implements ResponseSink {
     public ResponseStream stream(int status, HeaderMap headers) {
         Objects.requireNonNull(headers, "headers");
         begin(State.STREAMING);
-        copyHeaders(status, headers);
-        ChunkPublisher publisher = new ChunkPublisher(writeTimeout, this::stalled);
-        chunks = publisher;
-        // flush after every chunk: each write reaches the client before the next one
-        if (!answer.complete(response.send(publisher, chunk -> true).then())) {
+        if (gone) {
             broken();
             throw new ClientDisconnectedException(null);
         }
-        return new Stream(publisher);
+        HttpResponse head =
+                new DefaultHttpResponse(
+                        HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(status), HEADERS);
+        copyHeaders(head, headers);
+        head.headers().set("transfer-encoding", "chunked");
+        channel.writeAndFlush(head).addListener(partWritten);
+        return new Stream();
+    }
+
+    private boolean onEventLoop() {
+        return channel.eventLoop().inEventLoop() || Schedulers.isInNonBlockingThread();
+    }
+
+    /** The last write of the answer ended: the connection may serve its next request. */
+    private void lastWritten(ChannelFuture future) {
+        if (future.isSuccess()) {
+            written.complete(null);
+        } else {
+            clientGone();
+        }
+        connection.answered(this, future.isSuccess());
+    }
+
+    /** A head or chunk of a stream was written, or could not be. */
+    private void partWritten(ChannelFuture future) {
+        if (!future.isSuccess()) {
+            clientGone();
+            channel.close();
+        }
+    }
+
+    /** The connection closed or a write failed: every waiting or later write fails. */
+    void clientGone() {
+        gone = true;
+        written.completeExceptionally(new ClientDisconnectedException(null));
+        signal();
+    }
+
+    /** The connection's outbound buffer went over or back under its high-water mark. */
+    void writabilityChanged() {
+        signal();
+    }
+
+    private void signal() {
+        lock.lock();
+        try {
+            writableOrGone.signalAll();
+        } finally {
+            lock.unlock();
+        }
     }
 
     private void awaitWritten() {
         try {
-            written.get(writeTimeout.toNanos(), TimeUnit.NANOSECONDS);
+            written.get(writeTimeoutNanos, TimeUnit.NANOSECONDS);
         } catch (TimeoutException e) {
-            stalled();
             broken();
+            channel.close(); // the client took no data for the write timeout
             throw new ClientDisconnectedException(e);
         } catch (ExecutionException e) {
             broken();
@@ -233,46 +312,55 @@ final class NettyExchange implements ResponseSink {
         }
     }
 
-    /** The client took no data for the write timeout: close its connection. */
-    private void stalled() {
-        response.withConnection(connection -> connection.dispose());
+    /**
+     * Waits while the connection holds more unwritten data than its high-water mark, at most the
+     * write timeout; never on an event loop.
+     */
+    private void awaitWritable() {
+        if (channel.isWritable() || onEventLoop()) {
+            return;
+        }
+        boolean stalled = false;
+        lock.lock();
+        try {
+            long left = writeTimeoutNanos;
+            while (!gone && !channel.isWritable()) {
+                if (left <= 0) {
+                    stalled = true;
+                    break;
+                }
+                left = writableOrGone.awaitNanos(left);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ClientDisconnectedException(e);
+        } finally {
+            lock.unlock();
+        }
+        if (stalled) {
+            channel.close();
+            throw new ClientDisconnectedException(
+                    new TimeoutException(
+                            "the client took no data for "
+                                    + writeTimeoutNanos / 1_000_000
+                                    + " ms"));
+        }
     }
 
-    private void copyHeaders(int status, HeaderMap headers) {
-        response.status(status);
-        headers.forEach(
+    private void copyHeaders(HttpResponse response, HeaderMap given) {
+        HttpHeaders out = response.headers();
+        given.forEach(
                 (name, value) -> {
                     if (!name.equals("content-length") && !name.equals("transfer-encoding")) {
-                        response.addHeader(name, value);
+                        out.add(name, value);
                     }
                 });
-        if (!headers.contains("date")) {
-            response.header("date", HttpDates.now());
+        if (!given.contains("date")) {
+            out.set("date", HttpDates.now());
         }
         if (closeConnection) {
-            response.header("connection", "close");
+            out.set("connection", "close");
         }
-    }
-
-    /** Marks a started stream aborted; false if it was not streaming. */
-    private synchronized boolean markAborted() {
-        if (state != State.STREAMING) {
-            return false;
-        }
-        state = State.ABORTED;
-        return true;
-    }
-
-    private void abortStream() {
-        markAborted();
-        ChunkPublisher stream = chunks;
-        if (stream != null) {
-            stream.fail();
-        }
-    }
-
-    private void dropConnection() {
-        response.withConnection(connection -> connection.channel().close());
     }
 
     @Override
@@ -282,12 +370,7 @@ final class NettyExchange implements ResponseSink {
 
     /** The chunked body of a streamed answer. */
     private final class Stream implements ResponseStream {
-        private final ChunkPublisher publisher;
         private final ReentrantLock writing = new ReentrantLock();
-
-        Stream(ChunkPublisher publisher) {
-            this.publisher = publisher;
-        }
 
         @Override
         public void write(byte[] chunk) {
@@ -305,7 +388,16 @@ final class NettyExchange implements ResponseSink {
                     return; // an empty chunk would end the body
                 }
                 try {
-                    publisher.emit(chunk.clone());
+                    if (gone) {
+                        throw new ClientDisconnectedException(null);
+                    }
+                    channel.writeAndFlush(
+                                    new DefaultHttpContent(Unpooled.wrappedBuffer(chunk.clone())))
+                            .addListener(partWritten);
+                    awaitWritable();
+                    if (gone) {
+                        throw new ClientDisconnectedException(null);
+                    }
                 } catch (ClientDisconnectedException e) {
                     synchronized (NettyExchange.this) {
                         if (state == State.STREAMING) {
@@ -333,7 +425,7 @@ final class NettyExchange implements ResponseSink {
                     }
                     state = State.CLOSED;
                 }
-                publisher.complete();
+                channel.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT).addListener(lastWritten);
             } finally {
                 writing.unlock();
             }
@@ -342,8 +434,8 @@ final class NettyExchange implements ResponseSink {
         @Override
         public void abort() {
             if (markAborted()) {
-                publisher.fail();
-                dropConnection();
+                clientGone();
+                channel.close();
             }
         }
     }

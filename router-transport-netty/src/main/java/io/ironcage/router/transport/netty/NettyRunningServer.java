@@ -1,42 +1,38 @@
 package io.ironcage.router.transport.netty;
 
 import io.ironcage.router.core.ServerStartException;
-import io.ironcage.router.core.spi.HeaderMap;
 import io.ironcage.router.core.spi.InFlight;
 import io.ironcage.router.core.spi.ProxyHandler;
-import io.ironcage.router.core.spi.ProxyRequest;
 import io.ironcage.router.core.spi.ServerOptions;
 import io.ironcage.router.core.spi.ServerTransport;
 import io.ironcage.router.core.spi.WorkerPool;
-import io.netty.buffer.ByteBuf;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
-import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.channel.socket.ServerSocketChannel;
+import io.netty.handler.codec.http.HttpDecoderConfig;
+import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.util.concurrent.ImmediateEventExecutor;
 import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.Arrays;
-import java.util.Iterator;
-import java.util.Locale;
-import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.reactivestreams.Publisher;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import reactor.core.publisher.Mono;
-import reactor.netty.DisposableServer;
-import reactor.netty.http.server.HttpServer;
-import reactor.netty.http.server.HttpServerRequest;
-import reactor.netty.http.server.HttpServerResponse;
 import reactor.netty.resources.LoopResources;
 
 /**
- * A started reactor-netty server, its event loops and its worker pool.
+ * A started server, its event loops and its worker pool. Plain Netty: a {@code ServerBootstrap}
+ * with the HTTP codec and one {@link ServerConnection} per connection, on the event loops the
+ * provider shares with its reactor-netty clients (so that a pass-through request stays on one
+ * thread).
  *
  * <p><b>Threads.</b> The event loops accept connections, parse requests and read bodies without
  * blocking. A request whose body has arrived goes to {@link ProxyHandler#handleAsync} on its event
@@ -53,6 +49,10 @@ import reactor.netty.resources.LoopResources;
  * headers get {@code 431} the same way; header sections and request lines over their limits are
  * refused by the HTTP decoder ({@code 431}, {@code 414}).
  *
+ * <p><b>Timeouts.</b> A connection with no request for {@link NettyTransportOptions#idleTimeout()},
+ * or whose request stalls for {@link NettyTransportOptions#requestReadTimeout()} between reads, is
+ * closed; nothing times out while an answer is being produced.
+ *
  * <p><b>Close.</b> Stops admitting (requests that arrive meanwhile get {@code 503} with {@code
  * Connection: close}), waits up to the shutdown grace for the requests in flight (body being read,
  * queued, handled, or answer being written), then closes the listening socket and every connection,
@@ -61,11 +61,6 @@ import reactor.netty.resources.LoopResources;
  */
 final class NettyRunningServer implements ServerTransport.RunningServer {
     private static final Logger LOG = LoggerFactory.getLogger(NettyRunningServer.class);
-    private static final byte[] BAD_REQUEST = "Bad request".getBytes(StandardCharsets.UTF_8);
-    private static final byte[] UNAVAILABLE = NettyExchange.UNAVAILABLE;
-    private static final byte[] HEADERS_TOO_LARGE =
-            "Request header fields too large".getBytes(StandardCharsets.UTF_8);
-    private static final int INITIAL_BODY_BUFFER = 16 * 1024;
     private static final Duration BIND_TIMEOUT = Duration.ofSeconds(10);
     private static final Duration STOP_TIMEOUT = Duration.ofSeconds(5);
 
@@ -80,7 +75,7 @@ final class NettyRunningServer implements ServerTransport.RunningServer {
     private final InFlight inFlight = new InFlight();
     private volatile boolean closing;
     private boolean closed;
-    private DisposableServer server;
+    private Channel listening;
     private InetSocketAddress address;
 
     private NettyRunningServer(
@@ -123,20 +118,40 @@ final class NettyRunningServer implements ServerTransport.RunningServer {
     }
 
     private void bind(InetSocketAddress requested) {
-        server =
-                HttpServer.create()
-                        .runOn(loops)
-                        .bindAddress(() -> requested)
-                        .channelGroup(connections)
-                        .httpRequestDecoder(
-                                spec ->
-                                        spec.maxHeaderSize(netty.maxHeaderBytes())
-                                                .maxInitialLineLength(netty.maxRequestLineBytes()))
-                        .idleTimeout(netty.idleTimeout())
-                        .readTimeout(netty.requestReadTimeout())
-                        .handle(this::handle)
-                        .bindNow(BIND_TIMEOUT);
-        address = (InetSocketAddress) server.address();
+        EventLoopGroup select = loops.onServerSelect(true);
+        EventLoopGroup group = loops.onServer(true);
+        HttpDecoderConfig decoding =
+                new HttpDecoderConfig()
+                        .setMaxHeaderSize(netty.maxHeaderBytes())
+                        .setMaxInitialLineLength(netty.maxRequestLineBytes());
+        ChannelFuture bound =
+                new ServerBootstrap()
+                        .group(select, group)
+                        .channel(loops.onChannelClass(ServerSocketChannel.class, select))
+                        .option(ChannelOption.SO_REUSEADDR, true)
+                        .childOption(ChannelOption.TCP_NODELAY, true)
+                        .childHandler(
+                                new ChannelInitializer<Channel>() {
+                                    @Override
+                                    protected void initChannel(Channel channel) {
+                                        connections.add(channel);
+                                        channel.pipeline()
+                                                .addLast(new HttpServerCodec(decoding))
+                                                .addLast(
+                                                        new ServerConnection(
+                                                                NettyRunningServer.this));
+                                    }
+                                })
+                        .bind(requested);
+        if (!bound.awaitUninterruptibly(BIND_TIMEOUT.toMillis())) {
+            bound.cancel(false);
+            throw new IllegalStateException("timed out after " + BIND_TIMEOUT);
+        }
+        if (!bound.isSuccess()) {
+            throw new IllegalStateException(bound.cause().getMessage(), bound.cause());
+        }
+        listening = bound.channel();
+        address = (InetSocketAddress) listening.localAddress();
     }
 
     private static ThreadPoolExecutor newPool(int threads) {
@@ -149,156 +164,43 @@ final class NettyRunningServer implements ServerTransport.RunningServer {
         return address;
     }
 
-    /** The worker pool, for tests. */
-    ThreadPoolExecutor workers() {
-        return workers;
-    }
-
     /** Permits left: requests that may still be admitted, for tests. */
     int admissionsLeft() {
         return admission.availablePermits();
     }
 
-    /** Serves one request; called on an event loop, so nothing here blocks. */
-    private Publisher<Void> handle(HttpServerRequest request, HttpServerResponse response) {
-        Flight flight = new Flight();
-        Mono<Void> reply;
-        try {
-            reply = serve(request, response, flight);
-        } catch (RuntimeException e) {
-            LOG.warn("The netty transport failed to dispatch a request", e);
-            reply = plain(response, 500, NettyExchange.INTERNAL_ERROR, true);
-        }
-        return reply.doFinally(signal -> flight.partDone());
-    }
-
-    private Mono<Void> serve(
-            HttpServerRequest request, HttpServerResponse response, Flight flight) {
-        if (closing) {
-            return plain(response, 503, UNAVAILABLE, true);
-        }
-        HeaderMap headers;
-        try {
-            headers = headers(request.requestHeaders());
-        } catch (IllegalArgumentException e) {
-            return plain(response, 400, BAD_REQUEST, true); // a header HTTP does not allow
-        }
-        if (headers.size() > netty.maxHeaderCount()) {
-            return plain(response, 431, HEADERS_TOO_LARGE, true);
-        }
-        if (!admission.tryAcquire()) {
-            return plain(response, 503, UNAVAILABLE, true);
-        }
-        Permit permit = new Permit();
-        long declared = declaredLength(headers);
-        Mono<Optional<byte[]>> body =
-                declared > options.maxRequestBodyBytes()
-                        ? Mono.just(Optional.empty())
-                        : readBody(request, declared);
-        return body.flatMap(read -> dispatch(request, response, headers, read, permit, flight))
-                .onErrorResume(
-                        failure -> {
-                            // the body could not be read (client gone, read timeout, bad chunk)
-                            LOG.debug("request body not read: {}", failure.toString());
-                            response.withConnection(c -> c.channel().close());
-                            return Mono.empty();
-                        })
-                .doFinally(signal -> permit.release());
-    }
-
-    private Mono<Void> dispatch(
-            HttpServerRequest request,
-            HttpServerResponse response,
-            HeaderMap headers,
-            Optional<byte[]> body,
-            Permit permit,
-            Flight flight) {
-        String[] target = target(request.uri());
-        ProxyRequest proxied =
-                new ProxyRequest(
-                        request.method().name().toUpperCase(Locale.ROOT),
-                        target[0],
-                        target[1],
-                        headers,
-                        body.orElse(null),
-                        body.isEmpty());
-        NettyExchange exchange =
-                new NettyExchange(response, proxied.bodyTooLarge(), netty.writeTimeout());
-        permit.handOver();
-        flight.addPart();
-        exchange.start(handler, proxied, workers)
-                .whenComplete(
-                        (done, failure) -> {
-                            permit.release();
-                            flight.partDone();
-                        });
-        return exchange.reply();
-    }
-
     /**
-     * Reads the body up to the limit without blocking, never holding more than the limit.
+     * Takes an admission permit for a request.
      *
-     * @return the body, or empty if it is longer than the limit (the rest is not kept)
+     * @return the permit, or null if none is left
      */
-    private Mono<Optional<byte[]>> readBody(HttpServerRequest request, long declared) {
-        BodyBuffer buffer = new BodyBuffer(options.maxRequestBodyBytes(), declared);
-        return request.receive().takeWhile(buffer::append).then(Mono.fromSupplier(buffer::result));
+    Permit admit() {
+        return admission.tryAcquire() ? new Permit() : null;
     }
 
-    /** Answers with a short plain-text body, e.g. a refusal. */
-    static Mono<Void> plain(HttpServerResponse response, int status, byte[] body, boolean close) {
-        response.status(status)
-                .header("content-type", "text/plain; charset=utf-8")
-                .header("date", HttpDates.now());
-        if (close) {
-            response.header("connection", "close");
-        }
-        return response.sendByteArray(Mono.just(body)).then();
+    /** Counts a request in flight until its parts are done. */
+    Flight newFlight() {
+        return new Flight();
     }
 
-    private static HeaderMap headers(HttpHeaders netty) {
-        HeaderMap.Builder builder = HeaderMap.builder();
-        Iterator<Map.Entry<String, String>> entries = netty.iteratorAsString();
-        while (entries.hasNext()) {
-            Map.Entry<String, String> header = entries.next();
-            builder.add(header.getKey(), header.getValue());
-        }
-        return builder.build();
+    boolean closing() {
+        return closing;
     }
 
-    private static long declaredLength(HeaderMap headers) {
-        Optional<String> length = headers.first("content-length");
-        if (length.isEmpty()) {
-            return -1;
-        }
-        try {
-            return Long.parseLong(length.get().trim());
-        } catch (NumberFormatException e) {
-            return -1; // the HTTP decoder rejects such a request before it gets here
-        }
+    ServerOptions options() {
+        return options;
     }
 
-    /**
-     * Splits a request target into raw path and raw query, like {@code URI.getRawPath()} and {@code
-     * getRawQuery()} on the JDK server.
-     */
-    static String[] target(String uri) {
-        String target = uri;
-        if (target.startsWith("http://") || target.startsWith("https://")) {
-            int authority = target.indexOf("//") + 2;
-            int slash = target.indexOf('/', authority);
-            int question = target.indexOf('?', authority);
-            int start = slash < 0 ? question : (question < 0 ? slash : Math.min(slash, question));
-            target = start < 0 ? "/" : target.substring(start);
-        }
-        int hash = target.indexOf('#');
-        if (hash >= 0) {
-            target = target.substring(0, hash);
-        }
-        int question = target.indexOf('?');
-        String path = question < 0 ? target : target.substring(0, question);
-        String query = question < 0 ? "" : target.substring(question + 1);
-        return new String[] {path.isEmpty() ? "/" : path, query};
+    NettyTransportOptions netty() {
+        return netty;
+    }
+
+    ProxyHandler handler() {
+        return handler;
+    }
+
+    ThreadPoolExecutor workers() {
+        return workers;
     }
 
     @Override
@@ -309,11 +211,12 @@ final class NettyRunningServer implements ServerTransport.RunningServer {
         closed = true;
         closing = true;
         inFlight.awaitIdle(options.shutdownGrace());
-        server.dispose(); // the listening socket
-        connections.close(); // every connection, idle or not
-        try {
-            server.onDispose().block(STOP_TIMEOUT);
-        } catch (RuntimeException e) {
+        boolean stopped =
+                listening.close().awaitUninterruptibly(STOP_TIMEOUT.toMillis()) // the socket
+                        && connections
+                                .close() // every connection, idle or not
+                                .awaitUninterruptibly(STOP_TIMEOUT.toMillis());
+        if (!stopped) {
             LOG.warn("the netty server did not stop within {}", STOP_TIMEOUT);
         }
         stopResources();
@@ -348,7 +251,7 @@ final class NettyRunningServer implements ServerTransport.RunningServer {
      * One request in flight: the answer being written and, once dispatched, the handler running.
      * The request leaves the count when every part is done.
      */
-    private final class Flight {
+    final class Flight {
         private final AtomicInteger parts = new AtomicInteger(1);
 
         Flight() {
@@ -370,7 +273,7 @@ final class NettyRunningServer implements ServerTransport.RunningServer {
      * An admission permit, given back once, when both the reply has ended and, if the request was
      * handed to the handler, the handler is done: until then its body or its answer is held.
      */
-    private final class Permit {
+    final class Permit {
         private final AtomicInteger holders = new AtomicInteger(1);
 
         /** The handler holds it too from now on. */
@@ -382,44 +285,6 @@ final class NettyRunningServer implements ServerTransport.RunningServer {
             if (holders.decrementAndGet() == 0) {
                 admission.release();
             }
-        }
-    }
-
-    /** Collects a request body up to the limit. */
-    private static final class BodyBuffer {
-        private final long limit;
-        private byte[] data;
-        private int size;
-        private boolean tooLarge;
-
-        BodyBuffer(long limit, long declared) {
-            this.limit = Math.min(limit, Integer.MAX_VALUE - 16); // a Java array's limit
-            long initial = declared >= 0 ? declared : INITIAL_BODY_BUFFER;
-            this.data = new byte[(int) Math.min(Math.min(initial, limit), 1 << 20)];
-        }
-
-        /** Takes a chunk; false once the body is over the limit (reading then stops). */
-        boolean append(ByteBuf chunk) {
-            int n = chunk.readableBytes();
-            if (size + (long) n > limit) {
-                tooLarge = true;
-                data = null;
-                return false;
-            }
-            if (size + n > data.length) {
-                long grown = Math.max(size + (long) n, Math.min(limit, data.length * 2L));
-                data = Arrays.copyOf(data, (int) grown);
-            }
-            chunk.getBytes(chunk.readerIndex(), data, size, n);
-            size += n;
-            return true;
-        }
-
-        Optional<byte[]> result() {
-            if (tooLarge) {
-                return Optional.empty();
-            }
-            return Optional.of(size == data.length ? data : Arrays.copyOf(data, size));
         }
     }
 }

@@ -6,9 +6,9 @@ import io.ironcage.router.core.spi.ServerTransport;
 import java.util.Objects;
 
 /**
- * The server side on reactor-netty's {@code HttpServer}. Binds exactly the host and port it is
- * given (port 0: the bound port is reported), routes every path and method to the handler's {@code
- * handleAsync} on an event loop, with a bounded worker pool for what may block (see {@link
+ * The server side, on plain Netty (see {@link NettyRunningServer}). Binds exactly the host and port
+ * it is given (port 0: the bound port is reported), routes every path and method to the handler's
+ * {@code handleAsync} on an event loop, with a bounded worker pool for what may block (see {@link
  * NettyRunningServer}).
  */
 final class NettyServerTransport implements ServerTransport {

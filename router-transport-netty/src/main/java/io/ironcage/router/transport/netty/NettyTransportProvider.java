@@ -7,8 +7,8 @@ import java.time.Duration;
 import java.util.Objects;
 
 /**
- * The transport for throughput, on reactor-netty: an {@code HttpServer} serves callers and a pooled
- * {@code HttpClient} calls providers and the control plane. Registered for {@link
+ * The transport for throughput, on Netty: a plain Netty server serves callers and reactor-netty's
+ * pooled {@code HttpClient} calls providers and the control plane. Registered for {@link
  * TransportProvider#load(String)} under the name {@code netty}, the default of {@code router.yaml}.
  *
  * <pre>{@code
@@ -71,7 +71,7 @@ public final class NettyTransportProvider implements TransportProvider {
     }
 
     /**
-     * Returns a server transport on reactor-netty's {@code HttpServer}.
+     * Returns a server transport on a plain Netty server.
      *
      * @return a new server transport; nothing is bound until it is started
      */

@@ -423,6 +423,147 @@ class NettyServerBehaviourTest {
     }
 
     @Test
+    void pipelinedRequestsWithBodiesAreAnsweredInOrder() throws Exception {
+        ServerTransport.RunningServer server =
+                start(
+                        ServerOptions.loopback(0),
+                        (request, response) -> {
+                            try {
+                                Thread.sleep(50); // the next requests arrive meanwhile
+                            } catch (InterruptedException e) {
+                                Thread.currentThread().interrupt();
+                            }
+                            response.send(
+                                    200,
+                                    HeaderMap.empty(),
+                                    bytes(
+                                            "echo:"
+                                                    + new String(
+                                                            request.body(), StandardCharsets.UTF_8)
+                                                    + ";"));
+                        });
+        StringBuilder three = new StringBuilder();
+        for (String body : new String[] {"one", "two", "three"}) {
+            three.append("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: ")
+                    .append(body.length())
+                    .append(body.equals("three") ? "\r\nConnection: close" : "")
+                    .append("\r\n\r\n")
+                    .append(body);
+        }
+        String answers = exchangeRaw(server, three.toString().getBytes(StandardCharsets.US_ASCII));
+        int one = answers.indexOf("echo:one;");
+        int two = answers.indexOf("echo:two;");
+        int third = answers.indexOf("echo:three;");
+        assertTrue(one >= 0 && two > one && third > two, answers);
+        assertEquals(3, answers.split("HTTP/1.1 200", -1).length - 1, answers);
+        awaitPermits(server, permitsOf(server));
+    }
+
+    @Test
+    void aConnectionIdleForTheIdleTimeoutIsClosed() throws Exception {
+        ServerTransport.RunningServer server =
+                start(
+                        new NettyServerTransport(
+                                OPTIONS.toBuilder().idleTimeout(Duration.ofMillis(300)).build()),
+                        ServerOptions.loopback(0),
+                        (request, response) -> response.send(200, HeaderMap.empty(), bytes("ok")));
+        try (Socket never = new Socket("127.0.0.1", server.address().getPort());
+                Socket once = new Socket("127.0.0.1", server.address().getPort())) {
+            never.setSoTimeout(5_000);
+            once.setSoTimeout(5_000);
+            once.getOutputStream()
+                    .write("GET / HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            assertTrue(readResponse(once.getInputStream()).startsWith("HTTP/1.1 200"));
+            long start = System.nanoTime();
+            assertEquals(-1, never.getInputStream().read(), "closed without a request");
+            assertEquals(-1, once.getInputStream().read(), "closed after its answer");
+            long millis = (System.nanoTime() - start) / 1_000_000;
+            assertTrue(millis < 4_000, "closed after " + millis + " ms");
+        }
+    }
+
+    @Test
+    void aRequestWhoseBodyStallsIsClosedAfterTheReadTimeoutAndItsPermitReturned() throws Exception {
+        AtomicInteger handled = new AtomicInteger();
+        ServerTransport.RunningServer server =
+                start(
+                        new NettyServerTransport(
+                                OPTIONS.toBuilder()
+                                        .requestReadTimeout(Duration.ofMillis(300))
+                                        .build()),
+                        ServerOptions.loopback(0),
+                        (request, response) -> {
+                            handled.incrementAndGet();
+                            response.send(200, HeaderMap.empty(), bytes("ok"));
+                        });
+        int permits = permitsOf(server);
+        try (Socket socket = new Socket("127.0.0.1", server.address().getPort())) {
+            socket.setSoTimeout(5_000);
+            socket.getOutputStream()
+                    .write(
+                            "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n0123456789"
+                                    .getBytes(StandardCharsets.US_ASCII));
+            assertEquals(-1, socket.getInputStream().read(), "closed while the body stalled");
+        }
+        awaitPermits(server, permits);
+        assertEquals(0, handled.get(), "a request never read whole never reaches the handler");
+        HttpResponse<String> fine =
+                client.send(
+                        HttpRequest.newBuilder(uri(server, "/")).build(),
+                        HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, fine.statusCode(), "still serving");
+    }
+
+    @Test
+    void aTooLongRequestLineIs414AndAnExpectContinueIsHonoured() throws Exception {
+        ServerTransport.RunningServer server =
+                start(
+                        ServerOptions.loopback(0),
+                        (request, response) ->
+                                response.send(200, HeaderMap.empty(), request.body()));
+        String longLine =
+                "GET /" + "a".repeat(OPTIONS.maxRequestLineBytes() + 10) + " HTTP/1.1\r\n\r\n";
+        String refused = exchangeRaw(server, longLine.getBytes(StandardCharsets.US_ASCII));
+        assertTrue(refused.startsWith("HTTP/1.1 414"), refused);
+        assertTrue(refused.toLowerCase().contains("connection: close"), refused);
+
+        try (Socket socket = new Socket("127.0.0.1", server.address().getPort())) {
+            socket.setSoTimeout(5_000);
+            OutputStream out = socket.getOutputStream();
+            out.write(
+                    ("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n"
+                                    + "Expect: 100-continue\r\n\r\n")
+                            .getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            InputStream in = socket.getInputStream();
+            byte[] interim = in.readNBytes("HTTP/1.1 100 Continue\r\n\r\n".length());
+            assertEquals(
+                    "HTTP/1.1 100 Continue\r\n\r\n",
+                    new String(interim, StandardCharsets.US_ASCII));
+            out.write(bytes("hi"));
+            out.flush();
+            String answer = readResponse(in);
+            assertTrue(answer.startsWith("HTTP/1.1 200"), answer);
+            assertTrue(answer.endsWith("\r\n\r\nhi"), answer);
+        }
+    }
+
+    private static int permitsOf(ServerTransport.RunningServer server) {
+        ServerOptions defaults = ServerOptions.loopback(0);
+        return 2 * defaults.maxConcurrentRequests();
+    }
+
+    private static void awaitPermits(ServerTransport.RunningServer server, int permits)
+            throws InterruptedException {
+        NettyRunningServer running = (NettyRunningServer) server;
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (running.admissionsLeft() != permits && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        assertEquals(permits, running.admissionsLeft(), "every permit given back");
+    }
+
+    @Test
     void answersCarryADateAndConnectionsAreKeptAlive() throws Exception {
         ServerTransport.RunningServer server =
                 start(
