@@ -5,10 +5,10 @@ import io.ironcage.router.core.spi.HeaderMap;
 import io.ironcage.router.core.spi.HttpTransport;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.ConnectTimeoutException;
-import io.netty.channel.EventLoopGroup;
-import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.timeout.ReadTimeoutException;
 import java.net.URI;
 import java.time.Duration;
@@ -23,12 +23,12 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Supplier;
+import javax.net.ssl.SSLException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import reactor.core.Disposable;
 import reactor.core.Exceptions;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
@@ -39,10 +39,12 @@ import reactor.netty.resources.ConnectionProvider;
 import reactor.netty.resources.LoopResources;
 
 /**
- * The client side on reactor-netty's {@code HttpClient}: HTTP/1.1, redirects not followed, no
- * retries, compression off, kept-alive connections in a pool of its own ({@link
- * NettyTransportOptions#maxConnectionsPerHost()} per upstream, idle ones closed after {@link
- * NettyTransportOptions#connectionMaxIdleTime()}), on event loops of its own.
+ * The client side: HTTP/1.1, redirects not followed, no retries, compression off, kept-alive
+ * connections ({@link NettyTransportOptions#maxConnectionsPerHost()} per upstream, idle ones closed
+ * after {@link NettyTransportOptions#connectionMaxIdleTime()}) on the provider's event loops. Whole
+ * answers ({@link #send}, {@link #sendAsync}) go through {@link LoopClient}, plain Netty with a
+ * pool per event loop, so a call made on a loop stays on it; streams ({@link #open}) through
+ * reactor-netty's {@code HttpClient} and its own pool.
  *
  * <p>Callers block ({@link #send}, {@link #open}, and each {@link StreamingResponse#read()}) on
  * their own thread while the event loops do the I/O; calling them on an event loop thread is
@@ -78,22 +80,32 @@ final class NettyHttpTransport implements HttpTransport {
 
     private final EventLoops eventLoops;
 
-    /** The client's loops; {@code next()} is the caller's own loop when it calls from one. */
-    private final EventLoopGroup timers;
-
     private final ConnectionProvider pool;
     private final HttpClient client;
+    private final LoopClient whole;
     private final Set<NettyStreamingResponse> open = ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
 
     NettyHttpTransport(
             Duration connectTimeout, NettyTransportOptions options, EventLoops eventLoops) {
+        this(connectTimeout, options, eventLoops, NettyHttpTransport::tls);
+    }
+
+    /**
+     * Creates the client with the TLS context whole answers use (tests trust their own
+     * certificate).
+     */
+    NettyHttpTransport(
+            Duration connectTimeout,
+            NettyTransportOptions options,
+            EventLoops eventLoops,
+            Supplier<SslContext> tls) {
         this.eventLoops = eventLoops;
         LoopResources loops = eventLoops.acquire();
         try {
-            this.timers = loops.onClient(LoopResources.hasNativeSupport());
             this.pool = pool(options);
             this.client = client(pool, loops, connectTimeout, options);
+            this.whole = new LoopClient(loops, connectTimeout, options, tls);
         } catch (RuntimeException | Error e) {
             eventLoops.release(); // the share taken above
             throw e;
@@ -130,7 +142,7 @@ final class NettyHttpTransport implements HttpTransport {
     @Override
     public Response send(Request request) {
         refuseOnEventLoop();
-        return await(exchange(request).toFuture(), request, "complete answer");
+        return await(whole(request), request, "complete answer");
     }
 
     /**
@@ -140,49 +152,29 @@ final class NettyHttpTransport implements HttpTransport {
      */
     @Override
     public CompletionStage<Response> sendAsync(Request request, Executor blocking) {
-        String upstream = upstream(request.uri());
-        CompletableFuture<Response> answer = new CompletableFuture<>();
-        Mono<Response> exchange;
         try {
-            exchange = exchange(request);
+            return whole(request);
         } catch (RuntimeException e) {
             return CompletableFuture.failedFuture(e); // a refused header, a closed transport
         }
-        Disposable call =
-                exchange.subscribe(
-                        answer::complete,
-                        failure ->
-                                answer.completeExceptionally(
-                                        failure(failure, upstream, request.timeout())),
-                        () -> answer.completeExceptionally(ended(upstream)));
-        // the timer runs on the caller's own event loop: no other thread to wake per request
-        ScheduledFuture<?> timer;
-        try {
-            timer =
-                    timers.next()
-                            .schedule(
-                                    () -> {
-                                        if (answer.completeExceptionally(
-                                                timedOut(
-                                                        "complete answer",
-                                                        upstream,
-                                                        request.timeout()))) {
-                                            call.dispose(); // reactor-netty closes the connection
-                                        }
-                                    },
-                                    request.timeout().toNanos(),
-                                    TimeUnit.NANOSECONDS);
-        } catch (RuntimeException e) { // the loops are stopping
-            call.dispose();
-            answer.completeExceptionally(
-                    new ForwardException(
-                            ForwardException.Kind.BROKEN,
-                            "the client is closing; no call to " + upstream,
-                            e));
-            return answer;
+    }
+
+    /** A whole answer, on the plain-Netty client with its per-loop pools. */
+    private CompletableFuture<Response> whole(Request request) {
+        if (closed) {
+            throw new IllegalStateException("the transport is closed");
         }
-        answer.whenComplete((response, failure) -> timer.cancel(false));
-        return answer;
+        checkUri(request.uri());
+        return whole.send(request, upstreamHeaders(request));
+    }
+
+    /** The JDK's default trust store and TLS versions; HTTP/1.1 only. */
+    private static SslContext tls() {
+        try {
+            return SslContextBuilder.forClient().build();
+        } catch (SSLException e) {
+            throw new IllegalStateException("cannot set up TLS: " + e.getMessage(), e);
+        }
     }
 
     /** No {@code what} (an answer, the headers, data) from the upstream within the timeout. */
@@ -199,21 +191,6 @@ final class NettyHttpTransport implements HttpTransport {
                 ForwardException.Kind.BROKEN,
                 "the connection to " + upstream + " ended without an answer",
                 null);
-    }
-
-    /** The whole exchange, not yet subscribed. */
-    private Mono<Response> exchange(Request request) {
-        return prepare(request)
-                .responseSingle(
-                        (response, body) ->
-                                body.asByteArray()
-                                        .defaultIfEmpty(EMPTY)
-                                        .map(
-                                                bytes ->
-                                                        new Response(
-                                                                response.status().code(),
-                                                                headers(response.responseHeaders()),
-                                                                bytes)));
     }
 
     @Override
@@ -252,6 +229,7 @@ final class NettyHttpTransport implements HttpTransport {
         for (NettyStreamingResponse streaming : open) {
             streaming.close();
         }
+        whole.close();
         try {
             pool.disposeLater().block(STOP_TIMEOUT);
         } catch (RuntimeException e) {
@@ -265,19 +243,8 @@ final class NettyHttpTransport implements HttpTransport {
             throw new IllegalStateException("the transport is closed");
         }
         URI uri = request.uri();
-        String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
-        if (!(scheme.equals("http") || scheme.equals("https")) || uri.getHost() == null) {
-            throw new IllegalArgumentException(
-                    "the netty HTTP client cannot call " + upstream(uri));
-        }
-        HttpHeaders headers = new DefaultHttpHeaders();
-        request.headers()
-                .forEach(
-                        (name, value) -> {
-                            if (!RESTRICTED.contains(name)) {
-                                headers.add(name, checkedValue(name, value));
-                            }
-                        });
+        checkUri(uri);
+        HttpHeaders headers = upstreamHeaders(request);
         byte[] body = request.body();
         boolean accept = request.headers().contains("accept");
         return client.request(HttpMethod.valueOf(request.method()))
@@ -296,6 +263,27 @@ final class NettyHttpTransport implements HttpTransport {
                                     ? Mono.empty()
                                     : out.sendByteArray(Mono.just(body));
                         });
+    }
+
+    private static void checkUri(URI uri) {
+        String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+        if (!(scheme.equals("http") || scheme.equals("https")) || uri.getHost() == null) {
+            throw new IllegalArgumentException(
+                    "the netty HTTP client cannot call " + upstream(uri));
+        }
+    }
+
+    /** The caller's headers, less those the client sets itself; values checked. */
+    private static HttpHeaders upstreamHeaders(Request request) {
+        HttpHeaders headers = NettyExchange.HEADERS.newHeaders();
+        request.headers()
+                .forEach(
+                        (name, value) -> {
+                            if (!RESTRICTED.contains(name)) {
+                                headers.add(name, checkedValue(name, value));
+                            }
+                        });
+        return headers;
     }
 
     /** Refuses a value the JDK client refuses too; never shows it, since it may be a key. */
@@ -350,6 +338,9 @@ final class NettyHttpTransport implements HttpTransport {
                 && cause.getCause() != null) {
             cause = Exceptions.unwrap(cause.getCause());
         }
+        if (cause instanceof ForwardException) {
+            return (ForwardException) cause; // mapped already
+        }
         // TimeoutException includes the connection pool's acquire timeout
         return ForwardException.classify(
                 cause,
@@ -364,7 +355,7 @@ final class NettyHttpTransport implements HttpTransport {
         return ForwardException.address(uri);
     }
 
-    private static HeaderMap headers(HttpHeaders netty) {
+    static HeaderMap headers(HttpHeaders netty) {
         HeaderMap.Builder builder = HeaderMap.builder();
         Iterator<Map.Entry<String, String>> entries = netty.iteratorAsString();
         while (entries.hasNext()) {

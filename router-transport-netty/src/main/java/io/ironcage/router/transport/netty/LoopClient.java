@@ -1,0 +1,560 @@
+package io.ironcage.router.transport.netty;
+
+import io.ironcage.router.core.ForwardException;
+import io.ironcage.router.core.spi.HttpTransport;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.ChannelPipeline;
+import io.netty.channel.EventLoop;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.handler.codec.http.DefaultFullHttpRequest;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.handler.codec.http.HttpDecoderConfig;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.EventExecutor;
+import io.netty.util.concurrent.FastThreadLocal;
+import io.netty.util.concurrent.ImmediateEventExecutor;
+import java.io.IOException;
+import java.net.URI;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.HashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Queue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.SSLParameters;
+import reactor.netty.resources.LoopResources;
+
+/**
+ * The client for whole answers ({@link HttpTransport#send}, {@link HttpTransport#sendAsync}) on
+ * plain Netty, with one pool of kept-alive connections per event loop: a request made on one of the
+ * provider's event loops takes an idle connection of that same loop, or opens one there, so the
+ * upstream answer arrives on the thread that holds the caller's connection and nothing changes
+ * threads. A caller that is not on an event loop gets one of the loops.
+ *
+ * <p>At most {@code maxConnectionsPerHost} connections per upstream (scheme, host and port) across
+ * the loops; a request beyond that waits for the next connection any loop gives back. An idle
+ * pooled connection closes after {@code connectionMaxIdleTime}; one timer per connection keeps it,
+ * rescheduled only when it fires. Each request's timeout is a timer on the caller's loop; a request
+ * that times out closes its connection, which never goes back to the pool.
+ *
+ * <p>{@code https} upstreams get TLS with the JDK's trust store and host-name verification.
+ */
+final class LoopClient {
+    private static final int MAX_ANSWER = Integer.MAX_VALUE; // as reactor-netty's aggregate
+
+    private final EventLoopGroup group;
+    private final Bootstrap bootstrap;
+    private final Supplier<SslContext> newTls;
+    private SslContext tls;
+    private final int maxConnections;
+    private final long maxIdleNanos;
+    private final int maxHeaderBytes;
+    private final ChannelGroup channels =
+            new DefaultChannelGroup("iron-router-netty-client", ImmediateEventExecutor.INSTANCE);
+    private final Map<Endpoint, Shared> shared = new ConcurrentHashMap<>();
+    private final FastThreadLocal<Map<Endpoint, ArrayDeque<Channel>>> idle =
+            new FastThreadLocal<>() {
+                @Override
+                protected Map<Endpoint, ArrayDeque<Channel>> initialValue() {
+                    return new HashMap<>();
+                }
+            };
+    private final FastThreadLocal<EventLoop> ownLoop = new FastThreadLocal<>();
+    private volatile boolean closed;
+
+    LoopClient(
+            LoopResources loops,
+            Duration connectTimeout,
+            NettyTransportOptions options,
+            Supplier<SslContext> tls) {
+        this.group = loops.onServer(LoopResources.hasNativeSupport());
+        this.newTls = tls;
+        this.maxConnections = options.maxConnectionsPerHost();
+        this.maxIdleNanos = options.connectionMaxIdleTime().toNanos();
+        this.maxHeaderBytes = options.maxHeaderBytes();
+        this.bootstrap =
+                new Bootstrap()
+                        .channel(loops.onChannelClass(SocketChannel.class, group))
+                        .option(ChannelOption.TCP_NODELAY, true)
+                        .option(
+                                ChannelOption.CONNECT_TIMEOUT_MILLIS,
+                                (int) Math.min(Integer.MAX_VALUE, connectTimeout.toMillis()));
+    }
+
+    /** An upstream: where connections go and what they may be reused for. */
+    private static final class Endpoint {
+        final boolean secure;
+        final String host;
+        final int port;
+        final String hostHeader;
+        final String address;
+
+        Endpoint(URI uri) {
+            this.secure = uri.getScheme().equalsIgnoreCase("https");
+            this.host = uri.getHost();
+            int given = uri.getPort();
+            this.port = given >= 0 ? given : (secure ? 443 : 80);
+            this.hostHeader = given >= 0 ? host + ":" + given : host;
+            this.address = ForwardException.address(uri);
+        }
+
+        @Override
+        public boolean equals(Object other) {
+            return other instanceof Endpoint
+                    && ((Endpoint) other).secure == secure
+                    && ((Endpoint) other).port == port
+                    && ((Endpoint) other).host.equalsIgnoreCase(host);
+        }
+
+        @Override
+        public int hashCode() {
+            return Objects.hash(secure, host.toLowerCase(Locale.ROOT), port);
+        }
+    }
+
+    /**
+     * What the loops share about an upstream: its connection count, its waiting requests, and the
+     * loop that serves callers not on a loop (so that their calls reuse one pool).
+     */
+    private static final class Shared {
+        final AtomicInteger open = new AtomicInteger();
+        final Queue<Call> waiting = new ConcurrentLinkedQueue<>();
+        final EventLoop home;
+
+        Shared(EventLoop home) {
+            this.home = home;
+        }
+    }
+
+    private Shared shared(Endpoint endpoint) {
+        return shared.computeIfAbsent(endpoint, e -> new Shared(group.next()));
+    }
+
+    /** One request on its way: its answer, its timer, the loop it was made on. */
+    private final class Call {
+        final Endpoint endpoint;
+        final FullHttpRequest message;
+        final Duration timeout;
+        final EventLoop loop;
+        final CompletableFuture<HttpTransport.Response> answer = new CompletableFuture<>();
+        volatile Channel channel;
+
+        Call(Endpoint endpoint, FullHttpRequest message, Duration timeout, EventLoop loop) {
+            this.endpoint = endpoint;
+            this.message = message;
+            this.timeout = timeout;
+            this.loop = loop;
+        }
+
+        void fail(ForwardException failure) {
+            if (answer.completeExceptionally(failure)) {
+                // an unsent message holds only a wrapped array: nothing to release
+                Channel on = channel;
+                if (on != null) {
+                    on.close(); // mid-exchange: the connection cannot be reused
+                }
+            }
+        }
+    }
+
+    /**
+     * Sends the request; the stage completes on the loop of the connection that carried it (the
+     * caller's own when it calls from one of the provider's loops).
+     */
+    CompletableFuture<HttpTransport.Response> send(
+            HttpTransport.Request request, HttpHeaders headers) {
+        if (closed) {
+            throw new IllegalStateException("the transport is closed");
+        }
+        Endpoint endpoint = new Endpoint(request.uri());
+        FullHttpRequest message = message(request, endpoint, headers);
+        EventLoop loop = currentLoop();
+        boolean onLoop = loop != null;
+        if (!onLoop) {
+            loop = shared(endpoint).home;
+        }
+        Call call = new Call(endpoint, message, request.timeout(), loop);
+        ScheduledFuture<?> timer;
+        try {
+            timer =
+                    loop.schedule(
+                            () ->
+                                    call.fail(
+                                            NettyHttpTransport.timedOut(
+                                                    "complete answer",
+                                                    endpoint.address,
+                                                    request.timeout())),
+                            request.timeout().toNanos(),
+                            TimeUnit.NANOSECONDS);
+        } catch (RuntimeException e) { // the loops are stopping
+            message.release();
+            return CompletableFuture.failedFuture(
+                    new ForwardException(
+                            ForwardException.Kind.BROKEN,
+                            "the client is closing; no call to " + endpoint.address,
+                            e));
+        }
+        call.answer.whenComplete((response, failure) -> timer.cancel(false));
+        if (onLoop) {
+            acquire(call);
+        } else {
+            loop.execute(() -> acquire(call));
+        }
+        return call.answer;
+    }
+
+    private static FullHttpRequest message(
+            HttpTransport.Request request, Endpoint endpoint, HttpHeaders headers) {
+        URI uri = request.uri();
+        String path =
+                uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath();
+        String target = uri.getRawQuery() == null ? path : path + "?" + uri.getRawQuery();
+        byte[] body = request.body();
+        FullHttpRequest message =
+                new DefaultFullHttpRequest(
+                        HttpVersion.HTTP_1_1,
+                        HttpMethod.valueOf(request.method()),
+                        target,
+                        body.length == 0 ? Unpooled.EMPTY_BUFFER : Unpooled.wrappedBuffer(body),
+                        headers,
+                        NettyExchange.TRAILERS.newHeaders());
+        headers.set("host", endpoint.hostHeader);
+        if (body.length > 0 || bodyExpected(request.method())) {
+            headers.set("content-length", body.length);
+        }
+        return message;
+    }
+
+    private static boolean bodyExpected(String method) {
+        return method.equals("POST") || method.equals("PUT") || method.equals("PATCH");
+    }
+
+    /** The provider's loop this thread is, or null. */
+    private EventLoop currentLoop() {
+        EventLoop known = ownLoop.getIfExists();
+        if (known != null) {
+            return known;
+        }
+        for (EventExecutor executor : group) {
+            if (executor.inEventLoop()) {
+                EventLoop loop = (EventLoop) executor;
+                ownLoop.set(loop);
+                return loop;
+            }
+        }
+        return null;
+    }
+
+    /** On the call's loop: an idle connection of this loop, a new one, or a place in the line. */
+    private void acquire(Call call) {
+        if (call.answer.isDone()) {
+            return; // timed out before it got here
+        }
+        if (closed) {
+            call.fail(closing(call.endpoint));
+            return;
+        }
+        ArrayDeque<Channel> stack = idle.get().get(call.endpoint);
+        if (stack != null) {
+            Channel channel;
+            while ((channel = stack.pollFirst()) != null) {
+                if (channel.isActive()) {
+                    write(channel, call);
+                    return;
+                }
+            }
+        }
+        Shared upstream = shared(call.endpoint);
+        if (upstream.open.incrementAndGet() > maxConnections) {
+            upstream.open.decrementAndGet();
+            upstream.waiting.add(call);
+            if (upstream.open.get() < maxConnections && upstream.waiting.remove(call)) {
+                connect(call, upstream); // a connection closed meanwhile
+            }
+            return;
+        }
+        connect(call, upstream);
+    }
+
+    private void connect(Call call, Shared upstream) {
+        Endpoint endpoint = call.endpoint;
+        Bootstrap connecting =
+                bootstrap
+                        .clone(call.loop)
+                        .handler(
+                                new ChannelInitializer<Channel>() {
+                                    @Override
+                                    protected void initChannel(Channel channel) {
+                                        channels.add(channel);
+                                        ChannelPipeline pipeline = channel.pipeline();
+                                        if (endpoint.secure) {
+                                            pipeline.addLast(secure(channel, endpoint));
+                                        }
+                                        pipeline.addLast(
+                                                        new HttpClientCodec(
+                                                                new HttpDecoderConfig()
+                                                                        .setMaxHeaderSize(
+                                                                                maxHeaderBytes),
+                                                                HttpClientCodec
+                                                                        .DEFAULT_PARSE_HTTP_AFTER_CONNECT_REQUEST,
+                                                                HttpClientCodec
+                                                                        .DEFAULT_FAIL_ON_MISSING_RESPONSE))
+                                                .addLast(new HttpObjectAggregator(MAX_ANSWER))
+                                                .addLast(new Connection(endpoint, upstream));
+                                    }
+                                });
+        connecting
+                .connect(endpoint.host, endpoint.port)
+                .addListener(
+                        (ChannelFutureListener)
+                                connected -> {
+                                    if (connected.isSuccess()) {
+                                        write(connected.channel(), call);
+                                    } else {
+                                        upstream.open.decrementAndGet();
+                                        call.fail(
+                                                NettyHttpTransport.failure(
+                                                        connected.cause(),
+                                                        endpoint.address,
+                                                        call.timeout));
+                                        serveWaiting(upstream);
+                                    }
+                                });
+    }
+
+    /** The TLS context, made when the first {@code https} upstream is called. */
+    private synchronized SslContext tls() {
+        if (tls == null) {
+            tls = newTls.get();
+        }
+        return tls;
+    }
+
+    private SslHandler secure(Channel channel, Endpoint endpoint) {
+        SslHandler handler = tls().newHandler(channel.alloc(), endpoint.host, endpoint.port);
+        SSLEngine engine = handler.engine();
+        SSLParameters parameters = engine.getSSLParameters();
+        parameters.setEndpointIdentificationAlgorithm("HTTPS");
+        engine.setSSLParameters(parameters);
+        return handler;
+    }
+
+    /** On the channel's loop: sends the call on this connection. */
+    private void write(Channel channel, Call call) {
+        Connection connection = channel.pipeline().get(Connection.class);
+        if (call.answer.isDone() || connection == null) {
+            if (connection != null) {
+                connection.release(channel); // the call timed out meanwhile: keep the connection
+            }
+            return;
+        }
+        call.channel = channel;
+        connection.current = call;
+        connection.pooled = false;
+        channel.writeAndFlush(call.message)
+                .addListener(
+                        (ChannelFutureListener)
+                                written -> {
+                                    if (!written.isSuccess()) {
+                                        call.fail(
+                                                NettyHttpTransport.failure(
+                                                        written.cause(),
+                                                        call.endpoint.address,
+                                                        call.timeout));
+                                    }
+                                });
+    }
+
+    /** A request waiting for a connection gets one opened, if the limit allows it now. */
+    private void serveWaiting(Shared upstream) {
+        while (upstream.open.get() < maxConnections) {
+            Call next = upstream.waiting.poll();
+            if (next == null) {
+                return;
+            }
+            if (next.answer.isDone()) {
+                continue;
+            }
+            if (upstream.open.incrementAndGet() > maxConnections) {
+                upstream.open.decrementAndGet();
+                upstream.waiting.add(next);
+                return;
+            }
+            next.loop.execute(() -> connect(next, upstream));
+            return;
+        }
+    }
+
+    private static ForwardException closing(Endpoint endpoint) {
+        return new ForwardException(
+                ForwardException.Kind.BROKEN,
+                "the client is closing; no call to " + endpoint.address,
+                null);
+    }
+
+    /** Closes every connection and fails every waiting request. */
+    void close() {
+        closed = true;
+        channels.close().awaitUninterruptibly(5_000);
+        for (Map.Entry<Endpoint, Shared> upstream : shared.entrySet()) {
+            Call waiting;
+            while ((waiting = upstream.getValue().waiting.poll()) != null) {
+                waiting.fail(closing(upstream.getKey()));
+            }
+        }
+    }
+
+    /** One upstream connection: the call it carries, its idle time in the pool. */
+    private final class Connection extends ChannelInboundHandlerAdapter {
+        private final Endpoint endpoint;
+        private final Shared upstream;
+        Call current;
+        private long idleSince;
+        boolean pooled;
+        private ChannelHandlerContext ctx;
+
+        Connection(Endpoint endpoint, Shared upstream) {
+            this.endpoint = endpoint;
+            this.upstream = upstream;
+        }
+
+        @Override
+        public void handlerAdded(ChannelHandlerContext context) {
+            ctx = context;
+            context.executor().schedule(this::checkIdle, maxIdleNanos, TimeUnit.NANOSECONDS);
+        }
+
+        @Override
+        public void channelRead(ChannelHandlerContext context, Object msg) {
+            Call call = current;
+            current = null;
+            if (!(msg instanceof FullHttpResponse) || call == null) {
+                ReferenceCountUtil.release(msg);
+                context.close(); // an answer nobody asked for
+                return;
+            }
+            FullHttpResponse answer = (FullHttpResponse) msg;
+            HttpTransport.Response response;
+            try {
+                if (answer.decoderResult().isFailure()) {
+                    call.fail(
+                            NettyHttpTransport.failure(
+                                    answer.decoderResult().cause(),
+                                    endpoint.address,
+                                    call.timeout));
+                    context.close();
+                    return;
+                }
+                response =
+                        new HttpTransport.Response(
+                                answer.status().code(),
+                                NettyHttpTransport.headers(answer.headers()),
+                                ByteBufUtil.getBytes(answer.content()));
+            } finally {
+                answer.release();
+            }
+            call.channel = null;
+            if (HttpUtil.isKeepAlive(answer) && !call.answer.isDone()) {
+                release(context.channel());
+            } else {
+                context.close();
+            }
+            call.answer.complete(response);
+        }
+
+        /** Back to this loop's pool, or to a request waiting for a connection. */
+        void release(Channel channel) {
+            if (closed) {
+                channel.close();
+                return;
+            }
+            Call waiting;
+            while ((waiting = upstream.waiting.poll()) != null) {
+                if (!waiting.answer.isDone()) {
+                    write(channel, waiting);
+                    return;
+                }
+            }
+            pooled = true;
+            idleSince = System.nanoTime();
+            idle.get().computeIfAbsent(endpoint, e -> new ArrayDeque<>()).addFirst(channel);
+        }
+
+        @Override
+        public void channelInactive(ChannelHandlerContext context) {
+            Call call = current;
+            current = null;
+            if (call != null) {
+                call.fail(NettyHttpTransport.ended(endpoint.address));
+            }
+            if (pooled) {
+                ArrayDeque<Channel> stack = idle.get().get(endpoint);
+                if (stack != null) {
+                    stack.remove(context.channel());
+                }
+            }
+            upstream.open.decrementAndGet();
+            serveWaiting(upstream);
+            context.fireChannelInactive();
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext context, Throwable cause) {
+            Call call = current;
+            current = null;
+            if (call != null) {
+                call.fail(
+                        NettyHttpTransport.failure(
+                                cause instanceof IOException ? cause : new IOException(cause),
+                                endpoint.address,
+                                call.timeout));
+            }
+            context.close();
+        }
+
+        /** The one timer: closes the connection once it has idled in the pool for too long. */
+        private void checkIdle() {
+            if (!ctx.channel().isActive()) {
+                return;
+            }
+            long left = maxIdleNanos;
+            if (current == null && pooled) {
+                left = maxIdleNanos - (System.nanoTime() - idleSince);
+                if (left <= 0) {
+                    ctx.close();
+                    return;
+                }
+            }
+            ctx.executor().schedule(this::checkIdle, left, TimeUnit.NANOSECONDS);
+        }
+    }
+}

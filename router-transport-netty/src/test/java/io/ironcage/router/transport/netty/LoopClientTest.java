@@ -1,0 +1,277 @@
+package io.ironcage.router.transport.netty;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsServer;
+import io.ironcage.router.core.ForwardException;
+import io.ironcage.router.core.spi.HeaderMap;
+import io.ironcage.router.core.spi.HttpTransport;
+import io.netty.handler.ssl.SslContextBuilder;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyStore;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLException;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The plain-Netty client that carries whole answers ({@link LoopClient}): TLS with host-name
+ * verification, the per-upstream connection limit, idle pooled connections closed.
+ */
+class LoopClientTest {
+    private static final char[] PASSWORD = "changeit".toCharArray();
+
+    @TempDir Path dir;
+
+    private static HttpTransport.Request get(URI uri) {
+        return new HttpTransport.Request(
+                "GET", uri, HeaderMap.empty(), null, Duration.ofSeconds(5));
+    }
+
+    @Test
+    void httpsUpstreamsAreCalledWithTlsAndTheirHostNameIsVerified() throws Exception {
+        KeyStore keys = selfSigned(); // for dns:localhost only
+        X509Certificate certificate = (X509Certificate) keys.getCertificate("upstream");
+        HttpsServer server = HttpsServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        AtomicInteger handshakes = new AtomicInteger();
+        server.setHttpsConfigurator(new HttpsConfigurator(serverTls(keys)));
+        server.createContext(
+                "/",
+                exchange -> {
+                    byte[] body = ("secure " + exchange.getRequestURI()).getBytes();
+                    exchange.sendResponseHeaders(200, body.length);
+                    exchange.getResponseBody().write(body);
+                    exchange.close();
+                });
+        server.start();
+        int port = server.getAddress().getPort();
+        try (HttpTransport trusting =
+                        new NettyHttpTransport(
+                                Duration.ofSeconds(2),
+                                NettyTransportOptions.defaults(),
+                                new EventLoops("tls-test", 1),
+                                () -> {
+                                    handshakes.incrementAndGet();
+                                    try {
+                                        return SslContextBuilder.forClient()
+                                                .trustManager(certificate)
+                                                .build();
+                                    } catch (SSLException e) {
+                                        throw new IllegalStateException(e);
+                                    }
+                                });
+                HttpTransport defaults =
+                        new NettyTransportProvider().httpTransport(Duration.ofSeconds(2))) {
+            for (String path : new String[] {"/one?x=1", "/two"}) {
+                HttpTransport.Response answer =
+                        trusting.send(get(URI.create("https://localhost:" + port + path)));
+                assertEquals(200, answer.status());
+                assertEquals("secure " + path, new String(answer.body(), StandardCharsets.UTF_8));
+            }
+            HttpTransport.Response async =
+                    trusting.sendAsync(
+                                    get(URI.create("https://localhost:" + port + "/three")), null)
+                            .toCompletableFuture()
+                            .get(5, TimeUnit.SECONDS);
+            assertEquals("secure /three", new String(async.body(), StandardCharsets.UTF_8));
+            assertEquals(1, handshakes.get(), "one TLS context, made on first use");
+
+            // the certificate names localhost, not 127.0.0.1: refused although trusted
+            ForwardException wrongName =
+                    assertThrows(
+                            ForwardException.class,
+                            () ->
+                                    trusting.send(
+                                            get(URI.create("https://127.0.0.1:" + port + "/x"))));
+            assertTrue(
+                    wrongName.getMessage().contains("127.0.0.1:" + port), wrongName.getMessage());
+
+            // the JDK's default trust store does not know a self-signed certificate
+            ForwardException untrusted =
+                    assertThrows(
+                            ForwardException.class,
+                            () -> defaults.send(get(URI.create("https://localhost:" + port))));
+            assertTrue(
+                    untrusted.getMessage().contains("localhost:" + port), untrusted.getMessage());
+        } finally {
+            server.stop(0);
+        }
+    }
+
+    @Test
+    void aRequestOverTheConnectionLimitWaitsForAConnection() throws Exception {
+        AtomicInteger accepted = new AtomicInteger();
+        try (ServerSocket server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+                HttpTransport transport =
+                        new NettyTransportProvider(
+                                        NettyTransportOptions.builder()
+                                                .maxConnectionsPerHost(1)
+                                                .build())
+                                .httpTransport(Duration.ofSeconds(2))) {
+            serve(server, accepted, Duration.ofMillis(100), new CountDownLatch(0));
+            URI uri = URI.create("http://127.0.0.1:" + server.getLocalPort() + "/v1/models");
+            List<CompletableFuture<HttpTransport.Response>> calls = new ArrayList<>();
+            for (int i = 0; i < 4; i++) {
+                calls.add(transport.sendAsync(get(uri), null).toCompletableFuture());
+            }
+            for (CompletableFuture<HttpTransport.Response> call : calls) {
+                assertEquals(200, call.get(10, TimeUnit.SECONDS).status());
+            }
+            assertEquals(1, accepted.get(), "one connection, taken in turn");
+        }
+    }
+
+    @Test
+    void aPooledConnectionIdleForTooLongIsClosed() throws Exception {
+        AtomicInteger accepted = new AtomicInteger();
+        CountDownLatch closedByClient = new CountDownLatch(1);
+        try (ServerSocket server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+                HttpTransport transport =
+                        new NettyTransportProvider(
+                                        NettyTransportOptions.builder()
+                                                .connectionMaxIdleTime(Duration.ofMillis(200))
+                                                .build())
+                                .httpTransport(Duration.ofSeconds(2))) {
+            serve(server, accepted, Duration.ZERO, closedByClient);
+            URI uri = URI.create("http://127.0.0.1:" + server.getLocalPort() + "/v1/models");
+            assertEquals(200, transport.send(get(uri)).status());
+            assertTrue(
+                    closedByClient.await(5, TimeUnit.SECONDS),
+                    "the idle connection was not closed");
+            assertEquals(200, transport.send(get(uri)).status(), "a new connection serves");
+            assertEquals(2, accepted.get());
+            assertFalse(server.isClosed());
+        }
+    }
+
+    /**
+     * Answers every request on every connection with "ok" after {@code delay}, one request at a
+     * time per connection; counts connections, and the ones the client closed.
+     */
+    private static void serve(
+            ServerSocket server, AtomicInteger accepted, Duration delay, CountDownLatch closed) {
+        Thread acceptor =
+                new Thread(
+                        () -> {
+                            while (!server.isClosed()) {
+                                try {
+                                    Socket socket = server.accept();
+                                    accepted.incrementAndGet();
+                                    Thread t = new Thread(() -> answer(socket, delay, closed));
+                                    t.setDaemon(true);
+                                    t.start();
+                                } catch (IOException e) {
+                                    return;
+                                }
+                            }
+                        });
+        acceptor.setDaemon(true);
+        acceptor.start();
+    }
+
+    private static void answer(Socket socket, Duration delay, CountDownLatch closed) {
+        try (socket;
+                BufferedReader in =
+                        new BufferedReader(
+                                new InputStreamReader(
+                                        socket.getInputStream(), StandardCharsets.ISO_8859_1))) {
+            OutputStream out = socket.getOutputStream();
+            while (true) {
+                String line = in.readLine();
+                if (line == null) {
+                    closed.countDown();
+                    return;
+                }
+                while (!line.isEmpty()) {
+                    line = in.readLine(); // headers; the tests send no bodies
+                    if (line == null) {
+                        closed.countDown();
+                        return;
+                    }
+                }
+                Thread.sleep(delay.toMillis());
+                out.write(
+                        "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
+                                .getBytes(StandardCharsets.ISO_8859_1));
+                out.flush();
+            }
+        } catch (IOException | InterruptedException e) {
+            // the client reset the connection, or the test ended
+        }
+    }
+
+    /** A key store with a self-signed certificate for {@code localhost}, made by keytool. */
+    private KeyStore selfSigned() throws Exception {
+        Path store = dir.resolve("upstream.p12");
+        Process keytool =
+                new ProcessBuilder(
+                                Path.of(System.getProperty("java.home"), "bin", "keytool")
+                                        .toString(),
+                                "-genkeypair",
+                                "-alias",
+                                "upstream",
+                                "-keyalg",
+                                "EC",
+                                "-groupname",
+                                "secp256r1",
+                                "-dname",
+                                "CN=localhost",
+                                "-ext",
+                                "san=dns:localhost",
+                                "-validity",
+                                "2",
+                                "-storetype",
+                                "PKCS12",
+                                "-keystore",
+                                store.toString(),
+                                "-storepass",
+                                new String(PASSWORD))
+                        .redirectErrorStream(true)
+                        .start();
+        String output;
+        try (InputStream in = keytool.getInputStream()) {
+            output = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+        assertTrue(keytool.waitFor(30, TimeUnit.SECONDS), "keytool did not finish");
+        assertEquals(0, keytool.exitValue(), output);
+        KeyStore keys = KeyStore.getInstance("PKCS12");
+        try (InputStream in = Files.newInputStream(store)) {
+            keys.load(in, PASSWORD);
+        }
+        return keys;
+    }
+
+    private static SSLContext serverTls(KeyStore keys) throws Exception {
+        KeyManagerFactory factory =
+                KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+        factory.init(keys, PASSWORD);
+        SSLContext context = SSLContext.getInstance("TLS");
+        context.init(factory.getKeyManagers(), null, null);
+        return context;
+    }
+}
