@@ -53,6 +53,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
@@ -60,6 +61,7 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
@@ -83,6 +85,7 @@ import org.slf4j.LoggerFactory;
 public final class ProxyPipeline implements ProxyHandler {
     private static final Logger LOG = LoggerFactory.getLogger(ProxyPipeline.class);
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final int MAX_CACHED_URIS = 1024;
     private static final byte[] HEALTH = "LlmRouter OK".getBytes(StandardCharsets.UTF_8);
     private static final HeaderMap TEXT = HeaderMap.of("content-type", "text/plain; charset=utf-8");
 
@@ -100,6 +103,9 @@ public final class ProxyPipeline implements ProxyHandler {
     private final Duration upstreamTimeout;
     private final boolean rejectUnpriced;
     private final long maxRequestBodyBytes;
+
+    /** Upstream URIs already parsed, by their text: a handful of paths per provider in practice. */
+    private final Map<String, URI> upstreamUris = new ConcurrentHashMap<>();
 
     /**
      * Creates the pipeline of a router with one caller token (direct mode).
@@ -711,7 +717,15 @@ public final class ProxyPipeline implements ProxyHandler {
                 base = base.substring(0, base.length() - 1);
             }
             String query = request.query().isEmpty() ? "" : "?" + request.query();
-            return URI.create(base + path + query);
+            String text = base + path + query;
+            URI uri = upstreamUris.get(text);
+            if (uri == null) {
+                uri = URI.create(text);
+                if (upstreamUris.size() < MAX_CACHED_URIS) {
+                    upstreamUris.put(text, uri);
+                }
+            }
+            return uri;
         }
 
         private CompletionStage<Void> relayWhole(
@@ -784,9 +798,12 @@ public final class ProxyPipeline implements ProxyHandler {
             }
             if (status >= 200 && status <= 299) {
                 // settled before the caller has the answer, so spend is current when a call returns
-                Optional<JsonNode> json = readJson(body);
+                // pass-through reads only the usage; a translated answer is parsed whole anyway
+                Optional<JsonNode> json = translated ? readJson(body) : Optional.empty();
                 Optional<TokenUsage> usage =
-                        json.flatMap(j -> UsageExtraction.fromResponse(upstreamKind(), j));
+                        translated
+                                ? json.flatMap(j -> UsageExtraction.fromResponse(upstreamKind(), j))
+                                : UsageExtraction.fromResponseBytes(upstreamKind(), body);
                 settle(held, usage, Optional.empty(), 0, status, response.headers(), "");
                 if (translated) {
                     try {

@@ -1,8 +1,11 @@
 package io.ironcage.router.core.provider;
 
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
 import java.util.Optional;
 
 /** The provider package's JSON parsing, which never throws on bad input. */
@@ -17,6 +20,34 @@ final class Json {
             JsonNode node = MAPPER.readTree(text);
             return node != null && node.isObject() ? Optional.of(node) : Optional.empty();
         } catch (JsonProcessingException e) {
+            return Optional.empty();
+        }
+    }
+
+    /**
+     * Parses one top-level field of a JSON object alone: the other fields are read past, never
+     * built into a tree. Gives what {@code readTree(json).get(name)} would: the last of duplicate
+     * fields, and empty when the bytes are not a whole JSON object (truncated, not an object, not
+     * JSON) or have no such field.
+     */
+    static Optional<JsonNode> topLevelField(byte[] json, String name) {
+        try (JsonParser parser = MAPPER.createParser(json)) {
+            if (parser.nextToken() != JsonToken.START_OBJECT) {
+                return Optional.empty();
+            }
+            JsonNode found = null;
+            JsonToken token;
+            while ((token = parser.nextToken()) == JsonToken.FIELD_NAME) {
+                String field = parser.currentName();
+                parser.nextToken();
+                if (name.equals(field)) {
+                    found = MAPPER.readTree(parser);
+                } else {
+                    parser.skipChildren();
+                }
+            }
+            return token == JsonToken.END_OBJECT ? Optional.ofNullable(found) : Optional.empty();
+        } catch (IOException e) {
             return Optional.empty();
         }
     }

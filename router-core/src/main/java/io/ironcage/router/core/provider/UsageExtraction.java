@@ -75,6 +75,22 @@ public final class UsageExtraction {
     }
 
     /**
+     * Reads the usage of a whole JSON response from its bytes, parsing only its top-level {@code
+     * usage} object: the same result as {@link #fromResponse(ApiKind, JsonNode)} on the parsed
+     * body, without building a tree of the rest (the answer's text, which may be long).
+     *
+     * @param kind the API the response came from
+     * @param responseBody the response body as received
+     * @return the usage, or empty if the response carries no usable usage (see the class comment)
+     */
+    public static Optional<TokenUsage> fromResponseBytes(ApiKind kind, byte[] responseBody) {
+        Objects.requireNonNull(kind, "kind");
+        Objects.requireNonNull(responseBody, "responseBody");
+        return Json.topLevelField(responseBody, "usage")
+                .flatMap(usage -> fromUsageObject(kind, usage));
+    }
+
+    /**
      * Returns the model a response names, which may be more specific than the requested one (e.g.
      * {@code gpt-4o-2024-08-06} for {@code gpt-4o}).
      *

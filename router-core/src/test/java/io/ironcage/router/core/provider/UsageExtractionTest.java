@@ -3,7 +3,10 @@ package io.ironcage.router.core.provider;
 import static io.ironcage.router.core.TestData.json;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.ironcage.router.core.domain.TokenUsage;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
@@ -41,8 +44,58 @@ class UsageExtractionTest {
                     + "\"cache_read_input_tokens\":3000,\"cache_creation\":{\"ephemeral_5m_input_tokens\":1200,"
                     + "\"ephemeral_1h_input_tokens\":0},\"output_tokens\":15,\"service_tier\":\"standard\"}}";
 
+    /** The usage from the parsed tree, checked to be what the bytes alone give too. */
     private static Optional<TokenUsage> usage(ApiKind kind, String body) {
-        return UsageExtraction.fromResponse(kind, json(body));
+        Optional<TokenUsage> fromTree = UsageExtraction.fromResponse(kind, json(body));
+        assertEquals(
+                fromTree,
+                UsageExtraction.fromResponseBytes(kind, body.getBytes(StandardCharsets.UTF_8)),
+                "the bytes give what the tree gives");
+        return fromTree;
+    }
+
+    @Test
+    void theBytesGiveWhatAFullParseGivesOnOddBodies() {
+        ObjectMapper mapper = new ObjectMapper();
+        String usage = "\"usage\":{\"prompt_tokens\":5,\"completion_tokens\":7}";
+        String[] bodies = {
+            "{" + usage + "}",
+            "{\"usage\":{\"prompt_tokens\":1,\"completion_tokens\":1}," + usage + "}",
+            "{" + usage + ",\"usage\":null}",
+            "{\"choices\":[{\"message\":{" + usage + "}}]}",
+            "{\"text\":\"" + usage.replace("\"", "\\\"") + "\"}",
+            "{" + usage + "} trailing",
+            "{" + usage + ",\"choices\":[1,2",
+            "{" + usage,
+            "[{" + usage + "}]",
+            "\"usage\"",
+            "",
+            "not json",
+            "{\"a\":{\"b\":[{\"c\":null}]},\"usage\":{\"prompt_tokens\":9,"
+                    + "\"completion_tokens\":1,\"prompt_tokens_details\":{\"cached_tokens\":4}}}",
+        };
+        int withUsage = 0;
+        for (String body : bodies) {
+            byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+            Optional<TokenUsage> fromTree;
+            try {
+                fromTree =
+                        UsageExtraction.fromResponse(
+                                ApiKind.CHAT_COMPLETIONS, mapper.readTree(bytes));
+            } catch (IOException e) {
+                fromTree = Optional.empty();
+            }
+            Optional<TokenUsage> fromBytes =
+                    UsageExtraction.fromResponseBytes(ApiKind.CHAT_COMPLETIONS, bytes);
+            assertEquals(fromTree, fromBytes, body);
+            withUsage += fromBytes.isPresent() ? 1 : 0;
+        }
+        assertEquals(
+                of(5, 7, 0, 0),
+                UsageExtraction.fromResponseBytes(
+                        ApiKind.CHAT_COMPLETIONS, bodies[1].getBytes(StandardCharsets.UTF_8)),
+                "the last of duplicate fields, as in a tree");
+        assertEquals(4, withUsage, "bodies 1, 2, 6 and 13 carry a usable usage");
     }
 
     private static Optional<TokenUsage> of(long in, long out, long read, long write) {
