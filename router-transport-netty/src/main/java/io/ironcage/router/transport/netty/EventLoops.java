@@ -9,9 +9,9 @@ import reactor.netty.resources.LoopResources;
  * The event loops one {@link NettyTransportProvider}'s servers and clients share, started by the
  * first user and stopped when the last one lets go.
  *
- * <p>Sharing is what keeps a pass-through request on one thread: reactor-netty's client, asked from
- * one of these loops, opens its connection on that same loop (colocation), so the upstream answer
- * arrives on the thread that holds the caller's connection and is written back from there.
+ * <p>Sharing is what keeps a pass-through request on one thread: the client ({@link LoopClient}),
+ * asked from one of these loops, takes or opens its connection on that same loop, so the upstream
+ * answer arrives on the thread that holds the caller's connection and is written back from there.
  */
 final class EventLoops {
     private static final Logger LOG = LoggerFactory.getLogger(EventLoops.class);

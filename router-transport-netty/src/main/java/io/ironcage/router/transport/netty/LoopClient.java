@@ -1,9 +1,10 @@
 package io.ironcage.router.transport.netty;
 
 import io.ironcage.router.core.ForwardException;
+import io.ironcage.router.core.spi.HeaderMap;
 import io.ironcage.router.core.spi.HttpTransport;
 import io.netty.bootstrap.Bootstrap;
-import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
@@ -19,14 +20,17 @@ import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.FullHttpRequest;
-import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
-import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpObject;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpStatusClass;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.util.ReferenceCountUtil;
@@ -37,6 +41,7 @@ import java.io.IOException;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -47,6 +52,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 import javax.net.ssl.SSLEngine;
@@ -69,7 +75,8 @@ import reactor.netty.resources.LoopResources;
  * <p>{@code https} upstreams get TLS with the JDK's trust store and host-name verification.
  */
 final class LoopClient {
-    private static final int MAX_ANSWER = Integer.MAX_VALUE; // as reactor-netty's aggregate
+    private static final int INITIAL_WHOLE_BUFFER = 1 << 20; // more grows as it arrives
+    private static final int MAX_ENDPOINTS = 1024;
 
     private final EventLoopGroup group;
     private final Bootstrap bootstrap;
@@ -81,6 +88,7 @@ final class LoopClient {
     private final ChannelGroup channels =
             new DefaultChannelGroup("iron-router-netty-client", ImmediateEventExecutor.INSTANCE);
     private final Map<Endpoint, Shared> shared = new ConcurrentHashMap<>();
+    private final Map<URI, Endpoint> endpoints = new ConcurrentHashMap<>();
     private final FastThreadLocal<Map<Endpoint, ArrayDeque<Channel>>> idle =
             new FastThreadLocal<>() {
                 @Override
@@ -159,29 +167,179 @@ final class LoopClient {
         return shared.computeIfAbsent(endpoint, e -> new Shared(group.next()));
     }
 
-    /** One request on its way: its answer, its timer, the loop it was made on. */
-    private final class Call {
+    /**
+     * One request on its way: where its answer goes (a future for a whole answer, a {@link
+     * NettyStreamingResponse} for a stream), the loop it was made on, and the connection carrying
+     * it. Its answer's parts are handled on the loop of that connection.
+     */
+    private final class Call implements NettyStreamingResponse.Feed {
         final Endpoint endpoint;
         final FullHttpRequest message;
         final Duration timeout;
         final EventLoop loop;
-        final CompletableFuture<HttpTransport.Response> answer = new CompletableFuture<>();
-        volatile Channel channel;
+        final CompletableFuture<HttpTransport.Response> answer; // whole answers
+        final NettyStreamingResponse stream; // streams
+        volatile Channel channel; // stays set once assigned: a call never changes connection
+        private final AtomicBoolean done = new AtomicBoolean(); // a stream answered or abandoned
 
-        Call(Endpoint endpoint, FullHttpRequest message, Duration timeout, EventLoop loop) {
+        // the answer being read, on the connection's loop
+        private int status;
+        private HeaderMap headers;
+        private boolean keepAlive;
+        private byte[] body;
+        private int size;
+
+        // a stream's window: items handed to the reader and not yet taken, and those held back
+        private final AtomicInteger outstanding = new AtomicInteger();
+        private final ArrayDeque<Object> heldBack = new ArrayDeque<>();
+        private boolean paused;
+
+        Call(
+                Endpoint endpoint,
+                FullHttpRequest message,
+                Duration timeout,
+                EventLoop loop,
+                NettyStreamingResponse stream) {
             this.endpoint = endpoint;
             this.message = message;
             this.timeout = timeout;
             this.loop = loop;
+            this.stream = stream;
+            this.answer = stream == null ? new CompletableFuture<>() : null;
+            if (stream != null) {
+                stream.feed(this);
+            }
         }
 
+        /** Answered, failed or abandoned: nothing more goes out or comes in for it. */
+        boolean over() {
+            return stream == null ? answer.isDone() : done.get();
+        }
+
+        /** Fails the call (any thread); a connection carrying it is closed. */
         void fail(ForwardException failure) {
-            if (answer.completeExceptionally(failure)) {
-                // an unsent message holds only a wrapped array: nothing to release
-                Channel on = channel;
-                if (on != null) {
-                    on.close(); // mid-exchange: the connection cannot be reused
+            if (stream == null) {
+                if (!answer.completeExceptionally(failure)) {
+                    return;
                 }
+            } else {
+                if (!done.compareAndSet(false, true)) {
+                    return;
+                }
+                io().execute(() -> deliver(failure));
+            }
+            Channel on = channel;
+            if (on != null) {
+                on.close(); // mid-exchange: the connection cannot be reused
+            }
+        }
+
+        /** The status line and headers arrived (on the connection's loop). */
+        void head(HttpResponse response) {
+            status = response.status().code();
+            headers = NettyHttpTransport.headers(response.headers());
+            keepAlive = HttpUtil.isKeepAlive(response);
+            if (stream != null) {
+                deliver(new NettyStreamingResponse.Head(status, headers));
+                return;
+            }
+            long length = HttpUtil.getContentLength(response, -1L);
+            body = new byte[(int) Math.min(Math.max(length, 0), INITIAL_WHOLE_BUFFER)];
+        }
+
+        /** Part of the body arrived (on the connection's loop). */
+        void content(ByteBuf part) {
+            int n = part.readableBytes();
+            if (n == 0) {
+                return;
+            }
+            if (stream != null) {
+                byte[] chunk = new byte[n];
+                part.getBytes(part.readerIndex(), chunk);
+                deliver(chunk);
+                return;
+            }
+            if (size + n > body.length) {
+                long grown = Math.max(size + (long) n, body.length * 2L);
+                if (grown > Integer.MAX_VALUE - 16) {
+                    throw new IllegalStateException("an answer over 2 GiB");
+                }
+                body = Arrays.copyOf(body, (int) grown);
+            }
+            part.getBytes(part.readerIndex(), body, size, n);
+            size += n;
+        }
+
+        /** The body ended (on the connection's loop); true if the connection may be reused. */
+        boolean end() {
+            if (stream != null) {
+                boolean won = done.compareAndSet(false, true);
+                if (won) {
+                    deliver(NettyStreamingResponse.END);
+                }
+                if (paused) {
+                    paused = false; // what is held back stays for the reader; the socket is free
+                    channel.config().setAutoRead(true);
+                }
+                return won && keepAlive;
+            }
+            return answer.complete(
+                            new HttpTransport.Response(
+                                    status,
+                                    headers,
+                                    size == body.length ? body : Arrays.copyOf(body, size)))
+                    && keepAlive;
+        }
+
+        /** Hands an item to the reader, or holds it back while a window is out (the loop). */
+        private void deliver(Object item) {
+            if (heldBack.isEmpty() && outstanding.get() < NettyStreamingResponse.WINDOW) {
+                outstanding.incrementAndGet();
+                stream.offer(item);
+                return;
+            }
+            heldBack.add(item);
+            Channel on = channel;
+            if (!paused && on != null && item != NettyStreamingResponse.END) {
+                paused = true;
+                on.config().setAutoRead(false);
+            }
+        }
+
+        /** Hands held-back items to the reader as far as the window allows (the loop). */
+        private void refill() {
+            while (!heldBack.isEmpty() && outstanding.get() < NettyStreamingResponse.WINDOW) {
+                outstanding.incrementAndGet();
+                stream.offer(heldBack.poll());
+            }
+            Channel on = channel;
+            if (heldBack.isEmpty() && paused && on != null) {
+                paused = false;
+                on.config().setAutoRead(true);
+            }
+        }
+
+        @Override
+        public void taken() {
+            if (outstanding.decrementAndGet() == NettyStreamingResponse.WINDOW / 2) {
+                io().execute(this::refill);
+            }
+        }
+
+        /** The loop that handles this call's answer: its connection's, or its own before that. */
+        private EventLoop io() {
+            Channel on = channel;
+            return on != null ? on.eventLoop() : loop;
+        }
+
+        @Override
+        public void cancel() {
+            if (!done.compareAndSet(false, true)) {
+                return; // ended: its connection may already carry another call
+            }
+            Channel on = channel;
+            if (on != null) {
+                on.close();
             }
         }
     }
@@ -195,14 +353,14 @@ final class LoopClient {
         if (closed) {
             throw new IllegalStateException("the transport is closed");
         }
-        Endpoint endpoint = new Endpoint(request.uri());
+        Endpoint endpoint = endpoint(request.uri());
         FullHttpRequest message = message(request, endpoint, headers);
         EventLoop loop = currentLoop();
         boolean onLoop = loop != null;
         if (!onLoop) {
             loop = shared(endpoint).home;
         }
-        Call call = new Call(endpoint, message, request.timeout(), loop);
+        Call call = new Call(endpoint, message, request.timeout(), loop, null);
         ScheduledFuture<?> timer;
         try {
             timer =
@@ -230,6 +388,48 @@ final class LoopClient {
             loop.execute(() -> acquire(call));
         }
         return call.answer;
+    }
+
+    /**
+     * Opens a streamed answer: the caller (a worker) reads it through the returned response, which
+     * times out its own waits. Streams spread over the loops, one after the other.
+     */
+    NettyStreamingResponse open(
+            HttpTransport.Request request,
+            HttpHeaders headers,
+            java.util.function.Consumer<NettyStreamingResponse> onClose) {
+        if (closed) {
+            throw new IllegalStateException("the transport is closed");
+        }
+        Endpoint endpoint = endpoint(request.uri());
+        FullHttpRequest message = message(request, endpoint, headers);
+        NettyStreamingResponse response =
+                new NettyStreamingResponse(request.timeout(), endpoint.address, onClose);
+        EventLoop loop = currentLoop();
+        boolean onLoop = loop != null;
+        if (!onLoop) {
+            loop = group.next();
+        }
+        Call call = new Call(endpoint, message, request.timeout(), loop, response);
+        if (onLoop) {
+            acquire(call);
+        } else {
+            loop.execute(() -> acquire(call));
+        }
+        return response;
+    }
+
+    /** The upstream of a URI, made once per URI (the pipeline reuses its URIs). */
+    private Endpoint endpoint(URI uri) {
+        Endpoint known = endpoints.get(uri);
+        if (known != null) {
+            return known;
+        }
+        Endpoint made = new Endpoint(uri);
+        if (endpoints.size() < MAX_ENDPOINTS) {
+            endpoints.put(uri, made);
+        }
+        return made;
     }
 
     private static FullHttpRequest message(
@@ -276,8 +476,8 @@ final class LoopClient {
 
     /** On the call's loop: an idle connection of this loop, a new one, or a place in the line. */
     private void acquire(Call call) {
-        if (call.answer.isDone()) {
-            return; // timed out before it got here
+        if (call.over()) {
+            return; // timed out or abandoned before it got here
         }
         if (closed) {
             call.fail(closing(call.endpoint));
@@ -328,7 +528,6 @@ final class LoopClient {
                                                                         .DEFAULT_PARSE_HTTP_AFTER_CONNECT_REQUEST,
                                                                 HttpClientCodec
                                                                         .DEFAULT_FAIL_ON_MISSING_RESPONSE))
-                                                .addLast(new HttpObjectAggregator(MAX_ANSWER))
                                                 .addLast(new Connection(endpoint, upstream));
                                     }
                                 });
@@ -371,7 +570,7 @@ final class LoopClient {
     /** On the channel's loop: sends the call on this connection. */
     private void write(Channel channel, Call call) {
         Connection connection = channel.pipeline().get(Connection.class);
-        if (call.answer.isDone() || connection == null) {
+        if (call.over() || connection == null) {
             if (connection != null) {
                 connection.release(channel); // the call timed out meanwhile: keep the connection
             }
@@ -401,7 +600,7 @@ final class LoopClient {
             if (next == null) {
                 return;
             }
-            if (next.answer.isDone()) {
+            if (next.over()) {
                 continue;
             }
             if (upstream.open.incrementAndGet() > maxConnections) {
@@ -438,6 +637,7 @@ final class LoopClient {
         private final Endpoint endpoint;
         private final Shared upstream;
         Call current;
+        private boolean interim; // a 1xx answer is being read
         private long idleSince;
         boolean pooled;
         private ChannelHandlerContext ctx;
@@ -455,40 +655,52 @@ final class LoopClient {
 
         @Override
         public void channelRead(ChannelHandlerContext context, Object msg) {
-            Call call = current;
-            current = null;
-            if (!(msg instanceof FullHttpResponse) || call == null) {
+            try {
+                read(context, msg);
+            } finally {
                 ReferenceCountUtil.release(msg);
+            }
+        }
+
+        private void read(ChannelHandlerContext context, Object msg) {
+            Call call = current;
+            if (call == null) {
                 context.close(); // an answer nobody asked for
                 return;
             }
-            FullHttpResponse answer = (FullHttpResponse) msg;
-            HttpTransport.Response response;
-            try {
-                if (answer.decoderResult().isFailure()) {
-                    call.fail(
-                            NettyHttpTransport.failure(
-                                    answer.decoderResult().cause(),
-                                    endpoint.address,
-                                    call.timeout));
-                    context.close();
+            if (msg instanceof HttpObject && ((HttpObject) msg).decoderResult().isFailure()) {
+                current = null;
+                call.fail(
+                        NettyHttpTransport.failure(
+                                ((HttpObject) msg).decoderResult().cause(),
+                                endpoint.address,
+                                call.timeout));
+                context.close();
+                return;
+            }
+            if (msg instanceof HttpResponse) {
+                HttpResponse head = (HttpResponse) msg;
+                if (head.status().codeClass() == HttpStatusClass.INFORMATIONAL) {
+                    interim = true; // 1xx: the real answer follows
                     return;
                 }
-                response =
-                        new HttpTransport.Response(
-                                answer.status().code(),
-                                NettyHttpTransport.headers(answer.headers()),
-                                ByteBufUtil.getBytes(answer.content()));
-            } finally {
-                answer.release();
+                call.head(head);
             }
-            call.channel = null;
-            if (HttpUtil.isKeepAlive(answer) && !call.answer.isDone()) {
-                release(context.channel());
-            } else {
-                context.close();
+            if (msg instanceof HttpContent) {
+                if (interim) {
+                    interim = !(msg instanceof LastHttpContent);
+                    return;
+                }
+                call.content(((HttpContent) msg).content());
+                if (msg instanceof LastHttpContent) {
+                    current = null;
+                    if (call.end()) {
+                        release(context.channel());
+                    } else {
+                        context.close();
+                    }
+                }
             }
-            call.answer.complete(response);
         }
 
         /** Back to this loop's pool, or to a request waiting for a connection. */
@@ -499,7 +711,7 @@ final class LoopClient {
             }
             Call waiting;
             while ((waiting = upstream.waiting.poll()) != null) {
-                if (!waiting.answer.isDone()) {
+                if (!waiting.over()) {
                     write(channel, waiting);
                     return;
                 }

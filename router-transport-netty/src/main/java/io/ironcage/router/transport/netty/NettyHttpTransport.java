@@ -3,10 +3,8 @@ package io.ironcage.router.transport.netty;
 import io.ironcage.router.core.ForwardException;
 import io.ironcage.router.core.spi.HeaderMap;
 import io.ironcage.router.core.spi.HttpTransport;
-import io.netty.channel.ChannelOption;
 import io.netty.channel.ConnectTimeoutException;
 import io.netty.handler.codec.http.HttpHeaders;
-import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.timeout.ReadTimeoutException;
@@ -30,21 +28,15 @@ import javax.net.ssl.SSLException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.Exceptions;
-import reactor.core.publisher.Flux;
-import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Schedulers;
-import reactor.netty.http.client.HttpClient;
-import reactor.netty.http.client.HttpClientResponse;
-import reactor.netty.resources.ConnectionProvider;
 import reactor.netty.resources.LoopResources;
 
 /**
  * The client side: HTTP/1.1, redirects not followed, no retries, compression off, kept-alive
  * connections ({@link NettyTransportOptions#maxConnectionsPerHost()} per upstream, idle ones closed
- * after {@link NettyTransportOptions#connectionMaxIdleTime()}) on the provider's event loops. Whole
- * answers ({@link #send}, {@link #sendAsync}) go through {@link LoopClient}, plain Netty with a
- * pool per event loop, so a call made on a loop stays on it; streams ({@link #open}) through
- * reactor-netty's {@code HttpClient} and its own pool.
+ * after {@link NettyTransportOptions#connectionMaxIdleTime()}) on the provider's event loops,
+ * through {@link LoopClient}: plain Netty with a pool per event loop, so a call made on a loop
+ * stays on it.
  *
  * <p>Callers block ({@link #send}, {@link #open}, and each {@link StreamingResponse#read()}) on
  * their own thread while the event loops do the I/O; calling them on an event loop thread is
@@ -72,17 +64,10 @@ final class NettyHttpTransport implements HttpTransport {
                     "host",
                     "upgrade",
                     "transfer-encoding");
-    private static final byte[] EMPTY = new byte[0];
-    private static final Duration STOP_TIMEOUT = Duration.ofSeconds(5);
-
-    /** Waiting for a pooled connection is bounded by each request's own timeout instead. */
-    private static final Duration ACQUIRE_TIMEOUT = Duration.ofDays(1);
 
     private final EventLoops eventLoops;
 
-    private final ConnectionProvider pool;
-    private final HttpClient client;
-    private final LoopClient whole;
+    private final LoopClient client;
     private final Set<NettyStreamingResponse> open = ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
 
@@ -103,40 +88,11 @@ final class NettyHttpTransport implements HttpTransport {
         this.eventLoops = eventLoops;
         LoopResources loops = eventLoops.acquire();
         try {
-            this.pool = pool(options);
-            this.client = client(pool, loops, connectTimeout, options);
-            this.whole = new LoopClient(loops, connectTimeout, options, tls);
+            this.client = new LoopClient(loops, connectTimeout, options, tls);
         } catch (RuntimeException | Error e) {
             eventLoops.release(); // the share taken above
             throw e;
         }
-    }
-
-    private static ConnectionProvider pool(NettyTransportOptions options) {
-        return ConnectionProvider.builder("iron-router-netty-client")
-                .maxConnections(options.maxConnectionsPerHost())
-                .pendingAcquireMaxCount(-1)
-                .pendingAcquireTimeout(ACQUIRE_TIMEOUT)
-                .maxIdleTime(options.connectionMaxIdleTime())
-                .build();
-    }
-
-    private static HttpClient client(
-            ConnectionProvider pool,
-            LoopResources loops,
-            Duration connectTimeout,
-            NettyTransportOptions options) {
-        return HttpClient.create(pool)
-                .runOn(loops)
-                .option(
-                        ChannelOption.CONNECT_TIMEOUT_MILLIS,
-                        (int) Math.min(Integer.MAX_VALUE, connectTimeout.toMillis()))
-                // upstream header sections as large as the server accepts (default 8 KiB)
-                .httpResponseDecoder(spec -> spec.maxHeaderSize(options.maxHeaderBytes()))
-                .followRedirect(false)
-                .compress(false)
-                .keepAlive(true)
-                .disableRetry(true);
     }
 
     @Override
@@ -165,7 +121,7 @@ final class NettyHttpTransport implements HttpTransport {
             throw new IllegalStateException("the transport is closed");
         }
         checkUri(request.uri());
-        return whole.send(request, upstreamHeaders(request));
+        return client.send(request, upstreamHeaders(request));
     }
 
     /** The JDK's default trust store and TLS versions; HTTP/1.1 only. */
@@ -196,16 +152,13 @@ final class NettyHttpTransport implements HttpTransport {
     @Override
     public StreamingResponse open(Request request) {
         refuseOnEventLoop();
-        Flux<Object> items =
-                prepare(request)
-                        .response(
-                                (response, body) ->
-                                        Flux.concat(Mono.just(head(response)), body.asByteArray()));
+        if (closed) {
+            throw new IllegalStateException("the transport is closed");
+        }
+        checkUri(request.uri());
         NettyStreamingResponse streaming =
-                new NettyStreamingResponse(
-                        request.timeout(), upstream(request.uri()), open::remove);
+                client.open(request, upstreamHeaders(request), open::remove);
         open.add(streaming);
-        items.subscribe(streaming.subscriber());
         try {
             streaming.awaitHead();
         } catch (RuntimeException e) {
@@ -229,40 +182,8 @@ final class NettyHttpTransport implements HttpTransport {
         for (NettyStreamingResponse streaming : open) {
             streaming.close();
         }
-        whole.close();
-        try {
-            pool.disposeLater().block(STOP_TIMEOUT);
-        } catch (RuntimeException e) {
-            LOG.warn("the netty client did not stop within {}", STOP_TIMEOUT);
-        }
+        client.close();
         eventLoops.release();
-    }
-
-    private HttpClient.ResponseReceiver<?> prepare(Request request) {
-        if (closed) {
-            throw new IllegalStateException("the transport is closed");
-        }
-        URI uri = request.uri();
-        checkUri(uri);
-        HttpHeaders headers = upstreamHeaders(request);
-        byte[] body = request.body();
-        boolean accept = request.headers().contains("accept");
-        return client.request(HttpMethod.valueOf(request.method()))
-                .uri(uri)
-                .send(
-                        (outgoing, out) -> {
-                            HttpHeaders sent = outgoing.requestHeaders();
-                            if (!accept) {
-                                sent.remove("accept"); // reactor-netty adds */*; the JDK does not
-                            }
-                            for (String name : headers.names()) {
-                                sent.remove(name); // the caller's value replaces a default
-                            }
-                            sent.add(headers);
-                            return body.length == 0
-                                    ? Mono.empty()
-                                    : out.sendByteArray(Mono.just(body));
-                        });
     }
 
     private static void checkUri(URI uri) {
@@ -308,11 +229,6 @@ final class NettyHttpTransport implements HttpTransport {
         }
     }
 
-    private static NettyStreamingResponse.Head head(HttpClientResponse response) {
-        return new NettyStreamingResponse.Head(
-                response.status().code(), headers(response.responseHeaders()));
-    }
-
     private static <T> T await(CompletableFuture<T> future, Request request, String what) {
         try {
             return future.get(request.timeout().toNanos(), TimeUnit.NANOSECONDS);
@@ -331,7 +247,7 @@ final class NettyHttpTransport implements HttpTransport {
         }
     }
 
-    /** Maps a reactor-netty client failure to a {@link ForwardException}. */
+    /** Maps a client failure to a {@link ForwardException}. */
     static ForwardException failure(Throwable thrown, String upstream, Duration timeout) {
         Throwable cause = Exceptions.unwrap(thrown);
         while ((cause instanceof ExecutionException || cause instanceof CompletionException)

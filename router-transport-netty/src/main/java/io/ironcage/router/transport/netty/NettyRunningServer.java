@@ -31,8 +31,7 @@ import reactor.netty.resources.LoopResources;
 /**
  * A started server, its event loops and its worker pool. Plain Netty: a {@code ServerBootstrap}
  * with the HTTP codec and one {@link ServerConnection} per connection, on the event loops the
- * provider shares with its reactor-netty clients (so that a pass-through request stays on one
- * thread).
+ * provider shares with its clients (so that a pass-through request stays on one thread).
  *
  * <p><b>Threads.</b> The event loops accept connections, parse requests and read bodies without
  * blocking. A request whose body has arrived goes to {@link ProxyHandler#handleAsync} on its event

@@ -10,16 +10,17 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
-import org.reactivestreams.Subscription;
-import reactor.core.publisher.BaseSubscriber;
 
 /**
- * A response whose body arrives through reactor-netty. The subscriber asks for the status and
- * headers, then the chunks, at most {@link #WINDOW} items ahead of {@link #read()}: a slow reader
- * stops reactor-netty reading the socket (backpressure) and at most a window of chunks waits here.
+ * A response whose status, headers and body chunks an event loop hands over ({@link #offer}) and a
+ * caller's thread reads. The loop offers at most {@link #WINDOW} items ahead of {@link #read()} and
+ * holds back the rest, with the socket not read meanwhile (backpressure); {@link Feed#taken} tells
+ * it when the reader has made room.
  */
 final class NettyStreamingResponse implements HttpTransport.StreamingResponse {
-    private static final Object END = new Object();
+    /** The item after the last chunk. */
+    static final Object END = new Object();
+
     private static final Object CLOSED = new Object();
 
     /** The most items (the head, then chunks as received) held here ahead of the reader. */
@@ -39,8 +40,18 @@ final class NettyStreamingResponse implements HttpTransport.StreamingResponse {
     private final Duration timeout;
     private final String upstream;
     private final Consumer<NettyStreamingResponse> onClose;
+
+    /** What feeds the response: told of each item taken, and of a close before the end. */
+    interface Feed {
+        /** The reader took an item (called on the reader's thread). */
+        void taken();
+
+        /** The reader closed the response; the rest of the body is not wanted. */
+        void cancel();
+    }
+
     private final BlockingQueue<Object> items = new LinkedBlockingQueue<>();
-    private final Subscriber subscriber = new Subscriber();
+    private volatile Feed feed;
     private final Object reading = new Object();
     private final AtomicBoolean closed = new AtomicBoolean();
     private Head head;
@@ -58,8 +69,17 @@ final class NettyStreamingResponse implements HttpTransport.StreamingResponse {
         return items.size();
     }
 
-    BaseSubscriber<Object> subscriber() {
-        return subscriber;
+    /** Connects the feed; before any item is offered. */
+    void feed(Feed source) {
+        this.feed = source;
+    }
+
+    /**
+     * Hands over the next item: a {@link Head}, a chunk ({@code byte[]}), {@link #END}, or a
+     * failure ({@code Throwable}). Never blocks.
+     */
+    void offer(Object item) {
+        items.add(item);
     }
 
     /**
@@ -71,7 +91,7 @@ final class NettyStreamingResponse implements HttpTransport.StreamingResponse {
         Object item = next("the response headers");
         if (item instanceof Head) {
             head = (Head) item;
-            subscriber.requestNext();
+            feed.taken();
             return;
         }
         if (item instanceof Throwable) {
@@ -120,7 +140,7 @@ final class NettyStreamingResponse implements HttpTransport.StreamingResponse {
                 throw NettyHttpTransport.failure((Throwable) item, upstream, timeout);
             }
             byte[] chunk = (byte[]) item;
-            subscriber.requestNext();
+            feed.taken();
             if (chunk.length > 0) {
                 return Optional.of(chunk);
             }
@@ -150,7 +170,10 @@ final class NettyStreamingResponse implements HttpTransport.StreamingResponse {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
-        subscriber.dispose(); // an unfinished body: reactor-netty closes the connection
+        Feed source = feed;
+        if (source != null) {
+            source.cancel(); // an unfinished body: the connection is closed
+        }
         items.add(CLOSED); // wakes a reader waiting on another thread
         onClose.accept(this);
     }
@@ -162,43 +185,5 @@ final class NettyStreamingResponse implements HttpTransport.StreamingResponse {
                 + " from "
                 + upstream
                 + "]";
-    }
-
-    /**
-     * Feeds the queue, at most {@link #WINDOW} items ahead of the reader: demand is topped up by
-     * half a window once the reader has taken half a window, so reactor-netty neither stops and
-     * restarts reading the socket nor hears from the reader's thread for every chunk.
-     */
-    private final class Subscriber extends BaseSubscriber<Object> {
-        /** Items taken since demand was last topped up; the reader's thread only. */
-        private int taken;
-
-        @Override
-        protected void hookOnSubscribe(Subscription subscription) {
-            subscription.request(WINDOW);
-        }
-
-        @Override
-        protected void hookOnNext(Object item) {
-            items.add(item);
-        }
-
-        @Override
-        protected void hookOnError(Throwable failure) {
-            items.add(failure);
-        }
-
-        @Override
-        protected void hookOnComplete() {
-            items.add(END);
-        }
-
-        /** The reader took an item. */
-        void requestNext() {
-            if (++taken == WINDOW / 2) {
-                taken = 0;
-                request(WINDOW / 2);
-            }
-        }
     }
 }

@@ -4,9 +4,9 @@ import java.time.Duration;
 import java.util.Objects;
 
 /**
- * How the reactor-netty transport serves and calls: event loop threads, request header limits,
- * server timeouts and the client's connection pool. Immutable; build with {@link #builder()},
- * change a copy with {@link #toBuilder()}.
+ * How the Netty transport serves and calls: event loop threads, request header limits, server
+ * timeouts and the client's connection pool. Immutable; build with {@link #builder()}, change a
+ * copy with {@link #toBuilder()}.
  *
  * <pre>{@code
  * NettyTransportOptions options =

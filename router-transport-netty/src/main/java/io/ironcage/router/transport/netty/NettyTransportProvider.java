@@ -7,8 +7,8 @@ import java.time.Duration;
 import java.util.Objects;
 
 /**
- * The transport for throughput, on Netty: a plain Netty server serves callers and reactor-netty's
- * pooled {@code HttpClient} calls providers and the control plane. Registered for {@link
+ * The transport for throughput, on plain Netty: a server serves callers and a client with a
+ * connection pool per event loop calls providers and the control plane. Registered for {@link
  * TransportProvider#load(String)} under the name {@code netty}, the default of {@code router.yaml}.
  *
  * <pre>{@code
@@ -81,7 +81,7 @@ public final class NettyTransportProvider implements TransportProvider {
     }
 
     /**
-     * Returns a client on reactor-netty's {@code HttpClient} with its own connection pool.
+     * Returns a client with its own connection pools, one per event loop.
      *
      * @param connectTimeout how long to wait for a connection to the upstream
      * @return a new client; the caller closes it

@@ -169,9 +169,39 @@ class LoopClientTest {
         }
     }
 
+    @Test
+    void aStreamReadToItsEndGivesItsConnectionBackAndOneClosedEarlyDoesNot() throws Exception {
+        AtomicInteger accepted = new AtomicInteger();
+        try (ServerSocket server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+                HttpTransport transport =
+                        new NettyTransportProvider(
+                                        NettyTransportOptions.builder()
+                                                .eventLoopThreads(1) // one pool: reuse is certain
+                                                .build())
+                                .httpTransport(Duration.ofSeconds(2))) {
+            serve(server, accepted, Duration.ZERO, new CountDownLatch(1));
+            String base = "http://127.0.0.1:" + server.getLocalPort();
+            try (HttpTransport.StreamingResponse whole =
+                    transport.open(get(URI.create(base + "/v1/models")))) {
+                assertEquals("ok", new String(whole.read().orElseThrow(), StandardCharsets.UTF_8));
+                assertTrue(whole.read().isEmpty());
+            }
+            assertEquals(200, transport.send(get(URI.create(base + "/v1/models"))).status());
+            assertEquals(1, accepted.get(), "the stream's connection served the next call");
+
+            try (HttpTransport.StreamingResponse cut =
+                    transport.open(get(URI.create(base + "/stream")))) {
+                assertEquals("hi", new String(cut.read().orElseThrow(), StandardCharsets.UTF_8));
+            } // closed before its end
+            assertEquals(200, transport.send(get(URI.create(base + "/v1/models"))).status());
+            assertEquals(2, accepted.get(), "a stream closed early does not go back to the pool");
+        }
+    }
+
     /**
-     * Answers every request on every connection with "ok" after {@code delay}, one request at a
-     * time per connection; counts connections, and the ones the client closed.
+     * Answers every request on every connection with "ok" after {@code delay} ({@code GET /stream}:
+     * one chunk of a body that never ends), one request at a time per connection; counts
+     * connections, and the ones the client closed.
      */
     private static void serve(
             ServerSocket server, AtomicInteger accepted, Duration delay, CountDownLatch closed) {
@@ -207,6 +237,7 @@ class LoopClientTest {
                     closed.countDown();
                     return;
                 }
+                String first = line;
                 while (!line.isEmpty()) {
                     line = in.readLine(); // headers; the tests send no bodies
                     if (line == null) {
@@ -216,7 +247,11 @@ class LoopClientTest {
                 }
                 Thread.sleep(delay.toMillis());
                 out.write(
-                        "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
+                        (first.startsWith("GET /stream ")
+                                        // one chunk, then the body never ends
+                                        ? "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+                                                + "2\r\nhi\r\n"
+                                        : "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
                                 .getBytes(StandardCharsets.ISO_8859_1));
                 out.flush();
             }
