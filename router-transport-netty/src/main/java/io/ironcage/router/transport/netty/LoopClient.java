@@ -381,7 +381,14 @@ final class LoopClient {
                             "the client is closing; no call to " + endpoint.address,
                             e));
         }
-        call.answer.whenComplete((response, failure) -> timer.cancel(false));
+        call.answer.whenComplete(
+                (response, failure) -> {
+                    timer.cancel(false);
+                    Channel on = call.channel;
+                    if (failure != null && on != null) {
+                        on.close(); // cancelled or timed out mid-exchange: never reused
+                    }
+                });
         if (onLoop) {
             acquire(call);
         } else {
@@ -497,9 +504,7 @@ final class LoopClient {
         if (upstream.open.incrementAndGet() > maxConnections) {
             upstream.open.decrementAndGet();
             upstream.waiting.add(call);
-            if (upstream.open.get() < maxConnections && upstream.waiting.remove(call)) {
-                connect(call, upstream); // a connection closed meanwhile
-            }
+            serveWaiting(upstream); // a connection may have closed meanwhile
             return;
         }
         connect(call, upstream);
@@ -579,6 +584,10 @@ final class LoopClient {
         call.channel = channel;
         connection.current = call;
         connection.pooled = false;
+        if (call.over()) {
+            channel.close(); // abandoned while it was being assigned: nobody reads this answer
+            return;
+        }
         channel.writeAndFlush(call.message)
                 .addListener(
                         (ChannelFutureListener)
@@ -705,7 +714,7 @@ final class LoopClient {
 
         /** Back to this loop's pool, or to a request waiting for a connection. */
         void release(Channel channel) {
-            if (closed) {
+            if (closed || !channel.isActive()) {
                 channel.close();
                 return;
             }

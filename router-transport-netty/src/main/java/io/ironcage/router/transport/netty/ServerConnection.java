@@ -185,6 +185,11 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
         if (phase != Phase.READING) {
             return; // the body of a refused request
         }
+        if (content.decoderResult().isFailure()) {
+            releaseHeld(); // a malformed chunk: the body is not whole, never dispatched
+            refuse(400, BAD_REQUEST);
+            return;
+        }
         since = System.nanoTime();
         boolean last = content instanceof LastHttpContent;
         if (!body.append(content.content())) {
@@ -292,7 +297,6 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelInactive(ChannelHandlerContext context) {
-        Phase was = phase;
         phase = Phase.CLOSED;
         if (timer != null) {
             timer.cancel(false);
@@ -301,11 +305,8 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
         if (current != null) {
             current.clientGone();
             answered(current, false);
-        } else if (was == Phase.READING) {
-            permit.release(); // the body never arrived
-            flight.partDone();
-            permit = null;
-            flight = null;
+        } else {
+            releaseHeld(); // a body that never arrived, whatever the phase
         }
         body = null;
         if (waiting != null) {
@@ -319,6 +320,17 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
     public void exceptionCaught(ChannelHandlerContext context, Throwable cause) {
         LOG.debug("connection failed: {}", cause.toString());
         context.close();
+    }
+
+    /** Gives back the permit and flight of a request that never reached the handler. */
+    private void releaseHeld() {
+        if (permit != null) {
+            permit.release();
+            flight.partDone();
+            permit = null;
+            flight = null;
+        }
+        body = null;
     }
 
     /** The one timer: closes a connection idle or stalled mid-request for too long. */

@@ -282,11 +282,11 @@ class NettyHttpTransportBehaviourTest {
                         return;
                     }
                 }
+                answered.incrementAndGet(); // before the answer: the client may be done first
                 out.write(
                         "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
                                 .getBytes(StandardCharsets.ISO_8859_1));
                 out.flush();
-                answered.incrementAndGet();
             }
         } catch (IOException e) {
             // the client closed the connection
