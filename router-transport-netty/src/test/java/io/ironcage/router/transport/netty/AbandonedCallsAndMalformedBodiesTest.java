@@ -12,23 +12,17 @@ import io.ironcage.router.core.spi.ProxyRequest;
 import io.ironcage.router.core.spi.ResponseSink;
 import io.ironcage.router.core.spi.ServerOptions;
 import io.ironcage.router.core.spi.ServerTransport;
-import java.io.BufferedReader;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InputStreamReader;
 import java.io.OutputStream;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -46,136 +40,65 @@ class AbandonedCallsAndMalformedBodiesTest {
         return new HttpTransport.Request("GET", uri, HeaderMap.empty(), null, timeout);
     }
 
-    /** Answers "ok" to every request, keep-alive; records every accepted socket. */
-    private static final java.util.Set<Socket> CLOSED =
-            java.util.concurrent.ConcurrentHashMap.newKeySet();
-
-    private static void serveOk(ServerSocket server, List<Socket> sockets, boolean answer) {
-        Thread acceptor =
-                new Thread(
-                        () -> {
-                            while (!server.isClosed()) {
-                                try {
-                                    Socket socket = server.accept();
-                                    sockets.add(socket);
-                                    Thread t = new Thread(() -> answer(socket, answer));
-                                    t.setDaemon(true);
-                                    t.start();
-                                } catch (IOException e) {
-                                    return;
-                                }
-                            }
-                        });
-        acceptor.setDaemon(true);
-        acceptor.start();
-    }
-
-    private static void answer(Socket socket, boolean answer) {
-        try {
-            BufferedReader in =
-                    new BufferedReader(
-                            new InputStreamReader(
-                                    socket.getInputStream(), StandardCharsets.ISO_8859_1));
-            OutputStream out = socket.getOutputStream();
-            while (true) {
-                String line = in.readLine();
-                if (line == null) {
-                    CLOSED.add(socket);
-                    return;
-                }
-                while (!line.isEmpty()) {
-                    line = in.readLine();
-                    if (line == null) {
-                        CLOSED.add(socket);
-                        return;
-                    }
-                }
-                if (!answer) {
-                    continue; // a hung upstream: reads, never answers
-                }
-                out.write(
-                        "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
-                                .getBytes(StandardCharsets.ISO_8859_1));
-                out.flush();
-            }
-        } catch (IOException e) {
-            CLOSED.add(socket); // reset
-        }
-    }
-
-    /**
-     * LoopClient: with maxConnectionsPerHost=1 and two event loops, a stream read to its end leaves
-     * its connection idle in loop A's pool; the next stream is opened on loop B (streams from
-     * workers take the loops in turn), finds open == max and waits in the line. Nobody serves the
-     * line: only a release (a call ending) or a close (idle timeout, 20 s) does.
-     */
+    /** A whole-answer call whose worker is interrupted closes its upstream connection. */
     @Test
     void anAbandonedWholeAnswerCallClosesItsConnection() throws Exception {
-        List<Socket> sockets = new CopyOnWriteArrayList<>();
-        try (ServerSocket server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        try (KeepAliveUpstream upstream = KeepAliveUpstream.neverAnswering();
                 HttpTransport transport =
                         new NettyTransportProvider(
                                         NettyTransportOptions.builder()
                                                 .maxConnectionsPerHost(1)
                                                 .build())
                                 .httpTransport(Duration.ofSeconds(2))) {
-            serveOk(server, sockets, false);
-            URI uri = URI.create("http://127.0.0.1:" + server.getLocalPort() + "/v1/chat");
+            URI uri = upstream.uri("/v1/chat");
             LinkedBlockingQueue<Throwable> thrown = new LinkedBlockingQueue<>();
             Thread worker =
                     new Thread(
                             () -> {
                                 try {
-                                    transport.send(get(uri, Duration.ofSeconds(1)));
+                                    transport.send(get(uri, Duration.ofSeconds(10)));
                                 } catch (Throwable t) {
                                     thrown.add(t);
                                 }
                             });
             worker.start();
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
-            while (sockets.isEmpty() && System.nanoTime() < deadline) {
+            while (upstream.accepted() == 0 && System.nanoTime() < deadline) {
                 Thread.sleep(10);
             }
             Thread.sleep(100); // the request is on the wire
             worker.interrupt();
             assertTrue(thrown.poll(2, TimeUnit.SECONDS) instanceof ForwardException);
-            Thread.sleep(1_500); // well past the call's own timeout (1 s)
-            boolean closedByClient = CLOSED.contains(sockets.get(0));
+            // the call's own timeout (10 s) is far off: only the abandonment can close it
             assertTrue(
-                    closedByClient,
-                    "the abandoned call's connection is still open 1.5 s after its timeout");
+                    upstream.awaitClosedByClient(1, Duration.ofSeconds(3)),
+                    "the abandoned call's connection is still open");
         }
     }
 
     /**
-     * Same leak without any interrupt: the worker's get(timeout) and the loop's timer race; when
-     * the worker wins, future.cancel(true) cancels the timer (or makes its fail() a no-op). Counts
-     * upstream connections the client never closed.
+     * The same without an interrupt: the worker's {@code get(timeout)} and the loop's timer race;
+     * whichever ends the call, its connection closes.
      */
     @Test
     void timedOutWholeAnswerCallsCloseTheirConnections() throws Exception {
-        List<Socket> sockets = new CopyOnWriteArrayList<>();
-        try (ServerSocket server = new ServerSocket(0, 200, InetAddress.getLoopbackAddress());
+        try (KeepAliveUpstream upstream = KeepAliveUpstream.neverAnswering();
                 HttpTransport transport =
                         new NettyTransportProvider(NettyTransportOptions.defaults())
                                 .httpTransport(Duration.ofSeconds(2))) {
-            serveOk(server, sockets, false);
-            URI uri = URI.create("http://127.0.0.1:" + server.getLocalPort() + "/v1/chat");
+            URI uri = upstream.uri("/v1/chat");
             int calls = 60;
             for (int i = 0; i < calls; i++) {
                 assertThrows(
                         ForwardException.class,
                         () -> transport.send(get(uri, Duration.ofMillis(30))));
             }
-            Thread.sleep(500);
-            int open = 0;
-            for (Socket s : sockets) {
-                if (!CLOSED.contains(s)) {
-                    open++;
-                }
-            }
+            upstream.awaitAllClosedByClient(Duration.ofSeconds(3));
+            long open = upstream.stillOpen();
             assertEquals(
-                    0, open, open + " of " + sockets.size() + " upstream connections never closed");
+                    0,
+                    open,
+                    open + " of " + upstream.accepted() + " upstream connections never closed");
         }
     }
 

@@ -1,7 +1,6 @@
 package io.ironcage.router.transport.netty;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -11,15 +10,8 @@ import io.ironcage.router.core.ForwardException;
 import io.ironcage.router.core.spi.HeaderMap;
 import io.ironcage.router.core.spi.HttpTransport;
 import io.netty.handler.ssl.SslContextBuilder;
-import java.io.BufferedReader;
-import java.io.IOException;
 import java.io.InputStream;
-import java.io.InputStreamReader;
-import java.io.OutputStream;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -30,7 +22,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import javax.net.ssl.KeyManagerFactory;
@@ -125,16 +116,14 @@ class LoopClientTest {
 
     @Test
     void aRequestOverTheConnectionLimitWaitsForAConnection() throws Exception {
-        AtomicInteger accepted = new AtomicInteger();
-        try (ServerSocket server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        try (KeepAliveUpstream upstream = KeepAliveUpstream.answering(Duration.ofMillis(100));
                 HttpTransport transport =
                         new NettyTransportProvider(
                                         NettyTransportOptions.builder()
                                                 .maxConnectionsPerHost(1)
                                                 .build())
                                 .httpTransport(Duration.ofSeconds(2))) {
-            serve(server, accepted, Duration.ofMillis(100), new CountDownLatch(0));
-            URI uri = URI.create("http://127.0.0.1:" + server.getLocalPort() + "/v1/models");
+            URI uri = upstream.uri("/v1/models");
             List<CompletableFuture<HttpTransport.Response>> calls = new ArrayList<>();
             for (int i = 0; i < 4; i++) {
                 calls.add(transport.sendAsync(get(uri), null).toCompletableFuture());
@@ -142,121 +131,53 @@ class LoopClientTest {
             for (CompletableFuture<HttpTransport.Response> call : calls) {
                 assertEquals(200, call.get(10, TimeUnit.SECONDS).status());
             }
-            assertEquals(1, accepted.get(), "one connection, taken in turn");
+            assertEquals(1, upstream.accepted(), "one connection, taken in turn");
         }
     }
 
     @Test
     void aPooledConnectionIdleForTooLongIsClosed() throws Exception {
-        AtomicInteger accepted = new AtomicInteger();
-        CountDownLatch closedByClient = new CountDownLatch(1);
-        try (ServerSocket server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        try (KeepAliveUpstream upstream = KeepAliveUpstream.answering(Duration.ZERO);
                 HttpTransport transport =
                         new NettyTransportProvider(
                                         NettyTransportOptions.builder()
                                                 .connectionMaxIdleTime(Duration.ofMillis(200))
                                                 .build())
                                 .httpTransport(Duration.ofSeconds(2))) {
-            serve(server, accepted, Duration.ZERO, closedByClient);
-            URI uri = URI.create("http://127.0.0.1:" + server.getLocalPort() + "/v1/models");
+            URI uri = upstream.uri("/v1/models");
             assertEquals(200, transport.send(get(uri)).status());
             assertTrue(
-                    closedByClient.await(5, TimeUnit.SECONDS),
+                    upstream.awaitClosedByClient(1, Duration.ofSeconds(5)),
                     "the idle connection was not closed");
             assertEquals(200, transport.send(get(uri)).status(), "a new connection serves");
-            assertEquals(2, accepted.get());
-            assertFalse(server.isClosed());
+            assertEquals(2, upstream.accepted());
         }
     }
 
     @Test
     void aStreamReadToItsEndGivesItsConnectionBackAndOneClosedEarlyDoesNot() throws Exception {
-        AtomicInteger accepted = new AtomicInteger();
-        try (ServerSocket server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        try (KeepAliveUpstream upstream = KeepAliveUpstream.answering(Duration.ZERO);
                 HttpTransport transport =
                         new NettyTransportProvider(
                                         NettyTransportOptions.builder()
                                                 .eventLoopThreads(1) // one pool: reuse is certain
                                                 .build())
                                 .httpTransport(Duration.ofSeconds(2))) {
-            serve(server, accepted, Duration.ZERO, new CountDownLatch(1));
-            String base = "http://127.0.0.1:" + server.getLocalPort();
             try (HttpTransport.StreamingResponse whole =
-                    transport.open(get(URI.create(base + "/v1/models")))) {
+                    transport.open(get(upstream.uri("/v1/models")))) {
                 assertEquals("ok", new String(whole.read().orElseThrow(), StandardCharsets.UTF_8));
                 assertTrue(whole.read().isEmpty());
             }
-            assertEquals(200, transport.send(get(URI.create(base + "/v1/models"))).status());
-            assertEquals(1, accepted.get(), "the stream's connection served the next call");
+            assertEquals(200, transport.send(get(upstream.uri("/v1/models"))).status());
+            assertEquals(1, upstream.accepted(), "the stream's connection served the next call");
 
             try (HttpTransport.StreamingResponse cut =
-                    transport.open(get(URI.create(base + "/stream")))) {
+                    transport.open(get(upstream.uri("/stream")))) {
                 assertEquals("hi", new String(cut.read().orElseThrow(), StandardCharsets.UTF_8));
             } // closed before its end
-            assertEquals(200, transport.send(get(URI.create(base + "/v1/models"))).status());
-            assertEquals(2, accepted.get(), "a stream closed early does not go back to the pool");
-        }
-    }
-
-    /**
-     * Answers every request on every connection with "ok" after {@code delay} ({@code GET /stream}:
-     * one chunk of a body that never ends), one request at a time per connection; counts
-     * connections, and the ones the client closed.
-     */
-    private static void serve(
-            ServerSocket server, AtomicInteger accepted, Duration delay, CountDownLatch closed) {
-        Thread acceptor =
-                new Thread(
-                        () -> {
-                            while (!server.isClosed()) {
-                                try {
-                                    Socket socket = server.accept();
-                                    accepted.incrementAndGet();
-                                    Thread t = new Thread(() -> answer(socket, delay, closed));
-                                    t.setDaemon(true);
-                                    t.start();
-                                } catch (IOException e) {
-                                    return;
-                                }
-                            }
-                        });
-        acceptor.setDaemon(true);
-        acceptor.start();
-    }
-
-    private static void answer(Socket socket, Duration delay, CountDownLatch closed) {
-        try (socket;
-                BufferedReader in =
-                        new BufferedReader(
-                                new InputStreamReader(
-                                        socket.getInputStream(), StandardCharsets.ISO_8859_1))) {
-            OutputStream out = socket.getOutputStream();
-            while (true) {
-                String line = in.readLine();
-                if (line == null) {
-                    closed.countDown();
-                    return;
-                }
-                String first = line;
-                while (!line.isEmpty()) {
-                    line = in.readLine(); // headers; the tests send no bodies
-                    if (line == null) {
-                        closed.countDown();
-                        return;
-                    }
-                }
-                Thread.sleep(delay.toMillis());
-                out.write(
-                        (first.startsWith("GET /stream ")
-                                        // one chunk, then the body never ends
-                                        ? "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
-                                                + "2\r\nhi\r\n"
-                                        : "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
-                                .getBytes(StandardCharsets.ISO_8859_1));
-                out.flush();
-            }
-        } catch (IOException | InterruptedException e) {
-            // the client reset the connection, or the test ended
+            assertEquals(200, transport.send(get(upstream.uri("/v1/models"))).status());
+            assertEquals(
+                    2, upstream.accepted(), "a stream closed early does not go back to the pool");
         }
     }
 

@@ -10,20 +10,12 @@ import io.ironcage.router.core.spi.HttpTransport;
 import io.ironcage.router.testkit.FakeProvider;
 import io.ironcage.router.testkit.FakeResponse;
 import io.ironcage.router.testkit.RecordedRequest;
-import java.io.BufferedReader;
 import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.InputStreamReader;
-import java.io.OutputStream;
-import java.net.InetAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Schedulers;
@@ -220,28 +212,9 @@ class NettyHttpTransportBehaviourTest {
 
     @Test
     void connectionsAreKeptAliveAndReused() throws Exception {
-        AtomicInteger accepted = new AtomicInteger();
-        AtomicInteger answered = new AtomicInteger();
-        try (ServerSocket server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        try (KeepAliveUpstream upstream = KeepAliveUpstream.answering(Duration.ZERO);
                 HttpTransport transport = transport()) {
-            Thread acceptor =
-                    new Thread(
-                            () -> {
-                                while (!server.isClosed()) {
-                                    try {
-                                        Socket socket = server.accept();
-                                        accepted.incrementAndGet();
-                                        Thread t = new Thread(() -> keepAlive(socket, answered));
-                                        t.setDaemon(true);
-                                        t.start();
-                                    } catch (IOException e) {
-                                        return;
-                                    }
-                                }
-                            });
-            acceptor.setDaemon(true);
-            acceptor.start();
-            URI uri = URI.create("http://127.0.0.1:" + server.getLocalPort() + "/v1/models");
+            URI uri = upstream.uri("/v1/models");
             for (int i = 0; i < 5; i++) {
                 HttpTransport.Response response = transport.send(get(uri, HeaderMap.empty()));
                 assertEquals(200, response.status());
@@ -254,42 +227,12 @@ class NettyHttpTransportBehaviourTest {
                 assertTrue(streamed.read().isEmpty());
             }
             transport.send(get(uri, HeaderMap.empty()));
-            assertEquals(7, answered.get());
+            assertEquals(7, upstream.answered());
             // a connection goes back to the pool just after its answer completes, so a call that
             // follows at once may find it still busy and open a second one; never one per call
             assertTrue(
-                    accepted.get() <= 2,
-                    accepted.get() + " connections for 7 sequential calls: not kept alive");
-        }
-    }
-
-    /** Answers every request on the connection with a two-byte body, keeping it open. */
-    private static void keepAlive(Socket socket, AtomicInteger answered) {
-        try (socket;
-                BufferedReader in =
-                        new BufferedReader(
-                                new InputStreamReader(
-                                        socket.getInputStream(), StandardCharsets.ISO_8859_1))) {
-            OutputStream out = socket.getOutputStream();
-            while (true) {
-                String line = in.readLine();
-                if (line == null) {
-                    return;
-                }
-                while (!line.isEmpty()) {
-                    line = in.readLine(); // headers; the test sends no bodies
-                    if (line == null) {
-                        return;
-                    }
-                }
-                answered.incrementAndGet(); // before the answer: the client may be done first
-                out.write(
-                        "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
-                                .getBytes(StandardCharsets.ISO_8859_1));
-                out.flush();
-            }
-        } catch (IOException e) {
-            // the client closed the connection
+                    upstream.accepted() <= 2,
+                    upstream.accepted() + " connections for 7 sequential calls: not kept alive");
         }
     }
 }
