@@ -67,10 +67,11 @@ import reactor.netty.resources.LoopResources;
  * threads. A caller that is not on an event loop gets one of the loops.
  *
  * <p>At most {@code maxConnectionsPerHost} connections per upstream (scheme, host and port) across
- * the loops; a request beyond that waits for the next connection any loop gives back. An idle
- * pooled connection closes after {@code connectionMaxIdleTime}; one timer per connection keeps it,
- * rescheduled only when it fires. Each request's timeout is a timer on the caller's loop; a request
- * that times out closes its connection, which never goes back to the pool.
+ * the loops; a request beyond that waits for the next connection any loop gives back, and a loop
+ * that holds an idle one hands it over at once. An idle pooled connection closes after {@code
+ * connectionMaxIdleTime}; one timer per connection keeps it, rescheduled only when it fires. Each
+ * request's timeout is a timer on the caller's loop; a request that times out closes its
+ * connection, which never goes back to the pool.
  *
  * <p>{@code https} upstreams get TLS with the JDK's trust store and host-name verification.
  */
@@ -155,6 +156,7 @@ final class LoopClient {
      */
     private static final class Shared {
         final AtomicInteger open = new AtomicInteger();
+        final AtomicInteger pooled = new AtomicInteger(); // idle, over all the loops
         final Queue<Call> waiting = new ConcurrentLinkedQueue<>();
         final EventLoop home;
 
@@ -505,6 +507,9 @@ final class LoopClient {
             upstream.open.decrementAndGet();
             upstream.waiting.add(call);
             serveWaiting(upstream); // a connection may have closed meanwhile
+            if (upstream.pooled.get() > 0) {
+                lendIdle(call.endpoint, upstream); // idle on another loop: it serves the line
+            }
             return;
         }
         connect(call, upstream);
@@ -575,15 +580,16 @@ final class LoopClient {
     /** On the channel's loop: sends the call on this connection. */
     private void write(Channel channel, Call call) {
         Connection connection = channel.pipeline().get(Connection.class);
-        if (call.over() || connection == null) {
-            if (connection != null) {
-                connection.release(channel); // the call timed out meanwhile: keep the connection
-            }
+        if (connection == null) {
+            return;
+        }
+        connection.unpool();
+        if (call.over()) {
+            connection.release(channel); // the call timed out meanwhile: keep the connection
             return;
         }
         call.channel = channel;
         connection.current = call;
-        connection.pooled = false;
         if (call.over()) {
             channel.close(); // abandoned while it was being assigned: nobody reads this answer
             return;
@@ -600,6 +606,34 @@ final class LoopClient {
                                                         call.timeout));
                                     }
                                 });
+    }
+
+    /**
+     * Asks the other loops to hand their idle connections to the waiting line: at the limit, an
+     * idle connection of one loop must serve a request made on another.
+     */
+    private void lendIdle(Endpoint endpoint, Shared upstream) {
+        for (EventExecutor executor : group) {
+            if (!executor.inEventLoop()) {
+                executor.execute(() -> serveFromPool(endpoint, upstream));
+            }
+        }
+    }
+
+    /** On a loop: this loop's idle connections to the upstream serve its waiting requests. */
+    private void serveFromPool(Endpoint endpoint, Shared upstream) {
+        ArrayDeque<Channel> stack = idle.get().get(endpoint);
+        while (stack != null && !upstream.waiting.isEmpty()) {
+            Channel channel = stack.pollFirst();
+            if (channel == null) {
+                return;
+            }
+            Connection connection = channel.pipeline().get(Connection.class);
+            if (connection != null && channel.isActive()) {
+                connection.unpool();
+                connection.release(channel); // to the first waiting call, or back to the pool
+            }
+        }
     }
 
     /** A request waiting for a connection gets one opened, if the limit allows it now. */
@@ -648,7 +682,7 @@ final class LoopClient {
         Call current;
         private boolean interim; // a 1xx answer is being read
         private long idleSince;
-        boolean pooled;
+        private boolean pooled;
         private ChannelHandlerContext ctx;
 
         Connection(Endpoint endpoint, Shared upstream) {
@@ -718,14 +752,17 @@ final class LoopClient {
                 channel.close();
                 return;
             }
+            // counted idle before the line is looked at: a request that joins the line after
+            // that look sees the count and asks this loop for the connection (lendIdle)
+            pooled = true;
+            upstream.pooled.incrementAndGet();
             Call waiting;
             while ((waiting = upstream.waiting.poll()) != null) {
                 if (!waiting.over()) {
-                    write(channel, waiting);
+                    write(channel, waiting); // takes it out of the count again
                     return;
                 }
             }
-            pooled = true;
             idleSince = System.nanoTime();
             idle.get().computeIfAbsent(endpoint, e -> new ArrayDeque<>()).addFirst(channel);
         }
@@ -738,6 +775,7 @@ final class LoopClient {
                 call.fail(NettyHttpTransport.ended(endpoint.address));
             }
             if (pooled) {
+                unpool();
                 ArrayDeque<Channel> stack = idle.get().get(endpoint);
                 if (stack != null) {
                     stack.remove(context.channel());
@@ -760,6 +798,14 @@ final class LoopClient {
                                 call.timeout));
             }
             context.close();
+        }
+
+        /** Out of the pool (taken, or closing): counted idle no more. */
+        void unpool() {
+            if (pooled) {
+                pooled = false;
+                upstream.pooled.decrementAndGet();
+            }
         }
 
         /** The one timer: closes the connection once it has idled in the pool for too long. */

@@ -136,6 +136,33 @@ class LoopClientTest {
     }
 
     @Test
+    void aRequestAtTheLimitIsServedByAConnectionIdleOnAnotherLoop() throws Exception {
+        try (KeepAliveUpstream upstream = KeepAliveUpstream.answering(Duration.ZERO);
+                HttpTransport transport =
+                        new NettyTransportProvider(
+                                        NettyTransportOptions.builder()
+                                                .eventLoopThreads(2)
+                                                .maxConnectionsPerHost(1)
+                                                .build())
+                                .httpTransport(Duration.ofSeconds(2))) {
+            // streams opened from this thread take the loops in turn; the one connection
+            // idles on the loop of the stream before, never on the next stream's own
+            for (int i = 0; i < 4; i++) {
+                long start = System.nanoTime();
+                try (HttpTransport.StreamingResponse stream =
+                        transport.open(get(upstream.uri("/v1/models")))) {
+                    assertEquals(
+                            "ok", new String(stream.read().orElseThrow(), StandardCharsets.UTF_8));
+                    assertTrue(stream.read().isEmpty());
+                }
+                long millis = (System.nanoTime() - start) / 1_000_000;
+                assertTrue(millis < 1_000, "stream " + i + " waited " + millis + " ms");
+            }
+            assertEquals(1, upstream.accepted(), "the one connection served every stream");
+        }
+    }
+
+    @Test
     void aPooledConnectionIdleForTooLongIsClosed() throws Exception {
         try (KeepAliveUpstream upstream = KeepAliveUpstream.answering(Duration.ZERO);
                 HttpTransport transport =
