@@ -21,7 +21,6 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -42,12 +41,13 @@ import reactor.core.scheduler.Schedulers;
  * on a worker, turned into Netty writes on the caller's connection.
  *
  * <p>{@link #send} writes the whole answer at once; called off the event loop it waits until the
- * answer is written (at most the write timeout, then the client counts as gone). {@link #stream}
- * writes the head at once and each chunk with a flush, so every SSE event reaches the client when
- * it is written; a writer waits while the connection's outbound buffer is over its high-water mark,
- * so a client that reads slowly slows the writer down and memory stays bounded. When the client
- * goes away, a waiting or later write throws {@link ClientDisconnectedException}, as on the JDK
- * transport.
+ * answer is written. {@link #stream} writes the head at once and each chunk with a flush, so every
+ * SSE event reaches the client when it is written; a writer waits while the connection's outbound
+ * buffer is over its high-water mark, so a client that reads slowly slows the writer down and
+ * memory stays bounded. A client that takes none of the answer for the write timeout counts as
+ * gone: the connection's timer ({@link ServerConnection}) closes it, however the answer is written,
+ * so a slow client is never cut off while it reads. When the client goes away, a waiting or later
+ * write throws {@link ClientDisconnectedException}, as on the JDK transport.
  *
  * <p>Headers go out as given, except {@code content-length} and {@code transfer-encoding}, which
  * the transport sets itself (fixed length for {@link #send}, chunked for {@link #stream}); a {@code
@@ -69,6 +69,9 @@ final class NettyExchange implements ResponseSink {
 
     private static final Logger LOG = LoggerFactory.getLogger(NettyExchange.class);
 
+    /** How often a waiting writer checks the connection is still open, as a safety net. */
+    private static final long LOOK_NANOS = TimeUnit.SECONDS.toNanos(1);
+
     /** Where the answer stands. */
     enum State {
         NONE,
@@ -82,7 +85,6 @@ final class NettyExchange implements ResponseSink {
     private final ServerConnection connection;
     private final Channel channel;
     private final boolean closeConnection;
-    private final long writeTimeoutNanos;
     private final CompletableFuture<Void> written = new CompletableFuture<>();
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition writableOrGone = lock.newCondition();
@@ -91,15 +93,10 @@ final class NettyExchange implements ResponseSink {
     private volatile boolean gone;
     private State state = State.NONE;
 
-    NettyExchange(
-            ServerConnection connection,
-            Channel channel,
-            boolean closeConnection,
-            Duration writeTimeout) {
+    NettyExchange(ServerConnection connection, Channel channel, boolean closeConnection) {
         this.connection = connection;
         this.channel = channel;
         this.closeConnection = closeConnection;
-        this.writeTimeoutNanos = writeTimeout.toNanos();
     }
 
     /** Whether the connection closes once this answer is written. */
@@ -295,13 +292,19 @@ final class NettyExchange implements ResponseSink {
         }
     }
 
+    /** Waits until the answer is written or the client is gone (the connection's timer). */
     private void awaitWritten() {
         try {
-            written.get(writeTimeoutNanos, TimeUnit.NANOSECONDS);
-        } catch (TimeoutException e) {
-            broken();
-            channel.close(); // the client took no data for the write timeout
-            throw new ClientDisconnectedException(e);
+            while (true) {
+                try {
+                    written.get(LOOK_NANOS, TimeUnit.NANOSECONDS);
+                    return;
+                } catch (TimeoutException e) {
+                    if (!channel.isActive()) { // closed, whether or not we were told
+                        clientGone();
+                    }
+                }
+            }
         } catch (ExecutionException e) {
             broken();
             throw new ClientDisconnectedException(e.getCause());
@@ -313,37 +316,25 @@ final class NettyExchange implements ResponseSink {
     }
 
     /**
-     * Waits while the connection holds more unwritten data than its high-water mark, at most the
-     * write timeout; never on an event loop.
+     * Waits while the connection holds more unwritten data than its high-water mark, until the
+     * client takes enough of it or is gone (the connection's timer); never on an event loop.
      */
     private void awaitWritable() {
         if (channel.isWritable() || onEventLoop()) {
             return;
         }
-        boolean stalled = false;
         lock.lock();
         try {
-            long left = writeTimeoutNanos;
             while (!gone && !channel.isWritable()) {
-                if (left <= 0) {
-                    stalled = true;
-                    break;
+                if (writableOrGone.awaitNanos(LOOK_NANOS) <= 0 && !channel.isActive()) {
+                    gone = true; // closed, whether or not we were told
                 }
-                left = writableOrGone.awaitNanos(left);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new ClientDisconnectedException(e);
         } finally {
             lock.unlock();
-        }
-        if (stalled) {
-            channel.close();
-            throw new ClientDisconnectedException(
-                    new TimeoutException(
-                            "the client took no data for "
-                                    + writeTimeoutNanos / 1_000_000
-                                    + " ms"));
         }
     }
 

@@ -301,6 +301,11 @@ public final class NettyTransportOptions {
          * settles and its worker is freed, and the connection is closed. Without it a client that
          * stops reading would hold a worker and its reservation for as long as it likes.
          *
+         * <p>It bounds the time without progress, not the whole answer: a client that reads slowly
+         * but steadily is never cut off. Progress is seen when the socket takes more data, so reads
+         * the kernel's send buffer absorbs show only once a good part of it is free; the stall is
+         * noticed between the timeout and half as much again.
+         *
          * @param timeout positive
          * @return this builder
          */

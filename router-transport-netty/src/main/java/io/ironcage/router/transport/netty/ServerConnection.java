@@ -7,6 +7,7 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.handler.codec.DecoderResult;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpResponse;
@@ -39,10 +40,11 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Everything here runs on the connection's event loop and nothing blocks. The hot path does no
  * per-request allocation of timers or handlers: one timer per connection checks the idle and
- * request-read timeouts against the time of the last read, rescheduling itself only when it fires.
- * The connection reads continuously (no auto-read toggling); a request that arrives while the
- * previous answer is still being produced (HTTP pipelining) waits in a queue, and only then is
- * reading paused, so a pipelining client cannot make the server hold more than it has read.
+ * request-read timeouts against the time of the last read, and while an answer is being written the
+ * write timeout against the last progress of the write, rescheduling itself only when it fires. The
+ * connection reads continuously (no auto-read toggling); a request that arrives while the previous
+ * answer is still being produced (HTTP pipelining) waits in a queue, and only then is reading
+ * paused, so a pipelining client cannot make the server hold more than it has read.
  */
 final class ServerConnection extends ChannelInboundHandlerAdapter {
     private static final Logger LOG = LoggerFactory.getLogger(ServerConnection.class);
@@ -67,6 +69,8 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
     private final NettyRunningServer server;
     private final long idleNanos;
     private final long readNanos;
+    private final long writeNanos;
+    private final long writeLook; // how often a write is checked for progress
     private ChannelHandlerContext ctx;
     private ScheduledFuture<?> timer;
     private Phase phase = Phase.IDLE;
@@ -80,11 +84,17 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
     private boolean discardBody; // the rest of the body is left unread
     private ArrayDeque<Object> waiting; // requests pipelined behind the one being answered
     private boolean draining;
+    // the write seen stuck at the last check: the message being written, how far it got, since when
+    private Object stuckMessage;
+    private long stuckProgress;
+    private long stuckSince;
 
     ServerConnection(NettyRunningServer server) {
         this.server = server;
         this.idleNanos = server.netty().idleTimeout().toNanos();
         this.readNanos = server.netty().requestReadTimeout().toNanos();
+        this.writeNanos = server.netty().writeTimeout().toNanos();
+        this.writeLook = Math.min(writeNanos / 2, Math.min(idleNanos, readNanos));
     }
 
     @Override
@@ -207,6 +217,9 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
      */
     private void dispatch(byte[] bytes, boolean unread) {
         phase = Phase.ANSWERING;
+        if (timer.getDelay(TimeUnit.NANOSECONDS) > writeLook) {
+            rescheduleTimer(writeLook); // the idle check would come too late for the write
+        }
         discardBody = unread;
         body = null;
         if (unread) {
@@ -224,8 +237,7 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
         boolean close = bytes == null || !HttpUtil.isKeepAlive(head);
         head = null;
         headers = null;
-        NettyExchange started =
-                new NettyExchange(this, ctx.channel(), close, server.netty().writeTimeout());
+        NettyExchange started = new NettyExchange(this, ctx.channel(), close);
         exchange = started;
         NettyRunningServer.Permit held = permit;
         NettyRunningServer.Flight flying = flight;
@@ -262,6 +274,7 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
         }
         phase = Phase.IDLE;
         since = System.nanoTime();
+        stuckMessage = null;
         drainWaiting();
     }
 
@@ -333,35 +346,60 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
         body = null;
     }
 
-    /** The one timer: closes a connection idle or stalled mid-request for too long. */
+    /**
+     * The one timer: closes a connection idle or stalled mid-request for too long, or one whose
+     * client has taken none of the answer for the write timeout.
+     */
     private void checkTimeouts() {
-        if (!ctx.channel().isActive()) {
+        if (!ctx.channel().isActive() || phase == Phase.CLOSED) {
             return;
         }
+        long now = System.nanoTime();
         long left;
-        long elapsed = System.nanoTime() - since;
         switch (phase) {
             case IDLE:
-                left = idleNanos - elapsed;
+                left = idleNanos - (now - since);
                 break;
             case READING:
-                left = readNanos - elapsed;
+                left = readNanos - (now - since);
+                if (left <= 0) {
+                    LOG.debug("no request data for {} ms: closing", readNanos / 1_000_000);
+                }
                 break;
             default:
-                // an answer may take minutes: nothing times out; look again later
-                left = Math.min(idleNanos, readNanos);
-                if (phase == Phase.CLOSED) {
-                    return;
-                }
+                left = writeLeft(now); // an answer may take minutes, as long as it moves
         }
         if (left <= 0) {
-            if (phase == Phase.READING) {
-                LOG.debug("no request data for {} ms: closing", readNanos / 1_000_000);
-            }
             ctx.close();
             return;
         }
         timer = ctx.executor().schedule(this::checkTimeouts, left, TimeUnit.NANOSECONDS);
+    }
+
+    /**
+     * While an answer is produced: the time left before a write that has not moved counts as
+     * stalled, or when to look again. A stall is seen within the write timeout and half of it.
+     */
+    private long writeLeft(long now) {
+        long look = writeLook;
+        ChannelOutboundBuffer out = ctx.channel().unsafe().outboundBuffer();
+        Object message = out == null ? null : out.current();
+        if (message == null) {
+            stuckMessage = null; // nothing being written: the answer is still being produced
+            return look;
+        }
+        long progress = out.currentProgress();
+        if (message != stuckMessage || progress != stuckProgress) {
+            stuckMessage = message;
+            stuckProgress = progress;
+            stuckSince = now;
+            return look;
+        }
+        long left = writeNanos - (now - stuckSince);
+        if (left <= 0) {
+            LOG.debug("the client took no data for {} ms: closing", writeNanos / 1_000_000);
+        }
+        return Math.min(left, look);
     }
 
     private void rescheduleTimer(long nanos) {

@@ -713,6 +713,100 @@ class NettyServerBehaviourTest {
     }
 
     @Test
+    void anAnswerSentOnTheEventLoopToAClientThatNeverReadsIsCutAfterTheWriteTimeout()
+            throws Exception {
+        BlockingQueue<String> threads = new LinkedBlockingQueue<>();
+        byte[] large = new byte[64 * 1024 * 1024]; // far more than the socket buffers hold
+        NettyRunningServer server =
+                (NettyRunningServer)
+                        start(
+                                new NettyServerTransport(
+                                        OPTIONS.toBuilder()
+                                                .writeTimeout(Duration.ofMillis(400))
+                                                .build()),
+                                ServerOptions.loopback(0),
+                                answeringAsync(
+                                        threads,
+                                        response -> {
+                                            response.send(200, HeaderMap.empty(), large);
+                                            return null;
+                                        }));
+        int permits = server.admissionsLeft();
+        try (Socket socket = new Socket("127.0.0.1", server.address().getPort())) {
+            socket.setReceiveBufferSize(64 * 1024);
+            socket.getOutputStream()
+                    .write("GET /big HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.UTF_8));
+            String thread = threads.poll(5, TimeUnit.SECONDS);
+            assertTrue(thread != null && thread.endsWith("(non-blocking)"), thread);
+            // never reads: the send holds its permit until the connection's timer closes it
+            awaitPermits(server, permits);
+            socket.setSoTimeout(10_000);
+            InputStream in = socket.getInputStream();
+            byte[] buffer = new byte[64 * 1024];
+            long received = 0;
+            try {
+                for (int n = in.read(buffer); n >= 0; n = in.read(buffer)) {
+                    received += n;
+                }
+            } catch (IOException e) {
+                // reset: the server closed with unsent data
+            }
+            assertTrue(received < large.length, "the whole answer was not sent: " + received);
+        }
+        HttpResponse<String> fine =
+                client.send(
+                        HttpRequest.newBuilder(uri(server, "/")).build(),
+                        HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, fine.statusCode(), "still serving");
+    }
+
+    @Test
+    void aClientThatReadsSlowlyButSteadilyIsNotCutOffByTheWriteTimeout() throws Exception {
+        // the kernel's send buffer (megabytes on loopback) hides the client's reads until a third
+        // of it is free: the client must read that much within the write timeout to be seen
+        int size = 16 * 1024 * 1024;
+        CompletableFuture<Throwable> done = new CompletableFuture<>();
+        ServerTransport.RunningServer server =
+                start(
+                        new NettyServerTransport(
+                                OPTIONS.toBuilder().writeTimeout(Duration.ofMillis(500)).build()),
+                        ServerOptions.loopback(0),
+                        (request, response) -> {
+                            try {
+                                response.send(200, HeaderMap.empty(), new byte[size]);
+                                done.complete(null);
+                            } catch (RuntimeException e) {
+                                done.complete(e);
+                            }
+                        });
+        long start = System.nanoTime();
+        long received = 0;
+        try (Socket socket = new Socket("127.0.0.1", server.address().getPort())) {
+            socket.setReceiveBufferSize(64 * 1024);
+            socket.setSoTimeout(10_000);
+            socket.getOutputStream()
+                    .write("GET /big HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.UTF_8));
+            InputStream in = socket.getInputStream();
+            byte[] buffer = new byte[64 * 1024];
+            String head = readResponse(in);
+            assertTrue(head.startsWith("HTTP/1.1 200"), head);
+            received = 2; // readResponse takes the first two body bytes
+            while (received < size) {
+                int n = in.read(buffer, 0, (int) Math.min(buffer.length, size - received));
+                if (n < 0) {
+                    break;
+                }
+                received += n;
+                Thread.sleep(5); // at most 13 MB/s: the answer takes several write timeouts
+            }
+        }
+        long millis = (System.nanoTime() - start) / 1_000_000;
+        assertEquals(size, received, "the whole answer arrived");
+        assertTrue(millis > 1_000, "the answer took " + millis + " ms, over two write timeouts");
+        assertEquals(null, done.get(5, TimeUnit.SECONDS), "the handler's send succeeded");
+    }
+
+    @Test
     void aClientThatDoesNotReadBlocksTheWriterInsteadOfFillingMemory() throws Exception {
         int chunk = 16 * 1024;
         int chunks = 4096; // 64 MiB in all
