@@ -517,6 +517,11 @@ final class LoopClient {
 
     private void connect(Call call, Shared upstream) {
         Endpoint endpoint = call.endpoint;
+        if (closed) { // close() ran while this call was on its way from the waiting line
+            upstream.open.decrementAndGet();
+            call.fail(closing(endpoint));
+            return;
+        }
         Bootstrap connecting =
                 bootstrap
                         .clone(call.loop)
@@ -546,7 +551,10 @@ final class LoopClient {
                 .addListener(
                         (ChannelFutureListener)
                                 connected -> {
-                                    if (connected.isSuccess()) {
+                                    if (connected.isSuccess() && closed) {
+                                        connected.channel().close(); // counted when inactive
+                                        call.fail(closing(endpoint));
+                                    } else if (connected.isSuccess()) {
                                         write(connected.channel(), call);
                                     } else {
                                         upstream.open.decrementAndGet();

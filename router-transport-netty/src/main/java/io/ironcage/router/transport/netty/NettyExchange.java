@@ -50,11 +50,11 @@ import reactor.core.scheduler.Schedulers;
  * write throws {@link ClientDisconnectedException}, as on the JDK transport.
  *
  * <p>Headers go out as given, except {@code content-length} and {@code transfer-encoding}, which
- * the transport sets itself (fixed length for {@link #send}, chunked for {@link #stream}); a {@code
- * Date} is added when absent; when the connection closes after the answer (the request said so, or
- * its body was too large and left unread), {@code Connection: close} is added. {@link
- * ResponseStream#abort()} closes the connection at once, so the client sees a broken stream without
- * the terminating chunk.
+ * the transport sets itself (fixed length for {@link #send}, chunked for {@link #stream}, or to an
+ * HTTP/1.0 client a body that ends when the connection closes); a {@code Date} is added when
+ * absent; when the connection closes after the answer (the request said so, or its body was too
+ * large and left unread), {@code Connection: close} is added. {@link ResponseStream#abort()} closes
+ * the connection at once, so the client sees a broken stream without the terminating chunk.
  */
 final class NettyExchange implements ResponseSink {
     static final byte[] INTERNAL_ERROR = "Internal error".getBytes(StandardCharsets.UTF_8);
@@ -84,7 +84,8 @@ final class NettyExchange implements ResponseSink {
 
     private final ServerConnection connection;
     private final Channel channel;
-    private final boolean closeConnection;
+    private final boolean http10;
+    private volatile boolean closeConnection;
     private final CompletableFuture<Void> written = new CompletableFuture<>();
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition writableOrGone = lock.newCondition();
@@ -93,10 +94,16 @@ final class NettyExchange implements ResponseSink {
     private volatile boolean gone;
     private State state = State.NONE;
 
-    NettyExchange(ServerConnection connection, Channel channel, boolean closeConnection) {
+    /**
+     * @param closeConnection whether the connection closes after the answer
+     * @param http10 whether the request was HTTP/1.0, whose clients know no chunked bodies
+     */
+    NettyExchange(
+            ServerConnection connection, Channel channel, boolean closeConnection, boolean http10) {
         this.connection = connection;
         this.channel = channel;
         this.closeConnection = closeConnection;
+        this.http10 = http10;
     }
 
     /** Whether the connection closes once this answer is written. */
@@ -151,11 +158,14 @@ final class NettyExchange implements ResponseSink {
                 if (claim()) {
                     // no worker took it: the server is closing
                     boolean refused = failure instanceof RejectedExecutionException;
+                    if (refused) {
+                        closeConnection = true;
+                    }
                     FullHttpResponse response =
                             ServerConnection.plain(
                                     refused ? 503 : 500,
                                     refused ? UNAVAILABLE : INTERNAL_ERROR,
-                                    refused || closeConnection);
+                                    closeConnection);
                     channel.writeAndFlush(response).addListener(lastWritten);
                     return;
                 }
@@ -243,8 +253,13 @@ final class NettyExchange implements ResponseSink {
         HttpResponse head =
                 new DefaultHttpResponse(
                         HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(status), HEADERS);
+        if (http10) {
+            closeConnection = true; // no chunks: the body ends where the connection does
+        }
         copyHeaders(head, headers);
-        head.headers().set("transfer-encoding", "chunked");
+        if (!http10) {
+            head.headers().set("transfer-encoding", "chunked");
+        }
         channel.writeAndFlush(head).addListener(partWritten);
         return new Stream();
     }

@@ -8,6 +8,7 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOutboundBuffer;
+import io.netty.channel.socket.DuplexChannel;
 import io.netty.handler.codec.DecoderResult;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpResponse;
@@ -53,6 +54,7 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
     private static final byte[] HEADERS_TOO_LARGE =
             "Request header fields too large".getBytes(StandardCharsets.UTF_8);
     private static final int INITIAL_BODY_BUFFER = 16 * 1024;
+    private static final int MAX_INITIAL_BODY_BUFFER = 64 * 1024;
 
     /** Where the connection stands. */
     private enum Phase {
@@ -62,9 +64,20 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
         READING,
         /** The request went to the handler; its answer is not written yet. */
         ANSWERING,
+        /**
+         * Answered while the client may still be sending: the output is shut, what arrives is
+         * dropped until the client stops or closes, then the connection closes.
+         */
+        LINGERING,
         /** Refused or gone: whatever still arrives is dropped. */
         CLOSED
     }
+
+    /** A lingering close ends once the client has sent nothing for this long, */
+    private static final long LINGER_QUIET_NANOS = TimeUnit.SECONDS.toNanos(1);
+
+    /** or after this long in all. */
+    private static final long LINGER_NANOS = TimeUnit.SECONDS.toNanos(10);
 
     private final NettyRunningServer server;
     private final long idleNanos;
@@ -88,6 +101,7 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
     private Object stuckMessage;
     private long stuckProgress;
     private long stuckSince;
+    private long lingerEnd;
 
     ServerConnection(NettyRunningServer server) {
         this.server = server;
@@ -105,8 +119,13 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelRead(ChannelHandlerContext context, Object msg) {
-        if (phase == Phase.CLOSED || (phase == Phase.ANSWERING && discardBody)) {
+        if (phase == Phase.CLOSED
+                || phase == Phase.LINGERING
+                || (phase == Phase.ANSWERING && discardBody)) {
             ReferenceCountUtil.release(msg);
+            if (phase == Phase.LINGERING) {
+                since = System.nanoTime();
+            }
             return;
         }
         if (phase == Phase.ANSWERING) {
@@ -235,9 +254,10 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
                         bytes,
                         bytes == null);
         boolean close = bytes == null || !HttpUtil.isKeepAlive(head);
+        boolean http10 = head.protocolVersion().equals(HttpVersion.HTTP_1_0);
         head = null;
         headers = null;
-        NettyExchange started = new NettyExchange(this, ctx.channel(), close);
+        NettyExchange started = new NettyExchange(this, ctx.channel(), close, http10);
         exchange = started;
         NettyRunningServer.Permit held = permit;
         NettyRunningServer.Flight flying = flight;
@@ -267,6 +287,10 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
         flight.partDone();
         permit = null;
         flight = null;
+        if (ok && discardBody && phase != Phase.CLOSED) {
+            closeLingering(); // the body is still coming: a plain close would reset the answer
+            return;
+        }
         if (!ok || which.closesConnection() || phase == Phase.CLOSED) {
             phase = Phase.CLOSED;
             ctx.close();
@@ -360,6 +384,9 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
             case IDLE:
                 left = idleNanos - (now - since);
                 break;
+            case LINGERING:
+                left = Math.min(LINGER_QUIET_NANOS - (now - since), lingerEnd - now);
+                break;
             case READING:
                 left = readNanos - (now - since);
                 if (left <= 0) {
@@ -416,8 +443,47 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
                         (ChannelFutureListener)
                                 written -> {
                                     refusal.partDone();
-                                    written.channel().close();
+                                    if (written.isSuccess()) {
+                                        closeLingering(); // a body may follow the refused head
+                                    } else {
+                                        ctx.close();
+                                    }
                                 });
+    }
+
+    /**
+     * Closes the connection after its last answer without losing that answer to a reset: closing a
+     * socket with unread data makes the kernel reset the connection, and most clients send their
+     * whole body before they read, so they would see the reset instead of the answer. The output is
+     * shut (the client reads the answer, then the end), and what the client still sends is read and
+     * dropped until it has sent nothing for a second, closes, or ten seconds have passed.
+     */
+    private void closeLingering() {
+        if (!ctx.channel().isActive() || phase == Phase.LINGERING) {
+            return;
+        }
+        if (!(ctx.channel() instanceof DuplexChannel)) {
+            phase = Phase.CLOSED;
+            ctx.close();
+            return;
+        }
+        phase = Phase.LINGERING;
+        since = System.nanoTime();
+        lingerEnd = since + LINGER_NANOS;
+        if (waiting != null) {
+            waiting.forEach(ReferenceCountUtil::release);
+            waiting.clear();
+        }
+        ((DuplexChannel) ctx.channel())
+                .shutdownOutput()
+                .addListener(
+                        shut -> {
+                            if (!shut.isSuccess()) {
+                                ctx.close();
+                            }
+                        });
+        ctx.channel().config().setAutoRead(true);
+        rescheduleTimer(LINGER_QUIET_NANOS);
     }
 
     /** A short plain-text answer, e.g. a refusal. */
@@ -497,8 +563,9 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
 
         BodyBuffer(long limit, long declared) {
             this.limit = Math.min(limit, Integer.MAX_VALUE - 16); // a Java array's limit
+            // a declared length is a promise, not bytes: only a small buffer before they arrive
             long initial = declared >= 0 ? declared : INITIAL_BODY_BUFFER;
-            this.data = new byte[(int) Math.min(Math.min(initial, limit), 1 << 20)];
+            this.data = new byte[(int) Math.min(Math.min(initial, limit), MAX_INITIAL_BODY_BUFFER)];
         }
 
         /** Takes a chunk; false once the body is over the limit (the body is then dropped). */

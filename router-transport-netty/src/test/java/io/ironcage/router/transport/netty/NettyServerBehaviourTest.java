@@ -301,9 +301,26 @@ class NettyServerBehaviourTest {
         assertEquals(503, refused.statusCode());
         assertEquals("Service unavailable", refused.body());
         assertEquals("close", refused.headers().firstValue("connection").orElseThrow());
+        try (Socket socket = new Socket("127.0.0.1", server.address().getPort())) {
+            socket.setSoTimeout(2_000);
+            socket.getOutputStream()
+                    .write(
+                            "GET /more HTTP/1.1\r\nHost: x\r\n\r\n"
+                                    .getBytes(StandardCharsets.UTF_8));
+            // read to the end: a timeout here means the connection stayed open
+            String raw = new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertTrue(raw.startsWith("HTTP/1.1 503"), raw);
+            assertTrue(raw.endsWith("Service unavailable"), raw);
+        }
 
         release.countDown();
         assertEquals(200, busy.get(5, TimeUnit.SECONDS).statusCode());
+        // the answer can arrive before its worker is back in the pool
+        NettyRunningServer running = (NettyRunningServer) server;
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (running.workers().getActiveCount() > 0 && System.nanoTime() < deadline) {
+            Thread.sleep(5);
+        }
         HttpResponse<String> again =
                 client.send(
                         HttpRequest.newBuilder(uri(server, "/again")).build(),
@@ -348,6 +365,27 @@ class NettyServerBehaviourTest {
             assertTrue(answer.startsWith("HTTP/1.1 413"), answer);
             assertTrue(answer.toLowerCase().contains("connection: close"), answer);
             assertTrue(tooLarge.get());
+        }
+    }
+
+    @Test
+    void aClientThatSendsItsWholeBodyBeforeReadingGetsThe413() throws Exception {
+        ServerTransport.RunningServer server =
+                start(
+                        ServerOptions.loopback(0).withMaxRequestBodyBytes(1024),
+                        (request, response) ->
+                                response.send(413, HeaderMap.empty(), bytes("too large")));
+        for (int attempt = 0; attempt < 10; attempt++) {
+            // like most clients: the whole body goes out before the answer is read; closing with
+            // the body unread resets the connection under the client's write
+            HttpResponse<String> answer =
+                    client.send(
+                            HttpRequest.newBuilder(uri(server, "/v1/messages"))
+                                    .POST(HttpRequest.BodyPublishers.ofByteArray(new byte[4 << 20]))
+                                    .build(),
+                            HttpResponse.BodyHandlers.ofString());
+            assertEquals(413, answer.statusCode());
+            assertEquals("too large", answer.body());
         }
     }
 
@@ -605,6 +643,36 @@ class NettyServerBehaviourTest {
         }
         answer.write(in.readNBytes(2));
         return answer.toString(StandardCharsets.ISO_8859_1);
+    }
+
+    @Test
+    void aStreamToAnHttp10ClientIsNotChunkedAndEndsWithTheConnection() throws Exception {
+        ServerTransport.RunningServer server =
+                start(
+                        ServerOptions.loopback(0),
+                        (request, response) -> {
+                            try (ResponseSink.ResponseStream stream =
+                                    response.stream(
+                                            200, HeaderMap.of("content-type", "text/plain"))) {
+                                stream.write(bytes("data: one\n\n"));
+                                stream.write(bytes("data: two\n\n"));
+                            }
+                        });
+        for (String connection : new String[] {"", "Connection: keep-alive\r\n"}) {
+            try (Socket socket = new Socket("127.0.0.1", server.address().getPort())) {
+                socket.setSoTimeout(2_000);
+                socket.getOutputStream()
+                        .write(
+                                ("GET /s HTTP/1.0\r\n" + connection + "\r\n")
+                                        .getBytes(StandardCharsets.UTF_8));
+                String raw =
+                        new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+                assertTrue(raw.startsWith("HTTP/1.1 200"), raw);
+                assertFalse(raw.toLowerCase().contains("transfer-encoding"), raw);
+                assertTrue(raw.toLowerCase().contains("connection: close"), raw);
+                assertTrue(raw.endsWith("\r\n\r\ndata: one\n\ndata: two\n\n"), raw);
+            }
+        }
     }
 
     @Test
