@@ -50,11 +50,17 @@ final class JdkServerTransport implements ServerTransport {
      *       keeps at most 200 idle keep-alive connections by default and closes every connection
      *       after its answer beyond that, so a few hundred pooled clients make it close half of its
      *       connections (each client then sees its next request fail and reconnects).
+     *   <li>{@code sun.net.httpserver.drainAmount=}{@value #DRAIN_BYTES}: after answering a request
+     *       whose body was over the limit (413), the JDK reads and drops at most this much of the
+     *       body still coming (64 KiB by default) before it closes the connection. Closing with
+     *       more unread makes the kernel reset the connection, and a client that sends its whole
+     *       body before reading (most do) then sees the reset instead of the 413.
      * </ul>
      */
     static void tuneJdkServer() {
         setUnlessSet(NODELAY, "true");
         setUnlessSet(MAX_IDLE, Integer.toString(MAX_IDLE_CONNECTIONS));
+        setUnlessSet(DRAIN, Integer.toString(DRAIN_BYTES));
     }
 
     private static void setUnlessSet(String property, String value) {
@@ -72,6 +78,11 @@ final class JdkServerTransport implements ServerTransport {
     private static final String MAX_IDLE = "sun.net.httpserver.maxIdleConnections";
 
     private static final String NODELAY = "sun.net.httpserver.nodelay";
+
+    /** Bytes of a refused body read and dropped before the connection closes. */
+    static final int DRAIN_BYTES = 32 * 1024 * 1024;
+
+    private static final String DRAIN = "sun.net.httpserver.drainAmount";
 
     @Override
     public RunningServer start(ServerOptions options, ProxyHandler handler) {
