@@ -541,6 +541,12 @@ public final class BudgetLeaseManager implements AutoCloseable {
             boolean needsHandshake;
             lock.lock();
             try {
+                if (closed) {
+                    // close() took the work lock between the check above and here, and has already
+                    // delivered and returned everything: a handshake now would take a grant that
+                    // nothing returns (the agent's budget would stay allocated on the server)
+                    return;
+                }
                 needsHandshake = needsHandshakeLocked();
             } finally {
                 lock.unlock();
@@ -587,11 +593,18 @@ public final class BudgetLeaseManager implements AutoCloseable {
                 && reports.stream().allMatch(r -> r.leaseId() == null);
     }
 
-    /** Under the work lock: one handshake; returns whether it succeeded. */
+    /**
+     * Under the work lock: one handshake; returns whether it succeeded. None after {@link #close()}
+     * (e.g. a {@link #start()} after it): close returns only the leases it sees under the work
+     * lock, so a later grant would stay allocated on the server.
+     */
     private boolean handshake() {
         boolean renewal;
         lock.lock();
         try {
+            if (closed) {
+                return false;
+            }
             renewal = lease != null && lease.state() == LeaseState.ACTIVE;
         } finally {
             lock.unlock();
