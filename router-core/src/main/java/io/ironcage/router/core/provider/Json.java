@@ -25,12 +25,33 @@ final class Json {
     }
 
     /**
-     * Parses one top-level field of a JSON object alone: the other fields are read past, never
-     * built into a tree. Gives what {@code readTree(json).get(name)} would: the last of duplicate
-     * fields, and empty when the bytes are not a whole JSON object (truncated, not an object, not
-     * JSON) or have no such field.
+     * Parses one top-level field of a JSON object alone: the other fields are skimmed byte by byte
+     * ({@link JsonScan}), never tokenized or built into a tree. Gives what {@code
+     * readTree(json).get(name)} would: the last of duplicate fields, and empty when the bytes are
+     * not a whole JSON object (truncated, not an object, not JSON) or have no such field.
      */
     static Optional<JsonNode> topLevelField(byte[] json, String name) {
+        long at = JsonScan.find(json, name);
+        if (at == JsonScan.ASK_JACKSON) {
+            return topLevelFieldParsed(json, name);
+        }
+        if (at == JsonScan.NONE) {
+            return Optional.empty();
+        }
+        int start = (int) (at >>> 32);
+        JsonNode built = JsonScan.tree(json, start);
+        if (built != null) {
+            return Optional.of(built);
+        }
+        try {
+            return Optional.ofNullable(MAPPER.readTree(json, start, (int) at - start));
+        } catch (IOException e) {
+            return Optional.empty(); // the scan let through what Jackson refuses
+        }
+    }
+
+    /** {@link #topLevelField} by Jackson's parser alone: slower, and the reference. */
+    static Optional<JsonNode> topLevelFieldParsed(byte[] json, String name) {
         try (JsonParser parser = MAPPER.createParser(json)) {
             if (parser.nextToken() != JsonToken.START_OBJECT) {
                 return Optional.empty();
