@@ -1,6 +1,7 @@
 package io.ironcage.router.core.spi;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -17,14 +18,30 @@ import java.util.function.BiConsumer;
  * <p>{@link #toString()} shows header names only: values may hold provider keys or tokens.
  */
 public final class HeaderMap {
-    private static final HeaderMap EMPTY = new HeaderMap(List.of(), List.of());
+    private static final String[] NONE = new String[0];
+    private static final HeaderMap EMPTY = new HeaderMap(NONE, NONE, 0);
 
-    private final List<String> names;
-    private final List<String> values;
+    /** RFC 9110 token characters, upper case included (names are lowered after the check). */
+    private static final boolean[] TOKEN = new boolean[128];
 
-    private HeaderMap(List<String> names, List<String> values) {
+    static {
+        for (char c = 0; c < 128; c++) {
+            TOKEN[c] =
+                    (c >= 'a' && c <= 'z')
+                            || (c >= 'A' && c <= 'Z')
+                            || (c >= '0' && c <= '9')
+                            || "!#$%&'*+-.^_`|~".indexOf(c) >= 0;
+        }
+    }
+
+    private final String[] names; // lower case; the first size entries are used
+    private final String[] values;
+    private final int size;
+
+    private HeaderMap(String[] names, String[] values, int size) {
         this.names = names;
         this.values = values;
+        this.size = size;
     }
 
     /**
@@ -60,7 +77,7 @@ public final class HeaderMap {
      * @return the builder
      */
     public static Builder builder() {
-        return new Builder();
+        return new Builder(NONE, NONE, 0);
     }
 
     /**
@@ -69,10 +86,7 @@ public final class HeaderMap {
      * @return the builder
      */
     public Builder toBuilder() {
-        Builder builder = new Builder();
-        builder.names.addAll(names);
-        builder.values.addAll(values);
-        return builder;
+        return new Builder(names, values, size);
     }
 
     /**
@@ -82,13 +96,8 @@ public final class HeaderMap {
      * @return the first value, or empty if absent
      */
     public Optional<String> first(String name) {
-        String key = normalize(name);
-        for (int i = 0; i < names.size(); i++) {
-            if (names.get(i).equals(key)) {
-                return Optional.of(values.get(i));
-            }
-        }
-        return Optional.empty();
+        int at = indexOf(normalize(name));
+        return at < 0 ? Optional.empty() : Optional.of(values[at]);
     }
 
     /**
@@ -100,9 +109,9 @@ public final class HeaderMap {
     public List<String> all(String name) {
         String key = normalize(name);
         List<String> found = new ArrayList<>(1);
-        for (int i = 0; i < names.size(); i++) {
-            if (names.get(i).equals(key)) {
-                found.add(values.get(i));
+        for (int i = 0; i < size; i++) {
+            if (names[i].equals(key)) {
+                found.add(values[i]);
             }
         }
         return Collections.unmodifiableList(found);
@@ -115,7 +124,16 @@ public final class HeaderMap {
      * @return {@code true} if at least one value is present
      */
     public boolean contains(String name) {
-        return names.contains(normalize(name));
+        return indexOf(normalize(name)) >= 0;
+    }
+
+    private int indexOf(String key) {
+        for (int i = 0; i < size; i++) {
+            if (names[i].equals(key)) {
+                return i;
+            }
+        }
+        return -1;
     }
 
     /**
@@ -124,7 +142,8 @@ public final class HeaderMap {
      * @return the names
      */
     public Set<String> names() {
-        return Collections.unmodifiableSet(new LinkedHashSet<>(names));
+        return Collections.unmodifiableSet(
+                new LinkedHashSet<>(Arrays.asList(names).subList(0, size)));
     }
 
     /**
@@ -134,8 +153,8 @@ public final class HeaderMap {
      * @param action receives the lower-case name and a value
      */
     public void forEach(BiConsumer<String, String> action) {
-        for (int i = 0; i < names.size(); i++) {
-            action.accept(names.get(i), values.get(i));
+        for (int i = 0; i < size; i++) {
+            action.accept(names[i], values[i]);
         }
     }
 
@@ -145,7 +164,7 @@ public final class HeaderMap {
      * @return the size
      */
     public int size() {
-        return names.size();
+        return size;
     }
 
     /**
@@ -154,25 +173,32 @@ public final class HeaderMap {
      * @return {@code true} if empty
      */
     public boolean isEmpty() {
-        return names.isEmpty();
+        return size == 0;
     }
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof HeaderMap
-                && names.equals(((HeaderMap) o).names)
-                && values.equals(((HeaderMap) o).values);
+        if (!(o instanceof HeaderMap)) {
+            return false;
+        }
+        HeaderMap other = (HeaderMap) o;
+        return Arrays.equals(names, 0, size, other.names, 0, other.size)
+                && Arrays.equals(values, 0, size, other.values, 0, other.size);
     }
 
     @Override
     public int hashCode() {
-        return 31 * names.hashCode() + values.hashCode();
+        int hash = 1;
+        for (int i = 0; i < size; i++) {
+            hash = 31 * (31 * hash + names[i].hashCode()) + values[i].hashCode();
+        }
+        return hash;
     }
 
     /** Shows the names only; values may be secrets. */
     @Override
     public String toString() {
-        return "HeaderMap" + names;
+        return "HeaderMap" + Arrays.asList(names).subList(0, size);
     }
 
     private static String normalize(String name) {
@@ -182,10 +208,17 @@ public final class HeaderMap {
 
     /** Builds a {@link HeaderMap}. Not thread-safe. */
     public static final class Builder {
-        private final List<String> names = new ArrayList<>();
-        private final List<String> values = new ArrayList<>();
+        private String[] names;
+        private String[] values;
+        private int size;
+        private boolean shared; // the arrays are also a built map's: copy before changing them
 
-        private Builder() {}
+        private Builder(String[] names, String[] values, int size) {
+            this.names = names;
+            this.values = values;
+            this.size = size;
+            this.shared = true;
+        }
 
         /**
          * Adds a value, keeping any existing ones.
@@ -196,8 +229,17 @@ public final class HeaderMap {
          * @throws IllegalArgumentException if the name or value is not valid in HTTP
          */
         public Builder add(String name, String value) {
-            names.add(validName(name));
-            values.add(validValue(name, value));
+            String key = validName(name);
+            String checked = validValue(key, value);
+            if (shared || size == names.length) {
+                int capacity = Math.max(8, size == names.length ? size * 2 : names.length);
+                names = Arrays.copyOf(names, capacity);
+                values = Arrays.copyOf(values, capacity);
+                shared = false;
+            }
+            names[size] = key;
+            values[size] = checked;
+            size++;
             return this;
         }
 
@@ -222,12 +264,29 @@ public final class HeaderMap {
          */
         public Builder remove(String name) {
             String key = normalize(name);
-            for (int i = names.size() - 1; i >= 0; i--) {
-                if (names.get(i).equals(key)) {
-                    names.remove(i);
-                    values.remove(i);
+            int at = 0;
+            while (at < size && !names[at].equals(key)) {
+                at++;
+            }
+            if (at == size) {
+                return this;
+            }
+            if (shared) {
+                names = names.clone();
+                values = values.clone();
+                shared = false;
+            }
+            int kept = at;
+            for (int i = at + 1; i < size; i++) {
+                if (!names[i].equals(key)) {
+                    names[kept] = names[i];
+                    values[kept] = values[i];
+                    kept++;
                 }
             }
+            Arrays.fill(names, kept, size, null);
+            Arrays.fill(values, kept, size, null);
+            size = kept;
             return this;
         }
 
@@ -237,35 +296,38 @@ public final class HeaderMap {
          * @return an immutable map
          */
         public HeaderMap build() {
-            return names.isEmpty() ? EMPTY : new HeaderMap(List.copyOf(names), List.copyOf(values));
+            if (size == 0) {
+                return EMPTY;
+            }
+            shared = true; // later changes copy first: the map keeps these arrays
+            return new HeaderMap(names, values, size);
         }
 
         private static String validName(String name) {
-            String key = normalize(name);
-            if (key.isEmpty()) {
+            Objects.requireNonNull(name, "name");
+            int length = name.length();
+            if (length == 0) {
                 throw new IllegalArgumentException("a header name must not be empty");
             }
-            for (int i = 0; i < key.length(); i++) {
-                char c = key.charAt(i);
-                boolean token =
-                        (c >= 'a' && c <= 'z')
-                                || (c >= '0' && c <= '9')
-                                || "!#$%&'*+-.^_`|~".indexOf(c) >= 0;
-                if (!token) {
+            boolean lower = true;
+            for (int i = 0; i < length; i++) {
+                char c = name.charAt(i);
+                if (c >= 128 || !TOKEN[c]) {
                     throw new IllegalArgumentException(
                             "a header name may not contain character code " + (int) c);
                 }
+                lower &= c < 'A' || c > 'Z';
             }
-            return key;
+            return lower ? name : name.toLowerCase(Locale.ROOT);
         }
 
-        private static String validValue(String name, String value) {
+        private static String validValue(String key, String value) {
             Objects.requireNonNull(value, "value");
             for (int i = 0; i < value.length(); i++) {
                 char c = value.charAt(i);
                 if (c == '\r' || c == '\n' || c == 0) {
                     throw new IllegalArgumentException(
-                            "the value of header '" + normalize(name) + "' contains CR, LF or NUL");
+                            "the value of header '" + key + "' contains CR, LF or NUL");
                 }
             }
             return value;

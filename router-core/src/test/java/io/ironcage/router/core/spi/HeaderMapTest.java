@@ -37,6 +37,31 @@ class HeaderMapTest {
     }
 
     @Test
+    void aBuilderKeepsWorkingAfterBuildWithoutChangingWhatItBuilt() {
+        HeaderMap.Builder builder = HeaderMap.builder();
+        for (int i = 0; i < 20; i++) {
+            builder.add("X-" + i, "v" + i); // grows past its first arrays
+        }
+        HeaderMap first = builder.build();
+        HeaderMap second = builder.add("x-20", "v20").remove("x-0").set("x-1", "one").build();
+        HeaderMap third = builder.remove("x-2").build();
+        assertEquals(20, first.size());
+        assertEquals("v0", first.first("x-0").orElseThrow());
+        assertEquals("v1", first.first("X-1").orElseThrow());
+        assertEquals(20, second.size());
+        assertFalse(second.contains("x-0"));
+        assertEquals("one", second.first("x-1").orElseThrow());
+        assertEquals("v2", second.first("x-2").orElseThrow());
+        assertEquals(19, third.size());
+        assertFalse(third.contains("x-2"));
+        assertEquals(first, first.toBuilder().build());
+        assertEquals(first.hashCode(), first.toBuilder().build().hashCode());
+        assertFalse(first.equals(second));
+        assertEquals(HeaderMap.of("a", "1"), HeaderMap.of("A", "1"), "names are lower case");
+        assertEquals(HeaderMap.empty(), HeaderMap.of("a", "1").toBuilder().remove("a").build());
+    }
+
+    @Test
     void toStringShowsNamesButNeverValues() {
         String text =
                 HeaderMap.of("Authorization", "Bearer sk-secret", "x-api-key", "sk-ant-secret")
