@@ -74,8 +74,17 @@ final class Agent implements Tenant {
 
     @Override
     public void admit() {
-        if (lease != null) {
+        if (lease == null) {
+            return;
+        }
+        try {
             lease.admit();
+        } catch (IllegalStateException closed) {
+            if (!stopped) {
+                throw closed;
+            }
+            // stopped since the request authenticated (an agent is stopped before its lease is
+            // closed): the pipeline refuses a stopped tenant's request right after admission
         }
     }
 

@@ -24,6 +24,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -53,8 +54,12 @@ import org.slf4j.LoggerFactory;
  *       always the spend of the leases given up plus the current grant, so no more can be reserved
  *       than the server granted; requests in flight settle against the new lease. (Refresh is not
  *       used: the server wants a user access token for it and restores nothing of the old lease.)
- *   <li><b>Return on close</b> ({@link #close()}) of {@code granted − spent}, after a last attempt
- *       to deliver the reports; a failure is logged with the amount left allocated on the server.
+ *   <li><b>Return on close</b> ({@link #close()}) of {@code granted − spent}: close first stops
+ *       admitting requests, waits (bounded, {@linkplain Builder#settleWait(Duration) settle wait})
+ *       for the requests in flight to settle, makes a last attempt to deliver the reports, then
+ *       returns each lease with exactly what was spent from it. A failure is logged with the amount
+ *       left allocated on the server; spend that settles too late to be in the return is logged and
+ *       counted ({@link #unaccountedSpend()}), never added anywhere else.
  *   <li><b>State machine</b>: the lease is a {@link BudgetLease}, whose transitions ({@code ACTIVE
  *       → EXPIRED → CLOSED}, {@code REVOKED}) refuse anything else; a report refused with {@code
  *       Lease expired} or {@code Lease has been revoked} moves it there, and a new handshake is
@@ -65,6 +70,9 @@ import org.slf4j.LoggerFactory;
  */
 public final class BudgetLeaseManager implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(BudgetLeaseManager.class);
+
+    /** How often {@link #close()} looks whether the requests in flight have settled. */
+    private static final long SETTLE_POLL_MILLIS = 5;
 
     /** The most queued reports sent as one. */
     static final int MAX_COALESCED = 100;
@@ -87,6 +95,7 @@ public final class BudgetLeaseManager implements AutoCloseable {
     private final Duration renewBeforeExpiry;
     private final Duration minBackoff;
     private final Duration maxBackoff;
+    private final Duration settleWait;
     private final String name;
 
     // fair: the background worker must not starve behind a stream of settling requests
@@ -95,18 +104,21 @@ public final class BudgetLeaseManager implements AutoCloseable {
     private final ReentrantLock work = new ReentrantLock();
 
     // written under lock; the volatile ones are read without it by admit(), on the request path
+    private volatile boolean closed;
     private volatile BudgetLease lease;
     private volatile ControlPlaneException failure;
     private volatile ControlPlaneException renewFailure;
     private volatile boolean renewWanted;
     private Money closedSpent = Money.ZERO;
     private Money unassigned = Money.ZERO;
+    private Money unaccounted = Money.ZERO;
     private final Deque<Report> reports = new ArrayDeque<>();
     private final Deque<BudgetLease> toReturn = new ArrayDeque<>();
     private int failedAttempts;
     private ScheduledFuture<?> scheduled;
     private boolean running;
-    private boolean closed;
+    private boolean spendTaken; // close took the spend for the returns: no lease takes more
+    private boolean closeDone;
     private long handshakes;
     private long reportsDelivered;
     private long reportsDropped;
@@ -136,6 +148,7 @@ public final class BudgetLeaseManager implements AutoCloseable {
         this.renewBeforeExpiry = b.renewBeforeExpiry;
         this.minBackoff = b.minBackoff;
         this.maxBackoff = b.maxBackoff;
+        this.settleWait = b.settleWait;
         this.name = b.name;
     }
 
@@ -179,9 +192,19 @@ public final class BudgetLeaseManager implements AutoCloseable {
      * @throws ControlPlaneException when there is no usable lease: the handshake was refused or the
      *     server could not be reached, the lease expired or was revoked and no new one came yet, or
      *     the lease is used up while its renewal cannot reach the server
+     * @throws IllegalStateException once {@link #close()} has begun: the lease is being (or was)
+     *     returned, so nothing more may be spent from it
      */
     public void admit() {
+        if (closed) {
+            throw new IllegalStateException(
+                    "the budget lease manager of "
+                            + name
+                            + " is closed: its lease is returned to the control server, so no"
+                            + " request is admitted");
+        }
         BudgetLease current = lease; // no lock on the request path unless the lease must move
+        ControlPlaneException why = null;
         if (current != null
                 && current.state() == LeaseState.ACTIVE
                 && current.expiresAt().isPresent()) {
@@ -200,13 +223,16 @@ public final class BudgetLeaseManager implements AutoCloseable {
                         maybeRenewLocked(now);
                     }
                     current = lease;
+                    why = failure; // with the lease: a failing retry may replace it once unlocked
                 } finally {
                     lock.unlock();
                 }
             }
         }
         if (current == null || current.state() != LeaseState.ACTIVE) {
-            ControlPlaneException why = failure;
+            if (why == null) {
+                why = failure;
+            }
             throw why != null
                     ? ControlPlaneHttp.copy(why)
                     : new ControlPlaneException(
@@ -225,6 +251,12 @@ public final class BudgetLeaseManager implements AutoCloseable {
      * Records a settled request's cost against the current lease and queues its usage report. Never
      * blocks on the network and never throws.
      *
+     * <p>Call it before the request's reservation is released on the ledger: {@link #close()} waits
+     * for the ledger's reservations to settle, then returns the lease with what it recorded. A cost
+     * recorded after close has taken the lease's spend for its return (or while no lease is in
+     * force and none can come) is in no return and no report: it is logged and added to {@link
+     * #unaccountedSpend()}.
+     *
      * @param provider the provider the request went to
      * @param model the model
      * @param tokens the tokens it used; a request without tokens is not reported (the server
@@ -241,6 +273,9 @@ public final class BudgetLeaseManager implements AutoCloseable {
             if (lease != null && lease.state() == LeaseState.ACTIVE) {
                 lease = lease.recordSpend(cost);
                 leaseId = lease.leaseId();
+            } else if (spendTaken) {
+                spentTooLate(cost, tokens > 0);
+                return;
             } else {
                 unassigned = unassigned.plus(cost); // settles on the next lease
             }
@@ -279,6 +314,39 @@ public final class BudgetLeaseManager implements AutoCloseable {
             }
         } catch (RuntimeException e) {
             LOG.warn("{}: spend could not be recorded: {}", name, e.toString());
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Under lock, after close: a cost no lease's return will count (and no report will carry). */
+    private void spentTooLate(Money cost, boolean reported) {
+        unaccounted = unaccounted.plus(cost);
+        if (reported) {
+            reportsDropped++;
+        }
+        LOG.warn(
+                "{}: {} µ$ settled after close with no lease left to count it against; the control"
+                        + " server is not told of it ({} µ$ unaccounted in all)",
+                name,
+                cost.micros(),
+                unaccounted.micros());
+    }
+
+    /**
+     * Returns the money spent that the control server was never told of: costs recorded after
+     * {@link #close()} took the lease's spend for its return (a request still in flight when the
+     * {@linkplain Builder#settleWait(Duration) settle wait} ran out, or one that reserved after
+     * close had looked), and costs recorded while no lease was in force that no lease came to take
+     * before close. Each is logged as it happens. The server has given this money back to the
+     * agent's budget (or never charged it), so it is an overspend on the server's books.
+     *
+     * @return the amount; zero when every cost was in a return
+     */
+    public Money unaccountedSpend() {
+        lock.lock();
+        try {
+            return unaccounted;
         } finally {
             lock.unlock();
         }
@@ -391,38 +459,140 @@ public final class BudgetLeaseManager implements AutoCloseable {
     }
 
     /**
-     * Stops the background work, tries once more to deliver the queued reports and return replaced
-     * leases, then returns the current lease's unused part ({@code granted − spent}). A failure is
-     * logged with the amount that stays allocated on the server. Idempotent; blocks for at most a
-     * few calls' timeouts.
+     * Returns the budget to the control server, in this order:
+     *
+     * <ol>
+     *   <li>stops admitting requests ({@link #admit()} throws {@link IllegalStateException}) and
+     *       stops the background work;
+     *   <li>waits until nothing is reserved on the ledger any more, so that the requests in flight
+     *       have recorded their cost ({@link #recordSpend}), for at most the {@linkplain
+     *       Builder#settleWait(Duration) settle wait};
+     *   <li>takes the current lease's spend (the lease is {@link LeaseState#CLOSED} from then on),
+     *       tries once more to deliver the queued reports, returns replaced leases, then returns
+     *       the current lease's unused part ({@code granted − spent}).
+     * </ol>
+     *
+     * <p>Every return carries exactly the spend recorded against its lease. A cost recorded after
+     * its lease's spend was taken is in no return: it is logged and counted in {@link
+     * #unaccountedSpend()}. A failed return is logged with the amount that stays allocated on the
+     * server.
+     *
+     * <p>Idempotent: a second call waits until the first has finished, so that whatever the caller
+     * shuts down next (the HTTP client, the scheduler) is no longer needed. Blocks for at most the
+     * settle wait plus a few calls' timeouts; an interrupt ends the waiting early (the interrupt
+     * stays set).
      */
     @Override
     public void close() {
         lock.lock();
         try {
             if (closed) {
+                while (!closeDone) {
+                    try {
+                        changed.await();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        return;
+                    }
+                }
                 return;
             }
             closed = true;
             if (scheduled != null) {
                 scheduled.cancel(false);
             }
+            changed.signalAll();
         } finally {
             lock.unlock();
         }
-        work.lock();
         try {
-            deliverReports(true);
-            returnReplaced(true);
-            returnCurrent();
+            awaitSettled();
+            work.lock();
+            try {
+                BudgetLease returning = null;
+                lock.lock();
+                try {
+                    spendTaken = true;
+                    if (lease != null && lease.state() == LeaseState.ACTIVE) {
+                        // from here a cost cannot reach this lease: the return says all it spent
+                        returning = lease;
+                        lease = lease.close();
+                    }
+                } finally {
+                    lock.unlock();
+                }
+                deliverReports(true);
+                returnReplaced(true);
+                if (returning != null) {
+                    returnLease(returning);
+                }
+                dropUnassigned();
+            } finally {
+                work.unlock();
+            }
         } finally {
-            work.unlock();
             lock.lock();
             try {
+                closeDone = true;
                 changed.signalAll();
             } finally {
                 lock.unlock();
             }
+        }
+    }
+
+    /**
+     * At close: waits until the requests in flight have settled on the ledger; bounded on the clock
+     * and, should the clock stand still (a test clock), by the number of pauses.
+     */
+    private void awaitSettled() {
+        Instant deadline = clock.instant().plus(settleWait);
+        long pauses = (settleWait.toMillis() + SETTLE_POLL_MILLIS - 1) / SETTLE_POLL_MILLIS;
+        Money reserved = ledger.reserved();
+        for (long i = 0; !reserved.isZero(); i++) {
+            if (i >= pauses
+                    || !clock.instant().isBefore(deadline)
+                    || Thread.currentThread().isInterrupted()) {
+                LOG.warn(
+                        "{}: {} µ$ is still reserved by requests in flight at close; what they"
+                                + " spend from now on is in no return",
+                        name,
+                        reserved.micros());
+                return;
+            }
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(SETTLE_POLL_MILLIS));
+            reserved = ledger.reserved();
+        }
+    }
+
+    /**
+     * Under the work lock, at close: spend recorded while no lease was in force waited for the next
+     * lease, and none will come now.
+     */
+    private void dropUnassigned() {
+        lock.lock();
+        try {
+            if (!reports.isEmpty()) {
+                LOG.warn(
+                        "{}: {} usage report(s) not delivered at close: no lease was in force for"
+                                + " them",
+                        name,
+                        reports.size());
+                reportsDropped += reports.size();
+                reports.clear();
+            }
+            if (!unassigned.isZero()) {
+                unaccounted = unaccounted.plus(unassigned);
+                LOG.warn(
+                        "{}: {} µ$ spent while no lease was in force is in no lease's return; the"
+                                + " control server is not told of it",
+                        name,
+                        unassigned.micros());
+                unassigned = Money.ZERO;
+            }
+            changed.signalAll();
+        } finally {
+            lock.unlock();
         }
     }
 
@@ -888,29 +1058,13 @@ public final class BudgetLeaseManager implements AutoCloseable {
         }
     }
 
-    /** Under the work lock, at close: returns the current lease's unused part. */
-    private void returnCurrent() {
-        BudgetLease current;
-        lock.lock();
-        try {
-            current = lease;
-            if (current == null || current.state() != LeaseState.ACTIVE) {
-                return;
-            }
-        } finally {
-            lock.unlock();
-        }
+    /**
+     * Under the work lock, at close: returns the unused part of what was the current lease, with
+     * the spend taken when it stopped taking costs.
+     */
+    private void returnLease(BudgetLease current) {
         try {
             Money returned = client.returnUnused(current.leaseId(), current.spent());
-            lock.lock();
-            try {
-                if (lease.leaseId().equals(current.leaseId())
-                        && lease.state() == LeaseState.ACTIVE) {
-                    lease = lease.close();
-                }
-            } finally {
-                lock.unlock();
-            }
             LOG.info(
                     "{}: budget returned to the control server: {} µ$ of lease {} (spent {} µ$ of"
                             + " {} µ$)",
@@ -943,6 +1097,7 @@ public final class BudgetLeaseManager implements AutoCloseable {
         private Duration renewBeforeExpiry = Duration.ofSeconds(60);
         private Duration minBackoff = Duration.ofSeconds(1);
         private Duration maxBackoff = Duration.ofSeconds(60);
+        private Duration settleWait = Duration.ofSeconds(10);
         private String name = "agent";
 
         private Builder(
@@ -1044,6 +1199,24 @@ public final class BudgetLeaseManager implements AutoCloseable {
             }
             this.minBackoff = min;
             this.maxBackoff = max;
+            return this;
+        }
+
+        /**
+         * Sets how long {@link BudgetLeaseManager#close()} waits at most for the requests in flight
+         * (reservations on the ledger) to settle before it returns the lease (default 10 s). What
+         * they spend after that is in no return (see {@link
+         * BudgetLeaseManager#unaccountedSpend()}).
+         *
+         * @param wait the longest wait, not negative; zero returns at once
+         * @return this builder
+         */
+        public Builder settleWait(Duration wait) {
+            Objects.requireNonNull(wait, "wait");
+            if (wait.isNegative()) {
+                throw new IllegalArgumentException("the settle wait must not be negative");
+            }
+            this.settleWait = wait;
             return this;
         }
 

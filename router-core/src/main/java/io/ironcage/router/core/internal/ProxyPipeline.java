@@ -518,6 +518,11 @@ public final class ProxyPipeline implements ProxyHandler {
                 ResponseSink sink, ObjectNode body, Optional<String> model, ProviderKey ready) {
             try {
                 tenant.admit();
+                if (tenant.isStopped()) {
+                    // stopped since authentication: its lease is being returned
+                    reply(sink, ErrorResponses.unauthorized(format));
+                    return DONE;
+                }
                 key = ready != null ? ready : tenant.keys().key(routed.provider()).orElse(null);
             } catch (ControlPlaneException e) {
                 reply(sink, ErrorResponses.controlPlane(format, e));

@@ -43,8 +43,9 @@ public interface Tenant {
     default void admit() {}
 
     /**
-     * Called after a request's real cost was committed to {@link #ledger()}. Must not block or
-     * throw.
+     * Called with a request's real cost just before it is committed to {@link #ledger()} (and its
+     * reservation released): whoever waits for the reservations to be released, to return the
+     * lease, then finds the cost recorded. Must not block or throw.
      *
      * @param provider the provider the request went to
      * @param model the model

@@ -1,13 +1,17 @@
 package io.ironcage.router.core.controlplane;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.ironcage.router.core.ControlPlaneException;
 import io.ironcage.router.core.domain.Money;
 import io.ironcage.router.core.domain.ProviderType;
 import io.ironcage.router.core.domain.budget.BudgetDecision;
 import io.ironcage.router.core.domain.budget.CostController;
 import io.ironcage.router.core.domain.budget.LeaseState;
+import io.ironcage.router.core.domain.budget.Reservation;
 import io.ironcage.router.core.spi.BudgetLeaseClient;
 import java.lang.reflect.Field;
 import java.time.Duration;
@@ -47,8 +51,11 @@ class BudgetLeaseManagerCloseTest {
     private static final class Ledger implements BudgetLeaseClient {
         final Map<String, Long> granted = new TreeMap<>();
         final Map<String, Long> returnedSpent = new TreeMap<>();
+        final Map<String, Long> reported = new TreeMap<>();
         volatile CountDownLatch handshakeEntered;
         volatile CountDownLatch handshakeMayAnswer;
+        volatile CountDownLatch returnEntered;
+        volatile CountDownLatch returnMayAnswer;
 
         @Override
         public LeaseGrant handshake(HandshakeRequest request) {
@@ -73,6 +80,9 @@ class BudgetLeaseManagerCloseTest {
                 Money cost,
                 String model,
                 ProviderType provider) {
+            synchronized (this) {
+                reported.merge(leaseId, cost.micros(), Long::sum);
+            }
             return new ReportResult(Money.ZERO);
         }
 
@@ -82,11 +92,19 @@ class BudgetLeaseManagerCloseTest {
         }
 
         @Override
-        public synchronized Money returnUnused(String leaseId, Money spent) {
-            if (returnedSpent.putIfAbsent(leaseId, spent.micros()) != null) {
-                throw new AssertionError(leaseId + " returned twice");
+        public Money returnUnused(String leaseId, Money spent) {
+            CountDownLatch entered = returnEntered;
+            CountDownLatch answer = returnMayAnswer;
+            if (entered != null && answer != null) {
+                entered.countDown();
+                await(answer);
             }
-            return Money.ofMicros(granted.get(leaseId) - spent.micros());
+            synchronized (this) {
+                if (returnedSpent.putIfAbsent(leaseId, spent.micros()) != null) {
+                    throw new AssertionError(leaseId + " returned twice");
+                }
+                return Money.ofMicros(granted.get(leaseId) - spent.micros());
+            }
         }
 
         @Override
@@ -98,6 +116,20 @@ class BudgetLeaseManagerCloseTest {
 
         synchronized Map<String, Long> returnedSpent() {
             return new TreeMap<>(returnedSpent);
+        }
+
+        synchronized Map<String, Long> reported() {
+            return new TreeMap<>(reported);
+        }
+
+        /** Makes the next returns wait, after saying so, until {@link #answerReturns()}. */
+        void holdReturns() {
+            returnMayAnswer = new CountDownLatch(1);
+            returnEntered = new CountDownLatch(1);
+        }
+
+        void answerReturns() {
+            returnMayAnswer.countDown();
         }
     }
 
@@ -164,6 +196,37 @@ class BudgetLeaseManagerCloseTest {
         assertTrue(scheduler.awaitTermination(WAIT.toMillis(), TimeUnit.MILLISECONDS));
     }
 
+    /** Runs {@code close()} on a thread of its own; what it throws lands in {@code errors}. */
+    private static Thread closeInBackground(
+            BudgetLeaseManager manager, String name, List<Throwable> errors) {
+        Thread closer =
+                new Thread(
+                        () -> {
+                            try {
+                                manager.close();
+                            } catch (Throwable t) {
+                                synchronized (errors) {
+                                    errors.add(t);
+                                }
+                            }
+                        },
+                        name);
+        closer.start();
+        return closer;
+    }
+
+    /**
+     * Waits until the thread blocks with a timeout: close() waiting for a settlement, or in a
+     * return the server holds.
+     */
+    private static void awaitTimedWaiting(Thread thread) {
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (thread.getState() != Thread.State.TIMED_WAITING && System.nanoTime() < deadline) {
+            LockSupport.parkNanos(1_000_000);
+        }
+        assertEquals(Thread.State.TIMED_WAITING, thread.getState(), "close is waiting");
+    }
+
     @Test
     void aWorkerThatPassedItsClosedCheckBeforeCloseMakesNoHandshakeAfterIt() throws Exception {
         BudgetLeaseManager manager = manager();
@@ -225,6 +288,172 @@ class BudgetLeaseManagerCloseTest {
                 Map.of("lease_1", 4_500_000L, "lease_2", 0L),
                 server.returnedSpent(),
                 "both leases returned, each with what was spent from it");
+    }
+
+    @Test
+    void aRequestInFlightAtCloseIsInTheReturnAndItsReportIsSent() throws Exception {
+        BudgetLeaseManager manager = manager();
+        manager.start();
+        spend(manager, 1_000_000);
+        manager.admit(); // a second request is in flight: reserved, not settled
+        Reservation inFlight =
+                ((BudgetDecision.Granted) ledger.reserve(Money.ofMicros(2_000_000))).reservation();
+        server.holdReturns();
+
+        List<Throwable> errors = new ArrayList<>();
+        Thread closer = closeInBackground(manager, "closer", errors);
+        awaitTimedWaiting(closer); // waiting for the settlement (or, unfixed, in the return)
+        // settles as the pipeline does: the lease hears of the cost, then the ledger commits
+        manager.recordSpend(ProviderType.OPENAI, "gpt-4o-mini", 10, Money.ofMicros(1_500_000));
+        inFlight.commit(Money.ofMicros(1_500_000));
+        server.answerReturns();
+        closer.join(WAIT.toMillis());
+        drainWorker();
+
+        assertTrue(errors.isEmpty(), errors.toString());
+        assertEquals(
+                Map.of("lease_1", 2_500_000L),
+                server.returnedSpent(),
+                "the return counts the request that settled while close waited for it");
+        assertEquals(Map.of("lease_1", 2_500_000L), server.reported(), "and its report went out");
+    }
+
+    @Test
+    void noRequestIsAdmittedOnceCloseHasBegun() throws Exception {
+        BudgetLeaseManager manager = manager();
+        manager.start();
+        spend(manager, 1_000_000);
+        server.holdReturns();
+
+        List<Throwable> errors = new ArrayList<>();
+        Thread closer = closeInBackground(manager, "closer", errors);
+        await(server.returnEntered); // the lease is being returned
+        IllegalStateException during = assertThrows(IllegalStateException.class, manager::admit);
+        server.answerReturns();
+        closer.join(WAIT.toMillis());
+        IllegalStateException after = assertThrows(IllegalStateException.class, manager::admit);
+
+        assertTrue(errors.isEmpty(), errors.toString());
+        for (IllegalStateException e : List.of(during, after)) {
+            assertTrue(e.getMessage().contains("closed"), e.getMessage());
+            assertFalse(e.getMessage().contains("handshake"), e.getMessage());
+        }
+        assertEquals(Map.of("lease_1", 1_000_000L), server.returnedSpent());
+    }
+
+    @Test
+    void aSecondCloseReturnsOnlyOnceTheFirstHasReturnedTheLease() throws Exception {
+        BudgetLeaseManager manager = manager();
+        manager.start();
+        spend(manager, 1_000_000);
+        server.holdReturns();
+
+        List<Throwable> errors = new ArrayList<>();
+        Thread first = closeInBackground(manager, "first-closer", errors);
+        await(server.returnEntered);
+        Thread second = closeInBackground(manager, "second-closer", errors);
+        second.join(300);
+        boolean secondWaited = second.isAlive();
+        server.answerReturns();
+        first.join(WAIT.toMillis());
+        second.join(WAIT.toMillis());
+
+        assertTrue(errors.isEmpty(), errors.toString());
+        assertTrue(
+                secondWaited,
+                "a caller of close() may shut down the client next: the return must be done");
+        assertFalse(second.isAlive());
+        assertEquals(Map.of("lease_1", 1_000_000L), server.returnedSpent());
+    }
+
+    @Test
+    void spendSettledAfterTheReturnTookTheLeasesSpendIsCountedNotAddedAnywhere() throws Exception {
+        BudgetLeaseManager manager =
+                BudgetLeaseManager.builder(
+                                server, "ic-close-token", () -> ProviderType.OPENAI, ledger)
+                        .clock(new TestClock())
+                        .scheduler(scheduler)
+                        .leaseSize(Money.ofMicros(LEASE))
+                        .settleWait(Duration.ofMillis(50))
+                        .build();
+        manager.start();
+        spend(manager, 1_000_000);
+        manager.admit();
+        Reservation slow =
+                ((BudgetDecision.Granted) ledger.reserve(Money.ofMicros(2_000_000)))
+                        .reservation(); // in flight longer than close waits for it
+        server.holdReturns();
+
+        List<Throwable> errors = new ArrayList<>();
+        Thread closer = closeInBackground(manager, "closer", errors);
+        await(server.returnEntered); // the settle wait ran out; the return is on its way
+        manager.recordSpend(ProviderType.OPENAI, "gpt-4o-mini", 10, Money.ofMicros(700_000));
+        slow.commit(Money.ofMicros(700_000));
+        server.answerReturns();
+        closer.join(WAIT.toMillis());
+        manager.recordSpend(ProviderType.OPENAI, "gpt-4o-mini", 10, Money.ofMicros(11));
+        drainWorker();
+
+        assertTrue(errors.isEmpty(), errors.toString());
+        assertEquals(Map.of("lease_1", 1_000_000L), server.returnedSpent());
+        assertEquals(Map.of("lease_1", 1_000_000L), server.reported());
+        assertEquals(
+                Money.ofMicros(700_011),
+                manager.unaccountedSpend(),
+                "spent after the return took its amount: counted once, on no lease");
+        assertEquals(Map.of("lease_1", LEASE), server.granted(), "no lease taken for it");
+        assertEquals(1_000_000, manager.lease().orElseThrow().spent().micros());
+        assertEquals(0, manager.pendingReports());
+    }
+
+    @Test
+    void spendWithNoLeaseInForceAtCloseIsCounted() {
+        BudgetLeaseClient refusing =
+                new BudgetLeaseClient() {
+                    @Override
+                    public LeaseGrant handshake(HandshakeRequest request) {
+                        throw new ControlPlaneException("connection refused", new Exception());
+                    }
+
+                    @Override
+                    public ReportResult report(
+                            String leaseId,
+                            String requestId,
+                            long tokens,
+                            Money cost,
+                            String model,
+                            ProviderType provider) {
+                        throw new AssertionError("no lease to report against");
+                    }
+
+                    @Override
+                    public RefreshResult refresh(RefreshRequest request) {
+                        throw new UnsupportedOperationException();
+                    }
+
+                    @Override
+                    public Money returnUnused(String leaseId, Money spent) {
+                        throw new AssertionError("no lease to return");
+                    }
+
+                    @Override
+                    public void close() {}
+                };
+        BudgetLeaseManager manager =
+                BudgetLeaseManager.builder(
+                                refusing, "ic-close-token", () -> ProviderType.OPENAI, ledger)
+                        .clock(new TestClock())
+                        .scheduler(scheduler)
+                        .retryBackoff(Duration.ofSeconds(30), Duration.ofSeconds(30))
+                        .build();
+        manager.start();
+        // settled while no lease was in force: it waits for the next lease, which never comes
+        manager.recordSpend(ProviderType.OPENAI, "gpt-4o-mini", 10, Money.ofMicros(42));
+
+        manager.close();
+
+        assertEquals(Money.ofMicros(42), manager.unaccountedSpend());
+        assertEquals(0, manager.pendingReports());
     }
 
     @Test

@@ -324,6 +324,25 @@ class ProxyPipelineTenantTest {
     }
 
     @Test
+    void aTenantStoppedBeforeAdmissionIsRefusedEvenForAnUnpricedModel() {
+        Upstream upstream = new Upstream("sk-live");
+        StoppingTenant tenant = new StoppingTenant(false);
+        tenant.stopped = true; // stopped after the request authenticated, lease closed
+        ProxyPipeline pipeline = pipeline(Tenants.single("ic-a", tenant), upstream, new Events());
+
+        Answer answer =
+                call(
+                        pipeline,
+                        "/v1/chat/completions",
+                        "ic-a",
+                        "{\"model\":\"gpt-no-such-price\","
+                                + "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
+
+        assertEquals(401, answer.status, answer.text());
+        assertEquals(0, upstream.requests.size());
+    }
+
+    @Test
     void theLeaseHearsOfTheSpendBeforeTheReservationIsReleased() {
         // AgentRegistry.stop() returns the lease once nothing is reserved: by then the lease must
         // know every cost, or the server gets back money that was spent
