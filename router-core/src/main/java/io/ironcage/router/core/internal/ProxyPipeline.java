@@ -1138,6 +1138,16 @@ public final class ProxyPipeline implements ProxyHandler {
                         routed.provider().id());
             }
             Money cost = price.get().cost(billed);
+            if (cost.micros() > held.amount().micros()) {
+                // the provider reported more than the worst case allows: the money was spent, so
+                // it is charged (as the reference does), but the budget may now be overspent
+                LOG.warn(
+                        "a {} request cost {} µ$, more than the {} µ$ reserved for it: {}",
+                        routed.model().orElse(""),
+                        cost.micros(),
+                        held.amount().micros(),
+                        billed);
+            }
             // the lease first: a stopping tenant returns its lease once nothing is reserved, so
             // the spend must be on the lease before the reservation is released
             tenant.settled(routed.provider(), routed.model().orElse(""), billed, cost);
@@ -1153,17 +1163,21 @@ public final class ProxyPipeline implements ProxyHandler {
 
         /**
          * The bill of a response without usage: the input the stream reported, else the worst-case
-         * input bound; output as the UTF-8 bytes of the text seen (at least one byte per token).
+         * input bound; output as the UTF-8 bytes of the text seen (at least one byte per token),
+         * but never more than the worst-case output bound the reservation was made with.
+         *
+         * <p>Both output counts are upper bounds of the tokens produced, so the smaller one is too.
+         * The byte count alone is not bounded by {@code max_tokens}: a token is often several bytes
+         * ("w " is one token, two bytes), so a stream cut short of short tokens would be billed
+         * more than its reservation, and a budget that was full would overspend.
          */
         private TokenUsage fromWhatWasSeen(Optional<TokenUsage> inputSeen, long outputBytesSeen) {
+            ModelPricing model = price.orElseThrow();
             TokenUsage input =
-                    inputSeen.orElseGet(
-                            () ->
-                                    TokenUsage.of(
-                                            price.orElseThrow().worstCaseInputTokens(shape), 0));
+                    inputSeen.orElseGet(() -> TokenUsage.of(model.worstCaseInputTokens(shape), 0));
             return new TokenUsage(
                     input.inputTokens(),
-                    outputBytesSeen,
+                    Math.min(outputBytesSeen, model.worstCaseOutputTokens(shape)),
                     input.cacheReadTokens(),
                     input.cacheWriteTokens());
         }
