@@ -174,9 +174,9 @@ final class JsonScan {
         }
         switch (json[p]) {
             case '{':
-                return object(p, depth + 1);
+                return container(p, depth + 1, (byte) '}');
             case '[':
-                return array(p, depth + 1);
+                return container(p, depth + 1, (byte) ']');
             case '"':
                 return string(p);
             case 't':
@@ -190,22 +190,25 @@ final class JsonScan {
         }
     }
 
-    private int object(int p, int depth) {
+    /** An object ({@code close} '}') or array (']') at {@code p}: the index after it, or -1. */
+    private int container(int p, int depth, byte close) {
         if (depth > MAX_DEPTH) {
             return -1;
         }
         p = whitespace(p + 1);
-        if (p < end && json[p] == '}') {
+        if (p < end && json[p] == close) {
             return p + 1;
         }
         while (true) {
-            p = name(p);
-            if (p < 0) {
-                return -1;
-            }
-            p = colon(p);
-            if (p < 0) {
-                return -1;
+            if (close == '}') {
+                p = name(p);
+                if (p < 0) {
+                    return -1;
+                }
+                p = colon(p);
+                if (p < 0) {
+                    return -1;
+                }
             }
             p = value(p, depth);
             if (p < 0) {
@@ -215,34 +218,7 @@ final class JsonScan {
             if (p >= end) {
                 return -1;
             }
-            if (json[p] == '}') {
-                return p + 1;
-            }
-            if (json[p] != ',') {
-                return -1;
-            }
-            p = whitespace(p + 1);
-        }
-    }
-
-    private int array(int p, int depth) {
-        if (depth > MAX_DEPTH) {
-            return -1;
-        }
-        p = whitespace(p + 1);
-        if (p < end && json[p] == ']') {
-            return p + 1;
-        }
-        while (true) {
-            p = value(p, depth);
-            if (p < 0) {
-                return -1;
-            }
-            p = whitespace(p);
-            if (p >= end) {
-                return -1;
-            }
-            if (json[p] == ']') {
+            if (json[p] == close) {
                 return p + 1;
             }
             if (json[p] != ',') {

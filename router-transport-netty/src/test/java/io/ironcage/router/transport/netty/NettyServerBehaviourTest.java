@@ -432,11 +432,7 @@ class NettyServerBehaviourTest {
         assertTrue(tooMany.toLowerCase().contains("connection: close"), tooMany);
 
         assertEquals(1, handled.get(), "refused requests never reach the handler");
-        HttpResponse<String> fine =
-                client.send(
-                        HttpRequest.newBuilder(uri(server, "/")).build(),
-                        HttpResponse.BodyHandlers.ofString());
-        assertEquals(200, fine.statusCode(), "still serving");
+        assertStillServing(server);
     }
 
     @Test
@@ -524,11 +520,7 @@ class NettyServerBehaviourTest {
         }
         awaitPermits(server, permits);
         assertEquals(0, handled.get(), "a request never read whole never reaches the handler");
-        HttpResponse<String> fine =
-                client.send(
-                        HttpRequest.newBuilder(uri(server, "/")).build(),
-                        HttpResponse.BodyHandlers.ofString());
-        assertEquals(200, fine.statusCode(), "still serving");
+        assertStillServing(server);
     }
 
     @Test
@@ -563,6 +555,14 @@ class NettyServerBehaviourTest {
             assertTrue(answer.startsWith("HTTP/1.1 200"), answer);
             assertTrue(answer.endsWith("\r\n\r\nhi"), answer);
         }
+    }
+
+    private void assertStillServing(ServerTransport.RunningServer server) throws Exception {
+        HttpResponse<String> fine =
+                client.send(
+                        HttpRequest.newBuilder(uri(server, "/")).build(),
+                        HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, fine.statusCode(), "still serving");
     }
 
     private static int permitsOf(ServerTransport.RunningServer server) {
@@ -800,11 +800,7 @@ class NettyServerBehaviourTest {
             }
             assertTrue(received < large.length, "the whole answer was not sent: " + received);
         }
-        HttpResponse<String> fine =
-                client.send(
-                        HttpRequest.newBuilder(uri(server, "/")).build(),
-                        HttpResponse.BodyHandlers.ofString());
-        assertEquals(200, fine.statusCode(), "still serving");
+        assertStillServing(server);
     }
 
     @Test
