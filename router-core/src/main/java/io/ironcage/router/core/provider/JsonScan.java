@@ -32,6 +32,7 @@ final class JsonScan {
     private static final int MAX_DEPTH = 1000; // Jackson's StreamReadConstraints defaults
     private static final int MAX_NUMBER_LENGTH = 1000;
     private static final int MAX_NAME_BYTES = 50_000;
+    private static final int MAX_STRING_LENGTH = 20_000_000; // Jackson refuses to decode more
 
     /** Bytes a string's plain run stops at: quote, backslash, control characters, non-ASCII. */
     private static final boolean[] SPECIAL = new boolean[256];
@@ -445,7 +446,7 @@ final class JsonScan {
                 }
             case '"':
                 at = string(p);
-                if (!plain) {
+                if (!plain || at - p - 2 > MAX_STRING_LENGTH) {
                     undecided = true;
                     return null;
                 }

@@ -160,6 +160,18 @@ class JsonScanTest {
     }
 
     @Test
+    void agreesOnAStringInTheUsageOverJacksonsStringLimit() {
+        // Jackson refuses to decode a string over StreamReadConstraints' 20,000,000 characters;
+        // strings skipped outside the field are not decoded, so only the field's own count
+        for (int length : new int[] {20_000_000, 20_000_001}) {
+            String text = "a".repeat(length);
+            agrees("{\"usage\":{\"s\":\"" + text + "\"}}");
+            agrees("{\"usage\":\"" + text + "\"}");
+            agrees("{\"a\":\"" + text + "\",\"usage\":1}");
+        }
+    }
+
+    @Test
     void agreesOnLongNumbersAndNames() {
         String digits = "1".repeat(1_001);
         agrees("{\"a\":" + digits + ",\"usage\":1}");
