@@ -375,7 +375,7 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
      * client has taken none of the answer for the write timeout.
      */
     private void checkTimeouts() {
-        if (!ctx.channel().isActive() || phase == Phase.CLOSED) {
+        if (!ctx.channel().isActive()) {
             return;
         }
         long now = System.nanoTime();
@@ -393,7 +393,7 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
                     LOG.debug("no request data for {} ms: closing", readNanos / 1_000_000);
                 }
                 break;
-            default:
+            default: // ANSWERING, or CLOSED with a refusal still being written
                 left = writeLeft(now); // an answer may take minutes, as long as it moves
         }
         if (left <= 0) {
@@ -437,6 +437,10 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
     /** Answers a request the server will not serve and closes the connection. */
     private void refuse(int status, byte[] text) {
         phase = Phase.CLOSED;
+        stuckMessage = null;
+        if (timer.getDelay(TimeUnit.NANOSECONDS) > writeLook) {
+            rescheduleTimer(writeLook); // a client that never takes the refusal is cut too
+        }
         NettyRunningServer.Flight refusal = server.newFlight();
         ctx.writeAndFlush(plain(status, text, true))
                 .addListener(

@@ -804,6 +804,60 @@ class NettyServerBehaviourTest {
     }
 
     @Test
+    void aRefusalTheClientNeverTakesIsCutAfterTheWriteTimeout() throws Exception {
+        NettyRunningServer server =
+                (NettyRunningServer)
+                        start(
+                                new NettyServerTransport(
+                                        OPTIONS.toBuilder()
+                                                .writeTimeout(Duration.ofMillis(400))
+                                                .build()),
+                                ServerOptions.loopback(0),
+                                (request, response) ->
+                                        response.send(200, HeaderMap.empty(), new byte[0]));
+        java.lang.reflect.Field field = NettyRunningServer.class.getDeclaredField("connections");
+        field.setAccessible(true);
+        io.netty.channel.group.ChannelGroup connections =
+                (io.netty.channel.group.ChannelGroup) field.get(server);
+        try (Socket socket = new Socket("127.0.0.1", server.address().getPort())) {
+            socket.setReceiveBufferSize(64 * 1024);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+            while (connections.isEmpty() && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+            io.netty.channel.Channel accepted = connections.iterator().next();
+            // as when earlier answers filled the socket buffers of a client that does not read:
+            // the refusal is queued behind data the client never takes
+            accepted.pipeline()
+                    .addFirst(
+                            new io.netty.channel.ChannelOutboundHandlerAdapter() {
+                                boolean padded;
+
+                                @Override
+                                public void write(
+                                        io.netty.channel.ChannelHandlerContext ctx,
+                                        Object msg,
+                                        io.netty.channel.ChannelPromise promise) {
+                                    if (!padded) {
+                                        padded = true;
+                                        ctx.write(
+                                                io.netty.buffer.Unpooled.wrappedBuffer(
+                                                        new byte[32 * 1024 * 1024]));
+                                    }
+                                    ctx.write(msg, promise);
+                                }
+                            });
+            socket.getOutputStream()
+                    .write("GARBAGE\r\n\r\n".getBytes(StandardCharsets.UTF_8)); // 400
+            deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+            while (accepted.isActive() && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            assertFalse(accepted.isActive(), "a refusal stuck for 5 s still holds its connection");
+        }
+    }
+
+    @Test
     void aClientThatReadsSlowlyButSteadilyIsNotCutOffByTheWriteTimeout() throws Exception {
         // the kernel's send buffer (megabytes on loopback) hides the client's reads until a third
         // of it is free: the client must read that much within the write timeout to be seen
