@@ -818,7 +818,7 @@ final class LoopClient {
 
         /** The one timer: closes the connection once it has idled in the pool for too long. */
         private void checkIdle() {
-            if (!ctx.channel().isActive()) {
+            if (!ctx.channel().isOpen()) { // still connecting counts as open: look again later
                 return;
             }
             long left = maxIdleNanos;
