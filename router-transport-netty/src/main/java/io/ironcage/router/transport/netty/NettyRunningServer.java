@@ -163,6 +163,11 @@ final class NettyRunningServer implements ServerTransport.RunningServer {
         return address;
     }
 
+    /** The open connections, for tests. */
+    ChannelGroup connections() {
+        return connections;
+    }
+
     /** Permits left: requests that may still be admitted, for tests. */
     int admissionsLeft() {
         return admission.availablePermits();

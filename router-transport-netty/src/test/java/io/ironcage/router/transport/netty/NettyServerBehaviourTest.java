@@ -815,10 +815,8 @@ class NettyServerBehaviourTest {
                                 ServerOptions.loopback(0),
                                 (request, response) ->
                                         response.send(200, HeaderMap.empty(), new byte[0]));
-        java.lang.reflect.Field field = NettyRunningServer.class.getDeclaredField("connections");
-        field.setAccessible(true);
         io.netty.channel.group.ChannelGroup connections =
-                (io.netty.channel.group.ChannelGroup) field.get(server);
+                ((NettyRunningServer) server).connections();
         try (Socket socket = new Socket("127.0.0.1", server.address().getPort())) {
             socket.setReceiveBufferSize(64 * 1024);
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
