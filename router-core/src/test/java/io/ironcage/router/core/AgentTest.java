@@ -4,11 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import io.ironcage.router.core.controlplane.BudgetLeaseManager;
+import io.ironcage.router.core.controlplane.StubLeaseClient;
 import io.ironcage.router.core.domain.Money;
 import io.ironcage.router.core.domain.ProviderKey;
 import io.ironcage.router.core.domain.ProviderType;
 import io.ironcage.router.core.domain.budget.CostController;
-import io.ironcage.router.core.spi.BudgetLeaseClient;
 import io.ironcage.router.core.spi.ProviderKeySource;
 import java.time.Clock;
 import java.util.Optional;
@@ -27,7 +27,7 @@ class AgentTest {
     }
 
     /** Grants every handshake; accepts reports and returns. */
-    private static final class Granting implements BudgetLeaseClient {
+    private static final class Granting extends StubLeaseClient {
         @Override
         public LeaseGrant handshake(HandshakeRequest request) {
             return new LeaseGrant(
@@ -35,28 +35,9 @@ class AgentTest {
         }
 
         @Override
-        public ReportResult report(
-                String leaseId,
-                String requestId,
-                long tokens,
-                Money cost,
-                String model,
-                ProviderType provider) {
-            return new ReportResult(Money.ZERO);
-        }
-
-        @Override
-        public RefreshResult refresh(RefreshRequest request) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
         public Money returnUnused(String leaseId, Money spent) {
             return Money.ofMicros(1_000_000).minusOrZero(spent);
         }
-
-        @Override
-        public void close() {}
     }
 
     private Agent agentWithClosedLease() {

@@ -7,7 +7,6 @@ import io.ironcage.router.core.ControlPlaneException;
 import io.ironcage.router.core.domain.Money;
 import io.ironcage.router.core.domain.ProviderType;
 import io.ironcage.router.core.domain.budget.CostController;
-import io.ironcage.router.core.spi.BudgetLeaseClient;
 import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
@@ -29,7 +28,7 @@ class BudgetLeaseManagerBacklogTest {
     }
 
     /** Grants one lease; its reports fail until the server comes back. */
-    private static final class Outage implements BudgetLeaseClient {
+    private static final class Outage extends StubLeaseClient {
         volatile boolean reachable;
         final AtomicLong reportedMicros = new AtomicLong();
         final AtomicLong reportedTokens = new AtomicLong();
@@ -57,19 +56,6 @@ class BudgetLeaseManagerBacklogTest {
             reportedTokens.addAndGet(tokens);
             return new ReportResult(Money.ZERO);
         }
-
-        @Override
-        public RefreshResult refresh(RefreshRequest request) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public Money returnUnused(String leaseId, Money spent) {
-            return Money.ZERO;
-        }
-
-        @Override
-        public void close() {}
     }
 
     @Test

@@ -48,7 +48,7 @@ class BudgetLeaseManagerCloseTest {
     }
 
     /** A control server's books: what each lease was granted and what its return said it spent. */
-    private static final class Ledger implements BudgetLeaseClient {
+    private static final class Ledger extends StubLeaseClient {
         final Map<String, Long> granted = new TreeMap<>();
         final Map<String, Long> returnedSpent = new TreeMap<>();
         final Map<String, Long> reported = new TreeMap<>();
@@ -87,11 +87,6 @@ class BudgetLeaseManagerCloseTest {
         }
 
         @Override
-        public RefreshResult refresh(RefreshRequest request) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
         public Money returnUnused(String leaseId, Money spent) {
             CountDownLatch entered = returnEntered;
             CountDownLatch answer = returnMayAnswer;
@@ -106,9 +101,6 @@ class BudgetLeaseManagerCloseTest {
                 return Money.ofMicros(granted.get(leaseId) - spent.micros());
             }
         }
-
-        @Override
-        public void close() {}
 
         synchronized Map<String, Long> granted() {
             return new TreeMap<>(granted);

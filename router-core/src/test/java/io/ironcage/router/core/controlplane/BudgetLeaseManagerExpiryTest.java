@@ -9,7 +9,6 @@ import io.ironcage.router.core.ControlPlaneException;
 import io.ironcage.router.core.domain.Money;
 import io.ironcage.router.core.domain.ProviderType;
 import io.ironcage.router.core.domain.budget.CostController;
-import io.ironcage.router.core.spi.BudgetLeaseClient;
 import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
@@ -34,7 +33,7 @@ class BudgetLeaseManagerExpiryTest {
     }
 
     /** Grants one lease that expires after ten minutes; then the server is unreachable. */
-    private static final class OneLeaseThenOffline implements BudgetLeaseClient {
+    private static final class OneLeaseThenOffline extends StubLeaseClient {
         final AtomicInteger handshakes = new AtomicInteger();
 
         @Override
@@ -50,30 +49,6 @@ class BudgetLeaseManagerExpiryTest {
                     "no connection to 127.0.0.1:9 for the budget handshake",
                     new IOException("refused"));
         }
-
-        @Override
-        public ReportResult report(
-                String leaseId,
-                String requestId,
-                long tokens,
-                Money cost,
-                String model,
-                ProviderType provider) {
-            return new ReportResult(Money.ZERO);
-        }
-
-        @Override
-        public RefreshResult refresh(RefreshRequest request) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public Money returnUnused(String leaseId, Money spent) {
-            return Money.ZERO;
-        }
-
-        @Override
-        public void close() {}
     }
 
     @Test
