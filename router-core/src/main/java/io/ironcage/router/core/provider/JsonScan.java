@@ -21,6 +21,9 @@ import java.nio.charset.StandardCharsets;
  * UTF-32, a number over 1,000 characters, a field name over 50,000 bytes, any field name with
  * escapes or non-ASCII bytes, which Jackson decodes and checks further), it says so and the caller
  * asks Jackson.
+ *
+ * <p>{@link #tree} then builds the value found, with Jackson's node types, unless a string in it
+ * needs decoding (escapes, non-ASCII bytes, over Jackson's length limit); then Jackson builds it.
  */
 final class JsonScan {
     /** The bytes are not a whole JSON object, or it has no such field. */
@@ -33,6 +36,8 @@ final class JsonScan {
     private static final int MAX_NUMBER_LENGTH = 1000;
     private static final int MAX_NAME_BYTES = 50_000;
     private static final int MAX_STRING_LENGTH = 20_000_000; // Jackson refuses to decode more
+
+    private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
 
     /** Bytes a string's plain run stops at: quote, backslash, control characters, non-ASCII. */
     private static final boolean[] SPECIAL = new boolean[256];
@@ -48,6 +53,7 @@ final class JsonScan {
     private final String sought;
     private boolean undecided; // Jackson must decide
     private boolean plain; // the last string had no escapes and no bytes over 127
+    private int at; // where tree() reads
 
     private JsonScan(byte[] json, String name) {
         this.json = json;
@@ -392,9 +398,6 @@ final class JsonScan {
         JsonNode tree = reader.node();
         return reader.undecided ? null : tree;
     }
-
-    private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
-    private int at; // where tree() reads
 
     /** The node at {@link #at}, which is valid JSON (found so by the scan); moves past it. */
     private JsonNode node() {
