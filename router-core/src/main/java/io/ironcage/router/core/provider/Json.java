@@ -14,6 +14,16 @@ final class Json {
 
     private Json() {}
 
+    /** A streaming parser over the text (the caller closes it). */
+    static JsonParser parser(String text) throws IOException {
+        return MAPPER.createParser(text);
+    }
+
+    /** The value the parser is at, as a tree (it moves past the value). */
+    static JsonNode tree(JsonParser parser) throws IOException {
+        return MAPPER.readTree(parser);
+    }
+
     /** Parses one JSON object; empty if the text is not valid JSON or not an object. */
     static Optional<JsonNode> parseObject(String text) {
         try {

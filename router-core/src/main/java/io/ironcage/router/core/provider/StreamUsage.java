@@ -1,7 +1,10 @@
 package io.ironcage.router.core.provider;
 
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.ironcage.router.core.domain.TokenUsage;
+import java.io.IOException;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
@@ -45,6 +48,14 @@ import java.util.OptionalLong;
 public abstract class StreamUsage {
     private static final String DONE = "[DONE]";
 
+    /**
+     * Events up to this long may be read by tokens ({@link #walk}); a longer one is built into a
+     * tree, which checks everything in it, as Jackson's string-length limit (20 million) does.
+     */
+    private static final int MAX_TOKEN_WALK = 1 << 20;
+
+    private boolean treesOnly;
+
     private boolean completed;
     private long outputBytes;
     private Optional<String> model = Optional.empty();
@@ -86,6 +97,9 @@ public abstract class StreamUsage {
             if (endsOnDone()) {
                 completed = true;
             }
+            return;
+        }
+        if (!treesOnly && data.length() <= MAX_TOKEN_WALK && walk(data)) {
             return;
         }
         Optional<JsonNode> json = Json.parseObject(data);
@@ -153,6 +167,21 @@ public abstract class StreamUsage {
         return model;
     }
 
+    /** For tests: every event is built into a tree, the reference for {@link #walk}. */
+    final StreamUsage treesOnly() {
+        treesOnly = true;
+        return this;
+    }
+
+    /**
+     * Takes an event by reading its tokens, without a tree, where the kind can: true if it did
+     * (also for data that is not a JSON object, which is then ignored, as {@link #onEvent} does),
+     * false to have the tree built and {@link #handle} called.
+     */
+    boolean walk(String data) {
+        return false;
+    }
+
     /** Whether {@code data: [DONE]} ends this kind of stream. */
     boolean endsOnDone() {
         return true;
@@ -169,6 +198,17 @@ public abstract class StreamUsage {
         if (model.isEmpty() && holder != null) {
             model = RequestShapes.model(holder);
         }
+    }
+
+    /** As {@link #seeModel(JsonNode)}, given the holder's {@code model} value if it is a string. */
+    final void seeModel(String text) {
+        if (model.isEmpty() && text != null && !text.isEmpty()) {
+            model = Optional.of(text);
+        }
+    }
+
+    final void addOutputBytes(long bytes) {
+        outputBytes += bytes;
     }
 
     /** Adds the UTF-8 length of {@code node} if it is a string. */
@@ -228,6 +268,112 @@ public abstract class StreamUsage {
                 countOutput(function.get("name"));
                 countOutput(function.get("arguments"));
             }
+        }
+
+        /**
+         * The chunk read by tokens, with what {@link #handle} takes from its tree: where a name
+         * comes twice in an object the last one counts, as in a tree, and nothing is taken from an
+         * event that turns out not to be whole JSON.
+         */
+        @Override
+        boolean walk(String data) {
+            String modelText = null;
+            JsonNode usageNode = null;
+            long bytes = 0;
+            try (JsonParser parser = Json.parser(data)) {
+                if (parser.nextToken() != JsonToken.START_OBJECT) {
+                    return true; // not an object: ignored
+                }
+                while (parser.nextToken() == JsonToken.FIELD_NAME) {
+                    String name = parser.currentName();
+                    JsonToken value = parser.nextToken();
+                    switch (name) {
+                        case "model":
+                            modelText = value == JsonToken.VALUE_STRING ? parser.getText() : null;
+                            parser.skipChildren();
+                            break;
+                        case "usage":
+                            usageNode = value == JsonToken.START_OBJECT ? Json.tree(parser) : null;
+                            parser.skipChildren();
+                            break;
+                        case "choices":
+                            bytes = value == JsonToken.START_ARRAY ? eachObject(parser, 0) : 0;
+                            parser.skipChildren();
+                            break;
+                        default:
+                            parser.skipChildren();
+                    }
+                }
+            } catch (IOException e) {
+                return true; // not whole JSON: ignored
+            }
+            seeModel(modelText);
+            if (usageNode != null) {
+                Optional<TokenUsage> parsed =
+                        UsageExtraction.fromUsageObject(ApiKind.CHAT_COMPLETIONS, usageNode);
+                if (parsed.isPresent()) {
+                    usage = parsed;
+                }
+            }
+            addOutputBytes(bytes);
+            return true;
+        }
+
+        /**
+         * At an array: the output bytes of its objects, each read as a choice ({@code level} 0), a
+         * delta (1), a tool call (2) or a function (3).
+         */
+        private static long eachObject(JsonParser parser, int level) throws IOException {
+            long bytes = 0;
+            JsonToken element;
+            while ((element = parser.nextToken()) != JsonToken.END_ARRAY) {
+                if (element == JsonToken.START_OBJECT) {
+                    bytes += object(parser, level);
+                } else {
+                    parser.skipChildren();
+                }
+            }
+            return bytes;
+        }
+
+        /** At an object of {@code level} (see {@link #eachObject}): the output bytes in it. */
+        private static long object(JsonParser parser, int level) throws IOException {
+            long delta = 0; // a choice's
+            long content = 0; // a delta's
+            long refusal = 0;
+            long calls = 0;
+            long legacy = 0;
+            long function = 0; // a tool call's
+            long name = 0; // a function's
+            long arguments = 0;
+            while (parser.nextToken() == JsonToken.FIELD_NAME) {
+                String field = parser.currentName();
+                JsonToken value = parser.nextToken();
+                boolean object = value == JsonToken.START_OBJECT;
+                if (level == 0 && field.equals("delta")) {
+                    delta = object ? object(parser, 1) : 0;
+                } else if (level == 1 && field.equals("content")) {
+                    content = textBytes(parser, value);
+                } else if (level == 1 && field.equals("refusal")) {
+                    refusal = textBytes(parser, value);
+                } else if (level == 1 && field.equals("tool_calls")) {
+                    calls = value == JsonToken.START_ARRAY ? eachObject(parser, 2) : 0;
+                } else if (level == 1 && field.equals("function_call")) {
+                    legacy = object ? object(parser, 3) : 0;
+                } else if (level == 2 && field.equals("function")) {
+                    function = object ? object(parser, 3) : 0;
+                } else if (level == 3 && field.equals("name")) {
+                    name = textBytes(parser, value);
+                } else if (level == 3 && field.equals("arguments")) {
+                    arguments = textBytes(parser, value);
+                }
+                parser.skipChildren(); // a value not read above (after one read: nothing)
+            }
+            return delta + content + refusal + calls + legacy + function + name + arguments;
+        }
+
+        private static long textBytes(JsonParser parser, JsonToken value) throws IOException {
+            return value == JsonToken.VALUE_STRING ? RequestShapes.utf8Length(parser.getText()) : 0;
         }
 
         @Override
