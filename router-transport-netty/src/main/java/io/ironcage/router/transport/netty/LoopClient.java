@@ -239,7 +239,7 @@ final class LoopClient {
         /** The status line and headers arrived (on the connection's loop). */
         void head(HttpResponse response) {
             status = response.status().code();
-            headers = NettyHttpTransport.headers(response.headers());
+            headers = NettyHttpTransport.headers(response.headers(), true);
             keepAlive = HttpUtil.isKeepAlive(response);
             if (stream != null) {
                 deliver(new NettyStreamingResponse.Head(status, headers));

@@ -271,7 +271,14 @@ final class NettyHttpTransport implements HttpTransport {
         return ForwardException.address(uri);
     }
 
-    static HeaderMap headers(HttpHeaders netty) {
+    /**
+     * Netty's headers as a {@link HeaderMap}.
+     *
+     * @param dropInvalid whether a header HTTP does not allow is dropped (an upstream's answer is
+     *     not failed for it) rather than refused
+     * @throws IllegalArgumentException for such a header, unless dropped
+     */
+    static HeaderMap headers(HttpHeaders netty, boolean dropInvalid) {
         HeaderMap.Builder builder = HeaderMap.builder();
         Iterator<Map.Entry<String, String>> entries = netty.iteratorAsString();
         while (entries.hasNext()) {
@@ -279,7 +286,9 @@ final class NettyHttpTransport implements HttpTransport {
             try {
                 builder.add(header.getKey(), header.getValue());
             } catch (IllegalArgumentException e) {
-                // a header HTTP does not allow: dropped rather than failing the answer
+                if (!dropInvalid) {
+                    throw e;
+                }
             }
         }
         return builder.build();

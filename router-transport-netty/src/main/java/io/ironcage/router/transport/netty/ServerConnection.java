@@ -26,10 +26,7 @@ import io.netty.util.concurrent.ScheduledFuture;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.Arrays;
-import java.util.Iterator;
 import java.util.Locale;
-import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -171,7 +168,7 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
         }
         HeaderMap map;
         try {
-            map = headers(request.headers());
+            map = NettyHttpTransport.headers(request.headers(), false);
         } catch (IllegalArgumentException e) {
             refuse(400, BAD_REQUEST); // a header HTTP does not allow
             return;
@@ -190,7 +187,7 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
         permit = admitted;
         flight = server.newFlight();
         since = System.nanoTime();
-        long declared = declaredLength(map);
+        long declared = HttpUtil.getContentLength(request, -1L); // the decoder checked it
         long limit = server.options().maxRequestBodyBytes();
         if (declared > limit) {
             dispatch(null, true); // answered without reading the body
@@ -236,9 +233,7 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
      */
     private void dispatch(byte[] bytes, boolean unread) {
         phase = Phase.ANSWERING;
-        if (timer.getDelay(TimeUnit.NANOSECONDS) > writeLook) {
-            rescheduleTimer(writeLook); // the idle check would come too late for the write
-        }
+        watchTheWrite();
         discardBody = unread;
         body = null;
         if (unread) {
@@ -408,25 +403,31 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
      * stalled, or when to look again. A stall is seen within the write timeout and half of it.
      */
     private long writeLeft(long now) {
-        long look = writeLook;
         ChannelOutboundBuffer out = ctx.channel().unsafe().outboundBuffer();
         Object message = out == null ? null : out.current();
         if (message == null) {
             stuckMessage = null; // nothing being written: the answer is still being produced
-            return look;
+            return writeLook;
         }
         long progress = out.currentProgress();
         if (message != stuckMessage || progress != stuckProgress) {
             stuckMessage = message;
             stuckProgress = progress;
             stuckSince = now;
-            return look;
+            return writeLook;
         }
         long left = writeNanos - (now - stuckSince);
         if (left <= 0) {
             LOG.debug("the client took no data for {} ms: closing", writeNanos / 1_000_000);
         }
-        return Math.min(left, look);
+        return Math.min(left, writeLook);
+    }
+
+    /** An answer is coming: the timer looks at its write soon enough (the idle check may not). */
+    private void watchTheWrite() {
+        if (timer.getDelay(TimeUnit.NANOSECONDS) > writeLook) {
+            rescheduleTimer(writeLook);
+        }
     }
 
     private void rescheduleTimer(long nanos) {
@@ -438,9 +439,7 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
     private void refuse(int status, byte[] text) {
         phase = Phase.CLOSED;
         stuckMessage = null;
-        if (timer.getDelay(TimeUnit.NANOSECONDS) > writeLook) {
-            rescheduleTimer(writeLook); // a client that never takes the refusal is cut too
-        }
+        watchTheWrite(); // a client that never takes the refusal is cut too
         NettyRunningServer.Flight refusal = server.newFlight();
         ctx.writeAndFlush(plain(status, text, true))
                 .addListener(
@@ -507,28 +506,6 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
             headers.set("connection", "close");
         }
         return response;
-    }
-
-    private static HeaderMap headers(HttpHeaders netty) {
-        HeaderMap.Builder builder = HeaderMap.builder();
-        Iterator<Map.Entry<String, String>> entries = netty.iteratorAsString();
-        while (entries.hasNext()) {
-            Map.Entry<String, String> header = entries.next();
-            builder.add(header.getKey(), header.getValue());
-        }
-        return builder.build();
-    }
-
-    private static long declaredLength(HeaderMap headers) {
-        Optional<String> length = headers.first("content-length");
-        if (length.isEmpty()) {
-            return -1;
-        }
-        try {
-            return Long.parseLong(length.get().trim());
-        } catch (NumberFormatException e) {
-            return -1; // the HTTP decoder rejects such a request before it gets here
-        }
     }
 
     /**
