@@ -117,11 +117,16 @@ final class NettyHttpTransport implements HttpTransport {
 
     /** A whole answer, on the plain-Netty client with its per-loop pools. */
     private CompletableFuture<Response> whole(Request request) {
+        return client.send(request, checked(request));
+    }
+
+    /** Refuses a call the client cannot make; the headers it sends upstream. */
+    private HttpHeaders checked(Request request) {
         if (closed) {
             throw new IllegalStateException("the transport is closed");
         }
         checkUri(request.uri());
-        return client.send(request, upstreamHeaders(request));
+        return upstreamHeaders(request);
     }
 
     /** The JDK's default trust store and TLS versions; HTTP/1.1 only. */
@@ -152,12 +157,7 @@ final class NettyHttpTransport implements HttpTransport {
     @Override
     public StreamingResponse open(Request request) {
         refuseOnEventLoop();
-        if (closed) {
-            throw new IllegalStateException("the transport is closed");
-        }
-        checkUri(request.uri());
-        NettyStreamingResponse streaming =
-                client.open(request, upstreamHeaders(request), open::remove);
+        NettyStreamingResponse streaming = client.open(request, checked(request), open::remove);
         open.add(streaming);
         try {
             streaming.awaitHead();
