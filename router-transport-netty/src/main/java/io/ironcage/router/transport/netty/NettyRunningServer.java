@@ -50,7 +50,9 @@ import reactor.netty.resources.LoopResources;
  *
  * <p><b>Timeouts.</b> A connection with no request for {@link NettyTransportOptions#idleTimeout()},
  * or whose request stalls for {@link NettyTransportOptions#requestReadTimeout()} between reads, is
- * closed; nothing times out while an answer is being produced.
+ * closed. An answer may take as long as it takes to produce, but one whose client takes none of it
+ * for {@link NettyTransportOptions#writeTimeout()} closes its connection (see {@link
+ * ServerConnection}).
  *
  * <p><b>Close.</b> Stops admitting (requests that arrive meanwhile get {@code 503} with {@code
  * Connection: close}), waits up to the shutdown grace for the requests in flight (body being read,
