@@ -18,10 +18,12 @@ import io.ironcage.router.core.domain.pricing.ModelPricing;
 import io.ironcage.router.core.domain.pricing.PricingTable;
 import io.ironcage.router.core.internal.ProxyPipeline;
 import io.ironcage.router.core.internal.Tenants;
+import io.ironcage.router.core.spi.EarlyAnswer;
 import io.ironcage.router.core.spi.HttpTransport;
 import io.ironcage.router.core.spi.ProviderKeySource;
 import io.ironcage.router.core.spi.ProxyHandler;
 import io.ironcage.router.core.spi.ProxyRequest;
+import io.ironcage.router.core.spi.RequestHead;
 import io.ironcage.router.core.spi.ResponseSink;
 import io.ironcage.router.core.spi.ServerOptions;
 import io.ironcage.router.core.spi.ServerTransport;
@@ -412,6 +414,9 @@ public final class LlmRouter implements AutoCloseable {
         private long maxRequestBodyBytes = ServerOptions.DEFAULT_MAX_REQUEST_BODY_BYTES;
         private int maxConcurrentRequests = DEFAULT_MAX_CONCURRENT_REQUESTS;
         private boolean rejectUnpriced = true;
+        private boolean allowUnmetered;
+        private Duration headerTimeout = ServerOptions.DEFAULT_HEADER_TIMEOUT;
+        private Duration bodyTimeout = ServerOptions.DEFAULT_BODY_TIMEOUT;
         private ControlPlaneOptions controlPlane;
         private final List<AgentSpec> agentSpecs = new ArrayList<>();
         private ScheduledExecutorService scheduler;
@@ -632,6 +637,42 @@ public final class LlmRouter implements AutoCloseable {
         }
 
         /**
+         * Allows paid endpoints the router does not meter (batch creation, fine-tuning, images,
+         * audio, assistants runs, ...) while a finite budget is in force; they are then forwarded
+         * without a reservation and cost the budget nothing. By default they are refused with a 400
+         * naming the path, because their cost would escape the budget. Without a budget they are
+         * always forwarded.
+         *
+         * @param allow whether to forward them under a finite budget
+         * @return this builder
+         */
+        public Builder allowUnmeteredEndpoints(boolean allow) {
+            this.allowUnmetered = allow;
+            return this;
+        }
+
+        /**
+         * Sets how long a request's line and headers may take to arrive (default 10 s) and how long
+         * its body may take in all (default 60 s); slower requests are answered 408 and their
+         * connection closed.
+         *
+         * @param header the head's deadline, positive
+         * @param body the body's deadline, positive
+         * @return this builder
+         * @throws IllegalArgumentException if a duration is not positive
+         */
+        public Builder requestTimeouts(Duration header, Duration body) {
+            Objects.requireNonNull(header, "header");
+            Objects.requireNonNull(body, "body");
+            if (header.isNegative() || header.isZero() || body.isNegative() || body.isZero()) {
+                throw new IllegalArgumentException("request timeouts must be positive");
+            }
+            this.headerTimeout = header;
+            this.bodyTimeout = body;
+            return this;
+        }
+
+        /**
          * Binds and starts the router; it serves when this returns. In server mode each agent's key
          * is fetched and its lease handshaken first (a control server that refuses or cannot be
          * reached does not stop the start: see {@link LlmRouter}).
@@ -749,11 +790,12 @@ public final class LlmRouter implements AutoCloseable {
                                 .serverTransport()
                                 .start(
                                         new ServerOptions(
-                                                host,
-                                                port,
-                                                maxRequestBodyBytes,
-                                                maxConcurrentRequests,
-                                                Duration.ofSeconds(5)),
+                                                        host,
+                                                        port,
+                                                        maxRequestBodyBytes,
+                                                        maxConcurrentRequests,
+                                                        Duration.ofSeconds(5))
+                                                .withTimeouts(headerTimeout, bodyTimeout),
                                         new CountingHandler(pipeline, requests));
             } catch (RuntimeException e) {
                 registry.closeAll();
@@ -947,6 +989,16 @@ public final class LlmRouter implements AutoCloseable {
                 ProxyRequest request, ResponseSink response, Executor workers) {
             requests.incrementAndGet();
             return pipeline.handleAsync(request, response, workers);
+        }
+
+        @Override
+        public Optional<EarlyAnswer> onHead(RequestHead head) {
+            return pipeline.onHead(head);
+        }
+
+        @Override
+        public EarlyAnswer unreadable(int status, Optional<String> path) {
+            return pipeline.unreadable(status, path);
         }
     }
 }

@@ -404,6 +404,102 @@ public final class ErrorResponses {
                         + " the router's log.");
     }
 
+    /**
+     * The answer to a request a transport could not read or will not serve (see {@code
+     * ProxyHandler#unreadable}): 400 malformed, 408 too slow, 413 body too large, 414 request line
+     * too long, 431 headers too large, 503 no room; any other status is answered as 400.
+     *
+     * @param format the caller's format, from the path if the transport read one
+     * @param status the status the transport chose
+     * @param maxBodyBytes the body limit, named in a 413
+     * @return the error
+     */
+    public static ErrorResponse unreadable(ApiFormat format, int status, long maxBodyBytes) {
+        switch (status) {
+            case 408:
+                return render(
+                        format,
+                        408,
+                        OPENAI_INVALID_REQUEST,
+                        "request_timeout",
+                        null,
+                        "The request's headers or body did not arrive in time; the connection is"
+                                + " closed.");
+            case 413:
+                return payloadTooLarge(format, maxBodyBytes);
+            case 414:
+                return render(
+                        format,
+                        414,
+                        OPENAI_INVALID_REQUEST,
+                        "uri_too_long",
+                        null,
+                        "The request line is too long.");
+            case 431:
+                return render(
+                        format,
+                        431,
+                        OPENAI_INVALID_REQUEST,
+                        "headers_too_large",
+                        null,
+                        "The request headers are too large.");
+            case 503:
+                return render(
+                        format,
+                        503,
+                        OPENAI_SERVER_ERROR,
+                        "router_busy",
+                        null,
+                        "The router cannot take this request now: it is at its limit of requests"
+                                + " or request bodies in flight, or shutting down. Retry later.");
+            default:
+                return render(
+                        format,
+                        400,
+                        OPENAI_INVALID_REQUEST,
+                        "malformed_request",
+                        null,
+                        "The request is not valid HTTP/1.1 (a malformed request line, header or"
+                                + " body); the connection is closed.");
+        }
+    }
+
+    /**
+     * 400: the request's path or query cannot be forwarded as it is.
+     *
+     * @param format the caller's format
+     * @param reason a complete sentence saying what is wrong with the path
+     * @return the error
+     */
+    public static ErrorResponse malformedPath(ApiFormat format, String reason) {
+        return render(format, 400, OPENAI_INVALID_REQUEST, "invalid_path", null, reason);
+    }
+
+    /**
+     * 400: a paid endpoint the router does not meter, refused while a finite budget is in force.
+     *
+     * @param format the caller's format
+     * @param method the request's method
+     * @param path the normalised path
+     * @return the error
+     */
+    public static ErrorResponse unmeteredEndpoint(ApiFormat format, String method, String path) {
+        return render(
+                format,
+                400,
+                OPENAI_INVALID_REQUEST,
+                "unmetered_endpoint",
+                null,
+                method
+                        + " "
+                        + echo(path)
+                        + " is a paid endpoint the router does not meter, so its cost would"
+                        + " escape the budget; it is refused while a budget is in force. Set"
+                        + " budget.unmetered-endpoints: allow in router.yaml"
+                        + " (LlmRouter.Builder#allowUnmeteredEndpoints) to forward such requests"
+                        + " without charging the budget.");
+    }
+
     // --- rendering ---
 
     private static ErrorResponse render(

@@ -39,11 +39,13 @@ import io.ironcage.router.core.provider.anthropic.AnthropicToOpenAiStream;
 import io.ironcage.router.core.provider.anthropic.OpenAiToAnthropic;
 import io.ironcage.router.core.provider.anthropic.OpenAiToAnthropicStream;
 import io.ironcage.router.core.provider.anthropic.StreamTranslator;
+import io.ironcage.router.core.spi.EarlyAnswer;
 import io.ironcage.router.core.spi.HeaderMap;
 import io.ironcage.router.core.spi.HttpTransport;
 import io.ironcage.router.core.spi.ProviderKeySource;
 import io.ironcage.router.core.spi.ProxyHandler;
 import io.ironcage.router.core.spi.ProxyRequest;
+import io.ironcage.router.core.spi.RequestHead;
 import io.ironcage.router.core.spi.ResponseSink;
 import io.ironcage.router.core.spi.UsageEventSink;
 import java.io.ByteArrayOutputStream;
@@ -213,6 +215,39 @@ public final class ProxyPipeline implements ProxyHandler {
         } catch (RuntimeException | Error e) {
             return CompletableFuture.failedFuture(e);
         }
+    }
+
+    /**
+     * Refuses a request on its head alone, before the transport reads its body: headers too large,
+     * no valid token. What passes is checked again when the whole request arrives.
+     */
+    @Override
+    public Optional<EarlyAnswer> onHead(RequestHead head) {
+        if ("/".equals(head.path())) {
+            return Optional.empty();
+        }
+        ApiFormat format =
+                ApiFormat.ofPath(ProviderRouting.stripProviderPrefix(head.path()).path());
+        if (headerBytes(head.headers()) > MAX_HEADER_BYTES) {
+            return Optional.of(early(ErrorResponses.headersTooLarge(format, MAX_HEADER_BYTES)));
+        }
+        if (tenants.authenticate(head.headers()).isEmpty()) {
+            return Optional.of(early(ErrorResponses.unauthorized(format)));
+        }
+        return Optional.empty();
+    }
+
+    /** A transport's own refusal, as JSON in the caller's format when the path tells it. */
+    @Override
+    public EarlyAnswer unreadable(int status, Optional<String> path) {
+        ApiFormat format =
+                path.map(p -> ApiFormat.ofPath(ProviderRouting.stripProviderPrefix(p).path()))
+                        .orElse(ApiFormat.OPENAI);
+        return early(ErrorResponses.unreadable(format, status, maxRequestBodyBytes));
+    }
+
+    private static EarlyAnswer early(ErrorResponse error) {
+        return new EarlyAnswer(error.status(), error.headers(), error.body());
     }
 
     /**

@@ -1,5 +1,7 @@
 package io.ironcage.router.core.spi;
 
+import java.nio.charset.StandardCharsets;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
@@ -42,5 +44,40 @@ public interface ProxyHandler {
     default CompletionStage<Void> handleAsync(
             ProxyRequest request, ResponseSink response, Executor workers) {
         return CompletableFuture.runAsync(() -> handle(request, response), workers);
+    }
+
+    /**
+     * Looks at a request's head before its body is read. A request refused on its head alone (no
+     * valid token, a path the router never forwards, headers too large) gets its answer here: the
+     * transport sends it without reading the body, so an unauthenticated client cannot make the
+     * server hold its body. Empty: the transport reads the body and calls {@link #handle} or {@link
+     * #handleAsync}, which check the head again.
+     *
+     * <p>Called on the transport's I/O thread: it must not block. The default refuses nothing.
+     *
+     * @param head the request line and headers
+     * @return the answer to send instead of reading the body, or empty to go on
+     */
+    default Optional<EarlyAnswer> onHead(RequestHead head) {
+        return Optional.empty();
+    }
+
+    /**
+     * The answer to a request the transport could not read, or will not serve: a malformed request
+     * line, header or body (400), a head or body that did not arrive in time (408), a request line
+     * or headers over the transport's limits (414, 431), no room for another request (503). The
+     * transport sends it and closes the connection.
+     *
+     * <p>Called on the transport's I/O thread: it must not block. The default answers plain text.
+     *
+     * @param status the status the transport chose: 400, 408, 413, 414, 431 or 503
+     * @param path the raw path of the request, when the transport read its request line
+     * @return the answer
+     */
+    default EarlyAnswer unreadable(int status, Optional<String> path) {
+        return new EarlyAnswer(
+                status,
+                HeaderMap.of("content-type", "text/plain; charset=utf-8"),
+                TransportStatus.reason(status).getBytes(StandardCharsets.UTF_8));
     }
 }

@@ -64,6 +64,52 @@ class SpiValuesTest {
     }
 
     @Test
+    void serverOptionsCarryHeadAndBodyDeadlinesAndABodyMemoryBound() {
+        ServerOptions options = ServerOptions.loopback(0);
+        assertEquals(Duration.ofSeconds(10), options.headerTimeout());
+        assertEquals(Duration.ofSeconds(60), options.bodyTimeout());
+        assertTrue(options.maxBufferedBodyBytes() >= options.maxRequestBodyBytes());
+        ServerOptions tuned =
+                options.withTimeouts(Duration.ofMillis(300), Duration.ofSeconds(2))
+                        .withMaxBufferedBodyBytes(options.maxRequestBodyBytes() * 3);
+        assertEquals(Duration.ofMillis(300), tuned.headerTimeout());
+        assertEquals(Duration.ofSeconds(2), tuned.bodyTimeout());
+        assertEquals(options.maxRequestBodyBytes() * 3, tuned.maxBufferedBodyBytes());
+        assertEquals(
+                Long.MAX_VALUE / 2,
+                tuned.withMaxRequestBodyBytes(Long.MAX_VALUE / 2).maxBufferedBodyBytes(),
+                "room for one body of the largest size");
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> options.withTimeouts(Duration.ZERO, Duration.ofSeconds(1)));
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> options.withMaxBufferedBodyBytes(options.maxRequestBodyBytes() - 1));
+    }
+
+    @Test
+    void earlyAnswersCopyTheirBodyAndTheDefaultTransportRefusalIsPlainText() {
+        byte[] body = {'n', 'o'};
+        EarlyAnswer answer = new EarlyAnswer(401, HeaderMap.empty(), body);
+        body[0] = 'X';
+        assertArrayEquals(new byte[] {'n', 'o'}, answer.body());
+        assertEquals(answer, new EarlyAnswer(401, HeaderMap.empty(), new byte[] {'n', 'o'}));
+        assertThrows(
+                IllegalArgumentException.class, () -> new EarlyAnswer(99, HeaderMap.empty(), body));
+        ProxyHandler plain = (request, response) -> {};
+        assertTrue(plain.onHead(new RequestHead("GET", "/", null, HeaderMap.empty())).isEmpty());
+        EarlyAnswer refused = plain.unreadable(431, java.util.Optional.empty());
+        assertEquals(431, refused.status());
+        assertEquals(
+                "Request header fields too large",
+                new String(refused.body(), StandardCharsets.UTF_8));
+        assertFalse(
+                new RequestHead("POST", "/v1/x", "", HeaderMap.of("x-api-key", "ic-secret"))
+                        .toString()
+                        .contains("ic-secret"));
+    }
+
+    @Test
     void loadingAMissingTransportNamesTheArtifactsToAdd() {
         LlmRouterException byName =
                 assertThrows(LlmRouterException.class, () -> TransportProvider.load("netty"));
