@@ -782,6 +782,7 @@ public final class LlmRouter implements AutoCloseable {
                             time,
                             upstreamTimeout,
                             rejectUnpriced,
+                            allowUnmetered,
                             maxRequestBodyBytes);
             ServerTransport.RunningServer running;
             try {

@@ -181,6 +181,66 @@ abstract class RouterEndToEndTest {
         await(() -> router.budgetStatus().reserved().isZero(), "no reservation is left");
     }
 
+    /** Sends a raw path as it is: {@code URI.resolve} would remove its dot segments. */
+    private HttpResponse<String> postRaw(String rawPath, String body) {
+        String base = router.baseUri().toString();
+        base = base.endsWith("/") ? base.substring(0, base.length() - 1) : base;
+        HttpRequest request =
+                HttpRequest.newBuilder(URI.create(base + rawPath))
+                        .timeout(Duration.ofSeconds(10))
+                        .header("content-type", "application/json")
+                        .header("authorization", "Bearer " + TOKEN)
+                        .POST(HttpRequest.BodyPublishers.ofString(body))
+                        .build();
+        try {
+            return HTTP.send(request, HttpResponse.BodyHandlers.ofString());
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Test
+    void dotSegmentsInThePathAreNormalisedBeforeRoutingMeteringAndForwarding() {
+        String body =
+                "{\"model\":\"gpt-4o\",\"max_tokens\":4000,"
+                        + "\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}";
+        List<String> dotted =
+                List.of(
+                        "/v1/./chat/completions",
+                        "/v1/%2e/chat/completions",
+                        "/v1/../v1/chat/completions");
+        for (String path : dotted) {
+            openAi.enqueue(FakeResponse.text("Hi!").usage(80, 500));
+            HttpResponse<String> response = postRaw(path, body);
+            assertEquals(200, response.statusCode(), path + ": " + response.body());
+            assertEquals("/v1/chat/completions", openAi.takeRequest(Duration.ofSeconds(2)).path());
+        }
+        // gpt-4o: 80 input tokens at $2.50/Mtok (200 µ$) + 500 output at $10/Mtok (5,000 µ$),
+        // three times: the output is billed on a dotted path as on the plain one
+        assertEquals(Money.ofMicros(3 * 5_200), router.totalSpent());
+        assertEquals(3, events.eventsOfType(LlmRequestCompleted.class).size());
+        assertIdle();
+    }
+
+    @Test
+    void aPathThatWouldLeaveV1OrCarriesAnEncodedSlashIsNeverForwarded() {
+        HttpResponse<String> escape = postRaw("/v1/models/../../anything", "{}");
+        assertEquals(404, escape.statusCode(), escape.body());
+        assertTrue(escape.body().contains("\"not_found\""), escape.body());
+        HttpResponse<String> slash = postRaw("/v1/chat%2Fcompletions", "{}");
+        assertEquals(400, slash.statusCode(), slash.body());
+        assertTrue(slash.body().contains("\"invalid_path\""), slash.body());
+        HttpResponse<String> batches = postRaw("/v1/messages/batches", "{\"requests\":[]}");
+        assertEquals(400, batches.statusCode(), batches.body());
+        assertTrue(batches.body().contains("does not meter"), batches.body());
+        assertEquals(0, openAi.requestCount() + anthropic.requestCount());
+        assertEquals(Money.ofMicros(0), router.totalSpent());
+        assertIdle();
+    }
+
     @Test
     void openAiSdkPlainCallGoesUpstreamWithTheRealKeyAndIsBilledExactly() {
         openAi.enqueue(FakeResponse.text("Hi!").usage(1_000, 500));

@@ -62,6 +62,7 @@ public final class PricingTables {
     private static final String CACHE_READ_USD_PER_MTOK = "cache-read-usd-per-mtok";
     private static final String CACHE_WRITE_USD_PER_MTOK = "cache-write-usd-per-mtok";
     private static final String MAX_OUTPUT_TOKENS = "max-output-tokens";
+    private static final String MAX_INPUT_TOKENS = "max-input-tokens";
     private static final String TOOL_USE_SYSTEM_PROMPT_TOKENS = "tool-use-system-prompt-tokens";
     private static final List<String> OVERRIDE_FIELDS =
             List.of(
@@ -70,6 +71,7 @@ public final class PricingTables {
                     CACHE_READ_USD_PER_MTOK,
                     CACHE_WRITE_USD_PER_MTOK,
                     MAX_OUTPUT_TOKENS,
+                    MAX_INPUT_TOKENS,
                     TOOL_USE_SYSTEM_PROMPT_TOKENS);
 
     private PricingTables() {}
@@ -194,7 +196,35 @@ public final class PricingTables {
                 tokenCount(where, entry, "max_output_tokens"),
                 tokenCount(where, entry, "max_tokens"),
                 tokenCount(where, entry, "tool_use_system_prompt_tokens").orElse(0),
-                tiers(where, entry));
+                tiers(where, entry),
+                tokenCount(where, entry, "max_input_tokens"),
+                perQueryMicros(where, entry, "search_context_cost_per_query"));
+    }
+
+    /**
+     * The largest of a per-call fee's dollar prices (one per search context size), in µ$, rounded
+     * half up from the number's decimal text (0.0275 is 27,500 µ$, not 27,499.99…).
+     */
+    private static OptionalLong perQueryMicros(String where, JsonNode entry, String field) {
+        JsonNode value = entry.get(field);
+        if (value == null || value.isNull()) {
+            return OptionalLong.empty();
+        }
+        if (!value.isObject()) {
+            throw fieldError(where, field, "must be an object of dollar prices", value);
+        }
+        long largest = 0;
+        for (Map.Entry<String, JsonNode> size : value.properties()) {
+            nonNegativeNumber(where, field + "." + size.getKey(), size.getValue());
+            long micros =
+                    size.getValue()
+                            .decimalValue()
+                            .movePointRight(6)
+                            .setScale(0, java.math.RoundingMode.HALF_UP)
+                            .longValueExact();
+            largest = Math.max(largest, micros);
+        }
+        return OptionalLong.of(largest);
     }
 
     private static ModelPricing.Tiers tiers(String where, JsonNode entry) {
@@ -241,7 +271,10 @@ public final class PricingTables {
                 usdPerMtok(where, entry, CACHE_WRITE_USD_PER_MTOK),
                 strictTokenCount(where, entry, MAX_OUTPUT_TOKENS),
                 OptionalLong.empty(),
-                strictTokenCount(where, entry, TOOL_USE_SYSTEM_PROMPT_TOKENS).orElse(0));
+                strictTokenCount(where, entry, TOOL_USE_SYSTEM_PROMPT_TOKENS).orElse(0),
+                ModelPricing.Tiers.NONE,
+                strictTokenCount(where, entry, MAX_INPUT_TOKENS),
+                OptionalLong.empty());
     }
 
     // --- LiteLLM fields: absent or null = not given ---

@@ -14,6 +14,7 @@ import io.ironcage.router.core.domain.ProviderRouting.NoKeyForProvider;
 import io.ironcage.router.core.domain.ProviderRouting.Routed;
 import io.ironcage.router.core.domain.ProviderRouting.RoutingDecision;
 import io.ironcage.router.core.domain.ProviderType;
+import io.ironcage.router.core.domain.RequestTarget;
 import io.ironcage.router.core.domain.TokenUsage;
 import io.ironcage.router.core.domain.analytics.AnalyticsEvent;
 import io.ironcage.router.core.domain.analytics.EventPayload;
@@ -28,6 +29,7 @@ import io.ironcage.router.core.domain.pricing.ModelPricing;
 import io.ironcage.router.core.domain.pricing.PricingTable;
 import io.ironcage.router.core.domain.pricing.RequestShape;
 import io.ironcage.router.core.provider.ApiKind;
+import io.ironcage.router.core.provider.Endpoint;
 import io.ironcage.router.core.provider.OpenAiStreams;
 import io.ironcage.router.core.provider.RequestShapes;
 import io.ironcage.router.core.provider.SseEvent;
@@ -104,6 +106,7 @@ public final class ProxyPipeline implements ProxyHandler {
     private final Clock clock;
     private final Duration upstreamTimeout;
     private final boolean rejectUnpriced;
+    private final boolean allowUnmetered;
     private final long maxRequestBodyBytes;
 
     /** Upstream URIs already parsed, by their text: a handful of paths per provider in practice. */
@@ -162,6 +165,42 @@ public final class ProxyPipeline implements ProxyHandler {
             Duration upstreamTimeout,
             boolean rejectUnpriced,
             long maxRequestBodyBytes) {
+        this(
+                tenants,
+                upstream,
+                pricing,
+                events,
+                clock,
+                upstreamTimeout,
+                rejectUnpriced,
+                false,
+                maxRequestBodyBytes);
+    }
+
+    /**
+     * Creates the pipeline of a router with a tenant per caller token, saying whether paid
+     * endpoints the router does not meter are forwarded under a finite budget.
+     *
+     * @param tenants the tenants by caller token; may change while the pipeline runs
+     * @param upstream the client for provider calls
+     * @param pricing the prices
+     * @param events where analytics events go
+     * @param clock the only source of "now"
+     * @param upstreamTimeout the whole upstream exchange; for a stream, between chunks
+     * @param rejectUnpriced whether an unpriced model is refused while a limit is in force
+     * @param allowUnmetered whether an unmetered endpoint is forwarded while a limit is in force
+     * @param maxRequestBodyBytes the body limit, named in the 413 message
+     */
+    public ProxyPipeline(
+            Tenants tenants,
+            HttpTransport upstream,
+            PricingTable pricing,
+            UsageEventSink events,
+            Clock clock,
+            Duration upstreamTimeout,
+            boolean rejectUnpriced,
+            boolean allowUnmetered,
+            long maxRequestBodyBytes) {
         this.tenants = Objects.requireNonNull(tenants, "tenants");
         this.upstream = Objects.requireNonNull(upstream, "upstream");
         this.pricing = Objects.requireNonNull(pricing, "pricing");
@@ -169,6 +208,7 @@ public final class ProxyPipeline implements ProxyHandler {
         this.clock = Objects.requireNonNull(clock, "clock");
         this.upstreamTimeout = Objects.requireNonNull(upstreamTimeout, "upstreamTimeout");
         this.rejectUnpriced = rejectUnpriced;
+        this.allowUnmetered = allowUnmetered;
         this.maxRequestBodyBytes = maxRequestBodyBytes;
     }
 
@@ -218,31 +258,20 @@ public final class ProxyPipeline implements ProxyHandler {
     }
 
     /**
-     * Refuses a request on its head alone, before the transport reads its body: headers too large,
-     * no valid token. What passes is checked again when the whole request arrives.
+     * Refuses a request on its head alone, before the transport reads its body: a path the router
+     * does not forward, headers too large, no valid token, an unmetered endpoint under a budget.
+     * What passes is checked again when the whole request arrives.
      */
     @Override
     public Optional<EarlyAnswer> onHead(RequestHead head) {
-        if ("/".equals(head.path())) {
-            return Optional.empty();
-        }
-        ApiFormat format =
-                ApiFormat.ofPath(ProviderRouting.stripProviderPrefix(head.path()).path());
-        if (headerBytes(head.headers()) > MAX_HEADER_BYTES) {
-            return Optional.of(early(ErrorResponses.headersTooLarge(format, MAX_HEADER_BYTES)));
-        }
-        if (tenants.authenticate(head.headers()).isEmpty()) {
-            return Optional.of(early(ErrorResponses.unauthorized(format)));
-        }
-        return Optional.empty();
+        Gate gate = gate(head.method(), head.path(), head.query(), head.headers(), false);
+        return gate.refusal == null ? Optional.empty() : Optional.of(early(gate.refusal));
     }
 
     /** A transport's own refusal, as JSON in the caller's format when the path tells it. */
     @Override
     public EarlyAnswer unreadable(int status, Optional<String> path) {
-        ApiFormat format =
-                path.map(p -> ApiFormat.ofPath(ProviderRouting.stripProviderPrefix(p).path()))
-                        .orElse(ApiFormat.OPENAI);
+        ApiFormat format = path.map(ProxyPipeline::formatOfRawPath).orElse(ApiFormat.OPENAI);
         return early(ErrorResponses.unreadable(format, status, maxRequestBodyBytes));
     }
 
@@ -250,55 +279,125 @@ public final class ProxyPipeline implements ProxyHandler {
         return new EarlyAnswer(error.status(), error.headers(), error.body());
     }
 
+    /** The caller's format, guessed from a path that may not be normalised. */
+    private static ApiFormat formatOfRawPath(String raw) {
+        RequestTarget.Parsed parsed = RequestTarget.parse(raw, "");
+        String path =
+                parsed instanceof RequestTarget.Valid
+                        ? ((RequestTarget.Valid) parsed).target().path()
+                        : raw;
+        return ApiFormat.ofPath(ProviderRouting.stripProviderPrefix(path).path());
+    }
+
+    /**
+     * What the checks on a request's head decided: a refusal, the health check, or the request's
+     * normalised target, format, endpoint and tenant.
+     */
+    private static final class Gate {
+        ErrorResponse refusal;
+        boolean health;
+        RequestTarget target;
+        ProviderRouting.PathRoute pathRoute;
+        ApiFormat format;
+        Endpoint endpoint;
+        Tenant tenant;
+
+        static Gate refused(ErrorResponse refusal) {
+            return refused(refusal, null);
+        }
+
+        /** Refused after authentication: the answer counts as one of the tenant's. */
+        static Gate refused(ErrorResponse refusal, Tenant tenant) {
+            Gate gate = new Gate();
+            gate.refusal = refusal;
+            gate.tenant = tenant;
+            return gate;
+        }
+    }
+
+    private static final Gate HEALTH_GATE = new Gate();
+
+    static {
+        HEALTH_GATE.health = true;
+    }
+
+    /**
+     * The checks on a request's head, in order: its target normalised (400 if it cannot be), the
+     * health check, header size (431), token (401), the body limit (413), a path under {@code /v1/}
+     * (404), and an unmetered endpoint under a finite budget (400).
+     */
+    private Gate gate(
+            String method, String rawPath, String rawQuery, HeaderMap headers, boolean tooLarge) {
+        RequestTarget.Parsed parsed = RequestTarget.parse(rawPath, rawQuery);
+        if (parsed instanceof RequestTarget.Refused) {
+            return Gate.refused(
+                    ErrorResponses.malformedPath(
+                            ApiFormat.ofPath(ProviderRouting.stripProviderPrefix(rawPath).path()),
+                            ((RequestTarget.Refused) parsed).reason()));
+        }
+        RequestTarget target = ((RequestTarget.Valid) parsed).target();
+        if ("/".equals(target.path())) {
+            return HEALTH_GATE; // reference §3.2
+        }
+        ProviderRouting.PathRoute pathRoute = ProviderRouting.stripProviderPrefix(target.path());
+        ApiFormat format = ApiFormat.ofPath(pathRoute.path());
+        if (headerBytes(headers) > MAX_HEADER_BYTES) {
+            return Gate.refused(ErrorResponses.headersTooLarge(format, MAX_HEADER_BYTES));
+        }
+        Optional<Tenant> tenant = tenants.authenticate(headers);
+        if (tenant.isEmpty()) {
+            return Gate.refused(ErrorResponses.unauthorized(format));
+        }
+        if (tooLarge) {
+            return Gate.refused(
+                    ErrorResponses.payloadTooLarge(format, maxRequestBodyBytes), tenant.get());
+        }
+        if (!pathRoute.path().startsWith("/v1/")) {
+            return Gate.refused(ErrorResponses.notFound(format, pathRoute.path()), tenant.get());
+        }
+        Endpoint endpoint = Endpoint.of(method, pathRoute.path());
+        if (endpoint.metering() == Endpoint.Metering.UNMETERED
+                && !allowUnmetered
+                && tenant.get().ledger().limit().isPresent()) {
+            return Gate.refused(
+                    ErrorResponses.unmeteredEndpoint(format, method, pathRoute.path()),
+                    tenant.get());
+        }
+        Gate gate = new Gate();
+        gate.target = target;
+        gate.pathRoute = pathRoute;
+        gate.format = format;
+        gate.endpoint = endpoint;
+        gate.tenant = tenant.get();
+        return gate;
+    }
+
     /**
      * Runs the request; with {@code workers} null, entirely on this thread (blocking), else without
      * blocking, moving what may block to {@code workers}.
      */
     private CompletionStage<Void> start(ProxyRequest request, ResponseSink sink, Executor workers) {
-        if ("/".equals(request.path())) {
-            sink.send(200, TEXT, HEALTH); // health check, reference §3.2
+        Gate gate =
+                gate(
+                        request.method(),
+                        request.path(),
+                        request.query(),
+                        request.headers(),
+                        request.bodyTooLarge());
+        if (gate.health) {
+            sink.send(200, TEXT, HEALTH);
             return DONE;
         }
-        ProviderRouting.PathRoute pathRoute = ProviderRouting.stripProviderPrefix(request.path());
-        ApiFormat format = ApiFormat.ofPath(pathRoute.path());
-        if (headerBytes(request.headers()) > MAX_HEADER_BYTES) {
-            reply(sink, ErrorResponses.headersTooLarge(format, MAX_HEADER_BYTES));
+        if (gate.refusal != null) {
+            reply(gate.tenant == null ? sink : new AnsweredSink(sink, gate.tenant), gate.refusal);
             return DONE;
         }
-        Optional<Tenant> tenant = tenants.authenticate(request.headers());
-        if (tenant.isEmpty()) {
-            reply(sink, ErrorResponses.unauthorized(format));
-            return DONE;
-        }
-        return start(
-                request,
-                new AnsweredSink(sink, tenant.get()),
-                pathRoute,
-                format,
-                tenant.get(),
-                workers);
-    }
-
-    private CompletionStage<Void> start(
-            ProxyRequest request,
-            ResponseSink sink,
-            ProviderRouting.PathRoute pathRoute,
-            ApiFormat format,
-            Tenant tenant,
-            Executor workers) {
-        if (request.bodyTooLarge()) {
-            reply(sink, ErrorResponses.payloadTooLarge(format, maxRequestBodyBytes));
-            return DONE;
-        }
-        if (!pathRoute.path().startsWith("/v1/")) {
-            reply(sink, ErrorResponses.notFound(format, pathRoute.path()));
-            return DONE;
-        }
+        ResponseSink answered = new AnsweredSink(sink, gate.tenant);
         if (request.bodyLength() > 0 && !jsonContentType(request.headers())) {
             reply(
-                    sink,
+                    answered,
                     ErrorResponses.badRequest(
-                            format,
+                            gate.format,
                             "The request body must be JSON, sent with Content-Type:"
                                     + " application/json.",
                             null));
@@ -307,8 +406,8 @@ public final class ProxyPipeline implements ProxyHandler {
         CompletionStage<Void> done;
         try {
             done =
-                    new Call(request, format, ApiKind.ofPath(pathRoute.path()), tenant, workers)
-                            .run(sink);
+                    new Call(request, gate.target, gate.format, gate.endpoint, gate.tenant, workers)
+                            .run(answered);
         } catch (ClientDisconnectedException e) {
             LOG.debug("client went away before the answer was sent: {}", request);
             return DONE;
@@ -405,7 +504,9 @@ public final class ProxyPipeline implements ProxyHandler {
     /** One request's way through the pipeline. */
     private final class Call {
         private final ProxyRequest request;
+        private final RequestTarget target;
         private final ApiFormat format;
+        private final Endpoint endpoint;
         private final ApiKind kind;
         private final Tenant tenant;
         private final long startedMs;
@@ -417,6 +518,7 @@ public final class ProxyPipeline implements ProxyHandler {
         private boolean stream;
         private boolean translated;
         private OptionalLong firstByteMs = OptionalLong.empty();
+        private OptionalLong searchesReported = OptionalLong.empty();
 
         /** Runs what may block; null when everything runs on this thread. */
         private final Executor workers;
@@ -430,13 +532,16 @@ public final class ProxyPipeline implements ProxyHandler {
 
         Call(
                 ProxyRequest request,
+                RequestTarget target,
                 ApiFormat format,
-                ApiKind kind,
+                Endpoint endpoint,
                 Tenant tenant,
                 Executor workers) {
             this.request = request;
+            this.target = target;
             this.format = format;
-            this.kind = kind;
+            this.endpoint = endpoint;
+            this.kind = endpoint.kind();
             this.tenant = tenant;
             this.startedMs = clock.millis();
             this.workers = workers;
@@ -500,14 +605,14 @@ public final class ProxyPipeline implements ProxyHandler {
                 body = (ObjectNode) parsed;
             }
             Optional<String> model = body == null ? Optional.empty() : RequestShapes.model(body);
-            if (kind != ApiKind.OTHER && model.isEmpty()) {
+            if (endpoint.metered() && model.isEmpty()) {
                 reply(sink, ErrorResponses.missingModel(format));
                 return DONE;
             }
             RoutingDecision decision =
                     ProviderRouting.route(
                             new ProviderRouting.RouteRequest(
-                                    request.path(),
+                                    target.path(),
                                     model,
                                     request.headers().contains("anthropic-version"),
                                     tenant.keys().providers()));
@@ -528,7 +633,7 @@ public final class ProxyPipeline implements ProxyHandler {
                                             + "' belongs to "
                                             + routed.provider().id()
                                             + ", but this request uses the other provider's API ("
-                                            + request.path()
+                                            + target.path()
                                             + "). This API has no counterpart at "
                                             + routed.provider().id()
                                             + ": use a model of the API you call.",
@@ -571,10 +676,19 @@ public final class ProxyPipeline implements ProxyHandler {
                 return DONE;
             }
             Reservation reservation = null;
-            price = routed.model().flatMap(pricing::find);
+            // only a metered endpoint is priced: a free one costs nothing, an unmetered one cannot
+            // be metered (and was refused under a budget unless allowed)
+            price = endpoint.metered() ? routed.model().flatMap(pricing::find) : Optional.empty();
             if (price.isPresent()) {
                 shape = RequestShapes.of(body, request.bodyLength());
                 CostController ledger = tenant.ledger();
+                if (ledger.limit().isPresent()) {
+                    ErrorResponse unbounded = unboundedUnderBudget(price.get(), shape);
+                    if (unbounded != null) {
+                        reply(sink, unbounded);
+                        return DONE;
+                    }
+                }
                 BudgetDecision check = ledger.check();
                 if (check instanceof BudgetDecision.Refusal) {
                     reply(sink, ErrorResponses.budget(format, (BudgetDecision.Refusal) check));
@@ -593,7 +707,9 @@ public final class ProxyPipeline implements ProxyHandler {
                     reply(sink, ErrorResponses.unauthorized(format));
                     return DONE;
                 }
-            } else if (model.isPresent() && rejectUnpriced && tenant.ledger().limit().isPresent()) {
+            } else if (endpoint.metered()
+                    && rejectUnpriced
+                    && tenant.ledger().limit().isPresent()) {
                 reply(sink, ErrorResponses.unpricedModel(format, routed.model().orElse("")));
                 return DONE;
             }
@@ -607,6 +723,39 @@ public final class ProxyPipeline implements ProxyHandler {
             }
             // a path that neither committed nor cancelled it releases it when the request ends
             return forwarded.whenComplete((done, failed) -> release(held));
+        }
+
+        /**
+         * The 400 for a request whose cost cannot be reserved under a budget: it reads input its
+         * body does not hold and the model's context window is unknown, it may search the web
+         * without a bound, or it uses a server tool with fees the price table does not list (unless
+         * unmetered use is allowed). Null when its worst case is a true bound.
+         */
+        private ErrorResponse unboundedUnderBudget(ModelPricing model, RequestShape shape) {
+            Optional<String> unbounded = model.unboundedBy(shape);
+            if (unbounded.isPresent()) {
+                String field =
+                        shape.serverSide().webSearch()
+                                        && shape.serverSide().webSearchCalls().isEmpty()
+                                        && shape.serverSide().inputField().isEmpty()
+                                ? shape.serverSide().webSearchBoundField()
+                                : shape.serverSide().inputField().orElse(null);
+                return ErrorResponses.badRequest(format, unbounded.get(), field);
+            }
+            Optional<String> tool = shape.serverSide().unpricedTool();
+            if (tool.isPresent() && !allowUnmetered) {
+                return ErrorResponses.badRequest(
+                        format,
+                        "'"
+                                + tool.get()
+                                + "' is a server tool whose fees (per call, session or image) the"
+                                + " price table does not list, so its cost would escape the"
+                                + " budget; it is refused while a budget is in force. Set"
+                                + " budget.unmetered-endpoints: allow in router.yaml to forward"
+                                + " such requests, their tool fees not charged to the budget.",
+                        tool.get());
+            }
+            return null;
         }
 
         private boolean needsTranslation(ApiKind kind, ProviderType provider) {
@@ -756,7 +905,7 @@ public final class ProxyPipeline implements ProxyHandler {
             if (base.endsWith("/")) {
                 base = base.substring(0, base.length() - 1);
             }
-            String query = request.query().isEmpty() ? "" : "?" + request.query();
+            String query = target.query().isEmpty() ? "" : "?" + target.query();
             String text = base + path + query;
             URI uri = upstreamUris.get(text);
             if (uri == null) {
@@ -839,7 +988,12 @@ public final class ProxyPipeline implements ProxyHandler {
             if (status >= 200 && status <= 299) {
                 // settled before the caller has the answer, so spend is current when a call returns
                 // pass-through reads only the usage; a translated answer is parsed whole anyway
-                Optional<JsonNode> json = translated ? readJson(body) : Optional.empty();
+                boolean searched = shape != null && shape.serverSide().webSearch();
+                Optional<JsonNode> json =
+                        translated || searched ? readJson(body) : Optional.empty();
+                if (searched) {
+                    searchesReported = UsageExtraction.webSearchRequests(json.orElse(null));
+                }
                 Optional<TokenUsage> usage =
                         translated
                                 ? json.flatMap(j -> UsageExtraction.fromResponse(upstreamKind(), j))
@@ -1158,7 +1312,11 @@ public final class ProxyPipeline implements ProxyHandler {
             LlmModelMeta meta = LlmModelMeta.of(routed.provider(), routed.model().orElse(""));
             RequestMeta requestMeta = requestMeta(status, upstreamHeaders);
             if (price.isEmpty()) {
-                if (routed.model().isPresent() && status >= 200 && status <= 299) {
+                // free and unmetered calls are not LLM requests to report
+                if (endpoint.metered()
+                        && routed.model().isPresent()
+                        && status >= 200
+                        && status <= 299) {
                     record(
                             LlmRequestCompleted.unpriced(
                                     meta, usage.orElse(TokenUsage.NONE), requestMeta));
@@ -1172,7 +1330,13 @@ public final class ProxyPipeline implements ProxyHandler {
                         routed.model().orElse(""),
                         routed.provider().id());
             }
-            Money cost = price.get().cost(billed);
+            // web searches are billed per call on top of the tokens
+            Money cost =
+                    price.get()
+                            .cost(billed)
+                            .plus(
+                                    Money.ofMicros(
+                                            price.get().toolFeeMicros(shape, searchesReported)));
             if (cost.micros() > held.amount().micros()) {
                 // the provider reported more than the worst case allows: the money was spent, so
                 // it is charged (as the reference does), but the budget may now be overspent
@@ -1219,7 +1383,7 @@ public final class ProxyPipeline implements ProxyHandler {
 
         private void recordFailure(
                 int status, String code, Optional<String> message, HeaderMap upstreamHeaders) {
-            if (routed.model().isEmpty()) {
+            if (!endpoint.metered() || routed.model().isEmpty()) {
                 return;
             }
             LlmModelMeta meta = LlmModelMeta.of(routed.provider(), routed.model().get());

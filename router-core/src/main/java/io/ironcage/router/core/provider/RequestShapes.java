@@ -2,11 +2,13 @@ package io.ironcage.router.core.provider;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.ironcage.router.core.domain.pricing.RequestShape;
+import io.ironcage.router.core.domain.pricing.ServerSideUse;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.Set;
 import java.util.function.Predicate;
 
 /**
@@ -105,7 +107,179 @@ public final class RequestShapes {
                 anyObject(body, RequestShapes::hasOneHourCacheControl),
                 anyObject(body.get("messages"), RequestShapes::isAudioInput)
                         || anyObject(body.get("input"), RequestShapes::isAudioInput),
-                asksForAudioOutput(body));
+                asksForAudioOutput(body),
+                serverSide(body));
+    }
+
+    /** Top-level fields that make the provider read stored input the body does not hold. */
+    private static final String[] STORED_INPUT_FIELDS = {
+        "previous_response_id", "conversation", "container", "web_search_options"
+    };
+
+    /** Part types whose content the provider fetches or renders itself. */
+    private static final Set<String> SERVER_INPUT_PARTS =
+            Set.of("input_file", "file", "item_reference", "container_upload");
+
+    /** Server tools by type prefix: the provider runs them and bills what they read as input. */
+    private static final String[] SERVER_TOOL_PREFIXES = {
+        "web_search",
+        "web_fetch",
+        "file_search",
+        "code_execution",
+        "code_interpreter",
+        "mcp",
+        "image_generation"
+    };
+
+    /** Server tools with fees the price table does not list (per call, session or image). */
+    private static final String[] UNPRICED_TOOL_PREFIXES = {
+        "file_search", "code_execution", "code_interpreter", "image_generation"
+    };
+
+    /**
+     * What the request makes the provider read or do beyond its body ({@link ServerSideUse}):
+     *
+     * <ul>
+     *   <li>stored input: a non-null {@code previous_response_id}, {@code conversation}, {@code
+     *       container} or {@code web_search_options}, a {@code prompt} object (a stored prompt), a
+     *       non-empty {@code mcp_servers}; inside {@code messages} or {@code input}, a part of type
+     *       {@code input_file}, {@code file}, {@code item_reference}, {@code container_upload}, or
+     *       a {@code document} whose source is not inline text (a PDF or a file by id or URL: its
+     *       pages are billed as text and images); any server tool;
+     *   <li>web search: a tool whose type starts with {@code web_search}, or {@code
+     *       web_search_options} (one search per call); bounded by the tools' {@code max_uses} added
+     *       up, else by {@code max_tool_calls};
+     *   <li>unpriced tools: file search, code execution or interpreter, image generation.
+     * </ul>
+     */
+    static ServerSideUse serverSide(JsonNode body) {
+        String inputField = null;
+        for (String field : STORED_INPUT_FIELDS) {
+            JsonNode value = body.get(field);
+            if (value != null && !value.isNull()) {
+                inputField = field;
+                break;
+            }
+        }
+        JsonNode prompt = body.get("prompt");
+        if (inputField == null && prompt != null && prompt.isObject()) {
+            inputField = "prompt";
+        }
+        JsonNode mcpServers = body.get("mcp_servers");
+        if (inputField == null
+                && mcpServers != null
+                && mcpServers.isArray()
+                && !mcpServers.isEmpty()) {
+            inputField = "mcp_servers";
+        }
+        if (inputField == null) {
+            inputField = serverInputPart(body, "messages");
+        }
+        if (inputField == null) {
+            inputField = serverInputPart(body, "input");
+        }
+        boolean webSearch = false;
+        long searches = 0;
+        String unboundedSearch = null;
+        String unpriced = null;
+        JsonNode tools = body.get("tools");
+        if (tools != null && tools.isArray()) {
+            for (int i = 0; i < tools.size(); i++) {
+                JsonNode type = tools.get(i).path("type");
+                if (!type.isTextual()) {
+                    continue;
+                }
+                String name = type.textValue();
+                if (startsWithAny(name, SERVER_TOOL_PREFIXES) && inputField == null) {
+                    inputField = "tools[" + i + "]";
+                }
+                if (startsWithAny(name, UNPRICED_TOOL_PREFIXES) && unpriced == null) {
+                    unpriced = "tools[" + i + "]";
+                }
+                if (name.startsWith("web_search")) {
+                    webSearch = true;
+                    OptionalLong maxUses = nonNegativeLong(tools.get(i).get("max_uses"));
+                    if (maxUses.isPresent()) {
+                        searches = saturatedAdd(searches, maxUses.getAsLong());
+                    } else if (unboundedSearch == null) {
+                        unboundedSearch = "tools[" + i + "].max_uses";
+                    }
+                }
+            }
+        }
+        JsonNode searchOptions = body.get("web_search_options");
+        if (searchOptions != null && !searchOptions.isNull()) {
+            webSearch = true;
+            searches = saturatedAdd(searches, 1);
+        }
+        OptionalLong bound = OptionalLong.of(searches);
+        String boundField = "";
+        if (unboundedSearch != null) {
+            // max_tool_calls caps every built-in tool call of a Responses request
+            bound = nonNegativeLong(body.get("max_tool_calls"));
+            boundField = unboundedSearch + "' or 'max_tool_calls";
+        }
+        if (inputField == null && !webSearch && unpriced == null) {
+            return ServerSideUse.NONE;
+        }
+        return new ServerSideUse(
+                Optional.ofNullable(inputField),
+                webSearch,
+                webSearch ? bound : OptionalLong.empty(),
+                webSearch ? boundField : "",
+                Optional.ofNullable(unpriced));
+    }
+
+    /** The path of the first part under {@code field} whose content the provider fetches. */
+    private static String serverInputPart(JsonNode body, String field) {
+        JsonNode root = body.get(field);
+        if (root == null || !root.isContainerNode()) {
+            return null;
+        }
+        Deque<JsonNode> pending = new ArrayDeque<>();
+        pending.push(root);
+        while (!pending.isEmpty()) {
+            JsonNode node = pending.pop();
+            if (node.isObject() && isServerInputPart(node)) {
+                return field + "[…]." + node.path("type").textValue();
+            }
+            for (JsonNode child : node) {
+                if (child.isContainerNode()) {
+                    pending.push(child);
+                }
+            }
+        }
+        return null;
+    }
+
+    private static boolean isServerInputPart(JsonNode object) {
+        JsonNode type = object.get("type");
+        if (type == null || !type.isTextual()) {
+            return false;
+        }
+        if (SERVER_INPUT_PARTS.contains(type.textValue())) {
+            return true;
+        }
+        if (!"document".equals(type.textValue())) {
+            return false;
+        }
+        // a document of inline text is bounded by its bytes; a PDF, a URL or a file is not
+        JsonNode source = object.path("source").path("type");
+        return !(isText(source, "text") || isText(source, "content"));
+    }
+
+    private static boolean startsWithAny(String value, String[] prefixes) {
+        for (String prefix : prefixes) {
+            if (value.startsWith(prefix)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static long saturatedAdd(long a, long b) {
+        long sum = a + b;
+        return sum < 0 ? Long.MAX_VALUE : sum;
     }
 
     private static long promptTextUtf8Bytes(JsonNode body) {

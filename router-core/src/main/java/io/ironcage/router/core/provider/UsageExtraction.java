@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.ironcage.router.core.domain.TokenUsage;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.OptionalLong;
 
 /**
  * Reads the token usage a provider reports in a whole (non-streamed) JSON response, split into the
@@ -175,5 +176,37 @@ public final class UsageExtraction {
         }
         long n = value.longValue();
         return n < 0 || n > MAX_TOKENS ? INVALID : n;
+    }
+
+    /**
+     * Reads how many web searches a whole answer reports: Anthropic's {@code
+     * usage.server_tool_use.web_search_requests}, else the number of {@code web_search_call} items
+     * in a Responses answer's {@code output}.
+     *
+     * @param responseBody the parsed answer ({@code null} gives empty)
+     * @return the count, or empty when the answer does not report searches
+     */
+    public static OptionalLong webSearchRequests(JsonNode responseBody) {
+        if (responseBody == null || !responseBody.isObject()) {
+            return OptionalLong.empty();
+        }
+        JsonNode reported =
+                responseBody.path("usage").path("server_tool_use").path("web_search_requests");
+        if (reported.isIntegralNumber()
+                && reported.canConvertToLong()
+                && reported.longValue() >= 0) {
+            return OptionalLong.of(reported.longValue());
+        }
+        JsonNode output = responseBody.get("output");
+        if (output == null || !output.isArray()) {
+            return OptionalLong.empty();
+        }
+        long calls = 0;
+        for (JsonNode item : output) {
+            if ("web_search_call".equals(item.path("type").asText())) {
+                calls++;
+            }
+        }
+        return OptionalLong.of(calls);
     }
 }

@@ -55,9 +55,9 @@ public record ProxyRequest(
     @Override
     public String toString() {
         return "ProxyRequest["
-                + method
+                + TransportStatus.printable(method)
                 + " "
-                + path
+                + TransportStatus.printable(path)
                 + ", "
                 + body.length
                 + " bytes"

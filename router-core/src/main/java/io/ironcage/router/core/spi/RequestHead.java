@@ -21,9 +21,13 @@ public record RequestHead(String method, String path, String query, HeaderMap he
         Objects.requireNonNull(headers, "headers");
     }
 
-    /** Shows method and path; never headers, which may hold secrets. */
+    /** Shows method and path, escaped; never headers, which may hold secrets. */
     @Override
     public String toString() {
-        return "RequestHead[" + method + " " + path + "]";
+        return "RequestHead["
+                + TransportStatus.printable(method)
+                + " "
+                + TransportStatus.printable(path)
+                + "]";
     }
 }

@@ -289,7 +289,7 @@ class PricingTablesTest {
         assertEquals(
                 "pricing override 'm': unknown field 'input-usd-per-token'; known fields are"
                         + " input-usd-per-mtok, output-usd-per-mtok, cache-read-usd-per-mtok,"
-                        + " cache-write-usd-per-mtok, max-output-tokens,"
+                        + " cache-write-usd-per-mtok, max-output-tokens, max-input-tokens,"
                         + " tool-use-system-prompt-tokens",
                 error(
                         () ->

@@ -30,6 +30,11 @@ import java.util.OptionalLong;
  *     ({@code tool_use_system_prompt_tokens}; 0 when unknown, {@code >= 0})
  * @param tiers the prices of the tiers a request can trigger that may cost more than the standard
  *     prices ({@link Tiers#NONE} when the table lists none)
+ * @param maxInputTokens the model's context window for input ({@code max_input_tokens}), if known
+ *     ({@code >= 0}): the input bound of a request that makes the provider read input its body does
+ *     not hold ({@link ServerSideUse#inputField()})
+ * @param webSearchMicrosPerCall the fee of one web search in micro-dollars (the largest of {@code
+ *     search_context_cost_per_query}), if the table lists one ({@code >= 0})
  */
 public record ModelPricing(
         String id,
@@ -41,7 +46,9 @@ public record ModelPricing(
         OptionalLong maxOutputTokens,
         OptionalLong maxTokens,
         long toolUseSystemPromptTokens,
-        Tiers tiers) {
+        Tiers tiers,
+        OptionalLong maxInputTokens,
+        OptionalLong webSearchMicrosPerCall) {
 
     /**
      * The output limit assumed for a model whose table entry gives none (reference {@code
@@ -152,6 +159,56 @@ public record ModelPricing(
         }
         requireNonNegative(toolUseSystemPromptTokens, "toolUseSystemPromptTokens");
         Objects.requireNonNull(tiers, "tiers");
+        Objects.requireNonNull(maxInputTokens, "maxInputTokens");
+        Objects.requireNonNull(webSearchMicrosPerCall, "webSearchMicrosPerCall");
+        if (maxInputTokens.isPresent()) {
+            requireNonNegative(maxInputTokens.getAsLong(), "maxInputTokens");
+        }
+        if (webSearchMicrosPerCall.isPresent()) {
+            requireNonNegative(webSearchMicrosPerCall.getAsLong(), "webSearchMicrosPerCall");
+        }
+    }
+
+    /**
+     * Returns a model without a known context window or web-search fee.
+     *
+     * @param id the model id (not blank)
+     * @param provider the provider that serves the model, if known
+     * @param input the price of an input token
+     * @param output the price of an output token
+     * @param cacheRead the price of a cache-read token, if listed
+     * @param cacheWrite the price of a cache-write token, if listed
+     * @param maxOutputTokens {@code max_output_tokens}, if known ({@code >= 0})
+     * @param maxTokens {@code max_tokens}, if known ({@code >= 0})
+     * @param toolUseSystemPromptTokens the tool-use system prompt tokens ({@code >= 0})
+     * @param tiers the tier prices ({@link Tiers#NONE} for none)
+     * @throws NullPointerException if a component is {@code null}
+     * @throws IllegalArgumentException if {@code id} is blank or a token count is negative
+     */
+    public ModelPricing(
+            String id,
+            Optional<ProviderType> provider,
+            TokenPrice input,
+            TokenPrice output,
+            Optional<TokenPrice> cacheRead,
+            Optional<TokenPrice> cacheWrite,
+            OptionalLong maxOutputTokens,
+            OptionalLong maxTokens,
+            long toolUseSystemPromptTokens,
+            Tiers tiers) {
+        this(
+                id,
+                provider,
+                input,
+                output,
+                cacheRead,
+                cacheWrite,
+                maxOutputTokens,
+                maxTokens,
+                toolUseSystemPromptTokens,
+                tiers,
+                OptionalLong.empty(),
+                OptionalLong.empty());
     }
 
     /**
@@ -429,8 +486,92 @@ public record ModelPricing(
         if (shape.hasTools()) {
             tokens = Math.addExact(tokens, toolUseSystemPromptTokens);
         }
-        return Math.addExact(
-                tokens, Math.multiplyExact(shape.imageCount(), RequestShape.IMAGE_TOKEN_ALLOWANCE));
+        tokens =
+                Math.addExact(
+                        tokens,
+                        Math.multiplyExact(shape.imageCount(), RequestShape.IMAGE_TOKEN_ALLOWANCE));
+        if (shape.serverSide().inputField().isPresent() && maxInputTokens.isPresent()) {
+            // the provider reads input the body does not hold, up to the whole context window
+            tokens = Math.max(tokens, maxInputTokens.getAsLong());
+        }
+        return tokens;
+    }
+
+    /**
+     * Returns why the worst case of a request of this shape is not a true bound, if it is not: the
+     * request makes the provider read input its body does not hold and the table gives no context
+     * window for the model, or it lets the model search the web, the table prices searches, and
+     * nothing in the request bounds their number. Under a finite budget such a request is refused
+     * with this sentence.
+     *
+     * @param shape the request
+     * @return a sentence naming the field at fault, or empty when the worst case is a true bound
+     */
+    public Optional<String> unboundedBy(RequestShape shape) {
+        Objects.requireNonNull(shape, "shape");
+        ServerSideUse server = shape.serverSide();
+        if (server.inputField().isPresent() && maxInputTokens.isEmpty()) {
+            return Optional.of(
+                    "'"
+                            + server.inputField().get()
+                            + "' makes the provider read input the request does not hold, and"
+                            + " the price table gives no context window (max_input_tokens) for"
+                            + " model '"
+                            + id
+                            + "', so the request's cost cannot be bounded under a budget. Add"
+                            + " max-input-tokens to the model's entry under pricing.overrides, or"
+                            + " send the content itself.");
+        }
+        if (server.webSearch()
+                && server.webSearchCalls().isEmpty()
+                && webSearchMicrosPerCall.isPresent()) {
+            return Optional.of(
+                    "Web search is billed per search, and nothing bounds how many searches this"
+                            + " request may run: set '"
+                            + server.webSearchBoundField()
+                            + "' so its cost can be reserved under a budget.");
+        }
+        return Optional.empty();
+    }
+
+    /**
+     * Returns the per-call tool fees of an answered request: the searches the provider reported
+     * (never more than the request's bound) times {@link #webSearchMicrosPerCall()}, or the bound's
+     * fees ({@link #worstCaseToolFeeMicros}) when the answer does not say how many searches ran.
+     *
+     * @param shape the request
+     * @param searchesReported the web searches the answer reports, if it reports them
+     * @return the fees in micro-dollars
+     * @throws ArithmeticException on overflow
+     */
+    public long toolFeeMicros(RequestShape shape, OptionalLong searchesReported) {
+        long bound = worstCaseToolFeeMicros(shape);
+        if (bound == 0 || searchesReported.isEmpty()) {
+            return bound;
+        }
+        return Math.min(
+                bound,
+                Math.multiplyExact(
+                        searchesReported.getAsLong(), webSearchMicrosPerCall.getAsLong()));
+    }
+
+    /**
+     * Returns the most a request of this shape can be billed in per-call tool fees: its web-search
+     * bound times {@link #webSearchMicrosPerCall()} when the table lists that fee, else 0.
+     *
+     * @param shape the request
+     * @return the fees in micro-dollars
+     * @throws ArithmeticException on overflow
+     */
+    public long worstCaseToolFeeMicros(RequestShape shape) {
+        ServerSideUse server = shape.serverSide();
+        if (!server.webSearch()
+                || webSearchMicrosPerCall.isEmpty()
+                || server.webSearchCalls().isEmpty()) {
+            return 0;
+        }
+        return Math.multiplyExact(
+                server.webSearchCalls().getAsLong(), webSearchMicrosPerCall.getAsLong());
     }
 
     /**
@@ -466,7 +607,7 @@ public record ModelPricing(
      * although a project whose default tier is priority is billed at priority prices for it; an
      * earlier audio answer that a request refers to by id is billed as audio input tokens that the
      * body does not hold, so {@link #worstCaseInputTokens} does not count them; and server-side
-     * tool fees (web search) are not priced.
+     * tool fees other than web search (code execution, file search) are not priced.
      *
      * @param shape the request
      * @return the worst-case cost
@@ -476,7 +617,9 @@ public record ModelPricing(
         Objects.requireNonNull(shape, "shape");
         long inputMicros = highestInputPrice(shape).costMicros(worstCaseInputTokens(shape));
         long outputMicros = highestOutputPrice(shape).costMicros(worstCaseOutputTokens(shape));
-        return Money.ofMicros(Math.addExact(inputMicros, outputMicros));
+        return Money.ofMicros(
+                Math.addExact(
+                        Math.addExact(inputMicros, outputMicros), worstCaseToolFeeMicros(shape)));
     }
 
     /**

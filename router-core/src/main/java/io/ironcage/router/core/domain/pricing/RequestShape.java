@@ -38,6 +38,8 @@ import java.util.OptionalLong;
  *     earlier audio answer it refers to), billed at {@code input_cost_per_audio_token}
  * @param audioOutput whether the request asks for audio output ({@code modalities} with {@code
  *     "audio"}, or an {@code audio} parameter), billed at {@code output_cost_per_audio_token}
+ * @param serverSide what the request makes the provider read or do beyond its body ({@link
+ *     ServerSideUse#NONE} for a request that holds all its input)
  */
 public record RequestShape(
         long bodyUtf8Bytes,
@@ -50,7 +52,8 @@ public record RequestShape(
         boolean priorityTier,
         boolean oneHourCache,
         boolean audioInput,
-        boolean audioOutput) {
+        boolean audioOutput,
+        ServerSideUse serverSide) {
 
     /**
      * Input tokens allowed for each image part in the worst case: 50,000.
@@ -93,6 +96,51 @@ public record RequestShape(
         if (choices < 1) {
             throw new IllegalArgumentException("choices must be at least 1, got " + choices);
         }
+        Objects.requireNonNull(serverSide, "serverSide");
+    }
+
+    /**
+     * Returns a shape whose body holds all its input ({@link ServerSideUse#NONE}).
+     *
+     * @param bodyUtf8Bytes the size of the request body, in bytes ({@code >= 0})
+     * @param promptTextUtf8Bytes what the reference's input estimator counts ({@code >= 0})
+     * @param requestedMaxOutputTokens the output limit the request asks for, if any
+     * @param referenceMaxTokens the output limit the reference's estimate would use, if any
+     * @param hasTools whether the request defines tools
+     * @param imageCount the number of image parts ({@code >= 0})
+     * @param choices the number of completions asked for ({@code >= 1})
+     * @param priorityTier whether the request asks for the priority tier
+     * @param oneHourCache whether the request asks for the 1-hour prompt cache
+     * @param audioInput whether the request may have audio input tokens
+     * @param audioOutput whether the request asks for audio output
+     * @throws IllegalArgumentException if a count is negative or {@code choices} is below 1
+     * @throws NullPointerException if an optional component is {@code null}
+     */
+    public RequestShape(
+            long bodyUtf8Bytes,
+            long promptTextUtf8Bytes,
+            OptionalLong requestedMaxOutputTokens,
+            OptionalLong referenceMaxTokens,
+            boolean hasTools,
+            int imageCount,
+            int choices,
+            boolean priorityTier,
+            boolean oneHourCache,
+            boolean audioInput,
+            boolean audioOutput) {
+        this(
+                bodyUtf8Bytes,
+                promptTextUtf8Bytes,
+                requestedMaxOutputTokens,
+                referenceMaxTokens,
+                hasTools,
+                imageCount,
+                choices,
+                priorityTier,
+                oneHourCache,
+                audioInput,
+                audioOutput,
+                ServerSideUse.NONE);
     }
 
     /**
