@@ -2,6 +2,9 @@ package io.ironcage.router.cli;
 
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.SerializableString;
+import com.fasterxml.jackson.core.io.CharacterEscapes;
+import com.fasterxml.jackson.core.io.SerializedString;
 import com.fasterxml.jackson.core.util.DefaultIndenter;
 import com.fasterxml.jackson.core.util.DefaultPrettyPrinter;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -21,6 +24,12 @@ import java.util.OptionalLong;
 /**
  * Renders a {@link UsageReport} as an aligned table (people), RFC 4180 CSV or JSON (tools). Money
  * is formatted from micro-dollars with exact decimal arithmetic, never through a {@code double}.
+ *
+ * <p><b>Group keys are untrusted text.</b> A model name is whatever a request asked for, stored
+ * verbatim, so it may hold terminal escape sequences, a CR, bidi overrides or a spreadsheet
+ * formula. The table and CSV show such characters as escapes ({@link #visible}) and CSV neutralises
+ * formula cells ({@link #csvText}); JSON keeps the exact value, written with those characters as
+ * <code>&#92;uXXXX</code> escapes so the raw output is safe on a terminal too.
  */
 final class ReportFormats {
     /** The output formats of {@code iron-router report}. */
@@ -32,6 +41,31 @@ final class ReportFormats {
 
     private static final ObjectMapper JSON =
             new ObjectMapper().enable(JsonGenerator.Feature.WRITE_BIGDECIMAL_AS_PLAIN);
+
+    /**
+     * JSON escapes for what Jackson writes raw by default but a terminal acts on: DEL, C1 controls,
+     * format characters (bidi controls), line and paragraph separators, and surrogates (so
+     * characters beyond the BMP come as an escaped pair, and a lone surrogate survives). The JSON
+     * value stays exact; only its spelling changes.
+     */
+    private static final CharacterEscapes TERMINAL_SAFE =
+            new CharacterEscapes() {
+                private static final long serialVersionUID = 1L;
+
+                private final int[] ascii = asciiEscapes();
+
+                @Override
+                public int[] getEscapeCodesForAscii() {
+                    return ascii;
+                }
+
+                @Override
+                public SerializableString getEscapeSequence(int ch) {
+                    return invisible(ch)
+                            ? new SerializedString(String.format(Locale.ROOT, "\\u%04X", ch))
+                            : null;
+                }
+            };
 
     private static final String[] CSV_HEADER = {
         "scope",
@@ -50,7 +84,79 @@ final class ReportFormats {
         "latency_p95_ms"
     };
 
+    /** The first characters that make a spreadsheet read a cell as a formula (OWASP). */
+    private static final String FORMULA_STARTS = "=+-@\t\r";
+
     private ReportFormats() {}
+
+    /**
+     * Returns text from the store as it is safe to print: model names and agent ids come from
+     * requests and configuration, and a raw ESC, CR, NUL or bidi override in them would drive the
+     * reader's terminal (ANSI/OSC sequences, a forged line, reordered text). Every control
+     * character (C0, DEL, C1), format character (bidi controls such as U+202E, zero-width
+     * characters), line or paragraph separator and unpaired surrogate becomes a visible escape:
+     * {@code \t}, {@code \n}, {@code \r}, {@code \xHH} below U+0100, <code>&#92;uHHHH</code> in the
+     * BMP, {@code \UHHHHHHHH} beyond it. A backslash becomes {@code \\}, so an escape in the output
+     * always stands for an escaped character. Other text, non-ASCII included, is unchanged.
+     *
+     * @param text the raw text
+     * @return the text with those characters escaped; {@code text} itself if it has none
+     */
+    static String visible(String text) {
+        int first = 0;
+        while (first < text.length() && !escaped(text.codePointAt(first))) {
+            first += Character.charCount(text.codePointAt(first));
+        }
+        if (first == text.length()) {
+            return text;
+        }
+        StringBuilder out = new StringBuilder(text.length() + 16).append(text, 0, first);
+        for (int i = first; i < text.length(); ) {
+            int c = text.codePointAt(i);
+            i += Character.charCount(c);
+            if (!escaped(c)) {
+                out.appendCodePoint(c);
+            } else if (c == '\\') {
+                out.append("\\\\");
+            } else if (c == '\t') {
+                out.append("\\t");
+            } else if (c == '\n') {
+                out.append("\\n");
+            } else if (c == '\r') {
+                out.append("\\r");
+            } else if (c < 0x100) {
+                out.append(String.format(Locale.ROOT, "\\x%02x", c));
+            } else if (c < 0x10000) {
+                out.append(String.format(Locale.ROOT, "\\u%04x", c));
+            } else {
+                out.append(String.format(Locale.ROOT, "\\U%08x", c));
+            }
+        }
+        return out.toString();
+    }
+
+    /** Whether {@link #visible} escapes a code point (a lone surrogate comes as itself). */
+    private static boolean escaped(int c) {
+        return c == '\\' || invisible(c);
+    }
+
+    /**
+     * Whether a code point acts on a terminal or on the text around it instead of showing: a
+     * control (C0, DEL, C1), a format character (bidi controls, zero-width characters), a line or
+     * paragraph separator, or a surrogate code unit.
+     */
+    private static boolean invisible(int c) {
+        switch (Character.getType(c)) {
+            case Character.CONTROL:
+            case Character.FORMAT:
+            case Character.LINE_SEPARATOR:
+            case Character.PARAGRAPH_SEPARATOR:
+            case Character.SURROGATE:
+                return true;
+            default:
+                return false;
+        }
+    }
 
     /**
      * Renders the report.
@@ -96,13 +202,13 @@ final class ReportFormats {
                     "p95 ms"
                 });
         for (UsageReport.Row row : report.rows()) {
-            lines.add(tableRow(row.group().orElse("(none)"), row));
+            lines.add(tableRow(visible(row.group().orElse("(none)")), row));
         }
         lines.add(tableRow("TOTAL", report.total()));
         int[] widths = new int[lines.get(0).length];
         for (String[] line : lines) {
             for (int i = 0; i < line.length; i++) {
-                widths[i] = Math.max(widths[i], line[i].length());
+                widths[i] = Math.max(widths[i], width(line[i]));
             }
         }
         StringBuilder out = new StringBuilder();
@@ -129,7 +235,7 @@ final class ReportFormats {
                 if (i > 0) {
                     text.append("  ");
                 }
-                String pad = " ".repeat(widths[i] - line[i].length());
+                String pad = " ".repeat(widths[i] - width(line[i]));
                 text.append(i == 0 ? line[i] + pad : pad + line[i]);
             }
             out.append(text.toString().stripTrailing()).append('\n');
@@ -138,6 +244,11 @@ final class ReportFormats {
             out.append('\n').append("No LLM requests in this range.\n");
         }
         return out.toString();
+    }
+
+    /** The columns a cell takes: one per code point (cells are {@link #visible} text). */
+    private static int width(String cell) {
+        return cell.codePointCount(0, cell.length());
     }
 
     private static String[] tableRow(String label, UsageReport.Row row) {
@@ -173,7 +284,8 @@ final class ReportFormats {
      * RFC 4180 CSV: a header line, one line per group ({@code scope} = {@code group}) and the total
      * ({@code scope} = {@code total}, empty {@code group}); CRLF line breaks; fields with a comma,
      * quote or line break are quoted, quotes doubled. A group without a key has an empty {@code
-     * group} field; absent percentiles are empty fields.
+     * group} field; absent percentiles are empty fields. The {@code group} field is {@link
+     * #csvText}: escaped and formula-safe.
      *
      * @param report the report
      * @return the CSV text
@@ -191,7 +303,7 @@ final class ReportFormats {
     private static String[] csvRow(String scope, UsageReport.Row row) {
         return new String[] {
             scope,
-            row.group().orElse(""),
+            csvText(row.group().orElse("")),
             Long.toString(row.requests()),
             Long.toString(row.failures()),
             successPercent(row, 2).toPlainString(),
@@ -215,6 +327,21 @@ final class ReportFormats {
             out.append(csvField(fields[i]));
         }
         out.append("\r\n");
+    }
+
+    /**
+     * Returns a text cell (a group key) as safe for a spreadsheet and a terminal: control and bidi
+     * characters escaped as in the table ({@link #visible}; the exact value is in the JSON), and a
+     * cell that starts with {@code =}, {@code +}, {@code -}, {@code @}, tab or CR prefixed with a
+     * single quote, so a spreadsheet shows it as text instead of running it as a formula (OWASP CSV
+     * injection). Only text cells go through here: numeric cells stay numbers.
+     *
+     * @param raw the value as stored
+     * @return the field's value, before RFC 4180 quoting
+     */
+    static String csvText(String raw) {
+        String text = visible(raw);
+        return !raw.isEmpty() && FORMULA_STARTS.indexOf(raw.charAt(0)) >= 0 ? "'" + text : text;
     }
 
     /**
@@ -257,10 +384,16 @@ final class ReportFormats {
                         .withObjectIndenter(new DefaultIndenter("  ", "\n"))
                         .withArrayIndenter(new DefaultIndenter("  ", "\n"));
         try {
-            return JSON.writer(printer).writeValueAsString(root) + "\n";
+            return JSON.writer(printer).with(TERMINAL_SAFE).writeValueAsString(root) + "\n";
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("cannot write the report as JSON", e);
         }
+    }
+
+    private static int[] asciiEscapes() {
+        int[] codes = CharacterEscapes.standardAsciiEscapesForJSON();
+        codes[0x7f] = CharacterEscapes.ESCAPE_STANDARD;
+        return codes;
     }
 
     private static ObjectNode jsonRow(UsageReport.Row row) {

@@ -22,7 +22,8 @@ import java.util.regex.Pattern;
 
 /**
  * Maps {@link AnalyticsEvent}s to rows of {@code usage_events} and back. Every payload field has a
- * column; columns a payload lacks are NULL; booleans are 0/1; money is micro-dollars.
+ * column; columns a payload lacks are NULL; booleans are 0/1; money is micro-dollars. A model name
+ * longer than {@link #MAX_MODEL_LENGTH} is stored cut to that length.
  */
 final class EventRows {
     /** The columns {@link #INSERT} writes, in parameter order. */
@@ -134,6 +135,16 @@ final class EventRows {
                             + "|\\bBearer\\s+\\S+"
                             + "|\\bic_token\"?\\s*[:=]\\s*\"?[^\"\\s,}]+");
 
+    /**
+     * The longest model name stored, in UTF-16 chars; longer ones are cut ({@link #capped}). A
+     * model name is whatever a request asked for ({@code x/<anything>} is priced) and is stored
+     * verbatim, so without a cap one client could make every row, report line and control-server
+     * sync carry up to a request body's worth of text. Real model ids are far shorter. Provider and
+     * agent columns need no cap: the provider is one of three wire ids, and an agent id comes from
+     * the configuration or a checked token claim of at most 100 chars.
+     */
+    static final int MAX_MODEL_LENGTH = 256;
+
     private EventRows() {}
 
     private static int column(String name) {
@@ -205,7 +216,7 @@ final class EventRows {
     private static void request(Object[] values, LlmModelMeta meta, RequestMeta request) {
         values[PROVIDER] = meta.provider();
         values[PROVIDER_ID] = meta.providerId().orElse(null);
-        values[MODEL] = meta.model();
+        values[MODEL] = capped(meta.model(), MAX_MODEL_LENGTH);
         values[REQUEST_ID] = request.requestId().orElse(null);
         values[LATENCY_MS] = request.latencyMs();
         OptionalLong ttfb = request.timeToFirstByteMs();
@@ -233,6 +244,26 @@ final class EventRows {
 
     private static Long bit(boolean value) {
         return value ? 1L : 0L;
+    }
+
+    /**
+     * Returns the first {@code max} UTF-16 chars of {@code text}, or one fewer where the cut would
+     * split a surrogate pair, so the stored text never ends in half a character.
+     *
+     * @param text the text
+     * @param max the most chars to keep, {@code >= 1}
+     * @return {@code text} itself if it fits, else its cut prefix
+     */
+    static String capped(String text, int max) {
+        if (text.length() <= max) {
+            return text;
+        }
+        int end = max;
+        if (Character.isHighSurrogate(text.charAt(end - 1))
+                && Character.isLowSurrogate(text.charAt(end))) {
+            end--;
+        }
+        return text.substring(0, end);
     }
 
     /**
