@@ -226,6 +226,59 @@ abstract class RouterEndToEndTest {
     }
 
     @Test
+    void aProviderThatEchoesTheKeyNeverHandsItToTheCaller() {
+        // an upstream that echoes its Authorization header in bodies, headers and stream events
+        openAi.dispatcher(
+                request -> {
+                    String auth = request.header("authorization").orElse("");
+                    if (request.bodyText().contains("\"stream\":true")) {
+                        return FakeResponse.text("you sent " + auth).usage(5, 3);
+                    }
+                    if (request.bodyText().contains("fail")) {
+                        return FakeResponse.error(400, "invalid_request_error", "bad " + auth)
+                                .header("x-echo", auth);
+                    }
+                    return FakeResponse.text("you sent " + auth).usage(5, 3).header("x-echo", auth);
+                });
+        anthropic.dispatcher(
+                request ->
+                        FakeResponse.error(
+                                429,
+                                "rate_limit_error",
+                                "slow down " + request.header("x-api-key").orElse("")));
+        List<HttpResponse<String>> answers = new ArrayList<>();
+        answers.add(post("/v1/chat/completions", "{\"model\":\"gpt-4o-mini\",\"messages\":[]}"));
+        answers.add(
+                post(
+                        "/v1/chat/completions",
+                        "{\"model\":\"gpt-4o-mini\",\"user\":\"fail\",\"messages\":[]}"));
+        answers.add(
+                post(
+                        "/v1/chat/completions",
+                        "{\"model\":\"gpt-4o-mini\",\"stream\":true,\"messages\":[]}"));
+        // translated to Anthropic and its error back to OpenAI's format
+        answers.add(
+                post(
+                        "/v1/chat/completions",
+                        "{\"model\":\"claude-haiku-4-5\",\"max_tokens\":10,\"messages\":"
+                                + "[{\"role\":\"user\",\"content\":\"hi\"}]}"));
+        assertEquals(List.of(200, 400, 200, 429), statuses(answers));
+        for (HttpResponse<String> answer : answers) {
+            String seen = answer.body() + answer.headers().map();
+            assertFalse(seen.contains(OPENAI_KEY), seen);
+            assertFalse(seen.contains(ANTHROPIC_KEY), seen);
+            assertTrue(seen.contains("<redacted>"), seen);
+        }
+        assertIdle();
+    }
+
+    private static List<Integer> statuses(List<HttpResponse<String>> answers) {
+        List<Integer> out = new ArrayList<>();
+        answers.forEach(a -> out.add(a.statusCode()));
+        return out;
+    }
+
+    @Test
     void aPathThatWouldLeaveV1OrCarriesAnEncodedSlashIsNeverForwarded() {
         HttpResponse<String> escape = postRaw("/v1/models/../../anything", "{}");
         assertEquals(404, escape.statusCode(), escape.body());

@@ -520,6 +520,9 @@ public final class ProxyPipeline implements ProxyHandler {
         private OptionalLong firstByteMs = OptionalLong.empty();
         private OptionalLong searchesReported = OptionalLong.empty();
 
+        /** The keys this request sent upstream, kept out of what goes back to the caller. */
+        private final SecretScrubber scrubber = new SecretScrubber();
+
         /** Runs what may block; null when everything runs on this thread. */
         private final Executor workers;
 
@@ -664,6 +667,9 @@ public final class ProxyPipeline implements ProxyHandler {
                     return DONE;
                 }
                 key = ready != null ? ready : tenant.keys().key(routed.provider()).orElse(null);
+                if (key != null) {
+                    scrubber.add(key.secret());
+                }
             } catch (ControlPlaneException e) {
                 reply(sink, ErrorResponses.controlPlane(format, e));
                 return DONE;
@@ -877,7 +883,7 @@ public final class ProxyPipeline implements ProxyHandler {
                             : OpenAiToAnthropic.error(json, status);
             return new ErrorResponse(
                     status,
-                    ForwardedHeaders.downstream(headers).toBuilder()
+                    scrubber.scrub(ForwardedHeaders.downstream(headers)).toBuilder()
                             .set("content-type", "application/json")
                             .build(),
                     writeJson(out));
@@ -975,7 +981,7 @@ public final class ProxyPipeline implements ProxyHandler {
         private void answerWhole(
                 ResponseSink sink, HttpTransport.Response response, Reservation held) {
             int status = response.status();
-            byte[] body = response.body();
+            byte[] body = scrubber.scrub(response.body());
             if (status < 200 || status > 299) {
                 release(held); // nothing to bill: released before the caller has the answer
             }
@@ -1020,7 +1026,7 @@ public final class ProxyPipeline implements ProxyHandler {
                     return;
                 }
             }
-            HeaderMap headers = ForwardedHeaders.downstream(response.headers());
+            HeaderMap headers = scrubber.scrub(ForwardedHeaders.downstream(response.headers()));
             if (translated) {
                 headers = headers.toBuilder().set("content-type", "application/json").build();
             }
@@ -1057,7 +1063,7 @@ public final class ProxyPipeline implements ProxyHandler {
                     relayStreamError(sink, response);
                     return;
                 }
-                HeaderMap headers = ForwardedHeaders.downstream(response.headers());
+                HeaderMap headers = scrubber.scrub(ForwardedHeaders.downstream(response.headers()));
                 if (translator != null) {
                     headers =
                             headers.toBuilder()
@@ -1082,10 +1088,20 @@ public final class ProxyPipeline implements ProxyHandler {
                         for (SseEvent event : parsed) {
                             usage.onEvent(event);
                             if (translator == null) {
-                                out = relay(out, event.raw(), dropUsageChunk, event);
+                                out =
+                                        relay(
+                                                out,
+                                                scrubber.scrub(event.raw()),
+                                                dropUsageChunk,
+                                                event);
                             } else if (out != null) {
                                 try {
-                                    out = relay(out, raw(translator.onEvent(event)), false, null);
+                                    out =
+                                            relay(
+                                                    out,
+                                                    scrubber.scrub(raw(translator.onEvent(event))),
+                                                    false,
+                                                    null);
                                 } catch (TranslationException e) {
                                     untranslatable = true;
                                     LOG.warn(
@@ -1195,6 +1211,7 @@ public final class ProxyPipeline implements ProxyHandler {
                 return Optional.empty();
             }
             key = fresh;
+            scrubber.add(fresh.secret());
             LOG.info(
                     "retrying a {} request once with a fresh provider key", routed.provider().id());
             return Optional.of(
@@ -1266,18 +1283,15 @@ public final class ProxyPipeline implements ProxyHandler {
                 reply(sink, ErrorResponses.upstreamAuthFailed(format, status));
                 return;
             }
-            recordFailure(
-                    status,
-                    String.valueOf(status),
-                    errorMessage(body.toByteArray()),
-                    response.headers());
+            byte[] clean = scrubber.scrub(body.toByteArray());
+            recordFailure(status, String.valueOf(status), errorMessage(clean), response.headers());
             if (translated) {
-                reply(sink, translatedError(status, response.headers(), body.toByteArray()));
+                reply(sink, translatedError(status, response.headers(), clean));
             } else {
                 sink.send(
                         status,
-                        ForwardedHeaders.downstream(response.headers()),
-                        body.toByteArray());
+                        scrubber.scrub(ForwardedHeaders.downstream(response.headers())),
+                        clean);
             }
         }
 
