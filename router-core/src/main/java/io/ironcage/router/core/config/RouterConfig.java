@@ -36,6 +36,7 @@ import java.util.Optional;
  * @param timeouts the upstream timeouts; default {@link Timeouts#DEFAULT}
  * @param agents the agents of server mode, each with its IC token, instead of {@code token}; empty
  *     otherwise
+ * @param server how the router's own HTTP server treats callers; default {@link Server#DEFAULT}
  */
 public record RouterConfig(
         Listen listen,
@@ -47,7 +48,8 @@ public record RouterConfig(
         List<ModelPricing> pricingOverrides,
         Optional<Path> analyticsSqlite,
         Timeouts timeouts,
-        List<Agent> agents) {
+        List<Agent> agents,
+        Server server) {
 
     /** The transport used when none is configured. */
     public static final String DEFAULT_TRANSPORT = "netty";
@@ -70,6 +72,7 @@ public record RouterConfig(
         Objects.requireNonNull(budget, "budget");
         Objects.requireNonNull(analyticsSqlite, "analyticsSqlite");
         Objects.requireNonNull(timeouts, "timeouts");
+        Objects.requireNonNull(server, "server");
         pricingOverrides = List.copyOf(pricingOverrides);
         agents = List.copyOf(agents);
         if (transport.isBlank()) {
@@ -115,6 +118,45 @@ public record RouterConfig(
                 throw new IllegalArgumentException("two agents have the id " + agent.id().get());
             }
         }
+    }
+
+    /**
+     * Creates a configuration with the default {@link Server} settings.
+     *
+     * @param listen where the router listens
+     * @param transport the transport's name
+     * @param token the caller token
+     * @param providers the provider keys of direct mode
+     * @param controlPlane the control server of server mode
+     * @param budget the budget
+     * @param pricingOverrides price overrides
+     * @param analyticsSqlite the SQLite file
+     * @param timeouts the upstream timeouts
+     * @param agents the agents of server mode
+     */
+    public RouterConfig(
+            Listen listen,
+            String transport,
+            Optional<String> token,
+            Map<ProviderType, ProviderKey> providers,
+            Optional<ControlPlane> controlPlane,
+            Budget budget,
+            List<ModelPricing> pricingOverrides,
+            Optional<Path> analyticsSqlite,
+            Timeouts timeouts,
+            List<Agent> agents) {
+        this(
+                listen,
+                transport,
+                token,
+                providers,
+                controlPlane,
+                budget,
+                pricingOverrides,
+                analyticsSqlite,
+                timeouts,
+                agents,
+                Server.DEFAULT);
     }
 
     /**
@@ -208,6 +250,8 @@ public record RouterConfig(
                 + timeouts
                 + ", agents="
                 + agents
+                + ", server="
+                + server
                 + "]";
     }
 
@@ -312,15 +356,36 @@ public record RouterConfig(
     }
 
     /**
+     * What the router does with a paid endpoint it does not meter (batch creation, fine-tuning,
+     * images, audio, assistants runs, ...) while a finite budget is in force.
+     */
+    public enum UnmeteredEndpoints {
+        /**
+         * Refuse the request with a 400 naming the path, since its cost would escape the budget.
+         */
+        REJECT,
+        /** Forward it without a reservation; it costs the budget nothing. */
+        ALLOW
+    }
+
+    /**
      * The budget.
      *
      * @param limit the hard limit; empty for unlimited (direct mode) or leased from the control
      *     server (server mode)
      * @param unpricedModels what to do with a model that has no price while a limit is in force
+     * @param unmeteredEndpoints what to do with a paid endpoint the router does not meter while a
+     *     limit is in force
      */
-    public record Budget(Optional<Money> limit, UnpricedModels unpricedModels) {
-        /** No limit; unpriced models rejected (when a limit is in force). */
-        public static final Budget DEFAULT = new Budget(Optional.empty(), UnpricedModels.REJECT);
+    public record Budget(
+            Optional<Money> limit,
+            UnpricedModels unpricedModels,
+            UnmeteredEndpoints unmeteredEndpoints) {
+        /**
+         * No limit; unpriced models and unmetered endpoints rejected (when a limit is in force).
+         */
+        public static final Budget DEFAULT =
+                new Budget(Optional.empty(), UnpricedModels.REJECT, UnmeteredEndpoints.REJECT);
 
         /**
          * Validates the components.
@@ -330,6 +395,17 @@ public record RouterConfig(
         public Budget {
             Objects.requireNonNull(limit, "limit");
             Objects.requireNonNull(unpricedModels, "unpricedModels");
+            Objects.requireNonNull(unmeteredEndpoints, "unmeteredEndpoints");
+        }
+
+        /**
+         * Creates a budget that rejects unmetered endpoints while a limit is in force.
+         *
+         * @param limit the hard limit
+         * @param unpricedModels what to do with a model that has no price
+         */
+        public Budget(Optional<Money> limit, UnpricedModels unpricedModels) {
+            this(limit, unpricedModels, UnmeteredEndpoints.REJECT);
         }
     }
 
@@ -359,6 +435,35 @@ public record RouterConfig(
             }
             if (upstream.isZero() || upstream.isNegative()) {
                 throw new IllegalArgumentException("the upstream timeout must be positive");
+            }
+        }
+    }
+
+    /**
+     * How the router's own HTTP server treats callers ({@code server:} in {@code router.yaml}).
+     *
+     * @param headerTimeout how long a request's line and headers may take to arrive; default 10 s
+     * @param bodyTimeout how long a request's body may take to arrive in all; default 60 s
+     */
+    public record Server(Duration headerTimeout, Duration bodyTimeout) {
+        /** 10 s for the head, 60 s for the body. */
+        public static final Server DEFAULT =
+                new Server(Duration.ofSeconds(10), Duration.ofSeconds(60));
+
+        /**
+         * Validates the components.
+         *
+         * @throws NullPointerException if a component is {@code null}
+         * @throws IllegalArgumentException if a timeout is zero or negative
+         */
+        public Server {
+            Objects.requireNonNull(headerTimeout, "headerTimeout");
+            Objects.requireNonNull(bodyTimeout, "bodyTimeout");
+            if (headerTimeout.isZero() || headerTimeout.isNegative()) {
+                throw new IllegalArgumentException("the header timeout must be positive");
+            }
+            if (bodyTimeout.isZero() || bodyTimeout.isNegative()) {
+                throw new IllegalArgumentException("the body timeout must be positive");
             }
         }
     }

@@ -14,7 +14,9 @@ import io.ironcage.router.core.PricingParseException;
 import io.ironcage.router.core.config.RouterConfig.Budget;
 import io.ironcage.router.core.config.RouterConfig.ControlPlane;
 import io.ironcage.router.core.config.RouterConfig.Listen;
+import io.ironcage.router.core.config.RouterConfig.Server;
 import io.ironcage.router.core.config.RouterConfig.Timeouts;
+import io.ironcage.router.core.config.RouterConfig.UnmeteredEndpoints;
 import io.ironcage.router.core.config.RouterConfig.UnpricedModels;
 import io.ironcage.router.core.domain.Money;
 import io.ironcage.router.core.domain.ProviderKey;
@@ -63,6 +65,7 @@ import org.yaml.snakeyaml.error.MarkedYAMLException;
  * budget:
  *   limit-usd: 10.00                # absent: unlimited (direct) or leased (server)
  *   unpriced-models: reject         # reject | allow
+ *   unmetered-endpoints: reject     # reject | allow: paid endpoints the router cannot meter
  * pricing:
  *   overrides:
  *     my-model: { input-usd-per-mtok: 1.0, output-usd-per-mtok: 2.0 }
@@ -71,6 +74,9 @@ import org.yaml.snakeyaml.error.MarkedYAMLException;
  * timeouts:
  *   connect: 10s
  *   upstream: 300s
+ * server:                           # the router's own HTTP server
+ *   header-timeout: 10s             # a request's line and headers, in all
+ *   body-timeout: 60s               # a request's body, in all
  * }</pre>
  *
  * <p>Rules:
@@ -124,7 +130,8 @@ public final class RouterConfigLoader {
                     "pricing",
                     "analytics",
                     "timeouts",
-                    "agents");
+                    "agents",
+                    "server");
 
     private final String source;
     private final Map<String, String> env;
@@ -464,6 +471,10 @@ public final class RouterConfigLoader {
             }
             timeouts = new Timeouts(connect, upstream);
         }
+        Server server = Server.DEFAULT;
+        if (top.containsKey("server")) {
+            server = server(top.get("server"));
+        }
         return new RouterConfig(
                 listen,
                 transport,
@@ -474,7 +485,8 @@ public final class RouterConfigLoader {
                 overrides,
                 sqlite,
                 timeouts,
-                agents);
+                agents,
+                server);
     }
 
     private List<RouterConfig.Agent> agents(Node node) {
@@ -669,7 +681,8 @@ public final class RouterConfigLoader {
     }
 
     private Budget budget(Node node) {
-        Map<String, Node> fields = section(node, List.of("limit-usd", "unpriced-models"));
+        Map<String, Node> fields =
+                section(node, List.of("limit-usd", "unpriced-models", "unmetered-endpoints"));
         Optional<Money> limit = Optional.empty();
         if (fields.containsKey("limit-usd")) {
             Node limitNode = fields.get("limit-usd");
@@ -698,7 +711,36 @@ public final class RouterConfigLoader {
                         "unpriced-models must be reject or allow, got '" + shorten(value) + "'.");
             }
         }
-        return new Budget(limit, unpriced);
+        UnmeteredEndpoints unmetered = UnmeteredEndpoints.REJECT;
+        if (fields.containsKey("unmetered-endpoints")) {
+            Node unmeteredNode = fields.get("unmetered-endpoints");
+            String value = string(unmeteredNode);
+            if (value.equals("reject")) {
+                unmetered = UnmeteredEndpoints.REJECT;
+            } else if (value.equals("allow")) {
+                unmetered = UnmeteredEndpoints.ALLOW;
+            } else {
+                throw error(
+                        unmeteredNode,
+                        "unmetered-endpoints must be reject or allow, got '"
+                                + shorten(value)
+                                + "'.");
+            }
+        }
+        return new Budget(limit, unpriced, unmetered);
+    }
+
+    private Server server(Node node) {
+        Map<String, Node> fields = section(node, List.of("header-timeout", "body-timeout"));
+        Duration header = Server.DEFAULT.headerTimeout();
+        Duration body = Server.DEFAULT.bodyTimeout();
+        if (fields.containsKey("header-timeout")) {
+            header = positive(fields.get("header-timeout"));
+        }
+        if (fields.containsKey("body-timeout")) {
+            body = positive(fields.get("body-timeout"));
+        }
+        return new Server(header, body);
     }
 
     private List<ModelPricing> overrides(Node node) {
