@@ -133,7 +133,9 @@ public final class LlmRouter implements AutoCloseable {
     /**
      * Starts a router from a {@code router.yaml} (PRODUCT.md "Configuration"): listen address,
      * transport (found on the class path by name), token, provider keys, budget, pricing overrides,
-     * timeouts and the server's request timeouts.
+     * timeouts and the server's request timeouts. A {@code listen} address that is not loopback
+     * ({@link io.ironcage.router.core.config.RouterConfig.Listen#isLoopback()}) is logged as a
+     * warning naming the address (never the token).
      *
      * @param file the configuration file
      * @return the running router
@@ -186,6 +188,13 @@ public final class LlmRouter implements AutoCloseable {
             io.ironcage.router.core.config.RouterConfig config,
             UsageEventSink sink,
             TransportProvider transport) {
+        if (!config.listen().isLoopback()) {
+            LOG.warn(
+                    "listen {} is not a loopback address: other machines may reach the router;"
+                            + " they need the configured token. Use 127.0.0.1 unless that is"
+                            + " meant.",
+                    config.listen());
+        }
         Builder builder = builder().transport(transport);
         if (config.controlPlane().isPresent()) {
             io.ironcage.router.core.config.RouterConfig.ControlPlane cp =

@@ -1,6 +1,8 @@
 package io.ironcage.router.core;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.ironcage.router.core.config.RouterConfig;
 import io.ironcage.router.core.config.RouterConfigLoader;
@@ -20,8 +22,9 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /**
- * {@link LlmRouter#fromConfig(RouterConfig, UsageEventSink)}: what it asks of the transport. The
- * transport here binds nothing.
+ * {@link LlmRouter#fromConfig(RouterConfig, UsageEventSink)}: what it asks of the transport and
+ * what it logs. The transport here binds nothing, so an address like {@code 0.0.0.0} is never
+ * actually opened.
  */
 class FromConfigTest {
     private static final String TOKEN = "ic-token-SECRET-7f3a";
@@ -101,5 +104,28 @@ class FromConfigTest {
         assertEquals(Duration.ofMinutes(2), transport.started.get(0).bodyTimeout());
         assertEquals(Duration.ofSeconds(10), transport.started.get(1).headerTimeout());
         assertEquals(Duration.ofSeconds(60), transport.started.get(1).bodyTimeout());
+    }
+
+    @Test
+    void aListenAddressOtherMachinesMayReachIsLoggedWithoutTheToken() {
+        RecordingTransport transport = new RecordingTransport();
+        String log = startAndClose(config("listen: 0.0.0.0:8787\n"), transport);
+        assertEquals("0.0.0.0", transport.started.get(0).host());
+        List<String> warnings =
+                log.lines().filter(line -> line.contains("not a loopback address")).toList();
+        assertEquals(1, warnings.size(), log);
+        assertTrue(warnings.get(0).contains("WARN"), log);
+        assertTrue(warnings.get(0).contains("0.0.0.0:8787"), log);
+        assertFalse(log.contains(TOKEN), log);
+        assertFalse(log.contains("SECRET"), log);
+    }
+
+    @Test
+    void aLoopbackListenAddressLogsNoWarning() {
+        for (String listen : List.of("127.0.0.1:8787", "'[::1]:8787'", "localhost:8788")) {
+            String log =
+                    startAndClose(config("listen: " + listen + "\n"), new RecordingTransport());
+            assertFalse(log.contains("not a loopback address"), listen + ": " + log);
+        }
     }
 }

@@ -4,7 +4,9 @@ import io.ironcage.router.core.domain.Money;
 import io.ironcage.router.core.domain.ProviderKey;
 import io.ironcage.router.core.domain.ProviderType;
 import io.ironcage.router.core.domain.pricing.ModelPricing;
+import java.net.InetAddress;
 import java.net.URI;
+import java.net.UnknownHostException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Collections;
@@ -21,13 +23,16 @@ import java.util.Optional;
  * <p>Exactly one mode is configured: <b>direct mode</b> (provider keys in {@link #providers()}) or
  * <b>server mode</b> ({@link #controlPlane()}, which also needs either the {@link #token()} the
  * router presents to the control server, or a list of {@link #agents()}, each with its own token).
- * {@link #toString()} never shows a token or a provider key.
+ * Callers always present a token: {@link #token()} in direct mode and in server mode with one
+ * agent, each agent's own in server mode with {@link #agents()}; a configuration without one is
+ * refused rather than started with a token nobody knows. {@link #toString()} never shows a token or
+ * a provider key.
  *
  * @param listen where the router listens; default {@link Listen#DEFAULT}
  * @param transport the name of the HTTP transport; default {@value #DEFAULT_TRANSPORT}; checked
  *     against the installed transports when the router starts
  * @param token the Iron Cage token callers must present (and, in server mode, the one sent to the
- *     control server); empty when not configured
+ *     control server); empty only in server mode with {@link #agents()}
  * @param providers the provider keys of direct mode, at most one per provider; empty in server mode
  * @param controlPlane the control server of server mode; empty in direct mode
  * @param budget the budget; default {@link Budget#DEFAULT}
@@ -59,9 +64,9 @@ public record RouterConfig(
      *
      * @throws NullPointerException if a component is {@code null}
      * @throws IllegalArgumentException if the transport or token is blank, a provider key is filed
-     *     under another provider, both or neither mode is configured, server mode has neither a
-     *     token nor agents or has both, agents are given in direct mode, or two agents share a
-     *     token or an id
+     *     under another provider, both or neither mode is configured, direct mode has no token,
+     *     server mode has neither a token nor agents or has both, agents are given in direct mode,
+     *     or two agents share a token or an id
      */
     public RouterConfig {
         Objects.requireNonNull(listen, "listen");
@@ -98,6 +103,9 @@ public record RouterConfig(
             throw new IllegalArgumentException(
                     "configure either provider keys (direct mode) or a control plane (server"
                             + " mode), not both and not neither");
+        }
+        if (controlPlane.isEmpty() && token.isEmpty()) {
+            throw new IllegalArgumentException("direct mode needs a token");
         }
         if (controlPlane.isPresent() && token.isEmpty() && agents.isEmpty()) {
             throw new IllegalArgumentException("server mode needs a token or agents");
@@ -279,6 +287,38 @@ public record RouterConfig(
             if (port < 0 || port > 65535) {
                 throw new IllegalArgumentException("the port must be 0-65535, got " + port);
             }
+        }
+
+        /**
+         * Tells whether only this machine can reach the address: {@code localhost}, an IPv4 address
+         * in {@code 127.0.0.0/8}, or {@code ::1}. Any other host, including a host name (not looked
+         * up here) and the wildcards {@code 0.0.0.0} and {@code ::}, may be reachable from other
+         * machines.
+         *
+         * @return whether the host is a loopback address
+         */
+        public boolean isLoopback() {
+            if (host.equalsIgnoreCase("localhost")) {
+                return true;
+            }
+            String[] octets = host.split("\\.", -1);
+            if (octets.length == 4 && host.matches("[0-9.]+")) {
+                for (String octet : octets) {
+                    if (octet.isEmpty() || octet.length() > 3 || Integer.parseInt(octet) > 255) {
+                        return false;
+                    }
+                }
+                return Integer.parseInt(octets[0]) == 127;
+            }
+            if (host.indexOf(':') >= 0) {
+                try {
+                    // an IPv6 literal: parsed, never looked up
+                    return InetAddress.getByName(host).isLoopbackAddress();
+                } catch (UnknownHostException e) {
+                    return false;
+                }
+            }
+            return false;
         }
 
         /** Shows {@code host:port}, with an IPv6 host in brackets ({@code [::1]:8787}). */

@@ -50,7 +50,7 @@ import org.yaml.snakeyaml.error.MarkedYAMLException;
  * <pre>{@code
  * listen: 127.0.0.1:8787            # host:port, [::1]:8787 for IPv6; port 0 = any free port
  * transport: netty                  # the name of an installed transport
- * token: ${IC_TOKEN}                # what callers must present
+ * token: ${IC_TOKEN}                # what callers must present; required (or agents)
  * providers:                        # direct mode
  *   openai:    { key: ${OPENAI_API_KEY},    base-url: https://api.openai.com }
  *   anthropic: { key: ${ANTHROPIC_API_KEY}, base-url: https://api.anthropic.com }
@@ -84,9 +84,11 @@ import org.yaml.snakeyaml.error.MarkedYAMLException;
  * <ul>
  *   <li><b>Modes.</b> Exactly one of {@code providers} (direct mode) and {@code control-plane}
  *       (server mode) is required: both at once is an error, because it would be ambiguous which
- *       key a request gets. Server mode also requires {@code token}, which the router presents to
- *       the control server, or instead {@code agents}, a list of agents each with its own {@code
- *       token} (and optionally the {@code id} its analytics carry); tokens and ids must differ.
+ *       key a request gets. Direct mode requires {@code token}, what callers present: without it
+ *       the router would accept nobody, or a token nobody knows. Server mode also requires {@code
+ *       token}, which the router presents to the control server, or instead {@code agents}, a list
+ *       of agents each with its own {@code token} (and optionally the {@code id} its analytics
+ *       carry); tokens and ids must differ.
  *   <li><b>Environment variables.</b> {@code ${NAME}} in a string value is replaced by the
  *       variable's value; a variable that is not set is an error naming the key and the variable;
  *       <code>$${</code> is a literal <code>${</code>. Keys are never interpolated. A number
@@ -474,6 +476,20 @@ public final class RouterConfigLoader {
         Server server = Server.DEFAULT;
         if (top.containsKey("server")) {
             server = server(top.get("server"));
+        }
+        if (controlPlane.isEmpty() && token.isEmpty()) {
+            // checked last, so that a mistake elsewhere is reported first
+            throw error(
+                    "token",
+                    root.keyLines.get("providers"),
+                    "token is missing: set the token callers must present, e.g. token:"
+                            + " ${IC_TOKEN}; the router does not start without one"
+                            + (listen.isLoopback()
+                                    ? ""
+                                    : ", least of all on "
+                                            + listen
+                                            + ", which other machines may reach")
+                            + ".");
         }
         return new RouterConfig(
                 listen,

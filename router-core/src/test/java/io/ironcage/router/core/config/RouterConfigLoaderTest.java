@@ -369,6 +369,76 @@ class RouterConfigLoaderTest {
     }
 
     @Test
+    void aConfigWithoutATokenIsAnErrorNamingTheKey() {
+        assertError(DIRECT, "token", 1, "token is missing", "token: ${IC_TOKEN}");
+        assertError(
+                "listen: 127.0.0.1:0\nproviders:\n  openai: { key: sk-x }\n",
+                "token",
+                2,
+                "token is missing");
+        // on an address other machines may reach, the message says so
+        ConfigException open = error(DIRECT + "listen: 0.0.0.0:8787\n");
+        assertEquals("token", open.key());
+        assertTrue(open.getMessage().contains("0.0.0.0:8787"), open.getMessage());
+        assertTrue(open.getMessage().contains("other machines"), open.getMessage());
+        assertFalse(error(DIRECT).getMessage().contains("other machines"));
+        // a mistake elsewhere is reported first
+        assertError(DIRECT + "budget: { limit-usd: -1 }\n", "budget.limit-usd", 2);
+        // agents bring their own tokens
+        assertEquals(
+                Optional.empty(),
+                parse("control-plane: { url: 'http://h' }\nagents:\n  - token: a\n").token());
+        // the record refuses it too, so fromConfig never starts with a token nobody knows
+        RouterConfig config = parse(MINIMAL);
+        IllegalArgumentException e =
+                assertThrows(
+                        IllegalArgumentException.class,
+                        () ->
+                                new RouterConfig(
+                                        config.listen(),
+                                        config.transport(),
+                                        Optional.empty(),
+                                        config.providers(),
+                                        Optional.empty(),
+                                        config.budget(),
+                                        List.of(),
+                                        Optional.empty(),
+                                        config.timeouts()));
+        assertTrue(e.getMessage().contains("token"), e.getMessage());
+    }
+
+    @Test
+    void listenKnowsWhichAddressesAreLoopback() {
+        for (String host :
+                List.of(
+                        "127.0.0.1",
+                        "127.1.2.3",
+                        "localhost",
+                        "LocalHost",
+                        "::1",
+                        "0:0:0:0:0:0:0:1",
+                        "::ffff:127.0.0.1")) {
+            assertTrue(new Listen(host, 8787).isLoopback(), host);
+        }
+        for (String host :
+                List.of(
+                        "0.0.0.0",
+                        "::",
+                        "192.168.1.10",
+                        "10.0.0.1",
+                        "128.0.0.1",
+                        "127.0.0.256",
+                        "127.0.0",
+                        "127.0.0.1.5",
+                        "localhost.example.com",
+                        "example.com",
+                        "fe80::1",
+                        "::ffff:10.0.0.1")) {
+            assertFalse(new Listen(host, 8787).isLoopback(), host);
+        }
+    }
+
+    @Test
     void unmeteredEndpointsAreRejectedUnlessAllowed() {
         assertEquals(UnmeteredEndpoints.REJECT, parse(MINIMAL).budget().unmeteredEndpoints());
         assertEquals(
