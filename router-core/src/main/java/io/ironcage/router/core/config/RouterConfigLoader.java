@@ -52,8 +52,10 @@ import org.yaml.snakeyaml.error.MarkedYAMLException;
  * transport: netty                  # the name of an installed transport
  * token: ${IC_TOKEN}                # what callers must present; required (or agents)
  * providers:                        # direct mode
- *   openai:    { key: ${OPENAI_API_KEY},    base-url: https://api.openai.com }
- *   anthropic: { key: ${ANTHROPIC_API_KEY}, base-url: https://api.anthropic.com }
+ *   openai:    { key: "${OPENAI_API_KEY}",    base-url: https://api.openai.com }
+ *   anthropic:                      # block style needs no quotes
+ *     key: ${ANTHROPIC_API_KEY}
+ *     base-url: https://api.anthropic.com
  * control-plane:                    # server mode, instead of providers
  *   url: https://control.example
  *   key-cache-ttl: 300s
@@ -61,7 +63,7 @@ import org.yaml.snakeyaml.error.MarkedYAMLException;
  *   sync-interval: 30s              # analytics sync
  * agents:                           # server mode with several agents, instead of token
  *   - token: ${IC_TOKEN_A}
- *   - { token: ${IC_TOKEN_B}, id: agent_7 }
+ *   - { token: "${IC_TOKEN_B}", id: agent_7 }
  * budget:
  *   limit-usd: 10.00                # absent: unlimited (direct) or leased (server)
  *   unpriced-models: reject         # reject | allow
@@ -91,9 +93,12 @@ import org.yaml.snakeyaml.error.MarkedYAMLException;
  *       carry); tokens and ids must differ.
  *   <li><b>Environment variables.</b> {@code ${NAME}} in a string value is replaced by the
  *       variable's value; a variable that is not set is an error naming the key and the variable;
- *       <code>$${</code> is a literal <code>${</code>. Keys are never interpolated. A number
- *       ({@code limit-usd}, the prices in {@code pricing.overrides}) may also come from a variable:
- *       a string that used {@code ${…}} and reads as a decimal number counts as that number.
+ *       <code>$${</code> is a literal <code>${</code>. Keys are never interpolated. Inside a flow
+ *       collection (<code>{ … }</code> or <code>[ … ]</code>) a value with <code>${</code> must be
+ *       quoted, since YAML reads its <code>{</code> as the start of a mapping; the syntax error
+ *       says so. A number ({@code limit-usd}, the prices in {@code pricing.overrides}) may also
+ *       come from a variable: a string that used {@code ${…}} and reads as a decimal number counts
+ *       as that number.
  *   <li><b>Strictness.</b> Unknown keys, duplicate keys, wrong types and out-of-range values are
  *       errors ({@link ConfigException}) that name the full key path and the line. A key with no
  *       value ({@code budget:}) is an empty section, but a setting with no value ({@code
@@ -262,7 +267,7 @@ public final class RouterConfigLoader {
                         "the configuration holds more than one YAML document; use one.");
             }
         } catch (JsonProcessingException e) {
-            throw syntaxError(e);
+            throw syntaxError(e, yaml);
         } catch (IOException e) {
             throw new ConfigException(
                     source, "", ConfigException.NO_LINE, "the configuration could not be read.", e);
@@ -973,7 +978,7 @@ public final class RouterConfigLoader {
         return new ConfigException(source, key, line, problem);
     }
 
-    private ConfigException syntaxError(JsonProcessingException e) {
+    private ConfigException syntaxError(JsonProcessingException e, String yaml) {
         int line =
                 e.getLocation() == null
                         ? ConfigException.NO_LINE
@@ -997,7 +1002,24 @@ public final class RouterConfigLoader {
                 line,
                 "the configuration is not valid YAML"
                         + (problem == null ? "" : " (" + problem + ")")
+                        + (variableInFlowCollection(problem, yaml, line)
+                                ? "; ${…} inside { … } or [ … ] is read as the start of a"
+                                        + " mapping: quote it, key: \"${VAR}\", or use block"
+                                        + " style, one key per line"
+                                : "")
                         + ".");
+    }
+
+    /**
+     * Whether a syntax error is YAML tripping over an unquoted {@code ${VAR}} in a flow collection:
+     * the parser expected {@code ,} or a closing bracket but got the variable's {@code {}.
+     */
+    private static boolean variableInFlowCollection(String problem, String yaml, int line) {
+        if (problem == null || !problem.endsWith("but got {") || line < 1) {
+            return false;
+        }
+        String[] lines = yaml.split("\\R", -1);
+        return line <= lines.length && lines[line - 1].contains("${");
     }
 
     private static String emptyHint(Node node) {

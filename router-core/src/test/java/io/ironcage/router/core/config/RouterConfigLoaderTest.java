@@ -506,6 +506,37 @@ class RouterConfigLoaderTest {
     }
 
     @Test
+    void anUnquotedVariableInAFlowMappingSaysToQuoteIt() {
+        for (String yaml :
+                List.of(
+                        "token: ${IC_TOKEN}\nproviders:\n  openai: { key: ${OPENAI_API_KEY} }\n",
+                        "token: ${IC_TOKEN}\nproviders:\n  openai: {key: sk-${OPENAI_API_KEY}}\n",
+                        "token: t\nproviders: { openai: { key: x } }\nagents: [ ${IC_TOKEN} ]\n")) {
+            ConfigException e = error(yaml);
+            assertEquals(3, e.line(), e.getMessage());
+            assertTrue(e.getMessage().contains("not valid YAML"), e.getMessage());
+            assertTrue(e.getMessage().contains("quote it, key: \"${VAR}\""), e.getMessage());
+            assertTrue(e.getMessage().contains("block style"), e.getMessage());
+        }
+        // quoted, or in block style, it is fine
+        assertEquals(
+                SECRET,
+                parse("token: t\nproviders:\n  openai: { key: \"${OPENAI_API_KEY}\" }\n")
+                        .providers()
+                        .get(ProviderType.OPENAI)
+                        .secret());
+        assertEquals(
+                SECRET,
+                parse("token: t\nproviders:\n  openai:\n    key: ${OPENAI_API_KEY}\n")
+                        .providers()
+                        .get(ProviderType.OPENAI)
+                        .secret());
+        // other syntax errors get no such advice
+        ConfigException other = error("token: t\nproviders: { openai: { key: x }\n");
+        assertFalse(other.getMessage().contains("quote it"), other.getMessage());
+    }
+
+    @Test
     void syntaxErrorsGiveALineButNotTheText() {
         ConfigException e = error("token: " + TOKEN + "\nproviders: {\n  openai: [\n");
         assertEquals("", e.key());
