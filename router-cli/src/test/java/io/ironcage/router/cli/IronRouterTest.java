@@ -137,6 +137,20 @@ class IronRouterTest {
     }
 
     @Test
+    void aConfigWithoutATokenExitsTwoNamingTheKey() throws Exception {
+        Path file =
+                config(
+                        "listen: 127.0.0.1:0\ntransport: jdk\nproviders:\n  openai: { key: sk-x }\n");
+        Run run = run("serve", "--config", file.toString());
+        assertEquals(2, run.exitCode(), run.err());
+        assertTrue(run.err().startsWith("iron-router: "), run.err());
+        assertTrue(run.err().contains(", token: token is missing"), run.err());
+        assertTrue(run.err().contains("line 3"), run.err());
+        assertEquals(1, run.err().strip().lines().count(), run.err());
+        assertNoStackTrace(run);
+    }
+
+    @Test
     void aMissingConfigFileExitsTwo() {
         Run run = run("serve", "--config", dir.resolve("absent.yaml").toString());
         assertEquals(2, run.exitCode(), run.err());

@@ -132,8 +132,10 @@ public final class LlmRouter implements AutoCloseable {
 
     /**
      * Starts a router from a {@code router.yaml} (PRODUCT.md "Configuration"): listen address,
-     * transport (found on the class path by name), token, provider keys, budget, pricing overrides
-     * and timeouts.
+     * transport (found on the class path by name), token, provider keys, budget, pricing overrides,
+     * timeouts and the server's request timeouts. A {@code listen} address that is not loopback
+     * ({@link io.ironcage.router.core.config.RouterConfig.Listen#isLoopback()}) is logged as a
+     * warning naming the address (never the token).
      *
      * @param file the configuration file
      * @return the running router
@@ -175,7 +177,25 @@ public final class LlmRouter implements AutoCloseable {
      */
     public static LlmRouter fromConfig(
             io.ironcage.router.core.config.RouterConfig config, UsageEventSink sink) {
-        Builder builder = builder().transport(TransportProvider.load(config.transport()));
+        return fromConfig(config, sink, TransportProvider.load(config.transport()));
+    }
+
+    /**
+     * {@link #fromConfig(io.ironcage.router.core.config.RouterConfig, UsageEventSink)} on a given
+     * transport.
+     */
+    static LlmRouter fromConfig(
+            io.ironcage.router.core.config.RouterConfig config,
+            UsageEventSink sink,
+            TransportProvider transport) {
+        if (!config.listen().isLoopback()) {
+            LOG.warn(
+                    "listen {} is not a loopback address: other machines may reach the router;"
+                            + " they need the configured token. Use 127.0.0.1 unless that is"
+                            + " meant.",
+                    config.listen());
+        }
+        Builder builder = builder().transport(transport);
         if (config.controlPlane().isPresent()) {
             io.ironcage.router.core.config.RouterConfig.ControlPlane cp =
                     config.controlPlane().get();
@@ -201,8 +221,12 @@ public final class LlmRouter implements AutoCloseable {
                 .timeouts(config.timeouts().connect(), config.timeouts().upstream())
                 .allowUnpricedModels(
                         config.budget().unpricedModels()
-                                == io.ironcage.router.core.config.RouterConfig.UnpricedModels
-                                        .ALLOW);
+                                == io.ironcage.router.core.config.RouterConfig.UnpricedModels.ALLOW)
+                .allowUnmeteredEndpoints(
+                        config.budget().unmeteredEndpoints()
+                                == io.ironcage.router.core.config.RouterConfig.UnmeteredEndpoints
+                                        .ALLOW)
+                .requestTimeouts(config.server().headerTimeout(), config.server().bodyTimeout());
         config.token().ifPresent(builder::token);
         config.budget().limit().ifPresent(builder::budget);
         return builder.usageSink(sink).start();

@@ -1,15 +1,21 @@
 package io.ironcage.router.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.openai.client.OpenAIClient;
 import com.openai.client.okhttp.OpenAIOkHttpClient;
 import com.openai.models.chat.completions.ChatCompletion;
 import com.openai.models.chat.completions.ChatCompletionCreateParams;
+import io.ironcage.router.analytics.sqlite.SqliteUsageEventSink;
+import io.ironcage.router.core.ConfigException;
 import io.ironcage.router.core.LlmRouter;
 import io.ironcage.router.core.config.PricingTables;
+import io.ironcage.router.core.config.RouterConfig;
+import io.ironcage.router.core.config.RouterConfigLoader;
 import io.ironcage.router.core.domain.Money;
 import io.ironcage.router.core.domain.ProviderKey;
 import io.ironcage.router.core.domain.ProviderType;
@@ -37,14 +43,17 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Runs every Java snippet of the root README and of the module READMEs, and fails when a README
- * snippet no longer appears, character for character up to whitespace, in this file.
+ * snippet no longer appears, character for character up to whitespace, in this file; loads every
+ * YAML snippet with the real configuration loader and starts a router from it.
  */
 class ReadmeExamplesTest {
     private static final String HELLO_CLAUDE =
@@ -283,12 +292,132 @@ class ReadmeExamplesTest {
     }
 
     private static List<String> javaSnippets(Path readme) throws IOException {
-        Matcher m = Pattern.compile("(?s)```java\\n(.*?)```").matcher(Files.readString(readme));
+        return snippets(readme, "java");
+    }
+
+    private static List<String> snippets(Path readme, String language) throws IOException {
+        Matcher m =
+                Pattern.compile("(?s)```" + language + "\\n(.*?)```")
+                        .matcher(Files.readString(readme));
         List<String> found = new ArrayList<>();
         while (m.find()) {
             found.add(m.group(1));
         }
         return found;
+    }
+
+    /** What the README snippets' ${VAR}s read; fake values, never a real key. */
+    private static final Map<String, String> README_ENV =
+            Map.of(
+                    "IC_TOKEN", "ic-readme-token",
+                    "IC_TOKEN_A", "ic-readme-token-a",
+                    "IC_TOKEN_B", "ic-readme-token-b",
+                    "OPENAI_API_KEY", "sk-readme-openai",
+                    "ANTHROPIC_API_KEY", "sk-ant-readme-anthropic");
+
+    /** What a snippet that is only a section is added to, so that it can start a router. */
+    private static final String BASE =
+            "token: ${IC_TOKEN}\nproviders:\n  openai:\n    key: ${OPENAI_API_KEY}\n";
+
+    @Test
+    void everyReadmeYamlSnippetStartsARouter(@TempDir Path dir) throws IOException {
+        List<String> snippets = new ArrayList<>(snippets(Path.of("../README.md"), "yaml"));
+        snippets.addAll(snippets(Path.of("../router-analytics-sqlite/README.md"), "yaml"));
+        assertEquals(3, snippets.size(), "YAML snippets found in the READMEs");
+        List<String> configs = new ArrayList<>();
+        for (String snippet : snippets) {
+            String yaml =
+                    snippet.contains("\nproviders:") || snippet.contains("control-plane:")
+                            ? snippet
+                            : BASE + snippet;
+            configs.add(yaml);
+            String alternative = uncommented(yaml);
+            if (!alternative.equals(yaml)) {
+                configs.add(alternative);
+            }
+        }
+        assertEquals(5, configs.size(), "with their commented-out alternatives:\n" + configs);
+        try (FakeControlPlane control = FakeControlPlane.create().start()) {
+            for (String token : List.of("IC_TOKEN", "IC_TOKEN_A", "IC_TOKEN_B")) {
+                control.addAgent(README_ENV.get(token), ProviderType.OPENAI, "sk-test", 50_000_000);
+            }
+            for (int i = 0; i < configs.size(); i++) {
+                String yaml = configs.get(i);
+                RouterConfig config =
+                        RouterConfigLoader.parse(yaml, README_ENV, "README snippet " + i);
+                assertTrue(config.listen().isLoopback(), "a README listens on loopback: " + yaml);
+                Path files = Files.createDirectories(dir.resolve("snippet-" + i));
+                RouterConfig local = onLoopback(config, files, control.baseUri());
+                SqliteUsageEventSink sink =
+                        local.analyticsSqlite().map(SqliteUsageEventSink::open).orElse(null);
+                try (LlmRouter router =
+                        sink == null
+                                ? LlmRouter.fromConfig(local)
+                                : LlmRouter.fromConfig(local, sink)) {
+                    assertEquals("LlmRouter OK", get(router.baseUri()).body(), yaml);
+                    config.token().ifPresent(token -> assertEquals(token, router.token()));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException(e);
+                }
+            }
+        }
+    }
+
+    @Test
+    void theLoaderSaysHowToFixAnUnquotedVariableInAFlowMapping() {
+        ConfigException e =
+                assertThrows(
+                        ConfigException.class,
+                        () ->
+                                RouterConfigLoader.parse(
+                                        "token: ${IC_TOKEN}\nproviders:\n"
+                                                + "  openai:    { key: ${OPENAI_API_KEY} }\n",
+                                        README_ENV,
+                                        "router.yaml"));
+        assertEquals(3, e.line(), e.getMessage());
+        assertTrue(e.getMessage().contains("key: \"${VAR}\""), e.getMessage());
+        assertTrue(e.getMessage().contains("block style"), e.getMessage());
+        assertFalse(e.getMessage().contains("sk-readme"), e.getMessage());
+    }
+
+    /**
+     * The snippet with its commented-out settings ({@code # key: …}, {@code # - …}) put in; {@code
+     * agents} replaces {@code token}, as the README says.
+     */
+    private static String uncommented(String yaml) {
+        String out = yaml.replaceAll("(?m)^( *)# (?=[a-z-]+:|  - )", "$1");
+        if (!out.equals(yaml) && out.contains("\nagents:")) {
+            out = out.replaceAll("(?m)^token:.*\\n", "");
+        }
+        return out;
+    }
+
+    /**
+     * The configuration on 127.0.0.1 and a free port, with its SQLite file in {@code dir} and its
+     * control server at {@code controlServer}: what a README reader runs, without touching the
+     * network or the working directory.
+     */
+    private static RouterConfig onLoopback(RouterConfig config, Path dir, URI controlServer) {
+        return new RouterConfig(
+                new RouterConfig.Listen("127.0.0.1", 0),
+                config.transport(),
+                config.token(),
+                config.providers(),
+                config.controlPlane()
+                        .map(
+                                cp ->
+                                        new RouterConfig.ControlPlane(
+                                                controlServer,
+                                                cp.keyCacheTtl(),
+                                                cp.leaseSize(),
+                                                cp.syncInterval())),
+                config.budget(),
+                config.pricingOverrides(),
+                config.analyticsSqlite().map(file -> dir.resolve(file.getFileName())),
+                config.timeouts(),
+                config.agents(),
+                config.server());
     }
 
     private static String squash(String code) {

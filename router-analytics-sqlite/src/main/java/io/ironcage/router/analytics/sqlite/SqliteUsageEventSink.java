@@ -8,16 +8,21 @@ import io.ironcage.router.core.domain.analytics.RouterStarted;
 import io.ironcage.router.core.spi.UsageEventSink;
 import io.ironcage.router.core.spi.UsageEventStore;
 import java.io.IOException;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Properties;
+import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -61,6 +66,15 @@ import org.slf4j.LoggerFactory;
  * newest version this code knows; a file that is not SQLite, not an Iron Router store, or written
  * by a newer Iron Router is refused with an {@link LlmRouterException} saying which.
  *
+ * <p><b>Permissions.</b> The events show which agents spent what on which models, so on a POSIX
+ * file system a new store is created readable and writable by its owner only ({@code 0600}) before
+ * SQLite opens it; SQLite creates the {@code -wal}, {@code -shm} and {@code -journal} files beside
+ * it with the database file's permissions, so they are {@code 0600} too, whatever the umask. An
+ * existing file keeps the permissions it has, since its owner may share it on purpose (a group that
+ * runs reports, say): if the group or others may access the store or one of its companions, a
+ * warning names the file and its permissions ({@code chmod 600} makes it private). Elsewhere (on
+ * Windows) the file gets the directory's default access.
+ *
  * <p><b>Sync state.</b> It is also a {@link UsageEventStore}: each row keeps whether the event
  * reached the Iron Cage control server, so a restart neither loses nor re-sends an event. New rows
  * are {@code unsynced}; {@link #markSynced(Collection)} makes them {@code synced}; {@link
@@ -83,6 +97,13 @@ import org.slf4j.LoggerFactory;
  */
 public final class SqliteUsageEventSink implements UsageEventStore {
     private static final Logger LOG = LoggerFactory.getLogger(SqliteUsageEventSink.class);
+
+    /** The permissions of a new store: {@code rw-------}. */
+    private static final Set<PosixFilePermission> OWNER_ONLY =
+            Set.copyOf(PosixFilePermissions.fromString("rw-------"));
+
+    /** The database file and the files SQLite keeps beside it. */
+    private static final List<String> COMPANIONS = List.of("", "-wal", "-shm", "-journal");
 
     /** The longest the writer parks between looks at the queue while it fills a batch. */
     private static final long SLICE_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
@@ -153,6 +174,7 @@ public final class SqliteUsageEventSink implements UsageEventStore {
         } catch (IOException e) {
             throw new LlmRouterException("cannot create the directory of " + absolute, e);
         }
+        createOwnerOnly(absolute);
         Jdbi jdbi = Jdbi.create("jdbc:sqlite:" + absolute, connectionProperties(options));
         Handle handle;
         try {
@@ -171,10 +193,53 @@ public final class SqliteUsageEventSink implements UsageEventStore {
             throw new LlmRouterException(
                     "cannot prepare analytics store " + absolute + ": " + e.getMessage(), e);
         }
+        warnIfOthersMayAccess(absolute);
         SqliteUsageEventSink sink = new SqliteUsageEventSink(absolute, options, jdbi, handle);
         sink.writer.start();
         LOG.debug("analytics store {} open ({})", absolute, options);
         return sink;
+    }
+
+    /**
+     * Creates the store's file, empty and {@code 0600}, if it does not exist and the file system
+     * has POSIX permissions; SQLite gives the files it creates beside it the same permissions.
+     * Elsewhere SQLite creates it.
+     */
+    private static void createOwnerOnly(Path file) {
+        try {
+            Files.createFile(file, PosixFilePermissions.asFileAttribute(OWNER_ONLY));
+            LOG.debug("analytics store {} created, readable by its owner only", file);
+        } catch (FileAlreadyExistsException | UnsupportedOperationException e) {
+            // an existing store keeps its permissions; without POSIX permissions SQLite creates it
+        } catch (IOException e) {
+            throw new LlmRouterException("cannot create analytics store " + file + ": " + e, e);
+        }
+    }
+
+    /**
+     * Logs a warning for each of the store's files (the database and its {@code -wal}, {@code -shm}
+     * and {@code -journal} companions) that its group or others may access.
+     */
+    private static void warnIfOthersMayAccess(Path file) {
+        for (String suffix : COMPANIONS) {
+            Path path = file.resolveSibling(file.getFileName() + suffix);
+            Set<PosixFilePermission> permissions;
+            try {
+                permissions = Files.getPosixFilePermissions(path);
+            } catch (UnsupportedOperationException | IOException e) {
+                continue; // absent, or no POSIX permissions here
+            }
+            Set<PosixFilePermission> shared = EnumSet.complementOf(EnumSet.copyOf(OWNER_ONLY));
+            shared.retainAll(permissions);
+            if (!shared.isEmpty()) {
+                LOG.warn(
+                        "analytics store file {} may be accessed by other users (permissions {}); it"
+                                + " holds every request's usage and cost. Run chmod 600 on it (and"
+                                + " its -wal and -shm files) unless that is meant.",
+                        path,
+                        PosixFilePermissions.toString(permissions));
+            }
+        }
     }
 
     private static Properties connectionProperties(SqliteOptions options) {

@@ -4,7 +4,9 @@ import io.ironcage.router.core.domain.Money;
 import io.ironcage.router.core.domain.ProviderKey;
 import io.ironcage.router.core.domain.ProviderType;
 import io.ironcage.router.core.domain.pricing.ModelPricing;
+import java.net.InetAddress;
 import java.net.URI;
+import java.net.UnknownHostException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Collections;
@@ -21,13 +23,16 @@ import java.util.Optional;
  * <p>Exactly one mode is configured: <b>direct mode</b> (provider keys in {@link #providers()}) or
  * <b>server mode</b> ({@link #controlPlane()}, which also needs either the {@link #token()} the
  * router presents to the control server, or a list of {@link #agents()}, each with its own token).
- * {@link #toString()} never shows a token or a provider key.
+ * Callers always present a token: {@link #token()} in direct mode and in server mode with one
+ * agent, each agent's own in server mode with {@link #agents()}; a configuration without one is
+ * refused rather than started with a token nobody knows. {@link #toString()} never shows a token or
+ * a provider key.
  *
  * @param listen where the router listens; default {@link Listen#DEFAULT}
  * @param transport the name of the HTTP transport; default {@value #DEFAULT_TRANSPORT}; checked
  *     against the installed transports when the router starts
  * @param token the Iron Cage token callers must present (and, in server mode, the one sent to the
- *     control server); empty when not configured
+ *     control server); empty only in server mode with {@link #agents()}
  * @param providers the provider keys of direct mode, at most one per provider; empty in server mode
  * @param controlPlane the control server of server mode; empty in direct mode
  * @param budget the budget; default {@link Budget#DEFAULT}
@@ -36,6 +41,7 @@ import java.util.Optional;
  * @param timeouts the upstream timeouts; default {@link Timeouts#DEFAULT}
  * @param agents the agents of server mode, each with its IC token, instead of {@code token}; empty
  *     otherwise
+ * @param server how the router's own HTTP server treats callers; default {@link Server#DEFAULT}
  */
 public record RouterConfig(
         Listen listen,
@@ -47,7 +53,8 @@ public record RouterConfig(
         List<ModelPricing> pricingOverrides,
         Optional<Path> analyticsSqlite,
         Timeouts timeouts,
-        List<Agent> agents) {
+        List<Agent> agents,
+        Server server) {
 
     /** The transport used when none is configured. */
     public static final String DEFAULT_TRANSPORT = "netty";
@@ -57,9 +64,9 @@ public record RouterConfig(
      *
      * @throws NullPointerException if a component is {@code null}
      * @throws IllegalArgumentException if the transport or token is blank, a provider key is filed
-     *     under another provider, both or neither mode is configured, server mode has neither a
-     *     token nor agents or has both, agents are given in direct mode, or two agents share a
-     *     token or an id
+     *     under another provider, both or neither mode is configured, direct mode has no token,
+     *     server mode has neither a token nor agents or has both, agents are given in direct mode,
+     *     or two agents share a token or an id
      */
     public RouterConfig {
         Objects.requireNonNull(listen, "listen");
@@ -70,6 +77,7 @@ public record RouterConfig(
         Objects.requireNonNull(budget, "budget");
         Objects.requireNonNull(analyticsSqlite, "analyticsSqlite");
         Objects.requireNonNull(timeouts, "timeouts");
+        Objects.requireNonNull(server, "server");
         pricingOverrides = List.copyOf(pricingOverrides);
         agents = List.copyOf(agents);
         if (transport.isBlank()) {
@@ -96,6 +104,9 @@ public record RouterConfig(
                     "configure either provider keys (direct mode) or a control plane (server"
                             + " mode), not both and not neither");
         }
+        if (controlPlane.isEmpty() && token.isEmpty()) {
+            throw new IllegalArgumentException("direct mode needs a token");
+        }
         if (controlPlane.isPresent() && token.isEmpty() && agents.isEmpty()) {
             throw new IllegalArgumentException("server mode needs a token or agents");
         }
@@ -115,6 +126,45 @@ public record RouterConfig(
                 throw new IllegalArgumentException("two agents have the id " + agent.id().get());
             }
         }
+    }
+
+    /**
+     * Creates a configuration with the default {@link Server} settings.
+     *
+     * @param listen where the router listens
+     * @param transport the transport's name
+     * @param token the caller token
+     * @param providers the provider keys of direct mode
+     * @param controlPlane the control server of server mode
+     * @param budget the budget
+     * @param pricingOverrides price overrides
+     * @param analyticsSqlite the SQLite file
+     * @param timeouts the upstream timeouts
+     * @param agents the agents of server mode
+     */
+    public RouterConfig(
+            Listen listen,
+            String transport,
+            Optional<String> token,
+            Map<ProviderType, ProviderKey> providers,
+            Optional<ControlPlane> controlPlane,
+            Budget budget,
+            List<ModelPricing> pricingOverrides,
+            Optional<Path> analyticsSqlite,
+            Timeouts timeouts,
+            List<Agent> agents) {
+        this(
+                listen,
+                transport,
+                token,
+                providers,
+                controlPlane,
+                budget,
+                pricingOverrides,
+                analyticsSqlite,
+                timeouts,
+                agents,
+                Server.DEFAULT);
     }
 
     /**
@@ -208,6 +258,8 @@ public record RouterConfig(
                 + timeouts
                 + ", agents="
                 + agents
+                + ", server="
+                + server
                 + "]";
     }
 
@@ -235,6 +287,38 @@ public record RouterConfig(
             if (port < 0 || port > 65535) {
                 throw new IllegalArgumentException("the port must be 0-65535, got " + port);
             }
+        }
+
+        /**
+         * Tells whether only this machine can reach the address: {@code localhost}, an IPv4 address
+         * in {@code 127.0.0.0/8}, or {@code ::1}. Any other host, including a host name (not looked
+         * up here) and the wildcards {@code 0.0.0.0} and {@code ::}, may be reachable from other
+         * machines.
+         *
+         * @return whether the host is a loopback address
+         */
+        public boolean isLoopback() {
+            if (host.equalsIgnoreCase("localhost")) {
+                return true;
+            }
+            String[] octets = host.split("\\.", -1);
+            if (octets.length == 4 && host.matches("[0-9.]+")) {
+                for (String octet : octets) {
+                    if (octet.isEmpty() || octet.length() > 3 || Integer.parseInt(octet) > 255) {
+                        return false;
+                    }
+                }
+                return Integer.parseInt(octets[0]) == 127;
+            }
+            if (host.indexOf(':') >= 0) {
+                try {
+                    // an IPv6 literal: parsed, never looked up
+                    return InetAddress.getByName(host).isLoopbackAddress();
+                } catch (UnknownHostException e) {
+                    return false;
+                }
+            }
+            return false;
         }
 
         /** Shows {@code host:port}, with an IPv6 host in brackets ({@code [::1]:8787}). */
@@ -312,15 +396,36 @@ public record RouterConfig(
     }
 
     /**
+     * What the router does with a paid endpoint it does not meter (batch creation, fine-tuning,
+     * images, audio, assistants runs, ...) while a finite budget is in force.
+     */
+    public enum UnmeteredEndpoints {
+        /**
+         * Refuse the request with a 400 naming the path, since its cost would escape the budget.
+         */
+        REJECT,
+        /** Forward it without a reservation; it costs the budget nothing. */
+        ALLOW
+    }
+
+    /**
      * The budget.
      *
      * @param limit the hard limit; empty for unlimited (direct mode) or leased from the control
      *     server (server mode)
      * @param unpricedModels what to do with a model that has no price while a limit is in force
+     * @param unmeteredEndpoints what to do with a paid endpoint the router does not meter while a
+     *     limit is in force
      */
-    public record Budget(Optional<Money> limit, UnpricedModels unpricedModels) {
-        /** No limit; unpriced models rejected (when a limit is in force). */
-        public static final Budget DEFAULT = new Budget(Optional.empty(), UnpricedModels.REJECT);
+    public record Budget(
+            Optional<Money> limit,
+            UnpricedModels unpricedModels,
+            UnmeteredEndpoints unmeteredEndpoints) {
+        /**
+         * No limit; unpriced models and unmetered endpoints rejected (when a limit is in force).
+         */
+        public static final Budget DEFAULT =
+                new Budget(Optional.empty(), UnpricedModels.REJECT, UnmeteredEndpoints.REJECT);
 
         /**
          * Validates the components.
@@ -330,6 +435,17 @@ public record RouterConfig(
         public Budget {
             Objects.requireNonNull(limit, "limit");
             Objects.requireNonNull(unpricedModels, "unpricedModels");
+            Objects.requireNonNull(unmeteredEndpoints, "unmeteredEndpoints");
+        }
+
+        /**
+         * Creates a budget that rejects unmetered endpoints while a limit is in force.
+         *
+         * @param limit the hard limit
+         * @param unpricedModels what to do with a model that has no price
+         */
+        public Budget(Optional<Money> limit, UnpricedModels unpricedModels) {
+            this(limit, unpricedModels, UnmeteredEndpoints.REJECT);
         }
     }
 
@@ -359,6 +475,35 @@ public record RouterConfig(
             }
             if (upstream.isZero() || upstream.isNegative()) {
                 throw new IllegalArgumentException("the upstream timeout must be positive");
+            }
+        }
+    }
+
+    /**
+     * How the router's own HTTP server treats callers ({@code server:} in {@code router.yaml}).
+     *
+     * @param headerTimeout how long a request's line and headers may take to arrive; default 10 s
+     * @param bodyTimeout how long a request's body may take to arrive in all; default 60 s
+     */
+    public record Server(Duration headerTimeout, Duration bodyTimeout) {
+        /** 10 s for the head, 60 s for the body. */
+        public static final Server DEFAULT =
+                new Server(Duration.ofSeconds(10), Duration.ofSeconds(60));
+
+        /**
+         * Validates the components.
+         *
+         * @throws NullPointerException if a component is {@code null}
+         * @throws IllegalArgumentException if a timeout is zero or negative
+         */
+        public Server {
+            Objects.requireNonNull(headerTimeout, "headerTimeout");
+            Objects.requireNonNull(bodyTimeout, "bodyTimeout");
+            if (headerTimeout.isZero() || headerTimeout.isNegative()) {
+                throw new IllegalArgumentException("the header timeout must be positive");
+            }
+            if (bodyTimeout.isZero() || bodyTimeout.isNegative()) {
+                throw new IllegalArgumentException("the body timeout must be positive");
             }
         }
     }

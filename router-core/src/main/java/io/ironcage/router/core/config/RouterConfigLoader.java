@@ -14,7 +14,9 @@ import io.ironcage.router.core.PricingParseException;
 import io.ironcage.router.core.config.RouterConfig.Budget;
 import io.ironcage.router.core.config.RouterConfig.ControlPlane;
 import io.ironcage.router.core.config.RouterConfig.Listen;
+import io.ironcage.router.core.config.RouterConfig.Server;
 import io.ironcage.router.core.config.RouterConfig.Timeouts;
+import io.ironcage.router.core.config.RouterConfig.UnmeteredEndpoints;
 import io.ironcage.router.core.config.RouterConfig.UnpricedModels;
 import io.ironcage.router.core.domain.Money;
 import io.ironcage.router.core.domain.ProviderKey;
@@ -48,10 +50,12 @@ import org.yaml.snakeyaml.error.MarkedYAMLException;
  * <pre>{@code
  * listen: 127.0.0.1:8787            # host:port, [::1]:8787 for IPv6; port 0 = any free port
  * transport: netty                  # the name of an installed transport
- * token: ${IC_TOKEN}                # what callers must present
+ * token: ${IC_TOKEN}                # what callers must present; required (or agents)
  * providers:                        # direct mode
- *   openai:    { key: ${OPENAI_API_KEY},    base-url: https://api.openai.com }
- *   anthropic: { key: ${ANTHROPIC_API_KEY}, base-url: https://api.anthropic.com }
+ *   openai:    { key: "${OPENAI_API_KEY}",    base-url: https://api.openai.com }
+ *   anthropic:                      # block style needs no quotes
+ *     key: ${ANTHROPIC_API_KEY}
+ *     base-url: https://api.anthropic.com
  * control-plane:                    # server mode, instead of providers
  *   url: https://control.example
  *   key-cache-ttl: 300s
@@ -59,10 +63,11 @@ import org.yaml.snakeyaml.error.MarkedYAMLException;
  *   sync-interval: 30s              # analytics sync
  * agents:                           # server mode with several agents, instead of token
  *   - token: ${IC_TOKEN_A}
- *   - { token: ${IC_TOKEN_B}, id: agent_7 }
+ *   - { token: "${IC_TOKEN_B}", id: agent_7 }
  * budget:
  *   limit-usd: 10.00                # absent: unlimited (direct) or leased (server)
  *   unpriced-models: reject         # reject | allow
+ *   unmetered-endpoints: reject     # reject | allow: paid endpoints the router cannot meter
  * pricing:
  *   overrides:
  *     my-model: { input-usd-per-mtok: 1.0, output-usd-per-mtok: 2.0 }
@@ -71,6 +76,9 @@ import org.yaml.snakeyaml.error.MarkedYAMLException;
  * timeouts:
  *   connect: 10s
  *   upstream: 300s
+ * server:                           # the router's own HTTP server
+ *   header-timeout: 10s             # a request's line and headers, in all
+ *   body-timeout: 60s               # a request's body, in all
  * }</pre>
  *
  * <p>Rules:
@@ -78,14 +86,19 @@ import org.yaml.snakeyaml.error.MarkedYAMLException;
  * <ul>
  *   <li><b>Modes.</b> Exactly one of {@code providers} (direct mode) and {@code control-plane}
  *       (server mode) is required: both at once is an error, because it would be ambiguous which
- *       key a request gets. Server mode also requires {@code token}, which the router presents to
- *       the control server, or instead {@code agents}, a list of agents each with its own {@code
- *       token} (and optionally the {@code id} its analytics carry); tokens and ids must differ.
+ *       key a request gets. Direct mode requires {@code token}, what callers present: without it
+ *       the router would accept nobody, or a token nobody knows. Server mode also requires {@code
+ *       token}, which the router presents to the control server, or instead {@code agents}, a list
+ *       of agents each with its own {@code token} (and optionally the {@code id} its analytics
+ *       carry); tokens and ids must differ.
  *   <li><b>Environment variables.</b> {@code ${NAME}} in a string value is replaced by the
  *       variable's value; a variable that is not set is an error naming the key and the variable;
- *       <code>$${</code> is a literal <code>${</code>. Keys are never interpolated. A number
- *       ({@code limit-usd}, the prices in {@code pricing.overrides}) may also come from a variable:
- *       a string that used {@code ${…}} and reads as a decimal number counts as that number.
+ *       <code>$${</code> is a literal <code>${</code>. Keys are never interpolated. Inside a flow
+ *       collection (<code>{ … }</code> or <code>[ … ]</code>) a value with <code>${</code> must be
+ *       quoted, since YAML reads its <code>{</code> as the start of a mapping; the syntax error
+ *       says so. A number ({@code limit-usd}, the prices in {@code pricing.overrides}) may also
+ *       come from a variable: a string that used {@code ${…}} and reads as a decimal number counts
+ *       as that number.
  *   <li><b>Strictness.</b> Unknown keys, duplicate keys, wrong types and out-of-range values are
  *       errors ({@link ConfigException}) that name the full key path and the line. A key with no
  *       value ({@code budget:}) is an empty section, but a setting with no value ({@code
@@ -124,7 +137,8 @@ public final class RouterConfigLoader {
                     "pricing",
                     "analytics",
                     "timeouts",
-                    "agents");
+                    "agents",
+                    "server");
 
     private final String source;
     private final Map<String, String> env;
@@ -253,7 +267,7 @@ public final class RouterConfigLoader {
                         "the configuration holds more than one YAML document; use one.");
             }
         } catch (JsonProcessingException e) {
-            throw syntaxError(e);
+            throw syntaxError(e, yaml);
         } catch (IOException e) {
             throw new ConfigException(
                     source, "", ConfigException.NO_LINE, "the configuration could not be read.", e);
@@ -464,6 +478,24 @@ public final class RouterConfigLoader {
             }
             timeouts = new Timeouts(connect, upstream);
         }
+        Server server = Server.DEFAULT;
+        if (top.containsKey("server")) {
+            server = server(top.get("server"));
+        }
+        if (controlPlane.isEmpty() && token.isEmpty()) {
+            // checked last, so that a mistake elsewhere is reported first
+            throw error(
+                    "token",
+                    root.keyLines.get("providers"),
+                    "token is missing: set the token callers must present, e.g. token:"
+                            + " ${IC_TOKEN}; the router does not start without one"
+                            + (listen.isLoopback()
+                                    ? ""
+                                    : ", least of all on "
+                                            + listen
+                                            + ", which other machines may reach")
+                            + ".");
+        }
         return new RouterConfig(
                 listen,
                 transport,
@@ -474,7 +506,8 @@ public final class RouterConfigLoader {
                 overrides,
                 sqlite,
                 timeouts,
-                agents);
+                agents,
+                server);
     }
 
     private List<RouterConfig.Agent> agents(Node node) {
@@ -669,7 +702,8 @@ public final class RouterConfigLoader {
     }
 
     private Budget budget(Node node) {
-        Map<String, Node> fields = section(node, List.of("limit-usd", "unpriced-models"));
+        Map<String, Node> fields =
+                section(node, List.of("limit-usd", "unpriced-models", "unmetered-endpoints"));
         Optional<Money> limit = Optional.empty();
         if (fields.containsKey("limit-usd")) {
             Node limitNode = fields.get("limit-usd");
@@ -698,7 +732,36 @@ public final class RouterConfigLoader {
                         "unpriced-models must be reject or allow, got '" + shorten(value) + "'.");
             }
         }
-        return new Budget(limit, unpriced);
+        UnmeteredEndpoints unmetered = UnmeteredEndpoints.REJECT;
+        if (fields.containsKey("unmetered-endpoints")) {
+            Node unmeteredNode = fields.get("unmetered-endpoints");
+            String value = string(unmeteredNode);
+            if (value.equals("reject")) {
+                unmetered = UnmeteredEndpoints.REJECT;
+            } else if (value.equals("allow")) {
+                unmetered = UnmeteredEndpoints.ALLOW;
+            } else {
+                throw error(
+                        unmeteredNode,
+                        "unmetered-endpoints must be reject or allow, got '"
+                                + shorten(value)
+                                + "'.");
+            }
+        }
+        return new Budget(limit, unpriced, unmetered);
+    }
+
+    private Server server(Node node) {
+        Map<String, Node> fields = section(node, List.of("header-timeout", "body-timeout"));
+        Duration header = Server.DEFAULT.headerTimeout();
+        Duration body = Server.DEFAULT.bodyTimeout();
+        if (fields.containsKey("header-timeout")) {
+            header = positive(fields.get("header-timeout"));
+        }
+        if (fields.containsKey("body-timeout")) {
+            body = positive(fields.get("body-timeout"));
+        }
+        return new Server(header, body);
     }
 
     private List<ModelPricing> overrides(Node node) {
@@ -915,7 +978,7 @@ public final class RouterConfigLoader {
         return new ConfigException(source, key, line, problem);
     }
 
-    private ConfigException syntaxError(JsonProcessingException e) {
+    private ConfigException syntaxError(JsonProcessingException e, String yaml) {
         int line =
                 e.getLocation() == null
                         ? ConfigException.NO_LINE
@@ -939,7 +1002,24 @@ public final class RouterConfigLoader {
                 line,
                 "the configuration is not valid YAML"
                         + (problem == null ? "" : " (" + problem + ")")
+                        + (variableInFlowCollection(problem, yaml, line)
+                                ? "; ${…} inside { … } or [ … ] is read as the start of a"
+                                        + " mapping: quote it, key: \"${VAR}\", or use block"
+                                        + " style, one key per line"
+                                : "")
                         + ".");
+    }
+
+    /**
+     * Whether a syntax error is YAML tripping over an unquoted {@code ${VAR}} in a flow collection:
+     * the parser expected {@code ,} or a closing bracket but got the variable's {@code {}.
+     */
+    private static boolean variableInFlowCollection(String problem, String yaml, int line) {
+        if (problem == null || !problem.endsWith("but got {") || line < 1) {
+            return false;
+        }
+        String[] lines = yaml.split("\\R", -1);
+        return line <= lines.length && lines[line - 1].contains("${");
     }
 
     private static String emptyHint(Node node) {

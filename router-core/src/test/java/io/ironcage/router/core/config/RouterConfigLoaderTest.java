@@ -10,7 +10,9 @@ import io.ironcage.router.core.ConfigException;
 import io.ironcage.router.core.config.RouterConfig.Budget;
 import io.ironcage.router.core.config.RouterConfig.ControlPlane;
 import io.ironcage.router.core.config.RouterConfig.Listen;
+import io.ironcage.router.core.config.RouterConfig.Server;
 import io.ironcage.router.core.config.RouterConfig.Timeouts;
+import io.ironcage.router.core.config.RouterConfig.UnmeteredEndpoints;
 import io.ironcage.router.core.config.RouterConfig.UnpricedModels;
 import io.ironcage.router.core.domain.Money;
 import io.ironcage.router.core.domain.ProviderKey;
@@ -53,6 +55,7 @@ class RouterConfigLoaderTest {
                     "budget:",
                     "  limit-usd: 10.00",
                     "  unpriced-models: allow",
+                    "  unmetered-endpoints: allow",
                     "pricing:",
                     "  overrides:",
                     "    my-model: { input-usd-per-mtok: 1.0, output-usd-per-mtok: 2.0 }",
@@ -65,6 +68,9 @@ class RouterConfigLoaderTest {
                     "timeouts:",
                     "  connect: 250ms",
                     "  upstream: 5m",
+                    "server:",
+                    "  header-timeout: 2s",
+                    "  body-timeout: 90s",
                     "");
 
     private static RouterConfig parse(String yaml) {
@@ -101,6 +107,9 @@ class RouterConfigLoaderTest {
 
     private static final String DIRECT = "providers: { openai: { key: sk-test-SECRET } }\n";
 
+    /** The smallest valid configuration: direct mode with its token. */
+    private static final String MINIMAL = DIRECT + "token: ic-t\n";
+
     @Test
     void readsAFullFile() {
         RouterConfig config = parse(FULL);
@@ -120,11 +129,15 @@ class RouterConfigLoaderTest {
                 config.providers());
         assertEquals(Optional.empty(), config.controlPlane());
         assertEquals(
-                new Budget(Optional.of(Money.ofMicros(10_000_000)), UnpricedModels.ALLOW),
+                new Budget(
+                        Optional.of(Money.ofMicros(10_000_000)),
+                        UnpricedModels.ALLOW,
+                        UnmeteredEndpoints.ALLOW),
                 config.budget());
         assertEquals(Optional.of(Path.of("./iron-router.db")), config.analyticsSqlite());
         assertEquals(
                 new Timeouts(Duration.ofMillis(250), Duration.ofMinutes(5)), config.timeouts());
+        assertEquals(new Server(Duration.ofSeconds(2), Duration.ofSeconds(90)), config.server());
     }
 
     @Test
@@ -142,14 +155,18 @@ class RouterConfigLoaderTest {
 
     @Test
     void appliesTheDefaults() {
-        RouterConfig config = parse(DIRECT);
+        RouterConfig config = parse(MINIMAL);
         assertEquals(new Listen("127.0.0.1", 8787), config.listen());
         assertEquals(Listen.DEFAULT, config.listen());
         assertEquals("netty", config.transport());
-        assertEquals(Optional.empty(), config.token());
+        assertEquals(Optional.of("ic-t"), config.token());
         assertEquals(Budget.DEFAULT, config.budget());
         assertEquals(Optional.empty(), config.budget().limit());
         assertEquals(UnpricedModels.REJECT, config.budget().unpricedModels());
+        assertEquals(UnmeteredEndpoints.REJECT, config.budget().unmeteredEndpoints());
+        assertEquals(Server.DEFAULT, config.server());
+        assertEquals(Duration.ofSeconds(10), config.server().headerTimeout());
+        assertEquals(Duration.ofSeconds(60), config.server().bodyTimeout());
         assertEquals(List.of(), config.pricingOverrides());
         assertEquals(Optional.empty(), config.analyticsSqlite());
         assertEquals(Duration.ofSeconds(10), config.timeouts().connect());
@@ -159,9 +176,9 @@ class RouterConfigLoaderTest {
 
     @Test
     void anEmptySectionIsTheDefault() {
-        assertEquals(Budget.DEFAULT, parse(DIRECT + "budget:\n").budget());
-        assertEquals(Budget.DEFAULT, parse("budget:\n" + DIRECT).budget());
-        assertEquals(Timeouts.DEFAULT, parse(DIRECT + "timeouts: {}\n").timeouts());
+        assertEquals(Budget.DEFAULT, parse(MINIMAL + "budget:\n").budget());
+        assertEquals(Budget.DEFAULT, parse("budget:\n" + MINIMAL).budget());
+        assertEquals(Timeouts.DEFAULT, parse(MINIMAL + "timeouts: {}\n").timeouts());
     }
 
     @Test
@@ -190,8 +207,8 @@ class RouterConfigLoaderTest {
 
     @Test
     void listenAcceptsPortZeroAndIpv6() {
-        assertEquals(new Listen("localhost", 0), parse(DIRECT + "listen: localhost:0\n").listen());
-        Listen v6 = parse(DIRECT + "listen: '[::1]:8787'\n").listen();
+        assertEquals(new Listen("localhost", 0), parse(MINIMAL + "listen: localhost:0\n").listen());
+        Listen v6 = parse(MINIMAL + "listen: '[::1]:8787'\n").listen();
         assertEquals(new Listen("::1", 8787), v6);
         assertEquals("[::1]:8787", v6.toString());
         assertEquals("127.0.0.1:8787", Listen.DEFAULT.toString());
@@ -202,6 +219,7 @@ class RouterConfigLoaderTest {
         RouterConfig config =
                 parse(
                         "providers: { openai: { key: \"pre-${OPENAI_API_KEY}-post\" } }\n"
+                                + "token: ${IC_TOKEN}\n"
                                 + "budget: { limit-usd: '${LIMIT}' }\n"
                                 + "analytics: { sqlite: '$${HOME}/x-$5.db' }\n");
         assertEquals(
@@ -344,10 +362,178 @@ class RouterConfigLoaderTest {
         // a non-sk-ant key for Anthropic is fine (fake providers, gateways)
         assertEquals(
                 "fake",
-                parse("providers: { anthropic: { key: fake } }\n")
+                parse("token: t\nproviders: { anthropic: { key: fake } }\n")
                         .providers()
                         .get(ProviderType.ANTHROPIC)
                         .secret());
+    }
+
+    @Test
+    void aConfigWithoutATokenIsAnErrorNamingTheKey() {
+        assertError(DIRECT, "token", 1, "token is missing", "token: ${IC_TOKEN}");
+        assertError(
+                "listen: 127.0.0.1:0\nproviders:\n  openai: { key: sk-x }\n",
+                "token",
+                2,
+                "token is missing");
+        // on an address other machines may reach, the message says so
+        ConfigException open = error(DIRECT + "listen: 0.0.0.0:8787\n");
+        assertEquals("token", open.key());
+        assertTrue(open.getMessage().contains("0.0.0.0:8787"), open.getMessage());
+        assertTrue(open.getMessage().contains("other machines"), open.getMessage());
+        assertFalse(error(DIRECT).getMessage().contains("other machines"));
+        // a mistake elsewhere is reported first
+        assertError(DIRECT + "budget: { limit-usd: -1 }\n", "budget.limit-usd", 2);
+        // agents bring their own tokens
+        assertEquals(
+                Optional.empty(),
+                parse("control-plane: { url: 'http://h' }\nagents:\n  - token: a\n").token());
+        // the record refuses it too, so fromConfig never starts with a token nobody knows
+        RouterConfig config = parse(MINIMAL);
+        IllegalArgumentException e =
+                assertThrows(
+                        IllegalArgumentException.class,
+                        () ->
+                                new RouterConfig(
+                                        config.listen(),
+                                        config.transport(),
+                                        Optional.empty(),
+                                        config.providers(),
+                                        Optional.empty(),
+                                        config.budget(),
+                                        List.of(),
+                                        Optional.empty(),
+                                        config.timeouts()));
+        assertTrue(e.getMessage().contains("token"), e.getMessage());
+    }
+
+    @Test
+    void listenKnowsWhichAddressesAreLoopback() {
+        for (String host :
+                List.of(
+                        "127.0.0.1",
+                        "127.1.2.3",
+                        "localhost",
+                        "LocalHost",
+                        "::1",
+                        "0:0:0:0:0:0:0:1",
+                        "::ffff:127.0.0.1")) {
+            assertTrue(new Listen(host, 8787).isLoopback(), host);
+        }
+        for (String host :
+                List.of(
+                        "0.0.0.0",
+                        "::",
+                        "192.168.1.10",
+                        "10.0.0.1",
+                        "128.0.0.1",
+                        "127.0.0.256",
+                        "127.0.0",
+                        "127.0.0.1.5",
+                        "localhost.example.com",
+                        "example.com",
+                        "fe80::1",
+                        "::ffff:10.0.0.1")) {
+            assertFalse(new Listen(host, 8787).isLoopback(), host);
+        }
+    }
+
+    @Test
+    void unmeteredEndpointsAreRejectedUnlessAllowed() {
+        assertEquals(UnmeteredEndpoints.REJECT, parse(MINIMAL).budget().unmeteredEndpoints());
+        assertEquals(
+                UnmeteredEndpoints.ALLOW,
+                parse(MINIMAL + "budget:\n  unmetered-endpoints: allow\n")
+                        .budget()
+                        .unmeteredEndpoints());
+        assertEquals(
+                UnmeteredEndpoints.REJECT,
+                parse(MINIMAL + "budget: { limit-usd: 1, unmetered-endpoints: reject }\n")
+                        .budget()
+                        .unmeteredEndpoints());
+        assertError(
+                MINIMAL + "budget:\n  limit-usd: 1\n  unmetered-endpoints: yes-please\n",
+                "budget.unmetered-endpoints",
+                5,
+                "reject or allow",
+                "yes-please");
+        assertError(
+                MINIMAL + "budget: { unmetered-endpoints: true }\n",
+                "budget.unmetered-endpoints",
+                3,
+                "a string");
+        assertError(
+                MINIMAL + "budget: { unmetered-endpoint: allow }\n",
+                "budget.unmetered-endpoint",
+                3,
+                "unknown key",
+                "unmetered-endpoints");
+    }
+
+    @Test
+    void serverTimeoutsAreReadWithTheirDefaults() {
+        assertEquals(
+                new Server(Duration.ofMillis(500), Duration.ofSeconds(60)),
+                parse(MINIMAL + "server:\n  header-timeout: 500ms\n").server());
+        assertEquals(
+                new Server(Duration.ofSeconds(10), Duration.ofMinutes(2)),
+                parse(MINIMAL + "server: { body-timeout: 2m }\n").server());
+        assertEquals(Server.DEFAULT, parse(MINIMAL + "server:\n").server());
+        assertEquals(Server.DEFAULT, parse(MINIMAL + "server: {}\n").server());
+        assertError(
+                MINIMAL + "server:\n  header-timeout: 0s\n",
+                "server.header-timeout",
+                4,
+                "longer than 0");
+        assertError(
+                MINIMAL + "server:\n  body-timeout: 60\n",
+                "server.body-timeout",
+                4,
+                "250ms, 10s, 5m or 1h");
+        assertError(
+                MINIMAL + "server:\n  header-timeout: 1s\n  max-body-size: 1\n",
+                "server.max-body-size",
+                5,
+                "unknown key 'max-body-size'",
+                "header-timeout, body-timeout");
+        assertError(MINIMAL + "server: 10s\n", "server", 3, "a mapping");
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> new Server(Duration.ZERO, Duration.ofSeconds(1)));
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> new Server(Duration.ofSeconds(1), Duration.ofSeconds(-1)));
+    }
+
+    @Test
+    void anUnquotedVariableInAFlowMappingSaysToQuoteIt() {
+        for (String yaml :
+                List.of(
+                        "token: ${IC_TOKEN}\nproviders:\n  openai: { key: ${OPENAI_API_KEY} }\n",
+                        "token: ${IC_TOKEN}\nproviders:\n  openai: {key: sk-${OPENAI_API_KEY}}\n",
+                        "token: t\nproviders: { openai: { key: x } }\nagents: [ ${IC_TOKEN} ]\n")) {
+            ConfigException e = error(yaml);
+            assertEquals(3, e.line(), e.getMessage());
+            assertTrue(e.getMessage().contains("not valid YAML"), e.getMessage());
+            assertTrue(e.getMessage().contains("quote it, key: \"${VAR}\""), e.getMessage());
+            assertTrue(e.getMessage().contains("block style"), e.getMessage());
+        }
+        // quoted, or in block style, it is fine
+        assertEquals(
+                SECRET,
+                parse("token: t\nproviders:\n  openai: { key: \"${OPENAI_API_KEY}\" }\n")
+                        .providers()
+                        .get(ProviderType.OPENAI)
+                        .secret());
+        assertEquals(
+                SECRET,
+                parse("token: t\nproviders:\n  openai:\n    key: ${OPENAI_API_KEY}\n")
+                        .providers()
+                        .get(ProviderType.OPENAI)
+                        .secret());
+        // other syntax errors get no such advice
+        ConfigException other = error("token: t\nproviders: { openai: { key: x }\n");
+        assertFalse(other.getMessage().contains("quote it"), other.getMessage());
     }
 
     @Test
@@ -399,7 +585,8 @@ class RouterConfigLoaderTest {
     void loadsAFile(@TempDir Path dir) throws Exception {
         Path file = dir.resolve("router.yaml");
         Files.writeString(
-                file, "providers:\n  openai: { key: sk-file }\nbudget: { limit-usd: 0 }\n");
+                file,
+                "providers:\n  openai: { key: sk-file }\nbudget: { limit-usd: 0 }\ntoken: t\n");
         RouterConfig config = RouterConfigLoader.load(file);
         assertEquals("sk-file", config.providers().get(ProviderType.OPENAI).secret());
         assertEquals(Optional.of(Money.ZERO), config.budget().limit());
@@ -412,7 +599,7 @@ class RouterConfigLoaderTest {
 
     @Test
     void theRecordChecksItsInvariants() {
-        RouterConfig config = parse(DIRECT);
+        RouterConfig config = parse(MINIMAL);
         assertThrows(
                 IllegalArgumentException.class,
                 () ->
