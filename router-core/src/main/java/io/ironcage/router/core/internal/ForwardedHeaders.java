@@ -3,6 +3,7 @@ package io.ironcage.router.core.internal;
 import io.ironcage.router.core.domain.ProviderKey;
 import io.ironcage.router.core.domain.ProviderType;
 import io.ironcage.router.core.spi.HeaderMap;
+import java.util.Optional;
 import java.util.Set;
 
 /** Which headers cross the router, in each direction (PRODUCT.md step 6 and 7). */
@@ -31,6 +32,35 @@ final class ForwardedHeaders {
                     "content-length");
 
     private ForwardedHeaders() {}
+
+    /**
+     * Returns the first caller header the router would forward whose value it cannot send: one with
+     * a control character (other than a tab) or a character outside Latin-1, which an HTTP client
+     * refuses (or, worse, writes as a line break).
+     *
+     * @param caller the caller's headers
+     * @return the header's name, or empty when every forwarded value can be sent
+     */
+    static Optional<String> unsendable(HeaderMap caller) {
+        String[] bad = {null};
+        caller.forEach(
+                (name, value) -> {
+                    if (bad[0] == null && PASSED_UPSTREAM.contains(name) && !sendable(value)) {
+                        bad[0] = name;
+                    }
+                });
+        return Optional.ofNullable(bad[0]);
+    }
+
+    private static boolean sendable(String value) {
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            if ((c < 0x20 && c != '\t') || c == 0x7f || c > 0xff) {
+                return false;
+            }
+        }
+        return true;
+    }
 
     /** The headers of the upstream request: the provider's auth, then the allowed caller ones. */
     static HeaderMap upstream(HeaderMap caller, ProviderKey key, boolean hasBody) {

@@ -352,6 +352,18 @@ public final class ProxyPipeline implements ProxyHandler {
             return Gate.refused(
                     ErrorResponses.payloadTooLarge(format, maxRequestBodyBytes), tenant.get());
         }
+        Optional<String> unsendable = ForwardedHeaders.unsendable(headers);
+        if (unsendable.isPresent()) {
+            return Gate.refused(
+                    ErrorResponses.badRequest(
+                            format,
+                            "The "
+                                    + unsendable.get()
+                                    + " header has a control character or a character outside"
+                                    + " Latin-1, so it cannot be forwarded.",
+                            null),
+                    tenant.get());
+        }
         if (!pathRoute.path().startsWith("/v1/")) {
             return Gate.refused(ErrorResponses.notFound(format, pathRoute.path()), tenant.get());
         }

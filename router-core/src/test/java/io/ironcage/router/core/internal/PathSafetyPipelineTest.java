@@ -220,6 +220,29 @@ class PathSafetyPipelineTest {
     }
 
     @Test
+    void aForwardedHeaderWithAControlCharacterIsA400NotA500() {
+        Answer answer = new Answer();
+        pipeline()
+                .handle(
+                        new ProxyRequest(
+                                "POST",
+                                "/v1/chat/completions",
+                                "",
+                                HeaderMap.of(
+                                        "authorization",
+                                        "Bearer " + TOKEN,
+                                        "openai-organization",
+                                        "org-\u001b[31m"),
+                                chat("gpt-4o").getBytes(StandardCharsets.UTF_8),
+                                false),
+                        answer);
+        assertEquals(400, answer.status, answer.text());
+        assertTrue(answer.text().contains("openai-organization"), answer.text());
+        assertEquals(List.of(), upstream.uris());
+        assertEquals(0, ledger.reserved().micros());
+    }
+
+    @Test
     void countTokensIsFreeEvenWithTheBudgetSpent() {
         ledger = CostController.withLimit(Money.ofMicros(10));
         ProxyPipeline pipeline = pipeline();
