@@ -96,6 +96,11 @@ public final class ProxyPipeline implements ProxyHandler {
     /** All header names and values of a request together; real SDK requests use about 1 KiB. */
     static final int MAX_HEADER_BYTES = 32 * 1024;
 
+    /** The Anthropic beta that opens a million-token context window ({@code context-1m-…}). */
+    private static final String MILLION_CONTEXT_BETA = "context-1m";
+
+    private static final long MILLION_TOKENS = 1_000_000L;
+
     /** {@code max_tokens} of a request translated to Anthropic for a model the table lacks. */
     static final long DEFAULT_TRANSLATED_MAX_TOKENS = 4096;
 
@@ -697,6 +702,13 @@ public final class ProxyPipeline implements ProxyHandler {
             // only a metered endpoint is priced: a free one costs nothing, an unmetered one cannot
             // be metered (and was refused under a budget unless allowed)
             price = endpoint.metered() ? routed.model().flatMap(pricing::find) : Optional.empty();
+            if (price.isPresent()
+                    && routed.provider() == ProviderType.ANTHROPIC
+                    && request.headers().all("anthropic-beta").stream()
+                            .anyMatch(beta -> beta.contains(MILLION_CONTEXT_BETA))) {
+                // the beta lets the model read up to a million input tokens
+                price = Optional.of(price.get().withContextWindowAtLeast(MILLION_TOKENS));
+            }
             if (price.isPresent()) {
                 shape = RequestShapes.of(body, request.bodyLength());
                 CostController ledger = tenant.ledger();

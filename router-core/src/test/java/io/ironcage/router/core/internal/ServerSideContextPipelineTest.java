@@ -174,6 +174,39 @@ class ServerSideContextPipelineTest {
     }
 
     @Test
+    void theMillionTokenBetaWidensTheReservedWindow() {
+        String body =
+                "{\"model\":\"claude-sonnet-4-5\",\"max_tokens\":1000,\"messages\":[{\"role\":"
+                        + "\"user\",\"content\":\"read it\"}],\"tools\":[{\"type\":"
+                        + "\"web_fetch_20250910\",\"name\":\"web_fetch\"}]}";
+        CostController ledger = CostController.withLimit(Money.ofMicros(5_000_000));
+        ProxyPipeline pipeline = pipeline(ledger, PricingTables.bundled(), false);
+        Answer wide = new Answer();
+        pipeline.handle(
+                new ProxyRequest(
+                        "POST",
+                        "/v1/messages",
+                        "",
+                        HeaderMap.of(
+                                "authorization",
+                                "Bearer " + TOKEN,
+                                "anthropic-beta",
+                                "context-1m-2025-08-07"),
+                        body.getBytes(StandardCharsets.UTF_8),
+                        false),
+                wide);
+        // 1,000,000 × 7.5 µ$ + 1,000 × 22.5 µ$ is more than the $5.00 budget
+        assertEquals(402, wide.status, wide.text());
+        upstream.answer(
+                200,
+                "{\"id\":\"msg_1\",\"type\":\"message\",\"role\":\"assistant\",\"content\":[],"
+                        + "\"model\":\"claude-sonnet-4-5\",\"stop_reason\":\"end_turn\","
+                        + "\"usage\":{\"input_tokens\":1000,\"output_tokens\":100}}");
+        // without the beta: 200,000 × 3.75 µ$ + 1,000 × 15 µ$ fits
+        assertEquals(200, post(pipeline, "/v1/messages", body).status);
+    }
+
+    @Test
     void aServerToolWithUnlistedFeesIsRefusedUnderABudgetUnlessAllowed() {
         String body =
                 "{\"model\":\"claude-sonnet-4-5\",\"max_tokens\":100,\"messages\":[{\"role\":"

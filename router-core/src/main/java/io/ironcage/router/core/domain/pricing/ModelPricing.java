@@ -498,6 +498,33 @@ public record ModelPricing(
     }
 
     /**
+     * Returns this model with a context window of at least {@code tokens} (a beta such as
+     * Anthropic's {@code context-1m} opens a larger window than the table's).
+     *
+     * @param tokens the least window, {@code >= 0}
+     * @return the model, this one when its window is already as large
+     */
+    public ModelPricing withContextWindowAtLeast(long tokens) {
+        requireNonNegative(tokens, "tokens");
+        if (maxInputTokens.isPresent() && maxInputTokens.getAsLong() >= tokens) {
+            return this;
+        }
+        return new ModelPricing(
+                id,
+                provider,
+                input,
+                output,
+                cacheRead,
+                cacheWrite,
+                maxOutputTokens,
+                maxTokens,
+                toolUseSystemPromptTokens,
+                tiers,
+                OptionalLong.of(tokens),
+                webSearchMicrosPerCall);
+    }
+
+    /**
      * Returns why the worst case of a request of this shape is not a true bound, if it is not: the
      * request makes the provider read input its body does not hold and the table gives no context
      * window for the model, or it lets the model search the web, the table prices searches, and

@@ -47,6 +47,20 @@ class ServerSideWorstCaseTest {
     }
 
     @Test
+    void aMillionTokenWindowIsReservedAtTheLongContextPrices() {
+        RequestShape shape =
+                shapeOf(
+                        "{\"model\":\"claude-sonnet-4-5\",\"max_tokens\":1000,\"messages\":[],"
+                                + "\"tools\":[{\"type\":\"web_fetch_20250910\",\"name\":\"f\"}]}");
+        ModelPricing sonnet = model("claude-sonnet-4-5");
+        ModelPricing million = sonnet.withContextWindowAtLeast(1_000_000);
+        assertEquals(1_000_000, million.worstCaseInputTokens(shape));
+        // above 200,000 input tokens: cache writes at $7.50/Mtok, output at $22.50/Mtok
+        assertEquals(7_500_000 + 22_500, million.worstCase(shape).micros());
+        assertEquals(sonnet, sonnet.withContextWindowAtLeast(100_000), "already as large");
+    }
+
+    @Test
     void webSearchesAreReservedAtTheirFeeAndBilledAsReported() {
         RequestShape shape =
                 shapeOf(
