@@ -15,12 +15,15 @@ import io.ironcage.router.core.spi.ProxyRequest;
 import io.ironcage.router.core.spi.ResponseSink;
 import io.ironcage.router.core.spi.ServerOptions;
 import io.ironcage.router.core.spi.ServerTransport;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.net.ConnectException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -29,6 +32,9 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
@@ -461,6 +467,196 @@ public abstract class ServerTransportContract {
             } catch (ConnectException refused) {
                 // freed: nothing listens any more
             }
+        }
+    }
+
+    // --- HTTP/1.1 on one connection ---
+
+    @Test
+    void pipelinedRequestsOnOneConnectionAreAnsweredInOrder() throws Exception {
+        BlockingQueue<ProxyRequest> seen = new LinkedBlockingQueue<>();
+        ServerTransport.RunningServer server =
+                start(
+                        (request, response) -> {
+                            seen.add(request);
+                            response.send(
+                                    200,
+                                    HeaderMap.empty(),
+                                    bytes(
+                                            "echo:"
+                                                    + new String(
+                                                            request.body(), StandardCharsets.UTF_8)
+                                                    + ";"));
+                        });
+        StringBuilder pipelined = new StringBuilder();
+        for (String body : new String[] {"one", "", "three"}) {
+            pipelined
+                    .append(body.isEmpty() ? "GET" : "POST")
+                    .append(" /echo HTTP/1.1\r\nHost: x\r\n")
+                    .append(body.isEmpty() ? "" : "Content-Length: " + body.length() + "\r\n")
+                    .append(body.equals("three") ? "Connection: close\r\n" : "")
+                    .append("\r\n")
+                    .append(body);
+        }
+        try (RawConnection raw = new RawConnection(server)) {
+            raw.send(pipelined.toString());
+            for (String body : new String[] {"one", "", "three"}) {
+                RawResponse answer = raw.read();
+                assertEquals(200, answer.status());
+                assertEquals("echo:" + body + ";", answer.body());
+            }
+            assertTrue(raw.closedByServer(), "Connection: close was not honoured");
+        }
+        assertEquals(3, seen.size());
+    }
+
+    @Test
+    void chunkedRequestBodiesAndExpectContinueAreRead() throws Exception {
+        BlockingQueue<ProxyRequest> seen = new LinkedBlockingQueue<>();
+        ServerTransport.RunningServer server = start(ok(seen));
+        try (RawConnection raw = new RawConnection(server)) {
+            RawResponse answer =
+                    raw.send(
+                                    "POST /v1/messages HTTP/1.1\r\nHost: x\r\n"
+                                            + "Transfer-Encoding: chunked\r\n\r\n"
+                                            + "5;note=x\r\nhello\r\n6\r\n world\r\n0\r\n"
+                                            + "x-trailer: t\r\n\r\n")
+                            .read();
+            assertEquals(200, answer.status());
+            assertArrayEquals(bytes("hello world"), take(seen).body());
+
+            raw.send(
+                    "POST /v1/messages HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n"
+                            + "Expect: 100-continue\r\n\r\n");
+            assertEquals(100, raw.read().status(), "no 100 Continue before the body");
+            assertEquals(200, raw.send("hi").read().status());
+            assertArrayEquals(bytes("hi"), take(seen).body());
+        }
+    }
+
+    @Test
+    void anHttp10RequestIsAnsweredAndItsConnectionClosed() throws Exception {
+        ServerTransport.RunningServer server =
+                start(
+                        (request, response) -> {
+                            if (request.path().equals("/stream")) {
+                                try (ResponseSink.ResponseStream stream =
+                                        response.stream(200, HeaderMap.empty())) {
+                                    stream.write(bytes("data: one\n\n"));
+                                    stream.write(bytes("data: two\n\n"));
+                                }
+                                return;
+                            }
+                            response.send(200, HeaderMap.empty(), bytes("whole"));
+                        });
+        try (RawConnection raw = new RawConnection(server)) {
+            RawResponse answer = raw.send("GET /whole HTTP/1.0\r\n\r\n").read();
+            assertEquals(200, answer.status());
+            assertEquals("whole", answer.body());
+            assertTrue(raw.closedByServer(), "an HTTP/1.0 connection stayed open");
+        }
+        try (RawConnection raw = new RawConnection(server)) {
+            // an HTTP/1.0 client knows no chunks: the stream ends with the connection
+            String all = raw.send("GET /stream HTTP/1.0\r\n\r\n").readToEnd();
+            assertTrue(all.startsWith("HTTP/1.1 200"), all);
+            assertFalse(all.toLowerCase(Locale.ROOT).contains("transfer-encoding"), all);
+            assertTrue(all.endsWith("\r\n\r\ndata: one\n\ndata: two\n\n"), all);
+        }
+    }
+
+    /** An answer as read from a plain socket; header names lower case, repeated ones joined. */
+    private record RawResponse(int status, Map<String, String> headers, String body) {}
+
+    /** A plain socket to the server, for what an HTTP client library would not send. */
+    private static final class RawConnection implements AutoCloseable {
+        private final Socket socket;
+        private final InputStream in;
+        private final OutputStream out;
+
+        RawConnection(ServerTransport.RunningServer server) throws IOException {
+            socket = new Socket();
+            socket.connect(
+                    new InetSocketAddress("127.0.0.1", server.address().getPort()),
+                    (int) WAIT.toMillis());
+            socket.setSoTimeout((int) WAIT.toMillis());
+            in = socket.getInputStream();
+            out = socket.getOutputStream();
+        }
+
+        RawConnection send(String text) throws IOException {
+            return send(text.getBytes(StandardCharsets.ISO_8859_1));
+        }
+
+        RawConnection send(byte[] data) throws IOException {
+            out.write(data);
+            out.flush();
+            return this;
+        }
+
+        /** Reads one answer: status line, headers, and a body of {@code content-length} bytes. */
+        RawResponse read() throws IOException {
+            ByteArrayOutputStream head = new ByteArrayOutputStream();
+            int matched = 0; // of CR LF CR LF
+            while (matched < 4) {
+                int b = in.read();
+                if (b < 0) {
+                    throw new IOException(
+                            "the connection ended before an answer's head: "
+                                    + head.toString(StandardCharsets.ISO_8859_1));
+                }
+                head.write(b);
+                if (b == (matched % 2 == 0 ? '\r' : '\n')) {
+                    matched++;
+                } else {
+                    matched = b == '\r' ? 1 : 0;
+                }
+            }
+            String[] lines = head.toString(StandardCharsets.ISO_8859_1).split("\r\n");
+            int status = Integer.parseInt(lines[0].split(" ")[1]);
+            Map<String, String> headers = new TreeMap<>();
+            for (int i = 1; i < lines.length; i++) {
+                int colon = lines[i].indexOf(':');
+                headers.merge(
+                        lines[i].substring(0, colon).trim().toLowerCase(Locale.ROOT),
+                        lines[i].substring(colon + 1).trim(),
+                        (a, b) -> a + ", " + b);
+            }
+            int length = Integer.parseInt(headers.getOrDefault("content-length", "0"));
+            byte[] body = in.readNBytes(length);
+            return new RawResponse(status, headers, new String(body, StandardCharsets.UTF_8));
+        }
+
+        /** Reads one byte; -1 at the end. */
+        int readByte() throws IOException {
+            return in.read();
+        }
+
+        /** Reads until the server ends the connection. */
+        String readToEnd() throws IOException {
+            return new String(in.readAllBytes(), StandardCharsets.ISO_8859_1);
+        }
+
+        /**
+         * Whether the server ends the connection (an end or a reset) within the wait; whatever it
+         * still sends is skipped.
+         */
+        boolean closedByServer() throws IOException {
+            byte[] skipped = new byte[8192];
+            try {
+                while (in.read(skipped) >= 0) {
+                    // skip
+                }
+                return true;
+            } catch (SocketTimeoutException e) {
+                return false;
+            } catch (IOException e) {
+                return true; // reset
+            }
+        }
+
+        @Override
+        public void close() throws IOException {
+            socket.close();
         }
     }
 }
