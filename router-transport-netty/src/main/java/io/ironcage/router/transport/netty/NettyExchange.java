@@ -169,7 +169,7 @@ final class NettyExchange implements ResponseSink {
                     channel.writeAndFlush(response).addListener(lastWritten);
                     return;
                 }
-                channel.close(); // the handler started an answer from another thread
+                closeAfterQueuedWrites(); // the handler started an answer from another thread
                 return;
             case SENT:
             case CLOSED:
@@ -179,7 +179,21 @@ final class NettyExchange implements ResponseSink {
             case BROKEN:
             default:
                 markAborted();
-                channel.close();
+                closeAfterQueuedWrites();
+        }
+    }
+
+    /**
+     * Closes the connection once the writes already handed to its event loop are done. A handler on
+     * a worker can finish before the event loop has even attached {@link #finish}, which then runs
+     * on the event loop: a plain close there would go before the worker's queued writes, and the
+     * client would see the connection end without the head and chunks written before it.
+     */
+    private void closeAfterQueuedWrites() {
+        try {
+            channel.eventLoop().execute(channel::close);
+        } catch (RejectedExecutionException e) {
+            channel.close(); // the loop is stopping: it closes everything anyway
         }
     }
 
