@@ -62,7 +62,7 @@ final class JdkExchange implements Runnable {
     /** Gives back the body memory still taken. */
     void giveBackMemory() {
         if (memory > 0) {
-            server.memory().giveBack(memory);
+            server.bodyMemory().giveBack(memory);
             memory = 0;
         }
     }
@@ -254,7 +254,7 @@ final class JdkExchange implements Runnable {
             if (size + chunk > limit) {
                 return new Body(null, true); // over the limit: the rest is never read
             }
-            if (!server.memory().take(chunk)) {
+            if (!server.bodyMemory().take(chunk)) {
                 throw new Refused(503, "no body memory left for a chunk: 503");
             }
             memory += chunk;

@@ -59,7 +59,7 @@ final class JdkRunningServer implements ServerTransport.RunningServer {
     private static final long STOP_MILLIS = 5_000;
 
     /** Deadlines are looked at no more often than this. */
-    private static final long SWEEP_GRANULARITY = TimeUnit.MILLISECONDS.toNanos(5);
+    private static final long SWEEP_GRANULARITY = TimeUnit.MILLISECONDS.toNanos(10);
 
     /** ... and at least this often (a worker's stalled write has no deadline of its own). */
     private static final long SWEEP_INTERVAL = TimeUnit.SECONDS.toNanos(1);
@@ -159,14 +159,9 @@ final class JdkRunningServer implements ServerTransport.RunningServer {
         return pool;
     }
 
-    /** The body memory, for tests. */
+    /** The memory the bodies being read share. */
     BodyMemory bodyMemory() {
         return bodyMemory;
-    }
-
-    /** The open connections, for tests. */
-    Set<JdkConnection> connections() {
-        return open;
     }
 
     ServerOptions options() {
@@ -187,10 +182,6 @@ final class JdkRunningServer implements ServerTransport.RunningServer {
 
     long writeNanos() {
         return writeNanos;
-    }
-
-    boolean closing() {
-        return closing;
     }
 
     /** The selector thread's buffer for input that is dropped. */
@@ -422,10 +413,6 @@ final class JdkRunningServer implements ServerTransport.RunningServer {
                     HeaderMap.of("content-type", "text/plain; charset=utf-8"),
                     Http1.reason(status).getBytes(StandardCharsets.UTF_8));
         }
-    }
-
-    BodyMemory memory() {
-        return bodyMemory;
     }
 
     InFlight inFlight() {
