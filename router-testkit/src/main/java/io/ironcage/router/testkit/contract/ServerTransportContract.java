@@ -9,18 +9,23 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import io.ironcage.router.core.spi.EarlyAnswer;
 import io.ironcage.router.core.spi.HeaderMap;
 import io.ironcage.router.core.spi.ProxyHandler;
 import io.ironcage.router.core.spi.ProxyRequest;
+import io.ironcage.router.core.spi.RequestHead;
 import io.ironcage.router.core.spi.ResponseSink;
 import io.ironcage.router.core.spi.ServerOptions;
 import io.ironcage.router.core.spi.ServerTransport;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.net.ConnectException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -29,11 +34,17 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Function;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -460,6 +471,685 @@ public abstract class ServerTransportContract {
                 fail("port " + port + " still accepts connections after close()");
             } catch (ConnectException refused) {
                 // freed: nothing listens any more
+            }
+        }
+    }
+
+    // --- heads, bodies and the transport's own refusals ---
+
+    private static final String CHAT_HEAD = "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\n";
+
+    @Test
+    void malformedRequestsAreRefused400WithTheHandlersAnswerAndClosed() throws Exception {
+        Recorder handler = new Recorder();
+        ServerTransport.RunningServer server = start(handler);
+        // name, request, the path the refusal names (null: not checked, the line may be unread)
+        String[][] cases = {
+            {
+                "a bare CR does not end a header line",
+                CHAT_HEAD + "X-Foo: a\rContent-Length: 5\r\n\r\nhello",
+                "/v1/chat/completions"
+            },
+            {"a bare LF does not end a line", "POST /v1/messages HTTP/1.1\nHost: x\n\n", null},
+            {
+                "a signed Content-Length",
+                CHAT_HEAD + "Content-Length: +5\r\n\r\nhello",
+                "/v1/chat/completions"
+            },
+            {
+                "whitespace between a header name and its colon",
+                CHAT_HEAD + "Content-Length : 5\r\n\r\nhello",
+                "/v1/chat/completions"
+            },
+            {
+                "two different Content-Lengths",
+                CHAT_HEAD + "Content-Length: 5\r\nContent-Length: 6\r\n\r\nhello!",
+                "/v1/chat/completions"
+            },
+            {
+                "a transfer coding other than chunked",
+                CHAT_HEAD + "Transfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n",
+                "/v1/chat/completions"
+            },
+            {
+                "chunked twice",
+                CHAT_HEAD
+                        + "Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+                "/v1/chat/completions"
+            },
+            {
+                "the identity transfer coding",
+                CHAT_HEAD + "Transfer-Encoding: identity\r\n\r\n",
+                "/v1/chat/completions"
+            },
+            {
+                "Transfer-Encoding with Content-Length",
+                CHAT_HEAD + "Transfer-Encoding: chunked\r\nContent-Length: 5\r\n\r\n0\r\n\r\n",
+                "/v1/chat/completions"
+            },
+            {
+                "Transfer-Encoding in HTTP/1.0",
+                "POST /v1/messages HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+                "/v1/messages"
+            },
+            {
+                "a control character in a header value",
+                "GET /v1/models HTTP/1.1\r\nHost: x\r\nOpenAI-Organization: org\u001b[31m\r\n\r\n",
+                "/v1/models"
+            },
+            {
+                "a header name that is not a token",
+                "GET /v1/models HTTP/1.1\r\nHost: x\r\nBad(name: x\r\n\r\n",
+                "/v1/models"
+            },
+            {"a NUL in the path", "GET /v1/mo\u0000dels HTTP/1.1\r\nHost: x\r\n\r\n", null},
+            {
+                "a backslash in the path",
+                "GET /v1\\models HTTP/1.1\r\nHost: x\r\n\r\n",
+                "/v1\\models"
+            },
+            {"a space in the path", "GET /v1/a b HTTP/1.1\r\nHost: x\r\n\r\n", null},
+        };
+        for (String[] refused : cases) {
+            String name = refused[0];
+            try (RawConnection raw = new RawConnection(server)) {
+                RawResponse answer = raw.send(refused[1]).read();
+                assertEquals(400, answer.status(), name);
+                assertEquals("{\"refused\":400}", answer.body(), name);
+                assertEquals("application/json", answer.headers().get("content-type"), name);
+                assertEquals("close", answer.headers().get("connection"), name);
+                assertTrue(raw.closedByServer(), name + ": the connection stayed open");
+            }
+            String refusal = handler.refusals.poll(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+            assertNotNull(refusal, name + ": the transport did not ask the handler for its answer");
+            if (refused[2] != null) {
+                assertEquals("400 " + refused[2], refusal, name);
+            } else {
+                assertTrue(refusal.startsWith("400 "), name + ": " + refusal);
+            }
+        }
+        assertTrue(handler.heads.isEmpty(), "a malformed head was shown to the handler");
+        assertTrue(handler.handled.isEmpty(), "a malformed request was handled");
+    }
+
+    @Test
+    void aRequestRefusedOnItsHeadIsAnsweredBeforeItsBodyIsRead() throws Exception {
+        Recorder handler =
+                new Recorder(
+                        head ->
+                                head.headers().contains("authorization")
+                                        ? Optional.empty()
+                                        : Optional.of(
+                                                new EarlyAnswer(
+                                                        401,
+                                                        HeaderMap.of(
+                                                                "content-type", "application/json"),
+                                                        bytes("{\"error\":\"no token\"}"))));
+        ServerTransport.RunningServer server = start(handler);
+        try (RawConnection raw = new RawConnection(server)) {
+            // declares 10 MiB and sends 64 KiB: the answer must not wait for the rest
+            raw.send(
+                            "POST /v1/chat/completions?x=1 HTTP/1.1\r\nHost: x\r\n"
+                                    + "Content-Length: 10485760\r\n\r\n")
+                    .send(new byte[64 * 1024]);
+            RawResponse answer = raw.read();
+            assertEquals(401, answer.status());
+            assertEquals("{\"error\":\"no token\"}", answer.body());
+            assertEquals("application/json", answer.headers().get("content-type"));
+            assertEquals(
+                    String.valueOf(answer.body().length()), answer.headers().get("content-length"));
+            assertEquals("close", answer.headers().get("connection"));
+            assertTrue(raw.closedByServer(), "the connection stayed open");
+        }
+        RequestHead head = handler.heads.poll(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+        assertNotNull(head);
+        assertEquals("POST", head.method());
+        assertEquals("/v1/chat/completions", head.path());
+        assertEquals("x=1", head.query());
+        assertEquals("10485760", head.headers().first("content-length").orElseThrow());
+
+        // a client that sends its whole body before it reads still sees the answer, not a reset
+        for (int attempt = 0; attempt < 5; attempt++) {
+            HttpResponse<byte[]> refused =
+                    call(
+                            HttpRequest.newBuilder(uri(server, "/v1/messages"))
+                                    .timeout(WAIT)
+                                    .POST(HttpRequest.BodyPublishers.ofByteArray(new byte[4 << 20]))
+                                    .build());
+            assertEquals(401, refused.statusCode());
+            assertEquals(
+                    "{\"error\":\"no token\"}", new String(refused.body(), StandardCharsets.UTF_8));
+        }
+        assertTrue(handler.handled.isEmpty(), "a request refused on its head was handled");
+
+        // a head that passes is shown before the body is sent, then the request is handled
+        handler.heads.clear();
+        try (RawConnection raw = new RawConnection(server)) {
+            raw.send(
+                    "POST /v1/messages HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer t\r\n"
+                            + "Content-Length: 5\r\n\r\n");
+            RequestHead passed = handler.heads.poll(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+            assertNotNull(passed, "the head was not shown before the body arrived");
+            assertEquals("/v1/messages", passed.path());
+            RawResponse answer = raw.send("hello").read();
+            assertEquals(200, answer.status());
+            assertEquals("ok 5", answer.body());
+        }
+        assertArrayEquals(bytes("hello"), take(handler.handled).body());
+    }
+
+    @Test
+    void aBodySlowerThanTheBodyTimeoutIs408AndClosed() throws Exception {
+        Recorder handler = new Recorder();
+        ServerTransport.RunningServer server =
+                start(
+                        ServerOptions.loopback(0)
+                                .withTimeouts(Duration.ofSeconds(30), Duration.ofMillis(500)),
+                        handler);
+        try (RawConnection raw = new RawConnection(server)) {
+            raw.send("POST /v1/messages HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n");
+            // a byte every 50 ms: never idle, but the whole body would take 50 s
+            Trickle trickle = new Trickle(List.of(raw), new byte[] {'a'});
+            try {
+                RawResponse answer = raw.read();
+                assertEquals(408, answer.status());
+                assertEquals("{\"refused\":408}", answer.body());
+                assertEquals("close", answer.headers().get("connection"));
+            } finally {
+                trickle.stop();
+            }
+            assertTrue(raw.closedByServer(), "the connection stayed open");
+        }
+        assertEquals(
+                "408 /v1/messages", handler.refusals.poll(WAIT.toMillis(), TimeUnit.MILLISECONDS));
+        assertTrue(handler.handled.isEmpty(), "a body never read whole was handled");
+        assertEquals(200, call(HttpRequest.newBuilder(uri(server, "/")).build()).statusCode());
+    }
+
+    @Test
+    void slowHeadsHoldNoWorkerAndAre408AfterTheHeaderTimeout() throws Exception {
+        Recorder handler = new Recorder();
+        // few workers, many slow heads: each head trickles in, a byte every 50 ms
+        ServerTransport.RunningServer server =
+                start(
+                        ServerOptions.loopback(0)
+                                .withMaxConcurrentRequests(2)
+                                .withTimeouts(Duration.ofSeconds(3), Duration.ofSeconds(30)),
+                        handler);
+        List<RawConnection> slow = new ArrayList<>();
+        try (RawConnection silent = new RawConnection(server)) {
+            for (int i = 0; i < 24; i++) {
+                slow.add(new RawConnection(server).send(CHAT_HEAD + "X-Slow: "));
+            }
+            Trickle trickle = new Trickle(slow, new byte[] {'s'});
+            try {
+                HttpResponse<byte[]> normal =
+                        call(
+                                HttpRequest.newBuilder(uri(server, "/v1/models"))
+                                        .timeout(WAIT)
+                                        .build());
+                assertEquals(200, normal.statusCode());
+                assertTrue(
+                        handler.refusals.isEmpty(),
+                        "the request was answered only once slow heads were refused: "
+                                + handler.refusals);
+                for (RawConnection connection : slow) {
+                    RawResponse answer = connection.read();
+                    assertEquals(408, answer.status());
+                    assertEquals("{\"refused\":408}", answer.body());
+                    assertEquals("close", answer.headers().get("connection"));
+                }
+            } finally {
+                trickle.stop();
+            }
+            for (RawConnection connection : slow) {
+                assertTrue(connection.closedByServer(), "a slow head's connection stayed open");
+            }
+            // a connection that never sends a byte is closed after the header timeout too
+            assertEquals(-1, silent.readByte(), "a silent connection was answered or left open");
+        } finally {
+            for (RawConnection connection : slow) {
+                connection.close();
+            }
+        }
+        for (int i = 0; i < slow.size(); i++) {
+            String refusal = handler.refusals.poll(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+            assertNotNull(refusal);
+            assertTrue(refusal.startsWith("408 "), refusal);
+        }
+        assertEquals(1, handler.handled.size(), "only the normal request was handled");
+        assertEquals(1, handler.heads.size(), "only the normal request's head was complete");
+    }
+
+    @Test
+    void aKeptAliveConnectionsNextHeadIsTimedFromItsFirstByte() throws Exception {
+        Recorder handler = new Recorder();
+        ServerTransport.RunningServer server =
+                start(
+                        ServerOptions.loopback(0)
+                                .withTimeouts(Duration.ofMillis(500), Duration.ofSeconds(30)),
+                        handler);
+        try (RawConnection raw = new RawConnection(server)) {
+            assertEquals(200, raw.send("GET /one HTTP/1.1\r\nHost: x\r\n\r\n").read().status());
+            Thread.sleep(800); // idle for longer than the header timeout, on purpose
+            assertEquals(200, raw.send("GET /two HTTP/1.1\r\nHost: x\r\n\r\n").read().status());
+            RawResponse late = raw.send("GET /three HTTP/1.1\r\nHost: x\r\n").read();
+            assertEquals(408, late.status());
+            assertEquals("{\"refused\":408}", late.body());
+            assertTrue(raw.closedByServer(), "the connection stayed open");
+        }
+        assertEquals(2, handler.handled.size());
+    }
+
+    @Test
+    void theBodiesBeingReadTogetherHoldNoMoreThanTheBodyMemory() throws Exception {
+        Recorder handler = new Recorder();
+        ServerTransport.RunningServer server =
+                start(
+                        ServerOptions.loopback(0)
+                                .withMaxRequestBodyBytes(1000)
+                                .withMaxBufferedBodyBytes(1500),
+                        handler);
+        String declared = CHAT_HEAD + "Content-Length: 1000\r\n\r\n";
+        try (RawConnection holding = new RawConnection(server)) {
+            holding.send(declared).send(new byte[10]);
+            assertNotNull(handler.heads.poll(WAIT.toMillis(), TimeUnit.MILLISECONDS));
+            // another 1,000 declared bytes would go over: refused without reading the body (the
+            // first request's head was seen; its memory is taken just after, so look again)
+            RawResponse refused = null;
+            long deadline = System.nanoTime() + WAIT.toNanos();
+            while (refused == null && System.nanoTime() < deadline) {
+                try (RawConnection other = new RawConnection(server)) {
+                    RawResponse answer = other.send(declared).send(new byte[1000]).read();
+                    if (answer.status() == 503) {
+                        refused = answer;
+                        assertEquals("close", answer.headers().get("connection"));
+                        assertTrue(other.closedByServer(), "a refused connection stayed open");
+                    }
+                }
+            }
+            assertNotNull(refused, "a body that went over the body memory was read");
+            assertEquals("{\"refused\":503}", refused.body());
+
+            // a chunked body counts as it arrives: 600 bytes go over the 500 left
+            try (RawConnection chunked = new RawConnection(server)) {
+                String chunk = "12c\r\n" + "c".repeat(300) + "\r\n";
+                RawResponse answer =
+                        chunked.send(
+                                        "POST /v1/messages HTTP/1.1\r\nHost: x\r\n"
+                                                + "Transfer-Encoding: chunked\r\n\r\n"
+                                                + chunk
+                                                + chunk
+                                                + "0\r\n\r\n")
+                                .read();
+                assertEquals(503, answer.status());
+                assertEquals("{\"refused\":503}", answer.body());
+                assertTrue(chunked.closedByServer(), "a refused connection stayed open");
+            }
+            assertTrue(handler.refusals.contains("503 /v1/messages"), "" + handler.refusals);
+
+            RawResponse done = holding.send(new byte[990]).read();
+            assertEquals(200, done.status());
+            assertEquals("ok 1000", done.body());
+        }
+        // the body memory is free again once the bodies are read
+        try (RawConnection again = new RawConnection(server)) {
+            RawResponse answer = again.send(declared).send(new byte[1000]).read();
+            assertEquals(200, answer.status());
+        }
+        for (ProxyRequest request : handler.handled) {
+            assertEquals("/v1/chat/completions", request.path(), "a refused body was handled");
+        }
+    }
+
+    @Test
+    void overlongRequestLinesAndHeadersAre414And431WithTheHandlersAnswer() throws Exception {
+        Recorder handler = new Recorder();
+        ServerTransport.RunningServer server = start(handler);
+        StringBuilder many = new StringBuilder("GET /v1/models HTTP/1.1\r\nHost: x\r\n");
+        for (int i = 0; i < 1000; i++) {
+            many.append("x-h").append(i).append(": v\r\n");
+        }
+        String[][] cases = {
+            {"414", "GET /" + "a".repeat(128 * 1024) + " HTTP/1.1\r\nHost: x\r\n\r\n"},
+            {
+                "431",
+                "GET /v1/models HTTP/1.1\r\nHost: x\r\nx-pad: " + "p".repeat(1 << 20) + "\r\n\r\n"
+            },
+            {"431", many.append("\r\n").toString()},
+        };
+        for (String[] refused : cases) {
+            int status = Integer.parseInt(refused[0]);
+            try (RawConnection raw = new RawConnection(server)) {
+                RawResponse answer = raw.send(refused[1]).read();
+                assertEquals(status, answer.status());
+                assertEquals("{\"refused\":" + status + "}", answer.body());
+                assertEquals("close", answer.headers().get("connection"));
+                assertTrue(raw.closedByServer(), "the connection stayed open");
+            }
+            String refusal = handler.refusals.poll(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+            assertNotNull(refusal);
+            assertTrue(refusal.startsWith(status + " "), refusal);
+        }
+        assertTrue(handler.heads.isEmpty(), "an oversized head was shown to the handler");
+    }
+
+    @Test
+    void aRequestBeyondTheWorkersAndTheirQueueIsRefused503WithTheHandlersAnswer() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        Recorder handler =
+                new Recorder() {
+                    @Override
+                    public void handle(ProxyRequest request, ResponseSink response) {
+                        try {
+                            release.await(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                        }
+                        super.handle(request, response);
+                    }
+                };
+        // one worker and, by default, one waiting request: of three, one is refused at once
+        ServerTransport.RunningServer server =
+                start(ServerOptions.loopback(0).withMaxConcurrentRequests(1), handler);
+        List<CompletableFuture<HttpResponse<String>>> calls = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            calls.add(
+                    client.sendAsync(
+                            HttpRequest.newBuilder(uri(server, "/v1/chat/completions"))
+                                    .timeout(WAIT)
+                                    .POST(HttpRequest.BodyPublishers.ofString("{}"))
+                                    .build(),
+                            HttpResponse.BodyHandlers.ofString()));
+        }
+        HttpResponse<?> first =
+                (HttpResponse<?>)
+                        CompletableFuture.anyOf(calls.toArray(new CompletableFuture<?>[0]))
+                                .get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+        assertEquals(503, first.statusCode());
+        assertEquals("{\"refused\":503}", first.body());
+        assertEquals("close", first.headers().firstValue("connection").orElseThrow());
+        release.countDown();
+        int served = 0;
+        for (CompletableFuture<HttpResponse<String>> call : calls) {
+            if (call.get(WAIT.toMillis(), TimeUnit.MILLISECONDS).statusCode() == 200) {
+                served++;
+            }
+        }
+        assertEquals(2, served);
+        assertEquals("503 /v1/chat/completions", handler.refusals.poll());
+    }
+
+    // --- HTTP/1.1 on one connection ---
+
+    @Test
+    void pipelinedRequestsOnOneConnectionAreAnsweredInOrder() throws Exception {
+        BlockingQueue<ProxyRequest> seen = new LinkedBlockingQueue<>();
+        ServerTransport.RunningServer server =
+                start(
+                        (request, response) -> {
+                            seen.add(request);
+                            response.send(
+                                    200,
+                                    HeaderMap.empty(),
+                                    bytes(
+                                            "echo:"
+                                                    + new String(
+                                                            request.body(), StandardCharsets.UTF_8)
+                                                    + ";"));
+                        });
+        StringBuilder pipelined = new StringBuilder();
+        for (String body : new String[] {"one", "", "three"}) {
+            pipelined
+                    .append(body.isEmpty() ? "GET" : "POST")
+                    .append(" /echo HTTP/1.1\r\nHost: x\r\n")
+                    .append(body.isEmpty() ? "" : "Content-Length: " + body.length() + "\r\n")
+                    .append(body.equals("three") ? "Connection: close\r\n" : "")
+                    .append("\r\n")
+                    .append(body);
+        }
+        try (RawConnection raw = new RawConnection(server)) {
+            raw.send(pipelined.toString());
+            for (String body : new String[] {"one", "", "three"}) {
+                RawResponse answer = raw.read();
+                assertEquals(200, answer.status());
+                assertEquals("echo:" + body + ";", answer.body());
+            }
+            assertTrue(raw.closedByServer(), "Connection: close was not honoured");
+        }
+        assertEquals(3, seen.size());
+    }
+
+    @Test
+    void chunkedRequestBodiesAndExpectContinueAreRead() throws Exception {
+        BlockingQueue<ProxyRequest> seen = new LinkedBlockingQueue<>();
+        ServerTransport.RunningServer server = start(ok(seen));
+        try (RawConnection raw = new RawConnection(server)) {
+            RawResponse answer =
+                    raw.send(
+                                    "POST /v1/messages HTTP/1.1\r\nHost: x\r\n"
+                                            + "Transfer-Encoding: chunked\r\n\r\n"
+                                            + "5;note=x\r\nhello\r\n6\r\n world\r\n0\r\n"
+                                            + "x-trailer: t\r\n\r\n")
+                            .read();
+            assertEquals(200, answer.status());
+            assertArrayEquals(bytes("hello world"), take(seen).body());
+
+            raw.send(
+                    "POST /v1/messages HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n"
+                            + "Expect: 100-continue\r\n\r\n");
+            assertEquals(100, raw.read().status(), "no 100 Continue before the body");
+            assertEquals(200, raw.send("hi").read().status());
+            assertArrayEquals(bytes("hi"), take(seen).body());
+        }
+    }
+
+    @Test
+    void anHttp10RequestIsAnsweredAndItsConnectionClosed() throws Exception {
+        ServerTransport.RunningServer server =
+                start(
+                        (request, response) -> {
+                            if (request.path().equals("/stream")) {
+                                try (ResponseSink.ResponseStream stream =
+                                        response.stream(200, HeaderMap.empty())) {
+                                    stream.write(bytes("data: one\n\n"));
+                                    stream.write(bytes("data: two\n\n"));
+                                }
+                                return;
+                            }
+                            response.send(200, HeaderMap.empty(), bytes("whole"));
+                        });
+        try (RawConnection raw = new RawConnection(server)) {
+            RawResponse answer = raw.send("GET /whole HTTP/1.0\r\n\r\n").read();
+            assertEquals(200, answer.status());
+            assertEquals("whole", answer.body());
+            assertTrue(raw.closedByServer(), "an HTTP/1.0 connection stayed open");
+        }
+        try (RawConnection raw = new RawConnection(server)) {
+            // an HTTP/1.0 client knows no chunks: the stream ends with the connection
+            String all = raw.send("GET /stream HTTP/1.0\r\n\r\n").readToEnd();
+            assertTrue(all.startsWith("HTTP/1.1 200"), all);
+            assertFalse(all.toLowerCase(Locale.ROOT).contains("transfer-encoding"), all);
+            assertTrue(all.endsWith("\r\n\r\ndata: one\n\ndata: two\n\n"), all);
+        }
+    }
+
+    /**
+     * Records what reaches it: the heads shown to {@link ProxyHandler#onHead}, the requests handled
+     * (answered {@code 200 "ok <body length>"}), and the transport's own refusals, which it answers
+     * as JSON naming the status.
+     */
+    private static class Recorder implements ProxyHandler {
+        final BlockingQueue<RequestHead> heads = new LinkedBlockingQueue<>();
+        final BlockingQueue<ProxyRequest> handled = new LinkedBlockingQueue<>();
+        final BlockingQueue<String> refusals = new LinkedBlockingQueue<>();
+        private final Function<RequestHead, Optional<EarlyAnswer>> early;
+
+        Recorder() {
+            this(head -> Optional.empty());
+        }
+
+        Recorder(Function<RequestHead, Optional<EarlyAnswer>> early) {
+            this.early = early;
+        }
+
+        @Override
+        public void handle(ProxyRequest request, ResponseSink response) {
+            handled.add(request);
+            response.send(
+                    200,
+                    HeaderMap.of("content-type", "text/plain"),
+                    bytes("ok " + request.bodyLength()));
+        }
+
+        @Override
+        public Optional<EarlyAnswer> onHead(RequestHead head) {
+            heads.add(head);
+            return early.apply(head);
+        }
+
+        @Override
+        public EarlyAnswer unreadable(int status, Optional<String> path) {
+            refusals.add(status + " " + path.orElse("-"));
+            return new EarlyAnswer(
+                    status,
+                    HeaderMap.of("content-type", "application/json"),
+                    bytes("{\"refused\":" + status + "}"));
+        }
+    }
+
+    /** An answer as read from a plain socket; header names lower case, repeated ones joined. */
+    private record RawResponse(int status, Map<String, String> headers, String body) {}
+
+    /** A plain socket to the server, for what an HTTP client library would not send. */
+    private static final class RawConnection implements AutoCloseable {
+        private final Socket socket;
+        private final InputStream in;
+        private final OutputStream out;
+
+        RawConnection(ServerTransport.RunningServer server) throws IOException {
+            socket = new Socket();
+            socket.connect(
+                    new InetSocketAddress("127.0.0.1", server.address().getPort()),
+                    (int) WAIT.toMillis());
+            socket.setSoTimeout((int) WAIT.toMillis());
+            in = socket.getInputStream();
+            out = socket.getOutputStream();
+        }
+
+        RawConnection send(String text) throws IOException {
+            return send(text.getBytes(StandardCharsets.ISO_8859_1));
+        }
+
+        RawConnection send(byte[] data) throws IOException {
+            out.write(data);
+            out.flush();
+            return this;
+        }
+
+        /** Reads one answer: status line, headers, and a body of {@code content-length} bytes. */
+        RawResponse read() throws IOException {
+            ByteArrayOutputStream head = new ByteArrayOutputStream();
+            int matched = 0; // of CR LF CR LF
+            while (matched < 4) {
+                int b = in.read();
+                if (b < 0) {
+                    throw new IOException(
+                            "the connection ended before an answer's head: "
+                                    + head.toString(StandardCharsets.ISO_8859_1));
+                }
+                head.write(b);
+                if (b == (matched % 2 == 0 ? '\r' : '\n')) {
+                    matched++;
+                } else {
+                    matched = b == '\r' ? 1 : 0;
+                }
+            }
+            String[] lines = head.toString(StandardCharsets.ISO_8859_1).split("\r\n");
+            int status = Integer.parseInt(lines[0].split(" ")[1]);
+            Map<String, String> headers = new TreeMap<>();
+            for (int i = 1; i < lines.length; i++) {
+                int colon = lines[i].indexOf(':');
+                headers.merge(
+                        lines[i].substring(0, colon).trim().toLowerCase(Locale.ROOT),
+                        lines[i].substring(colon + 1).trim(),
+                        (a, b) -> a + ", " + b);
+            }
+            int length = Integer.parseInt(headers.getOrDefault("content-length", "0"));
+            byte[] body = in.readNBytes(length);
+            return new RawResponse(status, headers, new String(body, StandardCharsets.UTF_8));
+        }
+
+        /** Reads one byte; -1 at the end. */
+        int readByte() throws IOException {
+            return in.read();
+        }
+
+        /** Reads until the server ends the connection. */
+        String readToEnd() throws IOException {
+            return new String(in.readAllBytes(), StandardCharsets.ISO_8859_1);
+        }
+
+        /**
+         * Whether the server ends the connection (an end or a reset) within the wait; whatever it
+         * still sends is skipped.
+         */
+        boolean closedByServer() throws IOException {
+            byte[] skipped = new byte[8192];
+            try {
+                while (in.read(skipped) >= 0) {
+                    // skip
+                }
+                return true;
+            } catch (SocketTimeoutException e) {
+                return false;
+            } catch (IOException e) {
+                return true; // reset
+            }
+        }
+
+        @Override
+        public void close() throws IOException {
+            socket.close();
+        }
+    }
+
+    /** Sends a byte to each connection every 50 ms, on a thread of its own, until stopped. */
+    private static final class Trickle {
+        private final AtomicBoolean stopped = new AtomicBoolean();
+        private final Thread thread;
+
+        Trickle(List<RawConnection> connections, byte[] data) {
+            thread =
+                    new Thread(
+                            () -> {
+                                while (!stopped.get()) {
+                                    for (RawConnection connection : connections) {
+                                        try {
+                                            connection.send(data);
+                                        } catch (IOException e) {
+                                            // answered and closed: nothing more to send there
+                                        }
+                                    }
+                                    try {
+                                        Thread.sleep(50); // the pace of the trickle
+                                    } catch (InterruptedException e) {
+                                        return;
+                                    }
+                                }
+                            },
+                            "trickle");
+            thread.setDaemon(true);
+            thread.start();
+        }
+
+        void stop() {
+            stopped.set(true);
+            thread.interrupt();
+            try {
+                thread.join(WAIT.toMillis());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
             }
         }
     }

@@ -7,15 +7,16 @@ import java.time.Duration;
 import java.util.Objects;
 
 /**
- * The transport built on the JDK alone: {@code com.sun.net.httpserver} serves callers and {@code
- * java.net.http} calls providers and the control plane. Registered for {@link
+ * The transport built on the JDK alone: a small HTTP/1.1 server on {@code java.nio} serves callers
+ * and {@code java.net.http} calls providers and the control plane. Registered for {@link
  * TransportProvider#load(String)} under the name {@code jdk}.
  *
  * <pre>{@code
  * LlmRouter.builder().transport(new JdkHttpTransportProvider())
  * }</pre>
  *
- * <p>Server: every request is handled on a bounded pool of {@link
+ * <p>Server: one selector thread reads request heads (strictly, against the header timeout, without
+ * a worker); every request is then handled on a bounded pool of {@link
  * io.ironcage.router.core.spi.ServerOptions#maxConcurrentRequests()} threads with a bounded queue
  * of as many waiting requests; beyond that a request is answered {@code 503} with {@code
  * Connection: close} instead of queueing without limit. Client: HTTP/1.1, redirects not followed.
@@ -42,7 +43,7 @@ public final class JdkHttpTransportProvider implements TransportProvider {
     }
 
     /**
-     * Returns a server transport on {@code com.sun.net.httpserver}.
+     * Returns a server transport: the JDK transport's own HTTP/1.1 server on {@code java.nio}.
      *
      * @return a new server transport; nothing is bound until it is started
      */

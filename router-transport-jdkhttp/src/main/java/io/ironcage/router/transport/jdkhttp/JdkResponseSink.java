@@ -1,25 +1,28 @@
 package io.ironcage.router.transport.jdkhttp;
 
-import com.sun.net.httpserver.Headers;
-import com.sun.net.httpserver.HttpExchange;
 import io.ironcage.router.core.ClientDisconnectedException;
 import io.ironcage.router.core.spi.HeaderMap;
 import io.ironcage.router.core.spi.ResponseSink;
 import java.io.IOException;
-import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.util.Objects;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * The {@link ResponseSink} of one JDK exchange. The headers go to the exchange as given, except
- * {@code content-length} and {@code transfer-encoding}, which the transport sets itself (fixed
- * length for {@link #send}, chunked for {@link #stream}); when the request body was too large and
- * left unread, {@code Connection: close} is added so the connection ends after the answer.
- *
- * <p>{@link ResponseStream#abort()} cannot drop the connection by itself (the JDK exchange has no
- * such call, and closing it writes the terminating chunk): it marks the stream, and the connection
- * is dropped without the terminating chunk when the proxy handler returns.
+ * The {@link ResponseSink} of one request, written on the worker's blocking channel: a write waits
+ * while the client is slow to read, which is the backpressure (and a write that makes no progress
+ * for long is cut, see {@link JdkConnection}). The head is written as {@link Http1#head} says:
+ * fixed length for {@link #send}, chunked for {@link #stream} (or, to an HTTP/1.0 client, a body
+ * that ends when the connection closes), and {@code Connection: close} when the connection ends
+ * after the answer (the request said so, it was HTTP/1.0, or its body was too large and left
+ * unread). An answer to HEAD carries no body. {@link ResponseStream#abort()} closes the connection
+ * at once, so the client sees a broken stream without the terminating chunk.
  */
 final class JdkResponseSink implements ResponseSink {
+    private static final byte[] CRLF = {'\r', '\n'};
+    private static final byte[] LAST_CHUNK = "0\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
+
     /** Where the answer stands. */
     enum State {
         NONE,
@@ -30,17 +33,27 @@ final class JdkResponseSink implements ResponseSink {
         BROKEN
     }
 
-    private final HttpExchange exchange;
-    private final boolean closeConnection;
+    private final JdkConnection connection;
+    private final boolean headRequest;
+    private final boolean http10;
+    private boolean closeConnection;
     private State state = State.NONE;
 
-    JdkResponseSink(HttpExchange exchange, boolean closeConnection) {
-        this.exchange = exchange;
+    JdkResponseSink(
+            JdkConnection connection, RequestHeadParser.ParsedHead head, boolean closeConnection) {
+        this.connection = connection;
+        this.headRequest = head.isHead();
+        this.http10 = head.http10();
         this.closeConnection = closeConnection;
     }
 
     synchronized State state() {
         return state;
+    }
+
+    /** Whether the connection ends after this answer. */
+    synchronized boolean closesConnection() {
+        return closeConnection;
     }
 
     /** Takes the right to answer, for the transport's own 500; false if already taken. */
@@ -52,20 +65,42 @@ final class JdkResponseSink implements ResponseSink {
         return true;
     }
 
+    /**
+     * A whole answer's bytes.
+     *
+     * @param status the status
+     * @param headers the handler's headers
+     * @param body the body
+     * @param close whether the connection ends after it
+     * @param headRequest whether it answers HEAD (the body is then left out)
+     * @return the bytes
+     */
+    static byte[] whole(
+            int status, HeaderMap headers, byte[] body, boolean close, boolean headRequest) {
+        byte[] head = Http1.head(status, headers, body.length, close);
+        if (headRequest || !Http1.hasBody(status) || body.length == 0) {
+            return head;
+        }
+        byte[] all = new byte[head.length + body.length];
+        System.arraycopy(head, 0, all, 0, head.length);
+        System.arraycopy(body, 0, all, head.length, body.length);
+        return all;
+    }
+
     @Override
     public void send(int status, HeaderMap headers, byte[] body) {
         Objects.requireNonNull(headers, "headers");
         Objects.requireNonNull(body, "body");
-        begin(State.SENT);
+        boolean close = begin(State.SENT, false);
         try {
-            copyHeaders(headers);
-            exchange.sendResponseHeaders(status, body.length == 0 ? -1 : body.length);
-            if (body.length > 0) {
-                OutputStream out = exchange.getResponseBody();
-                out.write(body);
-                out.close();
+            if (body.length <= 16 * 1024) {
+                connection.write(whole(status, headers, body, close, headRequest));
+            } else {
+                connection.write(Http1.head(status, headers, body.length, close));
+                if (!headRequest && Http1.hasBody(status)) {
+                    connection.write(ByteBuffer.wrap(body));
+                }
             }
-            exchange.close();
         } catch (IOException e) {
             broken();
             throw new ClientDisconnectedException(e);
@@ -75,78 +110,79 @@ final class JdkResponseSink implements ResponseSink {
     @Override
     public ResponseStream stream(int status, HeaderMap headers) {
         Objects.requireNonNull(headers, "headers");
-        begin(State.STREAMING);
+        boolean close = begin(State.STREAMING, http10);
         try {
-            copyHeaders(headers);
-            exchange.sendResponseHeaders(status, 0);
-            OutputStream out = exchange.getResponseBody();
-            out.flush(); // the status line and headers go out now
-            return new Stream(out);
+            connection.write(
+                    Http1.head(status, headers, http10 ? Http1.UNTIL_CLOSE : Http1.CHUNKED, close));
         } catch (IOException e) {
             broken();
             throw new ClientDisconnectedException(e);
         }
+        return new Stream();
     }
 
-    /** Ends a started stream abruptly (also used by the transport for an unfinished stream). */
-    synchronized void abort() {
-        if (state == State.STREAMING) {
+    /** Ends a started stream abruptly: closes the connection without the terminating chunk. */
+    void abort() {
+        synchronized (this) {
+            if (state != State.STREAMING) {
+                return;
+            }
             state = State.ABORTED;
         }
+        connection.abort();
     }
 
-    private synchronized void begin(State next) {
+    /**
+     * Starts the answer.
+     *
+     * @param next the state it moves to
+     * @param close whether the connection must end after it, whatever the request said
+     * @return whether the connection ends after it
+     */
+    private synchronized boolean begin(State next, boolean close) {
         if (state != State.NONE) {
             throw new IllegalStateException("a response was already started");
         }
         state = next;
+        closeConnection |= close;
+        return closeConnection;
     }
 
     private synchronized void broken() {
         state = State.BROKEN;
     }
 
-    private void copyHeaders(HeaderMap headers) {
-        Headers out = exchange.getResponseHeaders();
-        headers.forEach(
-                (name, value) -> {
-                    if (!name.equals("content-length") && !name.equals("transfer-encoding")) {
-                        out.add(name, value);
-                    }
-                });
-        if (closeConnection) {
-            out.set("Connection", "close");
-        }
-    }
-
-    /** The chunked body of a streamed answer. */
+    /**
+     * The body of a streamed answer: chunked, or raw to an HTTP/1.0 client. Writes hold a lock of
+     * their own, not the sink's, so that {@link #abort()} from another thread cuts a write waiting
+     * for a slow client.
+     */
     private final class Stream implements ResponseStream {
-        private final OutputStream out;
-
-        Stream(OutputStream out) {
-            this.out = out;
-        }
+        private final ReentrantLock writing = new ReentrantLock();
 
         @Override
         public void write(byte[] chunk) {
             Objects.requireNonNull(chunk, "chunk");
-            synchronized (JdkResponseSink.this) {
-                if (state == State.BROKEN) {
+            writing.lock();
+            try {
+                State now = state();
+                if (now == State.BROKEN) {
                     throw new ClientDisconnectedException(null);
                 }
-                if (state != State.STREAMING) {
+                if (now != State.STREAMING) {
                     throw new IllegalStateException("the stream has ended");
                 }
-                if (chunk.length == 0) {
+                if (chunk.length == 0 || headRequest) {
                     return; // an empty chunk would end the body
                 }
                 try {
-                    out.write(chunk);
-                    out.flush();
+                    connection.write(http10 ? chunk : framed(chunk));
                 } catch (IOException e) {
-                    state = State.BROKEN;
+                    brokenIfStreaming();
                     throw new ClientDisconnectedException(e);
                 }
+            } finally {
+                writing.unlock();
             }
         }
 
@@ -156,17 +192,21 @@ final class JdkResponseSink implements ResponseSink {
          */
         @Override
         public void close() {
-            synchronized (JdkResponseSink.this) {
-                if (state != State.STREAMING) {
+            writing.lock();
+            try {
+                if (state() != State.STREAMING) {
                     return;
                 }
                 try {
-                    out.close();
-                    exchange.close();
-                    state = State.CLOSED;
+                    if (!http10 && !headRequest) {
+                        connection.write(LAST_CHUNK);
+                    }
+                    closedIfStreaming();
                 } catch (IOException e) {
-                    state = State.BROKEN;
+                    brokenIfStreaming();
                 }
+            } finally {
+                writing.unlock();
             }
         }
 
@@ -174,5 +214,28 @@ final class JdkResponseSink implements ResponseSink {
         public void abort() {
             JdkResponseSink.this.abort();
         }
+    }
+
+    private synchronized void brokenIfStreaming() {
+        if (state == State.STREAMING) {
+            state = State.BROKEN;
+        }
+    }
+
+    private synchronized void closedIfStreaming() {
+        if (state == State.STREAMING) {
+            state = State.CLOSED;
+        }
+    }
+
+    /** A chunk with its size line and end, in one array: one write, one packet for an event. */
+    private static byte[] framed(byte[] chunk) {
+        byte[] size =
+                (Integer.toHexString(chunk.length) + "\r\n").getBytes(StandardCharsets.US_ASCII);
+        byte[] framed = new byte[size.length + chunk.length + CRLF.length];
+        System.arraycopy(size, 0, framed, 0, size.length);
+        System.arraycopy(chunk, 0, framed, size.length, chunk.length);
+        System.arraycopy(CRLF, 0, framed, size.length + chunk.length, CRLF.length);
+        return framed;
     }
 }

@@ -22,6 +22,7 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import java.nio.charset.StandardCharsets;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
@@ -58,7 +59,6 @@ import reactor.core.scheduler.Schedulers;
  */
 final class NettyExchange implements ResponseSink {
     static final byte[] INTERNAL_ERROR = "Internal error".getBytes(StandardCharsets.UTF_8);
-    static final byte[] UNAVAILABLE = "Service unavailable".getBytes(StandardCharsets.UTF_8);
 
     /** Answer headers are checked by {@link HeaderMap} already. */
     static final HttpHeadersFactory HEADERS =
@@ -148,12 +148,12 @@ final class NettyExchange implements ResponseSink {
         if (failure != null
                 && !(failure instanceof ClientDisconnectedException)
                 && !(failure instanceof RejectedExecutionException)) {
-            LOG.warn("The proxy handler failed on {}", request, failure);
+            LOG.warn("The proxy handler failed on {}", describe(request), failure);
         }
         switch (state()) {
             case NONE:
                 if (failure == null) {
-                    LOG.warn("The proxy handler did not answer {}", request);
+                    LOG.warn("The proxy handler did not answer {}", describe(request));
                 }
                 if (claim()) {
                     // no worker took it: the server is closing
@@ -162,14 +162,14 @@ final class NettyExchange implements ResponseSink {
                         closeConnection = true;
                     }
                     FullHttpResponse response =
-                            ServerConnection.plain(
-                                    refused ? 503 : 500,
-                                    refused ? UNAVAILABLE : INTERNAL_ERROR,
-                                    closeConnection);
+                            refused
+                                    ? ServerConnection.response(
+                                            connection.unreadable(503, Optional.of(request.path())))
+                                    : internalError();
                     channel.writeAndFlush(response).addListener(lastWritten);
                     return;
                 }
-                channel.close(); // the handler started an answer from another thread
+                closeAfterQueuedWrites(); // the handler started an answer from another thread
                 return;
             case SENT:
             case CLOSED:
@@ -179,8 +179,53 @@ final class NettyExchange implements ResponseSink {
             case BROKEN:
             default:
                 markAborted();
-                channel.close();
+                closeAfterQueuedWrites();
         }
+    }
+
+    /**
+     * Closes the connection once the writes already handed to its event loop are done. A handler on
+     * a worker can finish before the event loop has even attached {@link #finish}, which then runs
+     * on the event loop: a plain close there would go before the worker's queued writes, and the
+     * client would see the connection end without the head and chunks written before it.
+     */
+    private void closeAfterQueuedWrites() {
+        try {
+            channel.eventLoop().execute(channel::close);
+        } catch (RejectedExecutionException e) {
+            channel.close(); // the loop is stopping: it closes everything anyway
+        }
+    }
+
+    /** The transport's own 500: plain text that names no internals. */
+    private FullHttpResponse internalError() {
+        FullHttpResponse response =
+                new DefaultFullHttpResponse(
+                        HttpVersion.HTTP_1_1,
+                        HttpResponseStatus.INTERNAL_SERVER_ERROR,
+                        Unpooled.wrappedBuffer(INTERNAL_ERROR),
+                        HEADERS,
+                        TRAILERS);
+        HttpHeaders headers = response.headers();
+        headers.set("content-type", "text/plain; charset=utf-8");
+        headers.set("date", HttpDates.now());
+        headers.set("content-length", INTERNAL_ERROR.length);
+        if (closeConnection) {
+            headers.set("connection", "close");
+        }
+        return response;
+    }
+
+    /** A request for a log line: method, escaped path and size; never headers or body. */
+    static String describe(ProxyRequest request) {
+        return request.method()
+                + " "
+                + LogText.escape(request.path())
+                + " ("
+                + request.bodyLength()
+                + " bytes"
+                + (request.bodyTooLarge() ? ", too large" : "")
+                + ")";
     }
 
     synchronized State state() {

@@ -1,6 +1,8 @@
 package io.ironcage.router.transport.netty;
 
 import io.ironcage.router.core.ServerStartException;
+import io.ironcage.router.core.spi.EarlyAnswer;
+import io.ironcage.router.core.spi.HeaderMap;
 import io.ironcage.router.core.spi.InFlight;
 import io.ironcage.router.core.spi.ProxyHandler;
 import io.ironcage.router.core.spi.ServerOptions;
@@ -19,7 +21,9 @@ import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.util.concurrent.ImmediateEventExecutor;
 import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -40,19 +44,28 @@ import reactor.netty.resources.LoopResources;
  * and moves streams to a worker; a handler that only implements {@code handle} runs entirely on a
  * worker.
  *
- * <p><b>Admission.</b> A request takes a permit before its body is read: there are as many permits
- * as workers plus queue slots, and a request keeps it until its answer is written and its handler
- * is done, so the requests in flight and the bodies held in memory are bounded. With no permit left
- * the request is answered {@code 503} with {@code Connection: close} right away, on the event loop,
- * without reading its body. Requests with more than {@link NettyTransportOptions#maxHeaderCount()}
- * headers get {@code 431} the same way; header sections and request lines over their limits are
- * refused by the HTTP decoder ({@code 431}, {@code 414}).
+ * <p><b>Admission.</b> A complete head is first shown to {@link ProxyHandler#onHead}: a request
+ * refused there (no token) is answered at once and its body never read. A request that passes takes
+ * its declared body length from the body memory ({@link ServerOptions#maxBufferedBodyBytes()}; a
+ * chunked body takes each chunk as it arrives, and gives all back once read) and a permit: there
+ * are as many permits as workers plus queue slots, and a request keeps it until its answer is
+ * written and its handler is done, so the requests in flight and the bodies held in memory are
+ * bounded. With no memory or permit left the request is answered {@code 503} with {@code
+ * Connection: close} right away, on the event loop, without reading its body. Requests with more
+ * than {@link NettyTransportOptions#maxHeaderCount()} headers get {@code 431} the same way; header
+ * sections and request lines over their limits are refused by the HTTP decoder ({@code 431}, {@code
+ * 414}), malformed requests ({@code 400}) by the decoder or the connection (see {@link
+ * ServerConnection}). Every answer the server gives by itself comes from {@link
+ * ProxyHandler#unreadable}.
  *
- * <p><b>Timeouts.</b> A connection with no request for {@link NettyTransportOptions#idleTimeout()},
- * or whose request stalls for {@link NettyTransportOptions#requestReadTimeout()} between reads, is
- * closed. An answer may take as long as it takes to produce, but one whose client takes none of it
- * for {@link NettyTransportOptions#writeTimeout()} closes its connection (see {@link
- * ServerConnection}).
+ * <p><b>Timeouts.</b> A request's head must arrive within {@link ServerOptions#headerTimeout()}
+ * (from the connection's start, or the head's first byte) and its body within {@link
+ * ServerOptions#bodyTimeout()}, or it is answered {@code 408} and its connection closed; a head
+ * still arriving holds no permit and no worker. A connection with no request for {@link
+ * NettyTransportOptions#idleTimeout()}, or whose request stalls for {@link
+ * NettyTransportOptions#requestReadTimeout()} between reads, is closed. An answer may take as long
+ * as it takes to produce, but one whose client takes none of it for {@link
+ * NettyTransportOptions#writeTimeout()} closes its connection (see {@link ServerConnection}).
  *
  * <p><b>Close.</b> Stops admitting (requests that arrive meanwhile get {@code 503} with {@code
  * Connection: close}), waits up to the shutdown grace for the requests in flight (body being read,
@@ -72,6 +85,7 @@ final class NettyRunningServer implements ServerTransport.RunningServer {
     private final LoopResources loops;
     private final ThreadPoolExecutor workers;
     private final Semaphore admission;
+    private final BodyMemory bodyMemory;
     private final ChannelGroup connections;
     private final InFlight inFlight = new InFlight();
     private volatile boolean closing;
@@ -92,6 +106,7 @@ final class NettyRunningServer implements ServerTransport.RunningServer {
         this.loops = eventLoops.acquire();
         this.workers = newPool(options.maxConcurrentRequests());
         this.admission = new Semaphore(options.maxConcurrentRequests() + queueCapacity);
+        this.bodyMemory = new BodyMemory(options.maxBufferedBodyBytes());
         this.connections =
                 new DefaultChannelGroup("iron-router-netty", ImmediateEventExecutor.INSTANCE);
     }
@@ -121,10 +136,14 @@ final class NettyRunningServer implements ServerTransport.RunningServer {
     private void bind(InetSocketAddress requested) {
         EventLoopGroup select = loops.onServerSelect(true);
         EventLoopGroup group = loops.onServer(true);
+        // strict whatever the JVM's properties say: a line ended by a bare LF, or Content-Length
+        // with Transfer-Encoding, is refused (a request-smuggling primitive), not tolerated
         HttpDecoderConfig decoding =
                 new HttpDecoderConfig()
                         .setMaxHeaderSize(netty.maxHeaderBytes())
-                        .setMaxInitialLineLength(netty.maxRequestLineBytes());
+                        .setMaxInitialLineLength(netty.maxRequestLineBytes())
+                        .setStrictLineParsing(true)
+                        .setUseRfc9112TransferEncoding(true);
         ChannelFuture bound =
                 new ServerBootstrap()
                         .group(select, group)
@@ -136,11 +155,12 @@ final class NettyRunningServer implements ServerTransport.RunningServer {
                                     @Override
                                     protected void initChannel(Channel channel) {
                                         connections.add(channel);
+                                        ServerConnection connection =
+                                                new ServerConnection(NettyRunningServer.this);
                                         channel.pipeline()
+                                                .addLast(connection.arrivals())
                                                 .addLast(new HttpServerCodec(decoding))
-                                                .addLast(
-                                                        new ServerConnection(
-                                                                NettyRunningServer.this));
+                                                .addLast(connection);
                                     }
                                 })
                         .bind(requested);
@@ -182,6 +202,27 @@ final class NettyRunningServer implements ServerTransport.RunningServer {
      */
     Permit admit() {
         return admission.tryAcquire() ? new Permit() : null;
+    }
+
+    /** The memory the bodies being read share. */
+    BodyMemory bodyMemory() {
+        return bodyMemory;
+    }
+
+    /**
+     * The handler's answer to a request the server will not serve ({@link
+     * ProxyHandler#unreadable}); plain text if the handler fails to give one.
+     */
+    EarlyAnswer unreadable(int status, Optional<String> path) {
+        try {
+            return handler.unreadable(status, path);
+        } catch (RuntimeException e) {
+            LOG.warn("the proxy handler's unreadable failed", e);
+            return new EarlyAnswer(
+                    status,
+                    HeaderMap.of("content-type", "text/plain; charset=utf-8"),
+                    ("Error " + status).getBytes(StandardCharsets.UTF_8));
+        }
     }
 
     /** Counts a request in flight until its parts are done. */

@@ -1,7 +1,9 @@
 package io.ironcage.router.transport.netty;
 
+import io.ironcage.router.core.spi.EarlyAnswer;
 import io.ironcage.router.core.spi.HeaderMap;
 import io.ironcage.router.core.spi.ProxyRequest;
+import io.ironcage.router.core.spi.RequestHead;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
@@ -11,6 +13,7 @@ import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.socket.DuplexChannel;
 import io.netty.handler.codec.DecoderResult;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaders;
@@ -23,10 +26,12 @@ import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -36,20 +41,43 @@ import org.slf4j.LoggerFactory;
  * its body up to the limit, hands it to the proxy handler through a {@link NettyExchange} and, once
  * the answer is written, waits for the next request on the same connection.
  *
+ * <p>A complete head is checked (framing, target, header values), shown to the handler's {@code
+ * onHead} (which may answer it at once, its body never read), then admitted: it takes its declared
+ * body length from the server's body memory and a permit, or is answered 503. Every answer the
+ * connection gives by itself (400, 408, 413, 414, 431, 503) comes from the handler's {@code
+ * unreadable} and closes the connection lingering.
+ *
  * <p>Everything here runs on the connection's event loop and nothing blocks. The hot path does no
- * per-request allocation of timers or handlers: one timer per connection checks the idle and
- * request-read timeouts against the time of the last read, and while an answer is being written the
- * write timeout against the last progress of the write, rescheduling itself only when it fires. The
- * connection reads continuously (no auto-read toggling); a request that arrives while the previous
- * answer is still being produced (HTTP pipelining) waits in a queue, and only then is reading
- * paused, so a pipelining client cannot make the server hold more than it has read.
+ * per-request allocation of timers or handlers: one timer per connection checks the head deadline
+ * (from the connection's start for its first request, from the first byte of the head for the next
+ * ones: a small handler before the codec sees the bytes arrive), the idle timeout, and the body
+ * deadline and read timeout against the time of the last read, and while an answer is being written
+ * the write timeout against the last progress of the write, rescheduling itself only when it fires.
+ * The connection reads continuously (no auto-read toggling); a request that arrives while the
+ * previous answer is still being produced (HTTP pipelining) waits in a queue, and only then is
+ * reading paused, so a pipelining client cannot make the server hold more than it has read.
  */
 final class ServerConnection extends ChannelInboundHandlerAdapter {
     private static final Logger LOG = LoggerFactory.getLogger(ServerConnection.class);
-    private static final byte[] BAD_REQUEST = "Bad request".getBytes(StandardCharsets.UTF_8);
-    private static final byte[] URI_TOO_LONG = "URI too long".getBytes(StandardCharsets.UTF_8);
-    private static final byte[] HEADERS_TOO_LARGE =
-            "Request header fields too large".getBytes(StandardCharsets.UTF_8);
+    private static final EarlyAnswer INTERNAL_ERROR =
+            new EarlyAnswer(
+                    500,
+                    HeaderMap.of("content-type", "text/plain; charset=utf-8"),
+                    NettyExchange.INTERNAL_ERROR);
+
+    /** What a request target may hold: RFC 3986 characters, {@code %} and {@code #}. */
+    private static final boolean[] TARGET = new boolean[128];
+
+    static {
+        for (int c = 0; c < 128; c++) {
+            TARGET[c] =
+                    (c >= 'a' && c <= 'z')
+                            || (c >= 'A' && c <= 'Z')
+                            || (c >= '0' && c <= '9')
+                            || "-._~!$&'()*+,;=:@/?#%[]".indexOf(c) >= 0;
+        }
+    }
+
     private static final int INITIAL_BODY_BUFFER = 16 * 1024;
     private static final int MAX_INITIAL_BODY_BUFFER = 64 * 1024;
 
@@ -79,12 +107,20 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
     private final NettyRunningServer server;
     private final long idleNanos;
     private final long readNanos;
+    private final long headerNanos;
+    private final long bodyNanos;
     private final long writeNanos;
     private final long writeLook; // how often a write is checked for progress
     private ChannelHandlerContext ctx;
     private ScheduledFuture<?> timer;
     private Phase phase = Phase.IDLE;
     private long since = System.nanoTime(); // idle since, or the last read of the request
+    private boolean fresh = true; // no request yet: the head's deadline runs from the start
+    private boolean headArriving; // a byte of the next head has arrived
+    private boolean arrivedWhileAnswering; // ... while the last answer was being produced
+    private long headDeadline;
+    private long bodyDeadline;
+    private long bodyMemory; // body memory taken by the request being read
     private HttpRequest head;
     private HeaderMap headers;
     private BodyBuffer body;
@@ -105,13 +141,48 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
         this.idleNanos = server.netty().idleTimeout().toNanos();
         this.readNanos = server.netty().requestReadTimeout().toNanos();
         this.writeNanos = server.netty().writeTimeout().toNanos();
+        this.headerNanos = server.options().headerTimeout().toNanos();
+        this.bodyNanos = server.options().bodyTimeout().toNanos();
         this.writeLook = Math.min(writeNanos / 2, Math.min(idleNanos, readNanos));
+        this.headDeadline = since + headerNanos;
+    }
+
+    /** The handler's answer to a request the server will not serve. */
+    EarlyAnswer unreadable(int status, Optional<String> path) {
+        return server.unreadable(status, path);
+    }
+
+    /** The handler that goes before the HTTP codec, to see the bytes of a head arrive. */
+    ChannelInboundHandlerAdapter arrivals() {
+        return new Arrivals();
     }
 
     @Override
     public void handlerAdded(ChannelHandlerContext context) {
         this.ctx = context;
-        timer = context.executor().schedule(this::checkTimeouts, idleNanos, TimeUnit.NANOSECONDS);
+        timer =
+                context.executor()
+                        .schedule(
+                                this::checkTimeouts,
+                                Math.min(idleNanos, headerNanos),
+                                TimeUnit.NANOSECONDS);
+    }
+
+    /** Bytes arrived: the first of a head starts its deadline. */
+    private void bytesArrived() {
+        if (phase == Phase.ANSWERING && !discardBody) {
+            arrivedWhileAnswering = true; // a pipelined request: its clock starts once it is read
+        }
+        if (phase != Phase.IDLE || headArriving) {
+            return;
+        }
+        headArriving = true;
+        if (!fresh) {
+            headDeadline = System.nanoTime() + headerNanos;
+            if (timer.getDelay(TimeUnit.NANOSECONDS) > headerNanos) {
+                rescheduleTimer(headerNanos);
+            }
+        }
     }
 
     @Override
@@ -146,49 +217,90 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
     }
 
     private void onHead(HttpRequest request) {
+        headArriving = false;
+        fresh = false;
         if (phase != Phase.IDLE) {
-            refuse(400, BAD_REQUEST); // the codec never does this
+            refuse(400, Optional.empty()); // the codec never does this
             return;
         }
         DecoderResult decoded = request.decoderResult();
+        // the decoder's stand-in for a request whose line it could not read is a full request
+        Optional<String> path =
+                request instanceof FullHttpRequest
+                        ? Optional.empty()
+                        : Optional.of(target(request.uri())[0]);
         if (decoded.isFailure()) {
             Throwable cause = decoded.cause();
             if (cause instanceof TooLongHttpLineException) {
-                refuse(414, URI_TOO_LONG);
+                refuse(414, Optional.empty());
             } else if (cause instanceof TooLongHttpHeaderException) {
-                refuse(431, HEADERS_TOO_LARGE);
+                refuse(431, path);
             } else {
-                refuse(400, BAD_REQUEST);
+                refuse(400, path);
             }
             return;
         }
+        String malformed = malformed(request);
+        if (malformed != null) {
+            LOG.debug("refused {}: {}", LogText.escape(path.orElse("-")), malformed);
+            refuse(400, path);
+            return;
+        }
         if (server.closing()) {
-            refuse(503, NettyExchange.UNAVAILABLE);
+            refuse(503, path);
             return;
         }
         HeaderMap map;
         try {
             map = NettyHttpTransport.headers(request.headers(), false);
         } catch (IllegalArgumentException e) {
-            refuse(400, BAD_REQUEST); // a header HTTP does not allow
+            refuse(400, path); // a header HTTP does not allow
             return;
         }
         if (map.size() > server.netty().maxHeaderCount()) {
-            refuse(431, HEADERS_TOO_LARGE);
+            refuse(431, path);
+            return;
+        }
+        String[] target = target(request.uri());
+        Optional<EarlyAnswer> early;
+        try {
+            early =
+                    server.handler()
+                            .onHead(
+                                    new RequestHead(
+                                            request.method().name().toUpperCase(Locale.ROOT),
+                                            target[0],
+                                            target[1],
+                                            map));
+        } catch (RuntimeException e) {
+            LOG.warn("the proxy handler's onHead failed on {}", LogText.escape(target[0]), e);
+            answerAndClose(INTERNAL_ERROR);
+            return;
+        }
+        if (early.isPresent()) {
+            answerAndClose(early.get()); // the body is never read
+            return;
+        }
+        long declared = HttpUtil.getContentLength(request, -1L); // the decoder checked it
+        long limit = server.options().maxRequestBodyBytes();
+        long memory = declared > 0 && declared <= limit ? declared : 0;
+        if (!server.bodyMemory().take(memory)) {
+            LOG.debug("no body memory left for {}: 503", LogText.escape(target[0]));
+            refuse(503, path);
             return;
         }
         NettyRunningServer.Permit admitted = server.admit();
         if (admitted == null) {
-            refuse(503, NettyExchange.UNAVAILABLE);
+            server.bodyMemory().giveBack(memory);
+            refuse(503, path);
             return;
         }
         head = request;
         headers = map;
         permit = admitted;
+        bodyMemory = memory;
         flight = server.newFlight();
         since = System.nanoTime();
-        long declared = HttpUtil.getContentLength(request, -1L); // the decoder checked it
-        long limit = server.options().maxRequestBodyBytes();
         if (declared > limit) {
             dispatch(null, true); // answered without reading the body
             return;
@@ -202,9 +314,48 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
         }
         body = new BodyBuffer(limit, declared);
         phase = Phase.READING;
-        if (readNanos < idleNanos) {
-            rescheduleTimer(readNanos); // the idle check would come too late
+        bodyDeadline = since + bodyNanos;
+        long look = Math.min(readNanos, bodyNanos);
+        if (look < timer.getDelay(TimeUnit.NANOSECONDS)) {
+            rescheduleTimer(look); // the idle check would come too late
         }
+    }
+
+    /**
+     * What the decoder lets through but the server refuses: a request target with a character a URI
+     * may not hold (a backslash, a control character, ...), a control character in a header value,
+     * and a body framing other than none, a Content-Length (checked by the decoder) or exactly
+     * {@code Transfer-Encoding: chunked} in HTTP/1.1 (RFC 9112 §6.1: any other coding, a repeated
+     * one, or one with a Content-Length is how one request is smuggled inside another).
+     *
+     * @return why the request is refused, or null
+     */
+    static String malformed(HttpRequest request) {
+        String uri = request.uri();
+        for (int i = 0; i < uri.length(); i++) {
+            char c = uri.charAt(i);
+            if (c >= 128 || !TARGET[c]) {
+                return "a request target with character code " + (int) c;
+            }
+        }
+        for (Map.Entry<String, String> header : request.headers()) {
+            String value = header.getValue();
+            for (int i = 0; i < value.length(); i++) {
+                char c = value.charAt(i);
+                if ((c < 0x20 && c != '\t') || c == 0x7F) {
+                    return "a control character in a header value";
+                }
+            }
+        }
+        List<String> encodings = request.headers().getAll("transfer-encoding");
+        if (!encodings.isEmpty()
+                && (request.protocolVersion().equals(HttpVersion.HTTP_1_0)
+                        || request.headers().contains("content-length")
+                        || encodings.size() != 1
+                        || !encodings.get(0).strip().equalsIgnoreCase("chunked"))) {
+            return "a Transfer-Encoding other than chunked alone";
+        }
+        return null;
     }
 
     private void onContent(HttpContent content) {
@@ -212,12 +363,25 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
             return; // the body of a refused request
         }
         if (content.decoderResult().isFailure()) {
+            Optional<String> path = Optional.of(target(head.uri())[0]);
             releaseHeld(); // a malformed chunk: the body is not whole, never dispatched
-            refuse(400, BAD_REQUEST);
+            refuse(400, path);
             return;
         }
         since = System.nanoTime();
         boolean last = content instanceof LastHttpContent;
+        int size = content.content().readableBytes();
+        if (body.chunked() && size > 0 && body.fits(size)) {
+            // a chunked body takes memory as it arrives
+            if (!server.bodyMemory().take(size)) {
+                Optional<String> path = Optional.of(target(head.uri())[0]);
+                LOG.debug("no body memory left for {}: 503", LogText.escape(path.get()));
+                releaseHeld();
+                refuse(503, path);
+                return;
+            }
+            bodyMemory += size;
+        }
         if (!body.append(content.content())) {
             dispatch(null, !last);
         } else if (last) {
@@ -232,6 +396,7 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
      * @param unread whether the rest of the body is still to come (it is then never read)
      */
     private void dispatch(byte[] bytes, boolean unread) {
+        giveBackBodyMemory(); // read (or never to be): the handler holds the body from now on
         phase = Phase.ANSWERING;
         watchTheWrite();
         discardBody = unread;
@@ -294,6 +459,11 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
         phase = Phase.IDLE;
         since = System.nanoTime();
         stuckMessage = null;
+        headArriving = arrivedWhileAnswering;
+        arrivedWhileAnswering = false;
+        if (headArriving) {
+            headDeadline = since + headerNanos; // part of the next head came meanwhile
+        }
         drainWaiting();
     }
 
@@ -354,7 +524,7 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
         context.close();
     }
 
-    /** Gives back the permit and flight of a request that never reached the handler. */
+    /** Gives back the permit, flight and memory of a request that never reached the handler. */
     private void releaseHeld() {
         if (permit != null) {
             permit.release();
@@ -362,7 +532,15 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
             permit = null;
             flight = null;
         }
+        giveBackBodyMemory();
         body = null;
+    }
+
+    private void giveBackBodyMemory() {
+        if (bodyMemory > 0) {
+            server.bodyMemory().giveBack(bodyMemory);
+            bodyMemory = 0;
+        }
     }
 
     /**
@@ -377,13 +555,36 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
         long left;
         switch (phase) {
             case IDLE:
-                left = idleNanos - (now - since);
+                if (headArriving) {
+                    left = headDeadline - now;
+                    if (left <= 0) {
+                        LOG.debug(
+                                "a request head did not arrive within {} ms: 408",
+                                headerNanos / 1_000_000);
+                        refuse(408, Optional.empty()); // the codec still holds the head
+                        return;
+                    }
+                } else {
+                    left = idleNanos - (now - since);
+                    if (fresh) {
+                        left = Math.min(left, headDeadline - now); // nothing since the start
+                    }
+                }
                 break;
             case LINGERING:
                 left = Math.min(LINGER_QUIET_NANOS - (now - since), lingerEnd - now);
                 break;
             case READING:
-                left = readNanos - (now - since);
+                if (bodyDeadline - now <= 0) {
+                    LOG.debug(
+                            "a request body did not arrive within {} ms: 408",
+                            bodyNanos / 1_000_000);
+                    Optional<String> path = Optional.of(target(head.uri())[0]);
+                    releaseHeld();
+                    refuse(408, path);
+                    return;
+                }
+                left = Math.min(readNanos - (now - since), bodyDeadline - now);
                 if (left <= 0) {
                     LOG.debug("no request data for {} ms: closing", readNanos / 1_000_000);
                 }
@@ -425,7 +626,9 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
 
     /** An answer is coming: the timer looks at its write soon enough (the idle check may not). */
     private void watchTheWrite() {
-        if (timer.getDelay(TimeUnit.NANOSECONDS) > writeLook) {
+        // a timer due already may be the one running now (a refusal on a deadline)
+        long delay = timer.getDelay(TimeUnit.NANOSECONDS);
+        if (delay <= 0 || delay > writeLook) {
             rescheduleTimer(writeLook);
         }
     }
@@ -435,13 +638,21 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
         timer = ctx.executor().schedule(this::checkTimeouts, nanos, TimeUnit.NANOSECONDS);
     }
 
-    /** Answers a request the server will not serve and closes the connection. */
-    private void refuse(int status, byte[] text) {
+    /**
+     * Answers a request the server will not serve, as the handler's {@code unreadable} says, and
+     * closes the connection.
+     */
+    private void refuse(int status, Optional<String> path) {
+        answerAndClose(server.unreadable(status, path));
+    }
+
+    /** Answers a request by the server itself and closes the connection. */
+    private void answerAndClose(EarlyAnswer answer) {
         phase = Phase.CLOSED;
         stuckMessage = null;
         watchTheWrite(); // a client that never takes the refusal is cut too
         NettyRunningServer.Flight refusal = server.newFlight();
-        ctx.writeAndFlush(plain(status, text, true))
+        ctx.writeAndFlush(response(answer))
                 .addListener(
                         (ChannelFutureListener)
                                 written -> {
@@ -489,22 +700,31 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
         rescheduleTimer(LINGER_QUIET_NANOS);
     }
 
-    /** A short plain-text answer, e.g. a refusal. */
-    static FullHttpResponse plain(int status, byte[] text, boolean close) {
+    /** A whole answer the server gives by itself, after which the connection closes. */
+    static FullHttpResponse response(EarlyAnswer answer) {
+        byte[] body = answer.body();
         FullHttpResponse response =
                 new DefaultFullHttpResponse(
                         HttpVersion.HTTP_1_1,
-                        HttpResponseStatus.valueOf(status),
-                        Unpooled.wrappedBuffer(text),
+                        HttpResponseStatus.valueOf(answer.status()),
+                        Unpooled.wrappedBuffer(body),
                         NettyExchange.HEADERS,
                         NettyExchange.TRAILERS);
         HttpHeaders headers = response.headers();
-        headers.set("content-type", "text/plain; charset=utf-8");
-        headers.set("date", HttpDates.now());
-        headers.set("content-length", text.length);
-        if (close) {
-            headers.set("connection", "close");
+        answer.headers()
+                .forEach(
+                        (name, value) -> {
+                            if (!name.equals("content-length")
+                                    && !name.equals("transfer-encoding")
+                                    && !name.equals("connection")) {
+                                headers.add(name, value);
+                            }
+                        });
+        if (!answer.headers().contains("date")) {
+            headers.set("date", HttpDates.now());
         }
+        headers.set("connection", "close");
+        headers.set("content-length", body.length);
         return response;
     }
 
@@ -536,14 +756,25 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
         return "ServerConnection[" + phase + "]";
     }
 
+    /** Sees the bytes before the HTTP codec does, so a head's first byte starts its deadline. */
+    private final class Arrivals extends ChannelInboundHandlerAdapter {
+        @Override
+        public void channelRead(ChannelHandlerContext context, Object msg) {
+            bytesArrived();
+            context.fireChannelRead(msg);
+        }
+    }
+
     /** Collects a request body up to the limit. */
     private static final class BodyBuffer {
         private final long limit;
+        private final boolean chunked;
         private byte[] data;
         private int size;
 
         BodyBuffer(long limit, long declared) {
             this.limit = Math.min(limit, Integer.MAX_VALUE - 16); // a Java array's limit
+            this.chunked = declared < 0;
             // a declared length is a promise, not bytes: only a small buffer before they arrive
             long initial = declared >= 0 ? declared : INITIAL_BODY_BUFFER;
             this.data = new byte[(int) Math.min(Math.min(initial, limit), MAX_INITIAL_BODY_BUFFER)];
@@ -567,6 +798,16 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
 
         byte[] result() {
             return size == data.length ? data : Arrays.copyOf(data, size);
+        }
+
+        /** Whether the length is unknown until the body ends (chunked, or none declared). */
+        boolean chunked() {
+            return chunked;
+        }
+
+        /** Whether this many more bytes stay within the limit. */
+        boolean fits(int bytes) {
+            return size + (long) bytes <= limit;
         }
     }
 }

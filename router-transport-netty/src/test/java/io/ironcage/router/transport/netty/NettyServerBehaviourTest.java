@@ -524,6 +524,63 @@ class NettyServerBehaviourTest {
     }
 
     @Test
+    void aFoldedHeaderReachesTheHandlerJoinedWithASpace() throws Exception {
+        // RFC 9112 §5.2: a server refuses obs-fold or replaces it with spaces; netty's decoder
+        // does the latter, so no line break ever reaches the router or an upstream
+        BlockingQueue<String> values = new LinkedBlockingQueue<>();
+        ServerTransport.RunningServer server =
+                start(
+                        ServerOptions.loopback(0),
+                        (request, response) -> {
+                            values.add(request.headers().first("x-long").orElse("-"));
+                            response.send(200, HeaderMap.empty(), bytes("ok"));
+                        });
+        String answer =
+                exchangeRaw(
+                        server,
+                        bytes(
+                                "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+                                        + "X-Long: one\r\n two\r\n\r\n"));
+        assertTrue(answer.startsWith("HTTP/1.1 200"), answer);
+        assertEquals("one two", values.poll(5, TimeUnit.SECONDS));
+    }
+
+    @Test
+    void theBodyMemoryIsGivenBackWhateverBecomesOfTheBody() throws Exception {
+        NettyRunningServer server =
+                (NettyRunningServer)
+                        start(
+                                ServerOptions.loopback(0)
+                                        .withMaxRequestBodyBytes(1000)
+                                        .withTimeouts(
+                                                Duration.ofSeconds(5), Duration.ofMillis(300)),
+                                (request, response) ->
+                                        response.send(200, HeaderMap.empty(), request.body()));
+        String head = "POST /t HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n";
+        String whole = exchangeRaw(server, bytes(head + "x".repeat(100)));
+        assertTrue(whole.startsWith("HTTP/1.1 200"), whole);
+        String late = exchangeRaw(server, bytes(head + "x".repeat(10)));
+        assertTrue(late.startsWith("HTTP/1.1 408"), late);
+        String chunked = "POST /t HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n";
+        String broken = exchangeRaw(server, bytes(chunked + "3\r\nabc\r\nzz\r\n"));
+        assertTrue(broken.startsWith("HTTP/1.1 400"), broken);
+        try (Socket leaving = new Socket("127.0.0.1", server.address().getPort())) {
+            leaving.getOutputStream().write(bytes(head + "x".repeat(50)));
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+            while (server.bodyMemory().taken() == 0 && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+            assertEquals(100, server.bodyMemory().taken(), "the body took its memory");
+        } // leaves in the middle of its body
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (server.bodyMemory().taken() != 0 && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        assertEquals(0, server.bodyMemory().taken(), "every body gave its memory back");
+        awaitPermits(server, permitsOf(server));
+    }
+
+    @Test
     void aTooLongRequestLineIs414AndAnExpectContinueIsHonoured() throws Exception {
         ServerTransport.RunningServer server =
                 start(
@@ -685,6 +742,26 @@ class NettyServerBehaviourTest {
             assertEquals("data: tick\n\n", new String(in.readNBytes(12), StandardCharsets.UTF_8));
         } // the client leaves
         assertInstanceOf(ClientDisconnectedException.class, failure.get(5, TimeUnit.SECONDS));
+    }
+
+    @Test
+    void anAbortedStreamAlwaysDeliversWhatWasWrittenBeforeTheCut() throws Exception {
+        // the handler often ends before the event loop has attached the exchange's end to it;
+        // the cut must still come after the head and chunk the worker wrote
+        ServerTransport.RunningServer server =
+                start(
+                        ServerOptions.loopback(0),
+                        (request, response) -> {
+                            ResponseSink.ResponseStream stream =
+                                    response.stream(200, HeaderMap.empty());
+                            stream.write(bytes("data: partial\n\n"));
+                            stream.abort();
+                        });
+        for (int i = 0; i < 50; i++) {
+            String answer = exchangeRaw(server, bytes("GET /abort HTTP/1.1\r\nHost: x\r\n\r\n"));
+            assertTrue(answer.startsWith("HTTP/1.1 200"), "attempt " + i + ": " + answer);
+            assertTrue(answer.endsWith("data: partial\n\n\r\n"), "attempt " + i + ": " + answer);
+        }
     }
 
     @Test
