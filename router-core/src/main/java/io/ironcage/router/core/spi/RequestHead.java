@@ -21,6 +21,18 @@ public record RequestHead(String method, String path, String query, HeaderMap he
         Objects.requireNonNull(headers, "headers");
     }
 
+    /**
+     * Returns text from a client as a log line may show it: control characters, backslashes and
+     * anything outside printable ASCII as hex escapes, at most 256 characters, so a client cannot
+     * forge log lines, drive a terminal or fill the log.
+     *
+     * @param text e.g. a raw request path
+     * @return the escaped text
+     */
+    public static String printable(String text) {
+        return TransportStatus.printable(text);
+    }
+
     /** Shows method and path, escaped; never headers, which may hold secrets. */
     @Override
     public String toString() {

@@ -1,6 +1,7 @@
 package io.ironcage.router.transport.jdkhttp;
 
 import io.ironcage.router.core.spi.EarlyAnswer;
+import io.ironcage.router.core.spi.RequestHead;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.SocketTimeoutException;
@@ -144,7 +145,7 @@ final class JdkConnection {
                         System.Logger.Level.DEBUG,
                         "refused a malformed request head ({0}) on {1}",
                         parser.refusal(),
-                        parser.path().map(LogText::escape).orElse("-"));
+                        parser.path().map(RequestHead::printable).orElse("-"));
                 refuse(parser.refusal(), parser.path(), false);
                 return;
             default: // MORE

@@ -1,5 +1,6 @@
 package io.ironcage.router.transport.jdkhttp;
 
+import io.ironcage.router.core.spi.BodyMemory;
 import io.ironcage.router.core.spi.EarlyAnswer;
 import io.ironcage.router.core.spi.HeaderMap;
 import io.ironcage.router.core.spi.InFlight;

@@ -400,7 +400,7 @@ final class RequestHeadParser {
         /** Shows method and path only: headers may hold secrets. */
         @Override
         public String toString() {
-            return method + " " + LogText.escape(path);
+            return method + " " + RequestHead.printable(path);
         }
     }
 }

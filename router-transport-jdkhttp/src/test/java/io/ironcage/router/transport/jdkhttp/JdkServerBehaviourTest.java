@@ -437,7 +437,7 @@ class JdkServerBehaviourTest {
         assertTrue(
                 records.stream()
                         .map(format::formatMessage)
-                        .anyMatch(line -> line.contains("/v1/\\x1B[31mred")),
+                        .anyMatch(line -> line.contains("/v1/\\x1b[31mred")),
                 "the refused path is logged escaped: " + records.size() + " records");
     }
 

@@ -4,6 +4,7 @@ import io.ironcage.router.core.ClientDisconnectedException;
 import io.ironcage.router.core.spi.HeaderMap;
 import io.ironcage.router.core.spi.ProxyHandler;
 import io.ironcage.router.core.spi.ProxyRequest;
+import io.ironcage.router.core.spi.RequestHead;
 import io.ironcage.router.core.spi.ResponseSink;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
@@ -220,7 +221,7 @@ final class NettyExchange implements ResponseSink {
     static String describe(ProxyRequest request) {
         return request.method()
                 + " "
-                + LogText.escape(request.path())
+                + RequestHead.printable(request.path())
                 + " ("
                 + request.bodyLength()
                 + " bytes"

@@ -1,6 +1,7 @@
 package io.ironcage.router.transport.netty;
 
 import io.ironcage.router.core.ServerStartException;
+import io.ironcage.router.core.spi.BodyMemory;
 import io.ironcage.router.core.spi.EarlyAnswer;
 import io.ironcage.router.core.spi.HeaderMap;
 import io.ironcage.router.core.spi.InFlight;

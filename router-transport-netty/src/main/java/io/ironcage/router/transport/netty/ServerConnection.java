@@ -242,7 +242,7 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
         }
         String malformed = malformed(request);
         if (malformed != null) {
-            LOG.debug("refused {}: {}", LogText.escape(path.orElse("-")), malformed);
+            LOG.debug("refused {}: {}", RequestHead.printable(path.orElse("-")), malformed);
             refuse(400, path);
             return;
         }
@@ -273,7 +273,8 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
                                             target[1],
                                             map));
         } catch (RuntimeException e) {
-            LOG.warn("the proxy handler's onHead failed on {}", LogText.escape(target[0]), e);
+            LOG.warn(
+                    "the proxy handler's onHead failed on {}", RequestHead.printable(target[0]), e);
             answerAndClose(INTERNAL_ERROR);
             return;
         }
@@ -285,7 +286,7 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
         long limit = server.options().maxRequestBodyBytes();
         long memory = declared > 0 && declared <= limit ? declared : 0;
         if (!server.bodyMemory().take(memory)) {
-            LOG.debug("no body memory left for {}: 503", LogText.escape(target[0]));
+            LOG.debug("no body memory left for {}: 503", RequestHead.printable(target[0]));
             refuse(503, path);
             return;
         }
@@ -375,7 +376,7 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
             // a chunked body takes memory as it arrives
             if (!server.bodyMemory().take(size)) {
                 Optional<String> path = Optional.of(target(head.uri())[0]);
-                LOG.debug("no body memory left for {}: 503", LogText.escape(path.get()));
+                LOG.debug("no body memory left for {}: 503", RequestHead.printable(path.get()));
                 releaseHeld();
                 refuse(503, path);
                 return;
