@@ -468,14 +468,8 @@ public record RouterConfig(
          * @throws IllegalArgumentException if a timeout is zero or negative
          */
         public Timeouts {
-            Objects.requireNonNull(connect, "connect");
-            Objects.requireNonNull(upstream, "upstream");
-            if (connect.isZero() || connect.isNegative()) {
-                throw new IllegalArgumentException("the connect timeout must be positive");
-            }
-            if (upstream.isZero() || upstream.isNegative()) {
-                throw new IllegalArgumentException("the upstream timeout must be positive");
-            }
+            requirePositive(connect, "connect");
+            requirePositive(upstream, "upstream");
         }
     }
 
@@ -497,14 +491,15 @@ public record RouterConfig(
          * @throws IllegalArgumentException if a timeout is zero or negative
          */
         public Server {
-            Objects.requireNonNull(headerTimeout, "headerTimeout");
-            Objects.requireNonNull(bodyTimeout, "bodyTimeout");
-            if (headerTimeout.isZero() || headerTimeout.isNegative()) {
-                throw new IllegalArgumentException("the header timeout must be positive");
-            }
-            if (bodyTimeout.isZero() || bodyTimeout.isNegative()) {
-                throw new IllegalArgumentException("the body timeout must be positive");
-            }
+            requirePositive(headerTimeout, "header");
+            requirePositive(bodyTimeout, "body");
+        }
+    }
+
+    private static void requirePositive(Duration timeout, String which) {
+        Objects.requireNonNull(timeout, which);
+        if (timeout.isZero() || timeout.isNegative()) {
+            throw new IllegalArgumentException("the " + which + " timeout must be positive");
         }
     }
 }

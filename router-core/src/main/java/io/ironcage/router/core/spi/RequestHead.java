@@ -22,6 +22,34 @@ public record RequestHead(String method, String path, String query, HeaderMap he
     }
 
     /**
+     * Splits an HTTP request target into its raw path and raw query, as {@code URI.getRawPath()}
+     * and {@code getRawQuery()} would: an absolute target ({@code http://host/p?q}) loses its
+     * scheme and authority, a fragment is dropped, an empty path is {@code /}. Nothing is decoded
+     * or checked: the handler does that once, for every transport alike.
+     *
+     * @param target the request target of the request line
+     * @return the raw path and the raw query (empty for none), in that order
+     */
+    public static String[] splitTarget(String target) {
+        String rest = target;
+        if (rest.startsWith("http://") || rest.startsWith("https://")) {
+            int authority = rest.indexOf("//") + 2;
+            int slash = rest.indexOf('/', authority);
+            int question = rest.indexOf('?', authority);
+            int start = slash < 0 ? question : (question < 0 ? slash : Math.min(slash, question));
+            rest = start < 0 ? "/" : rest.substring(start);
+        }
+        int hash = rest.indexOf('#');
+        if (hash >= 0) {
+            rest = rest.substring(0, hash);
+        }
+        int question = rest.indexOf('?');
+        String path = question < 0 ? rest : rest.substring(0, question);
+        String query = question < 0 ? "" : rest.substring(question + 1);
+        return new String[] {path.isEmpty() ? "/" : path, query};
+    }
+
+    /**
      * Returns text from a client as a log line may show it: control characters, backslashes and
      * anything outside printable ASCII as hex escapes, at most 256 characters, so a client cannot
      * forge log lines, drive a terminal or fill the log.

@@ -110,6 +110,20 @@ class SpiValuesTest {
     }
 
     @Test
+    void aRequestTargetSplitsIntoRawPathAndQueryWithoutDecoding() {
+        assertArrayEquals(
+                new String[] {"/v1/./x%2F", "a=%20&b"},
+                RequestHead.splitTarget("/v1/./x%2F?a=%20&b"));
+        assertArrayEquals(
+                new String[] {"/v1/models", ""},
+                RequestHead.splitTarget("http://host:8/v1/models#frag"));
+        assertArrayEquals(new String[] {"/", "q=1"}, RequestHead.splitTarget("https://host?q=1"));
+        assertArrayEquals(new String[] {"/", ""}, RequestHead.splitTarget("http://host"));
+        assertArrayEquals(new String[] {"/", ""}, RequestHead.splitTarget(""));
+        assertEquals("/v1/\\x1b[31m\\x5c", RequestHead.printable("/v1/\u001b[31m\\"));
+    }
+
+    @Test
     void loadingAMissingTransportNamesTheArtifactsToAdd() {
         LlmRouterException byName =
                 assertThrows(LlmRouterException.class, () -> TransportProvider.load("netty"));

@@ -220,7 +220,7 @@ final class RequestHeadParser {
                         firstSpace + 1,
                         secondSpace - firstSpace - 1,
                         StandardCharsets.ISO_8859_1);
-        String[] split = target(target);
+        String[] split = RequestHead.splitTarget(target);
         path = split[0];
         query = split[1];
         for (int i = start; i < firstSpace; i++) {
@@ -339,29 +339,6 @@ final class RequestHeadParser {
 
     private static String ascii(byte[] data, int from, int to) {
         return new String(data, from, to - from, StandardCharsets.ISO_8859_1);
-    }
-
-    /**
-     * Splits a request target into raw path and raw query, like {@code URI.getRawPath()} and {@code
-     * getRawQuery()}: an absolute target loses its scheme and authority, a fragment is dropped.
-     */
-    static String[] target(String uri) {
-        String target = uri;
-        if (target.startsWith("http://") || target.startsWith("https://")) {
-            int authority = target.indexOf("//") + 2;
-            int slash = target.indexOf('/', authority);
-            int question = target.indexOf('?', authority);
-            int start = slash < 0 ? question : (question < 0 ? slash : Math.min(slash, question));
-            target = start < 0 ? "/" : target.substring(start);
-        }
-        int hash = target.indexOf('#');
-        if (hash >= 0) {
-            target = target.substring(0, hash);
-        }
-        int question = target.indexOf('?');
-        String path = question < 0 ? target : target.substring(0, question);
-        String query = question < 0 ? "" : target.substring(question + 1);
-        return new String[] {path.isEmpty() ? "/" : path, query};
     }
 
     /**

@@ -228,7 +228,7 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
         Optional<String> path =
                 request instanceof FullHttpRequest
                         ? Optional.empty()
-                        : Optional.of(target(request.uri())[0]);
+                        : Optional.of(RequestHead.splitTarget(request.uri())[0]);
         if (decoded.isFailure()) {
             Throwable cause = decoded.cause();
             if (cause instanceof TooLongHttpLineException) {
@@ -261,7 +261,7 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
             refuse(431, path);
             return;
         }
-        String[] target = target(request.uri());
+        String[] target = RequestHead.splitTarget(request.uri());
         Optional<EarlyAnswer> early;
         try {
             early =
@@ -364,7 +364,7 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
             return; // the body of a refused request
         }
         if (content.decoderResult().isFailure()) {
-            Optional<String> path = Optional.of(target(head.uri())[0]);
+            Optional<String> path = Optional.of(RequestHead.splitTarget(head.uri())[0]);
             releaseHeld(); // a malformed chunk: the body is not whole, never dispatched
             refuse(400, path);
             return;
@@ -375,7 +375,7 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
         if (body.chunked() && size > 0 && body.fits(size)) {
             // a chunked body takes memory as it arrives
             if (!server.bodyMemory().take(size)) {
-                Optional<String> path = Optional.of(target(head.uri())[0]);
+                Optional<String> path = Optional.of(RequestHead.splitTarget(head.uri())[0]);
                 LOG.debug("no body memory left for {}: 503", RequestHead.printable(path.get()));
                 releaseHeld();
                 refuse(503, path);
@@ -405,7 +405,7 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
         if (unread) {
             ctx.channel().config().setAutoRead(false);
         }
-        String[] target = target(head.uri());
+        String[] target = RequestHead.splitTarget(head.uri());
         ProxyRequest proxied =
                 new ProxyRequest(
                         head.method().name().toUpperCase(Locale.ROOT),
@@ -580,7 +580,7 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
                     LOG.debug(
                             "a request body did not arrive within {} ms: 408",
                             bodyNanos / 1_000_000);
-                    Optional<String> path = Optional.of(target(head.uri())[0]);
+                    Optional<String> path = Optional.of(RequestHead.splitTarget(head.uri())[0]);
                     releaseHeld();
                     refuse(408, path);
                     return;
@@ -727,29 +727,6 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
         headers.set("connection", "close");
         headers.set("content-length", body.length);
         return response;
-    }
-
-    /**
-     * Splits a request target into raw path and raw query, like {@code URI.getRawPath()} and {@code
-     * getRawQuery()} on the JDK server.
-     */
-    static String[] target(String uri) {
-        String target = uri;
-        if (target.startsWith("http://") || target.startsWith("https://")) {
-            int authority = target.indexOf("//") + 2;
-            int slash = target.indexOf('/', authority);
-            int question = target.indexOf('?', authority);
-            int start = slash < 0 ? question : (question < 0 ? slash : Math.min(slash, question));
-            target = start < 0 ? "/" : target.substring(start);
-        }
-        int hash = target.indexOf('#');
-        if (hash >= 0) {
-            target = target.substring(0, hash);
-        }
-        int question = target.indexOf('?');
-        String path = question < 0 ? target : target.substring(0, question);
-        String query = question < 0 ? "" : target.substring(question + 1);
-        return new String[] {path.isEmpty() ? "/" : path, query};
     }
 
     @Override
