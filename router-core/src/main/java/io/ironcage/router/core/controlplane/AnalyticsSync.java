@@ -357,6 +357,13 @@ public final class AnalyticsSync implements AutoCloseable {
             failed.providerId().ifPresent(id -> out.put("provider_id", id));
             failed.errorCode().ifPresent(code -> out.put("error_code", code));
             failed.errorMessage().ifPresent(message -> out.put("error_message", message));
+            if (!failed.cost().isZero()) {
+                // a stream that broke after the provider started billing was charged: the server
+                // must see that spend, as the ledger and the lease did
+                out.put("input_tokens", failed.usage().inputTokens())
+                        .put("output_tokens", failed.usage().outputTokens())
+                        .put("cost_micros", failed.cost().micros());
+            }
         }
         return out;
     }

@@ -10,10 +10,11 @@ import java.util.Objects;
  * percent-encodings are kept with upper-case hex digits, dot segments are removed ({@code /v1/./x},
  * {@code /v1/../v1/x} and {@code /v1/%2e%2e/v1/x} are {@code /v1/x}), empty segments are merged and
  * a trailing slash is dropped. A path that would change meaning between two parsers is refused
- * instead: an encoded slash ({@code %2F}) or backslash ({@code %5C}), a backslash, a NUL or any
- * other control character (raw or encoded), a broken percent-encoding, or any character RFC 3986
- * does not allow in a path (spaces, quotes, non-ASCII bytes). The query is kept as sent, after the
- * same character check.
+ * instead: an encoded slash ({@code %2F}), backslash ({@code %5C}) or percent sign ({@code %25}), a
+ * semicolon (raw or encoded: a path parameter to Java servers), a backslash, a NUL or any other
+ * control character (raw or encoded), a broken percent-encoding, or any character RFC 3986 does not
+ * allow in a path (spaces, quotes, non-ASCII bytes). The query is kept as sent, after the same
+ * character check.
  *
  * <p>Why: a provider normalises paths itself, so a router that matched the raw text would see
  * {@code /v1/./chat/completions} as an unknown path (and not meter it) while the provider serves it
@@ -25,8 +26,18 @@ import java.util.Objects;
  * @param query the query string without {@code ?}, or empty
  */
 public record RequestTarget(String path, String query) {
-    /** Characters RFC 3986 allows unencoded in a path segment besides unreserved ones. */
-    private static final String SUB_DELIMS_AND_COLON_AT = "!$&'()*+,;=:@";
+    /**
+     * Characters RFC 3986 allows unencoded in a path segment besides unreserved ones, but for
+     * {@code ;}: a Java or Tomcat-style upstream reads {@code /v1/..;/x} as a path parameter on a
+     * dot segment, i.e. {@code /x}.
+     */
+    private static final String PATH_SUB_DELIMS = "!$&'()*+,=:@";
+
+    /**
+     * Characters RFC 3986 allows unencoded in a query besides unreserved ones, {@code /} and {@code
+     * ?}.
+     */
+    private static final String QUERY_SUB_DELIMS = "!$&'()*+,;=:@";
 
     private static final char[] HEX = "0123456789ABCDEF".toCharArray();
 
@@ -114,7 +125,13 @@ public record RequestTarget(String path, String query) {
                     return null;
                 }
                 int value = hi * 16 + lo;
-                if (value == '/' || value == '\\' || value < 0x20 || value == 0x7f) {
+                // an encoded slash, backslash, percent (decoded twice it is anything) or semicolon
+                if (value == '/'
+                        || value == '\\'
+                        || value == '%'
+                        || value == ';'
+                        || value < 0x20
+                        || value == 0x7f) {
                     return null;
                 }
                 if (out == null) {
@@ -126,7 +143,7 @@ public record RequestTarget(String path, String query) {
                     out.append('%').append(HEX[hi]).append(HEX[lo]);
                 }
                 i += 2;
-            } else if (c == '/' || isUnreserved(c) || SUB_DELIMS_AND_COLON_AT.indexOf(c) >= 0) {
+            } else if (c == '/' || isUnreserved(c) || PATH_SUB_DELIMS.indexOf(c) >= 0) {
                 if (out != null) {
                     out.append(c);
                 }
@@ -150,7 +167,7 @@ public record RequestTarget(String path, String query) {
             } else if (!(c == '/'
                     || c == '?'
                     || isUnreserved(c)
-                    || SUB_DELIMS_AND_COLON_AT.indexOf(c) >= 0)) {
+                    || QUERY_SUB_DELIMS.indexOf(c) >= 0)) {
                 return "The query string has a character the router does not forward: a control"
                         + " character, a space, a backslash or a non-ASCII byte.";
             }

@@ -624,6 +624,17 @@ public final class ProxyPipeline implements ProxyHandler {
                 }
                 body = (ObjectNode) parsed;
             }
+            if (endpoint.metered() && body != null) {
+                Optional<RequestShapes.InvalidField> invalid =
+                        RequestShapes.invalidBillingField(body);
+                if (invalid.isPresent()) {
+                    reply(
+                            sink,
+                            ErrorResponses.badRequest(
+                                    format, invalid.get().message(), invalid.get().field()));
+                    return DONE;
+                }
+            }
             Optional<String> model = body == null ? Optional.empty() : RequestShapes.model(body);
             if (endpoint.metered() && model.isEmpty()) {
                 reply(sink, ErrorResponses.missingModel(format));
@@ -724,7 +735,20 @@ public final class ProxyPipeline implements ProxyHandler {
                     reply(sink, ErrorResponses.budget(format, (BudgetDecision.Refusal) check));
                     return DONE;
                 }
-                BudgetDecision reserved = ledger.reserve(price.get().worstCase(shape));
+                Money worstCase;
+                try {
+                    worstCase = price.get().worstCase(shape);
+                } catch (ArithmeticException e) {
+                    reply(
+                            sink,
+                            ErrorResponses.badRequest(
+                                    format,
+                                    "The request's limits (max_tokens, n, max_uses) are too large"
+                                            + " to price: its worst case overflows.",
+                                    null));
+                    return DONE;
+                }
+                BudgetDecision reserved = ledger.reserve(worstCase);
                 if (reserved instanceof BudgetDecision.Refusal) {
                     reply(sink, ErrorResponses.budget(format, (BudgetDecision.Refusal) reserved));
                     return DONE;
@@ -765,25 +789,26 @@ public final class ProxyPipeline implements ProxyHandler {
             Optional<String> unbounded = model.unboundedBy(shape);
             if (unbounded.isPresent()) {
                 String field =
-                        shape.serverSide().webSearch()
-                                        && shape.serverSide().webSearchCalls().isEmpty()
-                                        && shape.serverSide().inputField().isEmpty()
-                                ? shape.serverSide().webSearchBoundField()
-                                : shape.serverSide().inputField().orElse(null);
+                        shape.serverSide().inputField().isPresent()
+                                        && model.maxInputTokens().isEmpty()
+                                ? shape.serverSide().inputField().get()
+                                : shape.serverSide().webSearchBoundField();
                 return ErrorResponses.badRequest(format, unbounded.get(), field);
             }
-            Optional<String> tool = shape.serverSide().unpricedTool();
-            if (tool.isPresent() && !allowUnmetered) {
+            Optional<String> unmetered = model.unmeteredBy(shape);
+            if (unmetered.isPresent() && !allowUnmetered) {
                 return ErrorResponses.badRequest(
                         format,
                         "'"
-                                + tool.get()
-                                + "' is a server tool whose fees (per call, session or image) the"
-                                + " price table does not list, so its cost would escape the"
-                                + " budget; it is refused while a budget is in force. Set"
-                                + " budget.unmetered-endpoints: allow in router.yaml to forward"
-                                + " such requests, their tool fees not charged to the budget.",
-                        tool.get());
+                                + unmetered.get()
+                                + "' makes the provider bill work the router cannot meter (a"
+                                + " server tool whose fees the price table does not list, a stored"
+                                + " prompt that may turn such tools on, or a background run), so"
+                                + " its cost would escape the budget; it is refused while a budget"
+                                + " is in force. Set budget.unmetered-endpoints: allow in"
+                                + " router.yaml to forward such requests, that work not charged"
+                                + " to the budget.",
+                        unmetered.get());
             }
             return null;
         }
@@ -1028,7 +1053,9 @@ public final class ProxyPipeline implements ProxyHandler {
                         translated
                                 ? json.flatMap(j -> UsageExtraction.fromResponse(upstreamKind(), j))
                                 : UsageExtraction.fromResponseBytes(upstreamKind(), body);
-                settle(held, usage, Optional.empty(), 0, status, response.headers(), "");
+                // without usage, every byte of the answer may be an output token (never more
+                // than the reservation's output bound)
+                settle(held, usage, Optional.empty(), body.length, status, response.headers(), "");
                 if (translated) {
                     try {
                         body = translateResponse(json);
@@ -1115,7 +1142,11 @@ public final class ProxyPipeline implements ProxyHandler {
                                 out =
                                         relay(
                                                 out,
-                                                scrubber.scrub(event.raw()),
+                                                // the stream's last, unfinished event may
+                                                // end inside a key
+                                                chunk.isPresent()
+                                                        ? scrubber.scrub(event.raw())
+                                                        : scrubber.scrubCut(event.raw()),
                                                 dropUsageChunk,
                                                 event);
                             } else if (out != null) {
@@ -1307,7 +1338,7 @@ public final class ProxyPipeline implements ProxyHandler {
                 reply(sink, ErrorResponses.upstreamAuthFailed(format, status));
                 return;
             }
-            byte[] clean = scrubber.scrub(body.toByteArray());
+            byte[] clean = scrubber.scrubCut(body.toByteArray());
             recordFailure(status, String.valueOf(status), errorMessage(clean), response.headers());
             if (translated) {
                 reply(sink, translatedError(status, response.headers(), clean));

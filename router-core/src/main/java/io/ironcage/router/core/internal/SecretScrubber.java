@@ -56,6 +56,32 @@ final class SecretScrubber {
     }
 
     /**
+     * Returns the bytes of an answer cut short with every secret replaced, and a secret cut at
+     * their end too: a trailing run of at least {@value #MIN_LENGTH} bytes that begins a secret.
+     *
+     * @param bytes the last bytes from upstream, where the answer was cut
+     * @return the bytes the caller may see
+     */
+    byte[] scrubCut(byte[] bytes) {
+        byte[] out = scrub(bytes);
+        for (byte[] secret : secrets) {
+            for (int length = Math.min(secret.length - 1, out.length);
+                    length >= MIN_LENGTH;
+                    length--) {
+                if (java.util.Arrays.equals(
+                        out, out.length - length, out.length, secret, 0, length)) {
+                    byte[] cut =
+                            java.util.Arrays.copyOf(out, out.length - length + REDACTED.length);
+                    System.arraycopy(REDACTED, 0, cut, out.length - length, REDACTED.length);
+                    out = cut;
+                    break;
+                }
+            }
+        }
+        return out;
+    }
+
+    /**
      * Returns the headers with every secret in a value replaced; the same map when none occurs.
      *
      * @param headers the headers from upstream

@@ -43,10 +43,10 @@ public record Endpoint(Metering metering, ApiKind kind) {
                     "/v1/messages/count_tokens"
                             + "|/v1/responses/input_tokens"
                             + "|/v1/moderations"
-                            + "|/v1/(messages/)?batches/[^/]+/cancel"
-                            + "|/v1/responses/[^/]+/cancel"
-                            + "|/v1/fine_tuning/jobs/[^/]+/cancel"
-                            + "|/v1/chat/completions/[^/]+");
+                            + "|/v1/(messages/)?batches/[A-Za-z0-9_-]+/cancel"
+                            + "|/v1/responses/[A-Za-z0-9_-]+/cancel"
+                            + "|/v1/fine_tuning/jobs/[A-Za-z0-9_-]+/cancel"
+                            + "|/v1/chat/completions/[A-Za-z0-9_-]+");
 
     /** Validates the components. */
     public Endpoint {

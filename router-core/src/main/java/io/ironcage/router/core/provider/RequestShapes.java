@@ -45,6 +45,60 @@ public final class RequestShapes {
     }
 
     /**
+     * A field the router reads to bill that has a value it cannot bill by.
+     *
+     * @param field the field's name, e.g. {@code max_tokens}
+     * @param message a sentence saying what the field must be
+     */
+    public record InvalidField(String field, String message) {
+        /** Validates the components. */
+        public InvalidField {
+            Objects.requireNonNull(field, "field");
+            Objects.requireNonNull(message, "message");
+        }
+    }
+
+    private static final String[] OUTPUT_LIMITS = {
+        "max_tokens", "max_completion_tokens", "max_output_tokens"
+    };
+
+    /**
+     * Checks the fields the router reads to bill a metered request: {@code model} a string, {@code
+     * stream} a boolean, {@code max_tokens}, {@code max_completion_tokens} and {@code
+     * max_output_tokens} non-negative integers, {@code n} a positive integer. A field that is
+     * absent or {@code null} is not checked. Such a request is refused before anything is reserved:
+     * forwarded on faith, {@code "stream": "yes"} or {@code "max_tokens": "100"} would be billed by
+     * a guess while the provider may read it otherwise.
+     *
+     * @param body the parsed request body, an object
+     * @return the first field at fault, or empty when all can be billed by
+     */
+    public static Optional<InvalidField> invalidBillingField(JsonNode body) {
+        JsonNode model = body.get("model");
+        if (model != null && !model.isNull() && !model.isTextual()) {
+            return Optional.of(new InvalidField("model", "'model' must be a string."));
+        }
+        JsonNode stream = body.get("stream");
+        if (stream != null && !stream.isNull() && !stream.isBoolean()) {
+            return Optional.of(new InvalidField("stream", "'stream' must be true or false."));
+        }
+        for (String field : OUTPUT_LIMITS) {
+            JsonNode value = body.get(field);
+            if (value != null && !value.isNull() && nonNegativeLong(value).isEmpty()) {
+                return Optional.of(
+                        new InvalidField(field, "'" + field + "' must be a non-negative integer."));
+            }
+        }
+        JsonNode n = body.get("n");
+        if (n != null
+                && !n.isNull()
+                && (!n.isIntegralNumber() || !n.canConvertToLong() || n.longValue() < 1)) {
+            return Optional.of(new InvalidField("n", "'n' must be a positive integer."));
+        }
+        return Optional.empty();
+    }
+
+    /**
      * Extracts the pricing facts of a request body.
      *
      * <ul>
@@ -149,7 +203,8 @@ public final class RequestShapes {
      *   <li>web search: a tool whose type starts with {@code web_search}, or {@code
      *       web_search_options} (one search per call); bounded by the tools' {@code max_uses} added
      *       up, else by {@code max_tool_calls};
-     *   <li>unpriced tools: file search, code execution or interpreter, image generation.
+     *   <li>unmetered work: file search, code execution or interpreter, image generation; a stored
+     *       {@code prompt}; {@code background: true}.
      * </ul>
      */
     static ServerSideUse serverSide(JsonNode body) {
@@ -161,9 +216,15 @@ public final class RequestShapes {
                 break;
             }
         }
+        String unmetered = null;
         JsonNode prompt = body.get("prompt");
-        if (inputField == null && prompt != null && prompt.isObject()) {
-            inputField = "prompt";
+        if (prompt != null && prompt.isObject()) {
+            inputField = inputField == null ? "prompt" : inputField;
+            unmetered = "prompt"; // a stored prompt may turn on tools the body does not show
+        }
+        JsonNode background = body.get("background");
+        if (unmetered == null && background != null && background.asBoolean(false)) {
+            unmetered = "background";
         }
         JsonNode mcpServers = body.get("mcp_servers");
         if (inputField == null
@@ -178,10 +239,9 @@ public final class RequestShapes {
         if (inputField == null) {
             inputField = serverInputPart(body, "input");
         }
-        boolean webSearch = false;
+        String webSearch = null;
         long searches = 0;
         String unboundedSearch = null;
-        String unpriced = null;
         JsonNode tools = body.get("tools");
         if (tools != null && tools.isArray()) {
             for (int i = 0; i < tools.size(); i++) {
@@ -190,26 +250,27 @@ public final class RequestShapes {
                     continue;
                 }
                 String name = type.textValue();
+                String field = "tools[" + i + "]";
                 if (startsWithAny(name, SERVER_TOOL_PREFIXES) && inputField == null) {
-                    inputField = "tools[" + i + "]";
+                    inputField = field;
                 }
-                if (startsWithAny(name, UNPRICED_TOOL_PREFIXES) && unpriced == null) {
-                    unpriced = "tools[" + i + "]";
+                if (startsWithAny(name, UNPRICED_TOOL_PREFIXES) && unmetered == null) {
+                    unmetered = field;
                 }
                 if (name.startsWith("web_search")) {
-                    webSearch = true;
+                    webSearch = webSearch == null ? field : webSearch;
                     OptionalLong maxUses = nonNegativeLong(tools.get(i).get("max_uses"));
                     if (maxUses.isPresent()) {
                         searches = saturatedAdd(searches, maxUses.getAsLong());
                     } else if (unboundedSearch == null) {
-                        unboundedSearch = "tools[" + i + "].max_uses";
+                        unboundedSearch = field + ".max_uses";
                     }
                 }
             }
         }
         JsonNode searchOptions = body.get("web_search_options");
         if (searchOptions != null && !searchOptions.isNull()) {
-            webSearch = true;
+            webSearch = webSearch == null ? "web_search_options" : webSearch;
             searches = saturatedAdd(searches, 1);
         }
         OptionalLong bound = OptionalLong.of(searches);
@@ -219,15 +280,15 @@ public final class RequestShapes {
             bound = nonNegativeLong(body.get("max_tool_calls"));
             boundField = unboundedSearch + "' or 'max_tool_calls";
         }
-        if (inputField == null && !webSearch && unpriced == null) {
+        if (inputField == null && webSearch == null && unmetered == null) {
             return ServerSideUse.NONE;
         }
         return new ServerSideUse(
                 Optional.ofNullable(inputField),
-                webSearch,
-                webSearch ? bound : OptionalLong.empty(),
-                webSearch ? boundField : "",
-                Optional.ofNullable(unpriced));
+                Optional.ofNullable(webSearch),
+                webSearch != null ? bound : OptionalLong.empty(),
+                webSearch != null ? boundField : "",
+                Optional.ofNullable(unmetered));
     }
 
     /** The path of the first part under {@code field} whose content the provider fetches. */

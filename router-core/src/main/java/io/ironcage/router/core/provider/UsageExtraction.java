@@ -194,7 +194,8 @@ public final class UsageExtraction {
                 responseBody.path("usage").path("server_tool_use").path("web_search_requests");
         if (reported.isIntegralNumber()
                 && reported.canConvertToLong()
-                && reported.longValue() >= 0) {
+                && reported.longValue() >= 0
+                && reported.longValue() <= MAX_TOKENS) {
             return OptionalLong.of(reported.longValue());
         }
         JsonNode output = responseBody.get("output");

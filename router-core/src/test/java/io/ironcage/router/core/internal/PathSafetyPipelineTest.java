@@ -242,6 +242,72 @@ class PathSafetyPipelineTest {
         assertEquals(0, ledger.reserved().micros());
     }
 
+    @ParameterizedTest(name = "[{index}] {0}")
+    @CsvSource(
+            delimiter = '|',
+            value = {
+                "{\"model\":\"gpt-4o\",\"stream\":\"yes\",\"messages\":[]}|stream",
+                "{\"model\":\"gpt-4o\",\"stream\":1,\"messages\":[]}|stream",
+                "{\"model\":\"gpt-4o\",\"max_tokens\":-5,\"messages\":[]}|max_tokens",
+                "{\"model\":\"gpt-4o\",\"max_tokens\":\"100\",\"messages\":[]}|max_tokens",
+                "{\"model\":\"gpt-4o\",\"max_completion_tokens\":1.5,\"messages\":[]}"
+                        + "|max_completion_tokens",
+                "{\"model\":\"gpt-4o\",\"max_output_tokens\":true,\"messages\":[]}"
+                        + "|max_output_tokens",
+                "{\"model\":\"gpt-4o\",\"n\":0,\"messages\":[]}|n",
+                "{\"model\":\"gpt-4o\",\"n\":\"2\",\"messages\":[]}|n",
+                "{\"model\":42,\"messages\":[]}|model",
+            })
+    void aFieldTheRouterBillsByMustHaveItsTypeOrItIsA400(String body, String field) {
+        Answer answer = send(pipeline(), "POST", "/v1/chat/completions", body);
+        assertEquals(400, answer.status, answer.text());
+        assertEquals(field, answer.json().path("error").path("param").asText(), answer.text());
+        assertEquals(List.of(), upstream.uris());
+        assertEquals(0, ledger.reserved().micros());
+    }
+
+    @Test
+    void nullBillingFieldsAreTheirDefaults() {
+        upstream.answer(200, CHAT_ANSWER);
+        Answer answer =
+                send(
+                        pipeline(),
+                        "POST",
+                        "/v1/chat/completions",
+                        "{\"model\":\"gpt-4o\",\"stream\":null,\"max_tokens\":null,\"n\":null,"
+                                + "\"messages\":[]}");
+        assertEquals(200, answer.status, answer.text());
+    }
+
+    @Test
+    void anAnswerWithoutUsageIsBilledItsBytesAsOutputNotZero() {
+        String answer =
+                "{\"id\":\"c1\",\"object\":\"chat.completion\",\"choices\":[{\"index\":0,"
+                        + "\"message\":{\"role\":\"assistant\",\"content\":\"hi\"}}]}";
+        upstream.answer(200, answer);
+        String body = chat("gpt-4o");
+        assertEquals(200, send(pipeline(), "POST", "/v1/chat/completions", body).status);
+        // the worst-case input (one token per body byte) at $2.50/Mtok, and one output token per
+        // byte of the answer at $10/Mtok: each term truncated
+        long input = body.getBytes(StandardCharsets.UTF_8).length * 25L / 10;
+        long output = answer.getBytes(StandardCharsets.UTF_8).length * 10L;
+        assertEquals(input + output, ledger.totalSpent().micros());
+    }
+
+    @ParameterizedTest(name = "[{index}] {0}")
+    @ValueSource(
+            strings = {
+                "/v1/..;/..;/admin",
+                "/v1/chat/completions/;",
+                "/v1/chat/completions%3B",
+                "/v1/%252e%252e/admin",
+            })
+    void pathParametersAndEncodedPercentSignsAreRefused(String path) {
+        Answer answer = send(pipeline(), "POST", path, chat("gpt-4o"));
+        assertEquals(400, answer.status, answer.text());
+        assertEquals(List.of(), upstream.uris());
+    }
+
     @Test
     void countTokensIsFreeEvenWithTheBudgetSpent() {
         ledger = CostController.withLimit(Money.ofMicros(10));

@@ -44,6 +44,19 @@ class SecretScrubberTest {
     }
 
     @Test
+    void aKeyCutAtTheEndOfAnAnswerIsScrubbedToo() {
+        SecretScrubber scrubber = new SecretScrubber();
+        scrubber.add("sk-proj-abcdef123");
+        assertEquals(
+                "{\"error\":\"Bearer <redacted>",
+                new String(
+                        scrubber.scrubCut(bytes("{\"error\":\"Bearer sk-proj-abc")),
+                        StandardCharsets.UTF_8));
+        byte[] shortTail = bytes("{\"x\":\"sk-proj\"}");
+        assertSame(shortTail, scrubber.scrubCut(shortTail), "an ending that begins no key");
+    }
+
+    @Test
     void aShortSecretIsNotScrubbedSoOrdinaryTextSurvives() {
         SecretScrubber scrubber = new SecretScrubber();
         scrubber.add("abc");

@@ -207,6 +207,52 @@ class ServerSideContextPipelineTest {
     }
 
     @Test
+    void aBackgroundRunOrAStoredPromptOrAnUnpricedSearchIsRefusedUnderABudget() {
+        CostController ledger = CostController.withLimit(Money.ofMicros(5_000_000));
+        ProxyPipeline pipeline = pipeline(ledger, PricingTables.bundled(), false);
+        String[][] cases = {
+            // the answer comes at once, without usage; the model runs and is billed later
+            {"{\"model\":\"gpt-4o\",\"background\":true,\"input\":\"go\"}", "background"},
+            // a stored prompt may turn on tools the body does not show
+            {"{\"model\":\"gpt-4o\",\"prompt\":{\"id\":\"pmpt_1\"}}", "prompt"},
+            // the table lists no per-search fee for gpt-4o
+            {
+                "{\"model\":\"gpt-4o\",\"input\":\"q\",\"max_tool_calls\":3,"
+                        + "\"tools\":[{\"type\":\"web_search\"}]}",
+                "tools[0]"
+            },
+        };
+        for (String[] refused : cases) {
+            Answer answer = post(pipeline, "/v1/responses", refused[0]);
+            assertEquals(400, answer.status, answer.text());
+            assertEquals(refused[1], answer.json().path("error").path("param").asText());
+        }
+        assertEquals(List.of(), upstream.uris());
+        assertEquals(0, ledger.reserved().micros());
+        upstream.answer(200, "{\"id\":\"resp_1\",\"status\":\"queued\",\"usage\":null}");
+        Answer allowed =
+                post(pipeline(ledger, PricingTables.bundled(), true), "/v1/responses", cases[0][0]);
+        assertEquals(200, allowed.status, allowed.text());
+    }
+
+    @Test
+    void overflowingLimitsAreA400NotAFailure() {
+        Answer answer =
+                post(
+                        pipeline(
+                                CostController.withLimit(Money.ofMicros(5_000_000)),
+                                PricingTables.bundled(),
+                                false),
+                        "/v1/messages",
+                        "{\"model\":\"claude-sonnet-4-5\",\"max_tokens\":10,\"messages\":[],"
+                                + "\"tools\":[{\"type\":\"web_search_20250305\",\"name\":\"s\","
+                                + "\"max_uses\":9223372036854775807}]}");
+        assertEquals(400, answer.status, answer.text());
+        assertTrue(answer.text().contains("too large to price"), answer.text());
+        assertEquals(List.of(), upstream.uris());
+    }
+
+    @Test
     void aServerToolWithUnlistedFeesIsRefusedUnderABudgetUnlessAllowed() {
         String body =
                 "{\"model\":\"claude-sonnet-4-5\",\"max_tokens\":100,\"messages\":[{\"role\":"

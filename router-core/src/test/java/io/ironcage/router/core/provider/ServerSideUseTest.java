@@ -78,6 +78,7 @@ class ServerSideUseTest {
                                 + "\"max_uses\":3},{\"type\":\"web_search_20250305\",\"name\":\"s2\","
                                 + "\"max_uses\":2}]}");
         assertTrue(twoTools.webSearch());
+        assertEquals(Optional.of("tools[0]"), twoTools.webSearchField());
         assertEquals(OptionalLong.of(5), twoTools.webSearchCalls());
         assertEquals(Optional.of("tools[0]"), twoTools.inputField());
         ServerSideUse responses =
@@ -91,6 +92,17 @@ class ServerSideUseTest {
         assertFalse(of("{\"tools\":[{\"type\":\"web_fetch_20250910\"}]}").webSearch());
     }
 
+    @Test
+    void aBackgroundRunAndAStoredPromptAreUnmetered() {
+        assertEquals(
+                Optional.of("background"),
+                of("{\"background\":true,\"input\":\"go\"}").unmeteredField());
+        assertSame(ServerSideUse.NONE, of("{\"background\":false,\"input\":\"go\"}"));
+        ServerSideUse prompt = of("{\"prompt\":{\"id\":\"pmpt_1\",\"version\":\"2\"}}");
+        assertEquals(Optional.of("prompt"), prompt.unmeteredField());
+        assertEquals(Optional.of("prompt"), prompt.inputField());
+    }
+
     @ParameterizedTest(name = "[{index}] {0}")
     @CsvSource({
         "code_execution_20250825",
@@ -100,7 +112,7 @@ class ServerSideUseTest {
     })
     void serverToolsWithUnlistedFeesAreNamed(String type) {
         ServerSideUse use = of("{\"tools\":[{\"type\":\"function\"},{\"type\":\"" + type + "\"}]}");
-        assertEquals(Optional.of("tools[1]"), use.unpricedTool());
+        assertEquals(Optional.of("tools[1]"), use.unmeteredField());
         assertEquals(Optional.of("tools[1]"), use.inputField());
     }
 }

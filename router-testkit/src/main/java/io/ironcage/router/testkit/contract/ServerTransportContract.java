@@ -507,6 +507,16 @@ public abstract class ServerTransportContract {
                 "/v1/chat/completions"
             },
             {
+                "a list of equal Content-Lengths",
+                CHAT_HEAD + "Content-Length: 5, 5\r\n\r\nhello",
+                "/v1/chat/completions"
+            },
+            {
+                "a Content-Length repeated with the same value",
+                CHAT_HEAD + "Content-Length: 5\r\nContent-Length: 5\r\n\r\nhello",
+                "/v1/chat/completions"
+            },
+            {
                 "a transfer coding other than chunked",
                 CHAT_HEAD + "Transfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n",
                 "/v1/chat/completions"

@@ -34,8 +34,11 @@ final class RequestHeadParser {
     /** The longest request line, as on the netty transport. */
     static final int MAX_REQUEST_LINE = 64 * 1024;
 
-    /** The most header bytes, as on the netty transport. */
-    static final int MAX_HEADER_BYTES = 384 * 1024;
+    /**
+     * The most header bytes, as on the netty transport: the router refuses more than 32 KiB of
+     * headers anyway, and a connection that has not authenticated holds no more than this.
+     */
+    static final int MAX_HEADER_BYTES = 64 * 1024;
 
     /** The most header fields, as on the netty transport. */
     static final int MAX_HEADERS = 200;
@@ -258,15 +261,11 @@ final class RequestHeadParser {
             }
             chunked = true;
         } else if (!lengths.isEmpty()) {
-            contentLength = -1;
-            for (String value : lengths) {
-                for (String element : value.split(",", -1)) {
-                    long length = digits(element.strip());
-                    if (length < 0 || (contentLength >= 0 && length != contentLength)) {
-                        return refuse(400);
-                    }
-                    contentLength = length;
-                }
+            // one Content-Length of digits only: a list or a repeat, even of equal values, is
+            // refused, as netty refuses it, so both servers frame every body alike
+            contentLength = lengths.size() == 1 ? digits(lengths.get(0).strip()) : -1;
+            if (contentLength < 0) {
+                return refuse(400);
             }
         }
         HeaderMap.Builder headers = HeaderMap.builder();

@@ -20,8 +20,12 @@ import java.util.Objects;
  * match the JDK transport where both have the setting.
  */
 public final class NettyTransportOptions {
-    /** The largest request header section, like the JDK server's: 384 KiB. */
-    public static final int DEFAULT_MAX_HEADER_BYTES = 384 * 1024;
+    /**
+     * The largest request header section, like the JDK server's: 64 KiB. The router refuses more
+     * than 32 KiB of headers anyway; a larger section only lets an unauthenticated connection hold
+     * more memory.
+     */
+    public static final int DEFAULT_MAX_HEADER_BYTES = 64 * 1024;
 
     /** The most request headers, like the JDK server's: 200. */
     public static final int DEFAULT_MAX_HEADER_COUNT = 200;

@@ -122,7 +122,7 @@ class NettyTransportProviderTest {
     void optionsHaveDefaultsAndCopyThroughTheirBuilder() {
         NettyTransportOptions defaults = NettyTransportOptions.defaults();
         assertSame(defaults, new NettyTransportProvider().options());
-        assertEquals(384 * 1024, defaults.maxHeaderBytes());
+        assertEquals(64 * 1024, defaults.maxHeaderBytes());
         assertEquals(200, defaults.maxHeaderCount());
         assertEquals(512, defaults.maxConnectionsPerHost());
         assertEquals(defaults, defaults.toBuilder().build());

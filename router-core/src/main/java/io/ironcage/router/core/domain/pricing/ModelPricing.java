@@ -562,9 +562,29 @@ public record ModelPricing(
     }
 
     /**
+     * Returns the field of a request whose cost this model's prices cannot meter, if it has one:
+     * {@link ServerSideUse#unmeteredField()}, or its web search when the table lists no per-search
+     * fee for the model. Under a finite budget such a request is refused unless unmetered use is
+     * allowed; then its tokens are billed and that work is not.
+     *
+     * @param shape the request
+     * @return the field, or empty when every cost of the request is priced
+     */
+    public Optional<String> unmeteredBy(RequestShape shape) {
+        ServerSideUse server = shape.serverSide();
+        if (server.unmeteredField().isPresent()) {
+            return server.unmeteredField();
+        }
+        if (server.webSearch() && webSearchMicrosPerCall.isEmpty()) {
+            return server.webSearchField();
+        }
+        return Optional.empty();
+    }
+
+    /**
      * Returns the per-call tool fees of an answered request: the searches the provider reported
-     * (never more than the request's bound) times {@link #webSearchMicrosPerCall()}, or the bound's
-     * fees ({@link #worstCaseToolFeeMicros}) when the answer does not say how many searches ran.
+     * times {@link #webSearchMicrosPerCall()}, or the bound's fees ({@link
+     * #worstCaseToolFeeMicros}) when the answer does not say how many searches ran.
      *
      * @param shape the request
      * @param searchesReported the web searches the answer reports, if it reports them
@@ -572,14 +592,14 @@ public record ModelPricing(
      * @throws ArithmeticException on overflow
      */
     public long toolFeeMicros(RequestShape shape, OptionalLong searchesReported) {
-        long bound = worstCaseToolFeeMicros(shape);
-        if (bound == 0 || searchesReported.isEmpty()) {
-            return bound;
+        if (!shape.serverSide().webSearch() || webSearchMicrosPerCall.isEmpty()) {
+            return 0;
         }
-        return Math.min(
-                bound,
-                Math.multiplyExact(
-                        searchesReported.getAsLong(), webSearchMicrosPerCall.getAsLong()));
+        if (searchesReported.isEmpty()) {
+            return worstCaseToolFeeMicros(shape);
+        }
+        // what the provider reports is what it bills, as for tokens, even beyond the bound
+        return Math.multiplyExact(searchesReported.getAsLong(), webSearchMicrosPerCall.getAsLong());
     }
 
     /**

@@ -6,7 +6,7 @@ import java.util.OptionalLong;
 
 /**
  * What a request makes the provider read or do beyond its body: input the body does not hold, web
- * searches billed per call, and server tools whose fees the price table does not list.
+ * searches billed per call, and work whose cost the router cannot meter.
  *
  * <p>The body bounds only the input it carries. A request that refers to stored context ({@code
  * previous_response_id}, {@code conversation}, a stored {@code prompt}, files by id or URL, PDF
@@ -16,34 +16,48 @@ import java.util.OptionalLong;
  * ModelPricing#worstCaseInputTokens}).
  *
  * @param inputField the first field that makes the provider read input the body does not hold, as a
- *     path into the body (e.g. {@code previous_response_id}, {@code input[0].content[1]}), if any
- * @param webSearch whether the request lets the model search the web
+ *     path into the body (e.g. {@code previous_response_id}, {@code input[…].input_file}), if any
+ * @param webSearchField the first field that lets the model search the web (a {@code web_search…}
+ *     tool such as {@code tools[0]}, or {@code web_search_options}), if any
  * @param webSearchCalls the most searches the request allows ({@code max_uses} of each search tool
  *     added up, else {@code max_tool_calls}), if it bounds them
  * @param webSearchBoundField the field that would bound the searches, named when they are unbounded
  *     (e.g. {@code tools[0].max_uses}); empty without web search
- * @param unpricedTool a server tool whose fees the router cannot price (code execution, file
- *     search, image generation), as a path into the body (e.g. {@code tools[2]}), if any
+ * @param unmeteredField the first field that makes the provider bill work the router cannot meter,
+ *     if any: a server tool whose fees the price table does not list (code execution or
+ *     interpreter, file search, image generation), a stored {@code prompt} (it may turn such tools
+ *     on), or {@code background} (the answer comes before the model runs, without usage)
  */
 public record ServerSideUse(
         Optional<String> inputField,
-        boolean webSearch,
+        Optional<String> webSearchField,
         OptionalLong webSearchCalls,
         String webSearchBoundField,
-        Optional<String> unpricedTool) {
+        Optional<String> unmeteredField) {
 
-    /** A request that holds all its input and uses no server tool. */
+    /** A request that holds all its input and has the provider do nothing else. */
     public static final ServerSideUse NONE =
-            new ServerSideUse(Optional.empty(), false, OptionalLong.empty(), "", Optional.empty());
+            new ServerSideUse(
+                    Optional.empty(), Optional.empty(), OptionalLong.empty(), "", Optional.empty());
 
     /** Validates the components. */
     public ServerSideUse {
         Objects.requireNonNull(inputField, "inputField");
+        Objects.requireNonNull(webSearchField, "webSearchField");
         Objects.requireNonNull(webSearchCalls, "webSearchCalls");
         Objects.requireNonNull(webSearchBoundField, "webSearchBoundField");
-        Objects.requireNonNull(unpricedTool, "unpricedTool");
+        Objects.requireNonNull(unmeteredField, "unmeteredField");
         if (webSearchCalls.isPresent() && webSearchCalls.getAsLong() < 0) {
             throw new IllegalArgumentException("webSearchCalls must not be negative");
         }
+    }
+
+    /**
+     * Returns whether the request lets the model search the web.
+     *
+     * @return whether {@link #webSearchField()} is present
+     */
+    public boolean webSearch() {
+        return webSearchField.isPresent();
     }
 }

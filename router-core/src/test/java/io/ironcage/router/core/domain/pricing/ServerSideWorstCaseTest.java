@@ -73,7 +73,9 @@ class ServerSideWorstCaseTest {
         assertEquals(750_000 + 15_000 + 50_000, sonnet.worstCase(shape).micros());
         assertEquals(20_000, sonnet.toolFeeMicros(shape, OptionalLong.of(2)));
         assertEquals(
-                50_000, sonnet.toolFeeMicros(shape, OptionalLong.of(9)), "never over the bound");
+                90_000,
+                sonnet.toolFeeMicros(shape, OptionalLong.of(9)),
+                "as reported, as for tokens");
         assertEquals(50_000, sonnet.toolFeeMicros(shape, OptionalLong.empty()), "unreported");
     }
 

@@ -153,6 +153,32 @@ class AnalyticsSyncTest {
     }
 
     @Test
+    void aBilledFailureCarriesItsCostSoTheServerSeesWhatTheLedgerSaw() {
+        AnalyticsEvent cut =
+                record(
+                        AnalyticsEvent.of(
+                                        UUID.randomUUID().toString(),
+                                        clock.millis(),
+                                        LlmRequestFailed.billed(
+                                                LlmModelMeta.of(ProviderType.OPENAI, "gpt-4o"),
+                                                "502",
+                                                "The upstream stream broke.",
+                                                RequestMeta.of(502, 40),
+                                                TokenUsage.of(1_000, 20),
+                                                Money.ofMicros(2_700)))
+                                .withAgentId(AGENT));
+
+        sync().syncNow();
+
+        JsonNode sent = server.analyticsEvents().get(0);
+        assertEquals(cut.eventId(), sent.get("event_id").asText());
+        assertEquals("llm_request_failed", sent.get("event_type").asText());
+        assertEquals(2_700, sent.get("cost_micros").asLong());
+        assertEquals(1_000, sent.get("input_tokens").asLong());
+        assertEquals(20, sent.get("output_tokens").asLong());
+    }
+
+    @Test
     @DisplayName("test_sync_filters_non_llm_events: lifecycle and threshold events are not sent")
     void lifecycleEventsAreNotSent() {
         store.record(AnalyticsEvent.of(UUID.randomUUID().toString(), 1, new RouterStarted(8787)));
