@@ -30,7 +30,6 @@ import java.util.ArrayDeque;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -122,7 +121,7 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
     private long bodyDeadline;
     private long bodyMemory; // body memory taken by the request being read
     private HttpRequest head;
-    private HeaderMap headers;
+    private RequestHead shown; // the head of the request being read, as the handler saw it
     private BodyBuffer body;
     private NettyRunningServer.Permit permit;
     private NettyRunningServer.Flight flight;
@@ -143,7 +142,10 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
         this.writeNanos = server.netty().writeTimeout().toNanos();
         this.headerNanos = server.options().headerTimeout().toNanos();
         this.bodyNanos = server.options().bodyTimeout().toNanos();
-        this.writeLook = Math.min(writeNanos / 2, Math.min(idleNanos, readNanos));
+        // never longer than a head's deadline: when the answer is done and the next head arrives,
+        // the timer is then due soon enough already and need not be moved on every request
+        this.writeLook =
+                Math.min(Math.min(writeNanos / 2, headerNanos), Math.min(idleNanos, readNanos));
         this.headDeadline = since + headerNanos;
     }
 
@@ -225,10 +227,9 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
         }
         DecoderResult decoded = request.decoderResult();
         // the decoder's stand-in for a request whose line it could not read is a full request
-        Optional<String> path =
-                request instanceof FullHttpRequest
-                        ? Optional.empty()
-                        : Optional.of(RequestHead.splitTarget(request.uri())[0]);
+        String[] target =
+                request instanceof FullHttpRequest ? null : RequestHead.splitTarget(request.uri());
+        Optional<String> path = target == null ? Optional.empty() : Optional.of(target[0]);
         if (decoded.isFailure()) {
             Throwable cause = decoded.cause();
             if (cause instanceof TooLongHttpLineException) {
@@ -240,7 +241,18 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
             }
             return;
         }
-        String malformed = malformed(request);
+        if (target == null) {
+            target = RequestHead.splitTarget(request.uri());
+            path = Optional.of(target[0]);
+        }
+        HeaderMap map;
+        try {
+            map = NettyHttpTransport.headers(request.headers(), false);
+        } catch (IllegalArgumentException e) {
+            refuse(400, path); // a header HTTP does not allow
+            return;
+        }
+        String malformed = malformed(request, map);
         if (malformed != null) {
             LOG.debug("refused {}: {}", RequestHead.printable(path.orElse("-")), malformed);
             refuse(400, path);
@@ -250,28 +262,19 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
             refuse(503, path);
             return;
         }
-        HeaderMap map;
-        try {
-            map = NettyHttpTransport.headers(request.headers(), false);
-        } catch (IllegalArgumentException e) {
-            refuse(400, path); // a header HTTP does not allow
-            return;
-        }
         if (map.size() > server.netty().maxHeaderCount()) {
             refuse(431, path);
             return;
         }
-        String[] target = RequestHead.splitTarget(request.uri());
+        RequestHead seen =
+                new RequestHead(
+                        request.method().name().toUpperCase(Locale.ROOT),
+                        target[0],
+                        target[1],
+                        map);
         Optional<EarlyAnswer> early;
         try {
-            early =
-                    server.handler()
-                            .onHead(
-                                    new RequestHead(
-                                            request.method().name().toUpperCase(Locale.ROOT),
-                                            target[0],
-                                            target[1],
-                                            map));
+            early = server.handler().onHead(seen);
         } catch (RuntimeException e) {
             LOG.warn(
                     "the proxy handler's onHead failed on {}", RequestHead.printable(target[0]), e);
@@ -297,7 +300,7 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
             return;
         }
         head = request;
-        headers = map;
+        shown = seen;
         permit = admitted;
         bodyMemory = memory;
         flight = server.newFlight();
@@ -329,9 +332,11 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
      * {@code Transfer-Encoding: chunked} in HTTP/1.1 (RFC 9112 §6.1: any other coding, a repeated
      * one, or one with a Content-Length is how one request is smuggled inside another).
      *
+     * @param request the request as the decoder read it
+     * @param headers its headers, converted once
      * @return why the request is refused, or null
      */
-    static String malformed(HttpRequest request) {
+    static String malformed(HttpRequest request, HeaderMap headers) {
         String uri = request.uri();
         for (int i = 0; i < uri.length(); i++) {
             char c = uri.charAt(i);
@@ -339,21 +344,27 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
                 return "a request target with character code " + (int) c;
             }
         }
-        for (Map.Entry<String, String> header : request.headers()) {
-            String value = header.getValue();
-            for (int i = 0; i < value.length(); i++) {
-                char c = value.charAt(i);
-                if ((c < 0x20 && c != '\t') || c == 0x7F) {
-                    return "a control character in a header value";
-                }
-            }
+        String[] found = {null};
+        headers.forEach(
+                (name, value) -> {
+                    for (int i = 0; i < value.length() && found[0] == null; i++) {
+                        char c = value.charAt(i);
+                        if ((c < 0x20 && c != '\t') || c == 0x7F) {
+                            found[0] = "a control character in a header value";
+                        }
+                    }
+                });
+        if (found[0] != null) {
+            return found[0];
         }
-        List<String> encodings = request.headers().getAll("transfer-encoding");
-        if (!encodings.isEmpty()
-                && (request.protocolVersion().equals(HttpVersion.HTTP_1_0)
-                        || request.headers().contains("content-length")
-                        || encodings.size() != 1
-                        || !encodings.get(0).strip().equalsIgnoreCase("chunked"))) {
+        if (!headers.contains("transfer-encoding")) {
+            return null;
+        }
+        List<String> encodings = headers.all("transfer-encoding");
+        if (request.protocolVersion().equals(HttpVersion.HTTP_1_0)
+                || headers.contains("content-length")
+                || encodings.size() != 1
+                || !encodings.get(0).strip().equalsIgnoreCase("chunked")) {
             return "a Transfer-Encoding other than chunked alone";
         }
         return null;
@@ -405,19 +416,18 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
         if (unread) {
             ctx.channel().config().setAutoRead(false);
         }
-        String[] target = RequestHead.splitTarget(head.uri());
         ProxyRequest proxied =
                 new ProxyRequest(
-                        head.method().name().toUpperCase(Locale.ROOT),
-                        target[0],
-                        target[1],
-                        headers,
+                        shown.method(),
+                        shown.path(),
+                        shown.query(),
+                        shown.headers(),
                         bytes,
                         bytes == null);
         boolean close = bytes == null || !HttpUtil.isKeepAlive(head);
         boolean http10 = head.protocolVersion().equals(HttpVersion.HTTP_1_0);
         head = null;
-        headers = null;
+        shown = null;
         NettyExchange started = new NettyExchange(this, ctx.channel(), close, http10);
         exchange = started;
         NettyRunningServer.Permit held = permit;
@@ -566,7 +576,8 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
                         return;
                     }
                 } else {
-                    left = idleNanos - (now - since);
+                    // looked at within a head's deadline, so one starting is seen in time
+                    left = Math.min(idleNanos - (now - since), headerNanos);
                     if (fresh) {
                         left = Math.min(left, headDeadline - now); // nothing since the start
                     }
