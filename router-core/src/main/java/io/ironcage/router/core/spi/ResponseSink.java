@@ -47,7 +47,9 @@ public interface ResponseSink {
 
         /**
          * Ends the body abruptly, without the terminating chunk, so the client sees a broken stream
-         * rather than a complete one. Idempotent.
+         * rather than a complete one. The client first receives the status, the headers and every
+         * chunk written before the abort, then the connection ends; it never sees a complete
+         * answer. Idempotent.
          */
         void abort();
     }

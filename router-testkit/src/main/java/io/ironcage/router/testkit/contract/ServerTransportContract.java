@@ -412,6 +412,29 @@ public abstract class ServerTransportContract {
     }
 
     @Test
+    void anAbortedStreamShowsItsHeadAndChunksThenBreaks() throws Exception {
+        ServerTransport.RunningServer server =
+                start(
+                        (request, response) -> {
+                            ResponseSink.ResponseStream stream =
+                                    response.stream(200, HeaderMap.empty());
+                            stream.write(bytes("data: partial\n\n"));
+                            stream.abort();
+                        });
+        for (int i = 0; i < 20; i++) { // the abort races the writes before it: try it often
+            try (RawConnection raw = new RawConnection(server)) {
+                raw.send("GET /abort HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+                String seen = raw.readUntilBroken();
+                assertTrue(seen.startsWith("HTTP/1.1 200"), "round " + i + ": " + seen);
+                assertTrue(seen.contains("data: partial"), "round " + i + ": " + seen);
+                assertFalse(
+                        seen.endsWith("0\r\n\r\n"),
+                        "round " + i + ": an aborted stream ended like a whole one: " + seen);
+            }
+        }
+    }
+
+    @Test
     void aHandlerThatThrowsGets500AndTheServerKeepsServing() throws Exception {
         ServerTransport.RunningServer server =
                 start(
@@ -1093,6 +1116,24 @@ public abstract class ServerTransportContract {
         /** Reads one byte; -1 at the end. */
         int readByte() throws IOException {
             return in.read();
+        }
+
+        /** Reads until the server ends or resets the connection; what arrived before it. */
+        String readUntilBroken() throws IOException {
+            ByteArrayOutputStream seen = new ByteArrayOutputStream();
+            byte[] buffer = new byte[8192];
+            try {
+                for (int n; (n = in.read(buffer)) >= 0; ) {
+                    seen.write(buffer, 0, n);
+                }
+            } catch (SocketTimeoutException e) {
+                throw new IOException(
+                        "the connection stayed open: " + seen.toString(StandardCharsets.ISO_8859_1),
+                        e);
+            } catch (IOException e) {
+                // a reset: what arrived before it is the answer
+            }
+            return seen.toString(StandardCharsets.ISO_8859_1);
         }
 
         /** Reads until the server ends the connection. */
