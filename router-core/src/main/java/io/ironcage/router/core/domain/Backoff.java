@@ -13,25 +13,17 @@ import java.util.random.RandomGenerator;
  * that failed at the same moment would try again at the same moment too.
  *
  * <p>Immutable and pure apart from the random source, which tests pass in.
+ *
+ * @param initial the ceiling after the first failure; positive
+ * @param max the largest ceiling; not shorter than {@code initial}
  */
-public final class Backoff {
-    private final Duration initial;
-    private final Duration max;
-
-    private Backoff(Duration initial, Duration max) {
-        this.initial = initial;
-        this.max = max;
-    }
-
+public record Backoff(Duration initial, Duration max) {
     /**
-     * A backoff starting at {@code initial} and doubling up to {@code max}.
+     * Validates the settings.
      *
-     * @param initial the ceiling after the first failure; positive
-     * @param max the largest ceiling; not shorter than {@code initial}
-     * @return the backoff
      * @throws IllegalArgumentException if {@code initial} is not positive or {@code max} is shorter
      */
-    public static Backoff exponential(Duration initial, Duration max) {
+    public Backoff {
         Objects.requireNonNull(initial, "initial");
         Objects.requireNonNull(max, "max");
         if (initial.isNegative() || initial.isZero()) {
@@ -45,25 +37,18 @@ public final class Backoff {
                             + initial
                             + ")");
         }
+    }
+
+    /**
+     * A backoff starting at {@code initial} and doubling up to {@code max}.
+     *
+     * @param initial the ceiling after the first failure; positive
+     * @param max the largest ceiling; not shorter than {@code initial}
+     * @return the backoff
+     * @throws IllegalArgumentException if {@code initial} is not positive or {@code max} is shorter
+     */
+    public static Backoff exponential(Duration initial, Duration max) {
         return new Backoff(initial, max);
-    }
-
-    /**
-     * The first ceiling.
-     *
-     * @return the ceiling after one failure
-     */
-    public Duration initial() {
-        return initial;
-    }
-
-    /**
-     * The largest ceiling.
-     *
-     * @return the cap
-     */
-    public Duration max() {
-        return max;
     }
 
     /**
