@@ -29,6 +29,7 @@ final class KeepAliveUpstream implements AutoCloseable {
     private final AtomicInteger answered = new AtomicInteger();
     private final List<Socket> sockets = new CopyOnWriteArrayList<>();
     private final Set<Socket> closedByClient = ConcurrentHashMap.newKeySet();
+    private final Set<Socket> requested = ConcurrentHashMap.newKeySet(); // carried a request
 
     private KeepAliveUpstream(Duration delay, boolean answers) throws IOException {
         this.server = new ServerSocket(0, 200, InetAddress.getLoopbackAddress());
@@ -63,15 +64,20 @@ final class KeepAliveUpstream implements AutoCloseable {
         return answered.get();
     }
 
-    /** Connections accepted and not closed by the client. */
-    long stillOpen() {
-        return sockets.stream().filter(socket -> !closedByClient.contains(socket)).count();
+    /** Connections that carried a request; the client may keep the others idle in its pool. */
+    int requested() {
+        return requested.size();
     }
 
-    /** Waits until the client has closed at least {@code count} connections. */
-    boolean awaitClosedByClient(int count, Duration wait) throws InterruptedException {
+    /** Connections that carried a request and were not closed by the client. */
+    long stillOpenAfterARequest() {
+        return requested.stream().filter(socket -> !closedByClient.contains(socket)).count();
+    }
+
+    /** Waits until every connection that carried a request was closed by the client. */
+    boolean awaitRequestedClosedByClient(Duration wait) throws InterruptedException {
         long deadline = System.nanoTime() + wait.toNanos();
-        while (closedByClient.size() < count) {
+        while (stillOpenAfterARequest() > 0) {
             if (System.nanoTime() > deadline) {
                 return false;
             }
@@ -80,10 +86,10 @@ final class KeepAliveUpstream implements AutoCloseable {
         return true;
     }
 
-    /** Waits until every accepted connection was closed by the client. */
-    boolean awaitAllClosedByClient(Duration wait) throws InterruptedException {
+    /** Waits until the client has closed at least {@code count} connections. */
+    boolean awaitClosedByClient(int count, Duration wait) throws InterruptedException {
         long deadline = System.nanoTime() + wait.toNanos();
-        while (stillOpen() > 0) {
+        while (closedByClient.size() < count) {
             if (System.nanoTime() > deadline) {
                 return false;
             }
@@ -124,6 +130,7 @@ final class KeepAliveUpstream implements AutoCloseable {
                     closedByClient.add(socket);
                     return;
                 }
+                requested.add(socket);
                 String line = first;
                 while (!line.isEmpty()) {
                     line = in.readLine(); // headers
