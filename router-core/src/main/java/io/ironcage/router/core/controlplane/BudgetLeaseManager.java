@@ -848,13 +848,13 @@ public final class BudgetLeaseManager implements AutoCloseable {
             reports.addAll(reassigned);
             ledger.setLimit(closedSpent.plus(grant.granted()));
             LOG.info(
-                    "{}: budget lease {} granted for {}: {} µ$ (the agent has {} µ$ left on the"
+                    "{}: budget lease {} granted for {}: {} µ$ (the agent has {} left on the"
                             + " server){}",
                     name,
                     fresh.leaseId(),
                     forProvider.id(),
                     grant.granted().micros(),
-                    grant.remaining().micros(),
+                    grant.remaining().map(m -> m.micros() + " µ$").orElse("an unstated amount"),
                     old != null && old.state() == LeaseState.ACTIVE
                             ? "; it replaces " + old.leaseId()
                             : "");
