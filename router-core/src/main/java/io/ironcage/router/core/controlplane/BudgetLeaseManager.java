@@ -1,6 +1,7 @@
 package io.ironcage.router.core.controlplane;
 
 import io.ironcage.router.core.ControlPlaneException;
+import io.ironcage.router.core.domain.Backoff;
 import io.ironcage.router.core.domain.Money;
 import io.ironcage.router.core.domain.ProviderType;
 import io.ironcage.router.core.domain.budget.BudgetLease;
@@ -27,6 +28,7 @@ import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Supplier;
+import java.util.random.RandomGenerator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -41,19 +43,21 @@ import org.slf4j.LoggerFactory;
  *       reference §11 item 1); the grant becomes the ledger's limit. If the server refuses or
  *       cannot be reached, the router still starts: {@link #admit()} refuses every request with
  *       that {@link ControlPlaneException} (the caller sees a 503 or the server's refusal, never an
- *       unexplained 402), and the handshake is retried with backoff (1 s doubling to 60 s by
- *       default, as the reference's planned Task 015) until it succeeds.
+ *       unexplained 402), and the handshake is retried with a {@link Backoff} (exponential with
+ *       full jitter, {@linkplain ControlPlaneOptions#minBackoff() 1 s} to {@linkplain
+ *       ControlPlaneOptions#maxBackoff() 60 s} by default) until it succeeds.
  *   <li><b>Usage reports</b>: each settled request is queued by {@link #recordSpend} and reported
  *       ({@code /budget/report}) in order; a backlog of requests of the same lease, model and
  *       provider goes out as one report with their sums; no answer and 5xx are retried with
  *       backoff, other refusals are logged with the amount and dropped.
  *   <li><b>Renewal</b> before the lease runs out: when less than {@linkplain
- *       Builder#renewBelowPercent(int) a share} of the grant (default 20 %) is left unspent, or the
- *       lease nears its {@code expires_at}, a new handshake is made; its grant replaces the old
- *       lease's, which is then returned with exactly what was spent from it. The ledger's limit is
- *       always the spend of the leases given up plus the current grant, so no more can be reserved
- *       than the server granted; requests in flight settle against the new lease. (Refresh is not
- *       used: the server wants a user access token for it and restores nothing of the old lease.)
+ *       ControlPlaneOptions#renewBelowPercent() a share} of the grant (default 20 %) is left
+ *       unspent, or the lease nears its {@code expires_at}, a new handshake is made; its grant
+ *       replaces the old lease's, which is then returned with exactly what was spent from it. The
+ *       ledger's limit is always the spend of the leases given up plus the current grant, so no
+ *       more can be reserved than the server granted; requests in flight settle against the new
+ *       lease. (Refresh is not used: the server wants a user access token for it and restores
+ *       nothing of the old lease.)
  *   <li><b>Return on close</b> ({@link #close()}) of {@code granted − spent}: close first stops
  *       admitting requests, waits (bounded, {@linkplain Builder#settleWait(Duration) settle wait})
  *       for the requests in flight to settle, makes a last attempt to deliver the reports, then
@@ -93,8 +97,8 @@ public final class BudgetLeaseManager implements AutoCloseable {
     private final Optional<Money> leaseSize;
     private final int renewBelowPercent;
     private final Duration renewBeforeExpiry;
-    private final Duration minBackoff;
-    private final Duration maxBackoff;
+    private final Backoff backoff;
+    private final RandomGenerator random; // null: the retrying thread's own
     private final Duration settleWait;
     private final String name;
 
@@ -143,11 +147,11 @@ public final class BudgetLeaseManager implements AutoCloseable {
         this.ledger = b.ledger;
         this.clock = b.clock;
         this.scheduler = Objects.requireNonNull(b.scheduler, "scheduler");
-        this.leaseSize = b.leaseSize;
-        this.renewBelowPercent = b.renewBelowPercent;
+        this.leaseSize = b.options.leaseSize();
+        this.renewBelowPercent = b.options.renewBelowPercent();
         this.renewBeforeExpiry = b.renewBeforeExpiry;
-        this.minBackoff = b.minBackoff;
-        this.maxBackoff = b.maxBackoff;
+        this.backoff = Backoff.exponential(b.options.minBackoff(), b.options.maxBackoff());
+        this.random = b.random;
         this.settleWait = b.settleWait;
         this.name = b.name;
     }
@@ -690,9 +694,9 @@ public final class BudgetLeaseManager implements AutoCloseable {
     }
 
     private Duration backoff() {
-        long factor = 1L << Math.min(failedAttempts - 1, 20);
-        Duration d = minBackoff.multipliedBy(factor);
-        return d.compareTo(maxBackoff) > 0 ? maxBackoff : d;
+        return random == null
+                ? backoff.delay(failedAttempts)
+                : backoff.delay(failedAttempts, random);
     }
 
     private void runWorker() {
@@ -1092,11 +1096,9 @@ public final class BudgetLeaseManager implements AutoCloseable {
         private final CostController ledger;
         private Clock clock;
         private ScheduledExecutorService scheduler;
-        private Optional<Money> leaseSize = Optional.empty();
-        private int renewBelowPercent = 20;
+        private ControlPlaneOptions options;
+        private RandomGenerator random;
         private Duration renewBeforeExpiry = Duration.ofSeconds(60);
-        private Duration minBackoff = Duration.ofSeconds(1);
-        private Duration maxBackoff = Duration.ofSeconds(60);
         private Duration settleWait = Duration.ofSeconds(10);
         private String name = "agent";
 
@@ -1135,36 +1137,30 @@ public final class BudgetLeaseManager implements AutoCloseable {
         }
 
         /**
-         * Sets the amount asked for at each handshake; default the server's ($10).
+         * Sets the control-plane settings the lease follows (required): the amount asked for at
+         * each handshake ({@link ControlPlaneOptions#leaseSize()}), the share of a grant below
+         * which it is renewed ({@link ControlPlaneOptions#renewBelowPercent()}) and the retry
+         * backoff ({@link ControlPlaneOptions#minBackoff()} to {@link
+         * ControlPlaneOptions#maxBackoff()}, exponential with full jitter). They are validated
+         * there, once.
          *
-         * @param size the amount, more than zero, at most $100 (the server's maximum)
+         * @param options the router's control-plane options
          * @return this builder
          */
-        public Builder leaseSize(Money size) {
-            Objects.requireNonNull(size, "size");
-            if (size.isZero() || size.micros() > 100_000_000L) {
-                throw new IllegalArgumentException(
-                        "a lease size must be more than $0 and at most $100, got "
-                                + size.micros()
-                                + " µ$");
-            }
-            this.leaseSize = Optional.of(size);
+        public Builder options(ControlPlaneOptions options) {
+            this.options = Objects.requireNonNull(options, "options");
             return this;
         }
 
         /**
-         * Sets when the lease is renewed: once less than this share of the grant is left unspent
-         * (default 20).
+         * Sets the random source the retry backoff draws its jitter from (default: the retrying
+         * thread's own); tests pass a fixed one.
          *
-         * @param percent 1 to 99
+         * @param random the random source, used under the manager's lock only
          * @return this builder
          */
-        public Builder renewBelowPercent(int percent) {
-            if (percent < 1 || percent > 99) {
-                throw new IllegalArgumentException(
-                        "renew-below must be 1 to 99 percent, got " + percent);
-            }
-            this.renewBelowPercent = percent;
+        public Builder random(RandomGenerator random) {
+            this.random = Objects.requireNonNull(random, "random");
             return this;
         }
 
@@ -1180,25 +1176,6 @@ public final class BudgetLeaseManager implements AutoCloseable {
                 throw new IllegalArgumentException("the expiry margin must not be negative");
             }
             this.renewBeforeExpiry = margin;
-            return this;
-        }
-
-        /**
-         * Sets the retry backoff after a failure: {@code min}, doubling up to {@code max} (default
-         * 1 s to 60 s).
-         *
-         * @param min the first delay, positive
-         * @param max the longest delay, at least {@code min}
-         * @return this builder
-         */
-        public Builder retryBackoff(Duration min, Duration max) {
-            ControlPlaneHttp.requirePositive(min, "min");
-            ControlPlaneHttp.requirePositive(max, "max");
-            if (max.compareTo(min) < 0) {
-                throw new IllegalArgumentException("the longest backoff is shorter than the first");
-            }
-            this.minBackoff = min;
-            this.maxBackoff = max;
             return this;
         }
 
@@ -1235,11 +1212,15 @@ public final class BudgetLeaseManager implements AutoCloseable {
          * Builds the manager; call {@link BudgetLeaseManager#start()} next.
          *
          * @return the manager
-         * @throws IllegalStateException if no clock was set
+         * @throws IllegalStateException if no clock or no options were set
          */
         public BudgetLeaseManager build() {
             if (clock == null) {
                 throw new IllegalStateException("set a clock, e.g. .clock(Clock.systemUTC())");
+            }
+            if (options == null) {
+                throw new IllegalStateException(
+                        "set the control-plane options, e.g. .options(ControlPlaneOptions.of(url))");
             }
             return new BudgetLeaseManager(this);
         }

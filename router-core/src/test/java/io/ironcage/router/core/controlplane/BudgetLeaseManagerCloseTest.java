@@ -14,6 +14,7 @@ import io.ironcage.router.core.domain.budget.LeaseState;
 import io.ironcage.router.core.domain.budget.Reservation;
 import io.ironcage.router.core.spi.BudgetLeaseClient;
 import java.lang.reflect.Field;
+import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -160,8 +161,12 @@ class BudgetLeaseManagerCloseTest {
                         server, "ic-close-token", () -> ProviderType.OPENAI, ledger)
                 .clock(new TestClock())
                 .scheduler(scheduler)
-                .leaseSize(Money.ofMicros(LEASE))
-                .retryBackoff(Duration.ofMillis(5), Duration.ofMillis(20))
+                .options(
+                        ControlPlaneOptions.builder(URI.create("http://127.0.0.1:1"))
+                                .leaseSize(Money.ofMicros(LEASE))
+                                .retryBackoff(Duration.ofMillis(5), Duration.ofMillis(20))
+                                .build())
+                .random(TestRandom.CEILING)
                 .build();
     }
 
@@ -365,7 +370,10 @@ class BudgetLeaseManagerCloseTest {
                                 server, "ic-close-token", () -> ProviderType.OPENAI, ledger)
                         .clock(new TestClock())
                         .scheduler(scheduler)
-                        .leaseSize(Money.ofMicros(LEASE))
+                        .options(
+                                ControlPlaneOptions.builder(URI.create("http://127.0.0.1:1"))
+                                        .leaseSize(Money.ofMicros(LEASE))
+                                        .build())
                         .settleWait(Duration.ofMillis(50))
                         .build();
         manager.start();
@@ -436,7 +444,12 @@ class BudgetLeaseManagerCloseTest {
                                 refusing, "ic-close-token", () -> ProviderType.OPENAI, ledger)
                         .clock(new TestClock())
                         .scheduler(scheduler)
-                        .retryBackoff(Duration.ofSeconds(30), Duration.ofSeconds(30))
+                        .options(
+                                ControlPlaneOptions.builder(URI.create("http://127.0.0.1:1"))
+                                        .retryBackoff(
+                                                Duration.ofSeconds(30), Duration.ofSeconds(30))
+                                        .build())
+                        .random(TestRandom.CEILING)
                         .build();
         manager.start();
         // settled while no lease was in force: it waits for the next lease, which never comes
