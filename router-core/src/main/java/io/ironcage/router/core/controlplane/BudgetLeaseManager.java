@@ -1,11 +1,13 @@
 package io.ironcage.router.core.controlplane;
 
 import io.ironcage.router.core.ControlPlaneException;
+import io.ironcage.router.core.controlplane.ReportQueue.Report;
 import io.ironcage.router.core.domain.Backoff;
 import io.ironcage.router.core.domain.Money;
 import io.ironcage.router.core.domain.ProviderType;
 import io.ironcage.router.core.domain.budget.BudgetLease;
 import io.ironcage.router.core.domain.budget.CostController;
+import io.ironcage.router.core.domain.budget.LeaseBook;
 import io.ironcage.router.core.domain.budget.LeaseState;
 import io.ironcage.router.core.spi.BudgetLeaseClient;
 import io.ironcage.router.core.spi.BudgetLeaseClient.HandshakeRequest;
@@ -13,16 +15,10 @@ import io.ironcage.router.core.spi.BudgetLeaseClient.LeaseGrant;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayDeque;
-import java.util.ArrayList;
-import java.util.Deque;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.UUID;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.LockSupport;
@@ -78,67 +74,36 @@ public final class BudgetLeaseManager implements AutoCloseable {
     /** How often {@link #close()} looks whether the requests in flight have settled. */
     private static final long SETTLE_POLL_MILLIS = 5;
 
-    /** The most queued reports sent as one. */
-    static final int MAX_COALESCED = 100;
-
-    /**
-     * Queued reports beyond which a new one is merged into the last when they are for the same
-     * lease, model and provider: a long outage of the control server then holds one growing report
-     * instead of one per request (the amounts are summed, nothing is lost).
-     */
-    static final int MAX_QUEUED_REPORTS = 10_000;
+    /** Queued reports beyond which a backlog is merged (see {@link ReportQueue}). */
+    static final int MAX_QUEUED_REPORTS = ReportQueue.MAX_QUEUED_REPORTS;
 
     private final BudgetLeaseClient client;
     private final String icToken;
     private final Supplier<ProviderType> provider;
     private final CostController ledger;
     private final Clock clock;
-    private final ScheduledExecutorService scheduler;
     private final Optional<Money> leaseSize;
     private final int renewBelowPercent;
     private final Duration renewBeforeExpiry;
-    private final Backoff backoff;
-    private final RandomGenerator random; // null: the retrying thread's own
     private final Duration settleWait;
     private final String name;
 
     // fair: the background worker must not starve behind a stream of settling requests
     private final ReentrantLock lock = new ReentrantLock(true);
     private final Condition changed = lock.newCondition();
-    private final ReentrantLock work = new ReentrantLock();
+    private final RetryingWorker worker;
 
     // written under lock; the volatile ones are read without it by admit(), on the request path
     private volatile boolean closed;
-    private volatile BudgetLease lease;
+    private volatile LeaseBook book = LeaseBook.empty();
     private volatile ControlPlaneException failure;
     private volatile ControlPlaneException renewFailure;
     private volatile boolean renewWanted;
-    private Money closedSpent = Money.ZERO;
-    private Money unassigned = Money.ZERO;
-    private Money unaccounted = Money.ZERO;
-    private final Deque<Report> reports = new ArrayDeque<>();
-    private final Deque<BudgetLease> toReturn = new ArrayDeque<>();
-    private int failedAttempts;
-    private ScheduledFuture<?> scheduled;
-    private boolean running;
-    private boolean spendTaken; // close took the spend for the returns: no lease takes more
+    private final ReportQueue reports = new ReportQueue();
     private boolean closeDone;
     private long handshakes;
     private long reportsDelivered;
     private long reportsDropped;
-
-    /** One request's usage, to report; {@code leaseId} null until a lease takes it. */
-    private record Report(
-            String leaseId,
-            String requestId,
-            long tokens,
-            Money cost,
-            String model,
-            ProviderType provider) {
-        Report withLease(String id) {
-            return new Report(id, requestId, tokens, cost, model, provider);
-        }
-    }
 
     private BudgetLeaseManager(Builder b) {
         this.client = b.client;
@@ -146,14 +111,35 @@ public final class BudgetLeaseManager implements AutoCloseable {
         this.provider = b.provider;
         this.ledger = b.ledger;
         this.clock = b.clock;
-        this.scheduler = Objects.requireNonNull(b.scheduler, "scheduler");
         this.leaseSize = b.options.leaseSize();
         this.renewBelowPercent = b.options.renewBelowPercent();
         this.renewBeforeExpiry = b.renewBeforeExpiry;
-        this.backoff = Backoff.exponential(b.options.minBackoff(), b.options.maxBackoff());
-        this.random = b.random;
         this.settleWait = b.settleWait;
         this.name = b.name;
+        this.worker =
+                new RetryingWorker(
+                        lock,
+                        changed,
+                        Objects.requireNonNull(b.scheduler, "scheduler"),
+                        Backoff.exponential(b.options.minBackoff(), b.options.maxBackoff()),
+                        b.random,
+                        name,
+                        new RetryingWorker.Job() {
+                            @Override
+                            public boolean runOnce() {
+                                return workOnce();
+                            }
+
+                            @Override
+                            public boolean hasWork() {
+                                return hasWorkLocked();
+                            }
+
+                            @Override
+                            public boolean hasMoreWork() {
+                                return hasWorkLocked() && !waitingForLeaseOnly();
+                            }
+                        });
     }
 
     /**
@@ -181,13 +167,8 @@ public final class BudgetLeaseManager implements AutoCloseable {
      * retried in the background.
      */
     public void start() {
-        work.lock();
-        try {
-            handshake();
-        } finally {
-            work.unlock();
-        }
-        scheduleFromState();
+        worker.exclusive(this::handshake);
+        worker.scheduleFromState();
     }
 
     /**
@@ -207,7 +188,8 @@ public final class BudgetLeaseManager implements AutoCloseable {
                             + " is closed: its lease is returned to the control server, so no"
                             + " request is admitted");
         }
-        BudgetLease current = lease; // no lock on the request path unless the lease must move
+        // no lock on the request path unless the lease must move
+        BudgetLease current = book.current().orElse(null);
         ControlPlaneException why = null;
         if (current != null
                 && current.state() == LeaseState.ACTIVE
@@ -219,14 +201,14 @@ public final class BudgetLeaseManager implements AutoCloseable {
                             && !now.isBefore(current.expiresAt().get().minus(renewBeforeExpiry)))) {
                 lock.lock();
                 try {
-                    if (lease == current && current.isExpiredAt(now)) {
+                    if (book.current().orElse(null) == current && current.isExpiredAt(now)) {
                         retireCurrent(LeaseState.EXPIRED);
                         failure = new ControlPlaneException(403, "Lease expired");
-                        wakeWorker();
+                        worker.wake();
                     } else {
                         maybeRenewLocked(now);
                     }
-                    current = lease;
+                    current = book.current().orElse(null);
                     why = failure; // with the lease: a failing retry may replace it once unlocked
                 } finally {
                     lock.unlock();
@@ -273,48 +255,22 @@ public final class BudgetLeaseManager implements AutoCloseable {
         Objects.requireNonNull(cost, "cost");
         lock.lock();
         try {
-            String leaseId = null;
-            if (lease != null && lease.state() == LeaseState.ACTIVE) {
-                lease = lease.recordSpend(cost);
-                leaseId = lease.leaseId();
-            } else if (spendTaken) {
+            LeaseBook.Destination to = book.destinationOfSpend();
+            book = book.recordSpend(cost);
+            if (to == LeaseBook.Destination.TOO_LATE) {
                 spentTooLate(cost, tokens > 0);
                 return;
-            } else {
-                unassigned = unassigned.plus(cost); // settles on the next lease
             }
+            // null while no lease is in force: the report waits for the next lease
+            String leaseId = book.active().map(BudgetLease::leaseId).orElse(null);
             if (tokens > 0) {
-                Report last = reports.peekLast();
-                if (reports.size() >= MAX_QUEUED_REPORTS
-                        && last != null
-                        && Objects.equals(last.leaseId(), leaseId)
-                        && last.model().equals(model)
-                        && last.provider() == provider) {
-                    reports.pollLast();
-                    reports.addLast(
-                            new Report(
-                                    leaseId,
-                                    last.requestId(),
-                                    Math.addExact(last.tokens(), tokens),
-                                    last.cost().plus(cost),
-                                    model,
-                                    provider));
-                } else {
-                    reports.add(
-                            new Report(
-                                    leaseId,
-                                    "req_" + UUID.randomUUID(),
-                                    tokens,
-                                    cost,
-                                    model,
-                                    provider));
-                }
+                reports.add(leaseId, tokens, cost, model, provider);
             }
-            if (lease != null && lease.state() == LeaseState.ACTIVE) {
+            if (to == LeaseBook.Destination.LEASE) {
                 maybeRenewLocked(clock.instant());
             }
             if (!closed) {
-                wakeWorker();
+                worker.wake();
             }
         } catch (RuntimeException e) {
             LOG.warn("{}: spend could not be recorded: {}", name, e.toString());
@@ -325,7 +281,6 @@ public final class BudgetLeaseManager implements AutoCloseable {
 
     /** Under lock, after close: a cost no lease's return will count (and no report will carry). */
     private void spentTooLate(Money cost, boolean reported) {
-        unaccounted = unaccounted.plus(cost);
         if (reported) {
             reportsDropped++;
         }
@@ -334,7 +289,7 @@ public final class BudgetLeaseManager implements AutoCloseable {
                         + " server is not told of it ({} µ$ unaccounted in all)",
                 name,
                 cost.micros(),
-                unaccounted.micros());
+                book.unaccounted().micros());
     }
 
     /**
@@ -350,7 +305,7 @@ public final class BudgetLeaseManager implements AutoCloseable {
     public Money unaccountedSpend() {
         lock.lock();
         try {
-            return unaccounted;
+            return book.unaccounted();
         } finally {
             lock.unlock();
         }
@@ -364,7 +319,7 @@ public final class BudgetLeaseManager implements AutoCloseable {
     public Optional<BudgetLease> lease() {
         lock.lock();
         try {
-            return Optional.ofNullable(lease);
+            return book.current();
         } finally {
             lock.unlock();
         }
@@ -378,9 +333,7 @@ public final class BudgetLeaseManager implements AutoCloseable {
     public Optional<ControlPlaneException> failure() {
         lock.lock();
         try {
-            return lease != null && lease.state() == LeaseState.ACTIVE
-                    ? Optional.empty()
-                    : Optional.ofNullable(failure);
+            return book.active().isPresent() ? Optional.empty() : Optional.ofNullable(failure);
         } finally {
             lock.unlock();
         }
@@ -426,7 +379,7 @@ public final class BudgetLeaseManager implements AutoCloseable {
         long nanos = timeout.toNanos();
         lock.lock();
         try {
-            while (lease == null || lease.state() != LeaseState.ACTIVE) {
+            while (book.active().isEmpty()) {
                 if (nanos <= 0 || closed) {
                     return false;
                 }
@@ -450,7 +403,7 @@ public final class BudgetLeaseManager implements AutoCloseable {
         long nanos = timeout.toNanos();
         lock.lock();
         try {
-            while (!reports.isEmpty() || !toReturn.isEmpty() || running) {
+            while (!reports.isEmpty() || !book.toReturn().isEmpty() || worker.isRunning()) {
                 if (nanos <= 0) {
                     return false;
                 }
@@ -502,38 +455,14 @@ public final class BudgetLeaseManager implements AutoCloseable {
                 return;
             }
             closed = true;
-            if (scheduled != null) {
-                scheduled.cancel(false);
-            }
+            worker.stop();
             changed.signalAll();
         } finally {
             lock.unlock();
         }
         try {
             awaitSettled();
-            work.lock();
-            try {
-                BudgetLease returning = null;
-                lock.lock();
-                try {
-                    spendTaken = true;
-                    if (lease != null && lease.state() == LeaseState.ACTIVE) {
-                        // from here a cost cannot reach this lease: the return says all it spent
-                        returning = lease;
-                        lease = lease.close();
-                    }
-                } finally {
-                    lock.unlock();
-                }
-                deliverReports(true);
-                returnReplaced(true);
-                if (returning != null) {
-                    returnLease(returning);
-                }
-                dropUnassigned();
-            } finally {
-                work.unlock();
-            }
+            worker.exclusive(this::returnAll);
         } finally {
             lock.lock();
             try {
@@ -543,6 +472,23 @@ public final class BudgetLeaseManager implements AutoCloseable {
                 lock.unlock();
             }
         }
+    }
+
+    /** Under the work lock, at close: delivers what it can and returns every lease. */
+    private void returnAll() {
+        Optional<BudgetLease> returning;
+        lock.lock();
+        try {
+            // from here a cost cannot reach the current lease: its return says all it spent
+            returning = book.active().map(BudgetLease::close);
+            book = book.closeForReturn();
+        } finally {
+            lock.unlock();
+        }
+        deliverReports(true);
+        returnReplaced(true);
+        returning.ifPresent(this::returnLease);
+        dropUnassigned();
     }
 
     /**
@@ -582,17 +528,16 @@ public final class BudgetLeaseManager implements AutoCloseable {
                                 + " them",
                         name,
                         reports.size());
-                reportsDropped += reports.size();
-                reports.clear();
+                reportsDropped += reports.clear();
             }
+            Money unassigned = book.unassigned();
             if (!unassigned.isZero()) {
-                unaccounted = unaccounted.plus(unassigned);
+                book = book.dropUnassigned();
                 LOG.warn(
                         "{}: {} µ$ spent while no lease was in force is in no lease's return; the"
                                 + " control server is not told of it",
                         name,
                         unassigned.micros());
-                unassigned = Money.ZERO;
             }
             changed.signalAll();
         } finally {
@@ -605,6 +550,7 @@ public final class BudgetLeaseManager implements AutoCloseable {
     public String toString() {
         lock.lock();
         try {
+            BudgetLease lease = book.current().orElse(null);
             return "BudgetLeaseManager["
                     + name
                     + ", lease="
@@ -628,143 +574,45 @@ public final class BudgetLeaseManager implements AutoCloseable {
 
     /** Under lock: asks for a renewal when the lease is nearly used up or nearly expired. */
     private void maybeRenewLocked(Instant now) {
-        if (renewWanted || lease == null || lease.state() != LeaseState.ACTIVE) {
-            return;
-        }
-        long granted = lease.granted().micros();
-        long threshold =
-                granted / 100 * renewBelowPercent + granted % 100 * renewBelowPercent / 100;
-        // by spend, not by what the ledger can reserve: reservations in flight are not spend, and
-        // counting them would renew again and again while they last
-        boolean low = lease.remaining().micros() < Math.max(threshold, 1);
-        boolean expiring =
-                lease.expiresAt().isPresent()
-                        && !now.isBefore(lease.expiresAt().get().minus(renewBeforeExpiry));
-        if (low || expiring) {
+        if (!renewWanted && book.wantsRenewal(now, renewBelowPercent, renewBeforeExpiry)) {
             renewWanted = true;
-            wakeWorker();
-        }
-    }
-
-    /** Under lock: runs the worker soon, unless it is backing off after a failure. */
-    private void wakeWorker() {
-        if (failedAttempts == 0) {
-            schedule(Duration.ZERO);
-        }
-    }
-
-    /** Under lock. */
-    private void schedule(Duration delay) {
-        if (closed) {
-            return;
-        }
-        if (scheduled != null && !scheduled.isDone()) {
-            if (delay.isZero() && scheduled.getDelay(TimeUnit.NANOSECONDS) > 0) {
-                scheduled.cancel(false); // run now instead
-            } else {
-                return;
-            }
-        }
-        try {
-            scheduled = scheduler.schedule(this::runWorker, delay.toNanos(), TimeUnit.NANOSECONDS);
-        } catch (RejectedExecutionException e) {
-            LOG.debug("{}: scheduler is shut down; lease work not scheduled", name);
-        }
-    }
-
-    private void scheduleFromState() {
-        lock.lock();
-        try {
-            if (failedAttempts > 0) {
-                schedule(backoff());
-            } else if (hasWorkLocked()) {
-                schedule(Duration.ZERO);
-            }
-        } finally {
-            lock.unlock();
+            worker.wake();
         }
     }
 
     private boolean hasWorkLocked() {
-        return needsHandshakeLocked() || !reports.isEmpty() || !toReturn.isEmpty();
+        return needsHandshakeLocked() || !reports.isEmpty() || !book.toReturn().isEmpty();
     }
 
     private boolean needsHandshakeLocked() {
-        return lease == null || lease.state() != LeaseState.ACTIVE || renewWanted;
-    }
-
-    private Duration backoff() {
-        return random == null
-                ? backoff.delay(failedAttempts)
-                : backoff.delay(failedAttempts, random);
-    }
-
-    private void runWorker() {
-        lock.lock();
-        try {
-            if (closed) {
-                return;
-            }
-            running = true;
-        } finally {
-            lock.unlock();
-        }
-        boolean failed = false;
-        work.lock();
-        try {
-            boolean needsHandshake;
-            lock.lock();
-            try {
-                if (closed) {
-                    // close() took the work lock between the check above and here, and has already
-                    // delivered and returned everything: a handshake now would take a grant that
-                    // nothing returns (the agent's budget would stay allocated on the server)
-                    return;
-                }
-                needsHandshake = needsHandshakeLocked();
-            } finally {
-                lock.unlock();
-            }
-            if (needsHandshake) {
-                failed = !handshake();
-            }
-            // reports of an active lease go out even while a renewal fails
-            boolean delivered = deliverReports(false);
-            failed |= !delivered;
-            if (delivered) {
-                failed |= !returnReplaced(false);
-            }
-        } catch (RuntimeException e) {
-            LOG.warn("{}: budget lease work failed unexpectedly", name, e);
-            failed = true;
-        } finally {
-            work.unlock();
-            lock.lock();
-            try {
-                running = false;
-                if (failed) {
-                    failedAttempts++;
-                } else {
-                    failedAttempts = 0;
-                }
-                scheduled = null;
-                if (failed) {
-                    schedule(backoff());
-                } else if (hasWorkLocked() && !waitingForLeaseOnly()) {
-                    schedule(Duration.ZERO);
-                }
-                changed.signalAll();
-            } finally {
-                lock.unlock();
-            }
-        }
+        return book.active().isEmpty() || renewWanted;
     }
 
     /** Under lock: the only work left is reports that wait for a lease that has not come. */
     private boolean waitingForLeaseOnly() {
-        return !needsHandshakeLocked()
-                && toReturn.isEmpty()
-                && reports.stream().allMatch(r -> r.leaseId() == null);
+        return !needsHandshakeLocked() && book.toReturn().isEmpty() && reports.onlyUnleased();
+    }
+
+    /** Under the work lock: one pass; returns whether it all succeeded. */
+    private boolean workOnce() {
+        boolean needsHandshake;
+        lock.lock();
+        try {
+            needsHandshake = needsHandshakeLocked();
+        } finally {
+            lock.unlock();
+        }
+        boolean failed = false;
+        if (needsHandshake) {
+            failed = !handshake();
+        }
+        // reports of an active lease go out even while a renewal fails
+        boolean delivered = deliverReports(false);
+        failed |= !delivered;
+        if (delivered) {
+            failed |= !returnReplaced(false);
+        }
+        return !failed;
     }
 
     /**
@@ -779,7 +627,7 @@ public final class BudgetLeaseManager implements AutoCloseable {
             if (closed) {
                 return false;
             }
-            renewal = lease != null && lease.state() == LeaseState.ACTIVE;
+            renewal = book.active().isPresent();
         } finally {
             lock.unlock();
         }
@@ -798,13 +646,14 @@ public final class BudgetLeaseManager implements AutoCloseable {
         } catch (ControlPlaneException e) {
             lock.lock();
             try {
-                if (renewal && lease != null && lease.state() == LeaseState.ACTIVE) {
+                Optional<BudgetLease> active = book.active();
+                if (renewal && active.isPresent()) {
                     renewFailure = e;
                     LOG.warn(
                             "{}: the budget lease {} could not be renewed ({}); it has {} µ$"
                                     + " left",
                             name,
-                            lease.leaseId(),
+                            active.get().leaseId(),
                             e.getMessage(),
                             ledger.available().micros());
                 } else {
@@ -829,28 +678,15 @@ public final class BudgetLeaseManager implements AutoCloseable {
     private void install(LeaseGrant grant, ProviderType forProvider) {
         lock.lock();
         try {
-            BudgetLease old = lease;
-            if (old != null && old.state() == LeaseState.ACTIVE) {
-                closedSpent = closedSpent.plus(old.spent());
-                toReturn.add(old);
-            }
-            BudgetLease fresh = grant.toLease();
-            if (!unassigned.isZero()) {
-                fresh = fresh.recordSpend(unassigned);
-                unassigned = Money.ZERO;
-            }
-            lease = fresh;
+            Optional<BudgetLease> old = book.active();
+            book = book.install(grant.toLease());
+            BudgetLease fresh = book.current().orElseThrow();
             handshakes++;
             failure = null;
             renewFailure = null;
             renewWanted = false;
-            Deque<Report> reassigned = new ArrayDeque<>(reports.size());
-            for (Report r : reports) {
-                reassigned.add(r.leaseId() == null ? r.withLease(fresh.leaseId()) : r);
-            }
-            reports.clear();
-            reports.addAll(reassigned);
-            ledger.setLimit(closedSpent.plus(grant.granted()));
+            reports.assignUnleased(fresh.leaseId());
+            ledger.setLimit(book.ledgerLimit());
             LOG.info(
                     "{}: budget lease {} granted for {}: {} µ$ (the agent has {} left on the"
                             + " server){}",
@@ -859,9 +695,7 @@ public final class BudgetLeaseManager implements AutoCloseable {
                     forProvider.id(),
                     grant.granted().micros(),
                     grant.remaining().map(m -> m.micros() + " µ$").orElse("an unstated amount"),
-                    old != null && old.state() == LeaseState.ACTIVE
-                            ? "; it replaces " + old.leaseId()
-                            : "");
+                    old.map(o -> "; it replaces " + o.leaseId()).orElse(""));
             maybeRenewLocked(clock.instant()); // a grant smaller than the threshold renews again
             changed.signalAll();
         } finally {
@@ -871,9 +705,8 @@ public final class BudgetLeaseManager implements AutoCloseable {
 
     /** Under lock: the current lease stops being usable; its spend counts as given up. */
     private void retireCurrent(LeaseState state) {
-        closedSpent = closedSpent.plus(lease.spent());
-        lease = lease.transitionTo(state);
-        ledger.setLimit(closedSpent.plus(unassigned));
+        book = book.retire(state);
+        ledger.setLimit(book.ledgerLimit());
         renewWanted = true;
     }
 
@@ -883,26 +716,17 @@ public final class BudgetLeaseManager implements AutoCloseable {
      */
     private boolean deliverReports(boolean once) {
         while (true) {
-            List<Report> batch = new ArrayList<>();
+            List<Report> batch;
             lock.lock();
             try {
-                Report head = reports.peekFirst();
-                if (head == null || head.leaseId() == null) {
-                    return true;
-                }
-                for (Report r : reports) {
-                    if (batch.size() == MAX_COALESCED
-                            || !head.leaseId().equals(r.leaseId())
-                            || !head.model().equals(r.model())
-                            || head.provider() != r.provider()) {
-                        break;
-                    }
-                    batch.add(r);
-                }
+                batch = reports.nextBatch();
             } finally {
                 lock.unlock();
             }
-            Report next = coalesce(batch);
+            if (batch.isEmpty()) {
+                return true;
+            }
+            Report next = ReportQueue.coalesce(batch);
             boolean delivered;
             try {
                 client.report(
@@ -927,8 +751,7 @@ public final class BudgetLeaseManager implements AutoCloseable {
                                 name,
                                 reports.size(),
                                 e.getMessage());
-                        reportsDropped += reports.size();
-                        reports.clear();
+                        reportsDropped += reports.clear();
                         changed.signalAll();
                     } finally {
                         lock.unlock();
@@ -943,11 +766,7 @@ public final class BudgetLeaseManager implements AutoCloseable {
             }
             lock.lock();
             try {
-                for (Report r : batch) {
-                    if (reports.peekFirst() == r) {
-                        reports.removeFirst();
-                    }
-                }
+                reports.remove(batch);
                 if (delivered) {
                     reportsDelivered += batch.size();
                 } else {
@@ -960,39 +779,14 @@ public final class BudgetLeaseManager implements AutoCloseable {
         }
     }
 
-    /**
-     * One report for consecutive requests of the same lease, model and provider: tokens and cost
-     * summed, the first request's id with the count of the others. Only a backlog coalesces (one
-     * HTTP call per request cannot keep up with a busy agent); the sum the server records is the
-     * same.
-     */
-    private static Report coalesce(List<Report> batch) {
-        Report first = batch.get(0);
-        if (batch.size() == 1) {
-            return first;
-        }
-        long tokens = 0;
-        Money cost = Money.ZERO;
-        for (Report r : batch) {
-            tokens = Math.addExact(tokens, r.tokens());
-            cost = cost.plus(r.cost());
-        }
-        return new Report(
-                first.leaseId(),
-                first.requestId() + "+" + (batch.size() - 1),
-                tokens,
-                cost,
-                first.model(),
-                first.provider());
-    }
-
     /** A report the server refused for good: the lease may have expired or been revoked. */
     private void refused(Report report, ControlPlaneException e) {
         lock.lock();
         try {
-            boolean current = lease != null && lease.leaseId().equals(report.leaseId());
+            boolean current =
+                    book.active().map(l -> l.leaseId().equals(report.leaseId())).orElse(false);
             String message = e.serverMessage();
-            if (current && lease.state() == LeaseState.ACTIVE && e.status() == 403) {
+            if (current && e.status() == 403) {
                 if ("Lease expired".equals(message)) {
                     retireCurrent(LeaseState.EXPIRED);
                     failure = e;
@@ -1019,12 +813,12 @@ public final class BudgetLeaseManager implements AutoCloseable {
             BudgetLease old;
             lock.lock();
             try {
-                old = toReturn.peekFirst();
-                if (old == null) {
+                List<BudgetLease> waiting = book.toReturn();
+                if (waiting.isEmpty()) {
                     return true;
                 }
-                String id = old.leaseId();
-                if (!once && reports.stream().anyMatch(r -> id.equals(r.leaseId()))) {
+                old = waiting.get(0);
+                if (!once && reports.hasFor(old.leaseId())) {
                     return true; // its reports first
                 }
             } finally {
@@ -1054,7 +848,7 @@ public final class BudgetLeaseManager implements AutoCloseable {
             }
             lock.lock();
             try {
-                toReturn.pollFirst();
+                book = book.returned(old.leaseId());
                 changed.signalAll();
             } finally {
                 lock.unlock();

@@ -170,12 +170,14 @@ class BudgetLeaseManagerCloseTest {
                 .build();
     }
 
-    /** Puts a gated work lock into the manager (no seam in production code for it). */
+    /** Puts a gated work lock into the manager's worker (no seam in production code for it). */
     private static GatedLock gateWork(BudgetLeaseManager manager) throws Exception {
         GatedLock gated = new GatedLock();
-        Field work = BudgetLeaseManager.class.getDeclaredField("work");
+        Field worker = BudgetLeaseManager.class.getDeclaredField("worker");
+        worker.setAccessible(true);
+        Field work = RetryingWorker.class.getDeclaredField("work");
         work.setAccessible(true);
-        work.set(manager, gated);
+        work.set(worker.get(manager), gated);
         return gated;
     }
 
@@ -285,6 +287,30 @@ class BudgetLeaseManagerCloseTest {
                 Map.of("lease_1", 4_500_000L, "lease_2", 0L),
                 server.returnedSpent(),
                 "both leases returned, each with what was spent from it");
+    }
+
+    @Test
+    void ledgerReportsAndReturnsAgreeToTheMicroDollarAcrossARenewal() throws Exception {
+        BudgetLeaseManager manager = manager();
+        manager.start();
+        spend(manager, 1_234_567);
+        spend(manager, 3_000_000); // 765_433 of 5_000_000 left, under 20 %: renewed
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (manager.grantCount() < 2 && System.nanoTime() < deadline) {
+            LockSupport.parkNanos(1_000_000);
+        }
+        assertEquals(2, manager.grantCount(), "renewed");
+        spend(manager, 765_433);
+        spend(manager, 1);
+
+        manager.close();
+        drainWorker();
+
+        Map<String, Long> expected = Map.of("lease_1", 4_234_567L, "lease_2", 765_434L);
+        assertEquals(expected, server.returnedSpent(), "each return: what its lease spent");
+        assertEquals(expected, server.reported(), "the reports say the same");
+        assertEquals(Money.ofMicros(5_000_001), ledger.totalSpent(), "and so does the ledger");
+        assertEquals(Money.ZERO, manager.unaccountedSpend());
     }
 
     @Test
