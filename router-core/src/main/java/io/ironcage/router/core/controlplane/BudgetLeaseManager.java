@@ -66,6 +66,12 @@ import org.slf4j.LoggerFactory;
  *       made.
  * </ul>
  *
+ * <p>The accounting is a {@link LeaseBook} (immutable; published through one volatile field so that
+ * {@link #admit()} reads it without a lock), the queued reports a {@code ReportQueue}, and the
+ * background work with its retry backoff a {@code RetryingWorker}; this class wires them to the
+ * client and the ledger. Settings come from {@link ControlPlaneOptions} ({@link
+ * Builder#options(ControlPlaneOptions)}).
+ *
  * <p>Thread-safe. Logs amounts and lease ids, never the IC token.
  */
 public final class BudgetLeaseManager implements AutoCloseable {
