@@ -11,10 +11,6 @@ import java.io.IOException;
 import java.net.URI;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.AfterEach;
@@ -24,21 +20,6 @@ import org.junit.jupiter.api.Test;
  * The handshake is retried on the control plane's {@code Backoff}, jitter drawn from the source.
  */
 class BudgetLeaseManagerRetryTest {
-    /** Runs everything at once but remembers the wait each task was scheduled with. */
-    private static final class RecordingScheduler extends ScheduledThreadPoolExecutor {
-        final List<Duration> delays = new CopyOnWriteArrayList<>();
-
-        RecordingScheduler() {
-            super(1);
-        }
-
-        @Override
-        public ScheduledFuture<?> schedule(Runnable command, long delay, TimeUnit unit) {
-            delays.add(Duration.ofNanos(unit.toNanos(delay)));
-            return super.schedule(command, 0, unit);
-        }
-    }
-
     private final RecordingScheduler scheduler = new RecordingScheduler();
 
     @AfterEach
