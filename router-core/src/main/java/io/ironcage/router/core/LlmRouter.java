@@ -932,10 +932,8 @@ public final class LlmRouter implements AutoCloseable {
                                         leased)
                                 .clock(time)
                                 .scheduler(background)
-                                .renewBelowPercent(cp.renewBelowPercent())
-                                .retryBackoff(cp.minBackoff(), cp.maxBackoff())
+                                .options(cp)
                                 .name(id);
-                cp.leaseSize().ifPresent(lease::leaseSize);
                 BudgetLeaseManager manager = lease.build();
                 manager.start();
                 return new Agent(id, spec.icToken(), agentKeys, leased, manager);

@@ -4,12 +4,14 @@ import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import io.ironcage.router.core.controlplane.BudgetLeaseManager;
+import io.ironcage.router.core.controlplane.ControlPlaneOptions;
 import io.ironcage.router.core.controlplane.StubLeaseClient;
 import io.ironcage.router.core.domain.Money;
 import io.ironcage.router.core.domain.ProviderKey;
 import io.ironcage.router.core.domain.ProviderType;
 import io.ironcage.router.core.domain.budget.CostController;
 import io.ironcage.router.core.spi.ProviderKeySource;
+import java.net.URI;
 import java.time.Clock;
 import java.util.Optional;
 import java.util.concurrent.Executors;
@@ -47,6 +49,7 @@ class AgentTest {
                                 new Granting(), "ic-agent-token", () -> ProviderType.OPENAI, ledger)
                         .clock(Clock.systemUTC())
                         .scheduler(scheduler)
+                        .options(ControlPlaneOptions.of(URI.create("http://127.0.0.1:1")))
                         .build();
         lease.start();
         Agent agent =

@@ -1,10 +1,13 @@
 package io.ironcage.router.core.controlplane;
 
 import io.ironcage.router.core.ControlPlaneException;
+import io.ironcage.router.core.controlplane.ReportQueue.Report;
+import io.ironcage.router.core.domain.Backoff;
 import io.ironcage.router.core.domain.Money;
 import io.ironcage.router.core.domain.ProviderType;
 import io.ironcage.router.core.domain.budget.BudgetLease;
 import io.ironcage.router.core.domain.budget.CostController;
+import io.ironcage.router.core.domain.budget.LeaseBook;
 import io.ironcage.router.core.domain.budget.LeaseState;
 import io.ironcage.router.core.spi.BudgetLeaseClient;
 import io.ironcage.router.core.spi.BudgetLeaseClient.HandshakeRequest;
@@ -12,21 +15,16 @@ import io.ironcage.router.core.spi.BudgetLeaseClient.LeaseGrant;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayDeque;
-import java.util.ArrayList;
-import java.util.Deque;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.UUID;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Supplier;
+import java.util.random.RandomGenerator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -41,19 +39,21 @@ import org.slf4j.LoggerFactory;
  *       reference §11 item 1); the grant becomes the ledger's limit. If the server refuses or
  *       cannot be reached, the router still starts: {@link #admit()} refuses every request with
  *       that {@link ControlPlaneException} (the caller sees a 503 or the server's refusal, never an
- *       unexplained 402), and the handshake is retried with backoff (1 s doubling to 60 s by
- *       default, as the reference's planned Task 015) until it succeeds.
+ *       unexplained 402), and the handshake is retried with a {@link Backoff} (exponential with
+ *       full jitter, {@linkplain ControlPlaneOptions#minBackoff() 1 s} to {@linkplain
+ *       ControlPlaneOptions#maxBackoff() 60 s} by default) until it succeeds.
  *   <li><b>Usage reports</b>: each settled request is queued by {@link #recordSpend} and reported
  *       ({@code /budget/report}) in order; a backlog of requests of the same lease, model and
  *       provider goes out as one report with their sums; no answer and 5xx are retried with
  *       backoff, other refusals are logged with the amount and dropped.
  *   <li><b>Renewal</b> before the lease runs out: when less than {@linkplain
- *       Builder#renewBelowPercent(int) a share} of the grant (default 20 %) is left unspent, or the
- *       lease nears its {@code expires_at}, a new handshake is made; its grant replaces the old
- *       lease's, which is then returned with exactly what was spent from it. The ledger's limit is
- *       always the spend of the leases given up plus the current grant, so no more can be reserved
- *       than the server granted; requests in flight settle against the new lease. (Refresh is not
- *       used: the server wants a user access token for it and restores nothing of the old lease.)
+ *       ControlPlaneOptions#renewBelowPercent() a share} of the grant (default 20 %) is left
+ *       unspent, or the lease nears its {@code expires_at}, a new handshake is made; its grant
+ *       replaces the old lease's, which is then returned with exactly what was spent from it. The
+ *       ledger's limit is always the spend of the leases given up plus the current grant, so no
+ *       more can be reserved than the server granted; requests in flight settle against the new
+ *       lease. (Refresh is not used: the server wants a user access token for it and restores
+ *       nothing of the old lease.)
  *   <li><b>Return on close</b> ({@link #close()}) of {@code granted − spent}: close first stops
  *       admitting requests, waits (bounded, {@linkplain Builder#settleWait(Duration) settle wait})
  *       for the requests in flight to settle, makes a last attempt to deliver the reports, then
@@ -66,6 +66,12 @@ import org.slf4j.LoggerFactory;
  *       made.
  * </ul>
  *
+ * <p>The accounting is a {@link LeaseBook} (immutable; published through one volatile field so that
+ * {@link #admit()} reads it without a lock), the queued reports a {@code ReportQueue}, and the
+ * background work with its retry backoff a {@code RetryingWorker}; this class wires them to the
+ * client and the ledger. Settings come from {@link ControlPlaneOptions} ({@link
+ * Builder#options(ControlPlaneOptions)}).
+ *
  * <p>Thread-safe. Logs amounts and lease ids, never the IC token.
  */
 public final class BudgetLeaseManager implements AutoCloseable {
@@ -74,67 +80,36 @@ public final class BudgetLeaseManager implements AutoCloseable {
     /** How often {@link #close()} looks whether the requests in flight have settled. */
     private static final long SETTLE_POLL_MILLIS = 5;
 
-    /** The most queued reports sent as one. */
-    static final int MAX_COALESCED = 100;
-
-    /**
-     * Queued reports beyond which a new one is merged into the last when they are for the same
-     * lease, model and provider: a long outage of the control server then holds one growing report
-     * instead of one per request (the amounts are summed, nothing is lost).
-     */
-    static final int MAX_QUEUED_REPORTS = 10_000;
+    /** Queued reports beyond which a backlog is merged (see {@link ReportQueue}). */
+    static final int MAX_QUEUED_REPORTS = ReportQueue.MAX_QUEUED_REPORTS;
 
     private final BudgetLeaseClient client;
     private final String icToken;
     private final Supplier<ProviderType> provider;
     private final CostController ledger;
     private final Clock clock;
-    private final ScheduledExecutorService scheduler;
     private final Optional<Money> leaseSize;
     private final int renewBelowPercent;
     private final Duration renewBeforeExpiry;
-    private final Duration minBackoff;
-    private final Duration maxBackoff;
     private final Duration settleWait;
     private final String name;
 
     // fair: the background worker must not starve behind a stream of settling requests
     private final ReentrantLock lock = new ReentrantLock(true);
     private final Condition changed = lock.newCondition();
-    private final ReentrantLock work = new ReentrantLock();
+    private final RetryingWorker worker;
 
     // written under lock; the volatile ones are read without it by admit(), on the request path
     private volatile boolean closed;
-    private volatile BudgetLease lease;
+    private volatile LeaseBook book = LeaseBook.empty();
     private volatile ControlPlaneException failure;
     private volatile ControlPlaneException renewFailure;
     private volatile boolean renewWanted;
-    private Money closedSpent = Money.ZERO;
-    private Money unassigned = Money.ZERO;
-    private Money unaccounted = Money.ZERO;
-    private final Deque<Report> reports = new ArrayDeque<>();
-    private final Deque<BudgetLease> toReturn = new ArrayDeque<>();
-    private int failedAttempts;
-    private ScheduledFuture<?> scheduled;
-    private boolean running;
-    private boolean spendTaken; // close took the spend for the returns: no lease takes more
+    private final ReportQueue reports = new ReportQueue();
     private boolean closeDone;
     private long handshakes;
     private long reportsDelivered;
     private long reportsDropped;
-
-    /** One request's usage, to report; {@code leaseId} null until a lease takes it. */
-    private record Report(
-            String leaseId,
-            String requestId,
-            long tokens,
-            Money cost,
-            String model,
-            ProviderType provider) {
-        Report withLease(String id) {
-            return new Report(id, requestId, tokens, cost, model, provider);
-        }
-    }
 
     private BudgetLeaseManager(Builder b) {
         this.client = b.client;
@@ -142,14 +117,35 @@ public final class BudgetLeaseManager implements AutoCloseable {
         this.provider = b.provider;
         this.ledger = b.ledger;
         this.clock = b.clock;
-        this.scheduler = Objects.requireNonNull(b.scheduler, "scheduler");
-        this.leaseSize = b.leaseSize;
-        this.renewBelowPercent = b.renewBelowPercent;
+        this.leaseSize = b.options.leaseSize();
+        this.renewBelowPercent = b.options.renewBelowPercent();
         this.renewBeforeExpiry = b.renewBeforeExpiry;
-        this.minBackoff = b.minBackoff;
-        this.maxBackoff = b.maxBackoff;
         this.settleWait = b.settleWait;
         this.name = b.name;
+        this.worker =
+                new RetryingWorker(
+                        lock,
+                        changed,
+                        Objects.requireNonNull(b.scheduler, "scheduler"),
+                        Backoff.exponential(b.options.minBackoff(), b.options.maxBackoff()),
+                        b.random,
+                        name,
+                        new RetryingWorker.Job() {
+                            @Override
+                            public boolean runOnce() {
+                                return workOnce();
+                            }
+
+                            @Override
+                            public boolean hasWork() {
+                                return hasWorkLocked();
+                            }
+
+                            @Override
+                            public boolean hasMoreWork() {
+                                return hasWorkLocked() && !waitingForLeaseOnly();
+                            }
+                        });
     }
 
     /**
@@ -177,13 +173,8 @@ public final class BudgetLeaseManager implements AutoCloseable {
      * retried in the background.
      */
     public void start() {
-        work.lock();
-        try {
-            handshake();
-        } finally {
-            work.unlock();
-        }
-        scheduleFromState();
+        worker.exclusive(this::handshake);
+        worker.scheduleFromState();
     }
 
     /**
@@ -203,7 +194,8 @@ public final class BudgetLeaseManager implements AutoCloseable {
                             + " is closed: its lease is returned to the control server, so no"
                             + " request is admitted");
         }
-        BudgetLease current = lease; // no lock on the request path unless the lease must move
+        // no lock on the request path unless the lease must move
+        BudgetLease current = book.current().orElse(null);
         ControlPlaneException why = null;
         if (current != null
                 && current.state() == LeaseState.ACTIVE
@@ -215,14 +207,14 @@ public final class BudgetLeaseManager implements AutoCloseable {
                             && !now.isBefore(current.expiresAt().get().minus(renewBeforeExpiry)))) {
                 lock.lock();
                 try {
-                    if (lease == current && current.isExpiredAt(now)) {
+                    if (book.current().orElse(null) == current && current.isExpiredAt(now)) {
                         retireCurrent(LeaseState.EXPIRED);
                         failure = new ControlPlaneException(403, "Lease expired");
-                        wakeWorker();
+                        worker.wake();
                     } else {
                         maybeRenewLocked(now);
                     }
-                    current = lease;
+                    current = book.current().orElse(null);
                     why = failure; // with the lease: a failing retry may replace it once unlocked
                 } finally {
                     lock.unlock();
@@ -269,48 +261,22 @@ public final class BudgetLeaseManager implements AutoCloseable {
         Objects.requireNonNull(cost, "cost");
         lock.lock();
         try {
-            String leaseId = null;
-            if (lease != null && lease.state() == LeaseState.ACTIVE) {
-                lease = lease.recordSpend(cost);
-                leaseId = lease.leaseId();
-            } else if (spendTaken) {
+            LeaseBook.Destination to = book.destinationOfSpend();
+            book = book.recordSpend(cost);
+            if (to == LeaseBook.Destination.TOO_LATE) {
                 spentTooLate(cost, tokens > 0);
                 return;
-            } else {
-                unassigned = unassigned.plus(cost); // settles on the next lease
             }
+            // null while no lease is in force: the report waits for the next lease
+            String leaseId = book.active().map(BudgetLease::leaseId).orElse(null);
             if (tokens > 0) {
-                Report last = reports.peekLast();
-                if (reports.size() >= MAX_QUEUED_REPORTS
-                        && last != null
-                        && Objects.equals(last.leaseId(), leaseId)
-                        && last.model().equals(model)
-                        && last.provider() == provider) {
-                    reports.pollLast();
-                    reports.addLast(
-                            new Report(
-                                    leaseId,
-                                    last.requestId(),
-                                    Math.addExact(last.tokens(), tokens),
-                                    last.cost().plus(cost),
-                                    model,
-                                    provider));
-                } else {
-                    reports.add(
-                            new Report(
-                                    leaseId,
-                                    "req_" + UUID.randomUUID(),
-                                    tokens,
-                                    cost,
-                                    model,
-                                    provider));
-                }
+                reports.add(leaseId, tokens, cost, model, provider);
             }
-            if (lease != null && lease.state() == LeaseState.ACTIVE) {
+            if (to == LeaseBook.Destination.LEASE) {
                 maybeRenewLocked(clock.instant());
             }
             if (!closed) {
-                wakeWorker();
+                worker.wake();
             }
         } catch (RuntimeException e) {
             LOG.warn("{}: spend could not be recorded: {}", name, e.toString());
@@ -321,7 +287,6 @@ public final class BudgetLeaseManager implements AutoCloseable {
 
     /** Under lock, after close: a cost no lease's return will count (and no report will carry). */
     private void spentTooLate(Money cost, boolean reported) {
-        unaccounted = unaccounted.plus(cost);
         if (reported) {
             reportsDropped++;
         }
@@ -330,7 +295,7 @@ public final class BudgetLeaseManager implements AutoCloseable {
                         + " server is not told of it ({} µ$ unaccounted in all)",
                 name,
                 cost.micros(),
-                unaccounted.micros());
+                book.unaccounted().micros());
     }
 
     /**
@@ -346,7 +311,7 @@ public final class BudgetLeaseManager implements AutoCloseable {
     public Money unaccountedSpend() {
         lock.lock();
         try {
-            return unaccounted;
+            return book.unaccounted();
         } finally {
             lock.unlock();
         }
@@ -360,7 +325,7 @@ public final class BudgetLeaseManager implements AutoCloseable {
     public Optional<BudgetLease> lease() {
         lock.lock();
         try {
-            return Optional.ofNullable(lease);
+            return book.current();
         } finally {
             lock.unlock();
         }
@@ -374,9 +339,7 @@ public final class BudgetLeaseManager implements AutoCloseable {
     public Optional<ControlPlaneException> failure() {
         lock.lock();
         try {
-            return lease != null && lease.state() == LeaseState.ACTIVE
-                    ? Optional.empty()
-                    : Optional.ofNullable(failure);
+            return book.active().isPresent() ? Optional.empty() : Optional.ofNullable(failure);
         } finally {
             lock.unlock();
         }
@@ -422,7 +385,7 @@ public final class BudgetLeaseManager implements AutoCloseable {
         long nanos = timeout.toNanos();
         lock.lock();
         try {
-            while (lease == null || lease.state() != LeaseState.ACTIVE) {
+            while (book.active().isEmpty()) {
                 if (nanos <= 0 || closed) {
                     return false;
                 }
@@ -446,7 +409,7 @@ public final class BudgetLeaseManager implements AutoCloseable {
         long nanos = timeout.toNanos();
         lock.lock();
         try {
-            while (!reports.isEmpty() || !toReturn.isEmpty() || running) {
+            while (!reports.isEmpty() || !book.toReturn().isEmpty() || worker.isRunning()) {
                 if (nanos <= 0) {
                     return false;
                 }
@@ -498,38 +461,14 @@ public final class BudgetLeaseManager implements AutoCloseable {
                 return;
             }
             closed = true;
-            if (scheduled != null) {
-                scheduled.cancel(false);
-            }
+            worker.stop();
             changed.signalAll();
         } finally {
             lock.unlock();
         }
         try {
             awaitSettled();
-            work.lock();
-            try {
-                BudgetLease returning = null;
-                lock.lock();
-                try {
-                    spendTaken = true;
-                    if (lease != null && lease.state() == LeaseState.ACTIVE) {
-                        // from here a cost cannot reach this lease: the return says all it spent
-                        returning = lease;
-                        lease = lease.close();
-                    }
-                } finally {
-                    lock.unlock();
-                }
-                deliverReports(true);
-                returnReplaced(true);
-                if (returning != null) {
-                    returnLease(returning);
-                }
-                dropUnassigned();
-            } finally {
-                work.unlock();
-            }
+            worker.exclusive(this::returnAll);
         } finally {
             lock.lock();
             try {
@@ -539,6 +478,23 @@ public final class BudgetLeaseManager implements AutoCloseable {
                 lock.unlock();
             }
         }
+    }
+
+    /** Under the work lock, at close: delivers what it can and returns every lease. */
+    private void returnAll() {
+        Optional<BudgetLease> returning;
+        lock.lock();
+        try {
+            // from here a cost cannot reach the current lease: its return says all it spent
+            returning = book.active().map(BudgetLease::close);
+            book = book.closeForReturn();
+        } finally {
+            lock.unlock();
+        }
+        deliverReports(true);
+        returnReplaced(true);
+        returning.ifPresent(this::returnLease);
+        dropUnassigned();
     }
 
     /**
@@ -578,17 +534,16 @@ public final class BudgetLeaseManager implements AutoCloseable {
                                 + " them",
                         name,
                         reports.size());
-                reportsDropped += reports.size();
-                reports.clear();
+                reportsDropped += reports.clear();
             }
+            Money unassigned = book.unassigned();
             if (!unassigned.isZero()) {
-                unaccounted = unaccounted.plus(unassigned);
+                book = book.dropUnassigned();
                 LOG.warn(
                         "{}: {} µ$ spent while no lease was in force is in no lease's return; the"
                                 + " control server is not told of it",
                         name,
                         unassigned.micros());
-                unassigned = Money.ZERO;
             }
             changed.signalAll();
         } finally {
@@ -601,6 +556,7 @@ public final class BudgetLeaseManager implements AutoCloseable {
     public String toString() {
         lock.lock();
         try {
+            BudgetLease lease = book.current().orElse(null);
             return "BudgetLeaseManager["
                     + name
                     + ", lease="
@@ -624,143 +580,45 @@ public final class BudgetLeaseManager implements AutoCloseable {
 
     /** Under lock: asks for a renewal when the lease is nearly used up or nearly expired. */
     private void maybeRenewLocked(Instant now) {
-        if (renewWanted || lease == null || lease.state() != LeaseState.ACTIVE) {
-            return;
-        }
-        long granted = lease.granted().micros();
-        long threshold =
-                granted / 100 * renewBelowPercent + granted % 100 * renewBelowPercent / 100;
-        // by spend, not by what the ledger can reserve: reservations in flight are not spend, and
-        // counting them would renew again and again while they last
-        boolean low = lease.remaining().micros() < Math.max(threshold, 1);
-        boolean expiring =
-                lease.expiresAt().isPresent()
-                        && !now.isBefore(lease.expiresAt().get().minus(renewBeforeExpiry));
-        if (low || expiring) {
+        if (!renewWanted && book.wantsRenewal(now, renewBelowPercent, renewBeforeExpiry)) {
             renewWanted = true;
-            wakeWorker();
-        }
-    }
-
-    /** Under lock: runs the worker soon, unless it is backing off after a failure. */
-    private void wakeWorker() {
-        if (failedAttempts == 0) {
-            schedule(Duration.ZERO);
-        }
-    }
-
-    /** Under lock. */
-    private void schedule(Duration delay) {
-        if (closed) {
-            return;
-        }
-        if (scheduled != null && !scheduled.isDone()) {
-            if (delay.isZero() && scheduled.getDelay(TimeUnit.NANOSECONDS) > 0) {
-                scheduled.cancel(false); // run now instead
-            } else {
-                return;
-            }
-        }
-        try {
-            scheduled = scheduler.schedule(this::runWorker, delay.toNanos(), TimeUnit.NANOSECONDS);
-        } catch (RejectedExecutionException e) {
-            LOG.debug("{}: scheduler is shut down; lease work not scheduled", name);
-        }
-    }
-
-    private void scheduleFromState() {
-        lock.lock();
-        try {
-            if (failedAttempts > 0) {
-                schedule(backoff());
-            } else if (hasWorkLocked()) {
-                schedule(Duration.ZERO);
-            }
-        } finally {
-            lock.unlock();
+            worker.wake();
         }
     }
 
     private boolean hasWorkLocked() {
-        return needsHandshakeLocked() || !reports.isEmpty() || !toReturn.isEmpty();
+        return needsHandshakeLocked() || !reports.isEmpty() || !book.toReturn().isEmpty();
     }
 
     private boolean needsHandshakeLocked() {
-        return lease == null || lease.state() != LeaseState.ACTIVE || renewWanted;
-    }
-
-    private Duration backoff() {
-        long factor = 1L << Math.min(failedAttempts - 1, 20);
-        Duration d = minBackoff.multipliedBy(factor);
-        return d.compareTo(maxBackoff) > 0 ? maxBackoff : d;
-    }
-
-    private void runWorker() {
-        lock.lock();
-        try {
-            if (closed) {
-                return;
-            }
-            running = true;
-        } finally {
-            lock.unlock();
-        }
-        boolean failed = false;
-        work.lock();
-        try {
-            boolean needsHandshake;
-            lock.lock();
-            try {
-                if (closed) {
-                    // close() took the work lock between the check above and here, and has already
-                    // delivered and returned everything: a handshake now would take a grant that
-                    // nothing returns (the agent's budget would stay allocated on the server)
-                    return;
-                }
-                needsHandshake = needsHandshakeLocked();
-            } finally {
-                lock.unlock();
-            }
-            if (needsHandshake) {
-                failed = !handshake();
-            }
-            // reports of an active lease go out even while a renewal fails
-            boolean delivered = deliverReports(false);
-            failed |= !delivered;
-            if (delivered) {
-                failed |= !returnReplaced(false);
-            }
-        } catch (RuntimeException e) {
-            LOG.warn("{}: budget lease work failed unexpectedly", name, e);
-            failed = true;
-        } finally {
-            work.unlock();
-            lock.lock();
-            try {
-                running = false;
-                if (failed) {
-                    failedAttempts++;
-                } else {
-                    failedAttempts = 0;
-                }
-                scheduled = null;
-                if (failed) {
-                    schedule(backoff());
-                } else if (hasWorkLocked() && !waitingForLeaseOnly()) {
-                    schedule(Duration.ZERO);
-                }
-                changed.signalAll();
-            } finally {
-                lock.unlock();
-            }
-        }
+        return book.active().isEmpty() || renewWanted;
     }
 
     /** Under lock: the only work left is reports that wait for a lease that has not come. */
     private boolean waitingForLeaseOnly() {
-        return !needsHandshakeLocked()
-                && toReturn.isEmpty()
-                && reports.stream().allMatch(r -> r.leaseId() == null);
+        return !needsHandshakeLocked() && book.toReturn().isEmpty() && reports.onlyUnleased();
+    }
+
+    /** Under the work lock: one pass; returns whether it all succeeded. */
+    private boolean workOnce() {
+        boolean needsHandshake;
+        lock.lock();
+        try {
+            needsHandshake = needsHandshakeLocked();
+        } finally {
+            lock.unlock();
+        }
+        boolean failed = false;
+        if (needsHandshake) {
+            failed = !handshake();
+        }
+        // reports of an active lease go out even while a renewal fails
+        boolean delivered = deliverReports(false);
+        failed |= !delivered;
+        if (delivered) {
+            failed |= !returnReplaced(false);
+        }
+        return !failed;
     }
 
     /**
@@ -775,7 +633,7 @@ public final class BudgetLeaseManager implements AutoCloseable {
             if (closed) {
                 return false;
             }
-            renewal = lease != null && lease.state() == LeaseState.ACTIVE;
+            renewal = book.active().isPresent();
         } finally {
             lock.unlock();
         }
@@ -794,13 +652,14 @@ public final class BudgetLeaseManager implements AutoCloseable {
         } catch (ControlPlaneException e) {
             lock.lock();
             try {
-                if (renewal && lease != null && lease.state() == LeaseState.ACTIVE) {
+                Optional<BudgetLease> active = book.active();
+                if (renewal && active.isPresent()) {
                     renewFailure = e;
                     LOG.warn(
                             "{}: the budget lease {} could not be renewed ({}); it has {} µ$"
                                     + " left",
                             name,
-                            lease.leaseId(),
+                            active.get().leaseId(),
                             e.getMessage(),
                             ledger.available().micros());
                 } else {
@@ -825,39 +684,24 @@ public final class BudgetLeaseManager implements AutoCloseable {
     private void install(LeaseGrant grant, ProviderType forProvider) {
         lock.lock();
         try {
-            BudgetLease old = lease;
-            if (old != null && old.state() == LeaseState.ACTIVE) {
-                closedSpent = closedSpent.plus(old.spent());
-                toReturn.add(old);
-            }
-            BudgetLease fresh = grant.toLease();
-            if (!unassigned.isZero()) {
-                fresh = fresh.recordSpend(unassigned);
-                unassigned = Money.ZERO;
-            }
-            lease = fresh;
+            Optional<BudgetLease> old = book.active();
+            book = book.install(grant.toLease());
+            BudgetLease fresh = book.current().orElseThrow();
             handshakes++;
             failure = null;
             renewFailure = null;
             renewWanted = false;
-            Deque<Report> reassigned = new ArrayDeque<>(reports.size());
-            for (Report r : reports) {
-                reassigned.add(r.leaseId() == null ? r.withLease(fresh.leaseId()) : r);
-            }
-            reports.clear();
-            reports.addAll(reassigned);
-            ledger.setLimit(closedSpent.plus(grant.granted()));
+            reports.assignUnleased(fresh.leaseId());
+            ledger.setLimit(book.ledgerLimit());
             LOG.info(
-                    "{}: budget lease {} granted for {}: {} µ$ (the agent has {} µ$ left on the"
+                    "{}: budget lease {} granted for {}: {} µ$ (the agent has {} left on the"
                             + " server){}",
                     name,
                     fresh.leaseId(),
                     forProvider.id(),
                     grant.granted().micros(),
-                    grant.remaining().micros(),
-                    old != null && old.state() == LeaseState.ACTIVE
-                            ? "; it replaces " + old.leaseId()
-                            : "");
+                    grant.remaining().map(m -> m.micros() + " µ$").orElse("an unstated amount"),
+                    old.map(o -> "; it replaces " + o.leaseId()).orElse(""));
             maybeRenewLocked(clock.instant()); // a grant smaller than the threshold renews again
             changed.signalAll();
         } finally {
@@ -867,9 +711,8 @@ public final class BudgetLeaseManager implements AutoCloseable {
 
     /** Under lock: the current lease stops being usable; its spend counts as given up. */
     private void retireCurrent(LeaseState state) {
-        closedSpent = closedSpent.plus(lease.spent());
-        lease = lease.transitionTo(state);
-        ledger.setLimit(closedSpent.plus(unassigned));
+        book = book.retire(state);
+        ledger.setLimit(book.ledgerLimit());
         renewWanted = true;
     }
 
@@ -879,26 +722,17 @@ public final class BudgetLeaseManager implements AutoCloseable {
      */
     private boolean deliverReports(boolean once) {
         while (true) {
-            List<Report> batch = new ArrayList<>();
+            List<Report> batch;
             lock.lock();
             try {
-                Report head = reports.peekFirst();
-                if (head == null || head.leaseId() == null) {
-                    return true;
-                }
-                for (Report r : reports) {
-                    if (batch.size() == MAX_COALESCED
-                            || !head.leaseId().equals(r.leaseId())
-                            || !head.model().equals(r.model())
-                            || head.provider() != r.provider()) {
-                        break;
-                    }
-                    batch.add(r);
-                }
+                batch = reports.nextBatch();
             } finally {
                 lock.unlock();
             }
-            Report next = coalesce(batch);
+            if (batch.isEmpty()) {
+                return true;
+            }
+            Report next = ReportQueue.coalesce(batch);
             boolean delivered;
             try {
                 client.report(
@@ -923,8 +757,7 @@ public final class BudgetLeaseManager implements AutoCloseable {
                                 name,
                                 reports.size(),
                                 e.getMessage());
-                        reportsDropped += reports.size();
-                        reports.clear();
+                        reportsDropped += reports.clear();
                         changed.signalAll();
                     } finally {
                         lock.unlock();
@@ -939,11 +772,7 @@ public final class BudgetLeaseManager implements AutoCloseable {
             }
             lock.lock();
             try {
-                for (Report r : batch) {
-                    if (reports.peekFirst() == r) {
-                        reports.removeFirst();
-                    }
-                }
+                reports.remove(batch);
                 if (delivered) {
                     reportsDelivered += batch.size();
                 } else {
@@ -956,39 +785,14 @@ public final class BudgetLeaseManager implements AutoCloseable {
         }
     }
 
-    /**
-     * One report for consecutive requests of the same lease, model and provider: tokens and cost
-     * summed, the first request's id with the count of the others. Only a backlog coalesces (one
-     * HTTP call per request cannot keep up with a busy agent); the sum the server records is the
-     * same.
-     */
-    private static Report coalesce(List<Report> batch) {
-        Report first = batch.get(0);
-        if (batch.size() == 1) {
-            return first;
-        }
-        long tokens = 0;
-        Money cost = Money.ZERO;
-        for (Report r : batch) {
-            tokens = Math.addExact(tokens, r.tokens());
-            cost = cost.plus(r.cost());
-        }
-        return new Report(
-                first.leaseId(),
-                first.requestId() + "+" + (batch.size() - 1),
-                tokens,
-                cost,
-                first.model(),
-                first.provider());
-    }
-
     /** A report the server refused for good: the lease may have expired or been revoked. */
     private void refused(Report report, ControlPlaneException e) {
         lock.lock();
         try {
-            boolean current = lease != null && lease.leaseId().equals(report.leaseId());
+            boolean current =
+                    book.active().map(l -> l.leaseId().equals(report.leaseId())).orElse(false);
             String message = e.serverMessage();
-            if (current && lease.state() == LeaseState.ACTIVE && e.status() == 403) {
+            if (current && e.status() == 403) {
                 if ("Lease expired".equals(message)) {
                     retireCurrent(LeaseState.EXPIRED);
                     failure = e;
@@ -1015,12 +819,12 @@ public final class BudgetLeaseManager implements AutoCloseable {
             BudgetLease old;
             lock.lock();
             try {
-                old = toReturn.peekFirst();
-                if (old == null) {
+                List<BudgetLease> waiting = book.toReturn();
+                if (waiting.isEmpty()) {
                     return true;
                 }
-                String id = old.leaseId();
-                if (!once && reports.stream().anyMatch(r -> id.equals(r.leaseId()))) {
+                old = waiting.get(0);
+                if (!once && reports.hasFor(old.leaseId())) {
                     return true; // its reports first
                 }
             } finally {
@@ -1050,7 +854,7 @@ public final class BudgetLeaseManager implements AutoCloseable {
             }
             lock.lock();
             try {
-                toReturn.pollFirst();
+                book = book.returned(old.leaseId());
                 changed.signalAll();
             } finally {
                 lock.unlock();
@@ -1092,11 +896,9 @@ public final class BudgetLeaseManager implements AutoCloseable {
         private final CostController ledger;
         private Clock clock;
         private ScheduledExecutorService scheduler;
-        private Optional<Money> leaseSize = Optional.empty();
-        private int renewBelowPercent = 20;
+        private ControlPlaneOptions options;
+        private RandomGenerator random;
         private Duration renewBeforeExpiry = Duration.ofSeconds(60);
-        private Duration minBackoff = Duration.ofSeconds(1);
-        private Duration maxBackoff = Duration.ofSeconds(60);
         private Duration settleWait = Duration.ofSeconds(10);
         private String name = "agent";
 
@@ -1135,36 +937,30 @@ public final class BudgetLeaseManager implements AutoCloseable {
         }
 
         /**
-         * Sets the amount asked for at each handshake; default the server's ($10).
+         * Sets the control-plane settings the lease follows (required): the amount asked for at
+         * each handshake ({@link ControlPlaneOptions#leaseSize()}), the share of a grant below
+         * which it is renewed ({@link ControlPlaneOptions#renewBelowPercent()}) and the retry
+         * backoff ({@link ControlPlaneOptions#minBackoff()} to {@link
+         * ControlPlaneOptions#maxBackoff()}, exponential with full jitter). They are validated
+         * there, once.
          *
-         * @param size the amount, more than zero, at most $100 (the server's maximum)
+         * @param options the router's control-plane options
          * @return this builder
          */
-        public Builder leaseSize(Money size) {
-            Objects.requireNonNull(size, "size");
-            if (size.isZero() || size.micros() > 100_000_000L) {
-                throw new IllegalArgumentException(
-                        "a lease size must be more than $0 and at most $100, got "
-                                + size.micros()
-                                + " µ$");
-            }
-            this.leaseSize = Optional.of(size);
+        public Builder options(ControlPlaneOptions options) {
+            this.options = Objects.requireNonNull(options, "options");
             return this;
         }
 
         /**
-         * Sets when the lease is renewed: once less than this share of the grant is left unspent
-         * (default 20).
+         * Sets the random source the retry backoff draws its jitter from (default: the retrying
+         * thread's own); tests pass a fixed one.
          *
-         * @param percent 1 to 99
+         * @param random the random source, used under the manager's lock only
          * @return this builder
          */
-        public Builder renewBelowPercent(int percent) {
-            if (percent < 1 || percent > 99) {
-                throw new IllegalArgumentException(
-                        "renew-below must be 1 to 99 percent, got " + percent);
-            }
-            this.renewBelowPercent = percent;
+        public Builder random(RandomGenerator random) {
+            this.random = Objects.requireNonNull(random, "random");
             return this;
         }
 
@@ -1180,25 +976,6 @@ public final class BudgetLeaseManager implements AutoCloseable {
                 throw new IllegalArgumentException("the expiry margin must not be negative");
             }
             this.renewBeforeExpiry = margin;
-            return this;
-        }
-
-        /**
-         * Sets the retry backoff after a failure: {@code min}, doubling up to {@code max} (default
-         * 1 s to 60 s).
-         *
-         * @param min the first delay, positive
-         * @param max the longest delay, at least {@code min}
-         * @return this builder
-         */
-        public Builder retryBackoff(Duration min, Duration max) {
-            ControlPlaneHttp.requirePositive(min, "min");
-            ControlPlaneHttp.requirePositive(max, "max");
-            if (max.compareTo(min) < 0) {
-                throw new IllegalArgumentException("the longest backoff is shorter than the first");
-            }
-            this.minBackoff = min;
-            this.maxBackoff = max;
             return this;
         }
 
@@ -1235,11 +1012,15 @@ public final class BudgetLeaseManager implements AutoCloseable {
          * Builds the manager; call {@link BudgetLeaseManager#start()} next.
          *
          * @return the manager
-         * @throws IllegalStateException if no clock was set
+         * @throws IllegalStateException if no clock or no options were set
          */
         public BudgetLeaseManager build() {
             if (clock == null) {
                 throw new IllegalStateException("set a clock, e.g. .clock(Clock.systemUTC())");
+            }
+            if (options == null) {
+                throw new IllegalStateException(
+                        "set the control-plane options, e.g. .options(ControlPlaneOptions.of(url))");
             }
             return new BudgetLeaseManager(this);
         }

@@ -14,6 +14,8 @@ import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.Objects;
 import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * {@link BudgetLeaseClient} over HTTP: Protocol 005 exactly as the Iron Cage server implements it
@@ -32,11 +34,15 @@ import java.util.Optional;
  *
  * <p>An error answer becomes a {@link ControlPlaneException} with the server's status and {@code
  * error}; no answer (refused connection, timeout) one with status 0; a 2xx answer that is not the
- * expected JSON one with the answer's status and a message saying what is missing. The IC token,
- * the user access token and the raw body never appear in a message. Thread-safe; the transport is
- * not closed by {@link #close()} (it is shared with the caller).
+ * expected JSON one with the answer's status and a message saying what is missing. A handshake
+ * answer needs {@code lease_id} and {@code budget_granted}; {@code budget_remaining} is only
+ * informative and may be missing ({@link LeaseGrant#remaining()} is then empty). The IC token, the
+ * user access token and the raw body never appear in a message. Thread-safe; the transport is not
+ * closed by {@link #close()} (it is shared with the caller).
  */
 public final class ControlPlaneBudgetLeaseClient implements BudgetLeaseClient {
+    private static final Logger LOG = LoggerFactory.getLogger(ControlPlaneBudgetLeaseClient.class);
+
     /** The handshake endpoint. */
     public static final String HANDSHAKE_PATH = "/api/v1/budget/handshake";
 
@@ -100,9 +106,31 @@ public final class ControlPlaneBudgetLeaseClient implements BudgetLeaseClient {
         String what = "the handshake answer";
         String leaseId = leaseId(json, "lease_id", what);
         long granted = ControlPlaneHttp.integer(json, "budget_granted", 200, what);
-        long remaining = ControlPlaneHttp.integer(json, "budget_remaining", 200, what);
+        if (granted < 0) {
+            throw ControlPlaneHttp.malformed(200, what + " has a negative budget_granted");
+        }
         return new LeaseGrant(
-                leaseId, money(granted, what), money(remaining, what), expiresAt(json, what));
+                leaseId, Money.ofMicros(granted), remaining(json, leaseId), expiresAt(json, what));
+    }
+
+    /**
+     * {@code budget_remaining} of a handshake answer: only informative (nothing is decided on it),
+     * so an answer without it, or with an unreadable one, still grants the lease.
+     */
+    private static Optional<Money> remaining(JsonNode json, String leaseId) {
+        JsonNode node = json.get("budget_remaining");
+        if (node != null
+                && node.isIntegralNumber()
+                && node.canConvertToLong()
+                && node.asLong() >= 0) {
+            return Optional.of(Money.ofMicros(node.asLong()));
+        }
+        LOG.debug(
+                "the handshake answer for lease {} has {} budget_remaining; the lease is taken"
+                        + " without it",
+                leaseId,
+                node == null || node.isNull() ? "no" : "an unreadable");
+        return Optional.empty();
     }
 
     @Override

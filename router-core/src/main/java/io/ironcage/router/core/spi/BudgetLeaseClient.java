@@ -158,11 +158,13 @@ public interface BudgetLeaseClient extends AutoCloseable {
      *
      * @param leaseId the lease's id, {@code lease_<uuid>}
      * @param granted the amount granted
-     * @param remaining what the agent has left after the grant
+     * @param remaining what the agent has left after the grant; empty when the server did not say
+     *     (the figure is informative: nothing is decided on it)
      * @param expiresAt when the lease runs out; empty when the server sets no deadline (it sends
      *     {@code null} today)
      */
-    record LeaseGrant(String leaseId, Money granted, Money remaining, Optional<Instant> expiresAt) {
+    record LeaseGrant(
+            String leaseId, Money granted, Optional<Money> remaining, Optional<Instant> expiresAt) {
         /**
          * Validates the components.
          *
@@ -174,6 +176,19 @@ public interface BudgetLeaseClient extends AutoCloseable {
             Objects.requireNonNull(granted, "granted");
             Objects.requireNonNull(remaining, "remaining");
             Objects.requireNonNull(expiresAt, "expiresAt");
+        }
+
+        /**
+         * A grant whose answer said what the agent has left.
+         *
+         * @param leaseId the lease's id
+         * @param granted the amount granted
+         * @param remaining what the agent has left after the grant
+         * @param expiresAt when the lease runs out, or empty
+         */
+        public LeaseGrant(
+                String leaseId, Money granted, Money remaining, Optional<Instant> expiresAt) {
+            this(leaseId, granted, Optional.of(remaining), expiresAt);
         }
 
         /**

@@ -8,6 +8,7 @@ import io.ironcage.router.core.domain.Money;
 import io.ironcage.router.core.domain.ProviderType;
 import io.ironcage.router.core.domain.budget.CostController;
 import java.io.IOException;
+import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Optional;
@@ -69,7 +70,11 @@ class BudgetLeaseManagerBacklogTest {
                                 CostController.withLimit(Money.ZERO))
                         .clock(Clock.systemUTC())
                         .scheduler(scheduler)
-                        .retryBackoff(Duration.ofMillis(5), Duration.ofMillis(20))
+                        .options(
+                                ControlPlaneOptions.builder(URI.create("http://127.0.0.1:1"))
+                                        .retryBackoff(Duration.ofMillis(5), Duration.ofMillis(20))
+                                        .build())
+                        .random(TestRandom.CEILING)
                         .build();
         manager.start();
         int requests = 3 * BudgetLeaseManager.MAX_QUEUED_REPORTS;

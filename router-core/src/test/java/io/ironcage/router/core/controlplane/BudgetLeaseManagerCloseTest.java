@@ -14,6 +14,7 @@ import io.ironcage.router.core.domain.budget.LeaseState;
 import io.ironcage.router.core.domain.budget.Reservation;
 import io.ironcage.router.core.spi.BudgetLeaseClient;
 import java.lang.reflect.Field;
+import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -160,17 +161,23 @@ class BudgetLeaseManagerCloseTest {
                         server, "ic-close-token", () -> ProviderType.OPENAI, ledger)
                 .clock(new TestClock())
                 .scheduler(scheduler)
-                .leaseSize(Money.ofMicros(LEASE))
-                .retryBackoff(Duration.ofMillis(5), Duration.ofMillis(20))
+                .options(
+                        ControlPlaneOptions.builder(URI.create("http://127.0.0.1:1"))
+                                .leaseSize(Money.ofMicros(LEASE))
+                                .retryBackoff(Duration.ofMillis(5), Duration.ofMillis(20))
+                                .build())
+                .random(TestRandom.CEILING)
                 .build();
     }
 
-    /** Puts a gated work lock into the manager (no seam in production code for it). */
+    /** Puts a gated work lock into the manager's worker (no seam in production code for it). */
     private static GatedLock gateWork(BudgetLeaseManager manager) throws Exception {
         GatedLock gated = new GatedLock();
-        Field work = BudgetLeaseManager.class.getDeclaredField("work");
+        Field worker = BudgetLeaseManager.class.getDeclaredField("worker");
+        worker.setAccessible(true);
+        Field work = RetryingWorker.class.getDeclaredField("work");
         work.setAccessible(true);
-        work.set(manager, gated);
+        work.set(worker.get(manager), gated);
         return gated;
     }
 
@@ -283,6 +290,30 @@ class BudgetLeaseManagerCloseTest {
     }
 
     @Test
+    void ledgerReportsAndReturnsAgreeToTheMicroDollarAcrossARenewal() throws Exception {
+        BudgetLeaseManager manager = manager();
+        manager.start();
+        spend(manager, 1_234_567);
+        spend(manager, 3_000_000); // 765_433 of 5_000_000 left, under 20 %: renewed
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (manager.grantCount() < 2 && System.nanoTime() < deadline) {
+            LockSupport.parkNanos(1_000_000);
+        }
+        assertEquals(2, manager.grantCount(), "renewed");
+        spend(manager, 765_433);
+        spend(manager, 1);
+
+        manager.close();
+        drainWorker();
+
+        Map<String, Long> expected = Map.of("lease_1", 4_234_567L, "lease_2", 765_434L);
+        assertEquals(expected, server.returnedSpent(), "each return: what its lease spent");
+        assertEquals(expected, server.reported(), "the reports say the same");
+        assertEquals(Money.ofMicros(5_000_001), ledger.totalSpent(), "and so does the ledger");
+        assertEquals(Money.ZERO, manager.unaccountedSpend());
+    }
+
+    @Test
     void aRequestInFlightAtCloseIsInTheReturnAndItsReportIsSent() throws Exception {
         BudgetLeaseManager manager = manager();
         manager.start();
@@ -365,7 +396,10 @@ class BudgetLeaseManagerCloseTest {
                                 server, "ic-close-token", () -> ProviderType.OPENAI, ledger)
                         .clock(new TestClock())
                         .scheduler(scheduler)
-                        .leaseSize(Money.ofMicros(LEASE))
+                        .options(
+                                ControlPlaneOptions.builder(URI.create("http://127.0.0.1:1"))
+                                        .leaseSize(Money.ofMicros(LEASE))
+                                        .build())
                         .settleWait(Duration.ofMillis(50))
                         .build();
         manager.start();
@@ -436,7 +470,12 @@ class BudgetLeaseManagerCloseTest {
                                 refusing, "ic-close-token", () -> ProviderType.OPENAI, ledger)
                         .clock(new TestClock())
                         .scheduler(scheduler)
-                        .retryBackoff(Duration.ofSeconds(30), Duration.ofSeconds(30))
+                        .options(
+                                ControlPlaneOptions.builder(URI.create("http://127.0.0.1:1"))
+                                        .retryBackoff(
+                                                Duration.ofSeconds(30), Duration.ofSeconds(30))
+                                        .build())
+                        .random(TestRandom.CEILING)
                         .build();
         manager.start();
         // settled while no lease was in force: it waits for the next lease, which never comes

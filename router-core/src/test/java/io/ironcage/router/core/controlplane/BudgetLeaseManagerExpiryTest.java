@@ -10,6 +10,7 @@ import io.ironcage.router.core.domain.Money;
 import io.ironcage.router.core.domain.ProviderType;
 import io.ironcage.router.core.domain.budget.CostController;
 import java.io.IOException;
+import java.net.URI;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
@@ -60,7 +61,11 @@ class BudgetLeaseManagerExpiryTest {
                                 client, "ic-expiry-token", () -> ProviderType.OPENAI, ledger)
                         .clock(clock)
                         .scheduler(scheduler)
-                        .retryBackoff(Duration.ofMillis(5), Duration.ofMillis(20))
+                        .options(
+                                ControlPlaneOptions.builder(URI.create("http://127.0.0.1:1"))
+                                        .retryBackoff(Duration.ofMillis(5), Duration.ofMillis(20))
+                                        .build())
+                        .random(TestRandom.CEILING)
                         .build();
         manager.start();
         assertDoesNotThrow(manager::admit);

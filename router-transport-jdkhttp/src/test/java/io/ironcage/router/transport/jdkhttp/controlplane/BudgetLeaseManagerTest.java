@@ -11,6 +11,7 @@ import io.ironcage.router.core.ControlPlaneException;
 import io.ironcage.router.core.controlplane.BudgetLeaseManager;
 import io.ironcage.router.core.controlplane.ControlPlaneBudgetLeaseClient;
 import io.ironcage.router.core.controlplane.ControlPlaneKeySource;
+import io.ironcage.router.core.controlplane.ControlPlaneOptions;
 import io.ironcage.router.core.domain.Money;
 import io.ironcage.router.core.domain.ProviderType;
 import io.ironcage.router.core.domain.budget.BudgetDecision;
@@ -78,8 +79,11 @@ class BudgetLeaseManagerTest {
                                 ledger)
                         .clock(clock)
                         .scheduler(scheduler)
-                        .leaseSize(leaseSize)
-                        .retryBackoff(Duration.ofMillis(10), Duration.ofMillis(50))
+                        .options(
+                                ControlPlaneOptions.builder(server.baseUri())
+                                        .leaseSize(leaseSize)
+                                        .retryBackoff(Duration.ofMillis(10), Duration.ofMillis(50))
+                                        .build())
                         .name("agent_1")
                         .build();
         managers.add(manager);
