@@ -814,7 +814,8 @@ public final class LlmRouter implements AutoCloseable {
                             upstreamTimeout,
                             rejectUnpriced,
                             allowUnmetered,
-                            maxRequestBodyBytes);
+                            maxRequestBodyBytes,
+                            registry::readiness);
             ServerTransport.RunningServer running;
             try {
                 running =
