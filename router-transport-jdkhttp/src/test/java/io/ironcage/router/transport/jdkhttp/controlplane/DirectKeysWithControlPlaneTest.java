@@ -238,4 +238,26 @@ class DirectKeysWithControlPlaneTest {
         assertFalse(answer.body().contains(TOKEN));
         assertEquals(0, server.callCount(Endpoint.PROVIDER_KEY));
     }
+
+    @Test
+    void noTokenOrKeyReachesTheLogTheAnswersOrToString() throws Exception {
+        agent(25_000_000);
+        Secrets.Captured<String> run =
+                Secrets.capturingStderr(
+                        () -> {
+                            LlmRouter router = start(builder(1_000_000));
+                            StringBuilder seen = new StringBuilder();
+                            provider.enqueue(FakeResponse.text("Hello!").usage(10, 5));
+                            seen.append(post(router, CHAT).body());
+                            server.failNext(
+                                    Endpoint.REPORT,
+                                    1,
+                                    FakeControlPlane.Fault.status(
+                                            500, "{\"error\":\"Database error\"}"));
+                            seen.append(router).append(router.agents().list());
+                            router.close();
+                            return seen.toString();
+                        });
+        Secrets.assertAbsent(run.value() + run.log(), TOKEN, YAML_KEY, SERVER_KEY);
+    }
 }
