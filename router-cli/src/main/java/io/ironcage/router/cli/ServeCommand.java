@@ -104,7 +104,11 @@ public final class ServeCommand implements Callable<Integer> {
                 router.baseUrl(),
                 sqlite == null ? "not stored (no analytics.sqlite)" : "in " + sqlite.file(),
                 parsed.controlPlane().isPresent()
-                        ? "; server mode with " + router.agents().list().size() + " agent(s)"
+                        ? (parsed.providers().isEmpty()
+                                        ? "; server mode with "
+                                        : "; direct keys with the control server, ")
+                                + router.agents().list().size()
+                                + " agent(s)"
                         : "");
         onReady.accept(router);
         PrintWriter out = spec.commandLine().getOut();

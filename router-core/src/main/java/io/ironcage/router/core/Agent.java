@@ -1,6 +1,7 @@
 package io.ironcage.router.core;
 
 import io.ironcage.router.core.controlplane.BudgetLeaseManager;
+import io.ironcage.router.core.controlplane.ControlPlaneKeySource;
 import io.ironcage.router.core.domain.Money;
 import io.ironcage.router.core.domain.ProviderType;
 import io.ironcage.router.core.domain.TokenUsage;
@@ -118,6 +119,34 @@ final class Agent implements Tenant {
         if (lease != null) {
             lease.close();
         }
+    }
+
+    /**
+     * Why the agent cannot serve a request now, in the router's own words (never the control
+     * server's message or a secret); empty when it can. Never blocks on the network.
+     */
+    Optional<String> notReadyBecause() {
+        if (keys instanceof ControlPlaneKeySource && !((ControlPlaneKeySource) keys).hasKey()) {
+            return Optional.of("no provider key from the control server yet");
+        }
+        if (lease == null
+                || lease.lease().filter(l -> l.state() == LeaseState.ACTIVE).isPresent()) {
+            return Optional.empty();
+        }
+        return Optional.of(
+                lease.failure()
+                        .map(
+                                e ->
+                                        e.isNoResponse()
+                                                ? "no budget lease: the control server could not"
+                                                        + " be reached"
+                                                : e.status() >= 200 && e.status() <= 299
+                                                        ? "no budget lease: the control server's"
+                                                                + " answer could not be read"
+                                                        : "no budget lease: the control server"
+                                                                + " answered HTTP "
+                                                                + e.status())
+                        .orElse("no budget lease yet"));
     }
 
     AgentMetrics metrics() {

@@ -113,6 +113,19 @@ final class AgentRegistry {
         return new ArrayList<>(agents.values());
     }
 
+    /** What {@code GET /ready} answers: every running agent's state, by id. */
+    io.ironcage.router.core.internal.Readiness readiness() {
+        List<io.ironcage.router.core.internal.Readiness.Check> checks = new ArrayList<>();
+        for (Agent agent : all()) {
+            if (!agent.isStopped()) {
+                checks.add(
+                        new io.ironcage.router.core.internal.Readiness.Check(
+                                agent.id(), agent.notReadyBecause()));
+            }
+        }
+        return io.ironcage.router.core.internal.Readiness.of(checks);
+    }
+
     /** The token of an agent, stopped ones included (their last events still sync). */
     synchronized Optional<String> tokenOf(String agentId) {
         Agent agent = agents.get(agentId);

@@ -73,6 +73,12 @@ import java.util.concurrent.atomic.AtomicLong;
  * reached does not stop the router from starting: requests get an error that says so, until it
  * answers again. One router can serve several agents, each with its own token, key, lease, budget
  * and analytics attribution, and start or stop them at run time ({@link #agents()}).
+ *
+ * <p><b>Direct keys with the control server</b> (both {@link Builder#providerKeys} and {@link
+ * Builder#controlPlane}; the reference's {@code create_full}): the provider keys are the router's
+ * own and never fetched, while each agent still leases its budget and its analytics are synced, as
+ * in server mode (no lease: its requests are refused until one is granted). A {@link
+ * Builder#budget} then is a local ceiling on top of the lease: a request must fit under both.
  */
 public final class LlmRouter implements AutoCloseable {
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(LlmRouter.class);
@@ -209,7 +215,8 @@ public final class LlmRouter implements AutoCloseable {
                 AgentSpec spec = AgentSpec.of(agent.token());
                 builder.agent(agent.id().map(spec::withAgentId).orElse(spec));
             }
-        } else {
+        }
+        if (!config.providers().isEmpty()) {
             builder.providerKeys(
                     ProviderKeySource.fixed(
                             config.providers()
@@ -450,7 +457,9 @@ public final class LlmRouter implements AutoCloseable {
         /**
          * Runs the router in server mode against an Iron Cage control server: provider keys, budget
          * leases and analytics sync come from there, for each agent ({@link #agent(AgentSpec)}, or
-         * the {@link #token(String)}). Replaces {@link #providerKeys(ProviderKeySource)}.
+         * the {@link #token(String)}). Together with {@link #providerKeys(ProviderKeySource)}
+         * (direct keys with the control server) the keys are those, never fetched, while leases and
+         * analytics sync still come from the control server.
          *
          * @param options the server and how to use it
          * @return this builder
@@ -498,7 +507,9 @@ public final class LlmRouter implements AutoCloseable {
         }
 
         /**
-         * Sets where provider keys come from (required).
+         * Sets where provider keys come from (required in direct mode; with a {@link
+         * #controlPlane(ControlPlaneOptions)}, every agent uses these keys instead of fetching its
+         * own).
          *
          * @param keys the key source, e.g. {@link ProviderKeySource#fixed}
          * @return this builder
@@ -511,7 +522,8 @@ public final class LlmRouter implements AutoCloseable {
         /**
          * Sets a hard budget; without one the router is unlimited (and records spend). In server
          * mode it is each agent's fixed local limit instead of a leased budget (the reference's
-         * server mode with an explicit budget, §2.1.1).
+         * server mode with an explicit budget, §2.1.1). With direct keys and a control plane both,
+         * it is each agent's local ceiling on top of its lease: a request must fit under both.
          *
          * @param limit the limit
          * @return this builder
@@ -703,7 +715,7 @@ public final class LlmRouter implements AutoCloseable {
          *
          * @return the running router
          * @throws IllegalStateException if the transport, the key source (direct mode) or the
-         *     agents (server mode) are missing, or both modes are configured
+         *     agents (server mode) are missing
          * @throws ServerStartException if the address cannot be bound
          */
         public LlmRouter start() {
@@ -712,11 +724,6 @@ public final class LlmRouter implements AutoCloseable {
                         "set a transport, e.g. .transport(new JdkHttpTransportProvider())");
             }
             boolean server = controlPlane != null;
-            if (server && keys != null) {
-                throw new IllegalStateException(
-                        "set either provider keys (direct mode) or a control plane (server mode),"
-                                + " not both");
-            }
             if (!server && keys == null) {
                 throw new IllegalStateException(
                         "set the provider keys, e.g. .providerKeys(ProviderKeySource.fixed(...))");
@@ -807,7 +814,8 @@ public final class LlmRouter implements AutoCloseable {
                             upstreamTimeout,
                             rejectUnpriced,
                             allowUnmetered,
-                            maxRequestBodyBytes);
+                            maxRequestBodyBytes,
+                            registry::readiness);
             ServerTransport.RunningServer running;
             try {
                 running =
@@ -890,8 +898,8 @@ public final class LlmRouter implements AutoCloseable {
                 ScheduledExecutorService background,
                 UsageEventSink sink,
                 Clock time) {
+            ProviderKeySource shared = keys;
             if (!server) {
-                ProviderKeySource shared = keys;
                 return (spec, id) ->
                         new Agent(
                                 id,
@@ -902,33 +910,54 @@ public final class LlmRouter implements AutoCloseable {
             }
             ControlPlaneOptions cp = controlPlane;
             return (spec, id) -> {
-                ControlPlaneKeySource agentKeys =
-                        ControlPlaneKeySource.builder(cp.url(), spec.icToken(), client)
-                                .clock(time)
-                                .ttl(cp.keyCacheTtl())
-                                .timeout(cp.timeout())
-                                .build();
-                try {
-                    agentKeys.currentKey(); // learn the key's provider before the handshake
-                } catch (ControlPlaneException e) {
-                    LOG.warn("agent {}: no provider key yet: {}", id, e.getMessage());
+                ProviderKeySource agentKeys;
+                java.util.function.Supplier<io.ironcage.router.core.domain.ProviderType> leaseFor;
+                CostController leased;
+                if (shared != null) {
+                    // direct keys with the control server: keys never come from it, and a local
+                    // budget is a ceiling the lease cannot lift (both must hold)
+                    agentKeys = shared;
+                    io.ironcage.router.core.domain.ProviderType provider = leaseProvider(shared);
+                    leaseFor = () -> provider;
+                    leased =
+                            spec.budget().isPresent()
+                                    ? CostController.withCeiling(
+                                            Money.ZERO,
+                                            spec.budget().get(),
+                                            thresholds,
+                                            thresholdListener(sink, time, Optional.of(id)))
+                                    : CostController.withLimit(Money.ZERO);
+                } else {
+                    ControlPlaneKeySource fetched =
+                            ControlPlaneKeySource.builder(cp.url(), spec.icToken(), client)
+                                    .clock(time)
+                                    .ttl(cp.keyCacheTtl())
+                                    .timeout(cp.timeout())
+                                    .build();
+                    try {
+                        fetched.currentKey(); // learn the key's provider before the handshake
+                    } catch (ControlPlaneException e) {
+                        LOG.warn("agent {}: no provider key yet: {}", id, e.getMessage());
+                    }
+                    if (spec.budget().isPresent()) {
+                        return new Agent(
+                                id,
+                                spec.icToken(),
+                                fetched,
+                                ledger(spec.budget(), sink, time, Optional.of(id)),
+                                null);
+                    }
+                    agentKeys = fetched;
+                    leaseFor = () -> fetched.currentKey().provider();
+                    leased = CostController.withLimit(Money.ZERO);
                 }
-                if (spec.budget().isPresent()) {
-                    return new Agent(
-                            id,
-                            spec.icToken(),
-                            agentKeys,
-                            ledger(spec.budget(), sink, time, Optional.of(id)),
-                            null);
-                }
-                CostController leased = CostController.withLimit(Money.ZERO);
                 BudgetLeaseManager.Builder lease =
                         BudgetLeaseManager.builder(
                                         ControlPlaneBudgetLeaseClient.builder(cp.url(), client)
                                                 .timeout(cp.timeout())
                                                 .build(),
                                         spec.icToken(),
-                                        () -> agentKeys.currentKey().provider(),
+                                        leaseFor,
                                         leased)
                                 .clock(time)
                                 .scheduler(background)
@@ -946,24 +975,38 @@ public final class LlmRouter implements AutoCloseable {
             return limit.map(
                             l ->
                                     CostController.withLimit(
-                                            l,
-                                            thresholds,
-                                            (ThresholdCrossing c) -> {
-                                                long at = time.millis();
-                                                AnalyticsEvent event =
-                                                        AnalyticsEvent.of(
-                                                                AnalyticsEvent.newEventId(at),
-                                                                at,
-                                                                BudgetThresholdReached.of(c));
-                                                // runs inside a settlement, which may be on an
-                                                // event loop: a sink that would wait, waits on a
-                                                // thread of its own (a crossing is rare)
-                                                sink.recordWithoutWaiting(
-                                                                agentId.map(event::withAgentId)
-                                                                        .orElse(event))
-                                                        .ifPresent(ProxyPipeline::waitOnOwnThread);
-                                            }))
+                                            l, thresholds, thresholdListener(sink, time, agentId)))
                     .orElseGet(CostController::unlimited);
+        }
+
+        /** Records a threshold crossing as an event of the agent. */
+        private static java.util.function.Consumer<ThresholdCrossing> thresholdListener(
+                UsageEventSink sink, Clock time, Optional<String> agentId) {
+            return c -> {
+                long at = time.millis();
+                AnalyticsEvent event =
+                        AnalyticsEvent.of(
+                                AnalyticsEvent.newEventId(at), at, BudgetThresholdReached.of(c));
+                // runs inside a settlement, which may be on an event loop: a sink that would
+                // wait, waits on a thread of its own (a crossing is rare)
+                sink.recordWithoutWaiting(agentId.map(event::withAgentId).orElse(event))
+                        .ifPresent(ProxyPipeline::waitOnOwnThread);
+            };
+        }
+
+        /**
+         * The provider a lease is asked for when the keys are the router's own: the only key's, or
+         * OpenAI's when there are keys for both (the server's lease is per agent, not per provider;
+         * each report names the provider the request really went to).
+         */
+        private static io.ironcage.router.core.domain.ProviderType leaseProvider(
+                ProviderKeySource keys) {
+            return keys.providers().stream()
+                    .min(java.util.Comparator.naturalOrder())
+                    .orElseThrow(
+                            () ->
+                                    new IllegalStateException(
+                                            "the provider key source holds no key"));
         }
 
         private static ScheduledExecutorService daemonScheduler() {

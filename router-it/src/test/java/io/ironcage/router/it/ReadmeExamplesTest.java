@@ -323,7 +323,7 @@ class ReadmeExamplesTest {
     void everyReadmeYamlSnippetStartsARouter(@TempDir Path dir) throws IOException {
         List<String> snippets = new ArrayList<>(snippets(Path.of("../README.md"), "yaml"));
         snippets.addAll(snippets(Path.of("../router-analytics-sqlite/README.md"), "yaml"));
-        assertEquals(3, snippets.size(), "YAML snippets found in the READMEs");
+        assertEquals(4, snippets.size(), "YAML snippets found in the READMEs");
         List<String> configs = new ArrayList<>();
         for (String snippet : snippets) {
             String yaml =
@@ -336,7 +336,7 @@ class ReadmeExamplesTest {
                 configs.add(alternative);
             }
         }
-        assertEquals(5, configs.size(), "with their commented-out alternatives:\n" + configs);
+        assertEquals(6, configs.size(), "with their commented-out alternatives:\n" + configs);
         try (FakeControlPlane control = FakeControlPlane.create().start()) {
             for (String token : List.of("IC_TOKEN", "IC_TOKEN_A", "IC_TOKEN_B")) {
                 control.addAgent(README_ENV.get(token), ProviderType.OPENAI, "sk-test", 50_000_000);
@@ -355,6 +355,8 @@ class ReadmeExamplesTest {
                                 ? LlmRouter.fromConfig(local)
                                 : LlmRouter.fromConfig(local, sink)) {
                     assertEquals("LlmRouter OK", get(router.baseUri()).body(), yaml);
+                    HttpResponse<String> ready = get(router.baseUri().resolve("/ready"));
+                    assertEquals(200, ready.statusCode(), ready.body() + "\n" + yaml);
                     config.token().ifPresent(token -> assertEquals(token, router.token()));
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();

@@ -869,6 +869,44 @@ abstract class RouterEndToEndTest {
     }
 
     @Test
+    void readinessAnswersWithoutATokenAndSaysWhichAgentIsNotReady() throws Exception {
+        HttpResponse<String> ready =
+                HTTP.send(
+                        HttpRequest.newBuilder(router.baseUri().resolve("/ready")).build(),
+                        HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, ready.statusCode(), ready.body());
+        assertEquals("{\"ready\":true,\"agents\":[]}", ready.body(), "direct mode: started");
+        assertEquals("application/json", ready.headers().firstValue("content-type").orElseThrow());
+
+        String icToken = "ic-e2e-READY-secret";
+        try (io.ironcage.router.testkit.FakeControlPlane control =
+                io.ironcage.router.testkit.FakeControlPlane.create().start()) {
+            control.goOffline();
+            try (LlmRouter serverMode =
+                    LlmRouter.builder()
+                            .transport(transport())
+                            .controlPlane(
+                                    io.ironcage.router.core.controlplane.ControlPlaneOptions
+                                            .builder(control.baseUri())
+                                            .timeout(Duration.ofSeconds(2))
+                                            .build())
+                            .agent(io.ironcage.router.core.AgentSpec.of(icToken).withAgentId("a7"))
+                            .start()) {
+                HttpResponse<String> waiting =
+                        HTTP.send(
+                                HttpRequest.newBuilder(serverMode.baseUri().resolve("/ready"))
+                                        .build(),
+                                HttpResponse.BodyHandlers.ofString());
+                assertEquals(503, waiting.statusCode(), waiting.body());
+                assertEquals(
+                        "{\"ready\":false,\"agents\":[{\"agent\":\"a7\",\"ready\":false,"
+                                + "\"reason\":\"no provider key from the control server yet\"}]}",
+                        waiting.body());
+            }
+        }
+    }
+
+    @Test
     void healthCheckAnswersWithoutAToken() throws Exception {
         HttpResponse<String> health =
                 HTTP.send(

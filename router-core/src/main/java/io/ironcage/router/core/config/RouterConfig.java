@@ -20,21 +20,24 @@ import java.util.Optional;
  * The router's configuration, as read from {@code router.yaml} by {@link RouterConfigLoader}
  * (PRODUCT.md, "Configuration").
  *
- * <p>Exactly one mode is configured: <b>direct mode</b> (provider keys in {@link #providers()}) or
+ * <p>One of three modes is configured: <b>direct mode</b> (provider keys in {@link #providers()}),
  * <b>server mode</b> ({@link #controlPlane()}, which also needs either the {@link #token()} the
- * router presents to the control server, or a list of {@link #agents()}, each with its own token).
- * Callers always present a token: {@link #token()} in direct mode and in server mode with one
- * agent, each agent's own in server mode with {@link #agents()}; a configuration without one is
- * refused rather than started with a token nobody knows. {@link #toString()} never shows a token or
- * a provider key.
+ * router presents to the control server, or a list of {@link #agents()}, each with its own token),
+ * or both, <b>direct keys with the control server</b>: the keys of {@link #providers()} (never
+ * fetched) with leases and analytics sync from the control server, as in server mode. Callers
+ * always present a token: {@link #token()} in direct mode and in server mode with one agent, each
+ * agent's own in server mode with {@link #agents()}; a configuration without one is refused rather
+ * than started with a token nobody knows. {@link #toString()} never shows a token or a provider
+ * key.
  *
  * @param listen where the router listens; default {@link Listen#DEFAULT}
  * @param transport the name of the HTTP transport; default {@value #DEFAULT_TRANSPORT}; checked
  *     against the installed transports when the router starts
  * @param token the Iron Cage token callers must present (and, in server mode, the one sent to the
  *     control server); empty only in server mode with {@link #agents()}
- * @param providers the provider keys of direct mode, at most one per provider; empty in server mode
- * @param controlPlane the control server of server mode; empty in direct mode
+ * @param providers the provider keys, at most one per provider; empty in server mode, where the
+ *     control server hands them out
+ * @param controlPlane the control server; empty in direct mode
  * @param budget the budget; default {@link Budget#DEFAULT}
  * @param pricingOverrides prices that replace or extend the bundled pricing table, in file order
  * @param analyticsSqlite the SQLite file for analytics events; empty to keep them in memory only
@@ -64,9 +67,9 @@ public record RouterConfig(
      *
      * @throws NullPointerException if a component is {@code null}
      * @throws IllegalArgumentException if the transport or token is blank, a provider key is filed
-     *     under another provider, both or neither mode is configured, direct mode has no token,
-     *     server mode has neither a token nor agents or has both, agents are given in direct mode,
-     *     or two agents share a token or an id
+     *     under another provider, neither keys nor a control plane are configured, direct mode has
+     *     no token, server mode has neither a token nor agents or has both, agents are given in
+     *     direct mode, or two agents share a token or an id
      */
     public RouterConfig {
         Objects.requireNonNull(listen, "listen");
@@ -99,10 +102,10 @@ public record RouterConfig(
             keys.put(entry.getKey(), key);
         }
         providers = Collections.unmodifiableMap(keys);
-        if (providers.isEmpty() == controlPlane.isEmpty()) {
+        if (providers.isEmpty() && controlPlane.isEmpty()) {
             throw new IllegalArgumentException(
-                    "configure either provider keys (direct mode) or a control plane (server"
-                            + " mode), not both and not neither");
+                    "configure provider keys (direct mode), a control plane (server mode), or"
+                            + " both");
         }
         if (controlPlane.isEmpty() && token.isEmpty()) {
             throw new IllegalArgumentException("direct mode needs a token");

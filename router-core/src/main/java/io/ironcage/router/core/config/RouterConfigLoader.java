@@ -56,16 +56,17 @@ import org.yaml.snakeyaml.error.MarkedYAMLException;
  *   anthropic:                      # block style needs no quotes
  *     key: ${ANTHROPIC_API_KEY}
  *     base-url: https://api.anthropic.com
- * control-plane:                    # server mode, instead of providers
+ * control-plane:                    # server mode; with providers: direct keys with the server
  *   url: https://control.example
- *   key-cache-ttl: 300s
+ *   key-cache-ttl: 300s             # server mode only: there are no keys to fetch with providers
  *   lease-usd: 10.00                # budget asked for per lease; absent: the server's default
  *   sync-interval: 30s              # analytics sync
  * agents:                           # server mode with several agents, instead of token
  *   - token: ${IC_TOKEN_A}
  *   - { token: "${IC_TOKEN_B}", id: agent_7 }
  * budget:
- *   limit-usd: 10.00                # absent: unlimited (direct) or leased (server)
+ *   limit-usd: 10.00                # absent: unlimited (direct) or leased (server); with both
+ *                                   #   providers and control-plane, a ceiling on the lease
  *   unpriced-models: reject         # reject | allow
  *   unmetered-endpoints: reject     # reject | allow: paid endpoints the router cannot meter
  * pricing:
@@ -84,13 +85,14 @@ import org.yaml.snakeyaml.error.MarkedYAMLException;
  * <p>Rules:
  *
  * <ul>
- *   <li><b>Modes.</b> Exactly one of {@code providers} (direct mode) and {@code control-plane}
- *       (server mode) is required: both at once is an error, because it would be ambiguous which
- *       key a request gets. Direct mode requires {@code token}, what callers present: without it
- *       the router would accept nobody, or a token nobody knows. Server mode also requires {@code
- *       token}, which the router presents to the control server, or instead {@code agents}, a list
- *       of agents each with its own {@code token} (and optionally the {@code id} its analytics
- *       carry); tokens and ids must differ.
+ *   <li><b>Modes.</b> {@code providers} (direct mode), {@code control-plane} (server mode), or both
+ *       (direct keys with the control server: the keys are those of {@code providers}, never
+ *       fetched, so {@code control-plane.key-cache-ttl} is an error there; leases and analytics
+ *       sync are the control server's). Direct mode requires {@code token}, what callers present:
+ *       without it the router would accept nobody, or a token nobody knows. Server mode also
+ *       requires {@code token}, which the router presents to the control server, or instead {@code
+ *       agents}, a list of agents each with its own {@code token} (and optionally the {@code id}
+ *       its analytics carry); tokens and ids must differ.
  *   <li><b>Environment variables.</b> {@code ${NAME}} in a string value is replaced by the
  *       variable's value; a variable that is not set is an error naming the key and the variable;
  *       <code>$${</code> is a literal <code>${</code>. Keys are never interpolated. Inside a flow
@@ -406,14 +408,8 @@ public final class RouterConfigLoader {
         }
         Optional<ControlPlane> controlPlane = Optional.empty();
         if (top.containsKey("control-plane")) {
-            controlPlane = Optional.of(controlPlane(top.get("control-plane")));
-        }
-        if (top.containsKey("providers") && top.containsKey("control-plane")) {
-            throw error(
-                    "control-plane",
-                    root.keyLines.get("control-plane"),
-                    "providers and control-plane are both set; use providers for direct mode or"
-                            + " control-plane for server mode, not both.");
+            controlPlane =
+                    Optional.of(controlPlane(top.get("control-plane"), !providers.isEmpty()));
         }
         if (providers.isEmpty() && controlPlane.isEmpty()) {
             throw error(
@@ -660,9 +656,15 @@ public final class RouterConfigLoader {
         return keys;
     }
 
-    private ControlPlane controlPlane(Node node) {
+    private ControlPlane controlPlane(Node node, boolean directKeys) {
         Map<String, Node> fields =
                 section(node, List.of("url", "key-cache-ttl", "lease-usd", "sync-interval"));
+        if (directKeys && fields.containsKey("key-cache-ttl")) {
+            throw error(
+                    fields.get("key-cache-ttl"),
+                    "providers are set, so provider keys come from there and are never fetched"
+                            + " from the control server; remove key-cache-ttl.");
+        }
         if (!fields.containsKey("url")) {
             throw error(
                     node.path + ".url",

@@ -212,6 +212,18 @@ public final class ControlPlaneKeySource implements ProviderKeySource {
     }
 
     /**
+     * Returns whether a key was fetched and the control server has not refused it since (a refusal
+     * drops it; a failed refresh of a key still served does not). Never fetches.
+     *
+     * @return {@code true} while a key is held
+     */
+    public boolean hasKey() {
+        synchronized (lock) {
+            return entry != null;
+        }
+    }
+
+    /**
      * Returns how many fetches were sent to the control server so far.
      *
      * @return the count

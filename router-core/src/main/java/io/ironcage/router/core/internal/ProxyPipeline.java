@@ -92,6 +92,7 @@ public final class ProxyPipeline implements ProxyHandler {
     private static final int MAX_CACHED_URIS = 1024;
     private static final byte[] HEALTH = "LlmRouter OK".getBytes(StandardCharsets.UTF_8);
     private static final HeaderMap TEXT = HeaderMap.of("content-type", "text/plain; charset=utf-8");
+    private static final HeaderMap JSON_TYPE = HeaderMap.of("content-type", "application/json");
 
     /** All header names and values of a request together; real SDK requests use about 1 KiB. */
     static final int MAX_HEADER_BYTES = 32 * 1024;
@@ -113,6 +114,7 @@ public final class ProxyPipeline implements ProxyHandler {
     private final boolean rejectUnpriced;
     private final boolean allowUnmetered;
     private final long maxRequestBodyBytes;
+    private final Supplier<Readiness> readiness;
 
     /** Upstream URIs already parsed, by their text: a handful of paths per provider in practice. */
     private final Map<String, URI> upstreamUris = new ConcurrentHashMap<>();
@@ -206,6 +208,46 @@ public final class ProxyPipeline implements ProxyHandler {
             boolean rejectUnpriced,
             boolean allowUnmetered,
             long maxRequestBodyBytes) {
+        this(
+                tenants,
+                upstream,
+                pricing,
+                events,
+                clock,
+                upstreamTimeout,
+                rejectUnpriced,
+                allowUnmetered,
+                maxRequestBodyBytes,
+                () -> Readiness.READY);
+    }
+
+    /**
+     * Creates the pipeline of a router with a tenant per caller token, saying what {@code GET
+     * /ready} answers.
+     *
+     * @param tenants the tenants by caller token; may change while the pipeline runs
+     * @param upstream the client for provider calls
+     * @param pricing the prices
+     * @param events where analytics events go
+     * @param clock the only source of "now"
+     * @param upstreamTimeout the whole upstream exchange; for a stream, between chunks
+     * @param rejectUnpriced whether an unpriced model is refused while a limit is in force
+     * @param allowUnmetered whether an unmetered endpoint is forwarded while a limit is in force
+     * @param maxRequestBodyBytes the body limit, named in the 413 message
+     * @param readiness asked at each {@code GET /ready}; must not block on the network
+     */
+    public ProxyPipeline(
+            Tenants tenants,
+            HttpTransport upstream,
+            PricingTable pricing,
+            UsageEventSink events,
+            Clock clock,
+            Duration upstreamTimeout,
+            boolean rejectUnpriced,
+            boolean allowUnmetered,
+            long maxRequestBodyBytes,
+            Supplier<Readiness> readiness) {
+        this.readiness = Objects.requireNonNull(readiness, "readiness");
         this.tenants = Objects.requireNonNull(tenants, "tenants");
         this.upstream = Objects.requireNonNull(upstream, "upstream");
         this.pricing = Objects.requireNonNull(pricing, "pricing");
@@ -301,6 +343,7 @@ public final class ProxyPipeline implements ProxyHandler {
     private static final class Gate {
         ErrorResponse refusal;
         boolean health;
+        boolean readiness;
         RequestTarget target;
         ProviderRouting.PathRoute pathRoute;
         ApiFormat format;
@@ -322,14 +365,18 @@ public final class ProxyPipeline implements ProxyHandler {
 
     private static final Gate HEALTH_GATE = new Gate();
 
+    private static final Gate READY_GATE = new Gate();
+
     static {
         HEALTH_GATE.health = true;
+        READY_GATE.readiness = true;
     }
 
     /**
      * The checks on a request's head, in order: its target normalised (400 if it cannot be), the
-     * health check, header size (431), token (401), the body limit (413), a path under {@code /v1/}
-     * (404), and an unmetered endpoint under a finite budget (400).
+     * health check and the readiness check (no token: a probe has none), header size (431), token
+     * (401), the body limit (413), a path under {@code /v1/} (404), and an unmetered endpoint under
+     * a finite budget (400).
      */
     private Gate gate(
             String method, String rawPath, String rawQuery, HeaderMap headers, boolean tooLarge) {
@@ -343,6 +390,9 @@ public final class ProxyPipeline implements ProxyHandler {
         RequestTarget target = ((RequestTarget.Valid) parsed).target();
         if ("/".equals(target.path())) {
             return HEALTH_GATE; // reference §3.2
+        }
+        if ("/ready".equals(target.path())) {
+            return READY_GATE;
         }
         ProviderRouting.PathRoute pathRoute = ProviderRouting.stripProviderPrefix(target.path());
         ApiFormat format = ApiFormat.ofPath(pathRoute.path());
@@ -403,6 +453,11 @@ public final class ProxyPipeline implements ProxyHandler {
                         request.bodyTooLarge());
         if (gate.health) {
             sink.send(200, TEXT, HEALTH);
+            return DONE;
+        }
+        if (gate.readiness) {
+            Readiness now = readiness.get();
+            sink.send(now.status(), JSON_TYPE, now.body());
             return DONE;
         }
         if (gate.refusal != null) {

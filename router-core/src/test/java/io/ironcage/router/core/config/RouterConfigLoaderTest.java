@@ -332,14 +332,9 @@ class RouterConfigLoaderTest {
     }
 
     @Test
-    void modesAreExclusiveAndOneIsRequired() {
+    void aModeIsRequired() {
         assertError("listen: 127.0.0.1:1\n", "", 1, "neither providers");
         assertError("providers: {}\n", "providers", 1, "no provider");
-        assertError(
-                DIRECT + "token: t\ncontrol-plane: { url: 'http://h' }\n",
-                "control-plane",
-                3,
-                "not both");
         assertError("control-plane: { url: 'http://h' }\n", "token", 1, "needs token");
         assertError("token: t\ncontrol-plane: { key-cache-ttl: 1s }\n", "control-plane.url", 2);
     }

@@ -114,6 +114,47 @@ class ServerModeConfigTest {
     }
 
     @Test
+    void providersWithAControlPlaneAreDirectKeysWithTheServer() {
+        RouterConfig config =
+                parse(
+                        "token: ${IC_TOKEN_A}\n"
+                                + "providers:\n"
+                                + "  openai:\n"
+                                + "    key: sk-proj-KEY-SECRET\n"
+                                + "control-plane:\n"
+                                + "  url: http://127.0.0.1:1\n"
+                                + "  lease-usd: 2.50\n"
+                                + "budget:\n"
+                                + "  limit-usd: 1.00\n");
+        assertEquals("sk-proj-KEY-SECRET", config.providers().values().iterator().next().secret());
+        assertEquals(
+                Optional.of(Money.ofMicros(2_500_000)), config.controlPlane().get().leaseSize());
+        assertEquals(Optional.of(Money.ofMicros(1_000_000)), config.budget().limit());
+        assertFalse(config.toString().contains("SECRET"), config.toString());
+        RouterConfig agents =
+                parse(
+                        "providers: { openai: { key: sk-x } }\n"
+                                + CP
+                                + "agents:\n  - token: ${IC_TOKEN_A}\n");
+        assertEquals(1, agents.agents().size());
+        assertEquals(1, agents.providers().size());
+    }
+
+    @Test
+    void directKeysWithTheServerRefuseAKeyCacheTtlAndStillNeedAToken() {
+        error(
+                "token: t\n"
+                        + "providers: { openai: { key: sk-x } }\n"
+                        + "control-plane:\n"
+                        + "  url: http://h\n"
+                        + "  key-cache-ttl: 60s\n",
+                "control-plane.key-cache-ttl",
+                5,
+                "never fetched");
+        error("providers: { openai: { key: sk-x } }\n" + CP, "token", 2, "needs token");
+    }
+
+    @Test
     void leaseAndSyncMistakesNameTheKeyAndLine() {
         error(
                 "token: t\ncontrol-plane:\n  url: http://h\n  lease-usd: 0\n",

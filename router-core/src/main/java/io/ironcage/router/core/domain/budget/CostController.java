@@ -61,6 +61,12 @@ public final class CostController {
 
     private final Consumer<ThresholdCrossing> listener;
 
+    /**
+     * The most the limit can be ({@link #withCeiling}); {@code UNLIMITED} for none. When set, the
+     * thresholds measure it, not the limit.
+     */
+    private final long ceiling;
+
     // Everything below is guarded by lock.
     private boolean limited;
     private long limit;
@@ -75,10 +81,15 @@ public final class CostController {
     private long nextThreshold = Long.MAX_VALUE;
 
     private CostController(
-            boolean limited, long limit, int[] percents, Consumer<ThresholdCrossing> listener) {
+            boolean limited,
+            long limit,
+            long ceiling,
+            int[] percents,
+            Consumer<ThresholdCrossing> listener) {
+        this.ceiling = ceiling;
         this.limited = limited;
-        this.limit = limited ? limit : UNLIMITED;
-        this.limitView = limited ? Optional.of(Money.ofMicros(limit)) : Optional.empty();
+        this.limit = limited ? Math.min(limit, ceiling) : UNLIMITED;
+        this.limitView = limited ? Optional.of(Money.ofMicros(this.limit)) : Optional.empty();
         this.percents = percents;
         this.listener = listener;
         this.thresholds = new long[percents.length];
@@ -139,7 +150,35 @@ public final class CostController {
             Money limit, List<Integer> thresholdPercents, Consumer<ThresholdCrossing> listener) {
         Objects.requireNonNull(limit, "limit");
         Objects.requireNonNull(listener, "listener");
-        return new CostController(true, limit.micros(), validPercents(thresholdPercents), listener);
+        return new CostController(
+                true, limit.micros(), UNLIMITED, validPercents(thresholdPercents), listener);
+    }
+
+    /**
+     * Creates a ledger whose limit can never exceed a fixed ceiling: {@link #setLimit(Money)}
+     * changes the limit, but what is in force is the smaller of it and the ceiling, so a request is
+     * granted only when it fits under both. This is how a budget lease (which moves the limit) and
+     * a local budget (the ceiling) hold together. Thresholds are percentages of the ceiling, so
+     * they stay put while the limit moves.
+     *
+     * @param limit the initial limit, e.g. 0 until a lease is granted
+     * @param ceiling the most that may ever be spent
+     * @param thresholdPercents percentages of the ceiling, as in {@link #withLimit(Money, List,
+     *     Consumer)}
+     * @param listener called once per crossing
+     * @return the ledger, with nothing spent or reserved
+     * @throws IllegalArgumentException if a percentage is out of range or repeated
+     */
+    public static CostController withCeiling(
+            Money limit,
+            Money ceiling,
+            List<Integer> thresholdPercents,
+            Consumer<ThresholdCrossing> listener) {
+        Objects.requireNonNull(limit, "limit");
+        Objects.requireNonNull(ceiling, "ceiling");
+        Objects.requireNonNull(listener, "listener");
+        return new CostController(
+                true, limit.micros(), ceiling.micros(), validPercents(thresholdPercents), listener);
     }
 
     /**
@@ -150,7 +189,7 @@ public final class CostController {
      * @return the ledger, with nothing spent or reserved
      */
     public static CostController unlimited() {
-        return new CostController(false, UNLIMITED, new int[0], crossing -> {});
+        return new CostController(false, UNLIMITED, UNLIMITED, new int[0], crossing -> {});
     }
 
     private static int[] validPercents(List<Integer> thresholdPercents) {
@@ -308,7 +347,9 @@ public final class CostController {
      * Replaces the limit (reference {@code set_budget}); spent and reserved are untouched, so this
      * can block or unblock requests immediately. Reservations already granted stay valid even if
      * they no longer fit. Thresholds are recomputed for the new limit: one the spent amount is now
-     * below is re-armed, an armed one the spent amount is now at or above fires.
+     * below is re-armed, an armed one the spent amount is now at or above fires. A ledger {@link
+     * #withCeiling with a ceiling} keeps the smaller of the new limit and its ceiling, and its
+     * thresholds (of the ceiling) do not move.
      *
      * @param newLimit the new limit
      * @return the ledger right after
@@ -318,9 +359,11 @@ public final class CostController {
         Mutation mutation;
         synchronized (lock) {
             limited = true;
-            limit = newLimit.micros();
-            limitView = Optional.of(newLimit);
-            recomputeThresholdsLocked();
+            limit = Math.min(newLimit.micros(), ceiling);
+            limitView = Optional.of(Money.ofMicros(limit));
+            if (ceiling == UNLIMITED) {
+                recomputeThresholdsLocked();
+            }
             mutation = mutatedLocked();
         }
         return publish(mutation);
@@ -463,11 +506,12 @@ public final class CostController {
 
     /** Recomputes the threshold amounts for the current limit and re-arms where spent is below. */
     private void recomputeThresholdsLocked() {
-        BigInteger bigLimit = BigInteger.valueOf(limit);
+        long base = thresholdBase();
+        BigInteger bigLimit = BigInteger.valueOf(base);
         BigInteger hundred = BigInteger.valueOf(100);
         for (int i = 0; i < percents.length; i++) {
             long value;
-            if (limit == 0) {
+            if (base == 0) {
                 value = NEVER;
             } else {
                 // ceil(limit * p / 100) = (limit * p + 99) / 100, exact in BigInteger
@@ -483,6 +527,11 @@ public final class CostController {
             }
         }
         updateNextThresholdLocked();
+    }
+
+    /** What thresholds are percentages of: the ceiling when there is one, else the limit. */
+    private long thresholdBase() {
+        return ceiling == UNLIMITED ? limit : ceiling;
     }
 
     private void updateNextThresholdLocked() {
@@ -505,7 +554,9 @@ public final class CostController {
                 }
                 crossings.add(
                         new ThresholdCrossing(
-                                percents[i], Money.ofMicros(spent), Money.ofMicros(limit)));
+                                percents[i],
+                                Money.ofMicros(spent),
+                                Money.ofMicros(thresholdBase())));
             }
         }
         updateNextThresholdLocked();
