@@ -207,7 +207,12 @@ public final class BudgetLeaseManager implements AutoCloseable {
                             && !now.isBefore(current.expiresAt().get().minus(renewBeforeExpiry)))) {
                 lock.lock();
                 try {
-                    if (book.current().orElse(null) == current && current.isExpiredAt(now)) {
+                    // compared by id: a settled request replaces the lease value, not the lease
+                    BudgetLease held = book.current().orElse(null);
+                    if (held != null
+                            && held.state() == LeaseState.ACTIVE
+                            && held.leaseId().equals(current.leaseId())
+                            && held.isExpiredAt(now)) {
                         retireCurrent(LeaseState.EXPIRED);
                         failure = new ControlPlaneException(403, "Lease expired");
                         worker.wake();
@@ -649,6 +654,11 @@ public final class BudgetLeaseManager implements AutoCloseable {
                                     leaseSize.isPresent()
                                             ? java.util.OptionalLong.of(leaseSize.get().micros())
                                             : java.util.OptionalLong.empty()));
+            if (grant.granted().micros() <= 0) {
+                // a lease of nothing would ask to be renewed at once, again and again: a failed
+                // handshake, retried with backoff
+                throw new ControlPlaneException(402, "the control server granted no budget");
+            }
         } catch (ControlPlaneException e) {
             lock.lock();
             try {
@@ -747,6 +757,12 @@ public final class BudgetLeaseManager implements AutoCloseable {
                 if (e.status() >= 200 && e.status() <= 299) {
                     delivered = true; // accepted, but the answer was unreadable
                 } else if (ControlPlaneHttp.isTransient(e)) {
+                    lock.lock();
+                    try {
+                        reports.sentWithoutAnswer(batch, next);
+                    } finally {
+                        lock.unlock();
+                    }
                     if (!once) {
                         return false;
                     }
@@ -768,7 +784,9 @@ public final class BudgetLeaseManager implements AutoCloseable {
                     delivered = false;
                 }
             } catch (IllegalStateException e) {
-                return true; // the client was closed under us
+                // the client was closed under us: a failed pass, so the retry backs off instead
+                // of spinning on work that stays queued
+                return false;
             }
             lock.lock();
             try {
@@ -850,7 +868,7 @@ public final class BudgetLeaseManager implements AutoCloseable {
                         e.getMessage(),
                         old.remaining().micros());
             } catch (IllegalStateException e) {
-                return true;
+                return false; // the client was closed under us: back off, as above
             }
             lock.lock();
             try {

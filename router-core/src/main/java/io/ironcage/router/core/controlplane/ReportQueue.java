@@ -48,6 +48,9 @@ final class ReportQueue {
     }
 
     private final Deque<Report> reports = new ArrayDeque<>();
+    // a report sent once without an answer: resent as it was, same id and amount, so a server
+    // that recorded it the first time can tell the retry apart from new usage
+    private Report sentOnce;
 
     /**
      * Queues a request's usage.
@@ -59,6 +62,7 @@ final class ReportQueue {
         Report last = reports.peekLast();
         if (reports.size() >= MAX_QUEUED_REPORTS
                 && last != null
+                && last != sentOnce
                 && Objects.equals(last.leaseId(), leaseId)
                 && last.model().equals(model)
                 && last.provider() == provider) {
@@ -87,6 +91,10 @@ final class ReportQueue {
         List<Report> batch = new ArrayList<>();
         Report head = reports.peekFirst();
         if (head == null || head.leaseId() == null) {
+            return batch;
+        }
+        if (head == sentOnce) {
+            batch.add(head);
             return batch;
         }
         for (Report r : reports) {
@@ -132,8 +140,28 @@ final class ReportQueue {
         for (Report r : batch) {
             if (reports.peekFirst() == r) {
                 reports.removeFirst();
+                if (r == sentOnce) {
+                    sentOnce = null;
+                }
             }
         }
+    }
+
+    /**
+     * Replaces a batch, still at the head, by the one report it went out as, after a try the server
+     * may or may not have recorded: the retry sends that report again unchanged instead of a new
+     * sum under a new id with the reports queued since.
+     *
+     * @param batch the reports {@link #nextBatch()} gave
+     * @param sent what was sent for them ({@link #coalesce(List)})
+     */
+    void sentWithoutAnswer(List<Report> batch, Report sent) {
+        if (batch.isEmpty() || reports.peekFirst() != batch.get(0)) {
+            return; // cleared meanwhile
+        }
+        remove(batch);
+        reports.addFirst(sent);
+        sentOnce = sent;
     }
 
     /** Gives the reports that waited for a lease to the fresh one. */
@@ -161,6 +189,7 @@ final class ReportQueue {
     int clear() {
         int n = reports.size();
         reports.clear();
+        sentOnce = null;
         return n;
     }
 

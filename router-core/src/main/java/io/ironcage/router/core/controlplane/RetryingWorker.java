@@ -184,7 +184,7 @@ final class RetryingWorker {
             try {
                 running = false;
                 if (failed) {
-                    failedAttempts++;
+                    failedAttempts = Math.min(failedAttempts + 1, 64); // past any cap already
                 } else {
                     failedAttempts = 0;
                 }
