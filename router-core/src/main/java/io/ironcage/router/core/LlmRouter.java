@@ -202,7 +202,9 @@ public final class LlmRouter implements AutoCloseable {
             ControlPlaneOptions.Builder options =
                     ControlPlaneOptions.builder(cp.url())
                             .keyCacheTtl(cp.keyCacheTtl())
-                            .syncInterval(cp.syncInterval());
+                            .syncInterval(cp.syncInterval())
+                            .syncBatchSize(cp.syncBatchSize())
+                            .syncConcurrency(cp.syncConcurrency());
             cp.leaseSize().ifPresent(options::leaseSize);
             builder.controlPlane(options.build());
             for (io.ironcage.router.core.config.RouterConfig.Agent agent : config.agents()) {
@@ -839,17 +841,12 @@ public final class LlmRouter implements AutoCloseable {
             if (server) {
                 resources.sync =
                         AnalyticsSync.builder(
-                                        controlPlane.url(),
+                                        controlPlane,
                                         client,
                                         store,
                                         agentId -> agentId.flatMap(registry::tokenOf))
                                 .clock(time)
                                 .scheduler(background)
-                                .interval(controlPlane.syncInterval())
-                                .batchSize(controlPlane.syncBatchSize())
-                                .timeout(controlPlane.timeout())
-                                .retryBackoff(controlPlane.minBackoff(), maxSyncBackoff())
-                                .closeTimeout(controlPlane.closeTimeout())
                                 .build()
                                 .start();
             }
@@ -872,15 +869,6 @@ public final class LlmRouter implements AutoCloseable {
                 Runtime.getRuntime().addShutdownHook(hook);
             }
             return router;
-        }
-
-        private Duration maxSyncBackoff() {
-            Duration fiveMinutes = Duration.ofMinutes(5);
-            return controlPlane.maxBackoff().compareTo(fiveMinutes) > 0
-                    ? controlPlane.maxBackoff()
-                    : fiveMinutes.compareTo(controlPlane.minBackoff()) < 0
-                            ? controlPlane.minBackoff()
-                            : fiveMinutes;
         }
 
         /** How an agent is built: server mode leases and fetches, direct mode shares the keys. */
