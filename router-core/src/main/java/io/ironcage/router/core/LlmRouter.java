@@ -384,12 +384,16 @@ public final class LlmRouter implements AutoCloseable {
                             new RouterStopped(requests.get(), totalSpent())));
             try {
                 agents.closeAll(); // reports, then each lease's unused part back to the server
+                // the sink may still queue events (SQLite's writer): closing it writes them all
+                // into the store, whose sync methods keep working, so the final flush sees every
+                // event recorded before close
+                events.close();
                 if (resources.sync != null) {
                     resources.sync.close(); // final flush, bounded
                 }
             } finally {
                 upstream.close();
-                events.close();
+                events.close(); // idempotent: closed here if closing the agents failed
                 if (resources.ownScheduler != null) {
                     resources.ownScheduler.shutdownNow();
                 }
