@@ -315,19 +315,15 @@ public final class AnalyticsSync implements AutoCloseable {
         boolean failed = false;
         try {
             while (true) {
-                Duration callTimeout = http.timeout();
-                if (deadline != null) {
-                    Duration left = Duration.between(clock.instant(), deadline);
-                    if (left.isNegative() || left.isZero()) {
-                        LOG.warn("analytics sync: final flush stopped at its time limit");
-                        break;
-                    }
-                    callTimeout = left;
-                } else if (closed) {
+                if (deadline != null && !clock.instant().isBefore(deadline)) {
+                    LOG.warn("analytics sync: final flush stopped at its time limit");
+                    break;
+                }
+                if (deadline == null && closed) {
                     break; // close() takes over, with its bound
                 }
                 List<AnalyticsEvent> batch = store.unsynced(batchSize);
-                Batch done = sendBatch(batch, callTimeout, deadline == null);
+                Batch done = sendBatch(batch, deadline);
                 posted += done.posted;
                 acked += done.acked;
                 refused += done.refused;
@@ -372,7 +368,7 @@ public final class AnalyticsSync implements AutoCloseable {
      * Posts the batch's events with at most {@code concurrency} calls in flight, waits for every
      * call it started, then records the answers in the store (on this thread, once per event).
      */
-    private Batch sendBatch(List<AnalyticsEvent> batch, Duration callTimeout, boolean scheduled) {
+    private Batch sendBatch(List<AnalyticsEvent> batch, Instant deadline) {
         Batch out = new Batch();
         Semaphore permits = new Semaphore(concurrency);
         AtomicBoolean stop = new AtomicBoolean();
@@ -395,7 +391,16 @@ public final class AnalyticsSync implements AutoCloseable {
                     continue;
                 }
                 permits.acquireUninterruptibly();
-                if (stop.get() || (scheduled && closed)) {
+                // the final flush cuts each call to what is left of its bound; a scheduled cycle
+                // stops when the sync closes, and close() takes over
+                Duration callTimeout =
+                        deadline == null
+                                ? http.timeout()
+                                : Duration.between(clock.instant(), deadline);
+                if (stop.get()
+                        || (deadline == null && closed)
+                        || callTimeout.isNegative()
+                        || callTimeout.isZero()) {
                     permits.release();
                     break;
                 }

@@ -22,6 +22,7 @@ import io.ironcage.router.testkit.InMemoryUsageEventSink;
 import io.ironcage.router.testkit.MutableClock;
 import io.ironcage.router.testkit.junit.StartStop;
 import io.ironcage.router.transport.jdkhttp.JdkHttpTransportProvider;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -228,6 +229,37 @@ class AnalyticsSyncDrainTest {
                 server.callCount(Endpoint.ANALYTICS_EVENTS),
                 "only the refused event went twice");
         assertEquals(Optional.empty(), sync.backingOffUntil());
+    }
+
+    @Test
+    void theFinalFlushStartsNoCallPastItsBound() {
+        record(10);
+        server.failNext(Endpoint.ANALYTICS_EVENTS, 10, Fault.delay(Duration.ofMillis(200)));
+        AnalyticsSync sync =
+                AnalyticsSync.builder(
+                                ControlPlaneOptions.builder(server.baseUri())
+                                        .timeout(Duration.ofSeconds(5))
+                                        .syncBatchSize(10)
+                                        .syncConcurrency(1)
+                                        .closeTimeout(Duration.ofMillis(500))
+                                        .build(),
+                                transport,
+                                store,
+                                agent -> agent.filter(AGENT::equals).map(a -> TOKEN))
+                        .clock(Clock.systemUTC()) // the bound is measured on this clock
+                        .build();
+        syncs.add(sync);
+
+        sync.close();
+
+        int calls = server.callCount(Endpoint.ANALYTICS_EVENTS);
+        assertTrue(
+                calls >= 1 && calls <= 3,
+                "each call is cut to what is left of 500 ms, none starts after: " + calls);
+        assertEquals(
+                10 - server.analyticsEvents().size(),
+                store.unsynced(100).size(),
+                "what was not acknowledged is kept for next time");
     }
 
     @Test
