@@ -208,7 +208,9 @@ public final class LlmRouter implements AutoCloseable {
             ControlPlaneOptions.Builder options =
                     ControlPlaneOptions.builder(cp.url())
                             .keyCacheTtl(cp.keyCacheTtl())
-                            .syncInterval(cp.syncInterval());
+                            .syncInterval(cp.syncInterval())
+                            .syncBatchSize(cp.syncBatchSize())
+                            .syncConcurrency(cp.syncConcurrency());
             cp.leaseSize().ifPresent(options::leaseSize);
             builder.controlPlane(options.build());
             for (io.ironcage.router.core.config.RouterConfig.Agent agent : config.agents()) {
@@ -389,12 +391,16 @@ public final class LlmRouter implements AutoCloseable {
                             new RouterStopped(requests.get(), totalSpent())));
             try {
                 agents.closeAll(); // reports, then each lease's unused part back to the server
+                // the sink may still queue events (SQLite's writer): closing it writes them all
+                // into the store, whose sync methods keep working, so the final flush sees every
+                // event recorded before close
+                events.close();
                 if (resources.sync != null) {
                     resources.sync.close(); // final flush, bounded
                 }
             } finally {
                 upstream.close();
-                events.close();
+                events.close(); // idempotent: closed here if closing the agents failed
                 if (resources.ownScheduler != null) {
                     resources.ownScheduler.shutdownNow();
                 }
@@ -847,17 +853,12 @@ public final class LlmRouter implements AutoCloseable {
             if (server) {
                 resources.sync =
                         AnalyticsSync.builder(
-                                        controlPlane.url(),
+                                        controlPlane,
                                         client,
                                         store,
                                         agentId -> agentId.flatMap(registry::tokenOf))
                                 .clock(time)
                                 .scheduler(background)
-                                .interval(controlPlane.syncInterval())
-                                .batchSize(controlPlane.syncBatchSize())
-                                .timeout(controlPlane.timeout())
-                                .retryBackoff(controlPlane.minBackoff(), maxSyncBackoff())
-                                .closeTimeout(controlPlane.closeTimeout())
                                 .build()
                                 .start();
             }
@@ -880,15 +881,6 @@ public final class LlmRouter implements AutoCloseable {
                 Runtime.getRuntime().addShutdownHook(hook);
             }
             return router;
-        }
-
-        private Duration maxSyncBackoff() {
-            Duration fiveMinutes = Duration.ofMinutes(5);
-            return controlPlane.maxBackoff().compareTo(fiveMinutes) > 0
-                    ? controlPlane.maxBackoff()
-                    : fiveMinutes.compareTo(controlPlane.minBackoff()) < 0
-                            ? controlPlane.minBackoff()
-                            : fiveMinutes;
         }
 
         /** How an agent is built: server mode leases and fetches, direct mode shares the keys. */

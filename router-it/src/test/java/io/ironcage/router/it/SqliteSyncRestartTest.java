@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.ironcage.router.analytics.sqlite.SqliteUsageEventSink;
 import io.ironcage.router.core.controlplane.AnalyticsSync;
+import io.ironcage.router.core.controlplane.ControlPlaneOptions;
 import io.ironcage.router.core.domain.Money;
 import io.ironcage.router.core.domain.ProviderType;
 import io.ironcage.router.core.domain.TokenUsage;
@@ -52,13 +53,14 @@ class SqliteSyncRestartTest {
 
     private AnalyticsSync sync(SqliteUsageEventSink store) {
         return AnalyticsSync.builder(
-                        server.baseUri(),
+                        ControlPlaneOptions.builder(server.baseUri())
+                                .timeout(Duration.ofSeconds(2))
+                                .syncBatchSize(10)
+                                .build(),
                         transport,
                         store,
                         agent -> agent.filter(AGENT::equals).map(a -> TOKEN))
                 .clock(Clock.systemUTC())
-                .timeout(Duration.ofSeconds(2))
-                .batchSize(10)
                 .build();
     }
 
@@ -81,28 +83,30 @@ class SqliteSyncRestartTest {
         server.addAgent(TOKEN, ProviderType.OPENAI, "sk-x", 1_000_000);
         Path file = dir.resolve("usage.db");
         List<AnalyticsEvent> events = new ArrayList<>();
+        for (int i = 0; i < 25; i++) {
+            events.add(completed(i));
+        }
         try (SqliteUsageEventSink store = SqliteUsageEventSink.open(file)) {
             store.record(AnalyticsEvent.of(AnalyticsEvent.newEventId(1), 1, new RouterStarted(1)));
-            for (int i = 0; i < 25; i++) {
-                events.add(completed(i));
-                store.record(events.get(i));
-            }
+            events.subList(0, 10).forEach(store::record);
         } // close() commits everything
 
-        // first run: one batch of 10 acknowledged, then the process stops without a final flush
+        // first run: the 10 events there are acknowledged (a cycle drains the store), then the
+        // process stops without a final flush; 15 more are recorded before the next start
         try (SqliteUsageEventSink store = SqliteUsageEventSink.open(file)) {
             AnalyticsSync first = sync(store);
             assertEquals(10, first.syncNow().synced());
             assertEquals(SyncState.SYNCED, store.syncState(events.get(0).eventId()));
-            assertEquals(SyncState.UNSYNCED, store.syncState(events.get(10).eventId()));
+            events.subList(10, 25).forEach(store::record);
         }
         assertEquals(10, server.callCount(Endpoint.ANALYTICS_EVENTS));
 
-        // second run on the same file: the 15 left, each once; then nothing
+        // second run on the same file: the 15 left, each once, in two batches of one cycle; then
+        // nothing
         try (SqliteUsageEventSink store = SqliteUsageEventSink.open(file)) {
+            assertEquals(SyncState.UNSYNCED, store.syncState(events.get(10).eventId()));
             AnalyticsSync again = sync(store);
-            assertEquals(10, again.syncNow().synced());
-            assertEquals(5, again.syncNow().synced());
+            assertEquals(15, again.syncNow().synced());
             assertEquals(0, again.syncNow().sent());
             again.close();
         }

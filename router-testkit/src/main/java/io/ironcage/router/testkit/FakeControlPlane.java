@@ -91,12 +91,18 @@ public final class FakeControlPlane implements AutoCloseable {
         private final String body;
         private final Duration delay;
         private final boolean hang;
+        private final CountDownLatch gate;
 
         private Fault(int status, String body, Duration delay, boolean hang) {
+            this(status, body, delay, hang, null);
+        }
+
+        private Fault(int status, String body, Duration delay, boolean hang, CountDownLatch gate) {
             this.status = status;
             this.body = body;
             this.delay = delay;
             this.hang = hang;
+            this.gate = gate;
         }
 
         /**
@@ -130,6 +136,17 @@ public final class FakeControlPlane implements AutoCloseable {
         }
 
         /**
+         * Waits until {@code gate} opens (or the fake is closed), then answers normally: holds
+         * calls so that a test can see how many a client has in flight at once.
+         *
+         * @param gate opened by the test
+         * @return the fault
+         */
+        public static Fault until(CountDownLatch gate) {
+            return new Fault(0, null, Duration.ZERO, false, Objects.requireNonNull(gate, "gate"));
+        }
+
+        /**
          * Never answers (until the fake is closed).
          *
          * @return the fault
@@ -142,7 +159,9 @@ public final class FakeControlPlane implements AutoCloseable {
         public String toString() {
             return hang
                     ? "Fault[hang]"
-                    : body == null ? "Fault[delay " + delay + "]" : "Fault[" + status + "]";
+                    : gate != null
+                            ? "Fault[until a gate opens]"
+                            : body == null ? "Fault[delay " + delay + "]" : "Fault[" + status + "]";
         }
     }
 
@@ -230,6 +249,9 @@ public final class FakeControlPlane implements AutoCloseable {
     private final Map<Endpoint, Deque<Fault>> faults = new EnumMap<>(Endpoint.class);
     private final BlockingQueue<RecordedRequest> requests = new LinkedBlockingQueue<>();
     private final Map<Endpoint, Integer> calls = new EnumMap<>(Endpoint.class);
+    private final Map<Endpoint, Integer> awaiting = new EnumMap<>(Endpoint.class);
+    private final Map<Endpoint, Integer> mostAwaiting = new EnumMap<>(Endpoint.class);
+    private final Set<java.net.InetSocketAddress> clients = new java.util.HashSet<>();
     private final CountDownLatch closed = new CountDownLatch(1);
     private volatile String userAccessToken;
     private LoopbackServer server;
@@ -458,6 +480,44 @@ public final class FakeControlPlane implements AutoCloseable {
     }
 
     /**
+     * Returns how many calls of an endpoint have arrived and not yet been answered.
+     *
+     * @param endpoint the endpoint
+     * @return the count now
+     */
+    public int callsAwaitingAnswer(Endpoint endpoint) {
+        synchronized (lock) {
+            return awaiting.getOrDefault(endpoint, 0);
+        }
+    }
+
+    /**
+     * Returns how many client connections (distinct client addresses and ports) have sent calls:
+     * fewer than the calls when a client keeps its connections alive.
+     *
+     * @return the count so far
+     */
+    public int connectionsSeen() {
+        synchronized (lock) {
+            return clients.size();
+        }
+    }
+
+    /**
+     * Returns the most calls of an endpoint that were waiting for their answer at the same time: a
+     * call counts from its arrival until just before its answer is written, so a client that waits
+     * for an answer before its next call is never seen twice.
+     *
+     * @param endpoint the endpoint
+     * @return the most at once so far
+     */
+    public int mostCallsAtOnce(Endpoint endpoint) {
+        synchronized (lock) {
+            return mostAwaiting.getOrDefault(endpoint, 0);
+        }
+    }
+
+    /**
      * Takes the oldest recorded call, waiting for one to arrive.
      *
      * @param timeout how long to wait
@@ -504,6 +564,9 @@ public final class FakeControlPlane implements AutoCloseable {
         try (exchange) {
             RecordedRequest request = LoopbackServer.read(exchange);
             requests.add(request);
+            synchronized (lock) {
+                clients.add(exchange.getRemoteAddress());
+            }
             Optional<Endpoint> endpoint = Endpoint.ofPath(request.path());
             if (endpoint.isEmpty() || !"POST".equals(request.method())) {
                 LoopbackServer.sendJson(exchange, 404, "{\"error\":\"Not Found\"}");
@@ -512,21 +575,32 @@ public final class FakeControlPlane implements AutoCloseable {
             Fault fault;
             synchronized (lock) {
                 calls.merge(endpoint.get(), 1, Integer::sum);
+                int now = awaiting.merge(endpoint.get(), 1, Integer::sum);
+                mostAwaiting.merge(endpoint.get(), now, Math::max);
                 Deque<Fault> queue = faults.get(endpoint.get());
                 fault = queue == null ? null : queue.poll();
             }
-            if (fault != null && fault.hang) {
-                LoopbackServer.await(closed);
-                return;
+            Answer answer;
+            try {
+                if (fault != null && fault.hang) {
+                    LoopbackServer.await(closed);
+                    return;
+                }
+                if (fault != null && fault.body != null) {
+                    answer = new Answer(fault.status, fault.body);
+                } else {
+                    if (fault != null && fault.gate != null) {
+                        LoopbackServer.awaitEither(fault.gate, closed);
+                    } else if (fault != null) {
+                        LoopbackServer.pause(fault.delay);
+                    }
+                    answer = answer(endpoint.get(), request);
+                }
+            } finally {
+                synchronized (lock) {
+                    awaiting.merge(endpoint.get(), -1, Integer::sum);
+                }
             }
-            if (fault != null && fault.body != null) {
-                LoopbackServer.sendJson(exchange, fault.status, fault.body);
-                return;
-            }
-            if (fault != null) {
-                LoopbackServer.pause(fault.delay);
-            }
-            Answer answer = answer(endpoint.get(), request);
             LoopbackServer.sendJson(exchange, answer.status, answer.body);
         }
     }

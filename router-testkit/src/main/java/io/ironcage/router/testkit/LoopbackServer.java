@@ -117,6 +117,19 @@ final class LoopbackServer {
         }
     }
 
+    /** Waits until either latch opens: a held call is let go by its gate or by closing the fake. */
+    static void awaitEither(
+            java.util.concurrent.CountDownLatch gate, java.util.concurrent.CountDownLatch closed) {
+        try {
+            while (closed.getCount() > 0
+                    && !gate.await(10, java.util.concurrent.TimeUnit.MILLISECONDS)) {
+                // look at the other latch every 10 ms
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     /** Simulated latency: a fake's whole job here is to wait. */
     static void pause(java.time.Duration delay) {
         if (delay.isZero()) {

@@ -1,5 +1,6 @@
 package io.ironcage.router.core.config;
 
+import io.ironcage.router.core.controlplane.ControlPlaneOptions;
 import io.ironcage.router.core.domain.Money;
 import io.ironcage.router.core.domain.ProviderKey;
 import io.ironcage.router.core.domain.ProviderType;
@@ -341,14 +342,29 @@ public record RouterConfig(
      *     ($10)
      * @param syncInterval the time between analytics sync cycles; default {@link
      *     #DEFAULT_SYNC_INTERVAL}
+     * @param syncBatchSize the most analytics events read from the store at once; default {@link
+     *     #DEFAULT_SYNC_BATCH_SIZE}
+     * @param syncConcurrency the most analytics events in flight to the server at once; default
+     *     {@link ControlPlaneOptions#DEFAULT_SYNC_CONCURRENCY}
      */
     public record ControlPlane(
-            URI url, Duration keyCacheTtl, Optional<Money> leaseSize, Duration syncInterval) {
+            URI url,
+            Duration keyCacheTtl,
+            Optional<Money> leaseSize,
+            Duration syncInterval,
+            int syncBatchSize,
+            int syncConcurrency) {
         /** 300 seconds, as the reference's Python binding (reference §3.10). */
         public static final Duration DEFAULT_KEY_CACHE_TTL = Duration.ofSeconds(300);
 
         /** 30 seconds, as the reference's {@code SyncConfig} (reference §8.6). */
         public static final Duration DEFAULT_SYNC_INTERVAL = Duration.ofSeconds(30);
+
+        /** 100 events, as the reference's batch. */
+        public static final int DEFAULT_SYNC_BATCH_SIZE = 100;
+
+        /** The largest sync batch: a bigger read only holds more memory. */
+        public static final int MAX_SYNC_BATCH_SIZE = 10_000;
 
         /** The largest lease the server grants at a handshake: $100 (reference §7.2.1). */
         public static final Money MAX_LEASE_SIZE = Money.ofMicros(100_000_000L);
@@ -358,7 +374,8 @@ public record RouterConfig(
          *
          * @throws NullPointerException if a component is {@code null}
          * @throws IllegalArgumentException if {@code keyCacheTtl} is negative, the lease size is
-         *     zero or above {@link #MAX_LEASE_SIZE}, or the sync interval is not positive
+         *     zero or above {@link #MAX_LEASE_SIZE}, the sync interval is not positive, or the sync
+         *     batch size or concurrency is out of range
          */
         public ControlPlane {
             Objects.requireNonNull(url, "url");
@@ -377,6 +394,34 @@ public record RouterConfig(
             if (syncInterval.isZero() || syncInterval.isNegative()) {
                 throw new IllegalArgumentException("the sync interval must be positive");
             }
+            if (syncBatchSize < 1 || syncBatchSize > MAX_SYNC_BATCH_SIZE) {
+                throw new IllegalArgumentException(
+                        "the sync batch size must be 1 to " + MAX_SYNC_BATCH_SIZE);
+            }
+            if (syncConcurrency < 1 || syncConcurrency > ControlPlaneOptions.MAX_SYNC_CONCURRENCY) {
+                throw new IllegalArgumentException(
+                        "the sync concurrency must be 1 to "
+                                + ControlPlaneOptions.MAX_SYNC_CONCURRENCY);
+            }
+        }
+
+        /**
+         * Creates the settings with the default sync batch size and concurrency.
+         *
+         * @param url the server's base URL
+         * @param keyCacheTtl the key cache TTL
+         * @param leaseSize the lease size, or empty for the server's default
+         * @param syncInterval the time between analytics sync cycles
+         */
+        public ControlPlane(
+                URI url, Duration keyCacheTtl, Optional<Money> leaseSize, Duration syncInterval) {
+            this(
+                    url,
+                    keyCacheTtl,
+                    leaseSize,
+                    syncInterval,
+                    DEFAULT_SYNC_BATCH_SIZE,
+                    ControlPlaneOptions.DEFAULT_SYNC_CONCURRENCY);
         }
 
         /**

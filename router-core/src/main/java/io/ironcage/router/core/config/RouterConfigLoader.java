@@ -18,6 +18,7 @@ import io.ironcage.router.core.config.RouterConfig.Server;
 import io.ironcage.router.core.config.RouterConfig.Timeouts;
 import io.ironcage.router.core.config.RouterConfig.UnmeteredEndpoints;
 import io.ironcage.router.core.config.RouterConfig.UnpricedModels;
+import io.ironcage.router.core.controlplane.ControlPlaneOptions;
 import io.ironcage.router.core.domain.Money;
 import io.ironcage.router.core.domain.ProviderKey;
 import io.ironcage.router.core.domain.ProviderType;
@@ -60,7 +61,9 @@ import org.yaml.snakeyaml.error.MarkedYAMLException;
  *   url: https://control.example
  *   key-cache-ttl: 300s             # server mode only: there are no keys to fetch with providers
  *   lease-usd: 10.00                # budget asked for per lease; absent: the server's default
- *   sync-interval: 30s              # analytics sync
+ *   sync-interval: 30s              # analytics sync: how often it drains the store
+ *   sync-batch-size: 100            # events read from the store at once
+ *   sync-concurrency: 8             # events in flight to the server at once
  * agents:                           # server mode with several agents, instead of token
  *   - token: ${IC_TOKEN_A}
  *   - { token: "${IC_TOKEN_B}", id: agent_7 }
@@ -658,7 +661,15 @@ public final class RouterConfigLoader {
 
     private ControlPlane controlPlane(Node node, boolean directKeys) {
         Map<String, Node> fields =
-                section(node, List.of("url", "key-cache-ttl", "lease-usd", "sync-interval"));
+                section(
+                        node,
+                        List.of(
+                                "url",
+                                "key-cache-ttl",
+                                "lease-usd",
+                                "sync-interval",
+                                "sync-batch-size",
+                                "sync-concurrency"));
         if (directKeys && fields.containsKey("key-cache-ttl")) {
             throw error(
                     fields.get("key-cache-ttl"),
@@ -700,7 +711,19 @@ public final class RouterConfigLoader {
         if (fields.containsKey("sync-interval")) {
             sync = positive(fields.get("sync-interval"));
         }
-        return new ControlPlane(url, ttl, lease, sync);
+        int batch = ControlPlane.DEFAULT_SYNC_BATCH_SIZE;
+        if (fields.containsKey("sync-batch-size")) {
+            batch = integer(fields.get("sync-batch-size"), 1, ControlPlane.MAX_SYNC_BATCH_SIZE);
+        }
+        int concurrency = ControlPlaneOptions.DEFAULT_SYNC_CONCURRENCY;
+        if (fields.containsKey("sync-concurrency")) {
+            concurrency =
+                    integer(
+                            fields.get("sync-concurrency"),
+                            1,
+                            ControlPlaneOptions.MAX_SYNC_CONCURRENCY);
+        }
+        return new ControlPlane(url, ttl, lease, sync, batch, concurrency);
     }
 
     private Budget budget(Node node) {
@@ -935,6 +958,25 @@ public final class RouterConfigLoader {
             default:
                 return Duration.ofHours(amount);
         }
+    }
+
+    /** A whole number from {@code min} to {@code max}. */
+    private int integer(Node node, int min, int max) {
+        double value = number(node);
+        if (value != Math.rint(value) || value < min || value > max) {
+            throw error(
+                    node,
+                    "expected a whole number from "
+                            + min
+                            + " to "
+                            + max
+                            + ", got "
+                            + (value == Math.rint(value) && Math.abs(value) < 1e15
+                                    ? Long.toString((long) value)
+                                    : Double.toString(value))
+                            + ".");
+        }
+        return (int) value;
     }
 
     private Duration positive(Node node) {

@@ -2,13 +2,13 @@ package io.ironcage.router.core.controlplane;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.ironcage.router.core.ControlPlaneException;
+import io.ironcage.router.core.domain.Backoff;
 import io.ironcage.router.core.domain.analytics.AnalyticsEvent;
 import io.ironcage.router.core.domain.analytics.LlmRequestCompleted;
 import io.ironcage.router.core.domain.analytics.LlmRequestFailed;
 import io.ironcage.router.core.spi.HeaderMap;
 import io.ironcage.router.core.spi.HttpTransport;
 import io.ironcage.router.core.spi.UsageEventStore;
-import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -16,11 +16,20 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Function;
+import java.util.random.RandomGenerator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,23 +39,33 @@ import org.slf4j.LoggerFactory;
  * that each event reaches it once.
  *
  * <ul>
- *   <li>Every {@linkplain Builder#interval(Duration) interval} (default 30 s, as the reference) the
- *       sync reads up to a {@linkplain Builder#batchSize(int) batch} of unsynced events, oldest
- *       first, and posts them one by one.
+ *   <li>Every {@linkplain ControlPlaneOptions#syncInterval() interval} (default 30 s, as the
+ *       reference) a cycle <em>drains</em> the store: it reads up to a {@linkplain
+ *       ControlPlaneOptions#syncBatchSize() batch} of unsynced events, oldest first, posts them
+ *       with up to {@linkplain ControlPlaneOptions#syncConcurrency() concurrency} calls in flight
+ *       at once (default 8, over the kept-alive connections of the router's HTTP client), records
+ *       the answers in the store, and reads the next batch, until nothing is unsynced, a call fails
+ *       or the sync is closed. A batch is read only once every call of the one before has been
+ *       answered and recorded, so an event is never in flight twice. With more than one call in
+ *       flight, events reach the server roughly, not strictly, oldest first.
  *   <li>202 (accepted) and 200 (duplicate), or any other 2xx, acknowledge an event: it is marked
- *       synced in the store and never sent again — a restart neither re-sends it nor loses it,
- *       since the state lives in the store (the reference re-sent every buffered event each cycle,
- *       §11 item 14).
+ *       synced in the store, once, and never sent again — a restart neither re-sends it nor loses
+ *       it, since the state lives in the store (the reference re-sent every buffered event each
+ *       cycle, §11 item 14).
  *   <li>A 4xx other than 408 and 429 marks the event rejected, with the status and message, so it
  *       is not sent again; nothing is dropped silently.
- *   <li>No answer, a 5xx, 408 or 429 stops the cycle; the next one waits a backoff that starts at
- *       {@linkplain Builder#retryBackoff(Duration, Duration) 1 s} and doubles up to 5 min, measured
- *       on the injected clock, and resets after a success.
+ *   <li>No answer, a 5xx, 408 or 429 stops the cycle: no new call starts, the calls in flight are
+ *       answered and recorded, the rest waits. The next cycle waits a {@link Backoff} (exponential
+ *       with full jitter: a random wait up to a ceiling that starts at {@linkplain
+ *       ControlPlaneOptions#minBackoff() the first backoff} and doubles up to 5 min, or the
+ *       options' longest backoff if that is longer), measured on the injected clock, and reset
+ *       after a success.
  *   <li>Only {@code llm_request_completed} and {@code llm_request_failed} events are sent (the
  *       store returns no others; the server accepts no others). An event goes out with the IC token
  *       of the agent it belongs to; an event of an agent without a known token is rejected in the
  *       store with that reason.
- *   <li>{@link #close()} stops the schedule and flushes what is left, within a bound.
+ *   <li>{@link #close()} stops the schedule and flushes what is left, within a bound. The router
+ *       closes its event sink first, so the store holds every event recorded before.
  * </ul>
  *
  * <p>Thread-safe; cycles never overlap. Tokens never appear in logs or messages.
@@ -57,6 +76,9 @@ public final class AnalyticsSync implements AutoCloseable {
     /** The endpoint, reference §8.6. */
     public static final String PATH = "/api/v1/analytics/events";
 
+    /** The least ceiling of the backoff after failed cycles: analytics may wait, the server not. */
+    static final Duration MIN_MAX_BACKOFF = Duration.ofMinutes(5);
+
     private final ControlPlaneHttp http;
     private final UsageEventStore store;
     private final Function<Optional<String>, Optional<String>> tokens;
@@ -64,14 +86,16 @@ public final class AnalyticsSync implements AutoCloseable {
     private final ScheduledExecutorService scheduler;
     private final Duration interval;
     private final int batchSize;
-    private final Duration minBackoff;
-    private final Duration maxBackoff;
+    private final int concurrency;
+    private final Backoff backoff;
+    private final RandomGenerator random; // null: the thread's own
     private final Duration closeTimeout;
+    private final ThreadPoolExecutor senders;
 
     private final ReentrantLock cycle = new ReentrantLock();
     private final Object lock = new Object();
     private ScheduledFuture<?> task; // guarded by lock
-    private boolean closed; // guarded by lock
+    private volatile boolean closed; // written under lock
     private int failures; // guarded by cycle
     private Instant nextAttempt = Instant.MIN; // guarded by cycle
     private long sent; // guarded by cycle
@@ -90,33 +114,59 @@ public final class AnalyticsSync implements AutoCloseable {
     public record Result(int sent, int synced, int rejected, boolean failed) {}
 
     private AnalyticsSync(Builder b) {
-        this.http = new ControlPlaneHttp(b.url, b.transport, b.timeout);
+        ControlPlaneOptions o = b.options;
+        this.http = new ControlPlaneHttp(o.url(), b.transport, o.timeout());
         this.store = b.store;
         this.tokens = b.tokens;
         this.clock = b.clock;
         this.scheduler = b.scheduler;
-        this.interval = b.interval;
-        this.batchSize = b.batchSize;
-        this.minBackoff = b.minBackoff;
-        this.maxBackoff = b.maxBackoff;
-        this.closeTimeout = b.closeTimeout;
+        this.interval = o.syncInterval();
+        this.batchSize = o.syncBatchSize();
+        this.concurrency = o.syncConcurrency();
+        Duration max =
+                o.maxBackoff().compareTo(MIN_MAX_BACKOFF) > 0 ? o.maxBackoff() : MIN_MAX_BACKOFF;
+        this.backoff =
+                Backoff.exponential(
+                        o.minBackoff(), max.compareTo(o.minBackoff()) < 0 ? o.minBackoff() : max);
+        this.random = b.random;
+        this.closeTimeout = o.closeTimeout();
+        AtomicInteger count = new AtomicInteger();
+        // threads only while there is something to send: a quiet router holds none
+        this.senders =
+                new ThreadPoolExecutor(
+                        concurrency,
+                        concurrency,
+                        30,
+                        TimeUnit.SECONDS,
+                        new LinkedBlockingQueue<>(),
+                        r -> {
+                            Thread t =
+                                    new Thread(
+                                            r,
+                                            "iron-router-analytics-sync-"
+                                                    + count.incrementAndGet());
+                            t.setDaemon(true);
+                            return t;
+                        });
+        this.senders.allowCoreThreadTimeOut(true);
     }
 
     /**
-     * Returns a builder.
+     * Returns a builder. Interval, batch size, concurrency, call timeout, backoff and the close
+     * bound come from {@code options}, where they are validated.
      *
-     * @param url the control server's base URL
+     * @param options the control server's URL and the sync settings
      * @param transport the HTTP client; not closed by the sync
      * @param store where events are read from and their sync state kept
      * @param tokens the IC token of an event's agent ({@link AnalyticsEvent#agentId()}), if known
      * @return the builder
      */
     public static Builder builder(
-            URI url,
+            ControlPlaneOptions options,
             HttpTransport transport,
             UsageEventStore store,
             Function<Optional<String>, Optional<String>> tokens) {
-        return new Builder(url, transport, store, tokens);
+        return new Builder(options, transport, store, tokens);
     }
 
     /**
@@ -154,21 +204,21 @@ public final class AnalyticsSync implements AutoCloseable {
             if (clock.instant().isBefore(nextAttempt)) {
                 return new Result(0, 0, 0, false);
             }
-            return runCycle(batchSize, http.timeout());
+            return drain(null);
         } finally {
             cycle.unlock();
         }
     }
 
     /**
-     * Runs one cycle now, ignoring any backoff: one batch.
+     * Runs one cycle now, ignoring any backoff: it drains the store, batch after batch.
      *
      * @return what it did
      */
     public Result syncNow() {
         cycle.lock();
         try {
-            return runCycle(batchSize, http.timeout());
+            return drain(null);
         } finally {
             cycle.unlock();
         }
@@ -203,9 +253,10 @@ public final class AnalyticsSync implements AutoCloseable {
     }
 
     /**
-     * Stops the schedule and sends what is left, batch after batch, until the store has nothing
-     * unsynced, a cycle fails, or the close timeout (default 5 s, on the clock) has passed; each
-     * call's timeout is cut to what is left of it. Idempotent.
+     * Stops the schedule (a cycle under way stops after the calls it has in flight) and sends what
+     * is left, batch after batch, until the store has nothing unsynced, a call fails, or the close
+     * timeout (default 5 s, on the clock) has passed; each call's timeout is cut to what is left of
+     * it. Idempotent.
      */
     @Override
     public void close() {
@@ -221,31 +272,27 @@ public final class AnalyticsSync implements AutoCloseable {
         Instant deadline = clock.instant().plus(closeTimeout);
         cycle.lock();
         try {
-            while (true) {
-                Duration left = Duration.between(clock.instant(), deadline);
-                if (left.isNegative() || left.isZero()) {
-                    LOG.warn("analytics sync: final flush stopped at its time limit");
-                    break;
-                }
-                Result r = runCycle(batchSize, left);
-                if (r.failed()) {
-                    LOG.warn("analytics sync: final flush stopped; the rest stays unsynced");
-                    break;
-                }
-                if (r.sent() + r.rejected() < batchSize) {
-                    break;
-                }
+            Result r = drain(deadline);
+            if (r.failed()) {
+                LOG.warn("analytics sync: final flush stopped; the rest stays unsynced");
             }
         } catch (RuntimeException e) {
             LOG.warn("analytics sync: final flush failed: {}", e.toString());
         } finally {
             cycle.unlock();
+            senders.shutdownNow(); // a call past its timeout is abandoned, not waited for
         }
     }
 
     @Override
     public String toString() {
-        return "AnalyticsSync[" + http.baseUrl() + ", every " + interval + "]";
+        return "AnalyticsSync["
+                + http.baseUrl()
+                + ", every "
+                + interval
+                + ", up to "
+                + concurrency
+                + " calls at once]";
     }
 
     private void scheduledCycle() {
@@ -256,13 +303,77 @@ public final class AnalyticsSync implements AutoCloseable {
         }
     }
 
-    /** Under the cycle lock. */
-    private Result runCycle(int limit, Duration callTimeout) {
-        List<AnalyticsEvent> batch = store.unsynced(limit);
-        List<String> acknowledged = new ArrayList<>();
+    /**
+     * Under the cycle lock: batch after batch until the store has nothing more, a call fails, the
+     * sync closes (scheduled cycles, {@code deadline} null) or the deadline passes (the final
+     * flush).
+     */
+    private Result drain(Instant deadline) {
         int posted = 0;
+        int acked = 0;
         int refused = 0;
         boolean failed = false;
+        try {
+            while (true) {
+                if (deadline != null && !clock.instant().isBefore(deadline)) {
+                    LOG.warn("analytics sync: final flush stopped at its time limit");
+                    break;
+                }
+                if (deadline == null && closed) {
+                    break; // close() takes over, with its bound
+                }
+                List<AnalyticsEvent> batch = store.unsynced(batchSize);
+                Batch done = sendBatch(batch, deadline);
+                posted += done.posted;
+                acked += done.acked;
+                refused += done.refused;
+                if (done.failed) {
+                    failed = true;
+                    break;
+                }
+                if (batch.size() < batchSize || done.posted + done.refused == 0) {
+                    break; // drained, or nothing this sync can move
+                }
+            }
+        } finally {
+            if (failed) {
+                failures++;
+                nextAttempt = clock.instant().plus(delay(failures));
+            } else {
+                failures = 0;
+                nextAttempt = Instant.MIN;
+            }
+        }
+        return new Result(posted, acked, refused, failed);
+    }
+
+    private Duration delay(int failuresInARow) {
+        return random == null
+                ? backoff.delay(failuresInARow)
+                : backoff.delay(failuresInARow, random);
+    }
+
+    /** What one batch did. */
+    private static final class Batch {
+        int posted;
+        int acked;
+        int refused;
+        boolean failed;
+    }
+
+    /** One call's answer, or its failure. */
+    private record Outcome(AnalyticsEvent event, String token, ControlPlaneHttp.Answer answer) {}
+
+    /**
+     * Posts the batch's events with at most {@code concurrency} calls in flight, waits for every
+     * call it started, then records the answers in the store (on this thread, once per event).
+     */
+    private Batch sendBatch(List<AnalyticsEvent> batch, Instant deadline) {
+        Batch out = new Batch();
+        Semaphore permits = new Semaphore(concurrency);
+        AtomicBoolean stop = new AtomicBoolean();
+        Queue<Outcome> outcomes = new ConcurrentLinkedQueue<>();
+        List<String> acknowledged = new ArrayList<>();
         try {
             for (AnalyticsEvent event : batch) {
                 if (!(event.payload() instanceof LlmRequestCompleted
@@ -276,63 +387,102 @@ public final class AnalyticsSync implements AutoCloseable {
                             "no IC token is configured for agent "
                                     + event.agentId().orElse("(none)")
                                     + ", so the event cannot be sent");
-                    refused++;
+                    out.refused++;
                     continue;
                 }
-                posted++;
-                ControlPlaneHttp.Answer answer;
-                try {
-                    answer =
-                            http.post(
-                                    PATH,
-                                    toWire(event, token.get()),
-                                    HeaderMap.empty(),
-                                    callTimeout,
-                                    "the analytics event",
-                                    token.get());
-                } catch (ControlPlaneException e) {
-                    LOG.warn("analytics sync: {}; retrying later", e.getMessage());
-                    failed = true;
+                permits.acquireUninterruptibly();
+                // the final flush cuts each call to what is left of its bound; a scheduled cycle
+                // stops when the sync closes, and close() takes over
+                Duration callTimeout =
+                        deadline == null
+                                ? http.timeout()
+                                : Duration.between(clock.instant(), deadline);
+                if (stop.get()
+                        || (deadline == null && closed)
+                        || callTimeout.isNegative()
+                        || callTimeout.isZero()) {
+                    permits.release();
                     break;
                 }
-                int status = answer.status();
-                if (answer.isSuccess()) {
-                    acknowledged.add(event.eventId());
-                } else if (status >= 400 && status <= 499 && status != 408 && status != 429) {
-                    ControlPlaneException e = ControlPlaneHttp.refusal(answer, token.get());
-                    store.markRejected(event.eventId(), e.getMessage());
-                    LOG.warn(
-                            "analytics sync: event {} rejected: {}",
-                            event.eventId(),
-                            e.getMessage());
-                    refused++;
-                } else {
-                    LOG.warn("analytics sync: the server answered {}; retrying later", status);
-                    failed = true;
+                out.posted++;
+                try {
+                    senders.execute(
+                            () -> post(event, token.get(), callTimeout, stop, outcomes, permits));
+                } catch (RejectedExecutionException e) {
+                    out.posted--;
+                    permits.release();
+                    out.failed = true;
                     break;
                 }
             }
         } finally {
+            // every call started is answered (or times out) before its outcome is recorded
+            permits.acquireUninterruptibly(concurrency);
+            for (Outcome o : outcomes) {
+                if (o.answer() == null) {
+                    out.failed = true;
+                    continue;
+                }
+                int status = o.answer().status();
+                if (o.answer().isSuccess()) {
+                    acknowledged.add(o.event().eventId());
+                } else if (status >= 400 && status <= 499 && status != 408 && status != 429) {
+                    ControlPlaneException e = ControlPlaneHttp.refusal(o.answer(), o.token());
+                    store.markRejected(o.event().eventId(), e.getMessage());
+                    LOG.warn(
+                            "analytics sync: event {} rejected: {}",
+                            o.event().eventId(),
+                            e.getMessage());
+                    out.refused++;
+                } else {
+                    out.failed = true;
+                }
+            }
             if (!acknowledged.isEmpty()) {
                 store.markSynced(acknowledged);
             }
-            sent += posted;
-            synced += acknowledged.size();
-            rejected += refused;
-            if (failed) {
-                failures++;
-                nextAttempt = clock.instant().plus(backoff());
-            } else {
-                failures = 0;
-                nextAttempt = Instant.MIN;
-            }
+            out.acked = acknowledged.size();
+            sent += out.posted;
+            synced += out.acked;
+            rejected += out.refused;
         }
-        return new Result(posted, acknowledged.size(), refused, failed);
+        return out;
     }
 
-    private Duration backoff() {
-        Duration d = minBackoff.multipliedBy(1L << Math.min(failures - 1, 20));
-        return d.compareTo(maxBackoff) > 0 ? maxBackoff : d;
+    /** On a sender thread: one call; a failure stops the batch from starting more. */
+    private void post(
+            AnalyticsEvent event,
+            String token,
+            Duration callTimeout,
+            AtomicBoolean stop,
+            Queue<Outcome> outcomes,
+            Semaphore permits) {
+        ControlPlaneHttp.Answer answer = null;
+        try {
+            answer =
+                    http.post(
+                            PATH,
+                            toWire(event, token),
+                            HeaderMap.empty(),
+                            callTimeout,
+                            "the analytics event",
+                            token);
+            int status = answer.status();
+            if (!answer.isSuccess()
+                    && (status >= 500 || status == 408 || status == 429 || status < 400)) {
+                stop.set(true);
+                LOG.warn("analytics sync: the server answered {}; retrying later", status);
+            }
+        } catch (ControlPlaneException e) {
+            stop.set(true);
+            LOG.warn("analytics sync: {}; retrying later", e.getMessage());
+        } catch (RuntimeException e) {
+            stop.set(true);
+            LOG.warn("analytics sync: a call failed unexpectedly: {}", e.toString());
+        } finally {
+            outcomes.add(new Outcome(event, token, answer));
+            permits.release();
+        }
     }
 
     /** The server's wire format (reference §8.6). */
@@ -370,25 +520,20 @@ public final class AnalyticsSync implements AutoCloseable {
 
     /** Configures an {@link AnalyticsSync}. */
     public static final class Builder {
-        private final URI url;
+        private final ControlPlaneOptions options;
         private final HttpTransport transport;
         private final UsageEventStore store;
         private final Function<Optional<String>, Optional<String>> tokens;
         private Clock clock;
         private ScheduledExecutorService scheduler;
-        private Duration interval = Duration.ofSeconds(30);
-        private int batchSize = 100;
-        private Duration timeout = Duration.ofSeconds(30);
-        private Duration minBackoff = Duration.ofSeconds(1);
-        private Duration maxBackoff = Duration.ofMinutes(5);
-        private Duration closeTimeout = Duration.ofSeconds(5);
+        private RandomGenerator random;
 
         private Builder(
-                URI url,
+                ControlPlaneOptions options,
                 HttpTransport transport,
                 UsageEventStore store,
                 Function<Optional<String>, Optional<String>> tokens) {
-            this.url = Objects.requireNonNull(url, "url");
+            this.options = Objects.requireNonNull(options, "options");
             this.transport = Objects.requireNonNull(transport, "transport");
             this.store = Objects.requireNonNull(store, "store");
             this.tokens = Objects.requireNonNull(tokens, "tokens");
@@ -419,69 +564,14 @@ public final class AnalyticsSync implements AutoCloseable {
         }
 
         /**
-         * Sets the time between cycles (default 30 s).
+         * Sets where the backoff's jitter is drawn from (default: the thread's own random source);
+         * for tests, which pass a fixed one.
          *
-         * @param interval the interval, positive
+         * @param random the source, used on the cycle's thread only
          * @return this builder
          */
-        public Builder interval(Duration interval) {
-            this.interval = ControlPlaneHttp.requirePositive(interval, "interval");
-            return this;
-        }
-
-        /**
-         * Sets the most events one cycle sends (default 100).
-         *
-         * @param size at least 1
-         * @return this builder
-         */
-        public Builder batchSize(int size) {
-            if (size < 1) {
-                throw new IllegalArgumentException(
-                        "the batch size must be at least 1, got " + size);
-            }
-            this.batchSize = size;
-            return this;
-        }
-
-        /**
-         * Sets the timeout of each call (default 30 s, as the reference).
-         *
-         * @param timeout the timeout, positive
-         * @return this builder
-         */
-        public Builder timeout(Duration timeout) {
-            this.timeout = ControlPlaneHttp.requirePositive(timeout, "timeout");
-            return this;
-        }
-
-        /**
-         * Sets the backoff after a failed cycle: {@code min}, doubling up to {@code max} (default 1
-         * s to 5 min).
-         *
-         * @param min the first delay, positive
-         * @param max the longest, at least {@code min}
-         * @return this builder
-         */
-        public Builder retryBackoff(Duration min, Duration max) {
-            ControlPlaneHttp.requirePositive(min, "min");
-            ControlPlaneHttp.requirePositive(max, "max");
-            if (max.compareTo(min) < 0) {
-                throw new IllegalArgumentException("the longest backoff is shorter than the first");
-            }
-            this.minBackoff = min;
-            this.maxBackoff = max;
-            return this;
-        }
-
-        /**
-         * Sets how long {@link AnalyticsSync#close()} may spend on its final flush (default 5 s).
-         *
-         * @param bound the bound, positive
-         * @return this builder
-         */
-        public Builder closeTimeout(Duration bound) {
-            this.closeTimeout = ControlPlaneHttp.requirePositive(bound, "closeTimeout");
+        public Builder random(RandomGenerator random) {
+            this.random = Objects.requireNonNull(random, "random");
             return this;
         }
 

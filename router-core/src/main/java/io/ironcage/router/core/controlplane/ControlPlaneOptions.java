@@ -12,6 +12,12 @@ import java.util.Optional;
  * Immutable; made by {@link #builder(URI)}, changed through {@link #toBuilder()}.
  */
 public final class ControlPlaneOptions {
+    /** The default of {@link #syncConcurrency()}. */
+    public static final int DEFAULT_SYNC_CONCURRENCY = 8;
+
+    /** The largest {@link #syncConcurrency()}: more calls at once only load the server. */
+    public static final int MAX_SYNC_CONCURRENCY = 64;
+
     private final URI url;
     private final Duration keyCacheTtl;
     private final Duration timeout;
@@ -21,6 +27,7 @@ public final class ControlPlaneOptions {
     private final Duration maxBackoff;
     private final Duration syncInterval;
     private final int syncBatchSize;
+    private final int syncConcurrency;
     private final Duration closeTimeout;
     private final boolean returnOnShutdown;
 
@@ -34,6 +41,7 @@ public final class ControlPlaneOptions {
         this.maxBackoff = b.maxBackoff;
         this.syncInterval = b.syncInterval;
         this.syncBatchSize = b.syncBatchSize;
+        this.syncConcurrency = b.syncConcurrency;
         this.closeTimeout = b.closeTimeout;
         this.returnOnShutdown = b.returnOnShutdown;
     }
@@ -73,6 +81,7 @@ public final class ControlPlaneOptions {
         b.maxBackoff = maxBackoff;
         b.syncInterval = syncInterval;
         b.syncBatchSize = syncBatchSize;
+        b.syncConcurrency = syncConcurrency;
         b.closeTimeout = closeTimeout;
         b.returnOnShutdown = returnOnShutdown;
         return b;
@@ -151,12 +160,22 @@ public final class ControlPlaneOptions {
     }
 
     /**
-     * Returns the most events one sync cycle sends.
+     * Returns the most events the analytics sync reads from the store at once; a cycle reads batch
+     * after batch until nothing is left.
      *
      * @return the batch size
      */
     public int syncBatchSize() {
         return syncBatchSize;
+    }
+
+    /**
+     * Returns the most analytics events the sync has in flight to the control server at once.
+     *
+     * @return 1 to {@link #MAX_SYNC_CONCURRENCY}
+     */
+    public int syncConcurrency() {
+        return syncConcurrency;
     }
 
     /**
@@ -188,6 +207,10 @@ public final class ControlPlaneOptions {
                 + leaseSize.map(m -> m.micros() + " µ$").orElse("server default")
                 + ", syncInterval="
                 + syncInterval
+                + ", syncBatchSize="
+                + syncBatchSize
+                + ", syncConcurrency="
+                + syncConcurrency
                 + "]";
     }
 
@@ -202,6 +225,7 @@ public final class ControlPlaneOptions {
         private Duration maxBackoff = Duration.ofSeconds(60);
         private Duration syncInterval = Duration.ofSeconds(30);
         private int syncBatchSize = 100;
+        private int syncConcurrency = DEFAULT_SYNC_CONCURRENCY;
         private Duration closeTimeout = Duration.ofSeconds(5);
         private boolean returnOnShutdown = true;
 
@@ -295,16 +319,35 @@ public final class ControlPlaneOptions {
         }
 
         /**
-         * Sets the most events one sync cycle sends (default 100).
+         * Sets the most events the analytics sync reads from the store at once (default 100).
          *
          * @param size at least 1
          * @return this builder
          */
         public Builder syncBatchSize(int size) {
             if (size < 1) {
-                throw new IllegalArgumentException("the batch size must be at least 1");
+                throw new IllegalArgumentException(
+                        "the batch size must be at least 1, got " + size);
             }
             this.syncBatchSize = size;
+            return this;
+        }
+
+        /**
+         * Sets the most analytics events in flight to the control server at once (default 8).
+         *
+         * @param calls 1 to {@link #MAX_SYNC_CONCURRENCY}
+         * @return this builder
+         */
+        public Builder syncConcurrency(int calls) {
+            if (calls < 1 || calls > MAX_SYNC_CONCURRENCY) {
+                throw new IllegalArgumentException(
+                        "the sync concurrency must be 1 to "
+                                + MAX_SYNC_CONCURRENCY
+                                + ", got "
+                                + calls);
+            }
+            this.syncConcurrency = calls;
             return this;
         }
 

@@ -11,7 +11,10 @@ import java.util.List;
  * #markSynced(Collection)} or {@link #markRejected(String, String)}.
  *
  * <p>Unlike {@link #record(AnalyticsEvent)}, the methods declared here may block on I/O; they are
- * called by the sync loop, never on the request path. They are thread-safe.
+ * called by the sync loop, never on the request path. They are thread-safe, and they keep working
+ * after {@link #close()}: the router closes the store first, which writes every buffered event, and
+ * then runs the sync's final flush (checked by {@code router-testkit}'s {@code
+ * UsageEventStoreContract}).
  */
 public interface UsageEventStore extends UsageEventSink {
     /**

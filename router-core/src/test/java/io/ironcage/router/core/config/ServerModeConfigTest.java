@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.ironcage.router.core.ConfigException;
 import io.ironcage.router.core.config.RouterConfig.Agent;
 import io.ironcage.router.core.config.RouterConfig.ControlPlane;
+import io.ironcage.router.core.controlplane.ControlPlaneOptions;
 import io.ironcage.router.core.domain.Money;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -55,6 +56,55 @@ class ServerModeConfigTest {
         assertEquals(Duration.ofSeconds(5), cp.syncInterval());
         assertEquals(List.of(), config.agents());
         assertEquals(Optional.of(TOKEN_A), config.token());
+    }
+
+    @Test
+    void readsTheSyncBatchSizeAndConcurrency() {
+        ControlPlane cp =
+                parse(
+                                "token: t\n"
+                                        + "control-plane:\n"
+                                        + "  url: http://h\n"
+                                        + "  sync-interval: 1s\n"
+                                        + "  sync-batch-size: 500\n"
+                                        + "  sync-concurrency: 16\n")
+                        .controlPlane()
+                        .orElseThrow();
+        assertEquals(Duration.ofSeconds(1), cp.syncInterval());
+        assertEquals(500, cp.syncBatchSize());
+        assertEquals(16, cp.syncConcurrency());
+        ControlPlane defaults = parse("token: t\n" + CP).controlPlane().orElseThrow();
+        assertEquals(ControlPlane.DEFAULT_SYNC_BATCH_SIZE, defaults.syncBatchSize());
+        assertEquals(ControlPlaneOptions.DEFAULT_SYNC_CONCURRENCY, defaults.syncConcurrency());
+    }
+
+    @Test
+    void aSyncBatchSizeOrConcurrencyOutOfRangeIsRefusedNamingTheKey() {
+        error(
+                "token: t\ncontrol-plane:\n  url: http://h\n  sync-batch-size: 0\n",
+                "control-plane.sync-batch-size",
+                4,
+                "from 1 to 10000");
+        error(
+                "token: t\ncontrol-plane:\n  url: http://h\n  sync-concurrency: 65\n",
+                "control-plane.sync-concurrency",
+                4,
+                "from 1 to 64");
+        error(
+                "token: t\ncontrol-plane:\n  url: http://h\n  sync-concurrency: 2.5\n",
+                "control-plane.sync-concurrency",
+                4,
+                "whole number");
+        assertThrows(
+                IllegalArgumentException.class,
+                () ->
+                        new ControlPlane(
+                                URI.create("http://h"),
+                                Duration.ZERO,
+                                Optional.empty(),
+                                Duration.ofSeconds(1),
+                                100,
+                                0));
     }
 
     @Test

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.ironcage.router.core.controlplane.AnalyticsSync;
+import io.ironcage.router.core.controlplane.ControlPlaneOptions;
 import io.ironcage.router.core.domain.Money;
 import io.ironcage.router.core.domain.ProviderType;
 import io.ironcage.router.core.domain.TokenUsage;
@@ -73,15 +74,30 @@ class AnalyticsSyncTest {
         transport.close();
     }
 
+    /**
+     * One call at a time, so these tests see events arrive in store order; the tests of several
+     * calls at once are in {@link AnalyticsSyncDrainTest}.
+     */
+    private ControlPlaneOptions.Builder options() {
+        return ControlPlaneOptions.builder(server.baseUri())
+                .timeout(Duration.ofSeconds(2))
+                .syncBatchSize(10)
+                .syncConcurrency(1);
+    }
+
     private AnalyticsSync.Builder builder() {
+        return builder(options());
+    }
+
+    /** The backoff's jitter always draws its ceiling, so the waits are exact. */
+    private AnalyticsSync.Builder builder(ControlPlaneOptions.Builder options) {
         return AnalyticsSync.builder(
-                        server.baseUri(),
+                        options.build(),
                         transport,
                         store,
                         agent -> agent.filter(AGENT::equals).map(a -> TOKEN))
                 .clock(clock)
-                .timeout(Duration.ofSeconds(2))
-                .batchSize(10);
+                .random(AnalyticsSyncDrainTest.CEILING);
     }
 
     private AnalyticsSync sync() {
@@ -266,7 +282,10 @@ class AnalyticsSyncTest {
         other.record(event); // the same event held by a store that lost its state
         AnalyticsSync again =
                 AnalyticsSync.builder(
-                                server.baseUri(), transport, other, agent -> Optional.of(TOKEN))
+                                ControlPlaneOptions.of(server.baseUri()),
+                                transport,
+                                other,
+                                agent -> Optional.of(TOKEN))
                         .clock(clock)
                         .build();
         syncs.add(again);
@@ -314,7 +333,7 @@ class AnalyticsSyncTest {
     void theFinalFlushIsBoundedWhenTheServerHangs() {
         AnalyticsEvent event = record(completed(1));
         server.failNext(Endpoint.ANALYTICS_EVENTS, 1, Fault.hang());
-        AnalyticsSync sync = builder().closeTimeout(Duration.ofMillis(300)).build();
+        AnalyticsSync sync = builder(options().closeTimeout(Duration.ofMillis(300))).build();
         syncs.add(sync);
 
         long started = System.nanoTime();
@@ -344,7 +363,7 @@ class AnalyticsSyncTest {
     void malformedAnswersAndTimeoutsAreRetried() {
         AnalyticsEvent event = record(completed(1));
         server.failNext(Endpoint.ANALYTICS_EVENTS, 1, Fault.status(502, "<html>bad gateway"));
-        AnalyticsSync sync = builder().timeout(Duration.ofMillis(300)).build();
+        AnalyticsSync sync = builder(options().timeout(Duration.ofMillis(300))).build();
         syncs.add(sync);
         assertTrue(sync.syncNow().failed());
         server.failNext(Endpoint.ANALYTICS_EVENTS, 1, Fault.hang());
@@ -371,7 +390,8 @@ class AnalyticsSyncTest {
     @DisplayName("test_concurrent_recording_during_sync: every event reaches the server once")
     void eventsRecordedDuringSyncingAreEachSentOnce() throws Exception {
         scheduler = Executors.newSingleThreadScheduledExecutor();
-        AnalyticsSync sync = builder().scheduler(scheduler).interval(Duration.ofMillis(5)).build();
+        AnalyticsSync sync =
+                builder(options().syncInterval(Duration.ofMillis(5))).scheduler(scheduler).build();
         syncs.add(sync);
         sync.start();
         ExecutorService writers = Executors.newFixedThreadPool(4);
