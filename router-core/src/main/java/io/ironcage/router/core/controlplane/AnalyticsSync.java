@@ -52,14 +52,14 @@ import org.slf4j.LoggerFactory;
  *       synced in the store, once, and never sent again — a restart neither re-sends it nor loses
  *       it, since the state lives in the store (the reference re-sent every buffered event each
  *       cycle, §11 item 14).
- *   <li>A 4xx other than 408 and 429 marks the event rejected, with the status and message, so it
- *       is not sent again; nothing is dropped silently.
- *   <li>No answer, a 5xx, 408 or 429 stops the cycle: no new call starts, the calls in flight are
- *       answered and recorded, the rest waits. The next cycle waits a {@link Backoff} (exponential
- *       with full jitter: a random wait up to a ceiling that starts at {@linkplain
- *       ControlPlaneOptions#minBackoff() the first backoff} and doubles up to 5 min, or the
- *       options' longest backoff if that is longer), measured on the injected clock, and reset
- *       after a success.
+ *   <li>A 400, 409, 413 or 422 refuses the event: it is marked rejected, with the status and
+ *       message, so it is not sent again; nothing is dropped silently.
+ *   <li>No answer, a 5xx or any other 4xx (401, 403, 404, 408, 429, ...) stops the cycle: no new
+ *       call starts, the calls in flight are answered and recorded, the rest waits. The next cycle
+ *       waits a {@link Backoff} (exponential with full jitter: a random wait up to a ceiling that
+ *       starts at {@linkplain ControlPlaneOptions#minBackoff() the first backoff} and doubles up to
+ *       5 min, or the options' longest backoff if that is longer), measured on the injected clock,
+ *       and reset after a success.
  *   <li>Only {@code llm_request_completed} and {@code llm_request_failed} events are sent (the
  *       store returns no others; the server accepts no others). An event goes out with the IC token
  *       of the agent it belongs to; an event of an agent without a known token is rejected in the
@@ -107,7 +107,7 @@ public final class AnalyticsSync implements AutoCloseable {
      *
      * @param sent events posted
      * @param synced events acknowledged (202 or 200) and marked synced
-     * @param rejected events refused (4xx) and marked rejected
+     * @param rejected events refused (400, 409, 413, 422) and marked rejected
      * @param failed whether the cycle stopped because the server could not be reached or failed
      *     (the rest waits for a later cycle)
      */
@@ -270,7 +270,23 @@ public final class AnalyticsSync implements AutoCloseable {
             }
         }
         Instant deadline = clock.instant().plus(closeTimeout);
-        cycle.lock();
+        // a cycle under way stops starting calls; its calls in flight may take the call timeout,
+        // which the close bound does not wait out
+        boolean locked;
+        try {
+            locked = cycle.tryLock(remainingNanos(deadline), TimeUnit.NANOSECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            locked = false;
+        }
+        if (!locked) {
+            LOG.warn(
+                    "analytics sync: a cycle was still running at the close bound ({}); the rest"
+                            + " stays unsynced",
+                    closeTimeout);
+            senders.shutdownNow();
+            return;
+        }
         try {
             Result r = drain(deadline);
             if (r.failed()) {
@@ -347,6 +363,34 @@ public final class AnalyticsSync implements AutoCloseable {
         return new Result(posted, acked, refused, failed);
     }
 
+    /**
+     * Whether a status refuses the event itself (it is marked rejected and never sent again), not
+     * the sync as a whole: 400, 409, 413 and 422. Any other 4xx (401, 403, 404, a proxy's 405 or
+     * 410 while the server is being deployed, 408, 429) stops the cycle like a 5xx, so a server
+     * that refuses every call cannot reject a whole backlog in one drain.
+     */
+    static boolean refusesTheEvent(int status) {
+        return status == 400 || status == 409 || status == 413 || status == 422;
+    }
+
+    private static Duration min(Duration a, Duration b) {
+        return a.compareTo(b) <= 0 ? a : b;
+    }
+
+    private long remainingNanos(Instant deadline) {
+        return Math.max(0, Duration.between(clock.instant(), deadline).toNanos());
+    }
+
+    /** Waits for every call of a final-flush batch until the deadline; false if some are out. */
+    private boolean awaitPermits(Semaphore permits, Instant deadline) {
+        try {
+            return permits.tryAcquire(concurrency, remainingNanos(deadline), TimeUnit.NANOSECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
     private Duration delay(int failuresInARow) {
         return random == null
                 ? backoff.delay(failuresInARow)
@@ -396,7 +440,7 @@ public final class AnalyticsSync implements AutoCloseable {
                 Duration callTimeout =
                         deadline == null
                                 ? http.timeout()
-                                : Duration.between(clock.instant(), deadline);
+                                : min(http.timeout(), Duration.between(clock.instant(), deadline));
                 if (stop.get()
                         || (deadline == null && closed)
                         || callTimeout.isNegative()
@@ -416,8 +460,14 @@ public final class AnalyticsSync implements AutoCloseable {
                 }
             }
         } finally {
-            // every call started is answered (or times out) before its outcome is recorded
-            permits.acquireUninterruptibly(concurrency);
+            // every call started is answered (or times out) before its outcome is recorded; the
+            // final flush waits no longer than its bound, and a call still out stays unsynced
+            if (deadline == null) {
+                permits.acquireUninterruptibly(concurrency);
+            } else if (!awaitPermits(permits, deadline)) {
+                out.failed = true;
+                stop.set(true);
+            }
             for (Outcome o : outcomes) {
                 if (o.answer() == null) {
                     out.failed = true;
@@ -426,7 +476,7 @@ public final class AnalyticsSync implements AutoCloseable {
                 int status = o.answer().status();
                 if (o.answer().isSuccess()) {
                     acknowledged.add(o.event().eventId());
-                } else if (status >= 400 && status <= 499 && status != 408 && status != 429) {
+                } else if (refusesTheEvent(status)) {
                     ControlPlaneException e = ControlPlaneHttp.refusal(o.answer(), o.token());
                     store.markRejected(o.event().eventId(), e.getMessage());
                     LOG.warn(
@@ -468,8 +518,7 @@ public final class AnalyticsSync implements AutoCloseable {
                             "the analytics event",
                             token);
             int status = answer.status();
-            if (!answer.isSuccess()
-                    && (status >= 500 || status == 408 || status == 429 || status < 400)) {
+            if (!answer.isSuccess() && !refusesTheEvent(status)) {
                 stop.set(true);
                 LOG.warn("analytics sync: the server answered {}; retrying later", status);
             }

@@ -34,11 +34,14 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
@@ -417,14 +420,79 @@ class AnalyticsSyncTest {
     }
 
     @Test
+    void aServerRefusingEveryCallStopsTheDrainAndRejectsNothing() {
+        for (int i = 0; i < 25; i++) {
+            record(completed(1_000));
+        }
+        // e.g. a proxy in front of the server during a deploy: not the events' fault
+        server.failNext(
+                Endpoint.ANALYTICS_EVENTS,
+                1_000,
+                Fault.status(404, "{\"error\":\"NOT_FOUND\",\"message\":\"no route\"}"));
+        AnalyticsSync.Result r = sync().syncNow();
+
+        assertTrue(r.failed(), "" + r);
+        assertEquals(0, r.rejected(), "" + r);
+        assertEquals(1, r.sent(), "the drain stops at the first refusal: " + r);
+        assertEquals(25, store.unsynced(100).size(), "every event waits for the next cycle");
+    }
+
+    @Test
+    void closeGivesUpOnACycleInFlightAtItsBoundAndMarksNothing() throws Exception {
+        for (int i = 0; i < 3; i++) {
+            record(completed(1_000));
+        }
+        CountDownLatch release = new CountDownLatch(1);
+        server.failNext(Endpoint.ANALYTICS_EVENTS, 1, Fault.until(release));
+        AnalyticsSync sync =
+                builder(
+                                options()
+                                        .timeout(Duration.ofSeconds(120))
+                                        .closeTimeout(Duration.ofMillis(200)))
+                        .build();
+        CompletableFuture<AnalyticsSync.Result> cycle =
+                CompletableFuture.supplyAsync(sync::syncNow);
+        try {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (server.callsAwaitingAnswer(Endpoint.ANALYTICS_EVENTS) < 1
+                    && System.nanoTime() < deadline) {
+                LockSupport.parkNanos(1_000_000);
+            }
+            assertEquals(1, server.callsAwaitingAnswer(Endpoint.ANALYTICS_EVENTS));
+            // the held call would take its 120 s timeout; close waits no more than its bound
+            CompletableFuture.runAsync(sync::close).get(60, TimeUnit.SECONDS);
+            assertEquals(3, store.unsynced(10).size(), "nothing marked without an answer");
+            assertEquals(1, server.callCount(Endpoint.ANALYTICS_EVENTS));
+        } finally {
+            release.countDown();
+        }
+        cycle.get(30, TimeUnit.SECONDS);
+    }
+
+    @Test
     void theTokenStaysOutOfTheLogAndTheStore() throws Exception {
         AnalyticsEvent event = record(completed(1));
+        // a 401 stops the sync (not the event's fault): logged without the token, nothing rejected
         server.failNext(
                 Endpoint.ANALYTICS_EVENTS,
                 1,
                 Fault.status(
                         401,
                         "{\"error\":\"UNAUTHORIZED\",\"message\":\"Invalid or expired IC token "
+                                + TOKEN
+                                + "\"}"));
+        Secrets.Captured<AnalyticsSync.Result> stopped = Secrets.capturingStderr(sync()::syncNow);
+        assertTrue(stopped.value().failed());
+        assertEquals(0, stopped.value().rejected());
+        Secrets.assertAbsent(stopped.log(), TOKEN);
+        assertNull(store.rejectionReason(event.eventId()));
+        // a 400 refuses the event: its reason is stored, without the token
+        server.failNext(
+                Endpoint.ANALYTICS_EVENTS,
+                1,
+                Fault.status(
+                        400,
+                        "{\"error\":\"BAD_REQUEST\",\"message\":\"bad event from token "
                                 + TOKEN
                                 + "\"}"));
         Secrets.Captured<AnalyticsSync.Result> run = Secrets.capturingStderr(sync()::syncNow);
