@@ -19,7 +19,7 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * The budget ledger's hot path: one reserve and one commit, as every priced request does
- * (PRODUCT.md bar: under 100 ns uncontended).
+ * (ARCHITECTURE.md bar: under 100 ns uncontended).
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)

@@ -30,8 +30,8 @@ import org.openjdk.jmh.infra.Blackhole;
 /**
  * Translation between the OpenAI and Anthropic formats: a typical 2 KB request both ways (as a
  * tree, as the pipeline has it after parsing, and from bytes to bytes), a response both ways, and
- * the stream translators per event over a 20-event stream. PRODUCT.md: translated calls within 2×
- * the pass-through overhead; the target here is under 20 µs per 2 KB request.
+ * the stream translators per event over a 20-event stream. ARCHITECTURE.md: translated calls within
+ * 2× the pass-through overhead; the target here is under 20 µs per 2 KB request.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)

@@ -137,7 +137,7 @@ public final class LlmRouter implements AutoCloseable {
     }
 
     /**
-     * Starts a router from a {@code router.yaml} (PRODUCT.md "Configuration"): listen address,
+     * Starts a router from a {@code router.yaml} (README "Configuration"): listen address,
      * transport (found on the class path by name), token, provider keys, budget, pricing overrides,
      * timeouts and the server's request timeouts. A {@code listen} address that is not loopback
      * ({@link io.ironcage.router.core.config.RouterConfig.Listen#isLoopback()}) is logged as a
@@ -428,7 +428,7 @@ public final class LlmRouter implements AutoCloseable {
     }
 
     /**
-     * The default of {@link Builder#maxConcurrentRequests(int)}: enough for PRODUCT.md's 512
+     * The default of {@link Builder#maxConcurrentRequests(int)}: enough for ARCHITECTURE.md's 512
      * concurrent SSE streams with room to spare.
      */
     public static final int DEFAULT_MAX_CONCURRENT_REQUESTS = 1024;

@@ -24,8 +24,8 @@ import java.time.ZonedDateTime;
 import java.util.List;
 
 /**
- * The architecture of router-core as executable rules (STYLE.md §2.11, ids C1–C11; C12 is §2.2's
- * allowed dependencies of {@code core.controlplane}).
+ * The architecture of router-core as executable rules (ARCHITECTURE.md "Architecture rules", ids
+ * C1–C12).
  */
 @AnalyzeClasses(
         packages = "io.ironcage.router",

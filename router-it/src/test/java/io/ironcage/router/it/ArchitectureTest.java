@@ -11,13 +11,13 @@ import com.tngtech.archunit.lang.ArchRule;
 import io.ironcage.router.core.LlmRouterException;
 
 /**
- * The system-wide rule (STYLE.md §2.11), checked here because only this module has every adapter on
- * its class path: the domain in the middle, the core's services around it, and adapters that depend
- * on the core but never on each other.
+ * The system-wide rule (ARCHITECTURE.md "Architecture rules"), checked here because only this
+ * module has every adapter on its class path: the domain in the middle, the core's services around
+ * it, and adapters that depend on the core but never on each other.
  *
  * <p>One allowance: {@link LlmRouterException} and its subclasses sit in the core's root package
- * (STYLE.md §2.8) and are the error vocabulary of every layer, so the translators of {@code
- * core.provider} may throw {@code TranslationException}.
+ * (ARCHITECTURE.md "Errors") and are the error vocabulary of every layer, so the translators of
+ * {@code core.provider} may throw {@code TranslationException}.
  */
 @AnalyzeClasses(
         packages = "io.ironcage.router",

@@ -35,7 +35,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * LangChain4j (PRODUCT.md "Real clients in tests") through the router on each transport, with
+ * LangChain4j (ARCHITECTURE.md "How it is tested") through the router on each transport, with
  * FakeProvider upstream: its OpenAI and Anthropic chat models, plain and streamed, an OpenAI-format
  * model talking to Claude through translation, and a budget refusal surfacing as an error. Every
  * answer is billed from the upstream's usage, and LangChain4j reads the usage back.

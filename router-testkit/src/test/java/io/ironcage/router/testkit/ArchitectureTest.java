@@ -7,7 +7,7 @@ import com.tngtech.archunit.junit.AnalyzeClasses;
 import com.tngtech.archunit.junit.ArchTest;
 import com.tngtech.archunit.lang.ArchRule;
 
-/** The testkit's architecture rules (STYLE.md §2.11, T1 and T2). */
+/** The testkit's architecture rules (ARCHITECTURE.md "Architecture rules", T1 and T2). */
 @AnalyzeClasses(
         packages = "io.ironcage.router.testkit",
         importOptions = ImportOption.DoNotIncludeTests.class)

@@ -16,7 +16,7 @@ import com.tngtech.archunit.lang.ArchRule;
 import com.tngtech.archunit.lang.ConditionEvents;
 import com.tngtech.archunit.lang.SimpleConditionEvent;
 
-/** The SQLite adapter's architecture rules (STYLE.md §2.11, A1–A3 and S1). */
+/** The SQLite adapter's architecture rules (ARCHITECTURE.md "Architecture rules", A1–A3 and S1). */
 @AnalyzeClasses(
         packages = "io.ironcage.router",
         importOptions = ImportOption.DoNotIncludeTests.class)

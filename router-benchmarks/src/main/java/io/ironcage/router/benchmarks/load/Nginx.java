@@ -8,8 +8,8 @@ import java.nio.file.Path;
 
 /**
  * nginx as a plain reverse proxy in front of the upstream, for the CPU-per-request comparison
- * PRODUCT.md asks for: one worker, kept-alive upstream connections, no buffering (so SSE passes
- * through as it comes), no access log. Debian: {@code apt-get install nginx-light}.
+ * ARCHITECTURE.md asks for: one worker, kept-alive upstream connections, no buffering (so SSE
+ * passes through as it comes), no access log. Debian: {@code apt-get install nginx-light}.
  */
 final class Nginx {
     private Nginx() {}

@@ -19,7 +19,7 @@ import java.util.Optional;
 
 /**
  * The router's configuration, as read from {@code router.yaml} by {@link RouterConfigLoader}
- * (PRODUCT.md, "Configuration").
+ * (README, "Configuration").
  *
  * <p>One of three modes is configured: <b>direct mode</b> (provider keys in {@link #providers()}),
  * <b>server mode</b> ({@link #controlPlane()}, which also needs either the {@link #token()} the

@@ -46,7 +46,7 @@ import java.util.regex.Pattern;
 import org.yaml.snakeyaml.error.MarkedYAMLException;
 
 /**
- * Reads {@code router.yaml} into a {@link RouterConfig} (PRODUCT.md, "Configuration").
+ * Reads {@code router.yaml} into a {@link RouterConfig} (README, "Configuration").
  *
  * <pre>{@code
  * listen: 127.0.0.1:8787            # host:port, [::1]:8787 for IPv6; port 0 = any free port

@@ -6,7 +6,7 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * Decides which provider a request goes to (PRODUCT.md "The request path", step 3).
+ * Decides which provider a request goes to (ARCHITECTURE.md "The request path", step 3).
  *
  * <p>In order: a path prefix {@code /openai/…} or {@code /anthropic/…} (a whole path segment only);
  * else an {@code openai/} or {@code anthropic/} prefix on the model name (stripped before

@@ -4,7 +4,7 @@ import java.util.Objects;
 
 /**
  * The API format a caller speaks, which decides the shape of the errors the router itself produces
- * (PRODUCT.md, "The request path").
+ * (ARCHITECTURE.md, "The request path").
  */
 public enum ApiFormat {
     /** OpenAI: errors are {@code {"error":{"message","type","param","code"}}}. */

@@ -12,8 +12,9 @@ import java.io.UncheckedIOException;
 import java.util.Objects;
 
 /**
- * The errors the router produces itself, rendered in the caller's API format (PRODUCT.md, "The
- * request path"; STYLE.md §2.8). Every response has {@code content-type: application/json}.
+ * The errors the router produces itself, rendered in the caller's API format (ARCHITECTURE.md, "The
+ * request path"; ARCHITECTURE.md "Errors"). Every response has {@code content-type:
+ * application/json}.
  *
  * <p>Shapes: OpenAI {@code {"error":{"message":…,"type":…,"param":…,"code":…}}} ({@code param} and
  * {@code code} are JSON {@code null} when there is none); Anthropic {@code

@@ -6,7 +6,7 @@ import io.ironcage.router.core.spi.HeaderMap;
 import java.util.Optional;
 import java.util.Set;
 
-/** Which headers cross the router, in each direction (PRODUCT.md step 6 and 7). */
+/** Which headers cross the router, in each direction (ARCHITECTURE.md step 6 and 7). */
 final class ForwardedHeaders {
     /** Caller headers that reach the provider; everything else (the caller's token!) stays. */
     private static final Set<String> PASSED_UPSTREAM =

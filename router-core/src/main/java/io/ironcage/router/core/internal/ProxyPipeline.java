@@ -74,7 +74,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The request path of PRODUCT.md, steps 1–9: authenticate, parse, pick the provider, price and
+ * The request path of ARCHITECTURE.md, steps 1–9: authenticate, parse, pick the provider, price and
  * reserve, forward, relay (streams event by event), settle, record. Every reservation is released
  * on every path: a path that neither commits nor cancels it releases it when the request's stage
  * ends, and the error paths release it before the answer leaves.

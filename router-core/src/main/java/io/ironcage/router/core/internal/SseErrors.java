@@ -13,7 +13,8 @@ final class SseErrors {
     private SseErrors() {}
 
     /**
-     * A final event telling the caller the upstream stream broke (PRODUCT.md: a clean error event).
+     * A final event telling the caller the upstream stream broke (ARCHITECTURE.md: a clean error
+     * event).
      */
     static byte[] upstreamBroken(ApiFormat format) {
         return event(

@@ -9,7 +9,7 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * The tenants of a router by caller token (PRODUCT.md step 1): {@code Authorization: Bearer
+ * The tenants of a router by caller token (ARCHITECTURE.md step 1): {@code Authorization: Bearer
  * <token>} or {@code x-api-key: <token>}. Every token is compared in constant time in its content
  * and every registered token is compared (no early exit), so timing tells nothing about which
  * token, or which prefix, matched. Tokens can be added and removed while requests run (copy on

@@ -7,7 +7,7 @@ import java.util.Optional;
 
 /**
  * Makes OpenAI Chat Completions streams report their usage, and hides that from callers who did not
- * ask for it (PRODUCT.md, request path step 7).
+ * ask for it (ARCHITECTURE.md, request path step 7).
  *
  * <p>The pipeline, for a streamed {@code /v1/chat/completions} request: remembers {@link
  * #callerAskedForUsage(JsonNode)}, forwards {@link #withUsageRequested(ObjectNode)}, and, if the

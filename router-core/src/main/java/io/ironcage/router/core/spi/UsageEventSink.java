@@ -4,8 +4,8 @@ import io.ironcage.router.core.domain.analytics.AnalyticsEvent;
 import java.util.Optional;
 
 /**
- * Where the router records analytics events (PRODUCT.md "The request path" step 9): a SQLite store,
- * an in-memory list in tests, or nothing.
+ * Where the router records analytics events (ARCHITECTURE.md "The request path" step 9): a SQLite
+ * store, an in-memory list in tests, or nothing.
  *
  * <p>Contract (checked by {@code router-testkit}'s {@code UsageEventSinkContract}):
  *

@@ -137,7 +137,7 @@ class ProviderRoutingTest {
         }
     }
 
-    /** Each case where PRODUCT.md step 3 deliberately differs from reference §3.5. */
+    /** Each case where ARCHITECTURE.md step 3 deliberately differs from reference §3.5. */
     @Nested
     class DifferencesFromReference {
         @Test

@@ -41,7 +41,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * PRODUCT.md's ledger bar as a test: zero overspend and zero leaked reservation after 100,000
+ * ARCHITECTURE.md's ledger bar as a test: zero overspend and zero leaked reservation after 100,000
  * concurrent requests with random errors, disconnects and timeouts. The whole pipeline runs (auth,
  * parse, price, reserve, forward, relay, settle, record) against an in-memory upstream and client
  * that fail at random, seeded so a failure can be replayed: upstream 5xx/429, connect failures,

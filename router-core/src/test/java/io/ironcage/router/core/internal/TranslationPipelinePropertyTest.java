@@ -38,11 +38,11 @@ import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
 
 /**
- * The pipeline with translation over generated request bodies (issue 5, PRODUCT.md "Bad input"):
- * whatever JSON an OpenAI caller sends for a Claude model, or an Anthropic caller for a GPT model,
- * streamed or not, the answer is never a 500 (nor an exception out of the handler), a router error
- * is a 4xx in the caller's own format, and no reservation is left behind. The upstream is canned
- * and always well-behaved, so every 5xx would be the router's own fault.
+ * The pipeline with translation over generated request bodies (issue 5, ARCHITECTURE.md "Bad
+ * input"): whatever JSON an OpenAI caller sends for a Claude model, or an Anthropic caller for a
+ * GPT model, streamed or not, the answer is never a 500 (nor an exception out of the handler), a
+ * router error is a 4xx in the caller's own format, and no reservation is left behind. The upstream
+ * is canned and always well-behaved, so every 5xx would be the router's own fault.
  *
  * <p>Bodies come from {@link RandomJson} with fixed seeds; see {@link
  * io.ironcage.router.core.RandomCases} for reproducing a failure and for exploring with other

@@ -46,7 +46,7 @@ class ModelDetectionFromBodyTest {
     @Test
     @DisplayName(
             "test_detect_provider_from_model_invalid_json — differs: invalid JSON never reaches"
-                    + " routing, it is a 400 (PRODUCT.md step 2)")
+                    + " routing, it is a 400 (ARCHITECTURE.md step 2)")
     void invalidJson() {
         assertThrows(JsonProcessingException.class, () -> detect("not valid json"));
     }

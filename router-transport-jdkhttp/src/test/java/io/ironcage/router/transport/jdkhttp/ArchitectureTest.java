@@ -8,7 +8,7 @@ import com.tngtech.archunit.junit.AnalyzeClasses;
 import com.tngtech.archunit.junit.ArchTest;
 import com.tngtech.archunit.lang.ArchRule;
 
-/** The JDK adapter's architecture rules (STYLE.md §2.11, A1–A3). */
+/** The JDK adapter's architecture rules (ARCHITECTURE.md "Architecture rules", A1–A3). */
 @AnalyzeClasses(
         packages = "io.ironcage.router",
         importOptions = ImportOption.DoNotIncludeTests.class)

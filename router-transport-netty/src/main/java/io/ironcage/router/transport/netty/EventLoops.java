@@ -1,9 +1,24 @@
 package io.ironcage.router.transport.netty;
 
+import io.netty.channel.Channel;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.IoHandlerFactory;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.ServerChannel;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.channel.epoll.EpollSocketChannel;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.util.concurrent.FastThreadLocalThread;
 import java.time.Duration;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import reactor.netty.resources.LoopResources;
 
 /**
  * The event loops one {@link NettyTransportProvider}'s servers and clients share, started by the
@@ -12,14 +27,19 @@ import reactor.netty.resources.LoopResources;
  * <p>Sharing is what keeps a pass-through request on one thread: the client ({@link LoopClient}),
  * asked from one of these loops, takes or opens its connection on that same loop, so the upstream
  * answer arrives on the thread that holds the caller's connection and is written back from there.
+ *
+ * <p>Plain Netty: epoll where its native library loads (Linux x86-64), NIO elsewhere. The loop
+ * threads are {@link LoopThread}s, so blocking calls can tell they are on one ({@link
+ * #onLoopThread()}) and refuse.
  */
 final class EventLoops {
     private static final Logger LOG = LoggerFactory.getLogger(EventLoops.class);
     private static final Duration STOP_TIMEOUT = Duration.ofSeconds(5);
+    private static final boolean EPOLL = Epoll.isAvailable();
 
     private final String name;
     private final int threads;
-    private LoopResources loops;
+    private EventLoopGroup loops;
     private int users;
 
     EventLoops(String name, int threads) {
@@ -32,9 +52,12 @@ final class EventLoops {
      *
      * @return the loops; give them back with {@link #release()}
      */
-    synchronized LoopResources acquire() {
+    synchronized EventLoopGroup acquire() {
         if (users == 0) {
-            loops = LoopResources.create(name, threads, true);
+            IoHandlerFactory io = EPOLL ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
+            loops =
+                    new MultiThreadIoEventLoopGroup(
+                            threads, new LoopThreads(name + (EPOLL ? "-epoll" : "-nio")), io);
         }
         users++;
         return loops;
@@ -42,7 +65,7 @@ final class EventLoops {
 
     /** Gives a share back; the last one stops the loops, waiting a bounded time. */
     void release() {
-        LoopResources stopping;
+        EventLoopGroup stopping;
         synchronized (this) {
             if (users == 0) {
                 return;
@@ -54,11 +77,27 @@ final class EventLoops {
             stopping = loops;
             loops = null;
         }
-        try {
-            stopping.disposeLater(Duration.ZERO, STOP_TIMEOUT).block(STOP_TIMEOUT.plusSeconds(1));
-        } catch (RuntimeException e) {
+        boolean stopped =
+                stopping.shutdownGracefully(0, STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
+                        .awaitUninterruptibly(STOP_TIMEOUT.plusSeconds(1).toMillis());
+        if (!stopped) {
             LOG.warn("the netty event loops did not stop within {}", STOP_TIMEOUT);
         }
+    }
+
+    /** The server channel class that goes with the loops. */
+    static Class<? extends ServerChannel> serverChannel() {
+        return EPOLL ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
+    }
+
+    /** The client channel class that goes with the loops. */
+    static Class<? extends Channel> clientChannel() {
+        return EPOLL ? EpollSocketChannel.class : NioSocketChannel.class;
+    }
+
+    /** Whether the calling thread is an event loop of any provider's loops: it must not block. */
+    static boolean onLoopThread() {
+        return Thread.currentThread() instanceof LoopThread;
     }
 
     /** How many servers and clients hold the loops, for tests. */
@@ -69,5 +108,27 @@ final class EventLoops {
     @Override
     public String toString() {
         return "EventLoops[" + name + ", " + threads + " threads, " + users() + " users]";
+    }
+
+    /** An event loop thread: daemon, named {@code <name>-<epoll|nio>-<n>}. */
+    static final class LoopThread extends FastThreadLocalThread {
+        LoopThread(Runnable task, String name) {
+            super(task, name);
+            setDaemon(true);
+        }
+    }
+
+    private static final class LoopThreads implements ThreadFactory {
+        private final String prefix;
+        private final AtomicInteger count = new AtomicInteger();
+
+        LoopThreads(String prefix) {
+            this.prefix = prefix;
+        }
+
+        @Override
+        public Thread newThread(Runnable task) {
+            return new LoopThread(task, prefix + "-" + count.incrementAndGet());
+        }
     }
 }

@@ -17,7 +17,6 @@ import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
-import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpClientCodec;
@@ -57,7 +56,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLParameters;
-import reactor.netty.resources.LoopResources;
 
 /**
  * The client for whole answers ({@link HttpTransport#send}, {@link HttpTransport#sendAsync}) on
@@ -101,18 +99,18 @@ final class LoopClient {
     private volatile boolean closed;
 
     LoopClient(
-            LoopResources loops,
+            EventLoopGroup loops,
             Duration connectTimeout,
             NettyTransportOptions options,
             Supplier<SslContext> tls) {
-        this.group = loops.onServer(LoopResources.hasNativeSupport());
+        this.group = loops;
         this.newTls = tls;
         this.maxConnections = options.maxConnectionsPerHost();
         this.maxIdleNanos = options.connectionMaxIdleTime().toNanos();
         this.maxHeaderBytes = options.maxHeaderBytes();
         this.bootstrap =
                 new Bootstrap()
-                        .channel(loops.onChannelClass(SocketChannel.class, group))
+                        .channel(EventLoops.clientChannel())
                         .option(ChannelOption.TCP_NODELAY, true)
                         .option(
                                 ChannelOption.CONNECT_TIMEOUT_MILLIS,

@@ -36,7 +36,6 @@ import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import reactor.core.scheduler.Schedulers;
 
 /**
  * One request's answer: the {@link ResponseSink} the proxy handler writes to, on the event loop or
@@ -311,7 +310,7 @@ final class NettyExchange implements ResponseSink {
     }
 
     private boolean onEventLoop() {
-        return channel.eventLoop().inEventLoop() || Schedulers.isInNonBlockingThread();
+        return channel.eventLoop().inEventLoop() || EventLoops.onLoopThread();
     }
 
     /** The last write of the answer ended: the connection may serve its next request. */

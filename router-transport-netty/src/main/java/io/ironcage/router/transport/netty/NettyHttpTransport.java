@@ -4,6 +4,7 @@ import io.ironcage.router.core.ForwardException;
 import io.ironcage.router.core.spi.HeaderMap;
 import io.ironcage.router.core.spi.HttpTransport;
 import io.netty.channel.ConnectTimeoutException;
+import io.netty.channel.EventLoopGroup;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
@@ -27,9 +28,6 @@ import java.util.function.Supplier;
 import javax.net.ssl.SSLException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import reactor.core.Exceptions;
-import reactor.core.scheduler.Schedulers;
-import reactor.netty.resources.LoopResources;
 
 /**
  * The client side: HTTP/1.1, redirects not followed, no retries, compression off, kept-alive
@@ -86,7 +84,7 @@ final class NettyHttpTransport implements HttpTransport {
             EventLoops eventLoops,
             Supplier<SslContext> tls) {
         this.eventLoops = eventLoops;
-        LoopResources loops = eventLoops.acquire();
+        EventLoopGroup loops = eventLoops.acquire();
         try {
             this.client = new LoopClient(loops, connectTimeout, options, tls);
         } catch (RuntimeException | Error e) {
@@ -222,7 +220,7 @@ final class NettyHttpTransport implements HttpTransport {
     }
 
     private static void refuseOnEventLoop() {
-        if (Schedulers.isInNonBlockingThread()) {
+        if (EventLoops.onLoopThread()) {
             throw new IllegalStateException(
                     "the HTTP transport blocks; call it from a worker thread, not "
                             + Thread.currentThread().getName());
@@ -249,10 +247,10 @@ final class NettyHttpTransport implements HttpTransport {
 
     /** Maps a client failure to a {@link ForwardException}. */
     static ForwardException failure(Throwable thrown, String upstream, Duration timeout) {
-        Throwable cause = Exceptions.unwrap(thrown);
+        Throwable cause = thrown;
         while ((cause instanceof ExecutionException || cause instanceof CompletionException)
                 && cause.getCause() != null) {
-            cause = Exceptions.unwrap(cause.getCause());
+            cause = cause.getCause();
         }
         if (cause instanceof ForwardException) {
             return (ForwardException) cause; // mapped already

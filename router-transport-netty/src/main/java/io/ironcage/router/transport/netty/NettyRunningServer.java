@@ -17,7 +17,6 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
-import io.netty.channel.socket.ServerSocketChannel;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.util.concurrent.ImmediateEventExecutor;
@@ -31,7 +30,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import reactor.netty.resources.LoopResources;
 
 /**
  * A started server, its event loops and its worker pool. Plain Netty: a {@code ServerBootstrap}
@@ -83,7 +81,7 @@ final class NettyRunningServer implements ServerTransport.RunningServer {
     private final NettyTransportOptions netty;
     private final ProxyHandler handler;
     private final EventLoops eventLoops;
-    private final LoopResources loops;
+    private final EventLoopGroup loops;
     private final ThreadPoolExecutor workers;
     private final Semaphore admission;
     private final BodyMemory bodyMemory;
@@ -135,8 +133,6 @@ final class NettyRunningServer implements ServerTransport.RunningServer {
     }
 
     private void bind(InetSocketAddress requested) {
-        EventLoopGroup select = loops.onServerSelect(true);
-        EventLoopGroup group = loops.onServer(true);
         // strict whatever the JVM's properties say: a line ended by a bare LF, or Content-Length
         // with Transfer-Encoding, is refused (a request-smuggling primitive), not tolerated
         HttpDecoderConfig decoding =
@@ -147,8 +143,8 @@ final class NettyRunningServer implements ServerTransport.RunningServer {
                         .setUseRfc9112TransferEncoding(true);
         ChannelFuture bound =
                 new ServerBootstrap()
-                        .group(select, group)
-                        .channel(loops.onChannelClass(ServerSocketChannel.class, select))
+                        .group(loops)
+                        .channel(EventLoops.serverChannel())
                         .option(ChannelOption.SO_REUSEADDR, true)
                         .childOption(ChannelOption.TCP_NODELAY, true)
                         .childHandler(

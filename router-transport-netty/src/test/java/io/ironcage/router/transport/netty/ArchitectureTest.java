@@ -15,7 +15,7 @@ import com.tngtech.archunit.lang.ArchRule;
 import com.tngtech.archunit.lang.ConditionEvents;
 import com.tngtech.archunit.lang.SimpleConditionEvent;
 
-/** The netty adapter's architecture rules (STYLE.md §2.11, A1–A4). */
+/** The netty adapter's architecture rules (ARCHITECTURE.md "Architecture rules", A1–A4). */
 @AnalyzeClasses(
         packages = "io.ironcage.router",
         importOptions = ImportOption.DoNotIncludeTests.class)

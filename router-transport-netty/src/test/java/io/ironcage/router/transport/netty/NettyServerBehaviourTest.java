@@ -44,7 +44,6 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import reactor.core.scheduler.Schedulers;
 
 /**
  * What the netty server does beyond the contract: threads, saturation, bounds, header limits,
@@ -127,9 +126,7 @@ class NettyServerBehaviourTest {
                         (request, response) -> {
                             threads.add(
                                     Thread.currentThread().getName()
-                                            + (Schedulers.isInNonBlockingThread()
-                                                    ? " (non-blocking)"
-                                                    : ""));
+                                            + (EventLoops.onLoopThread() ? " (non-blocking)" : ""));
                             response.send(200, HeaderMap.empty(), bytes("ok"));
                         });
         for (int i = 0; i < 4; i++) {
@@ -157,7 +154,7 @@ class NettyServerBehaviourTest {
                     ProxyRequest request, ResponseSink response, Executor workers) {
                 threads.add(
                         Thread.currentThread().getName()
-                                + (Schedulers.isInNonBlockingThread() ? " (non-blocking)" : ""));
+                                + (EventLoops.onLoopThread() ? " (non-blocking)" : ""));
                 Object result = answer.apply(response);
                 @SuppressWarnings("unchecked")
                 CompletionStage<Void> stage =

@@ -1,5 +1,5 @@
 -- Iron Router analytics, schema version 1: one row per analytics event (reference §8.1 payloads
--- plus PRODUCT.md step 9's request facts). Money in integer micro-dollars, times in Unix ms.
+-- plus ARCHITECTURE.md step 9's request facts). Money in integer micro-dollars, times in Unix ms.
 -- Columns a payload does not have are NULL. Applied by SchemaMigrator in one transaction.
 
 CREATE TABLE usage_events (

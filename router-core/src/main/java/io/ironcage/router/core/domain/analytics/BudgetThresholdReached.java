@@ -6,8 +6,8 @@ import java.util.Objects;
 
 /**
  * The money spent reached a configured percentage of the budget (reference §8.1 {@code
- * BudgetThresholdReached}; fired once per threshold, PRODUCT.md "Budgets, leases and the control
- * plane").
+ * BudgetThresholdReached}; fired once per threshold, ARCHITECTURE.md "Budgets, leases and the
+ * control plane").
  *
  * @param thresholdPercent the threshold, in percent of the budget, {@code > 0}
  * @param currentSpend the money spent when it was reached

@@ -7,7 +7,8 @@ import java.util.Optional;
 
 /**
  * An LLM request finished with a 2xx answer and was billed (reference §8.1 {@code
- * LlmRequestCompleted(LlmUsageData)}, plus PRODUCT.md step 9's cache tokens and request facts).
+ * LlmRequestCompleted(LlmUsageData)}, plus ARCHITECTURE.md step 9's cache tokens and request
+ * facts).
  *
  * @param meta the provider and model
  * @param usage the tokens used, by price class (input, output, cache read, cache write)
@@ -61,7 +62,7 @@ public record LlmRequestCompleted(
 
     /**
      * Returns the payload of a request whose model had no price, allowed under an unlimited budget
-     * (PRODUCT.md step 4); its cost is zero.
+     * (ARCHITECTURE.md step 4); its cost is zero.
      *
      * @param meta the provider and model
      * @param usage the tokens used

@@ -8,7 +8,7 @@ import java.util.regex.Pattern;
 
 /**
  * An LLM request failed: the upstream answered with an error, or the router could not get an answer
- * (reference §8.1 {@code LlmRequestFailed(LlmFailureData)}, plus PRODUCT.md step 9's request
+ * (reference §8.1 {@code LlmRequestFailed(LlmFailureData)}, plus ARCHITECTURE.md step 9's request
  * facts).
  *
  * <p><b>No secrets.</b> Upstream error messages can echo key fragments (OpenAI's 401 does: {@code
@@ -18,9 +18,9 @@ import java.util.regex.Pattern;
  * server or a log line through this value.
  *
  * <p><b>Billed failures.</b> A failure usually costs nothing. A stream that breaks part-way is the
- * exception: the tokens seen were produced, so the router bills them (PRODUCT.md step 8), and this
- * payload carries that bill in {@code usage} and {@code cost} (an extension of the reference, whose
- * failures have no cost), so the sum of the events' costs always equals the ledger's spend.
+ * exception: the tokens seen were produced, so the router bills them (ARCHITECTURE.md step 8), and
+ * this payload carries that bill in {@code usage} and {@code cost} (an extension of the reference,
+ * whose failures have no cost), so the sum of the events' costs always equals the ledger's spend.
  *
  * @param meta the provider and model
  * @param errorCode the error's code, e.g. the upstream status as text (reference §8.7) or the

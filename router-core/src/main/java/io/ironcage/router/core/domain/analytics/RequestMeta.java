@@ -5,7 +5,7 @@ import java.util.Optional;
 import java.util.OptionalLong;
 
 /**
- * How one proxied request went, as PRODUCT.md "The request path" step 9 records it beyond the
+ * How one proxied request went, as ARCHITECTURE.md "The request path" step 9 records it beyond the
  * reference's payloads: request id, latency, time to first byte, streaming, translation and the
  * status the caller got.
  *

@@ -1,5 +1,5 @@
 /**
- * Analytics events (reference §8.1, PRODUCT.md "The request path" step 9): an {@link
+ * Analytics events (reference §8.1, ARCHITECTURE.md "The request path" step 9): an {@link
  * io.ironcage.router.core.domain.analytics.AnalyticsEvent} wraps one sealed {@link
  * io.ironcage.router.core.domain.analytics.EventPayload}.
  *

@@ -637,10 +637,10 @@ public record ModelPricing(
     }
 
     /**
-     * Returns the worst-case cost of a request, reserved before it is sent (PRODUCT.md "The request
-     * path" step 4): {@link #worstCaseInputTokens} at {@link #highestInputPrice(RequestShape)} plus
-     * {@link #worstCaseOutputTokens} at {@link #highestOutputPrice(RequestShape)}, each term
-     * truncated.
+     * Returns the worst-case cost of a request, reserved before it is sent (ARCHITECTURE.md "The
+     * request path" step 4): {@link #worstCaseInputTokens} at {@link
+     * #highestInputPrice(RequestShape)} plus {@link #worstCaseOutputTokens} at {@link
+     * #highestOutputPrice(RequestShape)}, each term truncated.
      *
      * <p>It is an upper bound of what the provider can bill for every usage within those bounds, at
      * the standard prices ({@link #cost(TokenUsage)}) and at the prices of every tier the shape

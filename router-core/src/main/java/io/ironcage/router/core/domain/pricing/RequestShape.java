@@ -10,7 +10,7 @@ import java.util.OptionalLong;
  *
  * <p>Two prices are computed from a shape (see {@link ModelPricing#worstCase(RequestShape)} and
  * {@link ModelPricing#expected(RequestShape)}): the worst case, a true upper bound that is reserved
- * in the budget ledger (PRODUCT.md "The request path" step 4), and the reference's estimate
+ * in the budget ledger (ARCHITECTURE.md "The request path" step 4), and the reference's estimate
  * (reference §6.4 {@code estimate_max_cost}), reported as the "expected" cost.
  *
  * @param bodyUtf8Bytes the size of the request body as sent, in bytes ({@code >= 0}); bounds the

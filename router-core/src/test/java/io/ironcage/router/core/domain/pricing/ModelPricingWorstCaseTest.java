@@ -18,8 +18,8 @@ import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
 /**
- * The worst case must be a true upper bound of what the provider can bill (PRODUCT.md "The request
- * path" step 4), while the reference's estimate, kept as "expected", is not.
+ * The worst case must be a true upper bound of what the provider can bill (ARCHITECTURE.md "The
+ * request path" step 4), while the reference's estimate, kept as "expected", is not.
  */
 class ModelPricingWorstCaseTest {
     private static final int USAGES_PER_MODEL = 300;

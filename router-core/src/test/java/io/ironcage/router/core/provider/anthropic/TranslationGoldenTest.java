@@ -25,10 +25,10 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * One case per folder under {@code translate/}: every pair of files present in a folder is checked
- * (STYLE.md §2.6). Folders named {@code anthropic-in-*} run the mirror direction (an Anthropic
- * caller on an OpenAI model: Anthropic request → OpenAI request, OpenAI response → Anthropic
- * response); all others the OpenAI caller on an Anthropic model. JSON is compared as trees; numbers
- * by value, so {@code 1} equals {@code 1L}.
+ * (ARCHITECTURE.md "Translation"). Folders named {@code anthropic-in-*} run the mirror direction
+ * (an Anthropic caller on an OpenAI model: Anthropic request → OpenAI request, OpenAI response →
+ * Anthropic response); all others the OpenAI caller on an Anthropic model. JSON is compared as
+ * trees; numbers by value, so {@code 1} equals {@code 1L}.
  *
  * <p>Pairs: {@code request.*.json}, {@code response.*.json}, {@code stream.*.sse} (the upstream's
  * event stream fed one event at a time to a stream translator; every translated event is compared
