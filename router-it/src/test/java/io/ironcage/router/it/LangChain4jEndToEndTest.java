@@ -30,6 +30,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -152,6 +153,13 @@ class LangChain4jEndToEndTest {
             assertEquals("Streamed words from Claude.", fromClaude.text.toString());
             assertEquals(7, fromClaude.response.tokenUsage().outputTokenCount());
 
+            // the caller sees the stream's end as the router writes it; the router settles and
+            // records right after, on its own thread
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (events.eventsOfType(LlmRequestCompleted.class).size() < 2
+                    && System.nanoTime() < deadline) {
+                LockSupport.parkNanos(1_000_000);
+            }
             List<LlmRequestCompleted> done = events.eventsOfType(LlmRequestCompleted.class);
             assertEquals(2, done.size());
             assertEquals(6, done.get(0).usage().outputTokens(), "billed from the upstream usage");
