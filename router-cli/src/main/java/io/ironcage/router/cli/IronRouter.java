@@ -1,7 +1,7 @@
 package io.ironcage.router.cli;
 
-import io.ironcage.router.core.ConfigException;
-import io.ironcage.router.core.LlmRouterException;
+import io.ironcage.router.core.errors.ConfigException;
+import io.ironcage.router.core.errors.LlmRouterException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;

@@ -3,7 +3,7 @@ package io.ironcage.router.cli;
 import io.ironcage.router.analytics.sqlite.UsageQuery;
 import io.ironcage.router.analytics.sqlite.UsageQuery.GroupBy;
 import io.ironcage.router.analytics.sqlite.UsageReport;
-import io.ironcage.router.core.LlmRouterException;
+import io.ironcage.router.core.errors.LlmRouterException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Instant;

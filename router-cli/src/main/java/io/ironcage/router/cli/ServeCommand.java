@@ -1,8 +1,8 @@
 package io.ironcage.router.cli;
 
 import io.ironcage.router.analytics.sqlite.SqliteUsageEventSink;
-import io.ironcage.router.core.AgentMetrics;
 import io.ironcage.router.core.LlmRouter;
+import io.ironcage.router.core.agent.AgentMetrics;
 import io.ironcage.router.core.config.RouterConfig;
 import io.ironcage.router.core.config.RouterConfigLoader;
 import io.ironcage.router.core.domain.budget.BudgetStatus;

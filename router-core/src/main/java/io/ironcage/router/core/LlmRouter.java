@@ -1,5 +1,11 @@
 package io.ironcage.router.core;
 
+import io.ironcage.router.core.agent.Agent;
+import io.ironcage.router.core.agent.AgentRegistry;
+import io.ironcage.router.core.agent.AgentRuntime;
+import io.ironcage.router.core.agent.AgentSpec;
+import io.ironcage.router.core.agent.DirectTenant;
+import io.ironcage.router.core.agent.Tenants;
 import io.ironcage.router.core.config.PricingTables;
 import io.ironcage.router.core.controlplane.AnalyticsSync;
 import io.ironcage.router.core.controlplane.BudgetLeaseManager;
@@ -16,8 +22,11 @@ import io.ironcage.router.core.domain.budget.CostController;
 import io.ironcage.router.core.domain.budget.ThresholdCrossing;
 import io.ironcage.router.core.domain.pricing.ModelPricing;
 import io.ironcage.router.core.domain.pricing.PricingTable;
+import io.ironcage.router.core.errors.ConfigException;
+import io.ironcage.router.core.errors.ControlPlaneException;
+import io.ironcage.router.core.errors.LlmRouterException;
+import io.ironcage.router.core.errors.ServerStartException;
 import io.ironcage.router.core.internal.ProxyPipeline;
-import io.ironcage.router.core.internal.Tenants;
 import io.ironcage.router.core.spi.EarlyAnswer;
 import io.ironcage.router.core.spi.HttpTransport;
 import io.ironcage.router.core.spi.ProviderKeySource;

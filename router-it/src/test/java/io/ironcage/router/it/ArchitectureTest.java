@@ -8,14 +8,14 @@ import com.tngtech.archunit.core.importer.ImportOption;
 import com.tngtech.archunit.junit.AnalyzeClasses;
 import com.tngtech.archunit.junit.ArchTest;
 import com.tngtech.archunit.lang.ArchRule;
-import io.ironcage.router.core.LlmRouterException;
+import io.ironcage.router.core.errors.LlmRouterException;
 
 /**
  * The system-wide rule (ARCHITECTURE.md "Architecture rules"), checked here because only this
  * module has every adapter on its class path: the domain in the middle, the core's services around
  * it, and adapters that depend on the core but never on each other.
  *
- * <p>One allowance: {@link LlmRouterException} and its subclasses sit in the core's root package
+ * <p>One allowance: {@link LlmRouterException} and its subclasses sit in {@code core.errors}
  * (ARCHITECTURE.md "Errors") and are the error vocabulary of every layer, so the translators of
  * {@code core.provider} may throw {@code TranslationException}.
  */
@@ -30,7 +30,10 @@ class ArchitectureTest {
                     .domainServices("..core.provider..")
                     .applicationServices(
                             "io.ironcage.router.core",
+                            "..core.agent..",
+                            "..core.errors..",
                             "..core.spi..",
+                            "..core.transport..",
                             "..core.config..",
                             "..core.controlplane..",
                             "..core.internal..")

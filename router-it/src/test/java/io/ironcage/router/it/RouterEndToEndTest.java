@@ -890,7 +890,9 @@ abstract class RouterEndToEndTest {
                                             .builder(control.baseUri())
                                             .timeout(Duration.ofSeconds(2))
                                             .build())
-                            .agent(io.ironcage.router.core.AgentSpec.of(icToken).withAgentId("a7"))
+                            .agent(
+                                    io.ironcage.router.core.agent.AgentSpec.of(icToken)
+                                            .withAgentId("a7"))
                             .start()) {
                 HttpResponse<String> waiting =
                         HTTP.send(

@@ -1,8 +1,8 @@
 package io.ironcage.router.testkit;
 
-import io.ironcage.router.core.ControlPlaneException;
 import io.ironcage.router.core.domain.Money;
 import io.ironcage.router.core.domain.ProviderType;
+import io.ironcage.router.core.errors.ControlPlaneException;
 import io.ironcage.router.core.spi.BudgetLeaseClient;
 import java.util.ArrayDeque;
 import java.util.ArrayList;

@@ -7,9 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.ironcage.router.core.ControlPlaneException;
 import io.ironcage.router.core.domain.Money;
 import io.ironcage.router.core.domain.ProviderType;
+import io.ironcage.router.core.errors.ControlPlaneException;
 import io.ironcage.router.core.spi.BudgetLeaseClient;
 import io.ironcage.router.core.spi.BudgetLeaseClient.HandshakeRequest;
 import io.ironcage.router.core.spi.BudgetLeaseClient.LeaseGrant;

@@ -1,6 +1,6 @@
 package io.ironcage.router.analytics.sqlite;
 
-import io.ironcage.router.core.LlmRouterException;
+import io.ironcage.router.core.errors.LlmRouterException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;

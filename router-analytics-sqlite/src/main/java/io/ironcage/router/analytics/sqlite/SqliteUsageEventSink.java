@@ -1,10 +1,10 @@
 package io.ironcage.router.analytics.sqlite;
 
-import io.ironcage.router.core.LlmRouterException;
 import io.ironcage.router.core.domain.analytics.AnalyticsEvent;
 import io.ironcage.router.core.domain.analytics.LlmRequestCompleted;
 import io.ironcage.router.core.domain.analytics.LlmRequestFailed;
 import io.ironcage.router.core.domain.analytics.RouterStarted;
+import io.ironcage.router.core.errors.LlmRouterException;
 import io.ironcage.router.core.spi.UsageEventSink;
 import io.ironcage.router.core.spi.UsageEventStore;
 import java.io.IOException;

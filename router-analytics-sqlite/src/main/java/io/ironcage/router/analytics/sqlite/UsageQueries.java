@@ -1,9 +1,9 @@
 package io.ironcage.router.analytics.sqlite;
 
-import io.ironcage.router.core.LlmRouterException;
 import io.ironcage.router.core.domain.Money;
 import io.ironcage.router.core.domain.analytics.LlmRequestCompleted;
 import io.ironcage.router.core.domain.analytics.LlmRequestFailed;
+import io.ironcage.router.core.errors.LlmRouterException;
 import java.nio.file.Path;
 import java.sql.ResultSet;
 import java.sql.SQLException;

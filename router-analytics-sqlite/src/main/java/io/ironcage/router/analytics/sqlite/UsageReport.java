@@ -1,7 +1,7 @@
 package io.ironcage.router.analytics.sqlite;
 
-import io.ironcage.router.core.LlmRouterException;
 import io.ironcage.router.core.domain.Money;
+import io.ironcage.router.core.errors.LlmRouterException;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
 import java.nio.file.Path;

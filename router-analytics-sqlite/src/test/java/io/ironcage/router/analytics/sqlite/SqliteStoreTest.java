@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.ironcage.router.core.LlmRouterException;
 import io.ironcage.router.core.domain.Money;
 import io.ironcage.router.core.domain.ProviderType;
 import io.ironcage.router.core.domain.TokenUsage;
@@ -16,6 +15,7 @@ import io.ironcage.router.core.domain.analytics.LlmRequestCompleted;
 import io.ironcage.router.core.domain.analytics.LlmRequestFailed;
 import io.ironcage.router.core.domain.analytics.RequestMeta;
 import io.ironcage.router.core.domain.analytics.RouterStarted;
+import io.ironcage.router.core.errors.LlmRouterException;
 import io.ironcage.router.core.spi.UsageEventStore;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

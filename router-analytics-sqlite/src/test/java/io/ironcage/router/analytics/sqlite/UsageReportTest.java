@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.ironcage.router.analytics.sqlite.UsageQuery.GroupBy;
 import io.ironcage.router.analytics.sqlite.UsageReport.Row;
-import io.ironcage.router.core.LlmRouterException;
 import io.ironcage.router.core.domain.Money;
 import io.ironcage.router.core.domain.ProviderType;
 import io.ironcage.router.core.domain.TokenUsage;
@@ -21,6 +20,7 @@ import io.ironcage.router.core.domain.analytics.LlmRequestFailed;
 import io.ironcage.router.core.domain.analytics.RequestMeta;
 import io.ironcage.router.core.domain.analytics.RouterStarted;
 import io.ironcage.router.core.domain.analytics.RouterStopped;
+import io.ironcage.router.core.errors.LlmRouterException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;

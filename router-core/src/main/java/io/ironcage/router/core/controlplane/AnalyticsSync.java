@@ -1,11 +1,11 @@
 package io.ironcage.router.core.controlplane;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.ironcage.router.core.ControlPlaneException;
 import io.ironcage.router.core.domain.Backoff;
 import io.ironcage.router.core.domain.analytics.AnalyticsEvent;
 import io.ironcage.router.core.domain.analytics.LlmRequestCompleted;
 import io.ironcage.router.core.domain.analytics.LlmRequestFailed;
+import io.ironcage.router.core.errors.ControlPlaneException;
 import io.ironcage.router.core.spi.HeaderMap;
 import io.ironcage.router.core.spi.HttpTransport;
 import io.ironcage.router.core.spi.UsageEventStore;

@@ -1,6 +1,5 @@
 package io.ironcage.router.core.controlplane;
 
-import io.ironcage.router.core.ControlPlaneException;
 import io.ironcage.router.core.controlplane.ReportQueue.Report;
 import io.ironcage.router.core.domain.Backoff;
 import io.ironcage.router.core.domain.Money;
@@ -9,6 +8,7 @@ import io.ironcage.router.core.domain.budget.BudgetLease;
 import io.ironcage.router.core.domain.budget.CostController;
 import io.ironcage.router.core.domain.budget.LeaseBook;
 import io.ironcage.router.core.domain.budget.LeaseState;
+import io.ironcage.router.core.errors.ControlPlaneException;
 import io.ironcage.router.core.spi.BudgetLeaseClient;
 import io.ironcage.router.core.spi.BudgetLeaseClient.HandshakeRequest;
 import io.ironcage.router.core.spi.BudgetLeaseClient.LeaseGrant;

@@ -2,9 +2,9 @@ package io.ironcage.router.core.internal;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
-import io.ironcage.router.core.ControlPlaneException;
 import io.ironcage.router.core.domain.ProviderRouting.NoKeyForProvider;
 import io.ironcage.router.core.domain.budget.BudgetDecision;
+import io.ironcage.router.core.errors.ControlPlaneException;
 import io.ironcage.router.core.spi.HeaderMap;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;

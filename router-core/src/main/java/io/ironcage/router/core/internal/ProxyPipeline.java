@@ -3,10 +3,9 @@ package io.ironcage.router.core.internal;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.ironcage.router.core.ClientDisconnectedException;
-import io.ironcage.router.core.ControlPlaneException;
-import io.ironcage.router.core.ForwardException;
-import io.ironcage.router.core.TranslationException;
+import io.ironcage.router.core.agent.Readiness;
+import io.ironcage.router.core.agent.Tenant;
+import io.ironcage.router.core.agent.Tenants;
 import io.ironcage.router.core.domain.Money;
 import io.ironcage.router.core.domain.ProviderKey;
 import io.ironcage.router.core.domain.ProviderRouting;
@@ -28,6 +27,10 @@ import io.ironcage.router.core.domain.budget.Reservation;
 import io.ironcage.router.core.domain.pricing.ModelPricing;
 import io.ironcage.router.core.domain.pricing.PricingTable;
 import io.ironcage.router.core.domain.pricing.RequestShape;
+import io.ironcage.router.core.errors.ClientDisconnectedException;
+import io.ironcage.router.core.errors.ControlPlaneException;
+import io.ironcage.router.core.errors.ForwardException;
+import io.ironcage.router.core.errors.TranslationException;
 import io.ironcage.router.core.provider.ApiKind;
 import io.ironcage.router.core.provider.Endpoint;
 import io.ironcage.router.core.provider.OpenAiStreams;
@@ -457,7 +460,7 @@ public final class ProxyPipeline implements ProxyHandler {
         }
         if (gate.readiness) {
             Readiness now = readiness.get();
-            sink.send(now.status(), JSON_TYPE, now.body());
+            sink.send(now.status(), JSON_TYPE, ReadinessAnswer.body(now));
             return DONE;
         }
         if (gate.refusal != null) {

@@ -1,9 +1,9 @@
 package io.ironcage.router.core.spi;
 
-import io.ironcage.router.core.ControlPlaneException;
 import io.ironcage.router.core.domain.Money;
 import io.ironcage.router.core.domain.ProviderType;
 import io.ironcage.router.core.domain.budget.BudgetLease;
+import io.ironcage.router.core.errors.ControlPlaneException;
 import java.time.Instant;
 import java.util.Objects;
 import java.util.Optional;

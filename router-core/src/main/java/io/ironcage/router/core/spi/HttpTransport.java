@@ -12,9 +12,9 @@ import java.util.concurrent.Executor;
  * The client side of a transport: sends requests to upstream providers and to the control plane. No
  * retries inside: retry policy belongs to the core.
  *
- * <p>Failures are {@link io.ironcage.router.core.ForwardException}s whose {@link
- * io.ironcage.router.core.ForwardException#kind() kind} tells a connect failure (the router answers
- * 502) from a timeout (504).
+ * <p>Failures are {@link io.ironcage.router.core.errors.ForwardException}s whose {@link
+ * io.ironcage.router.core.errors.ForwardException#kind() kind} tells a connect failure (the router
+ * answers 502) from a timeout (504).
  */
 public interface HttpTransport extends AutoCloseable {
     /**
@@ -22,7 +22,8 @@ public interface HttpTransport extends AutoCloseable {
      *
      * @param request the request; its timeout bounds the whole exchange
      * @return the response
-     * @throws io.ironcage.router.core.ForwardException on connect failure, timeout or I/O error
+     * @throws io.ironcage.router.core.errors.ForwardException on connect failure, timeout or I/O
+     *     error
      */
     Response send(Request request);
 
@@ -33,7 +34,7 @@ public interface HttpTransport extends AutoCloseable {
      *
      * @param request the request; its timeout bounds the whole exchange
      * @param blocking where a transport that cannot send without blocking does so
-     * @return the response; fails with a {@link io.ironcage.router.core.ForwardException} on
+     * @return the response; fails with a {@link io.ironcage.router.core.errors.ForwardException} on
      *     connect failure, timeout or I/O error
      */
     default CompletionStage<Response> sendAsync(Request request, Executor blocking) {
@@ -47,7 +48,8 @@ public interface HttpTransport extends AutoCloseable {
      * @param request the request; its timeout bounds the wait for the headers, and then each wait
      *     for the next chunk
      * @return the response being received; the caller must close it
-     * @throws io.ironcage.router.core.ForwardException on connect failure, timeout or I/O error
+     * @throws io.ironcage.router.core.errors.ForwardException on connect failure, timeout or I/O
+     *     error
      */
     StreamingResponse open(Request request);
 
@@ -145,8 +147,8 @@ public interface HttpTransport extends AutoCloseable {
          * events: that is the reader's job).
          *
          * @return the next chunk, or empty at the end of the body
-         * @throws io.ironcage.router.core.ForwardException if the request's timeout passes with no
-         *     data, or the connection breaks before the body ends
+         * @throws io.ironcage.router.core.errors.ForwardException if the request's timeout passes
+         *     with no data, or the connection breaks before the body ends
          */
         Optional<byte[]> read();
 

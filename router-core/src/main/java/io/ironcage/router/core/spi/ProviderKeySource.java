@@ -24,8 +24,8 @@ public interface ProviderKeySource {
      *
      * @param provider the provider
      * @return the key, or empty if there is none for that provider
-     * @throws io.ironcage.router.core.ControlPlaneException if a control plane refused or could not
-     *     be reached
+     * @throws io.ironcage.router.core.errors.ControlPlaneException if a control plane refused or
+     *     could not be reached
      */
     Optional<ProviderKey> key(ProviderType provider);
 

@@ -13,7 +13,7 @@ public interface ResponseSink {
      * @param status the HTTP status
      * @param headers the response headers; the transport sets the length itself
      * @param body the body
-     * @throws io.ironcage.router.core.ClientDisconnectedException if the client is gone
+     * @throws io.ironcage.router.core.errors.ClientDisconnectedException if the client is gone
      * @throws IllegalStateException if a response was already started
      */
     void send(int status, HeaderMap headers, byte[] body);
@@ -25,7 +25,7 @@ public interface ResponseSink {
      * @param status the HTTP status
      * @param headers the response headers
      * @return the stream to write the body to; the handler must end it
-     * @throws io.ironcage.router.core.ClientDisconnectedException if the client is gone
+     * @throws io.ironcage.router.core.errors.ClientDisconnectedException if the client is gone
      * @throws IllegalStateException if a response was already started
      */
     ResponseStream stream(int status, HeaderMap headers);
@@ -37,7 +37,7 @@ public interface ResponseSink {
          * before the next one is written.
          *
          * @param chunk the bytes
-         * @throws io.ironcage.router.core.ClientDisconnectedException if the client is gone
+         * @throws io.ironcage.router.core.errors.ClientDisconnectedException if the client is gone
          */
         void write(byte[] chunk);
 

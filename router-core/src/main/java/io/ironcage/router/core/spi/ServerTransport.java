@@ -13,7 +13,7 @@ public interface ServerTransport {
      * @param options what to bind and how to serve
      * @param handler handles every request, whatever its path and method
      * @return the running server
-     * @throws io.ironcage.router.core.ServerStartException if the address cannot be bound
+     * @throws io.ironcage.router.core.errors.ServerStartException if the address cannot be bound
      */
     RunningServer start(ServerOptions options, ProxyHandler handler);
 

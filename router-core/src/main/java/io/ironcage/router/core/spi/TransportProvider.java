@@ -1,6 +1,6 @@
 package io.ironcage.router.core.spi;
 
-import io.ironcage.router.core.LlmRouterException;
+import io.ironcage.router.core.errors.LlmRouterException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

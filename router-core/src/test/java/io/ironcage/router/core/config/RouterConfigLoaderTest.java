@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.ironcage.router.core.ConfigException;
 import io.ironcage.router.core.config.RouterConfig.Budget;
 import io.ironcage.router.core.config.RouterConfig.ControlPlane;
 import io.ironcage.router.core.config.RouterConfig.Listen;
@@ -19,6 +18,7 @@ import io.ironcage.router.core.domain.ProviderKey;
 import io.ironcage.router.core.domain.ProviderType;
 import io.ironcage.router.core.domain.pricing.ModelPricing;
 import io.ironcage.router.core.domain.pricing.TokenPrice;
+import io.ironcage.router.core.errors.ConfigException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.URI;

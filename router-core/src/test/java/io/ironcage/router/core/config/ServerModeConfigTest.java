@@ -5,11 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.ironcage.router.core.ConfigException;
 import io.ironcage.router.core.config.RouterConfig.Agent;
 import io.ironcage.router.core.config.RouterConfig.ControlPlane;
 import io.ironcage.router.core.controlplane.ControlPlaneOptions;
 import io.ironcage.router.core.domain.Money;
+import io.ironcage.router.core.errors.ConfigException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.URI;

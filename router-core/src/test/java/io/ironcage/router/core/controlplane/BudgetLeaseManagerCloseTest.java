@@ -5,13 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.ironcage.router.core.ControlPlaneException;
 import io.ironcage.router.core.domain.Money;
 import io.ironcage.router.core.domain.ProviderType;
 import io.ironcage.router.core.domain.budget.BudgetDecision;
 import io.ironcage.router.core.domain.budget.CostController;
 import io.ironcage.router.core.domain.budget.LeaseState;
 import io.ironcage.router.core.domain.budget.Reservation;
+import io.ironcage.router.core.errors.ControlPlaneException;
 import io.ironcage.router.core.spi.BudgetLeaseClient;
 import java.lang.reflect.Field;
 import java.net.URI;

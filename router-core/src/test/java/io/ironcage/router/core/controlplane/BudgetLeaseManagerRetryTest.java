@@ -3,10 +3,10 @@ package io.ironcage.router.core.controlplane;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.ironcage.router.core.ControlPlaneException;
 import io.ironcage.router.core.domain.Money;
 import io.ironcage.router.core.domain.ProviderType;
 import io.ironcage.router.core.domain.budget.CostController;
+import io.ironcage.router.core.errors.ControlPlaneException;
 import java.io.IOException;
 import java.net.URI;
 import java.time.Duration;

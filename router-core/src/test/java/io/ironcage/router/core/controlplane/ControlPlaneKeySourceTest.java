@@ -9,10 +9,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.ironcage.router.core.ControlPlaneException;
-import io.ironcage.router.core.ForwardException;
 import io.ironcage.router.core.domain.ProviderKey;
 import io.ironcage.router.core.domain.ProviderType;
+import io.ironcage.router.core.errors.ControlPlaneException;
+import io.ironcage.router.core.errors.ForwardException;
 import io.ironcage.router.core.spi.HttpTransport;
 import java.io.PrintWriter;
 import java.io.StringWriter;

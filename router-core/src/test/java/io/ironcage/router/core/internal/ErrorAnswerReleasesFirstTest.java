@@ -2,12 +2,12 @@ package io.ironcage.router.core.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import io.ironcage.router.core.ForwardException;
 import io.ironcage.router.core.config.PricingTables;
 import io.ironcage.router.core.domain.Money;
 import io.ironcage.router.core.domain.ProviderKey;
 import io.ironcage.router.core.domain.analytics.AnalyticsEvent;
 import io.ironcage.router.core.domain.budget.CostController;
+import io.ironcage.router.core.errors.ForwardException;
 import io.ironcage.router.core.spi.HeaderMap;
 import io.ironcage.router.core.spi.HttpTransport;
 import io.ironcage.router.core.spi.ProviderKeySource;

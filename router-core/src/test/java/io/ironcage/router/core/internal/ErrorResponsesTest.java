@@ -8,11 +8,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.ironcage.router.core.ControlPlaneException;
 import io.ironcage.router.core.domain.Money;
 import io.ironcage.router.core.domain.ProviderRouting.NoKeyForProvider;
 import io.ironcage.router.core.domain.ProviderType;
 import io.ironcage.router.core.domain.budget.BudgetDecision;
+import io.ironcage.router.core.errors.ControlPlaneException;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.util.List;

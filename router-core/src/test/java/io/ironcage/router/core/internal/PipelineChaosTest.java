@@ -3,8 +3,6 @@ package io.ironcage.router.core.internal;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.ironcage.router.core.ClientDisconnectedException;
-import io.ironcage.router.core.ForwardException;
 import io.ironcage.router.core.config.PricingTables;
 import io.ironcage.router.core.domain.Money;
 import io.ironcage.router.core.domain.ProviderKey;
@@ -13,6 +11,8 @@ import io.ironcage.router.core.domain.analytics.LlmRequestCompleted;
 import io.ironcage.router.core.domain.analytics.LlmRequestFailed;
 import io.ironcage.router.core.domain.budget.BudgetStatus;
 import io.ironcage.router.core.domain.budget.CostController;
+import io.ironcage.router.core.errors.ClientDisconnectedException;
+import io.ironcage.router.core.errors.ForwardException;
 import io.ironcage.router.core.spi.HeaderMap;
 import io.ironcage.router.core.spi.HttpTransport;
 import io.ironcage.router.core.spi.ProviderKeySource;

@@ -5,6 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.ironcage.router.core.agent.Readiness;
+import io.ironcage.router.core.agent.Tenant;
+import io.ironcage.router.core.agent.Tenants;
 import io.ironcage.router.core.config.PricingTables;
 import io.ironcage.router.core.domain.ProviderKey;
 import io.ironcage.router.core.domain.budget.CostController;
@@ -119,7 +122,9 @@ class ReadinessPipelineTest {
                 Readiness.of(List.of(new Readiness.Check("agent\"x", Optional.of("why\n"))));
         assertEquals(503, readiness.status());
         assertFalse(readiness.ready());
-        String body = new String(readiness.body(), java.nio.charset.StandardCharsets.UTF_8);
+        String body =
+                new String(
+                        ReadinessAnswer.body(readiness), java.nio.charset.StandardCharsets.UTF_8);
         assertEquals(
                 "{\"ready\":false,\"agents\":[{\"agent\":\"agent\\\"x\",\"ready\":false,"
                         + "\"reason\":\"why\\n\"}]}",

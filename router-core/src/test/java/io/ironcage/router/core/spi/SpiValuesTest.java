@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.ironcage.router.core.LlmRouterException;
+import io.ironcage.router.core.errors.LlmRouterException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;

@@ -1,6 +1,6 @@
 package io.ironcage.router.transport.jdkhttp;
 
-import io.ironcage.router.core.ClientDisconnectedException;
+import io.ironcage.router.core.errors.ClientDisconnectedException;
 import io.ironcage.router.core.spi.HeaderMap;
 import io.ironcage.router.core.spi.ResponseSink;
 import java.io.IOException;

@@ -1,13 +1,13 @@
 package io.ironcage.router.transport.jdkhttp;
 
-import io.ironcage.router.core.spi.BodyMemory;
 import io.ironcage.router.core.spi.EarlyAnswer;
 import io.ironcage.router.core.spi.HeaderMap;
-import io.ironcage.router.core.spi.InFlight;
 import io.ironcage.router.core.spi.ProxyHandler;
 import io.ironcage.router.core.spi.ServerOptions;
 import io.ironcage.router.core.spi.ServerTransport;
-import io.ironcage.router.core.spi.WorkerPool;
+import io.ironcage.router.core.transport.BodyMemory;
+import io.ironcage.router.core.transport.InFlight;
+import io.ironcage.router.core.transport.WorkerPool;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.net.InetSocketAddress;

@@ -1,6 +1,6 @@
 package io.ironcage.router.transport.jdkhttp;
 
-import io.ironcage.router.core.ServerStartException;
+import io.ironcage.router.core.errors.ServerStartException;
 import io.ironcage.router.core.spi.ProxyHandler;
 import io.ironcage.router.core.spi.ServerOptions;
 import io.ironcage.router.core.spi.ServerTransport;

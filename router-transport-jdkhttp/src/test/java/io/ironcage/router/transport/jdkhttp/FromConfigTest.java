@@ -4,10 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.ironcage.router.core.ConfigException;
 import io.ironcage.router.core.LlmRouter;
-import io.ironcage.router.core.LlmRouterException;
 import io.ironcage.router.core.domain.Money;
+import io.ironcage.router.core.errors.ConfigException;
+import io.ironcage.router.core.errors.LlmRouterException;
 import io.ironcage.router.testkit.FakeProvider;
 import io.ironcage.router.testkit.FakeResponse;
 import io.ironcage.router.testkit.junit.StartStop;

@@ -6,14 +6,14 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.ironcage.router.core.ClientDisconnectedException;
-import io.ironcage.router.core.ServerStartException;
+import io.ironcage.router.core.errors.ClientDisconnectedException;
+import io.ironcage.router.core.errors.ServerStartException;
 import io.ironcage.router.core.spi.HeaderMap;
 import io.ironcage.router.core.spi.ProxyHandler;
 import io.ironcage.router.core.spi.ResponseSink;
 import io.ironcage.router.core.spi.ServerOptions;
 import io.ironcage.router.core.spi.ServerTransport;
-import io.ironcage.router.core.spi.WorkerPool;
+import io.ironcage.router.core.transport.WorkerPool;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;

@@ -1,6 +1,6 @@
 package io.ironcage.router.transport.netty;
 
-import io.ironcage.router.core.ClientDisconnectedException;
+import io.ironcage.router.core.errors.ClientDisconnectedException;
 import io.ironcage.router.core.spi.HeaderMap;
 import io.ironcage.router.core.spi.ProxyHandler;
 import io.ironcage.router.core.spi.ProxyRequest;

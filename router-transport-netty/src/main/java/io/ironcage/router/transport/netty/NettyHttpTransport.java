@@ -1,6 +1,6 @@
 package io.ironcage.router.transport.netty;
 
-import io.ironcage.router.core.ForwardException;
+import io.ironcage.router.core.errors.ForwardException;
 import io.ironcage.router.core.spi.HeaderMap;
 import io.ironcage.router.core.spi.HttpTransport;
 import io.netty.channel.ConnectTimeoutException;

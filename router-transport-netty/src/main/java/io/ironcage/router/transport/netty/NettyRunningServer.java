@@ -1,14 +1,14 @@
 package io.ironcage.router.transport.netty;
 
-import io.ironcage.router.core.ServerStartException;
-import io.ironcage.router.core.spi.BodyMemory;
+import io.ironcage.router.core.errors.ServerStartException;
 import io.ironcage.router.core.spi.EarlyAnswer;
 import io.ironcage.router.core.spi.HeaderMap;
-import io.ironcage.router.core.spi.InFlight;
 import io.ironcage.router.core.spi.ProxyHandler;
 import io.ironcage.router.core.spi.ServerOptions;
 import io.ironcage.router.core.spi.ServerTransport;
-import io.ironcage.router.core.spi.WorkerPool;
+import io.ironcage.router.core.transport.BodyMemory;
+import io.ironcage.router.core.transport.InFlight;
+import io.ironcage.router.core.transport.WorkerPool;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;

@@ -6,8 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.ironcage.router.core.ClientDisconnectedException;
-import io.ironcage.router.core.ServerStartException;
+import io.ironcage.router.core.errors.ClientDisconnectedException;
+import io.ironcage.router.core.errors.ServerStartException;
 import io.ironcage.router.core.spi.HeaderMap;
 import io.ironcage.router.core.spi.ProxyHandler;
 import io.ironcage.router.core.spi.ProxyRequest;

@@ -11,7 +11,7 @@ import static io.ironcage.router.core.provider.anthropic.Trees.tokens;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.ironcage.router.core.TranslationException;
+import io.ironcage.router.core.errors.TranslationException;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;

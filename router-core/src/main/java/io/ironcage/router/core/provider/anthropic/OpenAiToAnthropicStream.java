@@ -6,7 +6,7 @@ import static io.ironcage.router.core.provider.anthropic.Trees.object;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.ironcage.router.core.TranslationException;
+import io.ironcage.router.core.errors.TranslationException;
 import io.ironcage.router.core.provider.SseEvent;
 import java.util.ArrayList;
 import java.util.HashMap;

@@ -1,6 +1,6 @@
 package io.ironcage.router.core.provider.anthropic;
 
-import io.ironcage.router.core.TranslationException;
+import io.ironcage.router.core.errors.TranslationException;
 import io.ironcage.router.core.provider.SseEvent;
 import java.util.List;
 

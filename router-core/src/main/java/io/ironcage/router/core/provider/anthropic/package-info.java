@@ -13,7 +13,7 @@
  *   <li>{@code AnthropicToOpenAi.error} and {@code OpenAiToAnthropic.error}: upstream error bodies.
  * </ul>
  *
- * <p>A field that cannot be translated raises {@link io.ironcage.router.core.TranslationException}
- * naming it (the router answers 400).
+ * <p>A field that cannot be translated raises {@link
+ * io.ironcage.router.core.errors.TranslationException} naming it (the router answers 400).
  */
 package io.ironcage.router.core.provider.anthropic;

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.ironcage.router.core.TranslationException;
+import io.ironcage.router.core.errors.TranslationException;
 import io.ironcage.router.core.provider.SseEvent;
 import java.util.List;
 import org.junit.jupiter.api.Test;

@@ -11,7 +11,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.ironcage.router.core.RandomCases;
 import io.ironcage.router.core.RandomJson;
-import io.ironcage.router.core.TranslationException;
+import io.ironcage.router.core.errors.TranslationException;
 import io.ironcage.router.core.provider.SseEvent;
 import io.ironcage.router.core.provider.SseParser;
 import java.io.IOException;

@@ -4,10 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.ironcage.router.core.AgentMetrics;
-import io.ironcage.router.core.AgentSpec;
-import io.ironcage.router.core.AgentStatus;
 import io.ironcage.router.core.LlmRouter;
+import io.ironcage.router.core.agent.AgentMetrics;
+import io.ironcage.router.core.agent.AgentSpec;
+import io.ironcage.router.core.agent.AgentStatus;
 import io.ironcage.router.core.domain.Money;
 import io.ironcage.router.core.domain.ProviderKey;
 import io.ironcage.router.core.domain.analytics.LlmRequestCompleted;

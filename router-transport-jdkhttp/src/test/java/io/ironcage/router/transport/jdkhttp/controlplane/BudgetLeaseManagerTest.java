@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.ironcage.router.core.ControlPlaneException;
 import io.ironcage.router.core.controlplane.BudgetLeaseManager;
 import io.ironcage.router.core.controlplane.ControlPlaneBudgetLeaseClient;
 import io.ironcage.router.core.controlplane.ControlPlaneKeySource;
@@ -17,6 +16,7 @@ import io.ironcage.router.core.domain.ProviderType;
 import io.ironcage.router.core.domain.budget.BudgetDecision;
 import io.ironcage.router.core.domain.budget.CostController;
 import io.ironcage.router.core.domain.budget.LeaseState;
+import io.ironcage.router.core.errors.ControlPlaneException;
 import io.ironcage.router.core.spi.HttpTransport;
 import io.ironcage.router.testkit.FakeControlPlane;
 import io.ironcage.router.testkit.FakeControlPlane.Endpoint;

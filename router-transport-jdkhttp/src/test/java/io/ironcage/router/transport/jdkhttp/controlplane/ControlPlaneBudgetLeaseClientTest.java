@@ -6,10 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.ironcage.router.core.ControlPlaneException;
 import io.ironcage.router.core.controlplane.ControlPlaneBudgetLeaseClient;
 import io.ironcage.router.core.domain.Money;
 import io.ironcage.router.core.domain.ProviderType;
+import io.ironcage.router.core.errors.ControlPlaneException;
 import io.ironcage.router.core.spi.BudgetLeaseClient;
 import io.ironcage.router.core.spi.BudgetLeaseClient.HandshakeRequest;
 import io.ironcage.router.core.spi.BudgetLeaseClient.LeaseGrant;
@@ -128,7 +128,7 @@ class ControlPlaneBudgetLeaseClientTest extends BudgetLeaseClientContract {
         server.failNext(Endpoint.HANDSHAKE, 1, Fault.hang());
         ControlPlaneException e = refused(0, () -> handshake(client(Duration.ofMillis(300))));
         assertTrue(e.getMessage().contains("within 300 ms"), e.getMessage());
-        assertInstanceOf(io.ironcage.router.core.ForwardException.class, e.getCause());
+        assertInstanceOf(io.ironcage.router.core.errors.ForwardException.class, e.getCause());
     }
 
     @Test

@@ -6,8 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.ironcage.router.core.AgentStatus;
 import io.ironcage.router.core.LlmRouter;
+import io.ironcage.router.core.agent.AgentStatus;
 import io.ironcage.router.core.controlplane.ControlPlaneOptions;
 import io.ironcage.router.core.domain.Money;
 import io.ironcage.router.core.domain.ProviderKey;

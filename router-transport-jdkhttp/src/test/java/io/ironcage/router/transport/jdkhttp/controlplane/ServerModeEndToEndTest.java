@@ -8,10 +8,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.ironcage.router.core.AgentMetrics;
-import io.ironcage.router.core.AgentSpec;
-import io.ironcage.router.core.AgentStatus;
 import io.ironcage.router.core.LlmRouter;
+import io.ironcage.router.core.agent.AgentMetrics;
+import io.ironcage.router.core.agent.AgentSpec;
+import io.ironcage.router.core.agent.AgentStatus;
 import io.ironcage.router.core.controlplane.ControlPlaneOptions;
 import io.ironcage.router.core.controlplane.IcTokens;
 import io.ironcage.router.core.domain.Money;

@@ -1,4 +1,4 @@
-package io.ironcage.router.core;
+package io.ironcage.router.core.agent;
 
 import io.ironcage.router.core.domain.Money;
 import java.util.Objects;

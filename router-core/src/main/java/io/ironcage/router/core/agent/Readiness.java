@@ -1,8 +1,5 @@
-package io.ironcage.router.core.internal;
+package io.ironcage.router.core.agent;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -14,8 +11,6 @@ import java.util.Optional;
  * message (which could echo what it was sent).
  */
 public final class Readiness {
-    private static final ObjectMapper JSON = new ObjectMapper();
-
     /** A router with no agent to wait for (direct mode): ready. */
     public static final Readiness READY = of(List.of());
 
@@ -33,12 +28,10 @@ public final class Readiness {
         }
     }
 
-    private final boolean ready;
-    private final byte[] body;
+    private final List<Check> checks;
 
-    private Readiness(boolean ready, byte[] body) {
-        this.ready = ready;
-        this.body = body;
+    private Readiness(List<Check> checks) {
+        this.checks = List.copyOf(checks);
     }
 
     /**
@@ -48,21 +41,7 @@ public final class Readiness {
      * @return ready when no agent has a reason not to be
      */
     public static Readiness of(List<Check> checks) {
-        boolean all = checks.stream().allMatch(c -> c.reason().isEmpty());
-        ObjectNode root = JSON.createObjectNode().put("ready", all);
-        ArrayNode agents = root.putArray("agents");
-        for (Check check : checks) {
-            ObjectNode agent =
-                    agents.addObject()
-                            .put("agent", check.agent())
-                            .put("ready", check.reason().isEmpty());
-            check.reason().ifPresent(r -> agent.put("reason", r));
-        }
-        try {
-            return new Readiness(all, JSON.writeValueAsBytes(root));
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw new IllegalStateException("cannot write the readiness answer", e);
-        }
+        return new Readiness(checks);
     }
 
     /**
@@ -71,7 +50,7 @@ public final class Readiness {
      * @return {@code true} when ready
      */
     public boolean ready() {
-        return ready;
+        return checks.stream().allMatch(c -> c.reason().isEmpty());
     }
 
     /**
@@ -80,21 +59,20 @@ public final class Readiness {
      * @return the status
      */
     public int status() {
-        return ready ? 200 : 503;
+        return ready() ? 200 : 503;
     }
 
     /**
-     * Returns the JSON body, e.g. {@code {"ready":false,"agents":[{"agent":"agent_7","ready":false,
-     * "reason":"no budget lease yet"}]}}.
+     * Returns each running agent's state.
      *
-     * @return a copy of the body
+     * @return the checks, in the agents' order
      */
-    public byte[] body() {
-        return body.clone();
+    public List<Check> checks() {
+        return checks;
     }
 
     @Override
     public String toString() {
-        return "Readiness[" + new String(body, java.nio.charset.StandardCharsets.UTF_8) + "]";
+        return "Readiness" + checks;
     }
 }

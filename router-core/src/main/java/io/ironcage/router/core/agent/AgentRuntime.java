@@ -1,4 +1,4 @@
-package io.ironcage.router.core;
+package io.ironcage.router.core.agent;
 
 import java.util.List;
 import java.util.Objects;
@@ -8,7 +8,7 @@ import java.util.Optional;
  * The agents of a running router (the reference's {@code AgentRuntime}, §2.5, made real): start one
  * with its own IC token and budget while the router serves, stop it (its token is refused from then
  * on and its lease returned), and read what each has done. Obtained from {@link
- * LlmRouter#agents()}. Thread-safe.
+ * io.ironcage.router.core.LlmRouter#agents()}. Thread-safe.
  *
  * <p>In server mode every agent fetches its own provider key and leases its own budget with its
  * token; in direct mode agents share the router's provider keys and each has its own budget (or
@@ -17,7 +17,7 @@ import java.util.Optional;
 public final class AgentRuntime {
     private final AgentRegistry registry;
 
-    AgentRuntime(AgentRegistry registry) {
+    public AgentRuntime(AgentRegistry registry) {
         this.registry = registry;
     }
 

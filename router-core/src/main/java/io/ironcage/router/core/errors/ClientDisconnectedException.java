@@ -1,4 +1,4 @@
-package io.ironcage.router.core;
+package io.ironcage.router.core.errors;
 
 /** The caller went away while its response was being written. */
 public class ClientDisconnectedException extends LlmRouterException {

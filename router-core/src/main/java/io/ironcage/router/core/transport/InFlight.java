@@ -1,4 +1,4 @@
-package io.ironcage.router.core.spi;
+package io.ironcage.router.core.transport;
 
 import java.time.Duration;
 import java.util.concurrent.locks.Condition;
@@ -6,7 +6,8 @@ import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * Counts a server transport's requests in flight, so its {@code close()} can wait for them within
- * the shutdown grace ({@link ServerOptions#shutdownGrace()}). Thread-safe.
+ * the shutdown grace ({@link io.ironcage.router.core.spi.ServerOptions#shutdownGrace()}).
+ * Thread-safe.
  */
 public final class InFlight {
     private final ReentrantLock lock = new ReentrantLock();

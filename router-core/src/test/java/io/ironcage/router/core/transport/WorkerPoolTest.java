@@ -1,4 +1,4 @@
-package io.ironcage.router.core.spi;
+package io.ironcage.router.core.transport;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;

@@ -1,4 +1,4 @@
-package io.ironcage.router.core;
+package io.ironcage.router.core.errors;
 
 /** The router's server could not start, e.g. because its address could not be bound. */
 public class ServerStartException extends LlmRouterException {

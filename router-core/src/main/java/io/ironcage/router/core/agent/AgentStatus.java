@@ -1,4 +1,4 @@
-package io.ironcage.router.core;
+package io.ironcage.router.core.agent;
 
 /** Where an agent of a router is in its life (the reference's {@code AgentStatus}, §9.4). */
 public enum AgentStatus {

@@ -1,4 +1,4 @@
-package io.ironcage.router.core;
+package io.ironcage.router.core.errors;
 
 /**
  * The root of every exception Iron Router throws.

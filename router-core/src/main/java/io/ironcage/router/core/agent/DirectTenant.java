@@ -1,12 +1,11 @@
-package io.ironcage.router.core;
+package io.ironcage.router.core.agent;
 
 import io.ironcage.router.core.domain.budget.CostController;
-import io.ironcage.router.core.internal.Tenant;
 import io.ironcage.router.core.spi.ProviderKeySource;
 import java.util.Optional;
 
 /** The router's own token in direct mode: its keys and budget, no agent id (as before agents). */
-record DirectTenant(ProviderKeySource keys, CostController ledger) implements Tenant {
+public record DirectTenant(ProviderKeySource keys, CostController ledger) implements Tenant {
     @Override
     public Optional<String> agentId() {
         return Optional.empty();

@@ -1,4 +1,4 @@
-package io.ironcage.router.core;
+package io.ironcage.router.core.agent;
 
 import io.ironcage.router.core.controlplane.BudgetLeaseManager;
 import io.ironcage.router.core.controlplane.ControlPlaneKeySource;
@@ -8,7 +8,7 @@ import io.ironcage.router.core.domain.TokenUsage;
 import io.ironcage.router.core.domain.budget.BudgetLease;
 import io.ironcage.router.core.domain.budget.CostController;
 import io.ironcage.router.core.domain.budget.LeaseState;
-import io.ironcage.router.core.internal.Tenant;
+import io.ironcage.router.core.errors.LlmRouterException;
 import io.ironcage.router.core.spi.ProviderKeySource;
 import java.util.Objects;
 import java.util.Optional;
@@ -18,7 +18,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * One agent of a router: its token, keys, ledger, optional lease and counters. The request path
  * sees it as a {@link Tenant}. Never shows its token.
  */
-final class Agent implements Tenant {
+public final class Agent implements Tenant {
     private final String id;
     private final String token;
     private final ProviderKeySource keys;
@@ -28,7 +28,7 @@ final class Agent implements Tenant {
     private final AtomicLong failures = new AtomicLong();
     private volatile boolean stopped;
 
-    Agent(
+    public Agent(
             String id,
             String token,
             ProviderKeySource keys,
@@ -41,11 +41,11 @@ final class Agent implements Tenant {
         this.lease = lease;
     }
 
-    String id() {
+    public String id() {
         return id;
     }
 
-    String token() {
+    public String token() {
         return token;
     }
 
@@ -69,7 +69,7 @@ final class Agent implements Tenant {
         return ledger;
     }
 
-    Optional<BudgetLeaseManager> lease() {
+    public Optional<BudgetLeaseManager> lease() {
         return Optional.ofNullable(lease);
     }
 
@@ -110,12 +110,12 @@ final class Agent implements Tenant {
     }
 
     /** Marks the agent stopped; its token is already out of the registry. */
-    void markStopped() {
+    public void markStopped() {
         stopped = true;
     }
 
     /** Returns the lease (if any). Idempotent. */
-    void close() {
+    public void close() {
         if (lease != null) {
             lease.close();
         }
@@ -125,7 +125,7 @@ final class Agent implements Tenant {
      * Why the agent cannot serve a request now, in the router's own words (never the control
      * server's message or a secret); empty when it can. Never blocks on the network.
      */
-    Optional<String> notReadyBecause() {
+    public Optional<String> notReadyBecause() {
         if (keys instanceof ControlPlaneKeySource && !((ControlPlaneKeySource) keys).hasKey()) {
             return Optional.of("no provider key from the control server yet");
         }
@@ -149,7 +149,7 @@ final class Agent implements Tenant {
                         .orElse("no budget lease yet"));
     }
 
-    AgentMetrics metrics() {
+    public AgentMetrics metrics() {
         Optional<BudgetLease> current = lease == null ? Optional.empty() : lease.lease();
         Optional<String> problem =
                 lease == null

@@ -1,4 +1,4 @@
-package io.ironcage.router.core;
+package io.ironcage.router.core.errors;
 
 import java.util.Objects;
 import java.util.Optional;

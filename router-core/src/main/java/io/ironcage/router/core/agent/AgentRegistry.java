@@ -1,7 +1,6 @@
-package io.ironcage.router.core;
+package io.ironcage.router.core.agent;
 
 import io.ironcage.router.core.controlplane.IcTokens;
-import io.ironcage.router.core.internal.Tenants;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -18,7 +17,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /** The agents of a running router, started and stopped at run time. */
-final class AgentRegistry {
+public final class AgentRegistry {
     private static final Logger LOG = LoggerFactory.getLogger(AgentRegistry.class);
     private static final long PAUSE_MILLIS = 5;
 
@@ -28,7 +27,7 @@ final class AgentRegistry {
     private final Duration settleWait;
     private final Map<String, Agent> agents = new LinkedHashMap<>(); // guarded by this
 
-    AgentRegistry(
+    public AgentRegistry(
             Tenants tenants,
             BiFunction<AgentSpec, String, Agent> factory,
             Clock clock,
@@ -40,7 +39,7 @@ final class AgentRegistry {
     }
 
     /** Creates the agent (which makes its handshake), then lets its token in. */
-    Agent start(AgentSpec spec) {
+    public Agent start(AgentSpec spec) {
         String id = spec.agentId().orElseGet(() -> IcTokens.agentId(spec.icToken()));
         synchronized (this) {
             requireNotRunning(id);
@@ -79,7 +78,7 @@ final class AgentRegistry {
      * Refuses the agent's token from now on, waits (bounded) for its requests in flight to settle,
      * then returns its lease.
      */
-    boolean stop(String agentId) {
+    public boolean stop(String agentId) {
         Agent agent;
         synchronized (this) {
             agent = agents.get(agentId);
@@ -105,35 +104,33 @@ final class AgentRegistry {
         return true;
     }
 
-    synchronized Optional<Agent> get(String agentId) {
+    public synchronized Optional<Agent> get(String agentId) {
         return Optional.ofNullable(agents.get(agentId));
     }
 
-    synchronized List<Agent> all() {
+    public synchronized List<Agent> all() {
         return new ArrayList<>(agents.values());
     }
 
     /** What {@code GET /ready} answers: every running agent's state, by id. */
-    io.ironcage.router.core.internal.Readiness readiness() {
-        List<io.ironcage.router.core.internal.Readiness.Check> checks = new ArrayList<>();
+    public Readiness readiness() {
+        List<Readiness.Check> checks = new ArrayList<>();
         for (Agent agent : all()) {
             if (!agent.isStopped()) {
-                checks.add(
-                        new io.ironcage.router.core.internal.Readiness.Check(
-                                agent.id(), agent.notReadyBecause()));
+                checks.add(new Readiness.Check(agent.id(), agent.notReadyBecause()));
             }
         }
-        return io.ironcage.router.core.internal.Readiness.of(checks);
+        return Readiness.of(checks);
     }
 
     /** The token of an agent, stopped ones included (their last events still sync). */
-    synchronized Optional<String> tokenOf(String agentId) {
+    public synchronized Optional<String> tokenOf(String agentId) {
         Agent agent = agents.get(agentId);
         return agent == null ? Optional.empty() : Optional.of(agent.token());
     }
 
     /** Returns every lease; the server is closed, so no request is in flight. */
-    void closeAll() {
+    public void closeAll() {
         for (Agent agent : all()) {
             synchronized (this) {
                 if (!agent.isStopped()) {

@@ -1,12 +1,12 @@
-package io.ironcage.router.core.spi;
+package io.ironcage.router.core.transport;
 
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The bytes the request bodies a server transport is reading may hold together ({@link
- * ServerOptions#maxBufferedBodyBytes()}): a request takes its declared length before its body is
- * read, a chunked one each chunk's size as it comes, and gives it back once its body is read or
- * abandoned. Thread-safe.
+ * io.ironcage.router.core.spi.ServerOptions#maxBufferedBodyBytes()}): a request takes its declared
+ * length before its body is read, a chunked one each chunk's size as it comes, and gives it back
+ * once its body is read or abandoned. Thread-safe.
  */
 public final class BodyMemory {
     private final long limit;

@@ -1,4 +1,4 @@
-package io.ironcage.router.core;
+package io.ironcage.router.core.agent;
 
 import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertThrows;

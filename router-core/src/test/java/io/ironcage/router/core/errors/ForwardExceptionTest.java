@@ -1,4 +1,4 @@
-package io.ironcage.router.core;
+package io.ironcage.router.core.errors;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

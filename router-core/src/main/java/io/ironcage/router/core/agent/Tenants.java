@@ -1,4 +1,4 @@
-package io.ironcage.router.core.internal;
+package io.ironcage.router.core.agent;
 
 import io.ironcage.router.core.spi.HeaderMap;
 import java.nio.charset.StandardCharsets;

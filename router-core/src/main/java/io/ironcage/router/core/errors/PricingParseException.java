@@ -1,4 +1,4 @@
-package io.ironcage.router.core;
+package io.ironcage.router.core.errors;
 
 /**
  * A pricing table or a {@code pricing.overrides} section that cannot be read: invalid JSON, a top

@@ -1,4 +1,4 @@
-package io.ironcage.router.core;
+package io.ironcage.router.core.agent;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.ironcage.router.core.domain.ProviderKey;
 import io.ironcage.router.core.domain.ProviderType;
 import io.ironcage.router.core.domain.budget.CostController;
-import io.ironcage.router.core.internal.Tenants;
 import io.ironcage.router.core.spi.ProviderKeySource;
 import java.time.Clock;
 import java.time.Duration;

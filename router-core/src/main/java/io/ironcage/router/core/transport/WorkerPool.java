@@ -1,4 +1,4 @@
-package io.ironcage.router.core.spi;
+package io.ironcage.router.core.transport;
 
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
@@ -7,9 +7,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * The worker pool a server transport runs the blocking {@link ProxyHandler} on: at most {@code
- * threads} threads, started only when no started thread is idle, ended after 30 s idle; then up to
- * {@code queueCapacity} waiting requests; beyond that {@link RejectedExecutionException}.
+ * The worker pool a server transport runs the blocking {@link
+ * io.ironcage.router.core.spi.ProxyHandler} on: at most {@code threads} threads, started only when
+ * no started thread is idle, ended after 30 s idle; then up to {@code queueCapacity} waiting
+ * requests; beyond that {@link RejectedExecutionException}.
  *
  * <p>A plain {@link ThreadPoolExecutor} with {@code core == max} starts a new thread for every task
  * until it has {@code max} of them, even while others are idle, and then keeps them all busy in

@@ -1,4 +1,4 @@
-package io.ironcage.router.core.internal;
+package io.ironcage.router.core.agent;
 
 import io.ironcage.router.core.domain.Money;
 import io.ironcage.router.core.domain.ProviderType;
@@ -38,7 +38,7 @@ public interface Tenant {
      * Called before a request's budget check; refuses when the budget cannot be used now (no lease:
      * the control plane refused or could not be reached). Never blocks on the network.
      *
-     * @throws io.ironcage.router.core.ControlPlaneException to refuse the request
+     * @throws io.ironcage.router.core.errors.ControlPlaneException to refuse the request
      */
     default void admit() {}
 
