@@ -1,8 +1,8 @@
 package io.ironcage.router.benchmarks;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.ironcage.router.core.domain.ApiKind;
 import io.ironcage.router.core.domain.TokenUsage;
-import io.ironcage.router.core.provider.ApiKind;
 import io.ironcage.router.core.provider.UsageExtraction;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

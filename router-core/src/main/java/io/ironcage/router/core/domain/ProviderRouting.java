@@ -148,7 +148,7 @@ public final class ProviderRouting {
                 chosen = Optional.of(request.configuredProviders().iterator().next());
             }
             if (chosen.isEmpty()) {
-                chosen = apiOfPath(pathRoute.path());
+                chosen = ApiPath.of(pathRoute.path()).api();
             }
         }
         ProviderType provider =
@@ -164,25 +164,6 @@ public final class ProviderRouting {
                 pathRoute.path(),
                 modelRoute.map(ModelRoute::model),
                 modelRoute.map(ModelRoute::prefixStripped).orElse(false));
-    }
-
-    /**
-     * Returns the provider whose API a path belongs to: {@code /v1/messages…} is Anthropic's;
-     * {@code /v1/chat/completions}, {@code /v1/responses}, {@code /v1/embeddings} are OpenAI's.
-     *
-     * @param path a path without a provider prefix
-     * @return the provider, or empty for a path both or neither have (e.g. {@code /v1/models})
-     */
-    static Optional<ProviderType> apiOfPath(String path) {
-        if (path.startsWith("/v1/messages")) {
-            return Optional.of(ProviderType.ANTHROPIC);
-        }
-        if (path.startsWith("/v1/chat/completions")
-                || path.startsWith("/v1/responses")
-                || path.startsWith("/v1/embeddings")) {
-            return Optional.of(ProviderType.OPENAI);
-        }
-        return Optional.empty();
     }
 
     /**

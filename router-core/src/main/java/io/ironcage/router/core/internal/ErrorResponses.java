@@ -3,6 +3,7 @@ package io.ironcage.router.core.internal;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import io.ironcage.router.core.domain.ProviderRouting.NoKeyForProvider;
+import io.ironcage.router.core.domain.ProviderType;
 import io.ironcage.router.core.domain.budget.BudgetDecision;
 import io.ironcage.router.core.errors.ControlPlaneException;
 import io.ironcage.router.core.spi.HeaderMap;
@@ -81,7 +82,7 @@ public final class ErrorResponses {
      * @param format the caller's format
      * @return the response
      */
-    public static ErrorResponse unauthorized(ApiFormat format) {
+    public static ErrorResponse unauthorized(ProviderType format) {
         return render(
                 format,
                 401,
@@ -99,7 +100,7 @@ public final class ErrorResponses {
      * @param format the caller's format
      * @return the response
      */
-    public static ErrorResponse invalidJson(ApiFormat format) {
+    public static ErrorResponse invalidJson(ProviderType format) {
         return render(
                 format,
                 400,
@@ -117,7 +118,7 @@ public final class ErrorResponses {
      * @param param the request field at fault (OpenAI {@code param}), or {@code null} for none
      * @return the response
      */
-    public static ErrorResponse badRequest(ApiFormat format, String message, String param) {
+    public static ErrorResponse badRequest(ProviderType format, String message, String param) {
         Objects.requireNonNull(message, "message");
         return render(format, 400, OPENAI_INVALID_REQUEST, null, param, message);
     }
@@ -128,7 +129,7 @@ public final class ErrorResponses {
      * @param format the caller's format
      * @return the response
      */
-    public static ErrorResponse missingModel(ApiFormat format) {
+    public static ErrorResponse missingModel(ProviderType format) {
         return render(
                 format,
                 400,
@@ -147,7 +148,7 @@ public final class ErrorResponses {
      * @param path the path the caller asked for
      * @return the error
      */
-    public static ErrorResponse notFound(ApiFormat format, String path) {
+    public static ErrorResponse notFound(ProviderType format, String path) {
         return render(
                 format,
                 404,
@@ -167,7 +168,7 @@ public final class ErrorResponses {
      * @param limitBytes the limit on all header names and values together
      * @return the error
      */
-    public static ErrorResponse headersTooLarge(ApiFormat format, long limitBytes) {
+    public static ErrorResponse headersTooLarge(ProviderType format, long limitBytes) {
         return render(
                 format,
                 431,
@@ -186,7 +187,7 @@ public final class ErrorResponses {
      * @param provider the provider's id
      * @return the error
      */
-    public static ErrorResponse upstreamUntranslatable(ApiFormat format, String provider) {
+    public static ErrorResponse upstreamUntranslatable(ProviderType format, String provider) {
         return render(
                 format,
                 502,
@@ -203,7 +204,7 @@ public final class ErrorResponses {
      * @param limitBytes the limit, in bytes
      * @return the response
      */
-    public static ErrorResponse payloadTooLarge(ApiFormat format, long limitBytes) {
+    public static ErrorResponse payloadTooLarge(ProviderType format, long limitBytes) {
         return render(
                 format,
                 413,
@@ -221,7 +222,7 @@ public final class ErrorResponses {
      * @param decision the routing decision
      * @return the response
      */
-    public static ErrorResponse noKeyForProvider(ApiFormat format, NoKeyForProvider decision) {
+    public static ErrorResponse noKeyForProvider(ProviderType format, NoKeyForProvider decision) {
         Objects.requireNonNull(decision, "decision");
         return render(
                 format, 400, OPENAI_INVALID_REQUEST, "no_provider_key", null, decision.message());
@@ -235,7 +236,7 @@ public final class ErrorResponses {
      * @param model the model as the caller sent it
      * @return the response
      */
-    public static ErrorResponse unpricedModel(ApiFormat format, String model) {
+    public static ErrorResponse unpricedModel(ProviderType format, String model) {
         Objects.requireNonNull(model, "model");
         String shown = echo(model);
         return render(
@@ -261,9 +262,9 @@ public final class ErrorResponses {
      * @param refusal the budget's decision
      * @return the response
      */
-    public static ErrorResponse budget(ApiFormat format, BudgetDecision.Refusal refusal) {
+    public static ErrorResponse budget(ProviderType format, BudgetDecision.Refusal refusal) {
         Objects.requireNonNull(refusal, "refusal");
-        if (format == ApiFormat.ANTHROPIC) {
+        if (format == ProviderType.ANTHROPIC) {
             return anthropic(402, refusal.type(), refusal.code(), refusal.message());
         }
         return openAi(402, refusal.type(), refusal.code(), null, refusal.message());
@@ -276,7 +277,7 @@ public final class ErrorResponses {
      * @param host the provider's host, e.g. {@code api.openai.com}
      * @return the response
      */
-    public static ErrorResponse upstreamUnreachable(ApiFormat format, String host) {
+    public static ErrorResponse upstreamUnreachable(ProviderType format, String host) {
         Objects.requireNonNull(host, "host");
         return render(
                 format,
@@ -294,7 +295,7 @@ public final class ErrorResponses {
      * @param host the provider's host, e.g. {@code api.openai.com}
      * @return the response
      */
-    public static ErrorResponse upstreamTimeout(ApiFormat format, String host) {
+    public static ErrorResponse upstreamTimeout(ProviderType format, String host) {
         Objects.requireNonNull(host, "host");
         return render(
                 format,
@@ -322,7 +323,7 @@ public final class ErrorResponses {
      * @return the response
      * @throws IllegalArgumentException if {@code upstreamStatus} is not 401 or 403
      */
-    public static ErrorResponse upstreamAuthFailed(ApiFormat format, int upstreamStatus) {
+    public static ErrorResponse upstreamAuthFailed(ProviderType format, int upstreamStatus) {
         if (upstreamStatus != 401 && upstreamStatus != 403) {
             throw new IllegalArgumentException(
                     "an upstream authentication failure is 401 or 403, got " + upstreamStatus);
@@ -358,7 +359,7 @@ public final class ErrorResponses {
      * @param failure what the control-plane client threw
      * @return the response
      */
-    public static ErrorResponse controlPlane(ApiFormat format, ControlPlaneException failure) {
+    public static ErrorResponse controlPlane(ProviderType format, ControlPlaneException failure) {
         Objects.requireNonNull(failure, "failure");
         int status;
         String code;
@@ -381,7 +382,7 @@ public final class ErrorResponses {
             advice = " The router did not send this request to a provider.";
         }
         String message = sentence(failure.getMessage()) + advice;
-        if (format == ApiFormat.ANTHROPIC) {
+        if (format == ProviderType.ANTHROPIC) {
             return anthropic(status, anthropicType(status), null, message);
         }
         return openAi(status, CONTROL_PLANE_TYPE, code, null, message);
@@ -394,7 +395,7 @@ public final class ErrorResponses {
      * @param format the caller's format
      * @return the response
      */
-    public static ErrorResponse internal(ApiFormat format) {
+    public static ErrorResponse internal(ProviderType format) {
         return render(
                 format,
                 500,
@@ -415,7 +416,7 @@ public final class ErrorResponses {
      * @param maxBodyBytes the body limit, named in a 413
      * @return the error
      */
-    public static ErrorResponse unreadable(ApiFormat format, int status, long maxBodyBytes) {
+    public static ErrorResponse unreadable(ProviderType format, int status, long maxBodyBytes) {
         switch (status) {
             case 408:
                 return render(
@@ -472,7 +473,7 @@ public final class ErrorResponses {
      * @param reason a complete sentence saying what is wrong with the path
      * @return the error
      */
-    public static ErrorResponse malformedPath(ApiFormat format, String reason) {
+    public static ErrorResponse malformedPath(ProviderType format, String reason) {
         return render(format, 400, OPENAI_INVALID_REQUEST, "invalid_path", null, reason);
     }
 
@@ -484,7 +485,7 @@ public final class ErrorResponses {
      * @param path the normalised path
      * @return the error
      */
-    public static ErrorResponse unmeteredEndpoint(ApiFormat format, String method, String path) {
+    public static ErrorResponse unmeteredEndpoint(ProviderType format, String method, String path) {
         return render(
                 format,
                 400,
@@ -504,14 +505,14 @@ public final class ErrorResponses {
     // --- rendering ---
 
     private static ErrorResponse render(
-            ApiFormat format,
+            ProviderType format,
             int status,
             String openAiType,
             String openAiCode,
             String param,
             String message) {
         Objects.requireNonNull(format, "format");
-        if (format == ApiFormat.ANTHROPIC) {
+        if (format == ProviderType.ANTHROPIC) {
             return anthropic(status, anthropicType(status), null, message);
         }
         return openAi(status, openAiType, openAiCode, param, message);

@@ -6,6 +6,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.ironcage.router.core.agent.Readiness;
 import io.ironcage.router.core.agent.Tenant;
 import io.ironcage.router.core.agent.Tenants;
+import io.ironcage.router.core.domain.ApiKind;
+import io.ironcage.router.core.domain.ApiPath;
 import io.ironcage.router.core.domain.Money;
 import io.ironcage.router.core.domain.ProviderKey;
 import io.ironcage.router.core.domain.ProviderRouting;
@@ -21,17 +23,17 @@ import io.ironcage.router.core.domain.analytics.LlmModelMeta;
 import io.ironcage.router.core.domain.analytics.LlmRequestCompleted;
 import io.ironcage.router.core.domain.analytics.LlmRequestFailed;
 import io.ironcage.router.core.domain.analytics.RequestMeta;
-import io.ironcage.router.core.domain.budget.BudgetDecision;
+import io.ironcage.router.core.domain.budget.BudgetPolicy;
 import io.ironcage.router.core.domain.budget.CostController;
 import io.ironcage.router.core.domain.budget.Reservation;
 import io.ironcage.router.core.domain.pricing.ModelPricing;
 import io.ironcage.router.core.domain.pricing.PricingTable;
 import io.ironcage.router.core.domain.pricing.RequestShape;
+import io.ironcage.router.core.domain.pricing.UsageCost;
 import io.ironcage.router.core.errors.ClientDisconnectedException;
 import io.ironcage.router.core.errors.ControlPlaneException;
 import io.ironcage.router.core.errors.ForwardException;
 import io.ironcage.router.core.errors.TranslationException;
-import io.ironcage.router.core.provider.ApiKind;
 import io.ironcage.router.core.provider.Endpoint;
 import io.ironcage.router.core.provider.OpenAiStreams;
 import io.ironcage.router.core.provider.RequestShapes;
@@ -114,7 +116,7 @@ public final class ProxyPipeline implements ProxyHandler {
     private final UsageEventSink events;
     private final Clock clock;
     private final Duration upstreamTimeout;
-    private final boolean rejectUnpriced;
+    private final BudgetPolicy policy;
     private final boolean allowUnmetered;
     private final long maxRequestBodyBytes;
     private final Supplier<Readiness> readiness;
@@ -257,7 +259,7 @@ public final class ProxyPipeline implements ProxyHandler {
         this.events = Objects.requireNonNull(events, "events");
         this.clock = Objects.requireNonNull(clock, "clock");
         this.upstreamTimeout = Objects.requireNonNull(upstreamTimeout, "upstreamTimeout");
-        this.rejectUnpriced = rejectUnpriced;
+        this.policy = new BudgetPolicy(rejectUnpriced, allowUnmetered);
         this.allowUnmetered = allowUnmetered;
         this.maxRequestBodyBytes = maxRequestBodyBytes;
     }
@@ -321,7 +323,7 @@ public final class ProxyPipeline implements ProxyHandler {
     /** A transport's own refusal, as JSON in the caller's format when the path tells it. */
     @Override
     public EarlyAnswer unreadable(int status, Optional<String> path) {
-        ApiFormat format = path.map(ProxyPipeline::formatOfRawPath).orElse(ApiFormat.OPENAI);
+        ProviderType format = path.map(ProxyPipeline::formatOfRawPath).orElse(ProviderType.OPENAI);
         return early(ErrorResponses.unreadable(format, status, maxRequestBodyBytes));
     }
 
@@ -330,13 +332,13 @@ public final class ProxyPipeline implements ProxyHandler {
     }
 
     /** The caller's format, guessed from a path that may not be normalised. */
-    private static ApiFormat formatOfRawPath(String raw) {
+    private static ProviderType formatOfRawPath(String raw) {
         RequestTarget.Parsed parsed = RequestTarget.parse(raw, "");
         String path =
                 parsed instanceof RequestTarget.Valid
                         ? ((RequestTarget.Valid) parsed).target().path()
                         : raw;
-        return ApiFormat.ofPath(ProviderRouting.stripProviderPrefix(path).path());
+        return ApiPath.of(ProviderRouting.stripProviderPrefix(path).path()).format();
     }
 
     /**
@@ -349,7 +351,7 @@ public final class ProxyPipeline implements ProxyHandler {
         boolean readiness;
         RequestTarget target;
         ProviderRouting.PathRoute pathRoute;
-        ApiFormat format;
+        ProviderType format;
         Endpoint endpoint;
         Tenant tenant;
 
@@ -387,7 +389,8 @@ public final class ProxyPipeline implements ProxyHandler {
         if (parsed instanceof RequestTarget.Refused) {
             return Gate.refused(
                     ErrorResponses.malformedPath(
-                            ApiFormat.ofPath(ProviderRouting.stripProviderPrefix(rawPath).path()),
+                            ApiPath.of(ProviderRouting.stripProviderPrefix(rawPath).path())
+                                    .format(),
                             ((RequestTarget.Refused) parsed).reason()));
         }
         RequestTarget target = ((RequestTarget.Valid) parsed).target();
@@ -398,7 +401,7 @@ public final class ProxyPipeline implements ProxyHandler {
             return READY_GATE;
         }
         ProviderRouting.PathRoute pathRoute = ProviderRouting.stripProviderPrefix(target.path());
-        ApiFormat format = ApiFormat.ofPath(pathRoute.path());
+        ProviderType format = ApiPath.of(pathRoute.path()).format();
         if (headerBytes(headers) > MAX_HEADER_BYTES) {
             return Gate.refused(ErrorResponses.headersTooLarge(format, MAX_HEADER_BYTES));
         }
@@ -580,7 +583,7 @@ public final class ProxyPipeline implements ProxyHandler {
     private final class Call {
         private final ProxyRequest request;
         private final RequestTarget target;
-        private final ApiFormat format;
+        private final ProviderType format;
         private final Endpoint endpoint;
         private final ApiKind kind;
         private final Tenant tenant;
@@ -611,7 +614,7 @@ public final class ProxyPipeline implements ProxyHandler {
         Call(
                 ProxyRequest request,
                 RequestTarget target,
-                ApiFormat format,
+                ProviderType format,
                 Endpoint endpoint,
                 Tenant tenant,
                 Executor workers) {
@@ -768,62 +771,32 @@ public final class ProxyPipeline implements ProxyHandler {
                 return DONE;
             }
             Reservation reservation = null;
-            // only a metered endpoint is priced: a free one costs nothing, an unmetered one cannot
-            // be metered (and was refused under a budget unless allowed)
-            price = endpoint.metered() ? routed.model().flatMap(pricing::find) : Optional.empty();
-            if (price.isPresent()
-                    && routed.provider() == ProviderType.ANTHROPIC
-                    && request.headers().all("anthropic-beta").stream()
-                            .anyMatch(beta -> beta.contains(MILLION_CONTEXT_BETA))) {
-                // the beta lets the model read up to a million input tokens
-                price = Optional.of(price.get().withContextWindowAtLeast(MILLION_TOKENS));
-            }
-            if (price.isPresent()) {
-                shape = RequestShapes.of(body, request.bodyLength());
-                CostController ledger = tenant.ledger();
-                if (ledger.limit().isPresent()) {
-                    ErrorResponse unbounded = unboundedUnderBudget(price.get(), shape);
-                    if (unbounded != null) {
-                        reply(sink, unbounded);
+            if (endpoint.metered()) {
+                // only a metered endpoint is priced: a free one costs nothing, an unmetered one
+                // cannot be metered (and was refused under a budget unless allowed)
+                BudgetPolicy.Admission admission =
+                        policy.admit(
+                                routed.model().orElse(""),
+                                routed.model().flatMap(pricing::find).map(this::priceForRequest),
+                                () -> RequestShapes.of(body, request.bodyLength()),
+                                tenant.ledger());
+                if (admission instanceof BudgetPolicy.Refused) {
+                    reply(sink, refusal(((BudgetPolicy.Refused) admission).reason()));
+                    return DONE;
+                }
+                if (admission instanceof BudgetPolicy.Reserved) {
+                    BudgetPolicy.Reserved reserved = (BudgetPolicy.Reserved) admission;
+                    price = Optional.of(reserved.price());
+                    shape = reserved.shape();
+                    reservation = reserved.reservation();
+                    if (tenant.isStopped()) {
+                        // stopped since authentication: its lease is being returned (the stop
+                        // waits only for reservations it can see), so nothing more may be spent
+                        reservation.cancel();
+                        reply(sink, ErrorResponses.unauthorized(format));
                         return DONE;
                     }
                 }
-                BudgetDecision check = ledger.check();
-                if (check instanceof BudgetDecision.Refusal) {
-                    reply(sink, ErrorResponses.budget(format, (BudgetDecision.Refusal) check));
-                    return DONE;
-                }
-                Money worstCase;
-                try {
-                    worstCase = price.get().worstCase(shape);
-                } catch (ArithmeticException e) {
-                    reply(
-                            sink,
-                            ErrorResponses.badRequest(
-                                    format,
-                                    "The request's limits (max_tokens, n, max_uses) are too large"
-                                            + " to price: its worst case overflows.",
-                                    null));
-                    return DONE;
-                }
-                BudgetDecision reserved = ledger.reserve(worstCase);
-                if (reserved instanceof BudgetDecision.Refusal) {
-                    reply(sink, ErrorResponses.budget(format, (BudgetDecision.Refusal) reserved));
-                    return DONE;
-                }
-                reservation = ((BudgetDecision.Granted) reserved).reservation();
-                if (tenant.isStopped()) {
-                    // stopped since authentication: its lease is being returned (the stop waits
-                    // only for reservations it can see), so nothing more may be spent from it
-                    reservation.cancel();
-                    reply(sink, ErrorResponses.unauthorized(format));
-                    return DONE;
-                }
-            } else if (endpoint.metered()
-                    && rejectUnpriced
-                    && tenant.ledger().limit().isPresent()) {
-                reply(sink, ErrorResponses.unpricedModel(format, routed.model().orElse("")));
-                return DONE;
             }
             Reservation held = reservation;
             CompletionStage<Void> forwarded;
@@ -837,28 +810,21 @@ public final class ProxyPipeline implements ProxyHandler {
             return forwarded.whenComplete((done, failed) -> release(held));
         }
 
-        /**
-         * The 400 for a request whose cost cannot be reserved under a budget: it reads input its
-         * body does not hold and the model's context window is unknown, it may search the web
-         * without a bound, or it uses a server tool with fees the price table does not list (unless
-         * unmetered use is allowed). Null when its worst case is a true bound.
-         */
-        private ErrorResponse unboundedUnderBudget(ModelPricing model, RequestShape shape) {
-            Optional<String> unbounded = model.unboundedBy(shape);
-            if (unbounded.isPresent()) {
-                String field =
-                        shape.serverSide().inputField().isPresent()
-                                        && model.maxInputTokens().isEmpty()
-                                ? shape.serverSide().inputField().get()
-                                : shape.serverSide().webSearchBoundField();
-                return ErrorResponses.badRequest(format, unbounded.get(), field);
+        /** The answer to a refusal of the budget policy, in the caller's format. */
+        private ErrorResponse refusal(BudgetPolicy.Refusal reason) {
+            if (reason instanceof BudgetPolicy.OverBudget) {
+                return ErrorResponses.budget(format, ((BudgetPolicy.OverBudget) reason).refusal());
             }
-            Optional<String> unmetered = model.unmeteredBy(shape);
-            if (unmetered.isPresent() && !allowUnmetered) {
+            if (reason instanceof BudgetPolicy.Unbounded) {
+                BudgetPolicy.Unbounded unbounded = (BudgetPolicy.Unbounded) reason;
+                return ErrorResponses.badRequest(format, unbounded.message(), unbounded.field());
+            }
+            if (reason instanceof BudgetPolicy.Unmetered) {
+                String field = ((BudgetPolicy.Unmetered) reason).field();
                 return ErrorResponses.badRequest(
                         format,
                         "'"
-                                + unmetered.get()
+                                + field
                                 + "' makes the provider bill work the router cannot meter (a"
                                 + " server tool whose fees the price table does not list, a stored"
                                 + " prompt that may turn such tools on, or a background run), so"
@@ -866,9 +832,28 @@ public final class ProxyPipeline implements ProxyHandler {
                                 + " is in force. Set budget.unmetered-endpoints: allow in"
                                 + " router.yaml to forward such requests, that work not charged"
                                 + " to the budget.",
-                        unmetered.get());
+                        field);
             }
-            return null;
+            if (reason instanceof BudgetPolicy.UnpricedUnderLimit) {
+                return ErrorResponses.unpricedModel(
+                        format, ((BudgetPolicy.UnpricedUnderLimit) reason).model());
+            }
+            return ErrorResponses.badRequest(
+                    format,
+                    "The request's limits (max_tokens, n, max_uses) are too large"
+                            + " to price: its worst case overflows.",
+                    null);
+        }
+
+        /** The model's price as this request may use it. */
+        private ModelPricing priceForRequest(ModelPricing base) {
+            if (routed.provider() == ProviderType.ANTHROPIC
+                    && request.headers().all("anthropic-beta").stream()
+                            .anyMatch(beta -> beta.contains(MILLION_CONTEXT_BETA))) {
+                // the beta lets the model read up to a million input tokens
+                return base.withContextWindowAtLeast(MILLION_TOKENS);
+            }
+            return base;
         }
 
         private boolean needsTranslation(ApiKind kind, ProviderType provider) {
@@ -1450,21 +1435,23 @@ public final class ProxyPipeline implements ProxyHandler {
                 }
                 return;
             }
-            TokenUsage billed = usage.orElseGet(() -> fromWhatWasSeen(inputSeen, outputBytesSeen));
+            UsageCost bill =
+                    UsageCost.of(
+                            price.get(),
+                            shape,
+                            usage,
+                            inputSeen,
+                            outputBytesSeen,
+                            searchesReported);
+            TokenUsage billed = bill.billed();
+            Money cost = bill.cost();
             if (usage.isEmpty()) {
                 LOG.warn(
                         "no usage reported for a {} request to {}; billing from what was seen",
                         routed.model().orElse(""),
                         routed.provider().id());
             }
-            // web searches are billed per call on top of the tokens
-            Money cost =
-                    price.get()
-                            .cost(billed)
-                            .plus(
-                                    Money.ofMicros(
-                                            price.get().toolFeeMicros(shape, searchesReported)));
-            if (cost.micros() > held.amount().micros()) {
+            if (bill.exceeds(held.amount())) {
                 // the provider reported more than the worst case allows: the money was spent, so
                 // it is charged (as the reference does), but the budget may now be overspent
                 LOG.warn(
@@ -1485,27 +1472,6 @@ public final class ProxyPipeline implements ProxyHandler {
                         LlmRequestFailed.billed(
                                 meta, String.valueOf(status), failure, requestMeta, billed, cost));
             }
-        }
-
-        /**
-         * The bill of a response without usage: the input the stream reported, else the worst-case
-         * input bound; output as the UTF-8 bytes of the text seen (at least one byte per token),
-         * but never more than the worst-case output bound the reservation was made with.
-         *
-         * <p>Both output counts are upper bounds of the tokens produced, so the smaller one is too.
-         * The byte count alone is not bounded by {@code max_tokens}: a token is often several bytes
-         * ("w " is one token, two bytes), so a stream cut short of short tokens would be billed
-         * more than its reservation, and a budget that was full would overspend.
-         */
-        private TokenUsage fromWhatWasSeen(Optional<TokenUsage> inputSeen, long outputBytesSeen) {
-            ModelPricing model = price.orElseThrow();
-            TokenUsage input =
-                    inputSeen.orElseGet(() -> TokenUsage.of(model.worstCaseInputTokens(shape), 0));
-            return new TokenUsage(
-                    input.inputTokens(),
-                    Math.min(outputBytesSeen, model.worstCaseOutputTokens(shape)),
-                    input.cacheReadTokens(),
-                    input.cacheWriteTokens());
         }
 
         private void recordFailure(

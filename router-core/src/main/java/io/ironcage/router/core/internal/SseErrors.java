@@ -2,6 +2,7 @@ package io.ironcage.router.core.internal;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
+import io.ironcage.router.core.domain.ProviderType;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -16,7 +17,7 @@ final class SseErrors {
      * A final event telling the caller the upstream stream broke (ARCHITECTURE.md: a clean error
      * event).
      */
-    static byte[] upstreamBroken(ApiFormat format) {
+    static byte[] upstreamBroken(ProviderType format) {
         return event(
                 format,
                 "upstream_stream_broken",
@@ -27,21 +28,21 @@ final class SseErrors {
      * A final event telling the caller that an event of a translated stream could not be put into
      * its format (a provider stream that breaks the provider's own protocol).
      */
-    static byte[] untranslatable(ApiFormat format) {
+    static byte[] untranslatable(ProviderType format) {
         return event(
                 format,
                 "untranslatable_stream",
                 "The upstream provider's stream could not be translated into this API's format.");
     }
 
-    private static byte[] event(ApiFormat format, String code, String message) {
+    private static byte[] event(ProviderType format, String code, String message) {
         ByteArrayOutputStream out = new ByteArrayOutputStream(256);
         out.writeBytes(
-                (format == ApiFormat.ANTHROPIC ? "event: error\ndata: " : "data: ")
+                (format == ProviderType.ANTHROPIC ? "event: error\ndata: " : "data: ")
                         .getBytes(java.nio.charset.StandardCharsets.UTF_8));
         try (JsonGenerator json = JSON.createGenerator(out)) {
             json.writeStartObject();
-            if (format == ApiFormat.ANTHROPIC) {
+            if (format == ProviderType.ANTHROPIC) {
                 json.writeStringField("type", "error");
                 json.writeObjectFieldStart("error");
                 json.writeStringField("type", "api_error");

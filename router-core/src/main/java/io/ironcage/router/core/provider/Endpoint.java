@@ -1,5 +1,6 @@
 package io.ironcage.router.core.provider;
 
+import io.ironcage.router.core.domain.ApiKind;
 import java.util.Objects;
 import java.util.regex.Pattern;
 

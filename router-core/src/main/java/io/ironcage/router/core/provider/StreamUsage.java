@@ -3,6 +3,7 @@ package io.ironcage.router.core.provider;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
+import io.ironcage.router.core.domain.ApiKind;
 import io.ironcage.router.core.domain.TokenUsage;
 import java.io.IOException;
 import java.util.Objects;

@@ -1,6 +1,7 @@
 package io.ironcage.router.core.provider;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.ironcage.router.core.domain.ApiKind;
 import io.ironcage.router.core.domain.TokenUsage;
 import java.util.Objects;
 import java.util.Optional;

@@ -33,7 +33,7 @@ class ErrorResponsesTest {
             new BudgetDecision.Insufficient(Money.ofMicros(10_000), Money.ofMicros(256_000));
 
     /** One entry per factory: a name, the expected status and the call. */
-    private record Case(String name, int status, Function<ApiFormat, ErrorResponse> call) {}
+    private record Case(String name, int status, Function<ProviderType, ErrorResponse> call) {}
 
     private static final List<Case> CASES =
             List.of(
@@ -97,8 +97,8 @@ class ErrorResponsesTest {
     }
 
     @ParameterizedTest
-    @EnumSource(ApiFormat.class)
-    void everyFactoryRendersJsonInTheCallersShape(ApiFormat format) {
+    @EnumSource(ProviderType.class)
+    void everyFactoryRendersJsonInTheCallersShape(ProviderType format) {
         for (Case c : CASES) {
             ErrorResponse response = c.call().apply(format);
             String what = c.name() + " in " + format;
@@ -111,7 +111,7 @@ class ErrorResponsesTest {
             String message = error.get("message").textValue();
             assertTrue(message.endsWith("."), what + ": a sentence: " + message);
             assertTrue(error.get("type").isTextual(), what);
-            if (format == ApiFormat.OPENAI) {
+            if (format == ProviderType.OPENAI) {
                 assertEquals(List.of("error"), fieldNames(body), what);
                 assertEquals(List.of("message", "type", "param", "code"), fieldNames(error), what);
                 assertTrue(error.get("param").isNull() || error.get("param").isTextual(), what);
@@ -144,14 +144,14 @@ class ErrorResponsesTest {
 
     @Test
     void unauthorizedNamesBothAcceptedHeadersAndUsesTheSdkTypes() {
-        JsonNode openAi = openAiError(ErrorResponses.unauthorized(ApiFormat.OPENAI));
+        JsonNode openAi = openAiError(ErrorResponses.unauthorized(ProviderType.OPENAI));
         assertEquals("invalid_request_error", openAi.get("type").textValue());
         assertEquals("invalid_api_key", openAi.get("code").textValue());
         String message = openAi.get("message").textValue();
         assertTrue(message.startsWith("Invalid API key."), message);
         assertTrue(message.contains("Authorization: Bearer <token>"), message);
         assertTrue(message.contains("x-api-key"), message);
-        JsonNode anthropic = anthropicError(ErrorResponses.unauthorized(ApiFormat.ANTHROPIC));
+        JsonNode anthropic = anthropicError(ErrorResponses.unauthorized(ProviderType.ANTHROPIC));
         assertEquals("authentication_error", anthropic.get("type").textValue());
         assertEquals(message, anthropic.get("message").textValue());
     }
@@ -160,25 +160,25 @@ class ErrorResponsesTest {
     void budgetBodiesCarryTheReferenceTypeCodeAndMessageExactly() {
         for (BudgetDecision.Refusal refusal :
                 List.<BudgetDecision.Refusal>of(EXCEEDED, INSUFFICIENT)) {
-            JsonNode openAi = openAiError(ErrorResponses.budget(ApiFormat.OPENAI, refusal));
+            JsonNode openAi = openAiError(ErrorResponses.budget(ProviderType.OPENAI, refusal));
             assertEquals(refusal.type(), openAi.get("type").textValue());
             assertEquals(refusal.code(), openAi.get("code").textValue());
             assertEquals(refusal.message(), openAi.get("message").textValue());
             assertTrue(openAi.get("param").isNull());
             JsonNode anthropic =
-                    anthropicError(ErrorResponses.budget(ApiFormat.ANTHROPIC, refusal));
+                    anthropicError(ErrorResponses.budget(ProviderType.ANTHROPIC, refusal));
             assertEquals(refusal.type(), anthropic.get("type").textValue());
             assertEquals(refusal.code(), anthropic.get("code").textValue());
             assertEquals(refusal.message(), anthropic.get("message").textValue());
         }
         assertEquals(
                 "iron_cage_budget_exceeded",
-                openAiError(ErrorResponses.budget(ApiFormat.OPENAI, EXCEEDED))
+                openAiError(ErrorResponses.budget(ProviderType.OPENAI, EXCEEDED))
                         .get("type")
                         .textValue());
         assertEquals(
                 "insufficient_budget",
-                openAiError(ErrorResponses.budget(ApiFormat.OPENAI, INSUFFICIENT))
+                openAiError(ErrorResponses.budget(ProviderType.OPENAI, INSUFFICIENT))
                         .get("code")
                         .textValue());
     }
@@ -187,27 +187,27 @@ class ErrorResponsesTest {
     void anthropicTypesFollowTheStatus() {
         assertEquals(
                 "request_too_large",
-                anthropicError(ErrorResponses.payloadTooLarge(ApiFormat.ANTHROPIC, 1))
+                anthropicError(ErrorResponses.payloadTooLarge(ProviderType.ANTHROPIC, 1))
                         .get("type")
                         .textValue());
         assertEquals(
                 "invalid_request_error",
-                anthropicError(ErrorResponses.invalidJson(ApiFormat.ANTHROPIC))
+                anthropicError(ErrorResponses.invalidJson(ProviderType.ANTHROPIC))
                         .get("type")
                         .textValue());
         assertEquals(
                 "timeout_error",
-                anthropicError(ErrorResponses.upstreamTimeout(ApiFormat.ANTHROPIC, "h"))
+                anthropicError(ErrorResponses.upstreamTimeout(ProviderType.ANTHROPIC, "h"))
                         .get("type")
                         .textValue());
         assertEquals(
                 "api_error",
-                anthropicError(ErrorResponses.upstreamUnreachable(ApiFormat.ANTHROPIC, "h"))
+                anthropicError(ErrorResponses.upstreamUnreachable(ProviderType.ANTHROPIC, "h"))
                         .get("type")
                         .textValue());
         assertEquals(
                 "api_error",
-                anthropicError(ErrorResponses.internal(ApiFormat.ANTHROPIC))
+                anthropicError(ErrorResponses.internal(ProviderType.ANTHROPIC))
                         .get("type")
                         .textValue());
     }
@@ -217,12 +217,12 @@ class ErrorResponsesTest {
         JsonNode error =
                 openAiError(
                         ErrorResponses.badRequest(
-                                ApiFormat.OPENAI, "The field 'n' must be 1.", "n"));
+                                ProviderType.OPENAI, "The field 'n' must be 1.", "n"));
         assertEquals("The field 'n' must be 1.", error.get("message").textValue());
         assertEquals("n", error.get("param").textValue());
         assertTrue(error.get("code").isNull());
         JsonNode noParam =
-                openAiError(ErrorResponses.badRequest(ApiFormat.OPENAI, "Bad \"quote\".", null));
+                openAiError(ErrorResponses.badRequest(ProviderType.OPENAI, "Bad \"quote\".", null));
         assertTrue(noParam.get("param").isNull());
         assertEquals("Bad \"quote\".", noParam.get("message").textValue());
     }
@@ -231,10 +231,11 @@ class ErrorResponsesTest {
     void missingModelAndUnpricedModelPointAtModel() {
         assertEquals(
                 "model",
-                openAiError(ErrorResponses.missingModel(ApiFormat.OPENAI))
+                openAiError(ErrorResponses.missingModel(ProviderType.OPENAI))
                         .get("param")
                         .textValue());
-        JsonNode unpriced = openAiError(ErrorResponses.unpricedModel(ApiFormat.OPENAI, "my-model"));
+        JsonNode unpriced =
+                openAiError(ErrorResponses.unpricedModel(ProviderType.OPENAI, "my-model"));
         assertEquals("model", unpriced.get("param").textValue());
         assertEquals("unpriced_model", unpriced.get("code").textValue());
         String message = unpriced.get("message").textValue();
@@ -248,7 +249,7 @@ class ErrorResponsesTest {
     void longModelNamesAreShortened() {
         String model = "m".repeat(10_000);
         String message =
-                openAiError(ErrorResponses.unpricedModel(ApiFormat.OPENAI, model))
+                openAiError(ErrorResponses.unpricedModel(ProviderType.OPENAI, model))
                         .get("message")
                         .textValue();
         assertFalse(message.contains("m".repeat(ErrorResponses.MAX_ECHOED_CHARS + 1)));
@@ -258,7 +259,7 @@ class ErrorResponsesTest {
     @Test
     void payloadTooLargeNamesTheLimit() {
         String message =
-                openAiError(ErrorResponses.payloadTooLarge(ApiFormat.OPENAI, 10_485_760))
+                openAiError(ErrorResponses.payloadTooLarge(ProviderType.OPENAI, 10_485_760))
                         .get("message")
                         .textValue();
         assertTrue(message.contains("10485760 bytes"), message);
@@ -267,7 +268,8 @@ class ErrorResponsesTest {
     @Test
     void noKeyForProviderUsesTheRoutingMessage() {
         NoKeyForProvider decision = new NoKeyForProvider(ProviderType.ANTHROPIC);
-        JsonNode error = openAiError(ErrorResponses.noKeyForProvider(ApiFormat.OPENAI, decision));
+        JsonNode error =
+                openAiError(ErrorResponses.noKeyForProvider(ProviderType.OPENAI, decision));
         assertEquals(decision.message(), error.get("message").textValue());
         assertEquals("no_provider_key", error.get("code").textValue());
     }
@@ -275,12 +277,14 @@ class ErrorResponsesTest {
     @Test
     void upstreamErrorsNameTheHost() {
         assertTrue(
-                openAiError(ErrorResponses.upstreamUnreachable(ApiFormat.OPENAI, "api.openai.com"))
+                openAiError(
+                                ErrorResponses.upstreamUnreachable(
+                                        ProviderType.OPENAI, "api.openai.com"))
                         .get("message")
                         .textValue()
                         .contains("api.openai.com"));
         JsonNode timeout =
-                openAiError(ErrorResponses.upstreamTimeout(ApiFormat.OPENAI, "h.example"));
+                openAiError(ErrorResponses.upstreamTimeout(ProviderType.OPENAI, "h.example"));
         assertTrue(timeout.get("message").textValue().contains("h.example"));
         assertEquals("upstream_timeout", timeout.get("code").textValue());
         assertEquals("server_error", timeout.get("type").textValue());
@@ -289,7 +293,7 @@ class ErrorResponsesTest {
     @Test
     void upstreamAuthFailureIsA502ThatNamesTheProviderStatus() {
         for (int status : new int[] {401, 403}) {
-            ErrorResponse response = ErrorResponses.upstreamAuthFailed(ApiFormat.OPENAI, status);
+            ErrorResponse response = ErrorResponses.upstreamAuthFailed(ProviderType.OPENAI, status);
             assertEquals(502, response.status());
             JsonNode error = openAiError(response);
             assertEquals("provider_authentication_failed", error.get("code").textValue());
@@ -299,14 +303,14 @@ class ErrorResponsesTest {
         }
         assertThrows(
                 IllegalArgumentException.class,
-                () -> ErrorResponses.upstreamAuthFailed(ApiFormat.OPENAI, 500));
+                () -> ErrorResponses.upstreamAuthFailed(ProviderType.OPENAI, 500));
     }
 
     @Test
     void controlPlaneStatusesAreExplained() {
         ControlPlaneException unreachable =
                 new ControlPlaneException("connection refused", new ConnectException("x"));
-        ErrorResponse down = ErrorResponses.controlPlane(ApiFormat.OPENAI, unreachable);
+        ErrorResponse down = ErrorResponses.controlPlane(ProviderType.OPENAI, unreachable);
         assertEquals(503, down.status());
         JsonNode error = openAiError(down);
         assertEquals(ErrorResponses.CONTROL_PLANE_TYPE, error.get("type").textValue());
@@ -329,7 +333,7 @@ class ErrorResponsesTest {
             int serverStatus, int status, String anthropicType, String openAiCode) {
         ControlPlaneException refusal =
                 new ControlPlaneException(serverStatus, "Budget limit exceeded", "SOME_CODE");
-        ErrorResponse openAi = ErrorResponses.controlPlane(ApiFormat.OPENAI, refusal);
+        ErrorResponse openAi = ErrorResponses.controlPlane(ProviderType.OPENAI, refusal);
         assertEquals(status, openAi.status(), "server " + serverStatus);
         JsonNode error = openAiError(openAi);
         assertEquals(openAiCode, error.get("code").textValue());
@@ -337,7 +341,7 @@ class ErrorResponsesTest {
         assertTrue(message.contains("Iron Cage control server"), message);
         assertTrue(message.contains("Budget limit exceeded"), message);
         assertTrue(message.contains(String.valueOf(serverStatus)), message);
-        ErrorResponse anthropic = ErrorResponses.controlPlane(ApiFormat.ANTHROPIC, refusal);
+        ErrorResponse anthropic = ErrorResponses.controlPlane(ProviderType.ANTHROPIC, refusal);
         assertEquals(status, anthropic.status());
         assertEquals(anthropicType, anthropicError(anthropic).get("type").textValue());
         assertEquals(message, anthropicError(anthropic).get("message").textValue());
@@ -345,7 +349,7 @@ class ErrorResponsesTest {
 
     @Test
     void internalSaysNothingAboutTheCause() {
-        JsonNode error = openAiError(ErrorResponses.internal(ApiFormat.OPENAI));
+        JsonNode error = openAiError(ErrorResponses.internal(ProviderType.OPENAI));
         assertEquals("internal_error", error.get("code").textValue());
         assertFalse(error.get("message").textValue().contains("Exception"));
     }
@@ -355,7 +359,7 @@ class ErrorResponsesTest {
         byte[] body = "{}".getBytes(java.nio.charset.StandardCharsets.UTF_8);
         ErrorResponse a =
                 new ErrorResponse(
-                        400, ErrorResponses.invalidJson(ApiFormat.OPENAI).headers(), body);
+                        400, ErrorResponses.invalidJson(ProviderType.OPENAI).headers(), body);
         body[0] = 'x';
         assertEquals("{}", a.bodyText());
         a.body()[0] = 'y';
@@ -374,7 +378,7 @@ class ErrorResponsesTest {
     @Test
     void repeatedCallsGiveEqualResponses() {
         assertEquals(
-                ErrorResponses.unauthorized(ApiFormat.OPENAI),
-                ErrorResponses.unauthorized(ApiFormat.OPENAI));
+                ErrorResponses.unauthorized(ProviderType.OPENAI),
+                ErrorResponses.unauthorized(ProviderType.OPENAI));
     }
 }

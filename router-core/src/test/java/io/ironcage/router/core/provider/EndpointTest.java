@@ -3,6 +3,7 @@ package io.ironcage.router.core.provider;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import io.ironcage.router.core.domain.ApiKind;
 import io.ironcage.router.core.provider.Endpoint.Metering;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;

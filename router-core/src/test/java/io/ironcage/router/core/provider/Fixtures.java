@@ -1,5 +1,6 @@
 package io.ironcage.router.core.provider;
 
+import io.ironcage.router.core.domain.ApiKind;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.ironcage.router.core.domain.ApiKind;
 import io.ironcage.router.core.domain.TokenUsage;
 import java.util.List;
 import java.util.Optional;

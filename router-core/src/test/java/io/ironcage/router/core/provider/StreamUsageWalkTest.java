@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.ironcage.router.core.RandomCases;
 import io.ironcage.router.core.RandomJson;
+import io.ironcage.router.core.domain.ApiKind;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;

@@ -4,6 +4,7 @@ import static io.ironcage.router.core.TestData.json;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.ironcage.router.core.domain.ApiKind;
 import io.ironcage.router.core.domain.TokenUsage;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

@@ -1,4 +1,4 @@
-package io.ironcage.router.core.provider;
+package io.ironcage.router.core.domain;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 

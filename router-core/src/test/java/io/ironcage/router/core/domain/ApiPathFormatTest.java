@@ -1,11 +1,11 @@
-package io.ironcage.router.core.internal;
+package io.ironcage.router.core.domain;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-class ApiFormatTest {
+class ApiPathFormatTest {
 
     @ParameterizedTest
     @ValueSource(
@@ -17,7 +17,7 @@ class ApiFormatTest {
                 "/v1/messages?beta=true"
             })
     void messagesAndBelowAreAnthropic(String path) {
-        assertEquals(ApiFormat.ANTHROPIC, ApiFormat.ofPath(path));
+        assertEquals(ProviderType.ANTHROPIC, ApiPath.of(path).format());
     }
 
     @ParameterizedTest
@@ -34,6 +34,6 @@ class ApiFormatTest {
                 "/anthropic/v1/messages"
             })
     void everythingElseIsOpenAi(String path) {
-        assertEquals(ApiFormat.OPENAI, ApiFormat.ofPath(path));
+        assertEquals(ProviderType.OPENAI, ApiPath.of(path).format());
     }
 }

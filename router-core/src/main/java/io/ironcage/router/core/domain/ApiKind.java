@@ -1,4 +1,4 @@
-package io.ironcage.router.core.provider;
+package io.ironcage.router.core.domain;
 
 import java.util.Objects;
 

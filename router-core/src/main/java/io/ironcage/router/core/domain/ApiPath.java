@@ -1,0 +1,73 @@
+package io.ironcage.router.core.domain;
+
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * What a request path is: the provider whose API it belongs to and, for the APIs the router meters,
+ * which one. The one classification of a path, used to route a request with an unknown model, to
+ * answer the caller in its own format, to meter and to decide whether a request needs translating.
+ *
+ * <p>A path belongs to Anthropic when it is {@code /v1/messages} or below it ({@code
+ * /v1/messages/count_tokens}, {@code /v1/messages/batches/…}); to OpenAI when it is {@code
+ * /v1/chat/completions}, {@code /v1/responses} or {@code /v1/embeddings}, or below one of them; to
+ * neither otherwise (e.g. {@code /v1/models}, which both providers have). Matching is by whole path
+ * segment and case-sensitive, like the providers' own routes; a query string is ignored.
+ *
+ * @param api the provider whose API the path belongs to; empty for a path both or neither have
+ * @param kind the metered API the path is exactly; {@link ApiKind#OTHER} for any other path
+ */
+public record ApiPath(Optional<ProviderType> api, ApiKind kind) {
+    private static final String[] OPENAI_APIS = {
+        "/v1/chat/completions", "/v1/responses", "/v1/embeddings"
+    };
+    private static final String ANTHROPIC_API = "/v1/messages";
+
+    /** Validates the components. */
+    public ApiPath {
+        Objects.requireNonNull(api, "api");
+        Objects.requireNonNull(kind, "kind");
+    }
+
+    /**
+     * Classifies a path.
+     *
+     * @param pathWithoutProviderPrefix the path after any {@code /openai} or {@code /anthropic}
+     *     prefix was removed, e.g. {@code /v1/messages}
+     * @return what the path is
+     */
+    public static ApiPath of(String pathWithoutProviderPrefix) {
+        Objects.requireNonNull(pathWithoutProviderPrefix, "pathWithoutProviderPrefix");
+        String path = pathWithoutProviderPrefix;
+        int query = path.indexOf('?');
+        if (query >= 0) {
+            path = path.substring(0, query);
+        }
+        Optional<ProviderType> api = Optional.empty();
+        if (under(path, ANTHROPIC_API)) {
+            api = Optional.of(ProviderType.ANTHROPIC);
+        } else {
+            for (String root : OPENAI_APIS) {
+                if (under(path, root)) {
+                    api = Optional.of(ProviderType.OPENAI);
+                }
+            }
+        }
+        return new ApiPath(api, ApiKind.ofPath(path));
+    }
+
+    /**
+     * Returns the format the caller speaks, which shapes the errors the router itself answers:
+     * Anthropic's on Anthropic's API, OpenAI's everywhere else.
+     *
+     * @return the provider whose error format the caller expects
+     */
+    public ProviderType format() {
+        return api.orElse(ProviderType.OPENAI);
+    }
+
+    private static boolean under(String path, String root) {
+        return path.startsWith(root)
+                && (path.length() == root.length() || path.charAt(root.length()) == '/');
+    }
+}
