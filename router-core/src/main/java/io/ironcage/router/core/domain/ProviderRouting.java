@@ -13,11 +13,12 @@ import java.util.Set;
  * forwarding); else the model family, case-insensitively ({@code claude…} is Anthropic; {@code
  * gpt…}, {@code o1…}, {@code o3…}, {@code o4…}, {@code chatgpt…}, {@code codex…}, {@code ft:gpt…}
  * are OpenAI); else the provider of the only configured key; else the provider whose API the path
- * is ({@code /v1/messages} is Anthropic's; chat completions, responses and embeddings are
- * OpenAI's). A request with no model (such as {@code GET /v1/models}), or an unknown model on a
- * path both providers have, goes by path prefix, else to Anthropic when the caller sent an {@code
- * anthropic-version} header, else to OpenAI. A key is only ever sent to its own provider: when the
- * chosen provider has no key the decision is {@link NoKeyForProvider}.
+ * is ({@link ApiPath}: {@code /v1/messages} and below are Anthropic's; chat completions, responses
+ * and embeddings and below are OpenAI's). A request with no model goes by path prefix, else by the
+ * path's API; a request on a path both providers have (such as {@code GET /v1/models}) with no
+ * model or an unknown one goes to Anthropic when the caller sent an {@code anthropic-version}
+ * header, else to OpenAI. A key is only ever sent to its own provider: when the chosen provider has
+ * no key the decision is {@link NoKeyForProvider}.
  *
  * <p>Where this differs from the reference (§3.5): prefixes must be a whole segment ({@code
  * /anthropicfoo} is not a prefix), model prefixes are recognised and stripped, the family match is
@@ -147,9 +148,10 @@ public final class ProviderRouting {
             if (chosen.isEmpty() && request.configuredProviders().size() == 1) {
                 chosen = Optional.of(request.configuredProviders().iterator().next());
             }
-            if (chosen.isEmpty()) {
-                chosen = ApiPath.of(pathRoute.path()).api();
-            }
+        }
+        if (chosen.isEmpty()) {
+            // a path of one provider's API goes to that provider, with or without a model
+            chosen = ApiPath.of(pathRoute.path()).api();
         }
         ProviderType provider =
                 chosen.orElse(

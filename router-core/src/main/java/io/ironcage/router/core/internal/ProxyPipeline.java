@@ -35,17 +35,16 @@ import io.ironcage.router.core.errors.ControlPlaneException;
 import io.ironcage.router.core.errors.ForwardException;
 import io.ironcage.router.core.errors.TranslationException;
 import io.ironcage.router.core.provider.Endpoint;
-import io.ironcage.router.core.provider.OpenAiStreams;
+import io.ironcage.router.core.provider.ProviderApi;
 import io.ironcage.router.core.provider.RequestShapes;
 import io.ironcage.router.core.provider.SseEvent;
 import io.ironcage.router.core.provider.SseParser;
+import io.ironcage.router.core.provider.StreamTranslator;
 import io.ironcage.router.core.provider.StreamUsage;
+import io.ironcage.router.core.provider.Translation;
 import io.ironcage.router.core.provider.UsageExtraction;
-import io.ironcage.router.core.provider.anthropic.AnthropicToOpenAi;
-import io.ironcage.router.core.provider.anthropic.AnthropicToOpenAiStream;
-import io.ironcage.router.core.provider.anthropic.OpenAiToAnthropic;
-import io.ironcage.router.core.provider.anthropic.OpenAiToAnthropicStream;
-import io.ironcage.router.core.provider.anthropic.StreamTranslator;
+import io.ironcage.router.core.provider.anthropic.AnthropicApi;
+import io.ironcage.router.core.provider.openai.OpenAiApi;
 import io.ironcage.router.core.spi.EarlyAnswer;
 import io.ironcage.router.core.spi.HeaderMap;
 import io.ironcage.router.core.spi.HttpTransport;
@@ -66,7 +65,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
-import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
@@ -102,11 +100,6 @@ public final class ProxyPipeline implements ProxyHandler {
     /** All header names and values of a request together; real SDK requests use about 1 KiB. */
     static final int MAX_HEADER_BYTES = 32 * 1024;
 
-    /** The Anthropic beta that opens a million-token context window ({@code context-1m-…}). */
-    private static final String MILLION_CONTEXT_BETA = "context-1m";
-
-    private static final long MILLION_TOKENS = 1_000_000L;
-
     /** {@code max_tokens} of a request translated to Anthropic for a model the table lacks. */
     static final long DEFAULT_TRANSLATED_MAX_TOKENS = 4096;
 
@@ -117,6 +110,12 @@ public final class ProxyPipeline implements ProxyHandler {
     private final Clock clock;
     private final Duration upstreamTimeout;
     private final BudgetPolicy policy;
+    private final Map<ProviderType, ProviderApi> apis =
+            Map.of(
+                    ProviderType.OPENAI,
+                    new OpenAiApi(),
+                    ProviderType.ANTHROPIC,
+                    new AnthropicApi());
     private final boolean allowUnmetered;
     private final long maxRequestBodyBytes;
     private final Supplier<Readiness> readiness;
@@ -352,6 +351,7 @@ public final class ProxyPipeline implements ProxyHandler {
         RequestTarget target;
         ProviderRouting.PathRoute pathRoute;
         ProviderType format;
+        ApiPath apiPath;
         Endpoint endpoint;
         Tenant tenant;
 
@@ -401,7 +401,8 @@ public final class ProxyPipeline implements ProxyHandler {
             return READY_GATE;
         }
         ProviderRouting.PathRoute pathRoute = ProviderRouting.stripProviderPrefix(target.path());
-        ProviderType format = ApiPath.of(pathRoute.path()).format();
+        ApiPath apiPath = ApiPath.of(pathRoute.path());
+        ProviderType format = apiPath.format();
         if (headerBytes(headers) > MAX_HEADER_BYTES) {
             return Gate.refused(ErrorResponses.headersTooLarge(format, MAX_HEADER_BYTES));
         }
@@ -440,6 +441,7 @@ public final class ProxyPipeline implements ProxyHandler {
         gate.target = target;
         gate.pathRoute = pathRoute;
         gate.format = format;
+        gate.apiPath = apiPath;
         gate.endpoint = endpoint;
         gate.tenant = tenant.get();
         return gate;
@@ -484,7 +486,13 @@ public final class ProxyPipeline implements ProxyHandler {
         CompletionStage<Void> done;
         try {
             done =
-                    new Call(request, gate.target, gate.format, gate.endpoint, gate.tenant, workers)
+                    new Call(
+                                    request,
+                                    gate.target,
+                                    gate.apiPath,
+                                    gate.endpoint,
+                                    gate.tenant,
+                                    workers)
                             .run(answered);
         } catch (ClientDisconnectedException e) {
             LOG.debug("client went away before the answer was sent: {}", request);
@@ -583,6 +591,7 @@ public final class ProxyPipeline implements ProxyHandler {
     private final class Call {
         private final ProxyRequest request;
         private final RequestTarget target;
+        private final ApiPath apiPath;
         private final ProviderType format;
         private final Endpoint endpoint;
         private final ApiKind kind;
@@ -594,7 +603,8 @@ public final class ProxyPipeline implements ProxyHandler {
         private Optional<ModelPricing> price = Optional.empty();
         private RequestShape shape;
         private boolean stream;
-        private boolean translated;
+        private ProviderApi api;
+        private Translation translation;
         private OptionalLong firstByteMs = OptionalLong.empty();
         private OptionalLong searchesReported = OptionalLong.empty();
 
@@ -614,13 +624,14 @@ public final class ProxyPipeline implements ProxyHandler {
         Call(
                 ProxyRequest request,
                 RequestTarget target,
-                ProviderType format,
+                ApiPath apiPath,
                 Endpoint endpoint,
                 Tenant tenant,
                 Executor workers) {
             this.request = request;
             this.target = target;
-            this.format = format;
+            this.apiPath = apiPath;
+            this.format = apiPath.format();
             this.endpoint = endpoint;
             this.kind = endpoint.kind();
             this.tenant = tenant;
@@ -714,8 +725,10 @@ public final class ProxyPipeline implements ProxyHandler {
             }
             routed = (Routed) decision;
             stream = body != null && body.path("stream").asBoolean(false);
-            if (needsTranslation(kind, routed.provider())) {
-                if (kind != ApiKind.CHAT_COMPLETIONS && kind != ApiKind.MESSAGES) {
+            api = apis.get(routed.provider());
+            if (apiPath.api().isPresent() && apiPath.api().get() != routed.provider()) {
+                translation = api.translationFrom(kind).orElse(null);
+                if (translation == null) {
                     reply(
                             sink,
                             ErrorResponses.badRequest(
@@ -732,7 +745,6 @@ public final class ProxyPipeline implements ProxyHandler {
                                     "model"));
                     return DONE;
                 }
-                translated = true;
             }
             if (!blocking) {
                 Optional<ProviderKey> ready = tenant.keys().keyIfReady(routed.provider());
@@ -777,7 +789,9 @@ public final class ProxyPipeline implements ProxyHandler {
                 BudgetPolicy.Admission admission =
                         policy.admit(
                                 routed.model().orElse(""),
-                                routed.model().flatMap(pricing::find).map(this::priceForRequest),
+                                routed.model()
+                                        .flatMap(pricing::find)
+                                        .map(p -> api.priceFor(p, request.headers()::all)),
                                 () -> RequestShapes.of(body, request.bodyLength()),
                                 tenant.ledger());
                 if (admission instanceof BudgetPolicy.Refused) {
@@ -845,26 +859,6 @@ public final class ProxyPipeline implements ProxyHandler {
                     null);
         }
 
-        /** The model's price as this request may use it. */
-        private ModelPricing priceForRequest(ModelPricing base) {
-            if (routed.provider() == ProviderType.ANTHROPIC
-                    && request.headers().all("anthropic-beta").stream()
-                            .anyMatch(beta -> beta.contains(MILLION_CONTEXT_BETA))) {
-                // the beta lets the model read up to a million input tokens
-                return base.withContextWindowAtLeast(MILLION_TOKENS);
-            }
-            return base;
-        }
-
-        private boolean needsTranslation(ApiKind kind, ProviderType provider) {
-            if (provider == ProviderType.ANTHROPIC) {
-                return kind == ApiKind.CHAT_COMPLETIONS
-                        || kind == ApiKind.RESPONSES
-                        || kind == ApiKind.EMBEDDINGS;
-            }
-            return kind == ApiKind.MESSAGES;
-        }
-
         private CompletionStage<Void> forward(
                 ResponseSink sink, ObjectNode body, Reservation reservation) {
             byte[] upstreamBody = request.body();
@@ -876,28 +870,31 @@ public final class ProxyPipeline implements ProxyHandler {
                     rewritten = body.deepCopy();
                     rewritten.put("model", routed.model().orElseThrow());
                 }
-                if (translated) {
+                if (translation != null) {
                     try {
-                        rewritten = translateRequest(rewritten != null ? rewritten : body);
+                        rewritten =
+                                translation.request(
+                                        rewritten != null ? rewritten : body,
+                                        model ->
+                                                pricing.find(model)
+                                                        .map(ModelPricing::effectiveMaxOutputTokens)
+                                                        .orElse(DEFAULT_TRANSLATED_MAX_TOKENS));
                     } catch (TranslationException e) {
                         reply(sink, ErrorResponses.badRequest(format, e.getMessage(), e.field()));
                         return DONE;
                     }
-                    upstreamPath =
-                            routed.provider() == ProviderType.ANTHROPIC
-                                    ? "/v1/messages"
-                                    : "/v1/chat/completions";
+                    upstreamPath = translation.upstreamPath();
                 }
                 // a translated stream needs no rewrite here: the translation to OpenAI asks for the
                 // usage chunk itself, and the one to Anthropic (which always reports usage) drops
                 // stream_options
-                if (stream
-                        && kind == ApiKind.CHAT_COMPLETIONS
-                        && !translated
-                        && !OpenAiStreams.callerAskedForUsage(body)) {
-                    rewritten =
-                            OpenAiStreams.withUsageRequested(rewritten != null ? rewritten : body);
-                    dropUsageChunk = true;
+                if (stream && translation == null) {
+                    Optional<ObjectNode> withUsage =
+                            api.withStreamUsage(kind, rewritten != null ? rewritten : body);
+                    if (withUsage.isPresent()) {
+                        rewritten = withUsage.get();
+                        dropUsageChunk = true;
+                    }
                 }
                 if (rewritten != null) {
                     upstreamBody = writeJson(rewritten);
@@ -921,7 +918,10 @@ public final class ProxyPipeline implements ProxyHandler {
                                     call,
                                     reservation,
                                     dropUsage,
-                                    translated ? streamTranslator(body) : null);
+                                    translation != null
+                                            ? translation.stream(
+                                                    routed.model().orElse(""), body, clock)
+                                            : null);
                             return DONE;
                         });
             }
@@ -930,37 +930,7 @@ public final class ProxyPipeline implements ProxyHandler {
 
         /** The provider's API kind: what the upstream speaks, translated or not. */
         private ApiKind upstreamKind() {
-            if (!translated) {
-                return kind;
-            }
-            return routed.provider() == ProviderType.ANTHROPIC
-                    ? ApiKind.MESSAGES
-                    : ApiKind.CHAT_COMPLETIONS;
-        }
-
-        private ObjectNode translateRequest(ObjectNode body) {
-            if (routed.provider() == ProviderType.ANTHROPIC) {
-                return OpenAiToAnthropic.request(
-                        body,
-                        model ->
-                                pricing.find(model)
-                                        .map(ModelPricing::effectiveMaxOutputTokens)
-                                        .orElse(DEFAULT_TRANSLATED_MAX_TOKENS));
-            }
-            return AnthropicToOpenAi.request(body);
-        }
-
-        /** One stream's translator: upstream events in, the caller's events out. */
-        private StreamTranslator streamTranslator(ObjectNode callerBody) {
-            String model = routed.model().orElse("");
-            if (routed.provider() == ProviderType.ANTHROPIC) {
-                return new AnthropicToOpenAiStream(
-                        "chatcmpl-" + UUID.randomUUID(),
-                        clock.instant().getEpochSecond(),
-                        model,
-                        OpenAiStreams.callerAskedForUsage(callerBody));
-            }
-            return new OpenAiToAnthropicStream("msg_" + UUID.randomUUID(), model);
+            return translation == null ? kind : translation.upstreamKind();
         }
 
         /**
@@ -969,10 +939,7 @@ public final class ProxyPipeline implements ProxyHandler {
          */
         private ErrorResponse translatedError(int status, HeaderMap headers, byte[] body) {
             JsonNode json = readJson(body).orElse(null);
-            ObjectNode out =
-                    routed.provider() == ProviderType.ANTHROPIC
-                            ? AnthropicToOpenAi.error(json, status)
-                            : OpenAiToAnthropic.error(json, status);
+            ObjectNode out = translation.error(json, status);
             return new ErrorResponse(
                     status,
                     scrubber.scrub(ForwardedHeaders.downstream(headers)).toBuilder()
@@ -988,14 +955,7 @@ public final class ProxyPipeline implements ProxyHandler {
                 throw new TranslationException("", "The provider's answer is not a JSON object.");
             }
             ObjectNode answer = (ObjectNode) json.get();
-            ObjectNode out =
-                    routed.provider() == ProviderType.ANTHROPIC
-                            ? AnthropicToOpenAi.response(
-                                    answer,
-                                    "chatcmpl-" + UUID.randomUUID(),
-                                    clock.instant().getEpochSecond())
-                            : OpenAiToAnthropic.response(answer, "msg_" + UUID.randomUUID());
-            return writeJson(out);
+            return writeJson(translation.response(answer, clock));
         }
 
         private URI upstreamUri(String path) {
@@ -1088,18 +1048,18 @@ public final class ProxyPipeline implements ProxyHandler {
                 // pass-through reads only the usage; a translated answer is parsed whole anyway
                 boolean searched = shape != null && shape.serverSide().webSearch();
                 Optional<JsonNode> json =
-                        translated || searched ? readJson(body) : Optional.empty();
+                        translation != null || searched ? readJson(body) : Optional.empty();
                 if (searched) {
                     searchesReported = UsageExtraction.webSearchRequests(json.orElse(null));
                 }
                 Optional<TokenUsage> usage =
-                        translated
+                        translation != null
                                 ? json.flatMap(j -> UsageExtraction.fromResponse(upstreamKind(), j))
                                 : UsageExtraction.fromResponseBytes(upstreamKind(), body);
                 // without usage, every byte of the answer may be an output token (never more
                 // than the reservation's output bound)
                 settle(held, usage, Optional.empty(), body.length, status, response.headers(), "");
-                if (translated) {
+                if (translation != null) {
                     try {
                         body = translateResponse(json);
                     } catch (TranslationException e) {
@@ -1115,13 +1075,13 @@ public final class ProxyPipeline implements ProxyHandler {
             } else {
                 recordFailure(
                         status, String.valueOf(status), errorMessage(body), response.headers());
-                if (translated) {
+                if (translation != null) {
                     reply(sink, translatedError(status, response.headers(), body));
                     return;
                 }
             }
             HeaderMap headers = scrubber.scrub(ForwardedHeaders.downstream(response.headers()));
-            if (translated) {
+            if (translation != null) {
                 headers = headers.toBuilder().set("content-type", "application/json").build();
             }
             try {
@@ -1348,7 +1308,7 @@ public final class ProxyPipeline implements ProxyHandler {
                 SseEvent event) {
             if (out == null
                     || bytes.length == 0
-                    || (dropUsageChunk && OpenAiStreams.isUsageOnlyChunk(event))) {
+                    || (dropUsageChunk && api.isUsageOnlyEvent(event))) {
                 return out;
             }
             try {
@@ -1383,7 +1343,7 @@ public final class ProxyPipeline implements ProxyHandler {
             }
             byte[] clean = scrubber.scrubCut(body.toByteArray());
             recordFailure(status, String.valueOf(status), errorMessage(clean), response.headers());
-            if (translated) {
+            if (translation != null) {
                 reply(sink, translatedError(status, response.headers(), clean));
             } else {
                 sink.send(
@@ -1499,7 +1459,7 @@ public final class ProxyPipeline implements ProxyHandler {
                     firstByteMs.isPresent() && firstByteMs.getAsLong() <= latency
                             ? firstByteMs
                             : OptionalLong.empty();
-            return new RequestMeta(requestId, latency, ttfb, stream, translated, status);
+            return new RequestMeta(requestId, latency, ttfb, stream, translation != null, status);
         }
 
         private void record(EventPayload payload) {

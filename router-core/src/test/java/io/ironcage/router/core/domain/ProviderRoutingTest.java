@@ -287,6 +287,20 @@ class ProviderRoutingTest {
         }
 
         @Test
+        void noModelOnAProvidersApiGoesToThatProvider() {
+            assertEquals(
+                    ProviderType.ANTHROPIC,
+                    ((Routed) route("/v1/messages/batches", null, false, BOTH)).provider());
+            assertEquals(
+                    ProviderType.OPENAI,
+                    ((Routed) route("/v1/responses/resp_1", null, true, BOTH)).provider());
+            assertEquals(
+                    ProviderType.OPENAI,
+                    ((Routed) route("/openai/v1/messages/batches", null, true, BOTH)).provider(),
+                    "a path prefix still decides first");
+        }
+
+        @Test
         void noModelGoesByPrefixThenHeaderThenOpenAi() {
             assertEquals(
                     new Routed(ProviderType.ANTHROPIC, "/v1/models", Optional.empty(), false),

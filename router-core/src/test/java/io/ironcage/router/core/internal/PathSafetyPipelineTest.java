@@ -328,6 +328,17 @@ class PathSafetyPipelineTest {
         assertEquals(List.of(), events, "a free call is not an LLM request to report");
     }
 
+    @Test
+    void aPathOfOneProvidersApiIsNeverSentToTheOther() {
+        // count_tokens is Anthropic's; a GPT model there has no counterpart at OpenAI
+        Answer answer = send(pipeline(), "POST", "/v1/messages/count_tokens", chat("gpt-4o"));
+        assertEquals(400, answer.status, answer.text());
+        assertTrue(answer.text().contains("has no counterpart at openai"), answer.text());
+        assertTrue(answer.text().contains("\"type\":\"error\""), "Anthropic's format");
+        assertEquals(List.of(), upstream.uris());
+        assertEquals(0, ledger.reserved().micros());
+    }
+
     @ParameterizedTest(name = "[{index}] {0} {1}")
     @CsvSource({
         "POST, /v1/messages/batches",

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.ironcage.router.core.errors.TranslationException;
 import io.ironcage.router.core.provider.SseEvent;
+import io.ironcage.router.core.provider.StreamTranslator;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;

@@ -1,6 +1,7 @@
 /**
- * The Anthropic binding: translation between the OpenAI Chat Completions and the Anthropic Messages
- * formats, as pure functions over Jackson trees (no I/O, no clock, no logging).
+ * The Anthropic binding ({@code AnthropicApi}) and the translation between the OpenAI Chat
+ * Completions and the Anthropic Messages formats, as pure functions over Jackson trees (no I/O, no
+ * clock, no logging).
  *
  * <ul>
  *   <li>{@code OpenAiToAnthropic.request}: a Chat Completions request for an Anthropic model;

@@ -14,6 +14,7 @@ import io.ironcage.router.core.RandomJson;
 import io.ironcage.router.core.errors.TranslationException;
 import io.ironcage.router.core.provider.SseEvent;
 import io.ironcage.router.core.provider.SseParser;
+import io.ironcage.router.core.provider.StreamTranslator;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URISyntaxException;

@@ -1,7 +1,6 @@
-package io.ironcage.router.core.provider.anthropic;
+package io.ironcage.router.core.provider;
 
 import io.ironcage.router.core.errors.TranslationException;
-import io.ironcage.router.core.provider.SseEvent;
 import java.util.List;
 
 /**

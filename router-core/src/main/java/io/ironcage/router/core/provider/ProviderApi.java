@@ -1,0 +1,67 @@
+package io.ironcage.router.core.provider;
+
+import io.ironcage.router.core.domain.ApiKind;
+import io.ironcage.router.core.domain.ProviderType;
+import io.ironcage.router.core.domain.pricing.ModelPricing;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * One provider's API as the request path uses it: what its requests may cost and how a caller of
+ * another provider's API is translated to it. One implementation per provider, in its own package
+ * ({@code provider.openai}, {@code provider.anthropic}); adding a provider API means adding one.
+ * Implementations are stateless and thread-safe.
+ */
+public interface ProviderApi {
+    /**
+     * Returns the provider.
+     *
+     * @return the provider whose API this is
+     */
+    ProviderType provider();
+
+    /**
+     * Returns the model's price as a request with these headers may use it; the table's price
+     * unless a header changes what the model can bill (a larger context window, for example).
+     *
+     * @param price the table's price
+     * @param headers the values of a request header, by its lower-case name
+     * @return the price to reserve and bill with
+     */
+    default ModelPricing priceFor(
+            ModelPricing price, java.util.function.Function<String, List<String>> headers) {
+        return price;
+    }
+
+    /**
+     * Returns how a caller of another provider's API reaches this one, if it can.
+     *
+     * @param callerKind the API the caller speaks
+     * @return the translation, or empty when this API has no counterpart
+     */
+    Optional<Translation> translationFrom(ApiKind callerKind);
+
+    /**
+     * Returns the request a streamed pass-through call sends so the provider reports its usage in
+     * the stream, when the caller did not ask for it; the router then drops the usage-only event
+     * the caller did not ask for ({@link #isUsageOnlyEvent}).
+     *
+     * @param kind the API called
+     * @param body the caller's request
+     * @return the request to send instead, or empty when the stream reports usage anyway
+     */
+    default Optional<com.fasterxml.jackson.databind.node.ObjectNode> withStreamUsage(
+            ApiKind kind, com.fasterxml.jackson.databind.node.ObjectNode body) {
+        return Optional.empty();
+    }
+
+    /**
+     * Returns whether an event is the usage-only event {@link #withStreamUsage} asked for.
+     *
+     * @param event a streamed event
+     * @return whether the caller should not see it
+     */
+    default boolean isUsageOnlyEvent(SseEvent event) {
+        return false;
+    }
+}
