@@ -1,10 +1,11 @@
 package io.ironcage.router.benchmarks;
 
+import io.ironcage.router.core.agent.DirectTenant;
+import io.ironcage.router.core.agent.Tenants;
 import io.ironcage.router.core.config.PricingTables;
 import io.ironcage.router.core.domain.Money;
 import io.ironcage.router.core.domain.ProviderKey;
 import io.ironcage.router.core.domain.budget.CostController;
-import io.ironcage.router.core.internal.PipelineSettings;
 import io.ironcage.router.core.internal.ProxyPipeline;
 import io.ironcage.router.core.spi.HeaderMap;
 import io.ironcage.router.core.spi.HttpTransport;
@@ -106,15 +107,21 @@ public class PipelineBenchmark {
                         .getBytes(StandardCharsets.UTF_8));
         pipeline =
                 new ProxyPipeline(
-                        ProviderKeySource.fixed(
-                                ProviderKey.openAi("sk-bench", URI.create("http://127.0.0.1:1"))),
+                        Tenants.single(
+                                TOKEN,
+                                new DirectTenant(
+                                        ProviderKeySource.fixed(
+                                                ProviderKey.openAi(
+                                                        "sk-bench",
+                                                        URI.create("http://127.0.0.1:1"))),
+                                        CostController.withLimit(
+                                                Money.ofMicros(Long.MAX_VALUE / 4)))),
                         new CannedUpstream(),
-                        CostController.withLimit(Money.ofMicros(Long.MAX_VALUE / 4)),
                         PricingTables.bundled(),
                         UsageEventSink.noop(),
                         Clock.systemUTC(),
-                        new PipelineSettings(TOKEN, Duration.ofSeconds(30), true),
-                        10 * 1024 * 1024);
+                        ProxyPipeline.Settings.of(Duration.ofSeconds(30), 10 * 1024 * 1024)
+                                .withRejectUnpriced(true));
     }
 
     /**

@@ -1,11 +1,12 @@
 package io.ironcage.router.benchmarks;
 
 import io.ironcage.router.analytics.sqlite.SqliteUsageEventSink;
+import io.ironcage.router.core.agent.DirectTenant;
+import io.ironcage.router.core.agent.Tenants;
 import io.ironcage.router.core.config.PricingTables;
 import io.ironcage.router.core.domain.Money;
 import io.ironcage.router.core.domain.ProviderKey;
 import io.ironcage.router.core.domain.budget.CostController;
-import io.ironcage.router.core.internal.PipelineSettings;
 import io.ironcage.router.core.internal.ProxyPipeline;
 import io.ironcage.router.core.spi.HeaderMap;
 import io.ironcage.router.core.spi.HttpTransport;
@@ -172,15 +173,19 @@ public final class PipelineSinkHarness {
 
     private static ProxyPipeline pipeline(UsageEventSink sink) {
         return new ProxyPipeline(
-                ProviderKeySource.fixed(
-                        ProviderKey.openAi("sk-bench", URI.create("http://127.0.0.1:1"))),
+                Tenants.single(
+                        TOKEN,
+                        new DirectTenant(
+                                ProviderKeySource.fixed(
+                                        ProviderKey.openAi(
+                                                "sk-bench", URI.create("http://127.0.0.1:1"))),
+                                CostController.withLimit(Money.ofMicros(Long.MAX_VALUE / 4)))),
                 new Canned(),
-                CostController.withLimit(Money.ofMicros(Long.MAX_VALUE / 4)),
                 PricingTables.bundled(),
                 sink,
                 Clock.systemUTC(),
-                new PipelineSettings(TOKEN, Duration.ofSeconds(30), true),
-                10 * 1024 * 1024);
+                ProxyPipeline.Settings.of(Duration.ofSeconds(30), 10 * 1024 * 1024)
+                        .withRejectUnpriced(true));
     }
 
     private static ProxyRequest request() {

@@ -826,11 +826,12 @@ public final class LlmRouter implements AutoCloseable {
                             prices,
                             sink,
                             time,
-                            upstreamTimeout,
-                            rejectUnpriced,
-                            allowUnmetered,
-                            maxRequestBodyBytes,
-                            registry::readiness);
+                            new ProxyPipeline.Settings(
+                                    upstreamTimeout,
+                                    rejectUnpriced,
+                                    allowUnmetered,
+                                    maxRequestBodyBytes,
+                                    registry::readiness));
             ServerTransport.RunningServer running;
             try {
                 running =

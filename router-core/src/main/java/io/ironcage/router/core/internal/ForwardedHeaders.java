@@ -8,6 +8,9 @@ import java.util.Set;
 
 /** Which headers cross the router, in each direction (ARCHITECTURE.md step 6 and 7). */
 final class ForwardedHeaders {
+    /** The {@code anthropic-version} sent when the caller sent none. */
+    static final String DEFAULT_ANTHROPIC_VERSION = "2023-06-01";
+
     /** Caller headers that reach the provider; everything else (the caller's token!) stays. */
     private static final Set<String> PASSED_UPSTREAM =
             Set.of(
@@ -68,7 +71,7 @@ final class ForwardedHeaders {
         if (key.provider() == ProviderType.ANTHROPIC) {
             out.add("x-api-key", key.secret());
             if (!caller.contains("anthropic-version")) {
-                out.add("anthropic-version", PipelineSettings.DEFAULT_ANTHROPIC_VERSION);
+                out.add("anthropic-version", DEFAULT_ANTHROPIC_VERSION);
             }
         } else {
             out.add("authorization", "Bearer " + key.secret());

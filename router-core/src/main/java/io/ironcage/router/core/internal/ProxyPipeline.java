@@ -1,86 +1,55 @@
 package io.ironcage.router.core.internal;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import static io.ironcage.router.core.internal.Stages.DONE;
+import static io.ironcage.router.core.internal.Stages.reply;
+import static io.ironcage.router.core.internal.Stages.rethrown;
+import static io.ironcage.router.core.internal.Stages.unwrapped;
+
 import io.ironcage.router.core.agent.Readiness;
 import io.ironcage.router.core.agent.Tenant;
 import io.ironcage.router.core.agent.Tenants;
-import io.ironcage.router.core.domain.ApiKind;
-import io.ironcage.router.core.domain.ApiPath;
-import io.ironcage.router.core.domain.Money;
-import io.ironcage.router.core.domain.ProviderKey;
-import io.ironcage.router.core.domain.ProviderRouting;
-import io.ironcage.router.core.domain.ProviderRouting.NoKeyForProvider;
-import io.ironcage.router.core.domain.ProviderRouting.Routed;
-import io.ironcage.router.core.domain.ProviderRouting.RoutingDecision;
 import io.ironcage.router.core.domain.ProviderType;
-import io.ironcage.router.core.domain.RequestTarget;
-import io.ironcage.router.core.domain.TokenUsage;
-import io.ironcage.router.core.domain.analytics.AnalyticsEvent;
-import io.ironcage.router.core.domain.analytics.EventPayload;
-import io.ironcage.router.core.domain.analytics.LlmModelMeta;
-import io.ironcage.router.core.domain.analytics.LlmRequestCompleted;
-import io.ironcage.router.core.domain.analytics.LlmRequestFailed;
-import io.ironcage.router.core.domain.analytics.RequestMeta;
 import io.ironcage.router.core.domain.budget.BudgetPolicy;
-import io.ironcage.router.core.domain.budget.CostController;
-import io.ironcage.router.core.domain.budget.Reservation;
-import io.ironcage.router.core.domain.pricing.ModelPricing;
 import io.ironcage.router.core.domain.pricing.PricingTable;
-import io.ironcage.router.core.domain.pricing.RequestShape;
-import io.ironcage.router.core.domain.pricing.UsageCost;
 import io.ironcage.router.core.errors.ClientDisconnectedException;
-import io.ironcage.router.core.errors.ControlPlaneException;
-import io.ironcage.router.core.errors.ForwardException;
-import io.ironcage.router.core.errors.TranslationException;
-import io.ironcage.router.core.provider.Endpoint;
-import io.ironcage.router.core.provider.ProviderApi;
-import io.ironcage.router.core.provider.RequestShapes;
-import io.ironcage.router.core.provider.SseEvent;
-import io.ironcage.router.core.provider.SseParser;
-import io.ironcage.router.core.provider.StreamTranslator;
-import io.ironcage.router.core.provider.StreamUsage;
-import io.ironcage.router.core.provider.Translation;
-import io.ironcage.router.core.provider.UsageExtraction;
-import io.ironcage.router.core.provider.anthropic.AnthropicApi;
-import io.ironcage.router.core.provider.openai.OpenAiApi;
 import io.ironcage.router.core.spi.EarlyAnswer;
 import io.ironcage.router.core.spi.HeaderMap;
 import io.ironcage.router.core.spi.HttpTransport;
-import io.ironcage.router.core.spi.ProviderKeySource;
 import io.ironcage.router.core.spi.ProxyHandler;
 import io.ironcage.router.core.spi.ProxyRequest;
 import io.ironcage.router.core.spi.RequestHead;
 import io.ironcage.router.core.spi.ResponseSink;
 import io.ironcage.router.core.spi.UsageEventSink;
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The request path of ARCHITECTURE.md, steps 1–9: authenticate, parse, pick the provider, price and
- * reserve, forward, relay (streams event by event), settle, record. Every reservation is released
- * on every path: a path that neither commits nor cancels it releases it when the request's stage
- * ends, and the error paths release it before the answer leaves.
+ * The request path: a short orchestration of named stages, each its own class in this package.
+ *
+ * <ol>
+ *   <li>{@link RequestGate}: the checks on the head (health and readiness, size, token, body limit,
+ *       path), also run by the transport before it reads the body;
+ *   <li>{@link Routing}: the body read, the provider picked, the translation decided;
+ *   <li>{@link Admission}: the tenant admits it, its key is at hand, the {@link BudgetPolicy}
+ *       reserves the worst case;
+ *   <li>{@link UpstreamCall}: the provider's request sent, once more with a fresh key after a 401;
+ *   <li>{@link WholeAnswer} or {@link StreamRelay}: the answer relayed, translated back when the
+ *       caller speaks the other API;
+ *   <li>{@link Settlement}: the bill committed and the analytics event recorded.
+ * </ol>
+ *
+ * <p>Every reservation is released on every path: a path that neither commits nor cancels it
+ * releases it when the request ends, and the error paths release it before the answer leaves.
  *
  * <p>Two ways to run. {@link #handle} runs the whole request on the calling worker thread and may
  * block (upstream call, stream relay). {@link #handleAsync} runs on a transport's I/O thread: a
@@ -91,192 +60,115 @@ import org.slf4j.LoggerFactory;
  */
 public final class ProxyPipeline implements ProxyHandler {
     private static final Logger LOG = LoggerFactory.getLogger(ProxyPipeline.class);
-    private static final ObjectMapper JSON = new ObjectMapper();
-    private static final int MAX_CACHED_URIS = 1024;
     private static final byte[] HEALTH = "LlmRouter OK".getBytes(StandardCharsets.UTF_8);
     private static final HeaderMap TEXT = HeaderMap.of("content-type", "text/plain; charset=utf-8");
     private static final HeaderMap JSON_TYPE = HeaderMap.of("content-type", "application/json");
 
-    /** All header names and values of a request together; real SDK requests use about 1 KiB. */
-    static final int MAX_HEADER_BYTES = 32 * 1024;
-
-    /** {@code max_tokens} of a request translated to Anthropic for a model the table lacks. */
-    static final long DEFAULT_TRANSLATED_MAX_TOKENS = 4096;
-
-    private final Tenants tenants;
-    private final HttpTransport upstream;
-    private final PricingTable pricing;
-    private final UsageEventSink events;
-    private final Clock clock;
-    private final Duration upstreamTimeout;
-    private final BudgetPolicy policy;
-    private final Map<ProviderType, ProviderApi> apis =
-            Map.of(
-                    ProviderType.OPENAI,
-                    new OpenAiApi(),
-                    ProviderType.ANTHROPIC,
-                    new AnthropicApi());
-    private final boolean allowUnmetered;
-    private final long maxRequestBodyBytes;
-    private final Supplier<Readiness> readiness;
-
-    /** Upstream URIs already parsed, by their text: a handful of paths per provider in practice. */
-    private final Map<String, URI> upstreamUris = new ConcurrentHashMap<>();
+    private final PipelineParts parts;
+    private final RequestGate gate;
+    private final Settings settings;
 
     /**
-     * Creates the pipeline of a router with one caller token (direct mode).
+     * How the pipeline answers what is not a provider's business.
      *
-     * @param keys where provider keys come from
-     * @param upstream the client for provider calls
-     * @param ledger the budget
-     * @param pricing the prices
-     * @param events where analytics events go
-     * @param clock the only source of "now"
-     * @param settings token, timeouts, unpriced policy
-     * @param maxRequestBodyBytes the body limit, named in the 413 message
-     */
-    public ProxyPipeline(
-            ProviderKeySource keys,
-            HttpTransport upstream,
-            CostController ledger,
-            PricingTable pricing,
-            UsageEventSink events,
-            Clock clock,
-            PipelineSettings settings,
-            long maxRequestBodyBytes) {
-        this(
-                Tenants.single(settings.token(), new FixedTenant(keys, ledger)),
-                upstream,
-                pricing,
-                events,
-                clock,
-                settings.upstreamTimeout(),
-                settings.rejectUnpriced(),
-                maxRequestBodyBytes);
-    }
-
-    /**
-     * Creates the pipeline of a router with a tenant per caller token (server mode: one per agent).
-     *
-     * @param tenants the tenants by caller token; may change while the pipeline runs
-     * @param upstream the client for provider calls
-     * @param pricing the prices
-     * @param events where analytics events go
-     * @param clock the only source of "now"
      * @param upstreamTimeout the whole upstream exchange; for a stream, between chunks
      * @param rejectUnpriced whether an unpriced model is refused while a limit is in force
-     * @param maxRequestBodyBytes the body limit, named in the 413 message
-     */
-    public ProxyPipeline(
-            Tenants tenants,
-            HttpTransport upstream,
-            PricingTable pricing,
-            UsageEventSink events,
-            Clock clock,
-            Duration upstreamTimeout,
-            boolean rejectUnpriced,
-            long maxRequestBodyBytes) {
-        this(
-                tenants,
-                upstream,
-                pricing,
-                events,
-                clock,
-                upstreamTimeout,
-                rejectUnpriced,
-                false,
-                maxRequestBodyBytes);
-    }
-
-    /**
-     * Creates the pipeline of a router with a tenant per caller token, saying whether paid
-     * endpoints the router does not meter are forwarded under a finite budget.
-     *
-     * @param tenants the tenants by caller token; may change while the pipeline runs
-     * @param upstream the client for provider calls
-     * @param pricing the prices
-     * @param events where analytics events go
-     * @param clock the only source of "now"
-     * @param upstreamTimeout the whole upstream exchange; for a stream, between chunks
-     * @param rejectUnpriced whether an unpriced model is refused while a limit is in force
-     * @param allowUnmetered whether an unmetered endpoint is forwarded while a limit is in force
-     * @param maxRequestBodyBytes the body limit, named in the 413 message
-     */
-    public ProxyPipeline(
-            Tenants tenants,
-            HttpTransport upstream,
-            PricingTable pricing,
-            UsageEventSink events,
-            Clock clock,
-            Duration upstreamTimeout,
-            boolean rejectUnpriced,
-            boolean allowUnmetered,
-            long maxRequestBodyBytes) {
-        this(
-                tenants,
-                upstream,
-                pricing,
-                events,
-                clock,
-                upstreamTimeout,
-                rejectUnpriced,
-                allowUnmetered,
-                maxRequestBodyBytes,
-                () -> Readiness.READY);
-    }
-
-    /**
-     * Creates the pipeline of a router with a tenant per caller token, saying what {@code GET
-     * /ready} answers.
-     *
-     * @param tenants the tenants by caller token; may change while the pipeline runs
-     * @param upstream the client for provider calls
-     * @param pricing the prices
-     * @param events where analytics events go
-     * @param clock the only source of "now"
-     * @param upstreamTimeout the whole upstream exchange; for a stream, between chunks
-     * @param rejectUnpriced whether an unpriced model is refused while a limit is in force
-     * @param allowUnmetered whether an unmetered endpoint is forwarded while a limit is in force
+     * @param allowUnmetered whether work the router cannot meter is forwarded under a limit
      * @param maxRequestBodyBytes the body limit, named in the 413 message
      * @param readiness asked at each {@code GET /ready}; must not block on the network
      */
-    public ProxyPipeline(
-            Tenants tenants,
-            HttpTransport upstream,
-            PricingTable pricing,
-            UsageEventSink events,
-            Clock clock,
+    public record Settings(
             Duration upstreamTimeout,
             boolean rejectUnpriced,
             boolean allowUnmetered,
             long maxRequestBodyBytes,
             Supplier<Readiness> readiness) {
-        this.readiness = Objects.requireNonNull(readiness, "readiness");
-        this.tenants = Objects.requireNonNull(tenants, "tenants");
-        this.upstream = Objects.requireNonNull(upstream, "upstream");
-        this.pricing = Objects.requireNonNull(pricing, "pricing");
-        this.events = Objects.requireNonNull(events, "events");
-        this.clock = Objects.requireNonNull(clock, "clock");
-        this.upstreamTimeout = Objects.requireNonNull(upstreamTimeout, "upstreamTimeout");
-        this.policy = new BudgetPolicy(rejectUnpriced, allowUnmetered);
-        this.allowUnmetered = allowUnmetered;
-        this.maxRequestBodyBytes = maxRequestBodyBytes;
-    }
-
-    /** The one tenant of direct mode: fixed keys and a ledger, no agent. */
-    private record FixedTenant(ProviderKeySource keys, CostController ledger) implements Tenant {
-        FixedTenant {
-            Objects.requireNonNull(keys, "keys");
-            Objects.requireNonNull(ledger, "ledger");
+        /** Validates the components. */
+        public Settings {
+            Objects.requireNonNull(upstreamTimeout, "upstreamTimeout");
+            Objects.requireNonNull(readiness, "readiness");
         }
 
-        @Override
-        public Optional<String> agentId() {
-            return Optional.empty();
+        /**
+         * Returns settings that accept unpriced models, refuse unmetered work under a limit and are
+         * always ready.
+         *
+         * @param upstreamTimeout the whole upstream exchange; for a stream, between chunks
+         * @param maxRequestBodyBytes the body limit, named in the 413 message
+         * @return the settings
+         */
+        public static Settings of(Duration upstreamTimeout, long maxRequestBodyBytes) {
+            return new Settings(
+                    upstreamTimeout, false, false, maxRequestBodyBytes, () -> Readiness.READY);
+        }
+
+        /**
+         * Returns these settings with the unpriced-model policy.
+         *
+         * @param reject whether an unpriced model is refused while a limit is in force
+         * @return the new settings
+         */
+        public Settings withRejectUnpriced(boolean reject) {
+            return new Settings(
+                    upstreamTimeout, reject, allowUnmetered, maxRequestBodyBytes, readiness);
+        }
+
+        /**
+         * Returns these settings with the unmetered-work policy.
+         *
+         * @param allow whether work the router cannot meter is forwarded under a limit
+         * @return the new settings
+         */
+        public Settings withAllowUnmetered(boolean allow) {
+            return new Settings(
+                    upstreamTimeout, rejectUnpriced, allow, maxRequestBodyBytes, readiness);
+        }
+
+        /**
+         * Returns these settings with what {@code GET /ready} answers.
+         *
+         * @param now asked at each {@code GET /ready}; must not block on the network
+         * @return the new settings
+         */
+        public Settings withReadiness(Supplier<Readiness> now) {
+            return new Settings(
+                    upstreamTimeout, rejectUnpriced, allowUnmetered, maxRequestBodyBytes, now);
         }
     }
 
-    private static final CompletableFuture<Void> DONE = CompletableFuture.completedFuture(null);
+    /**
+     * Creates the pipeline.
+     *
+     * @param tenants the tenants by caller token (one per agent, or the one of direct mode); may
+     *     change while the pipeline runs
+     * @param upstream the client for provider calls
+     * @param pricing the prices
+     * @param events where analytics events go
+     * @param clock the only source of "now"
+     * @param settings timeouts, limits and policies
+     */
+    public ProxyPipeline(
+            Tenants tenants,
+            HttpTransport upstream,
+            PricingTable pricing,
+            UsageEventSink events,
+            Clock clock,
+            Settings settings) {
+        this.settings = Objects.requireNonNull(settings, "settings");
+        this.gate =
+                new RequestGate(
+                        Objects.requireNonNull(tenants, "tenants"),
+                        settings.allowUnmetered(),
+                        settings.maxRequestBodyBytes());
+        this.parts =
+                new PipelineParts(
+                        Objects.requireNonNull(upstream, "upstream"),
+                        Objects.requireNonNull(pricing, "pricing"),
+                        Objects.requireNonNull(events, "events"),
+                        Objects.requireNonNull(clock, "clock"),
+                        settings.upstreamTimeout(),
+                        new BudgetPolicy(settings.rejectUnpriced(), settings.allowUnmetered()));
+    }
 
     /** Handles the request on this thread, blocking for the upstream call and the stream relay. */
     @Override
@@ -315,136 +207,22 @@ public final class ProxyPipeline implements ProxyHandler {
      */
     @Override
     public Optional<EarlyAnswer> onHead(RequestHead head) {
-        Gate gate = gate(head.method(), head.path(), head.query(), head.headers(), false);
-        return gate.refusal == null ? Optional.empty() : Optional.of(early(gate.refusal));
+        RequestGate.Outcome outcome =
+                gate.check(head.method(), head.path(), head.query(), head.headers(), false);
+        return outcome instanceof RequestGate.Refused
+                ? Optional.of(early(((RequestGate.Refused) outcome).answer()))
+                : Optional.empty();
     }
 
     /** A transport's own refusal, as JSON in the caller's format when the path tells it. */
     @Override
     public EarlyAnswer unreadable(int status, Optional<String> path) {
-        ProviderType format = path.map(ProxyPipeline::formatOfRawPath).orElse(ProviderType.OPENAI);
-        return early(ErrorResponses.unreadable(format, status, maxRequestBodyBytes));
+        ProviderType format = path.map(RequestGate::formatOf).orElse(ProviderType.OPENAI);
+        return early(ErrorResponses.unreadable(format, status, settings.maxRequestBodyBytes()));
     }
 
     private static EarlyAnswer early(ErrorResponse error) {
         return new EarlyAnswer(error.status(), error.headers(), error.body());
-    }
-
-    /** The caller's format, guessed from a path that may not be normalised. */
-    private static ProviderType formatOfRawPath(String raw) {
-        RequestTarget.Parsed parsed = RequestTarget.parse(raw, "");
-        String path =
-                parsed instanceof RequestTarget.Valid
-                        ? ((RequestTarget.Valid) parsed).target().path()
-                        : raw;
-        return ApiPath.of(ProviderRouting.stripProviderPrefix(path).path()).format();
-    }
-
-    /**
-     * What the checks on a request's head decided: a refusal, the health check, or the request's
-     * normalised target, format, endpoint and tenant.
-     */
-    private static final class Gate {
-        ErrorResponse refusal;
-        boolean health;
-        boolean readiness;
-        RequestTarget target;
-        ProviderRouting.PathRoute pathRoute;
-        ProviderType format;
-        ApiPath apiPath;
-        Endpoint endpoint;
-        Tenant tenant;
-
-        static Gate refused(ErrorResponse refusal) {
-            return refused(refusal, null);
-        }
-
-        /** Refused after authentication: the answer counts as one of the tenant's. */
-        static Gate refused(ErrorResponse refusal, Tenant tenant) {
-            Gate gate = new Gate();
-            gate.refusal = refusal;
-            gate.tenant = tenant;
-            return gate;
-        }
-    }
-
-    private static final Gate HEALTH_GATE = new Gate();
-
-    private static final Gate READY_GATE = new Gate();
-
-    static {
-        HEALTH_GATE.health = true;
-        READY_GATE.readiness = true;
-    }
-
-    /**
-     * The checks on a request's head, in order: its target normalised (400 if it cannot be), the
-     * health check and the readiness check (no token: a probe has none), header size (431), token
-     * (401), the body limit (413), a path under {@code /v1/} (404), and an unmetered endpoint under
-     * a finite budget (400).
-     */
-    private Gate gate(
-            String method, String rawPath, String rawQuery, HeaderMap headers, boolean tooLarge) {
-        RequestTarget.Parsed parsed = RequestTarget.parse(rawPath, rawQuery);
-        if (parsed instanceof RequestTarget.Refused) {
-            return Gate.refused(
-                    ErrorResponses.malformedPath(
-                            ApiPath.of(ProviderRouting.stripProviderPrefix(rawPath).path())
-                                    .format(),
-                            ((RequestTarget.Refused) parsed).reason()));
-        }
-        RequestTarget target = ((RequestTarget.Valid) parsed).target();
-        if ("/".equals(target.path())) {
-            return HEALTH_GATE; // reference §3.2
-        }
-        if ("/ready".equals(target.path())) {
-            return READY_GATE;
-        }
-        ProviderRouting.PathRoute pathRoute = ProviderRouting.stripProviderPrefix(target.path());
-        ApiPath apiPath = ApiPath.of(pathRoute.path());
-        ProviderType format = apiPath.format();
-        if (headerBytes(headers) > MAX_HEADER_BYTES) {
-            return Gate.refused(ErrorResponses.headersTooLarge(format, MAX_HEADER_BYTES));
-        }
-        Optional<Tenant> tenant = tenants.authenticate(headers);
-        if (tenant.isEmpty()) {
-            return Gate.refused(ErrorResponses.unauthorized(format));
-        }
-        if (tooLarge) {
-            return Gate.refused(
-                    ErrorResponses.payloadTooLarge(format, maxRequestBodyBytes), tenant.get());
-        }
-        Optional<String> unsendable = ForwardedHeaders.unsendable(headers);
-        if (unsendable.isPresent()) {
-            return Gate.refused(
-                    ErrorResponses.badRequest(
-                            format,
-                            "The "
-                                    + unsendable.get()
-                                    + " header has a control character or a character outside"
-                                    + " Latin-1, so it cannot be forwarded.",
-                            null),
-                    tenant.get());
-        }
-        if (!pathRoute.path().startsWith("/v1/")) {
-            return Gate.refused(ErrorResponses.notFound(format, pathRoute.path()), tenant.get());
-        }
-        Endpoint endpoint = Endpoint.of(method, pathRoute.path());
-        if (endpoint.metering() == Endpoint.Metering.UNMETERED
-                && !allowUnmetered
-                && tenant.get().ledger().limit().isPresent()) {
-            return Gate.refused(
-                    ErrorResponses.unmeteredEndpoint(format, method, pathRoute.path()),
-                    tenant.get());
-        }
-        Gate gate = new Gate();
-        gate.target = target;
-        gate.pathRoute = pathRoute;
-        gate.format = format;
-        gate.apiPath = apiPath;
-        gate.endpoint = endpoint;
-        gate.tenant = tenant.get();
-        return gate;
     }
 
     /**
@@ -452,32 +230,38 @@ public final class ProxyPipeline implements ProxyHandler {
      * blocking, moving what may block to {@code workers}.
      */
     private CompletionStage<Void> start(ProxyRequest request, ResponseSink sink, Executor workers) {
-        Gate gate =
-                gate(
+        RequestGate.Outcome outcome =
+                gate.check(
                         request.method(),
                         request.path(),
                         request.query(),
                         request.headers(),
                         request.bodyTooLarge());
-        if (gate.health) {
+        if (outcome instanceof RequestGate.Refused) {
+            RequestGate.Refused refused = (RequestGate.Refused) outcome;
+            reply(
+                    refused.tenant().isEmpty()
+                            ? sink
+                            : new AnsweredSink(sink, refused.tenant().get()),
+                    refused.answer());
+            return DONE;
+        }
+        RequestGate.Passed passed = (RequestGate.Passed) outcome;
+        if (passed.kind() == RequestGate.Kind.HEALTH) {
             sink.send(200, TEXT, HEALTH);
             return DONE;
         }
-        if (gate.readiness) {
-            Readiness now = readiness.get();
+        if (passed.kind() == RequestGate.Kind.READY) {
+            Readiness now = settings.readiness().get();
             sink.send(now.status(), JSON_TYPE, ReadinessAnswer.body(now));
             return DONE;
         }
-        if (gate.refusal != null) {
-            reply(gate.tenant == null ? sink : new AnsweredSink(sink, gate.tenant), gate.refusal);
-            return DONE;
-        }
-        ResponseSink answered = new AnsweredSink(sink, gate.tenant);
-        if (request.bodyLength() > 0 && !jsonContentType(request.headers())) {
+        ResponseSink answered = new AnsweredSink(sink, passed.tenant());
+        if (request.bodyLength() > 0 && !RequestGate.jsonContentType(request.headers())) {
             reply(
                     answered,
                     ErrorResponses.badRequest(
-                            gate.format,
+                            passed.apiPath().format(),
                             "The request body must be JSON, sent with Content-Type:"
                                     + " application/json.",
                             null));
@@ -485,15 +269,16 @@ public final class ProxyPipeline implements ProxyHandler {
         }
         CompletionStage<Void> done;
         try {
-            done =
+            Call call =
                     new Call(
-                                    request,
-                                    gate.target,
-                                    gate.apiPath,
-                                    gate.endpoint,
-                                    gate.tenant,
-                                    workers)
-                            .run(answered);
+                            request,
+                            passed.target(),
+                            passed.apiPath(),
+                            passed.endpoint(),
+                            passed.tenant(),
+                            workers,
+                            parts);
+            done = Routing.route(call, answered);
         } catch (ClientDisconnectedException e) {
             LOG.debug("client went away before the answer was sent: {}", request);
             return DONE;
@@ -520,34 +305,6 @@ public final class ProxyPipeline implements ProxyHandler {
         thread.start();
     }
 
-    /** Releases a reservation not yet settled; an unpriced request holds none. */
-    private static void release(Reservation held) {
-        if (held != null) {
-            held.close();
-        }
-    }
-
-    /** The failure a stage carries, without its CompletionException wrapper. */
-    private static Throwable unwrapped(Throwable failure) {
-        Throwable cause = failure;
-        while (cause instanceof CompletionException && cause.getCause() != null) {
-            cause = cause.getCause();
-        }
-        return cause;
-    }
-
-    /** A stage's failure to throw again as it was thrown: unchecked, unwrapped. */
-    private static RuntimeException rethrown(Throwable failure) {
-        Throwable cause = unwrapped(failure);
-        if (cause instanceof RuntimeException) {
-            return (RuntimeException) cause;
-        }
-        if (cause instanceof Error) {
-            throw (Error) cause;
-        }
-        return new CompletionException(cause);
-    }
-
     /** Tells the tenant the status of each answer (its request and failure counts). */
     private static final class AnsweredSink implements ResponseSink {
         private final ResponseSink sink;
@@ -569,942 +326,5 @@ public final class ProxyPipeline implements ProxyHandler {
             tenant.answered(status);
             return sink.stream(status, headers);
         }
-    }
-
-    private static long headerBytes(HeaderMap headers) {
-        long[] total = {0};
-        headers.forEach((name, value) -> total[0] += name.length() + value.length() + 4);
-        return total[0];
-    }
-
-    /** A body is JSON unless the caller says otherwise (a missing Content-Type is tolerated). */
-    private static boolean jsonContentType(HeaderMap headers) {
-        Optional<String> type = headers.first("content-type");
-        return type.isEmpty() || type.get().toLowerCase(java.util.Locale.ROOT).contains("json");
-    }
-
-    private static void reply(ResponseSink sink, ErrorResponse error) {
-        sink.send(error.status(), error.headers(), error.body());
-    }
-
-    /** One request's way through the pipeline. */
-    private final class Call {
-        private final ProxyRequest request;
-        private final RequestTarget target;
-        private final ApiPath apiPath;
-        private final ProviderType format;
-        private final Endpoint endpoint;
-        private final ApiKind kind;
-        private final Tenant tenant;
-        private final long startedMs;
-        private Routed routed;
-        private ProviderKey key;
-        private String upstreamPath;
-        private Optional<ModelPricing> price = Optional.empty();
-        private RequestShape shape;
-        private boolean stream;
-        private ProviderApi api;
-        private Translation translation;
-        private OptionalLong firstByteMs = OptionalLong.empty();
-        private OptionalLong searchesReported = OptionalLong.empty();
-
-        /** The keys this request sent upstream, kept out of what goes back to the caller. */
-        private final SecretScrubber scrubber = new SecretScrubber();
-
-        /** Runs what may block; null when everything runs on this thread. */
-        private final Executor workers;
-
-        /**
-         * Whether this request runs on a thread that may block: always without workers, and from
-         * the moment it moves to a worker. Steps run one after another (each stage completes before
-         * the next starts), so the fields need no lock.
-         */
-        private boolean blocking;
-
-        Call(
-                ProxyRequest request,
-                RequestTarget target,
-                ApiPath apiPath,
-                Endpoint endpoint,
-                Tenant tenant,
-                Executor workers) {
-            this.request = request;
-            this.target = target;
-            this.apiPath = apiPath;
-            this.format = apiPath.format();
-            this.endpoint = endpoint;
-            this.kind = endpoint.kind();
-            this.tenant = tenant;
-            this.startedMs = clock.millis();
-            this.workers = workers;
-            this.blocking = workers == null;
-        }
-
-        /** Runs the rest of the request here if this thread may block, else on a worker. */
-        private <T> CompletionStage<T> offload(Supplier<CompletionStage<T>> rest) {
-            if (blocking) {
-                return rest.get();
-            }
-            return CompletableFuture.supplyAsync(
-                            () -> {
-                                blocking = true;
-                                return rest.get();
-                            },
-                            workers)
-                    .thenCompose(stage -> stage);
-        }
-
-        /**
-         * Runs a sink's wait for room on a worker; on a thread of its own if none takes it (the
-         * server is closing), never on the loop.
-         */
-        private void onWorker(Runnable task) {
-            try {
-                workers.execute(task);
-            } catch (RejectedExecutionException e) {
-                waitOnOwnThread(task);
-            }
-        }
-
-        /** Sends the whole request upstream: blocking on this thread, or without blocking. */
-        private CompletionStage<HttpTransport.Response> send(HttpTransport.Request call) {
-            try {
-                return blocking
-                        ? CompletableFuture.completedFuture(upstream.send(call))
-                        : upstream.sendAsync(call, workers);
-            } catch (ForwardException e) {
-                return CompletableFuture.failedFuture(e); // answered 502 either way, not 500
-            }
-        }
-
-        CompletionStage<Void> run(ResponseSink sink) {
-            ObjectNode body = null;
-            if (request.bodyLength() > 0) {
-                JsonNode parsed;
-                try {
-                    parsed = JSON.readTree(request.body());
-                } catch (IOException e) {
-                    reply(sink, ErrorResponses.invalidJson(format));
-                    return DONE;
-                }
-                if (!(parsed instanceof ObjectNode)) {
-                    reply(
-                            sink,
-                            ErrorResponses.badRequest(
-                                    format, "The request body must be a JSON object.", null));
-                    return DONE;
-                }
-                body = (ObjectNode) parsed;
-            }
-            if (endpoint.metered() && body != null) {
-                Optional<RequestShapes.InvalidField> invalid =
-                        RequestShapes.invalidBillingField(body);
-                if (invalid.isPresent()) {
-                    reply(
-                            sink,
-                            ErrorResponses.badRequest(
-                                    format, invalid.get().message(), invalid.get().field()));
-                    return DONE;
-                }
-            }
-            Optional<String> model = body == null ? Optional.empty() : RequestShapes.model(body);
-            if (endpoint.metered() && model.isEmpty()) {
-                reply(sink, ErrorResponses.missingModel(format));
-                return DONE;
-            }
-            RoutingDecision decision =
-                    ProviderRouting.route(
-                            new ProviderRouting.RouteRequest(
-                                    target.path(),
-                                    model,
-                                    request.headers().contains("anthropic-version"),
-                                    tenant.keys().providers()));
-            if (decision instanceof NoKeyForProvider) {
-                reply(sink, ErrorResponses.noKeyForProvider(format, (NoKeyForProvider) decision));
-                return DONE;
-            }
-            routed = (Routed) decision;
-            stream = body != null && body.path("stream").asBoolean(false);
-            api = apis.get(routed.provider());
-            if (apiPath.api().isPresent() && apiPath.api().get() != routed.provider()) {
-                translation = api.translationFrom(kind).orElse(null);
-                if (translation == null) {
-                    reply(
-                            sink,
-                            ErrorResponses.badRequest(
-                                    format,
-                                    "Model '"
-                                            + routed.model().orElse("")
-                                            + "' belongs to "
-                                            + routed.provider().id()
-                                            + ", but this request uses the other provider's API ("
-                                            + target.path()
-                                            + "). This API has no counterpart at "
-                                            + routed.provider().id()
-                                            + ": use a model of the API you call.",
-                                    "model"));
-                    return DONE;
-                }
-            }
-            if (!blocking) {
-                Optional<ProviderKey> ready = tenant.keys().keyIfReady(routed.provider());
-                if (ready.isEmpty()) {
-                    ObjectNode parsed = body;
-                    return offload(() -> admitAndForward(sink, parsed, model, null));
-                }
-                return admitAndForward(sink, body, model, ready.get());
-            }
-            return admitAndForward(sink, body, model, null);
-        }
-
-        /** From here the key is at hand ({@code ready}), or this thread may wait for it. */
-        private CompletionStage<Void> admitAndForward(
-                ResponseSink sink, ObjectNode body, Optional<String> model, ProviderKey ready) {
-            try {
-                tenant.admit();
-                if (tenant.isStopped()) {
-                    // stopped since authentication: its lease is being returned
-                    reply(sink, ErrorResponses.unauthorized(format));
-                    return DONE;
-                }
-                key = ready != null ? ready : tenant.keys().key(routed.provider()).orElse(null);
-                if (key != null) {
-                    scrubber.add(key.secret());
-                }
-            } catch (ControlPlaneException e) {
-                reply(sink, ErrorResponses.controlPlane(format, e));
-                return DONE;
-            }
-            if (key == null) {
-                reply(
-                        sink,
-                        ErrorResponses.noKeyForProvider(
-                                format, new NoKeyForProvider(routed.provider())));
-                return DONE;
-            }
-            Reservation reservation = null;
-            if (endpoint.metered()) {
-                // only a metered endpoint is priced: a free one costs nothing, an unmetered one
-                // cannot be metered (and was refused under a budget unless allowed)
-                BudgetPolicy.Admission admission =
-                        policy.admit(
-                                routed.model().orElse(""),
-                                routed.model()
-                                        .flatMap(pricing::find)
-                                        .map(p -> api.priceFor(p, request.headers()::all)),
-                                () -> RequestShapes.of(body, request.bodyLength()),
-                                tenant.ledger());
-                if (admission instanceof BudgetPolicy.Refused) {
-                    reply(sink, refusal(((BudgetPolicy.Refused) admission).reason()));
-                    return DONE;
-                }
-                if (admission instanceof BudgetPolicy.Reserved) {
-                    BudgetPolicy.Reserved reserved = (BudgetPolicy.Reserved) admission;
-                    price = Optional.of(reserved.price());
-                    shape = reserved.shape();
-                    reservation = reserved.reservation();
-                    if (tenant.isStopped()) {
-                        // stopped since authentication: its lease is being returned (the stop
-                        // waits only for reservations it can see), so nothing more may be spent
-                        reservation.cancel();
-                        reply(sink, ErrorResponses.unauthorized(format));
-                        return DONE;
-                    }
-                }
-            }
-            Reservation held = reservation;
-            CompletionStage<Void> forwarded;
-            try {
-                forwarded = forward(sink, body, held);
-            } catch (RuntimeException | Error e) {
-                release(held);
-                throw e;
-            }
-            // a path that neither committed nor cancelled it releases it when the request ends
-            return forwarded.whenComplete((done, failed) -> release(held));
-        }
-
-        /** The answer to a refusal of the budget policy, in the caller's format. */
-        private ErrorResponse refusal(BudgetPolicy.Refusal reason) {
-            if (reason instanceof BudgetPolicy.OverBudget) {
-                return ErrorResponses.budget(format, ((BudgetPolicy.OverBudget) reason).refusal());
-            }
-            if (reason instanceof BudgetPolicy.Unbounded) {
-                BudgetPolicy.Unbounded unbounded = (BudgetPolicy.Unbounded) reason;
-                return ErrorResponses.badRequest(format, unbounded.message(), unbounded.field());
-            }
-            if (reason instanceof BudgetPolicy.Unmetered) {
-                String field = ((BudgetPolicy.Unmetered) reason).field();
-                return ErrorResponses.badRequest(
-                        format,
-                        "'"
-                                + field
-                                + "' makes the provider bill work the router cannot meter (a"
-                                + " server tool whose fees the price table does not list, a stored"
-                                + " prompt that may turn such tools on, or a background run), so"
-                                + " its cost would escape the budget; it is refused while a budget"
-                                + " is in force. Set budget.unmetered-endpoints: allow in"
-                                + " router.yaml to forward such requests, that work not charged"
-                                + " to the budget.",
-                        field);
-            }
-            if (reason instanceof BudgetPolicy.UnpricedUnderLimit) {
-                return ErrorResponses.unpricedModel(
-                        format, ((BudgetPolicy.UnpricedUnderLimit) reason).model());
-            }
-            return ErrorResponses.badRequest(
-                    format,
-                    "The request's limits (max_tokens, n, max_uses) are too large"
-                            + " to price: its worst case overflows.",
-                    null);
-        }
-
-        private CompletionStage<Void> forward(
-                ResponseSink sink, ObjectNode body, Reservation reservation) {
-            byte[] upstreamBody = request.body();
-            String upstreamPath = routed.path();
-            boolean dropUsageChunk = false;
-            if (body != null) {
-                ObjectNode rewritten = null;
-                if (routed.modelRewritten()) {
-                    rewritten = body.deepCopy();
-                    rewritten.put("model", routed.model().orElseThrow());
-                }
-                if (translation != null) {
-                    try {
-                        rewritten =
-                                translation.request(
-                                        rewritten != null ? rewritten : body,
-                                        model ->
-                                                pricing.find(model)
-                                                        .map(ModelPricing::effectiveMaxOutputTokens)
-                                                        .orElse(DEFAULT_TRANSLATED_MAX_TOKENS));
-                    } catch (TranslationException e) {
-                        reply(sink, ErrorResponses.badRequest(format, e.getMessage(), e.field()));
-                        return DONE;
-                    }
-                    upstreamPath = translation.upstreamPath();
-                }
-                // a translated stream needs no rewrite here: the translation to OpenAI asks for the
-                // usage chunk itself, and the one to Anthropic (which always reports usage) drops
-                // stream_options
-                if (stream && translation == null) {
-                    Optional<ObjectNode> withUsage =
-                            api.withStreamUsage(kind, rewritten != null ? rewritten : body);
-                    if (withUsage.isPresent()) {
-                        rewritten = withUsage.get();
-                        dropUsageChunk = true;
-                    }
-                }
-                if (rewritten != null) {
-                    upstreamBody = writeJson(rewritten);
-                }
-            }
-            this.upstreamPath = upstreamPath;
-            HttpTransport.Request call =
-                    new HttpTransport.Request(
-                            request.method(),
-                            upstreamUri(upstreamPath),
-                            ForwardedHeaders.upstream(
-                                    request.headers(), key, upstreamBody.length > 0),
-                            upstreamBody,
-                            upstreamTimeout);
-            if (stream) {
-                boolean dropUsage = dropUsageChunk;
-                return offload(
-                        () -> {
-                            relayStream(
-                                    sink,
-                                    call,
-                                    reservation,
-                                    dropUsage,
-                                    translation != null
-                                            ? translation.stream(
-                                                    routed.model().orElse(""), body, clock)
-                                            : null);
-                            return DONE;
-                        });
-            }
-            return relayWhole(sink, call, reservation);
-        }
-
-        /** The provider's API kind: what the upstream speaks, translated or not. */
-        private ApiKind upstreamKind() {
-            return translation == null ? kind : translation.upstreamKind();
-        }
-
-        /**
-         * An upstream error in the caller's format, keeping the upstream's status and headers
-         * (retry-after and rate-limit headers help the caller's SDK).
-         */
-        private ErrorResponse translatedError(int status, HeaderMap headers, byte[] body) {
-            JsonNode json = readJson(body).orElse(null);
-            ObjectNode out = translation.error(json, status);
-            return new ErrorResponse(
-                    status,
-                    scrubber.scrub(ForwardedHeaders.downstream(headers)).toBuilder()
-                            .set("content-type", "application/json")
-                            .build(),
-                    writeJson(out));
-        }
-
-        /** The upstream's 2xx answer in the caller's format. */
-        private byte[] translateResponse(Optional<JsonNode> parsed) {
-            Optional<JsonNode> json = parsed.filter(JsonNode::isObject);
-            if (json.isEmpty()) {
-                throw new TranslationException("", "The provider's answer is not a JSON object.");
-            }
-            ObjectNode answer = (ObjectNode) json.get();
-            return writeJson(translation.response(answer, clock));
-        }
-
-        private URI upstreamUri(String path) {
-            String base = key.effectiveBaseUrl().toString();
-            if (base.endsWith("/")) {
-                base = base.substring(0, base.length() - 1);
-            }
-            String query = target.query().isEmpty() ? "" : "?" + target.query();
-            String text = base + path + query;
-            URI uri = upstreamUris.get(text);
-            if (uri == null) {
-                uri = URI.create(text);
-                if (upstreamUris.size() < MAX_CACHED_URIS) {
-                    upstreamUris.put(text, uri);
-                }
-            }
-            return uri;
-        }
-
-        private CompletionStage<Void> relayWhole(
-                ResponseSink sink, HttpTransport.Request call, Reservation held) {
-            return send(call)
-                    .handle(
-                            (response, failure) -> {
-                                if (failure == null && response.status() == 401) {
-                                    // the retry may fetch a key: it and the answer run on a
-                                    // worker, so nothing after it runs on the loop as "blocking"
-                                    return offload(
-                                            () ->
-                                                    retriedOn401(call, response)
-                                                            .handle(
-                                                                    (again, failed) ->
-                                                                            answered(
-                                                                                    sink, again,
-                                                                                    failed, held)));
-                                }
-                                return CompletableFuture.completedFuture(
-                                        answered(sink, response, failure, held));
-                            })
-                    .thenCompose(answered -> answered);
-        }
-
-        /** Settles and answers the upstream's answer, or its failure. */
-        private Void answered(
-                ResponseSink sink,
-                HttpTransport.Response response,
-                Throwable failure,
-                Reservation held) {
-            if (failure == null) {
-                answerWhole(sink, response, held);
-                return null;
-            }
-            Throwable cause = unwrapped(failure);
-            if (!(cause instanceof ForwardException)) {
-                throw rethrown(cause);
-            }
-            release(held); // released before the caller has the answer, like a settlement
-            upstreamFailed(sink, (ForwardException) cause);
-            return null;
-        }
-
-        /**
-         * After a 401, on a thread that may block: the answer to the same request sent once more
-         * with a fresh key, if the key source has one; else the 401 itself.
-         */
-        private CompletionStage<HttpTransport.Response> retriedOn401(
-                HttpTransport.Request call, HttpTransport.Response response) {
-            Optional<HttpTransport.Request> again = withFreshKey(call);
-            return again.isPresent()
-                    ? send(again.get())
-                    : CompletableFuture.completedFuture(response);
-        }
-
-        /** Settles, records and answers a whole upstream response. */
-        private void answerWhole(
-                ResponseSink sink, HttpTransport.Response response, Reservation held) {
-            int status = response.status();
-            byte[] body = scrubber.scrub(response.body());
-            if (status < 200 || status > 299) {
-                release(held); // nothing to bill: released before the caller has the answer
-            }
-            if (status == 401 || status == 403) {
-                // recorded before the caller has the answer, as a success is settled first
-                recordFailure(status, "upstream_auth_failed", Optional.empty(), response.headers());
-                reply(sink, ErrorResponses.upstreamAuthFailed(format, status));
-                return;
-            }
-            if (status >= 200 && status <= 299) {
-                // settled before the caller has the answer, so spend is current when a call returns
-                // pass-through reads only the usage; a translated answer is parsed whole anyway
-                boolean searched = shape != null && shape.serverSide().webSearch();
-                Optional<JsonNode> json =
-                        translation != null || searched ? readJson(body) : Optional.empty();
-                if (searched) {
-                    searchesReported = UsageExtraction.webSearchRequests(json.orElse(null));
-                }
-                Optional<TokenUsage> usage =
-                        translation != null
-                                ? json.flatMap(j -> UsageExtraction.fromResponse(upstreamKind(), j))
-                                : UsageExtraction.fromResponseBytes(upstreamKind(), body);
-                // without usage, every byte of the answer may be an output token (never more
-                // than the reservation's output bound)
-                settle(held, usage, Optional.empty(), body.length, status, response.headers(), "");
-                if (translation != null) {
-                    try {
-                        body = translateResponse(json);
-                    } catch (TranslationException e) {
-                        LOG.warn(
-                                "a {} answer could not be translated back", routed.provider().id());
-                        reply(
-                                sink,
-                                ErrorResponses.upstreamUntranslatable(
-                                        format, routed.provider().id()));
-                        return;
-                    }
-                }
-            } else {
-                recordFailure(
-                        status, String.valueOf(status), errorMessage(body), response.headers());
-                if (translation != null) {
-                    reply(sink, translatedError(status, response.headers(), body));
-                    return;
-                }
-            }
-            HeaderMap headers = scrubber.scrub(ForwardedHeaders.downstream(response.headers()));
-            if (translation != null) {
-                headers = headers.toBuilder().set("content-type", "application/json").build();
-            }
-            try {
-                sink.send(status, headers, body);
-            } catch (ClientDisconnectedException e) {
-                LOG.debug("client went away before the answer was sent: {}", request);
-            }
-        }
-
-        /**
-         * Relays a stream event by event, metering the upstream's own events; a translated stream
-         * is written in the caller's format, each upstream event's translation in one flushed
-         * write.
-         */
-        private void relayStream(
-                ResponseSink sink,
-                HttpTransport.Request call,
-                Reservation held,
-                boolean dropUsageChunk,
-                StreamTranslator translator) {
-            HttpTransport.StreamingResponse response;
-            try {
-                response = openWithFreshKeyOn401(call);
-            } catch (ForwardException e) {
-                release(held); // released before the caller has the answer, like a settlement
-                upstreamFailed(sink, e);
-                return;
-            }
-            try (response) {
-                int status = response.status();
-                if (status < 200 || status > 299) {
-                    release(held); // nothing to bill: released before the caller has the answer
-                    relayStreamError(sink, response);
-                    return;
-                }
-                HeaderMap headers = scrubber.scrub(ForwardedHeaders.downstream(response.headers()));
-                if (translator != null) {
-                    headers =
-                            headers.toBuilder()
-                                    .set("content-type", "text/event-stream; charset=utf-8")
-                                    .build();
-                }
-                ResponseSink.ResponseStream out;
-                try {
-                    out = sink.stream(status, headers);
-                } catch (ClientDisconnectedException e) {
-                    out = null;
-                }
-                SseParser parser = new SseParser();
-                StreamUsage usage = StreamUsage.forKind(upstreamKind());
-                boolean broken = false;
-                boolean untranslatable = false;
-                try {
-                    while (true) {
-                        Optional<byte[]> chunk = response.read();
-                        List<SseEvent> parsed =
-                                chunk.isPresent() ? parser.feed(chunk.get()) : parser.finish();
-                        for (SseEvent event : parsed) {
-                            usage.onEvent(event);
-                            if (translator == null) {
-                                out =
-                                        relay(
-                                                out,
-                                                // the stream's last, unfinished event may
-                                                // end inside a key
-                                                chunk.isPresent()
-                                                        ? scrubber.scrub(event.raw())
-                                                        : scrubber.scrubCut(event.raw()),
-                                                dropUsageChunk,
-                                                event);
-                            } else if (out != null) {
-                                try {
-                                    out =
-                                            relay(
-                                                    out,
-                                                    scrubber.scrub(raw(translator.onEvent(event))),
-                                                    false,
-                                                    null);
-                                } catch (TranslationException e) {
-                                    untranslatable = true;
-                                    LOG.warn(
-                                            "a {} stream event could not be translated ({}):"
-                                                    + " ending the caller's stream, billing from"
-                                                    + " the upstream",
-                                            routed.provider().id(),
-                                            e.field());
-                                    out = relayRaw(out, SseErrors.untranslatable(format));
-                                    if (out != null) {
-                                        out.close(); // the caller is done; read on only to bill
-                                        out = null;
-                                    }
-                                }
-                            }
-                        }
-                        if (chunk.isEmpty() || (out == null && usage.usage().isPresent())) {
-                            break; // the end, or the client is gone and the bill is known
-                        }
-                    }
-                    if (translator != null
-                            && out != null
-                            && !untranslatable
-                            && !translator.finished()) {
-                        // the caller's client needs its format's own end; a bare EOF is a break
-                        broken = true;
-                        LOG.warn(
-                                "upstream stream of {} ended before its end marker: billing from"
-                                        + " what was seen",
-                                routed.provider().id());
-                        out = relayRaw(out, SseErrors.upstreamBroken(format));
-                    }
-                } catch (ForwardException | IllegalStateException e) {
-                    broken = true;
-                    LOG.warn(
-                            "upstream stream of {} ended early ({}): billing from what was seen",
-                            routed.provider().id(),
-                            e instanceof ForwardException
-                                    ? ((ForwardException) e).kind()
-                                    : e.getClass().getSimpleName());
-                    if (!untranslatable) {
-                        out = relayRaw(out, SseErrors.upstreamBroken(format));
-                    }
-                }
-                try {
-                    settle(
-                            held,
-                            usage.usage(),
-                            usage.inputUsageSeen(),
-                            usage.outputBytesSeen(),
-                            broken || untranslatable ? 502 : status,
-                            response.headers(),
-                            untranslatable
-                                    ? "The upstream stream could not be translated; billed from"
-                                            + " the upstream's usage."
-                                    : "The upstream stream broke before it completed; billed"
-                                            + " from what was seen.");
-                } finally {
-                    if (out != null) {
-                        out.close();
-                    }
-                }
-            }
-        }
-
-        private byte[] raw(List<SseEvent> events) {
-            if (events.size() == 1) {
-                return events.get(0).raw();
-            }
-            ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-            for (SseEvent event : events) {
-                bytes.writeBytes(event.raw());
-            }
-            return bytes.toByteArray();
-        }
-
-        /** Opens the stream; after a 401, once more with a fresh key if the source has one. */
-        private HttpTransport.StreamingResponse openWithFreshKeyOn401(HttpTransport.Request call) {
-            HttpTransport.StreamingResponse response = upstream.open(call);
-            if (response.status() != 401) {
-                return response;
-            }
-            Optional<HttpTransport.Request> again = withFreshKey(call);
-            if (again.isEmpty()) {
-                return response;
-            }
-            response.close();
-            return upstream.open(again.get());
-        }
-
-        /**
-         * After the provider answered 401 to the key: asks the key source for a fresh one (the
-         * control plane refetches once) and returns the request again with it, or empty when the
-         * source has no other key (a fixed key) or cannot fetch one; then the 401 stands.
-         */
-        private Optional<HttpTransport.Request> withFreshKey(HttpTransport.Request call) {
-            ProviderKey rejected = key;
-            ProviderKey fresh;
-            try {
-                tenant.keys().invalidate(rejected);
-                fresh = tenant.keys().key(routed.provider()).orElse(null);
-            } catch (ControlPlaneException e) {
-                LOG.warn("no fresh provider key after a 401: {}", e.getMessage());
-                return Optional.empty();
-            }
-            if (fresh == null || fresh.equals(rejected)) {
-                return Optional.empty();
-            }
-            key = fresh;
-            scrubber.add(fresh.secret());
-            LOG.info(
-                    "retrying a {} request once with a fresh provider key", routed.provider().id());
-            return Optional.of(
-                    new HttpTransport.Request(
-                            call.method(),
-                            upstreamUri(upstreamPath),
-                            ForwardedHeaders.upstream(
-                                    request.headers(), key, call.body().length > 0),
-                            call.body(),
-                            call.timeout()));
-        }
-
-        /** Writes bytes unless the client is gone; returns the stream, or null once gone. */
-        private ResponseSink.ResponseStream relayRaw(
-                ResponseSink.ResponseStream out, byte[] bytes) {
-            if (out == null) {
-                return null;
-            }
-            try {
-                out.write(bytes);
-                return out;
-            } catch (ClientDisconnectedException e) {
-                return null;
-            }
-        }
-
-        /**
-         * Writes one event's bytes (nothing when empty) unless the client is gone, or, with {@code
-         * dropUsageChunk}, {@code event} is the usage-only chunk; returns the stream, or null once
-         * gone.
-         */
-        private ResponseSink.ResponseStream relay(
-                ResponseSink.ResponseStream out,
-                byte[] bytes,
-                boolean dropUsageChunk,
-                SseEvent event) {
-            if (out == null
-                    || bytes.length == 0
-                    || (dropUsageChunk && api.isUsageOnlyEvent(event))) {
-                return out;
-            }
-            try {
-                out.write(bytes);
-                if (firstByteMs.isEmpty()) {
-                    firstByteMs = OptionalLong.of(clock.millis() - startedMs);
-                }
-                return out;
-            } catch (ClientDisconnectedException e) {
-                LOG.debug("client left a stream mid-way; reading on to bill it: {}", request);
-                return null;
-            }
-        }
-
-        private void relayStreamError(ResponseSink sink, HttpTransport.StreamingResponse response) {
-            int status = response.status();
-            ByteArrayOutputStream body = new ByteArrayOutputStream();
-            try {
-                for (Optional<byte[]> chunk = response.read();
-                        chunk.isPresent();
-                        chunk = response.read()) {
-                    body.writeBytes(chunk.get());
-                }
-            } catch (ForwardException e) {
-                LOG.debug("upstream error body cut short: {}", e.kind());
-            }
-            if (status == 401 || status == 403) {
-                // recorded before the caller has the answer, as a success is settled first
-                recordFailure(status, "upstream_auth_failed", Optional.empty(), response.headers());
-                reply(sink, ErrorResponses.upstreamAuthFailed(format, status));
-                return;
-            }
-            byte[] clean = scrubber.scrubCut(body.toByteArray());
-            recordFailure(status, String.valueOf(status), errorMessage(clean), response.headers());
-            if (translation != null) {
-                reply(sink, translatedError(status, response.headers(), clean));
-            } else {
-                sink.send(
-                        status,
-                        scrubber.scrub(ForwardedHeaders.downstream(response.headers())),
-                        clean);
-            }
-        }
-
-        private void upstreamFailed(ResponseSink sink, ForwardException e) {
-            String host = key.effectiveBaseUrl().getHost();
-            boolean timeout = e.kind() == ForwardException.Kind.TIMEOUT;
-            LOG.warn("{} upstream {} failed: {}", routed.provider().id(), host, e.kind());
-            recordFailure(
-                    timeout ? 504 : 502,
-                    timeout ? "upstream_timeout" : "upstream_unreachable",
-                    Optional.empty(),
-                    HeaderMap.empty());
-            reply(
-                    sink,
-                    timeout
-                            ? ErrorResponses.upstreamTimeout(format, host)
-                            : ErrorResponses.upstreamUnreachable(format, host));
-        }
-
-        /**
-         * Commits the real cost: from the provider's usage, else (a stream cut short, a body
-         * without usage) from what was seen, bounded by the worst case of the input.
-         */
-        private void settle(
-                Reservation held,
-                Optional<TokenUsage> usage,
-                Optional<TokenUsage> inputSeen,
-                long outputBytesSeen,
-                int status,
-                HeaderMap upstreamHeaders,
-                String failure) {
-            LlmModelMeta meta = LlmModelMeta.of(routed.provider(), routed.model().orElse(""));
-            RequestMeta requestMeta = requestMeta(status, upstreamHeaders);
-            if (price.isEmpty()) {
-                // free and unmetered calls are not LLM requests to report
-                if (endpoint.metered()
-                        && routed.model().isPresent()
-                        && status >= 200
-                        && status <= 299) {
-                    record(
-                            LlmRequestCompleted.unpriced(
-                                    meta, usage.orElse(TokenUsage.NONE), requestMeta));
-                }
-                return;
-            }
-            UsageCost bill =
-                    UsageCost.of(
-                            price.get(),
-                            shape,
-                            usage,
-                            inputSeen,
-                            outputBytesSeen,
-                            searchesReported);
-            TokenUsage billed = bill.billed();
-            Money cost = bill.cost();
-            if (usage.isEmpty()) {
-                LOG.warn(
-                        "no usage reported for a {} request to {}; billing from what was seen",
-                        routed.model().orElse(""),
-                        routed.provider().id());
-            }
-            if (bill.exceeds(held.amount())) {
-                // the provider reported more than the worst case allows: the money was spent, so
-                // it is charged (as the reference does), but the budget may now be overspent
-                LOG.warn(
-                        "a {} request cost {} µ$, more than the {} µ$ reserved for it: {}",
-                        routed.model().orElse(""),
-                        cost.micros(),
-                        held.amount().micros(),
-                        billed);
-            }
-            // the lease first: a stopping tenant returns its lease once nothing is reserved, so
-            // the spend must be on the lease before the reservation is released
-            tenant.settled(routed.provider(), routed.model().orElse(""), billed, cost);
-            held.commit(cost);
-            if (status >= 200 && status <= 299) {
-                record(LlmRequestCompleted.priced(meta, billed, cost, requestMeta));
-            } else {
-                record(
-                        LlmRequestFailed.billed(
-                                meta, String.valueOf(status), failure, requestMeta, billed, cost));
-            }
-        }
-
-        private void recordFailure(
-                int status, String code, Optional<String> message, HeaderMap upstreamHeaders) {
-            if (!endpoint.metered() || routed.model().isEmpty()) {
-                return;
-            }
-            LlmModelMeta meta = LlmModelMeta.of(routed.provider(), routed.model().get());
-            record(
-                    new LlmRequestFailed(
-                            meta,
-                            Optional.of(code),
-                            message,
-                            requestMeta(status, upstreamHeaders)));
-        }
-
-        private RequestMeta requestMeta(int status, HeaderMap upstreamHeaders) {
-            Optional<String> requestId =
-                    upstreamHeaders
-                            .first("x-request-id")
-                            .or(() -> upstreamHeaders.first("request-id"))
-                            .filter(id -> !id.isBlank());
-            long latency = Math.max(0, clock.millis() - startedMs);
-            OptionalLong ttfb =
-                    firstByteMs.isPresent() && firstByteMs.getAsLong() <= latency
-                            ? firstByteMs
-                            : OptionalLong.empty();
-            return new RequestMeta(requestId, latency, ttfb, stream, translation != null, status);
-        }
-
-        private void record(EventPayload payload) {
-            long now = clock.millis();
-            try {
-                AnalyticsEvent event =
-                        AnalyticsEvent.of(AnalyticsEvent.newEventId(now), now, payload);
-                if (tenant.agentId().isPresent()) {
-                    event = event.withAgentId(tenant.agentId().get());
-                }
-                if (blocking) {
-                    events.record(event);
-                } else {
-                    // on an event loop: a sink that would wait for room waits on a worker
-                    events.recordWithoutWaiting(event).ifPresent(this::onWorker);
-                }
-            } catch (RuntimeException e) {
-                LOG.warn(
-                        "an analytics event could not be recorded: {}",
-                        e.getClass().getSimpleName());
-            }
-        }
-    }
-
-    private static Optional<JsonNode> readJson(byte[] body) {
-        try {
-            return Optional.ofNullable(JSON.readTree(body));
-        } catch (IOException e) {
-            return Optional.empty();
-        }
-    }
-
-    private static byte[] writeJson(JsonNode node) {
-        try {
-            return JSON.writeValueAsBytes(node);
-        } catch (IOException e) {
-            throw new IllegalStateException("a parsed request could not be written back", e);
-        }
-    }
-
-    /** The {@code error.message} of an upstream error body, if it has one. */
-    private static Optional<String> errorMessage(byte[] body) {
-        return readJson(body)
-                .map(j -> j.path("error").path("message"))
-                .filter(JsonNode::isTextual)
-                .map(JsonNode::asText);
     }
 }

@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.ironcage.router.core.agent.DirectTenant;
+import io.ironcage.router.core.agent.Tenants;
 import io.ironcage.router.core.config.PricingTables;
 import io.ironcage.router.core.domain.Money;
 import io.ironcage.router.core.domain.ProviderKey;
@@ -64,15 +66,20 @@ class CutStreamBillingTest {
         CostController ledger = CostController.withLimit(worstCase);
         ProxyPipeline pipeline =
                 new ProxyPipeline(
-                        ProviderKeySource.fixed(
-                                ProviderKey.openAi("sk-cut", URI.create("http://127.0.0.1:1"))),
+                        Tenants.single(
+                                TOKEN,
+                                new DirectTenant(
+                                        ProviderKeySource.fixed(
+                                                ProviderKey.openAi(
+                                                        "sk-cut",
+                                                        URI.create("http://127.0.0.1:1"))),
+                                        ledger)),
                         new CutStream(deltas),
-                        ledger,
                         pricing,
                         UsageEventSink.noop(),
                         Clock.systemUTC(),
-                        new PipelineSettings(TOKEN, Duration.ofSeconds(5), true),
-                        1024 * 1024);
+                        ProxyPipeline.Settings.of(Duration.ofSeconds(5), 1024 * 1024)
+                                .withRejectUnpriced(true));
         pipeline.handle(
                 new ProxyRequest(
                         "POST",

@@ -2,6 +2,8 @@ package io.ironcage.router.core.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import io.ironcage.router.core.agent.DirectTenant;
+import io.ironcage.router.core.agent.Tenants;
 import io.ironcage.router.core.config.PricingTables;
 import io.ironcage.router.core.domain.Money;
 import io.ironcage.router.core.domain.ProviderKey;
@@ -71,15 +73,20 @@ class ErrorAnswerReleasesFirstTest {
                 };
         ProxyPipeline pipeline =
                 new ProxyPipeline(
-                        ProviderKeySource.fixed(
-                                ProviderKey.openAi("sk-release", URI.create("http://127.0.0.1:1"))),
+                        Tenants.single(
+                                TOKEN,
+                                new DirectTenant(
+                                        ProviderKeySource.fixed(
+                                                ProviderKey.openAi(
+                                                        "sk-release",
+                                                        URI.create("http://127.0.0.1:1"))),
+                                        ledger)),
                         new Failing(answer),
-                        ledger,
                         PricingTables.bundled(),
                         events,
                         Clock.systemUTC(),
-                        new PipelineSettings(TOKEN, Duration.ofSeconds(5), true),
-                        1024 * 1024);
+                        ProxyPipeline.Settings.of(Duration.ofSeconds(5), 1024 * 1024)
+                                .withRejectUnpriced(true));
         List<Long> reservedWhenAnswered = new ArrayList<>();
         ResponseSink sink =
                 new ResponseSink() {

@@ -71,10 +71,9 @@ class PathSafetyPipelineTest {
                 PricingTables.bundled(),
                 new ListSink(events),
                 Clock.systemUTC(),
-                Duration.ofSeconds(5),
-                true,
-                allowUnmetered,
-                1024 * 1024);
+                ProxyPipeline.Settings.of(Duration.ofSeconds(5), 1024 * 1024)
+                        .withRejectUnpriced(true)
+                        .withAllowUnmetered(allowUnmetered));
     }
 
     private ProxyPipeline pipeline() {

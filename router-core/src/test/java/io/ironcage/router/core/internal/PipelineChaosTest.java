@@ -3,6 +3,8 @@ package io.ironcage.router.core.internal;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.ironcage.router.core.agent.DirectTenant;
+import io.ironcage.router.core.agent.Tenants;
 import io.ironcage.router.core.config.PricingTables;
 import io.ironcage.router.core.domain.Money;
 import io.ironcage.router.core.domain.ProviderKey;
@@ -65,15 +67,20 @@ class PipelineChaosTest {
         Events events = new Events();
         ProxyPipeline pipeline =
                 new ProxyPipeline(
-                        ProviderKeySource.fixed(
-                                ProviderKey.openAi("sk-chaos", URI.create("http://127.0.0.1:1"))),
+                        Tenants.single(
+                                TOKEN,
+                                new DirectTenant(
+                                        ProviderKeySource.fixed(
+                                                ProviderKey.openAi(
+                                                        "sk-chaos",
+                                                        URI.create("http://127.0.0.1:1"))),
+                                        ledger)),
                         new ChaosUpstream(),
-                        ledger,
                         PricingTables.bundled(),
                         events,
                         Clock.systemUTC(),
-                        new PipelineSettings(TOKEN, Duration.ofSeconds(30), true),
-                        1024 * 1024);
+                        ProxyPipeline.Settings.of(Duration.ofSeconds(30), 1024 * 1024)
+                                .withRejectUnpriced(true));
         Map<Integer, AtomicInteger> statuses = new ConcurrentHashMap<>();
         AtomicInteger disconnected = new AtomicInteger();
         ExecutorService pool = Executors.newFixedThreadPool(THREADS);

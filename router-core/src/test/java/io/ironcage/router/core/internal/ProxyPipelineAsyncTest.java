@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.ironcage.router.core.agent.DirectTenant;
+import io.ironcage.router.core.agent.Tenants;
 import io.ironcage.router.core.config.PricingTables;
 import io.ironcage.router.core.domain.Money;
 import io.ironcage.router.core.domain.ProviderKey;
@@ -240,14 +242,17 @@ class ProxyPipelineAsyncTest {
                                     json(500, "{\"error\":{\"message\":\"down\",\"type\":\"x\"}}"));
             ProxyPipeline pipeline =
                     new ProxyPipeline(
-                            ProviderKeySource.fixed(key("sk-a")),
+                            Tenants.single(
+                                    TOKEN,
+                                    new DirectTenant(
+                                            ProviderKeySource.fixed(key("sk-a")),
+                                            CostController.unlimited())),
                             upstream,
-                            CostController.unlimited(),
                             PricingTables.bundled(),
                             UsageEventSink.noop(),
                             Clock.systemUTC(),
-                            new PipelineSettings(TOKEN, Duration.ofSeconds(5), false),
-                            1024 * 1024);
+                            ProxyPipeline.Settings.of(Duration.ofSeconds(5), 1024 * 1024)
+                                    .withRejectUnpriced(false));
             Recorder sink = new Recorder();
             ProxyRequest request = request("gpt-unpriced-model", false);
             if (async) {
@@ -287,14 +292,13 @@ class ProxyPipelineAsyncTest {
     private ProxyPipeline pipeline(
             ProviderKeySource keys, HttpTransport upstream, UsageEventSink events) {
         return new ProxyPipeline(
-                keys,
+                Tenants.single(TOKEN, new DirectTenant(keys, ledger)),
                 upstream,
-                ledger,
                 PricingTables.bundled(),
                 events,
                 Clock.systemUTC(),
-                new PipelineSettings(TOKEN, Duration.ofSeconds(5), true),
-                1024 * 1024);
+                ProxyPipeline.Settings.of(Duration.ofSeconds(5), 1024 * 1024)
+                        .withRejectUnpriced(true));
     }
 
     private static ProviderKey key(String secret) {

@@ -235,9 +235,7 @@ class ProxyPipelineTenantTest {
                 PricingTables.bundled(),
                 events,
                 CLOCK,
-                Duration.ofSeconds(5),
-                true,
-                1 << 20);
+                ProxyPipeline.Settings.of(Duration.ofSeconds(5), 1 << 20).withRejectUnpriced(true));
     }
 
     private static Answer call(ProxyPipeline pipeline, String path, String token, String body) {

@@ -54,11 +54,10 @@ class ReadinessPipelineTest {
                     PricingTables.bundled(),
                     new ListSink(new ArrayList<>()),
                     Clock.systemUTC(),
-                    Duration.ofSeconds(5),
-                    true,
-                    false,
-                    1 << 20,
-                    state::get);
+                    ProxyPipeline.Settings.of(Duration.ofSeconds(5), 1 << 20)
+                            .withRejectUnpriced(true)
+                            .withAllowUnmetered(false)
+                            .withReadiness(state::get));
 
     private Answer get(String path, HeaderMap headers) {
         assertEquals(

@@ -53,10 +53,9 @@ class ServerSideContextPipelineTest {
                 prices,
                 new ListSink(events),
                 Clock.systemUTC(),
-                Duration.ofSeconds(5),
-                true,
-                allow,
-                1024 * 1024);
+                ProxyPipeline.Settings.of(Duration.ofSeconds(5), 1024 * 1024)
+                        .withRejectUnpriced(true)
+                        .withAllowUnmetered(allow));
     }
 
     private static Answer post(ProxyPipeline pipeline, String path, String body) {

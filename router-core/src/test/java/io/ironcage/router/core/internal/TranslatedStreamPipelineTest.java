@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.ironcage.router.core.agent.DirectTenant;
+import io.ironcage.router.core.agent.Tenants;
 import io.ironcage.router.core.config.PricingTables;
 import io.ironcage.router.core.domain.Money;
 import io.ironcage.router.core.domain.ProviderKey;
@@ -47,10 +49,14 @@ class TranslatedStreamPipelineTest {
 
     private ProxyPipeline pipeline() {
         return new ProxyPipeline(
-                ProviderKeySource.fixed(
-                        ProviderKey.anthropic("sk-ant-test", URI.create("http://127.0.0.1:1"))),
+                Tenants.single(
+                        TOKEN,
+                        new DirectTenant(
+                                ProviderKeySource.fixed(
+                                        ProviderKey.anthropic(
+                                                "sk-ant-test", URI.create("http://127.0.0.1:1"))),
+                                ledger)),
                 new Upstream(),
-                ledger,
                 PricingTables.bundled(),
                 new UsageEventSink() {
                     @Override
@@ -67,8 +73,8 @@ class TranslatedStreamPipelineTest {
                     public void close() {}
                 },
                 Clock.fixed(Instant.ofEpochSecond(1_700_000_000L), ZoneOffset.UTC),
-                new PipelineSettings(TOKEN, Duration.ofSeconds(5), true),
-                1024 * 1024);
+                ProxyPipeline.Settings.of(Duration.ofSeconds(5), 1024 * 1024)
+                        .withRejectUnpriced(true));
     }
 
     private static String event(String name, String data) {

@@ -9,6 +9,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.ironcage.router.core.RandomJson;
+import io.ironcage.router.core.agent.DirectTenant;
+import io.ironcage.router.core.agent.Tenants;
 import io.ironcage.router.core.config.PricingTables;
 import io.ironcage.router.core.domain.Money;
 import io.ironcage.router.core.domain.ProviderKey;
@@ -58,16 +60,23 @@ class TranslationPipelinePropertyTest {
     private final List<String> upstreamPaths = new ArrayList<>();
     private final ProxyPipeline pipeline =
             new ProxyPipeline(
-                    ProviderKeySource.fixed(
-                            ProviderKey.openAi("sk-openai-prop", URI.create("http://127.0.0.1:1")),
-                            ProviderKey.anthropic("sk-ant-prop", URI.create("http://127.0.0.1:1"))),
+                    Tenants.single(
+                            TOKEN,
+                            new DirectTenant(
+                                    ProviderKeySource.fixed(
+                                            ProviderKey.openAi(
+                                                    "sk-openai-prop",
+                                                    URI.create("http://127.0.0.1:1")),
+                                            ProviderKey.anthropic(
+                                                    "sk-ant-prop",
+                                                    URI.create("http://127.0.0.1:1"))),
+                                    ledger)),
                     new CannedUpstream(),
-                    ledger,
                     PricingTables.bundled(),
                     UsageEventSink.noop(),
                     Clock.fixed(Instant.ofEpochSecond(1_700_000_000L), ZoneOffset.UTC),
-                    new PipelineSettings(TOKEN, Duration.ofSeconds(5), true),
-                    10 * 1024 * 1024);
+                    ProxyPipeline.Settings.of(Duration.ofSeconds(5), 10 * 1024 * 1024)
+                            .withRejectUnpriced(true));
 
     private static final List<ObjectNode> OPENAI_REQUESTS =
             RandomJson.goldenFiles("request.openai.json");

@@ -1,0 +1,139 @@
+package io.ironcage.router.core.internal;
+
+import static io.ironcage.router.core.internal.Stages.DONE;
+import static io.ironcage.router.core.internal.Stages.release;
+import static io.ironcage.router.core.internal.Stages.reply;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.ironcage.router.core.domain.ProviderKey;
+import io.ironcage.router.core.domain.ProviderRouting.NoKeyForProvider;
+import io.ironcage.router.core.domain.budget.BudgetPolicy;
+import io.ironcage.router.core.domain.budget.Reservation;
+import io.ironcage.router.core.errors.ControlPlaneException;
+import io.ironcage.router.core.provider.RequestShapes;
+import io.ironcage.router.core.spi.ResponseSink;
+import java.util.Optional;
+import java.util.concurrent.CompletionStage;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The admit stage: the tenant admits the request, its key is at hand, and the budget policy
+ * reserves the worst case, answers the refusal in the caller's format, or lets an unpriced model go
+ * unreserved. Every reservation is released when the request ends, whatever path it took.
+ */
+final class Admission {
+    private static final Logger LOG = LoggerFactory.getLogger(ProxyPipeline.class);
+
+    private Admission() {}
+
+    /** From here the key is at hand ({@code ready}), or this thread may wait for it. */
+    static CompletionStage<Void> admitAndForward(
+            Call call,
+            ResponseSink sink,
+            ObjectNode body,
+            Optional<String> model,
+            ProviderKey ready) {
+        try {
+            call.tenant.admit();
+            if (call.tenant.isStopped()) {
+                // stopped since authentication: its lease is being returned
+                reply(sink, ErrorResponses.unauthorized(call.format));
+                return DONE;
+            }
+            call.key =
+                    ready != null
+                            ? ready
+                            : call.tenant.keys().key(call.routed.provider()).orElse(null);
+            if (call.key != null) {
+                call.scrubber.add(call.key.secret());
+            }
+        } catch (ControlPlaneException e) {
+            reply(sink, ErrorResponses.controlPlane(call.format, e));
+            return DONE;
+        }
+        if (call.key == null) {
+            reply(
+                    sink,
+                    ErrorResponses.noKeyForProvider(
+                            call.format, new NoKeyForProvider(call.routed.provider())));
+            return DONE;
+        }
+        Reservation reservation = null;
+        if (call.endpoint.metered()) {
+            // only a metered endpoint is priced: a free one costs nothing, an unmetered one
+            // cannot be metered (and was refused under a budget unless allowed)
+            BudgetPolicy.Admission admission =
+                    call.parts.policy.admit(
+                            call.routed.model().orElse(""),
+                            call.routed
+                                    .model()
+                                    .flatMap(call.parts.pricing::find)
+                                    .map(p -> call.api.priceFor(p, call.request.headers()::all)),
+                            () -> RequestShapes.of(body, call.request.bodyLength()),
+                            call.tenant.ledger());
+            if (admission instanceof BudgetPolicy.Refused) {
+                reply(sink, Admission.refusal(call, ((BudgetPolicy.Refused) admission).reason()));
+                return DONE;
+            }
+            if (admission instanceof BudgetPolicy.Reserved) {
+                BudgetPolicy.Reserved reserved = (BudgetPolicy.Reserved) admission;
+                call.price = Optional.of(reserved.price());
+                call.shape = reserved.shape();
+                reservation = reserved.reservation();
+                if (call.tenant.isStopped()) {
+                    // stopped since authentication: its lease is being returned (the stop
+                    // waits only for reservations it can see), so nothing more may be spent
+                    reservation.cancel();
+                    reply(sink, ErrorResponses.unauthorized(call.format));
+                    return DONE;
+                }
+            }
+        }
+        Reservation held = reservation;
+        CompletionStage<Void> forwarded;
+        try {
+            forwarded = UpstreamCall.forward(call, sink, body, held);
+        } catch (RuntimeException | Error e) {
+            release(held);
+            throw e;
+        }
+        // a path that neither committed nor cancelled it releases it when the request ends
+        return forwarded.whenComplete((done, failed) -> release(held));
+    }
+
+    /** The answer to a refusal of the budget policy, in the caller's format. */
+    static ErrorResponse refusal(Call call, BudgetPolicy.Refusal reason) {
+        if (reason instanceof BudgetPolicy.OverBudget) {
+            return ErrorResponses.budget(call.format, ((BudgetPolicy.OverBudget) reason).refusal());
+        }
+        if (reason instanceof BudgetPolicy.Unbounded) {
+            BudgetPolicy.Unbounded unbounded = (BudgetPolicy.Unbounded) reason;
+            return ErrorResponses.badRequest(call.format, unbounded.message(), unbounded.field());
+        }
+        if (reason instanceof BudgetPolicy.Unmetered) {
+            String field = ((BudgetPolicy.Unmetered) reason).field();
+            return ErrorResponses.badRequest(
+                    call.format,
+                    "'"
+                            + field
+                            + "' makes the provider bill work the router cannot meter (a"
+                            + " server tool whose fees the price table does not list, a stored"
+                            + " prompt that may turn such tools on, or a background run), so"
+                            + " its cost would escape the budget; it is refused while a budget"
+                            + " is in force. Set budget.unmetered-endpoints: allow in"
+                            + " router.yaml to forward such requests, that work not charged"
+                            + " to the budget.",
+                    field);
+        }
+        if (reason instanceof BudgetPolicy.UnpricedUnderLimit) {
+            return ErrorResponses.unpricedModel(
+                    call.format, ((BudgetPolicy.UnpricedUnderLimit) reason).model());
+        }
+        return ErrorResponses.badRequest(
+                call.format,
+                "The request's limits (max_tokens, n, max_uses) are too large"
+                        + " to price: its worst case overflows.",
+                null);
+    }
+}

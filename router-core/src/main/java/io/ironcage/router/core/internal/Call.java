@@ -1,0 +1,124 @@
+package io.ironcage.router.core.internal;
+
+import io.ironcage.router.core.agent.Tenant;
+import io.ironcage.router.core.domain.ApiKind;
+import io.ironcage.router.core.domain.ApiPath;
+import io.ironcage.router.core.domain.ProviderKey;
+import io.ironcage.router.core.domain.ProviderRouting.Routed;
+import io.ironcage.router.core.domain.ProviderType;
+import io.ironcage.router.core.domain.RequestTarget;
+import io.ironcage.router.core.domain.pricing.ModelPricing;
+import io.ironcage.router.core.domain.pricing.RequestShape;
+import io.ironcage.router.core.errors.ForwardException;
+import io.ironcage.router.core.provider.Endpoint;
+import io.ironcage.router.core.provider.ProviderApi;
+import io.ironcage.router.core.provider.Translation;
+import io.ironcage.router.core.spi.HttpTransport;
+import io.ironcage.router.core.spi.ProxyRequest;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.function.Supplier;
+
+/**
+ * One request's state on its way through the stages: what the gate found, what the route stage
+ * chose, what the admit stage reserved, and what the relays saw. Stages run one after another (each
+ * completes before the next starts), so the fields need no lock.
+ */
+final class Call {
+    /** The pipeline-wide parts every stage uses. */
+    final PipelineParts parts;
+
+    final ProxyRequest request;
+    final RequestTarget target;
+    final ApiPath apiPath;
+    final ProviderType format;
+    final Endpoint endpoint;
+    final ApiKind kind;
+    final Tenant tenant;
+    final long startedMs;
+    Routed routed;
+    ProviderKey key;
+    String upstreamPath;
+    Optional<ModelPricing> price = Optional.empty();
+    RequestShape shape;
+    boolean stream;
+    ProviderApi api;
+    Translation translation;
+    OptionalLong firstByteMs = OptionalLong.empty();
+    OptionalLong searchesReported = OptionalLong.empty();
+
+    /** The keys this request sent upstream, kept out of what goes back to the caller. */
+    final SecretScrubber scrubber = new SecretScrubber();
+
+    /** Runs what may block; null when everything runs on this thread. */
+    final Executor workers;
+
+    /**
+     * Whether this request runs on a thread that may block: always without workers, and from the
+     * moment it moves to a worker. Steps run one after another (each stage completes before the
+     * next starts), so the fields need no lock.
+     */
+    boolean blocking;
+
+    Call(
+            ProxyRequest request,
+            RequestTarget target,
+            ApiPath apiPath,
+            Endpoint endpoint,
+            Tenant tenant,
+            Executor workers,
+            PipelineParts parts) {
+        this.parts = parts;
+        this.request = request;
+        this.target = target;
+        this.apiPath = apiPath;
+        this.format = apiPath.format();
+        this.endpoint = endpoint;
+        this.kind = endpoint.kind();
+        this.tenant = tenant;
+        this.startedMs = parts.clock.millis();
+        this.workers = workers;
+        this.blocking = workers == null;
+    }
+
+    /** Runs the rest of the request here if this thread may block, else on a worker. */
+    <T> CompletionStage<T> offload(Supplier<CompletionStage<T>> rest) {
+        if (blocking) {
+            return rest.get();
+        }
+        return CompletableFuture.supplyAsync(
+                        () -> {
+                            blocking = true;
+                            return rest.get();
+                        },
+                        workers)
+                .thenCompose(stage -> stage);
+    }
+
+    /**
+     * Runs a sink's wait for room on a worker; on a thread of its own if none takes it (the server
+     * is closing), never on the loop.
+     */
+    void onWorker(Runnable task) {
+        try {
+            workers.execute(task);
+        } catch (RejectedExecutionException e) {
+            ProxyPipeline.waitOnOwnThread(task);
+        }
+    }
+
+    /** Sends the whole request upstream: blocking on this thread, or without blocking. */
+    CompletionStage<HttpTransport.Response> send(HttpTransport.Request call) {
+        try {
+            return blocking
+                    ? CompletableFuture.completedFuture(parts.upstream.send(call))
+                    : parts.upstream.sendAsync(call, workers);
+        } catch (ForwardException e) {
+            return CompletableFuture.failedFuture(e); // answered 502 either way, not 500
+        }
+    }
+}

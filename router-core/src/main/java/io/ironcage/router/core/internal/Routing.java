@@ -1,0 +1,110 @@
+package io.ironcage.router.core.internal;
+
+import static io.ironcage.router.core.internal.Stages.DONE;
+import static io.ironcage.router.core.internal.Stages.reply;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.ironcage.router.core.domain.ProviderKey;
+import io.ironcage.router.core.domain.ProviderRouting;
+import io.ironcage.router.core.domain.ProviderRouting.NoKeyForProvider;
+import io.ironcage.router.core.domain.ProviderRouting.Routed;
+import io.ironcage.router.core.domain.ProviderRouting.RoutingDecision;
+import io.ironcage.router.core.provider.RequestShapes;
+import io.ironcage.router.core.spi.ResponseSink;
+import java.io.IOException;
+import java.util.Optional;
+import java.util.concurrent.CompletionStage;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The route stage: reads the body (400 for JSON that is not an object, a billing field of the wrong
+ * type, a metered call without a model), picks the provider and its key, and decides whether the
+ * request is translated to the provider's API (400 when that API has no counterpart).
+ */
+final class Routing {
+    private static final Logger LOG = LoggerFactory.getLogger(ProxyPipeline.class);
+
+    private Routing() {}
+
+    static CompletionStage<Void> route(Call call, ResponseSink sink) {
+        ObjectNode body = null;
+        if (call.request.bodyLength() > 0) {
+            JsonNode parsed;
+            try {
+                parsed = Stages.readTree(call.request.body());
+            } catch (IOException e) {
+                reply(sink, ErrorResponses.invalidJson(call.format));
+                return DONE;
+            }
+            if (!(parsed instanceof ObjectNode)) {
+                reply(
+                        sink,
+                        ErrorResponses.badRequest(
+                                call.format, "The request body must be a JSON object.", null));
+                return DONE;
+            }
+            body = (ObjectNode) parsed;
+        }
+        if (call.endpoint.metered() && body != null) {
+            Optional<RequestShapes.InvalidField> invalid = RequestShapes.invalidBillingField(body);
+            if (invalid.isPresent()) {
+                reply(
+                        sink,
+                        ErrorResponses.badRequest(
+                                call.format, invalid.get().message(), invalid.get().field()));
+                return DONE;
+            }
+        }
+        Optional<String> model = body == null ? Optional.empty() : RequestShapes.model(body);
+        if (call.endpoint.metered() && model.isEmpty()) {
+            reply(sink, ErrorResponses.missingModel(call.format));
+            return DONE;
+        }
+        RoutingDecision decision =
+                ProviderRouting.route(
+                        new ProviderRouting.RouteRequest(
+                                call.target.path(),
+                                model,
+                                call.request.headers().contains("anthropic-version"),
+                                call.tenant.keys().providers()));
+        if (decision instanceof NoKeyForProvider) {
+            reply(sink, ErrorResponses.noKeyForProvider(call.format, (NoKeyForProvider) decision));
+            return DONE;
+        }
+        call.routed = (Routed) decision;
+        call.stream = body != null && body.path("stream").asBoolean(false);
+        call.api = call.parts.apis.get(call.routed.provider());
+        if (call.apiPath.api().isPresent() && call.apiPath.api().get() != call.routed.provider()) {
+            call.translation = call.api.translationFrom(call.kind).orElse(null);
+            if (call.translation == null) {
+                reply(
+                        sink,
+                        ErrorResponses.badRequest(
+                                call.format,
+                                "Model '"
+                                        + call.routed.model().orElse("")
+                                        + "' belongs to "
+                                        + call.routed.provider().id()
+                                        + ", but this request uses the other provider's API ("
+                                        + call.target.path()
+                                        + "). This API has no counterpart at "
+                                        + call.routed.provider().id()
+                                        + ": use a model of the API you call.",
+                                "model"));
+                return DONE;
+            }
+        }
+        if (!call.blocking) {
+            Optional<ProviderKey> ready = call.tenant.keys().keyIfReady(call.routed.provider());
+            if (ready.isEmpty()) {
+                ObjectNode parsed = body;
+                return call.offload(
+                        () -> Admission.admitAndForward(call, sink, parsed, model, null));
+            }
+            return Admission.admitAndForward(call, sink, body, model, ready.get());
+        }
+        return Admission.admitAndForward(call, sink, body, model, null);
+    }
+}
