@@ -231,16 +231,16 @@ public final class BudgetLeaseManager implements AutoCloseable {
                 why = failure;
             }
             throw why != null
-                    ? ControlPlaneHttp.copy(why)
+                    ? ControlPlaneFailures.copy(why)
                     : new ControlPlaneException(
                             "the budget lease handshake has not completed yet",
                             new IllegalStateException("no budget lease"));
         }
         ControlPlaneException renewal = renewFailure;
         if (renewal != null
-                && ControlPlaneHttp.isTransient(renewal)
+                && ControlPlaneFailures.isTransient(renewal)
                 && ledger.available().isZero()) {
-            throw ControlPlaneHttp.copy(renewal); // used up, and no way to get more now
+            throw ControlPlaneFailures.copy(renewal); // used up, and no way to get more now
         }
     }
 
@@ -756,7 +756,7 @@ public final class BudgetLeaseManager implements AutoCloseable {
             } catch (ControlPlaneException e) {
                 if (e.status() >= 200 && e.status() <= 299) {
                     delivered = true; // accepted, but the answer was unreadable
-                } else if (ControlPlaneHttp.isTransient(e)) {
+                } else if (ControlPlaneFailures.isTransient(e)) {
                     lock.lock();
                     try {
                         reports.sentWithoutAnswer(batch, next);
@@ -857,7 +857,7 @@ public final class BudgetLeaseManager implements AutoCloseable {
                         returned.micros(),
                         old.spent().micros());
             } catch (ControlPlaneException e) {
-                if (ControlPlaneHttp.isTransient(e) && !once) {
+                if (ControlPlaneFailures.isTransient(e) && !once) {
                     return false;
                 }
                 LOG.warn(

@@ -7,16 +7,23 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Function;
 
-/** An {@link HttpTransport} that answers from a function and records what it was sent. */
-final class ScriptedTransport implements HttpTransport {
+/**
+ * An {@link HttpTransport} that answers from a function and records what it was sent (public for
+ * the wire tests).
+ */
+public final class ScriptedTransport implements HttpTransport {
     private final List<Request> requests = new CopyOnWriteArrayList<>();
     private volatile Function<Request, Response> handler;
 
-    ScriptedTransport(Function<Request, Response> handler) {
+    /**
+     * @param handler the answer to each request
+     */
+    public ScriptedTransport(Function<Request, Response> handler) {
         this.handler = handler;
     }
 
-    static Response json(int status, String body) {
+    /** An answer with a JSON body. */
+    public static Response json(int status, String body) {
         return new Response(
                 status,
                 HeaderMap.of("content-type", "application/json"),
