@@ -58,14 +58,13 @@ import org.slf4j.LoggerFactory;
  *       made.
  * </ul>
  *
- * <p>The accounting is a {@link LeaseBook} (immutable; published through one volatile field so that
- * {@link #admit()} reads it without a lock), kept with the rest of the shared state and the one
- * lock in a {@code LeaseMonitor}; the queued reports are a {@code ReportQueue}, and the background
- * work with its retry backoff a {@code RetryingWorker} that runs a {@code LeaseWork} pass: the
- * {@code LeaseHandshake}, the {@code ReportDelivery} and the {@code LeaseReturns} (which also hold
- * the close sequence). This class is the façade: the request path ({@link #admit()}, {@link
- * #recordSpend}), what can be read, and the order of {@link #close()}. Settings come from {@link
- * ControlPlaneOptions} ({@link Builder#options(ControlPlaneOptions)}).
+ * <p>This class is the façade: the request path, what can be read, and the order of {@link
+ * #close()}. The accounting is a {@link LeaseBook} (immutable; read by {@link #admit()} without a
+ * lock), kept with the rest of the shared state and the one lock in a {@code LeaseMonitor}; the
+ * reports wait in a {@code ReportQueue}; a {@code RetryingWorker} runs the background passes
+ * ({@code LeaseWork}) of the {@code LeaseHandshake}, the {@code ReportDelivery} and the {@code
+ * LeaseReturns}, which also hold the close sequence. Settings come from {@link
+ * ControlPlaneOptions}.
  *
  * <p>Thread-safe. Logs amounts and lease ids, never the IC token.
  */
@@ -164,21 +163,10 @@ public final class BudgetLeaseManager implements AutoCloseable {
                                     current.expiresAt().get().minus(monitor.renewBeforeExpiry)))) {
                 monitor.lock.lock();
                 try {
-                    // compared by id: a settled request replaces the lease value, not the lease
-                    BudgetLease held = monitor.book.current().orElse(null);
-                    if (held != null
-                            && held.state() == LeaseState.ACTIVE
-                            && held.leaseId().equals(current.leaseId())
-                            && held.isExpiredAt(now)) {
-                        monitor.retireCurrent(LeaseState.EXPIRED);
-                        monitor.failure = new ControlPlaneException(403, "Lease expired");
-                        worker.wake();
-                    } else {
-                        monitor.maybeRenewLocked(now);
-                    }
+                    monitor.expireOrRenewLocked(current, now);
                     current = monitor.book.current().orElse(null);
-                    why = monitor.failure; // with the lease: a failing retry may replace it once
-                    // unlocked
+                    // with the lease: a failing retry may replace it once unlocked
+                    why = monitor.failure;
                 } finally {
                     monitor.lock.unlock();
                 }

@@ -1,5 +1,6 @@
 package io.ironcage.router.core.controlplane;
 
+import io.ironcage.router.core.domain.budget.BudgetLease;
 import io.ironcage.router.core.domain.budget.CostController;
 import io.ironcage.router.core.domain.budget.LeaseBook;
 import io.ironcage.router.core.domain.budget.LeaseState;
@@ -67,6 +68,25 @@ final class LeaseMonitor {
         book = book.retire(state);
         ledger.setLimit(book.ledgerLimit());
         renewWanted = true;
+    }
+
+    /**
+     * Under lock, on the request path: retires the lease {@code seen} if it is still the current
+     * one and has expired, else asks for a renewal if one is due.
+     */
+    void expireOrRenewLocked(BudgetLease seen, Instant now) {
+        // compared by id: a settled request replaces the lease value, not the lease
+        BudgetLease held = book.current().orElse(null);
+        if (held != null
+                && held.state() == LeaseState.ACTIVE
+                && held.leaseId().equals(seen.leaseId())
+                && held.isExpiredAt(now)) {
+            retireCurrent(LeaseState.EXPIRED);
+            failure = new ControlPlaneException(403, "Lease expired");
+            worker.wake();
+        } else {
+            maybeRenewLocked(now);
+        }
     }
 
     /** Under lock: asks for a renewal when the lease is nearly used up or nearly expired. */
