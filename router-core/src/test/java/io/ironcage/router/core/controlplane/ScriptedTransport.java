@@ -34,7 +34,8 @@ public final class ScriptedTransport implements HttpTransport {
         this.handler = next;
     }
 
-    List<Request> requests() {
+    /** What it was sent, in order. */
+    public List<Request> requests() {
         return List.copyOf(requests);
     }
 
@@ -42,7 +43,8 @@ public final class ScriptedTransport implements HttpTransport {
         return requests.size();
     }
 
-    static String body(Request request) {
+    /** A request's body as text. */
+    public static String body(Request request) {
         return new String(request.body(), StandardCharsets.UTF_8);
     }
 
