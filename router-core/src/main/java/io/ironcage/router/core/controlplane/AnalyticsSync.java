@@ -54,6 +54,10 @@ import org.slf4j.LoggerFactory;
  *       closes its event sink first, so the store holds every event recorded before.
  * </ul>
  *
+ * <p>This class holds the schedule, the backoff and the close bound; a cycle's batches are an
+ * {@code AnalyticsDrain}'s, and the event's JSON and the answer's reading are {@link
+ * io.ironcage.router.core.controlplane.wire.AnalyticsEventClient}'s.
+ *
  * <p>Thread-safe; cycles never overlap. Tokens never appear in logs or messages.
  */
 public final class AnalyticsSync implements AutoCloseable {

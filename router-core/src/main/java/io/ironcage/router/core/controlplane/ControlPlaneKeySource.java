@@ -47,7 +47,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Failures are {@link ControlPlaneException}s with the server's status, {@code error} and {@code
  * code} (reference §5.2); the IC token and the key never appear in a message, a log line or {@link
- * #toString()}. Thread-safe.
+ * #toString()}. Thread-safe. This class is the cache; one fetch, its JSON included, is {@link
+ * io.ironcage.router.core.controlplane.wire.ProviderKeyClient}'s.
  */
 public final class ControlPlaneKeySource implements ProviderKeySource {
     private static final Logger LOG = LoggerFactory.getLogger(ControlPlaneKeySource.class);
