@@ -176,7 +176,7 @@ public final class AnalyticsSync implements AutoCloseable {
             if (clock.instant().isBefore(nextAttempt)) {
                 return new Result(0, 0, 0, false);
             }
-            return cycle(null);
+            return runCycle(null);
         } finally {
             cycle.unlock();
         }
@@ -190,7 +190,7 @@ public final class AnalyticsSync implements AutoCloseable {
     public Result syncNow() {
         cycle.lock();
         try {
-            return cycle(null);
+            return runCycle(null);
         } finally {
             cycle.unlock();
         }
@@ -262,7 +262,7 @@ public final class AnalyticsSync implements AutoCloseable {
             return;
         }
         try {
-            Result r = cycle(deadline);
+            Result r = runCycle(deadline);
             if (r.failed()) {
                 LOG.warn("analytics sync: final flush stopped; the rest stays unsynced");
             }
@@ -294,7 +294,7 @@ public final class AnalyticsSync implements AutoCloseable {
     }
 
     /** Under the cycle lock: one drain, then the backoff it leaves (reset after a success). */
-    private Result cycle(Instant deadline) {
+    private Result runCycle(Instant deadline) {
         boolean failed = false;
         try {
             Result r = drain.drain(deadline);
