@@ -8,6 +8,7 @@ import com.tngtech.archunit.lang.ArchRule;
 import io.ironcage.router.core.archfixture.cyclea.A;
 import io.ironcage.router.core.archfixture.cycleb.B;
 import io.ironcage.router.core.controlplane.archfixture.InternalUsingClient;
+import io.ironcage.router.core.controlplane.archfixture.JsonReadingService;
 import io.ironcage.router.core.domain.archfixture.BadFailure;
 import io.ironcage.router.core.domain.archfixture.ImpureDomainClass;
 import org.junit.jupiter.api.Test;
@@ -24,7 +25,8 @@ class ArchitectureRulesFireTest {
                             BadFailure.class,
                             A.class,
                             B.class,
-                            InternalUsingClient.class);
+                            InternalUsingClient.class,
+                            JsonReadingService.class);
 
     private static void assertFires(ArchRule rule) {
         assertTrue(
@@ -74,5 +76,10 @@ class ArchitectureRulesFireTest {
     @Test
     void controlPlaneRuleFiresOnAClientUsingCoreInternals() {
         assertFires(ArchitectureTest.C12_CONTROLPLANE_ONLY_THROUGH_PORTS);
+    }
+
+    @Test
+    void controlPlaneServiceRuleFiresOnAServiceReadingJson() {
+        assertFires(ArchitectureTest.C13_CONTROLPLANE_SERVICES_SPEAK_NO_JSON);
     }
 }

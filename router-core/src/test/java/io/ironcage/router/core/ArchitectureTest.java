@@ -28,7 +28,7 @@ import java.util.List;
 
 /**
  * The architecture of router-core as executable rules (ARCHITECTURE.md "Architecture rules", ids
- * C1–C12).
+ * C1–C13).
  */
 @AnalyzeClasses(
         packages = "io.ironcage.router",
@@ -256,6 +256,20 @@ class ArchitectureTest {
                     .as(
                             "controlplane should only depend on the domain, the ports, Jackson,"
                                     + " SLF4J and the core exceptions");
+
+    @ArchTest
+    static final ArchRule C13_CONTROLPLANE_SERVICES_SPEAK_NO_JSON =
+            noClasses()
+                    .that()
+                    .resideInAPackage("..core.controlplane..")
+                    .and()
+                    .resideOutsideOfPackage("..core.controlplane.wire..")
+                    .should()
+                    .dependOnClassesThat()
+                    .resideInAPackage("com.fasterxml.jackson..")
+                    .as(
+                            "the control-plane services should not use Jackson: only"
+                                    + " core.controlplane.wire speaks the server's JSON");
 
     @ArchTest
     static final ArchRule C11_NO_STANDARD_STREAMS =

@@ -1,6 +1,6 @@
 package io.ironcage.router.core.agent;
 
-import io.ironcage.router.core.controlplane.IcTokens;
+import io.ironcage.router.core.controlplane.wire.IcTokens;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;

@@ -11,7 +11,7 @@ import java.util.Optional;
  *
  * @param icToken the token, not blank
  * @param agentId the id; empty to take the token's {@code agent_id} claim, else a stable id derived
- *     from the token ({@link io.ironcage.router.core.controlplane.IcTokens#agentId(String)})
+ *     from the token ({@link io.ironcage.router.core.controlplane.wire.IcTokens#agentId(String)})
  * @param budget a fixed local limit; empty to lease the budget from the control server (server
  *     mode) or for no limit (direct mode); with direct keys and a control server, a ceiling on top
  *     of the lease

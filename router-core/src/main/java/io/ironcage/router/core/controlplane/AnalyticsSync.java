@@ -1,32 +1,18 @@
 package io.ironcage.router.core.controlplane;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.ironcage.router.core.controlplane.wire.AnalyticsEventClient;
 import io.ironcage.router.core.domain.Backoff;
 import io.ironcage.router.core.domain.analytics.AnalyticsEvent;
-import io.ironcage.router.core.domain.analytics.LlmRequestCompleted;
-import io.ironcage.router.core.domain.analytics.LlmRequestFailed;
-import io.ironcage.router.core.errors.ControlPlaneException;
-import io.ironcage.router.core.spi.HeaderMap;
 import io.ironcage.router.core.spi.HttpTransport;
 import io.ironcage.router.core.spi.UsageEventStore;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.Queue;
-import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.Semaphore;
-import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Function;
 import java.util.random.RandomGenerator;
@@ -68,29 +54,29 @@ import org.slf4j.LoggerFactory;
  *       closes its event sink first, so the store holds every event recorded before.
  * </ul>
  *
+ * <p>This class holds the schedule, the backoff and the close bound; a cycle's batches are an
+ * {@code AnalyticsDrain}'s, and the event's JSON and the answer's reading are {@link
+ * io.ironcage.router.core.controlplane.wire.AnalyticsEventClient}'s.
+ *
  * <p>Thread-safe; cycles never overlap. Tokens never appear in logs or messages.
  */
 public final class AnalyticsSync implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(AnalyticsSync.class);
 
     /** The endpoint, reference §8.6. */
-    public static final String PATH = "/api/v1/analytics/events";
+    public static final String PATH = AnalyticsEventClient.PATH;
 
     /** The least ceiling of the backoff after failed cycles: analytics may wait, the server not. */
     static final Duration MIN_MAX_BACKOFF = Duration.ofMinutes(5);
 
-    private final ControlPlaneHttp http;
-    private final UsageEventStore store;
-    private final Function<Optional<String>, Optional<String>> tokens;
+    private final AnalyticsEventClient client;
     private final Clock clock;
     private final ScheduledExecutorService scheduler;
     private final Duration interval;
-    private final int batchSize;
     private final int concurrency;
-    private final Backoff backoff;
-    private final RandomGenerator random; // null: the thread's own
+    private final RetryBackoff backoff;
     private final Duration closeTimeout;
-    private final ThreadPoolExecutor senders;
+    private final AnalyticsDrain drain;
 
     private final ReentrantLock cycle = new ReentrantLock();
     private final Object lock = new Object();
@@ -98,9 +84,6 @@ public final class AnalyticsSync implements AutoCloseable {
     private volatile boolean closed; // written under lock
     private int failures; // guarded by cycle
     private Instant nextAttempt = Instant.MIN; // guarded by cycle
-    private long sent; // guarded by cycle
-    private long synced; // guarded by cycle
-    private long rejected; // guarded by cycle
 
     /**
      * What one cycle did.
@@ -115,40 +98,29 @@ public final class AnalyticsSync implements AutoCloseable {
 
     private AnalyticsSync(Builder b) {
         ControlPlaneOptions o = b.options;
-        this.http = new ControlPlaneHttp(o.url(), b.transport, o.timeout());
-        this.store = b.store;
-        this.tokens = b.tokens;
+        this.client = AnalyticsEventClient.create(o.url(), b.transport, o.timeout());
         this.clock = b.clock;
         this.scheduler = b.scheduler;
         this.interval = o.syncInterval();
-        this.batchSize = o.syncBatchSize();
         this.concurrency = o.syncConcurrency();
         Duration max =
                 o.maxBackoff().compareTo(MIN_MAX_BACKOFF) > 0 ? o.maxBackoff() : MIN_MAX_BACKOFF;
         this.backoff =
-                Backoff.exponential(
-                        o.minBackoff(), max.compareTo(o.minBackoff()) < 0 ? o.minBackoff() : max);
-        this.random = b.random;
+                new RetryBackoff(
+                        Backoff.exponential(
+                                o.minBackoff(),
+                                max.compareTo(o.minBackoff()) < 0 ? o.minBackoff() : max),
+                        b.random);
         this.closeTimeout = o.closeTimeout();
-        AtomicInteger count = new AtomicInteger();
-        // threads only while there is something to send: a quiet router holds none
-        this.senders =
-                new ThreadPoolExecutor(
+        this.drain =
+                new AnalyticsDrain(
+                        client,
+                        b.store,
+                        b.tokens,
+                        clock,
+                        o.syncBatchSize(),
                         concurrency,
-                        concurrency,
-                        30,
-                        TimeUnit.SECONDS,
-                        new LinkedBlockingQueue<>(),
-                        r -> {
-                            Thread t =
-                                    new Thread(
-                                            r,
-                                            "iron-router-analytics-sync-"
-                                                    + count.incrementAndGet());
-                            t.setDaemon(true);
-                            return t;
-                        });
-        this.senders.allowCoreThreadTimeOut(true);
+                        () -> closed);
     }
 
     /**
@@ -204,7 +176,7 @@ public final class AnalyticsSync implements AutoCloseable {
             if (clock.instant().isBefore(nextAttempt)) {
                 return new Result(0, 0, 0, false);
             }
-            return drain(null);
+            return runCycle(null);
         } finally {
             cycle.unlock();
         }
@@ -218,7 +190,7 @@ public final class AnalyticsSync implements AutoCloseable {
     public Result syncNow() {
         cycle.lock();
         try {
-            return drain(null);
+            return runCycle(null);
         } finally {
             cycle.unlock();
         }
@@ -246,7 +218,7 @@ public final class AnalyticsSync implements AutoCloseable {
     public Result totals() {
         cycle.lock();
         try {
-            return new Result((int) sent, (int) synced, (int) rejected, failures > 0);
+            return drain.totals(failures > 0);
         } finally {
             cycle.unlock();
         }
@@ -274,7 +246,9 @@ public final class AnalyticsSync implements AutoCloseable {
         // which the close bound does not wait out
         boolean locked;
         try {
-            locked = cycle.tryLock(remainingNanos(deadline), TimeUnit.NANOSECONDS);
+            locked =
+                    cycle.tryLock(
+                            AnalyticsDrain.remainingNanos(clock, deadline), TimeUnit.NANOSECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             locked = false;
@@ -284,11 +258,11 @@ public final class AnalyticsSync implements AutoCloseable {
                     "analytics sync: a cycle was still running at the close bound ({}); the rest"
                             + " stays unsynced",
                     closeTimeout);
-            senders.shutdownNow();
+            drain.shutdownNow();
             return;
         }
         try {
-            Result r = drain(deadline);
+            Result r = runCycle(deadline);
             if (r.failed()) {
                 LOG.warn("analytics sync: final flush stopped; the rest stays unsynced");
             }
@@ -296,14 +270,14 @@ public final class AnalyticsSync implements AutoCloseable {
             LOG.warn("analytics sync: final flush failed: {}", e.toString());
         } finally {
             cycle.unlock();
-            senders.shutdownNow(); // a call past its timeout is abandoned, not waited for
+            drain.shutdownNow(); // a call past its timeout is abandoned, not waited for
         }
     }
 
     @Override
     public String toString() {
         return "AnalyticsSync["
-                + http.baseUrl()
+                + client.baseUrl()
                 + ", every "
                 + interval
                 + ", up to "
@@ -319,252 +293,22 @@ public final class AnalyticsSync implements AutoCloseable {
         }
     }
 
-    /**
-     * Under the cycle lock: batch after batch until the store has nothing more, a call fails, the
-     * sync closes (scheduled cycles, {@code deadline} null) or the deadline passes (the final
-     * flush).
-     */
-    private Result drain(Instant deadline) {
-        int posted = 0;
-        int acked = 0;
-        int refused = 0;
+    /** Under the cycle lock: one drain, then the backoff it leaves (reset after a success). */
+    private Result runCycle(Instant deadline) {
         boolean failed = false;
         try {
-            while (true) {
-                if (deadline != null && !clock.instant().isBefore(deadline)) {
-                    LOG.warn("analytics sync: final flush stopped at its time limit");
-                    break;
-                }
-                if (deadline == null && closed) {
-                    break; // close() takes over, with its bound
-                }
-                List<AnalyticsEvent> batch = store.unsynced(batchSize);
-                Batch done = sendBatch(batch, deadline);
-                posted += done.posted;
-                acked += done.acked;
-                refused += done.refused;
-                if (done.failed) {
-                    failed = true;
-                    break;
-                }
-                if (batch.size() < batchSize || done.posted + done.refused == 0) {
-                    break; // drained, or nothing this sync can move
-                }
-            }
+            Result r = drain.drain(deadline);
+            failed = r.failed();
+            return r;
         } finally {
             if (failed) {
                 failures++;
-                nextAttempt = clock.instant().plus(delay(failures));
+                nextAttempt = clock.instant().plus(backoff.delay(failures));
             } else {
                 failures = 0;
                 nextAttempt = Instant.MIN;
             }
         }
-        return new Result(posted, acked, refused, failed);
-    }
-
-    /**
-     * Whether a status refuses the event itself (it is marked rejected and never sent again), not
-     * the sync as a whole: 400, 409, 413 and 422. Any other 4xx (401, 403, 404, a proxy's 405 or
-     * 410 while the server is being deployed, 408, 429) stops the cycle like a 5xx, so a server
-     * that refuses every call cannot reject a whole backlog in one drain.
-     */
-    static boolean refusesTheEvent(int status) {
-        return status == 400 || status == 409 || status == 413 || status == 422;
-    }
-
-    private static Duration min(Duration a, Duration b) {
-        return a.compareTo(b) <= 0 ? a : b;
-    }
-
-    private long remainingNanos(Instant deadline) {
-        return Math.max(0, Duration.between(clock.instant(), deadline).toNanos());
-    }
-
-    /** Waits for every call of a final-flush batch until the deadline; false if some are out. */
-    private boolean awaitPermits(Semaphore permits, Instant deadline) {
-        try {
-            return permits.tryAcquire(concurrency, remainingNanos(deadline), TimeUnit.NANOSECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return false;
-        }
-    }
-
-    private Duration delay(int failuresInARow) {
-        return random == null
-                ? backoff.delay(failuresInARow)
-                : backoff.delay(failuresInARow, random);
-    }
-
-    /** What one batch did. */
-    private static final class Batch {
-        int posted;
-        int acked;
-        int refused;
-        boolean failed;
-    }
-
-    /** One call's answer, or its failure. */
-    private record Outcome(AnalyticsEvent event, String token, ControlPlaneHttp.Answer answer) {}
-
-    /**
-     * Posts the batch's events with at most {@code concurrency} calls in flight, waits for every
-     * call it started, then records the answers in the store (on this thread, once per event).
-     */
-    private Batch sendBatch(List<AnalyticsEvent> batch, Instant deadline) {
-        Batch out = new Batch();
-        Semaphore permits = new Semaphore(concurrency);
-        AtomicBoolean stop = new AtomicBoolean();
-        Queue<Outcome> outcomes = new ConcurrentLinkedQueue<>();
-        List<String> acknowledged = new ArrayList<>();
-        try {
-            for (AnalyticsEvent event : batch) {
-                if (!(event.payload() instanceof LlmRequestCompleted
-                        || event.payload() instanceof LlmRequestFailed)) {
-                    continue; // the server takes no other event
-                }
-                Optional<String> token = tokens.apply(event.agentId());
-                if (token.isEmpty()) {
-                    store.markRejected(
-                            event.eventId(),
-                            "no IC token is configured for agent "
-                                    + event.agentId().orElse("(none)")
-                                    + ", so the event cannot be sent");
-                    out.refused++;
-                    continue;
-                }
-                permits.acquireUninterruptibly();
-                // the final flush cuts each call to what is left of its bound; a scheduled cycle
-                // stops when the sync closes, and close() takes over
-                Duration callTimeout =
-                        deadline == null
-                                ? http.timeout()
-                                : min(http.timeout(), Duration.between(clock.instant(), deadline));
-                if (stop.get()
-                        || (deadline == null && closed)
-                        || callTimeout.isNegative()
-                        || callTimeout.isZero()) {
-                    permits.release();
-                    break;
-                }
-                out.posted++;
-                try {
-                    senders.execute(
-                            () -> post(event, token.get(), callTimeout, stop, outcomes, permits));
-                } catch (RejectedExecutionException e) {
-                    out.posted--;
-                    permits.release();
-                    out.failed = true;
-                    break;
-                }
-            }
-        } finally {
-            // every call started is answered (or times out) before its outcome is recorded; the
-            // final flush waits no longer than its bound, and a call still out stays unsynced
-            if (deadline == null) {
-                permits.acquireUninterruptibly(concurrency);
-            } else if (!awaitPermits(permits, deadline)) {
-                out.failed = true;
-                stop.set(true);
-            }
-            for (Outcome o : outcomes) {
-                if (o.answer() == null) {
-                    out.failed = true;
-                    continue;
-                }
-                int status = o.answer().status();
-                if (o.answer().isSuccess()) {
-                    acknowledged.add(o.event().eventId());
-                } else if (refusesTheEvent(status)) {
-                    ControlPlaneException e = ControlPlaneHttp.refusal(o.answer(), o.token());
-                    store.markRejected(o.event().eventId(), e.getMessage());
-                    LOG.warn(
-                            "analytics sync: event {} rejected: {}",
-                            o.event().eventId(),
-                            e.getMessage());
-                    out.refused++;
-                } else {
-                    out.failed = true;
-                }
-            }
-            if (!acknowledged.isEmpty()) {
-                store.markSynced(acknowledged);
-            }
-            out.acked = acknowledged.size();
-            sent += out.posted;
-            synced += out.acked;
-            rejected += out.refused;
-        }
-        return out;
-    }
-
-    /** On a sender thread: one call; a failure stops the batch from starting more. */
-    private void post(
-            AnalyticsEvent event,
-            String token,
-            Duration callTimeout,
-            AtomicBoolean stop,
-            Queue<Outcome> outcomes,
-            Semaphore permits) {
-        ControlPlaneHttp.Answer answer = null;
-        try {
-            answer =
-                    http.post(
-                            PATH,
-                            toWire(event, token),
-                            HeaderMap.empty(),
-                            callTimeout,
-                            "the analytics event",
-                            token);
-            int status = answer.status();
-            if (!answer.isSuccess() && !refusesTheEvent(status)) {
-                stop.set(true);
-                LOG.warn("analytics sync: the server answered {}; retrying later", status);
-            }
-        } catch (ControlPlaneException e) {
-            stop.set(true);
-            LOG.warn("analytics sync: {}; retrying later", e.getMessage());
-        } catch (RuntimeException e) {
-            stop.set(true);
-            LOG.warn("analytics sync: a call failed unexpectedly: {}", e.toString());
-        } finally {
-            outcomes.add(new Outcome(event, token, answer));
-            permits.release();
-        }
-    }
-
-    /** The server's wire format (reference §8.6). */
-    static ObjectNode toWire(AnalyticsEvent event, String icToken) {
-        ObjectNode out =
-                ControlPlaneHttp.JSON
-                        .createObjectNode()
-                        .put("ic_token", icToken)
-                        .put("event_id", event.eventId())
-                        .put("timestamp_ms", event.timestampMs())
-                        .put("event_type", event.eventType());
-        if (event.payload() instanceof LlmRequestCompleted) {
-            LlmRequestCompleted done = (LlmRequestCompleted) event.payload();
-            out.put("model", done.model()).put("provider", done.provider());
-            out.put("input_tokens", done.usage().inputTokens())
-                    .put("output_tokens", done.usage().outputTokens())
-                    .put("cost_micros", done.cost().micros());
-            done.providerId().ifPresent(id -> out.put("provider_id", id));
-        } else {
-            LlmRequestFailed failed = (LlmRequestFailed) event.payload();
-            out.put("model", failed.model()).put("provider", failed.provider());
-            failed.providerId().ifPresent(id -> out.put("provider_id", id));
-            failed.errorCode().ifPresent(code -> out.put("error_code", code));
-            failed.errorMessage().ifPresent(message -> out.put("error_message", message));
-            if (!failed.cost().isZero()) {
-                // a stream that broke after the provider started billing was charged: the server
-                // must see that spend, as the ledger and the lease did
-                out.put("input_tokens", failed.usage().inputTokens())
-                        .put("output_tokens", failed.usage().outputTokens())
-                        .put("cost_micros", failed.cost().micros());
-            }
-        }
-        return out;
     }
 
     /** Configures an {@link AnalyticsSync}. */

@@ -1,6 +1,5 @@
 package io.ironcage.router.core.controlplane;
 
-import io.ironcage.router.core.controlplane.ReportQueue.Report;
 import io.ironcage.router.core.domain.Backoff;
 import io.ironcage.router.core.domain.Money;
 import io.ironcage.router.core.domain.ProviderType;
@@ -10,19 +9,12 @@ import io.ironcage.router.core.domain.budget.LeaseBook;
 import io.ironcage.router.core.domain.budget.LeaseState;
 import io.ironcage.router.core.errors.ControlPlaneException;
 import io.ironcage.router.core.spi.BudgetLeaseClient;
-import io.ironcage.router.core.spi.BudgetLeaseClient.HandshakeRequest;
-import io.ironcage.router.core.spi.BudgetLeaseClient.LeaseGrant;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.Condition;
-import java.util.concurrent.locks.LockSupport;
-import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Supplier;
 import java.util.random.RandomGenerator;
 import org.slf4j.Logger;
@@ -66,86 +58,49 @@ import org.slf4j.LoggerFactory;
  *       made.
  * </ul>
  *
- * <p>The accounting is a {@link LeaseBook} (immutable; published through one volatile field so that
- * {@link #admit()} reads it without a lock), the queued reports a {@code ReportQueue}, and the
- * background work with its retry backoff a {@code RetryingWorker}; this class wires them to the
- * client and the ledger. Settings come from {@link ControlPlaneOptions} ({@link
- * Builder#options(ControlPlaneOptions)}).
+ * <p>This class is the façade: the request path, what can be read, and the order of {@link
+ * #close()}. The accounting is a {@link LeaseBook} (immutable; read by {@link #admit()} without a
+ * lock), kept with the rest of the shared state and the one lock in a {@code LeaseMonitor}; the
+ * reports wait in a {@code ReportQueue}; a {@code RetryingWorker} runs the background passes
+ * ({@code LeaseWork}) of the {@code LeaseHandshake}, the {@code ReportDelivery} and the {@code
+ * LeaseReturns}, which also hold the close sequence. Settings come from {@link
+ * ControlPlaneOptions}.
  *
  * <p>Thread-safe. Logs amounts and lease ids, never the IC token.
  */
 public final class BudgetLeaseManager implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(BudgetLeaseManager.class);
 
-    /** How often {@link #close()} looks whether the requests in flight have settled. */
-    private static final long SETTLE_POLL_MILLIS = 5;
-
     /** Queued reports beyond which a backlog is merged (see {@link ReportQueue}). */
     static final int MAX_QUEUED_REPORTS = ReportQueue.MAX_QUEUED_REPORTS;
 
-    private final BudgetLeaseClient client;
-    private final String icToken;
-    private final Supplier<ProviderType> provider;
-    private final CostController ledger;
-    private final Clock clock;
-    private final Optional<Money> leaseSize;
-    private final int renewBelowPercent;
-    private final Duration renewBeforeExpiry;
-    private final Duration settleWait;
-    private final String name;
-
-    // fair: the background worker must not starve behind a stream of settling requests
-    private final ReentrantLock lock = new ReentrantLock(true);
-    private final Condition changed = lock.newCondition();
+    private final LeaseMonitor monitor;
+    private final LeaseHandshake handshake;
+    private final LeaseReturns returns;
     private final RetryingWorker worker;
 
-    // written under lock; the volatile ones are read without it by admit(), on the request path
-    private volatile boolean closed;
-    private volatile LeaseBook book = LeaseBook.empty();
-    private volatile ControlPlaneException failure;
-    private volatile ControlPlaneException renewFailure;
-    private volatile boolean renewWanted;
-    private final ReportQueue reports = new ReportQueue();
-    private boolean closeDone;
-    private long handshakes;
-    private long reportsDelivered;
-    private long reportsDropped;
-
     private BudgetLeaseManager(Builder b) {
-        this.client = b.client;
-        this.icToken = b.icToken;
-        this.provider = b.provider;
-        this.ledger = b.ledger;
-        this.clock = b.clock;
-        this.leaseSize = b.options.leaseSize();
-        this.renewBelowPercent = b.options.renewBelowPercent();
-        this.renewBeforeExpiry = b.renewBeforeExpiry;
-        this.settleWait = b.settleWait;
-        this.name = b.name;
+        this.monitor =
+                new LeaseMonitor(
+                        b.ledger,
+                        b.clock,
+                        b.name,
+                        b.options.renewBelowPercent(),
+                        b.renewBeforeExpiry);
+        ReportDelivery delivery = new ReportDelivery(b.client, monitor);
+        this.returns = new LeaseReturns(b.client, monitor, delivery, b.settleWait);
+        this.handshake =
+                new LeaseHandshake(b.client, b.icToken, b.provider, b.options.leaseSize(), monitor);
         this.worker =
                 new RetryingWorker(
-                        lock,
-                        changed,
+                        monitor.lock,
+                        monitor.changed,
                         Objects.requireNonNull(b.scheduler, "scheduler"),
                         Backoff.exponential(b.options.minBackoff(), b.options.maxBackoff()),
                         b.random,
-                        name,
-                        new RetryingWorker.Job() {
-                            @Override
-                            public boolean runOnce() {
-                                return workOnce();
-                            }
-
-                            @Override
-                            public boolean hasWork() {
-                                return hasWorkLocked();
-                            }
-
-                            @Override
-                            public boolean hasMoreWork() {
-                                return hasWorkLocked() && !waitingForLeaseOnly();
-                            }
-                        });
+                        b.name,
+                        new LeaseWork(monitor, handshake, delivery, returns));
+        monitor.attach(worker);
     }
 
     /**
@@ -173,7 +128,7 @@ public final class BudgetLeaseManager implements AutoCloseable {
      * retried in the background.
      */
     public void start() {
-        worker.exclusive(this::handshake);
+        worker.exclusive(handshake::run);
         worker.scheduleFromState();
     }
 
@@ -187,60 +142,51 @@ public final class BudgetLeaseManager implements AutoCloseable {
      *     returned, so nothing more may be spent from it
      */
     public void admit() {
-        if (closed) {
+        if (monitor.closed) {
             throw new IllegalStateException(
                     "the budget lease manager of "
-                            + name
+                            + monitor.name
                             + " is closed: its lease is returned to the control server, so no"
                             + " request is admitted");
         }
         // no lock on the request path unless the lease must move
-        BudgetLease current = book.current().orElse(null);
+        BudgetLease current = monitor.book.current().orElse(null);
         ControlPlaneException why = null;
         if (current != null
                 && current.state() == LeaseState.ACTIVE
                 && current.expiresAt().isPresent()) {
-            Instant now = clock.instant();
+            Instant now = monitor.clock.instant();
             // an expired lease is retired even while its renewal is pending (or failing)
             if (current.isExpiredAt(now)
-                    || (!renewWanted
-                            && !now.isBefore(current.expiresAt().get().minus(renewBeforeExpiry)))) {
-                lock.lock();
+                    || (!monitor.renewWanted
+                            && !now.isBefore(
+                                    current.expiresAt().get().minus(monitor.renewBeforeExpiry)))) {
+                monitor.lock.lock();
                 try {
-                    // compared by id: a settled request replaces the lease value, not the lease
-                    BudgetLease held = book.current().orElse(null);
-                    if (held != null
-                            && held.state() == LeaseState.ACTIVE
-                            && held.leaseId().equals(current.leaseId())
-                            && held.isExpiredAt(now)) {
-                        retireCurrent(LeaseState.EXPIRED);
-                        failure = new ControlPlaneException(403, "Lease expired");
-                        worker.wake();
-                    } else {
-                        maybeRenewLocked(now);
-                    }
-                    current = book.current().orElse(null);
-                    why = failure; // with the lease: a failing retry may replace it once unlocked
+                    monitor.expireOrRenewLocked(current, now);
+                    current = monitor.book.current().orElse(null);
+                    // with the lease: a failing retry may replace it once unlocked
+                    why = monitor.failure;
                 } finally {
-                    lock.unlock();
+                    monitor.lock.unlock();
                 }
             }
         }
         if (current == null || current.state() != LeaseState.ACTIVE) {
             if (why == null) {
-                why = failure;
+                why = monitor.failure;
             }
             throw why != null
-                    ? ControlPlaneHttp.copy(why)
+                    ? ControlPlaneFailures.copy(why)
                     : new ControlPlaneException(
                             "the budget lease handshake has not completed yet",
                             new IllegalStateException("no budget lease"));
         }
-        ControlPlaneException renewal = renewFailure;
+        ControlPlaneException renewal = monitor.renewFailure;
         if (renewal != null
-                && ControlPlaneHttp.isTransient(renewal)
-                && ledger.available().isZero()) {
-            throw ControlPlaneHttp.copy(renewal); // used up, and no way to get more now
+                && ControlPlaneFailures.isTransient(renewal)
+                && monitor.ledger.available().isZero()) {
+            throw ControlPlaneFailures.copy(renewal); // used up, and no way to get more now
         }
     }
 
@@ -264,43 +210,43 @@ public final class BudgetLeaseManager implements AutoCloseable {
         Objects.requireNonNull(provider, "provider");
         Objects.requireNonNull(model, "model");
         Objects.requireNonNull(cost, "cost");
-        lock.lock();
+        monitor.lock.lock();
         try {
-            LeaseBook.Destination to = book.destinationOfSpend();
-            book = book.recordSpend(cost);
+            LeaseBook.Destination to = monitor.book.destinationOfSpend();
+            monitor.book = monitor.book.recordSpend(cost);
             if (to == LeaseBook.Destination.TOO_LATE) {
                 spentTooLate(cost, tokens > 0);
                 return;
             }
             // null while no lease is in force: the report waits for the next lease
-            String leaseId = book.active().map(BudgetLease::leaseId).orElse(null);
+            String leaseId = monitor.book.active().map(BudgetLease::leaseId).orElse(null);
             if (tokens > 0) {
-                reports.add(leaseId, tokens, cost, model, provider);
+                monitor.reports.add(leaseId, tokens, cost, model, provider);
             }
             if (to == LeaseBook.Destination.LEASE) {
-                maybeRenewLocked(clock.instant());
+                monitor.maybeRenewLocked(monitor.clock.instant());
             }
-            if (!closed) {
+            if (!monitor.closed) {
                 worker.wake();
             }
         } catch (RuntimeException e) {
-            LOG.warn("{}: spend could not be recorded: {}", name, e.toString());
+            LOG.warn("{}: spend could not be recorded: {}", monitor.name, e.toString());
         } finally {
-            lock.unlock();
+            monitor.lock.unlock();
         }
     }
 
     /** Under lock, after close: a cost no lease's return will count (and no report will carry). */
     private void spentTooLate(Money cost, boolean reported) {
         if (reported) {
-            reportsDropped++;
+            monitor.reportsDropped++;
         }
         LOG.warn(
                 "{}: {} µ$ settled after close with no lease left to count it against; the control"
                         + " server is not told of it ({} µ$ unaccounted in all)",
-                name,
+                monitor.name,
                 cost.micros(),
-                book.unaccounted().micros());
+                monitor.book.unaccounted().micros());
     }
 
     /**
@@ -314,11 +260,11 @@ public final class BudgetLeaseManager implements AutoCloseable {
      * @return the amount; zero when every cost was in a return
      */
     public Money unaccountedSpend() {
-        lock.lock();
+        monitor.lock.lock();
         try {
-            return book.unaccounted();
+            return monitor.book.unaccounted();
         } finally {
-            lock.unlock();
+            monitor.lock.unlock();
         }
     }
 
@@ -328,11 +274,11 @@ public final class BudgetLeaseManager implements AutoCloseable {
      * @return a snapshot, or empty before the first grant
      */
     public Optional<BudgetLease> lease() {
-        lock.lock();
+        monitor.lock.lock();
         try {
-            return book.current();
+            return monitor.book.current();
         } finally {
-            lock.unlock();
+            monitor.lock.unlock();
         }
     }
 
@@ -342,11 +288,13 @@ public final class BudgetLeaseManager implements AutoCloseable {
      * @return the last handshake failure, or empty while a lease is active
      */
     public Optional<ControlPlaneException> failure() {
-        lock.lock();
+        monitor.lock.lock();
         try {
-            return book.active().isPresent() ? Optional.empty() : Optional.ofNullable(failure);
+            return monitor.book.active().isPresent()
+                    ? Optional.empty()
+                    : Optional.ofNullable(monitor.failure);
         } finally {
-            lock.unlock();
+            monitor.lock.unlock();
         }
     }
 
@@ -356,11 +304,11 @@ public final class BudgetLeaseManager implements AutoCloseable {
      * @return the count
      */
     public long grantCount() {
-        lock.lock();
+        monitor.lock.lock();
         try {
-            return handshakes;
+            return monitor.handshakes;
         } finally {
-            lock.unlock();
+            monitor.lock.unlock();
         }
     }
 
@@ -370,11 +318,11 @@ public final class BudgetLeaseManager implements AutoCloseable {
      * @return the count
      */
     public int pendingReports() {
-        lock.lock();
+        monitor.lock.lock();
         try {
-            return reports.size();
+            return monitor.reports.size();
         } finally {
-            lock.unlock();
+            monitor.lock.unlock();
         }
     }
 
@@ -388,17 +336,17 @@ public final class BudgetLeaseManager implements AutoCloseable {
      */
     public boolean awaitLease(Duration timeout) throws InterruptedException {
         long nanos = timeout.toNanos();
-        lock.lock();
+        monitor.lock.lock();
         try {
-            while (book.active().isEmpty()) {
-                if (nanos <= 0 || closed) {
+            while (monitor.book.active().isEmpty()) {
+                if (nanos <= 0 || monitor.closed) {
                     return false;
                 }
-                nanos = changed.awaitNanos(nanos);
+                nanos = monitor.changed.awaitNanos(nanos);
             }
             return true;
         } finally {
-            lock.unlock();
+            monitor.lock.unlock();
         }
     }
 
@@ -412,17 +360,19 @@ public final class BudgetLeaseManager implements AutoCloseable {
      */
     public boolean awaitDelivered(Duration timeout) throws InterruptedException {
         long nanos = timeout.toNanos();
-        lock.lock();
+        monitor.lock.lock();
         try {
-            while (!reports.isEmpty() || !book.toReturn().isEmpty() || worker.isRunning()) {
+            while (!monitor.reports.isEmpty()
+                    || !monitor.book.toReturn().isEmpty()
+                    || worker.isRunning()) {
                 if (nanos <= 0) {
                     return false;
                 }
-                nanos = changed.awaitNanos(nanos);
+                nanos = monitor.changed.awaitNanos(nanos);
             }
             return true;
         } finally {
-            lock.unlock();
+            monitor.lock.unlock();
         }
     }
 
@@ -452,12 +402,12 @@ public final class BudgetLeaseManager implements AutoCloseable {
      */
     @Override
     public void close() {
-        lock.lock();
+        monitor.lock.lock();
         try {
-            if (closed) {
-                while (!closeDone) {
+            if (monitor.closed) {
+                while (!monitor.closeDone) {
                     try {
-                        changed.await();
+                        monitor.changed.await();
                     } catch (InterruptedException e) {
                         Thread.currentThread().interrupt();
                         return;
@@ -465,105 +415,34 @@ public final class BudgetLeaseManager implements AutoCloseable {
                 }
                 return;
             }
-            closed = true;
+            monitor.closed = true;
             worker.stop();
-            changed.signalAll();
+            monitor.changed.signalAll();
         } finally {
-            lock.unlock();
+            monitor.lock.unlock();
         }
         try {
-            awaitSettled();
-            worker.exclusive(this::returnAll);
+            returns.awaitSettled();
+            worker.exclusive(returns::returnAll);
         } finally {
-            lock.lock();
+            monitor.lock.lock();
             try {
-                closeDone = true;
-                changed.signalAll();
+                monitor.closeDone = true;
+                monitor.changed.signalAll();
             } finally {
-                lock.unlock();
+                monitor.lock.unlock();
             }
-        }
-    }
-
-    /** Under the work lock, at close: delivers what it can and returns every lease. */
-    private void returnAll() {
-        Optional<BudgetLease> returning;
-        lock.lock();
-        try {
-            // from here a cost cannot reach the current lease: its return says all it spent
-            returning = book.active().map(BudgetLease::close);
-            book = book.closeForReturn();
-        } finally {
-            lock.unlock();
-        }
-        deliverReports(true);
-        returnReplaced(true);
-        returning.ifPresent(this::returnLease);
-        dropUnassigned();
-    }
-
-    /**
-     * At close: waits until the requests in flight have settled on the ledger; bounded on the clock
-     * and, should the clock stand still (a test clock), by the number of pauses.
-     */
-    private void awaitSettled() {
-        Instant deadline = clock.instant().plus(settleWait);
-        long pauses = (settleWait.toMillis() + SETTLE_POLL_MILLIS - 1) / SETTLE_POLL_MILLIS;
-        Money reserved = ledger.reserved();
-        for (long i = 0; !reserved.isZero(); i++) {
-            if (i >= pauses
-                    || !clock.instant().isBefore(deadline)
-                    || Thread.currentThread().isInterrupted()) {
-                LOG.warn(
-                        "{}: {} µ$ is still reserved by requests in flight at close; what they"
-                                + " spend from now on is in no return",
-                        name,
-                        reserved.micros());
-                return;
-            }
-            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(SETTLE_POLL_MILLIS));
-            reserved = ledger.reserved();
-        }
-    }
-
-    /**
-     * Under the work lock, at close: spend recorded while no lease was in force waited for the next
-     * lease, and none will come now.
-     */
-    private void dropUnassigned() {
-        lock.lock();
-        try {
-            if (!reports.isEmpty()) {
-                LOG.warn(
-                        "{}: {} usage report(s) not delivered at close: no lease was in force for"
-                                + " them",
-                        name,
-                        reports.size());
-                reportsDropped += reports.clear();
-            }
-            Money unassigned = book.unassigned();
-            if (!unassigned.isZero()) {
-                book = book.dropUnassigned();
-                LOG.warn(
-                        "{}: {} µ$ spent while no lease was in force is in no lease's return; the"
-                                + " control server is not told of it",
-                        name,
-                        unassigned.micros());
-            }
-            changed.signalAll();
-        } finally {
-            lock.unlock();
         }
     }
 
     /** Shows the lease id and amounts, never the token. */
     @Override
     public String toString() {
-        lock.lock();
+        monitor.lock.lock();
         try {
-            BudgetLease lease = book.current().orElse(null);
+            BudgetLease lease = monitor.book.current().orElse(null);
             return "BudgetLeaseManager["
-                    + name
+                    + monitor.name
                     + ", lease="
                     + (lease == null
                             ? "none"
@@ -577,332 +456,7 @@ public final class BudgetLeaseManager implements AutoCloseable {
                                     + " µ$")
                     + "]";
         } finally {
-            lock.unlock();
-        }
-    }
-
-    // --- background work ------------------------------------------------------------------
-
-    /** Under lock: asks for a renewal when the lease is nearly used up or nearly expired. */
-    private void maybeRenewLocked(Instant now) {
-        if (!renewWanted && book.wantsRenewal(now, renewBelowPercent, renewBeforeExpiry)) {
-            renewWanted = true;
-            worker.wake();
-        }
-    }
-
-    private boolean hasWorkLocked() {
-        return needsHandshakeLocked() || !reports.isEmpty() || !book.toReturn().isEmpty();
-    }
-
-    private boolean needsHandshakeLocked() {
-        return book.active().isEmpty() || renewWanted;
-    }
-
-    /** Under lock: the only work left is reports that wait for a lease that has not come. */
-    private boolean waitingForLeaseOnly() {
-        return !needsHandshakeLocked() && book.toReturn().isEmpty() && reports.onlyUnleased();
-    }
-
-    /** Under the work lock: one pass; returns whether it all succeeded. */
-    private boolean workOnce() {
-        boolean needsHandshake;
-        lock.lock();
-        try {
-            needsHandshake = needsHandshakeLocked();
-        } finally {
-            lock.unlock();
-        }
-        boolean failed = false;
-        if (needsHandshake) {
-            failed = !handshake();
-        }
-        // reports of an active lease go out even while a renewal fails
-        boolean delivered = deliverReports(false);
-        failed |= !delivered;
-        if (delivered) {
-            failed |= !returnReplaced(false);
-        }
-        return !failed;
-    }
-
-    /**
-     * Under the work lock: one handshake; returns whether it succeeded. None after {@link #close()}
-     * (e.g. a {@link #start()} after it): close returns only the leases it sees under the work
-     * lock, so a later grant would stay allocated on the server.
-     */
-    private boolean handshake() {
-        boolean renewal;
-        lock.lock();
-        try {
-            if (closed) {
-                return false;
-            }
-            renewal = book.active().isPresent();
-        } finally {
-            lock.unlock();
-        }
-        LeaseGrant grant;
-        ProviderType forProvider;
-        try {
-            forProvider = provider.get();
-            grant =
-                    client.handshake(
-                            new HandshakeRequest(
-                                    icToken,
-                                    forProvider,
-                                    leaseSize.isPresent()
-                                            ? java.util.OptionalLong.of(leaseSize.get().micros())
-                                            : java.util.OptionalLong.empty()));
-            if (grant.granted().micros() <= 0) {
-                // a lease of nothing would ask to be renewed at once, again and again: a failed
-                // handshake, retried with backoff
-                throw new ControlPlaneException(402, "the control server granted no budget");
-            }
-        } catch (ControlPlaneException e) {
-            lock.lock();
-            try {
-                Optional<BudgetLease> active = book.active();
-                if (renewal && active.isPresent()) {
-                    renewFailure = e;
-                    LOG.warn(
-                            "{}: the budget lease {} could not be renewed ({}); it has {} µ$"
-                                    + " left",
-                            name,
-                            active.get().leaseId(),
-                            e.getMessage(),
-                            ledger.available().micros());
-                } else {
-                    failure = e;
-                    LOG.warn(
-                            "{}: no budget lease ({}); requests are refused until the control"
-                                    + " server grants one",
-                            name,
-                            e.getMessage());
-                }
-                changed.signalAll();
-            } finally {
-                lock.unlock();
-            }
-            return false;
-        }
-        install(grant, forProvider);
-        return true;
-    }
-
-    /** Makes a fresh grant the current lease; the one it replaces waits to be returned. */
-    private void install(LeaseGrant grant, ProviderType forProvider) {
-        lock.lock();
-        try {
-            Optional<BudgetLease> old = book.active();
-            book = book.install(grant.toLease());
-            BudgetLease fresh = book.current().orElseThrow();
-            handshakes++;
-            failure = null;
-            renewFailure = null;
-            renewWanted = false;
-            reports.assignUnleased(fresh.leaseId());
-            ledger.setLimit(book.ledgerLimit());
-            LOG.info(
-                    "{}: budget lease {} granted for {}: {} µ$ (the agent has {} left on the"
-                            + " server){}",
-                    name,
-                    fresh.leaseId(),
-                    forProvider.id(),
-                    grant.granted().micros(),
-                    grant.remaining().map(m -> m.micros() + " µ$").orElse("an unstated amount"),
-                    old.map(o -> "; it replaces " + o.leaseId()).orElse(""));
-            maybeRenewLocked(clock.instant()); // a grant smaller than the threshold renews again
-            changed.signalAll();
-        } finally {
-            lock.unlock();
-        }
-    }
-
-    /** Under lock: the current lease stops being usable; its spend counts as given up. */
-    private void retireCurrent(LeaseState state) {
-        book = book.retire(state);
-        ledger.setLimit(book.ledgerLimit());
-        renewWanted = true;
-    }
-
-    /**
-     * Under the work lock: sends queued reports in order. Returns false when the server could not
-     * be reached (the rest wait for the retry); with {@code once}, gives up on them instead.
-     */
-    private boolean deliverReports(boolean once) {
-        while (true) {
-            List<Report> batch;
-            lock.lock();
-            try {
-                batch = reports.nextBatch();
-            } finally {
-                lock.unlock();
-            }
-            if (batch.isEmpty()) {
-                return true;
-            }
-            Report next = ReportQueue.coalesce(batch);
-            boolean delivered;
-            try {
-                client.report(
-                        next.leaseId(),
-                        next.requestId(),
-                        next.tokens(),
-                        next.cost(),
-                        next.model(),
-                        next.provider());
-                delivered = true;
-            } catch (ControlPlaneException e) {
-                if (e.status() >= 200 && e.status() <= 299) {
-                    delivered = true; // accepted, but the answer was unreadable
-                } else if (ControlPlaneHttp.isTransient(e)) {
-                    lock.lock();
-                    try {
-                        reports.sentWithoutAnswer(batch, next);
-                    } finally {
-                        lock.unlock();
-                    }
-                    if (!once) {
-                        return false;
-                    }
-                    lock.lock();
-                    try {
-                        LOG.warn(
-                                "{}: {} usage report(s) not delivered at close ({})",
-                                name,
-                                reports.size(),
-                                e.getMessage());
-                        reportsDropped += reports.clear();
-                        changed.signalAll();
-                    } finally {
-                        lock.unlock();
-                    }
-                    return true;
-                } else {
-                    refused(next, e);
-                    delivered = false;
-                }
-            } catch (IllegalStateException e) {
-                // the client was closed under us: a failed pass, so the retry backs off instead
-                // of spinning on work that stays queued
-                return false;
-            }
-            lock.lock();
-            try {
-                reports.remove(batch);
-                if (delivered) {
-                    reportsDelivered += batch.size();
-                } else {
-                    reportsDropped += batch.size();
-                }
-                changed.signalAll();
-            } finally {
-                lock.unlock();
-            }
-        }
-    }
-
-    /** A report the server refused for good: the lease may have expired or been revoked. */
-    private void refused(Report report, ControlPlaneException e) {
-        lock.lock();
-        try {
-            boolean current =
-                    book.active().map(l -> l.leaseId().equals(report.leaseId())).orElse(false);
-            String message = e.serverMessage();
-            if (current && e.status() == 403) {
-                if ("Lease expired".equals(message)) {
-                    retireCurrent(LeaseState.EXPIRED);
-                    failure = e;
-                } else if ("Lease has been revoked".equals(message)) {
-                    retireCurrent(LeaseState.REVOKED);
-                    failure = e;
-                }
-            }
-            LOG.warn(
-                    "{}: the usage report of {} µ$ against lease {} was refused ({}); the"
-                            + " server did not record it",
-                    name,
-                    report.cost().micros(),
-                    report.leaseId(),
-                    e.getMessage());
-        } finally {
-            lock.unlock();
-        }
-    }
-
-    /** Under the work lock: returns replaced leases whose reports are all out. */
-    private boolean returnReplaced(boolean once) {
-        while (true) {
-            BudgetLease old;
-            lock.lock();
-            try {
-                List<BudgetLease> waiting = book.toReturn();
-                if (waiting.isEmpty()) {
-                    return true;
-                }
-                old = waiting.get(0);
-                if (!once && reports.hasFor(old.leaseId())) {
-                    return true; // its reports first
-                }
-            } finally {
-                lock.unlock();
-            }
-            try {
-                Money returned = client.returnUnused(old.leaseId(), old.spent());
-                LOG.info(
-                        "{}: budget lease {} returned: {} µ$ back to the agent (spent {} µ$)",
-                        name,
-                        old.leaseId(),
-                        returned.micros(),
-                        old.spent().micros());
-            } catch (ControlPlaneException e) {
-                if (ControlPlaneHttp.isTransient(e) && !once) {
-                    return false;
-                }
-                LOG.warn(
-                        "{}: returning budget lease {} failed ({}); {} µ$ unused stays allocated on"
-                                + " the control server",
-                        name,
-                        old.leaseId(),
-                        e.getMessage(),
-                        old.remaining().micros());
-            } catch (IllegalStateException e) {
-                return false; // the client was closed under us: back off, as above
-            }
-            lock.lock();
-            try {
-                book = book.returned(old.leaseId());
-                changed.signalAll();
-            } finally {
-                lock.unlock();
-            }
-        }
-    }
-
-    /**
-     * Under the work lock, at close: returns the unused part of what was the current lease, with
-     * the spend taken when it stopped taking costs.
-     */
-    private void returnLease(BudgetLease current) {
-        try {
-            Money returned = client.returnUnused(current.leaseId(), current.spent());
-            LOG.info(
-                    "{}: budget returned to the control server: {} µ$ of lease {} (spent {} µ$ of"
-                            + " {} µ$)",
-                    name,
-                    returned.micros(),
-                    current.leaseId(),
-                    current.spent().micros(),
-                    current.granted().micros());
-        } catch (ControlPlaneException | IllegalStateException e) {
-            LOG.warn(
-                    "{}: returning budget lease {} failed ({}); {} µ$ unused stays allocated on the"
-                            + " control server",
-                    name,
-                    current.leaseId(),
-                    e.getMessage(),
-                    current.remaining().micros());
+            monitor.lock.unlock();
         }
     }
 

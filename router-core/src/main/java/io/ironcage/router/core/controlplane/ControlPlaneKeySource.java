@@ -1,21 +1,17 @@
 package io.ironcage.router.core.controlplane;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.ironcage.router.core.controlplane.wire.ProviderKeyClient;
 import io.ironcage.router.core.domain.ProviderKey;
 import io.ironcage.router.core.domain.ProviderType;
 import io.ironcage.router.core.errors.ControlPlaneException;
-import io.ironcage.router.core.spi.HeaderMap;
 import io.ironcage.router.core.spi.HttpTransport;
 import io.ironcage.router.core.spi.ProviderKeySource;
 import java.net.URI;
-import java.net.URISyntaxException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Collections;
 import java.util.EnumSet;
-import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
@@ -51,18 +47,19 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Failures are {@link ControlPlaneException}s with the server's status, {@code error} and {@code
  * code} (reference §5.2); the IC token and the key never appear in a message, a log line or {@link
- * #toString()}. Thread-safe.
+ * #toString()}. Thread-safe. This class is the cache; one fetch, its JSON included, is {@link
+ * io.ironcage.router.core.controlplane.wire.ProviderKeyClient}'s.
  */
 public final class ControlPlaneKeySource implements ProviderKeySource {
     private static final Logger LOG = LoggerFactory.getLogger(ControlPlaneKeySource.class);
 
     /** The endpoint, reference §5.2. */
-    public static final String PATH = "/api/v1/agents/provider-key";
+    public static final String PATH = ProviderKeyClient.PATH;
 
     /** How soon a refresh is tried again after the server could not be reached, at the latest. */
     public static final Duration STALE_RETRY = Duration.ofSeconds(30);
 
-    private final ControlPlaneHttp http;
+    private final ProviderKeyClient client;
     private final String icToken;
     private final Clock clock;
     private final Duration ttl;
@@ -77,7 +74,7 @@ public final class ControlPlaneKeySource implements ProviderKeySource {
     private record Entry(ProviderKey key, Instant fetchedAt, Instant refreshAt) {}
 
     private ControlPlaneKeySource(Builder b) {
-        this.http = new ControlPlaneHttp(b.url, b.transport, b.timeout);
+        this.client = ProviderKeyClient.create(b.url, b.transport, b.timeout);
         this.icToken = b.icToken;
         this.clock = b.clock;
         this.ttl = b.ttl;
@@ -184,7 +181,7 @@ public final class ControlPlaneKeySource implements ProviderKeySource {
         } catch (CompletionException e) {
             if (e.getCause() instanceof ControlPlaneException) {
                 ControlPlaneException failure = (ControlPlaneException) e.getCause();
-                throw leader ? failure : ControlPlaneHttp.copy(failure);
+                throw leader ? failure : ControlPlaneFailures.copy(failure);
             }
             throw e;
         }
@@ -252,7 +249,7 @@ public final class ControlPlaneKeySource implements ProviderKeySource {
             synchronized (lock) {
                 inFlight = null;
                 Instant now = clock.instant();
-                if (!ControlPlaneHttp.isTransient(e)) {
+                if (!ControlPlaneFailures.isTransient(e)) {
                     entry = null; // refused: the agent may no longer have this key
                 } else if (usableStale(entry, now)) {
                     Instant retry = now.plus(ttl.compareTo(STALE_RETRY) < 0 ? ttl : STALE_RETRY);
@@ -279,57 +276,13 @@ public final class ControlPlaneKeySource implements ProviderKeySource {
 
     private ProviderKey fetch() {
         fetches.incrementAndGet();
-        ObjectNode body = ControlPlaneHttp.JSON.createObjectNode().put("ic_token", icToken);
-        JsonNode json =
-                http.postForObject(
-                        PATH, body, HeaderMap.empty(), "the provider key request", icToken);
-        int status = 200;
-        Optional<String> secret = ControlPlaneHttp.text(json, "provider_key");
-        if (secret.isEmpty() || secret.get().isBlank()) {
-            throw ControlPlaneHttp.malformed(status, "the provider key answer has no provider_key");
-        }
-        String providerName = ControlPlaneHttp.text(json, "provider").orElse("");
-        ProviderType provider =
-                ProviderType.fromId(providerName)
-                        .orElseThrow(
-                                () ->
-                                        ControlPlaneHttp.malformed(
-                                                status,
-                                                "the key's provider '"
-                                                        + ControlPlaneHttp.clean(
-                                                                providerName, icToken)
-                                                        + "' is not openai or anthropic"));
-        Optional<URI> baseUrl = Optional.empty();
-        JsonNode base = json.get("base_url");
-        if (base != null && !base.isNull()) {
-            baseUrl = Optional.of(baseUrl(base, status));
-        }
-        return new ProviderKey(provider, secret.get(), baseUrl);
-    }
-
-    private static URI baseUrl(JsonNode node, int status) {
-        String problem = "the key's base_url is not an absolute http or https URL";
-        if (!node.isTextual()) {
-            throw ControlPlaneHttp.malformed(status, problem);
-        }
-        try {
-            URI uri = new URI(node.asText().strip());
-            String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
-            if (!(scheme.equals("http") || scheme.equals("https"))
-                    || uri.getHost() == null
-                    || uri.getRawUserInfo() != null) {
-                throw ControlPlaneHttp.malformed(status, problem);
-            }
-            return uri;
-        } catch (URISyntaxException e) {
-            throw ControlPlaneHttp.malformed(status, problem);
-        }
+        return client.fetch(icToken);
     }
 
     /** Shows the server and the TTL, never the token or the key. */
     @Override
     public String toString() {
-        return "ControlPlaneKeySource[" + http.baseUrl() + ", ttl=" + ttl + "]";
+        return "ControlPlaneKeySource[" + client.baseUrl() + ", ttl=" + ttl + "]";
     }
 
     /** Configures a {@link ControlPlaneKeySource}. */
@@ -400,7 +353,7 @@ public final class ControlPlaneKeySource implements ProviderKeySource {
          * @return this builder
          */
         public Builder timeout(Duration timeout) {
-            this.timeout = ControlPlaneHttp.requirePositive(timeout, "timeout");
+            this.timeout = ControlPlaneOptions.requirePositive(timeout, "timeout");
             return this;
         }
 

@@ -31,6 +31,15 @@ public final class ControlPlaneOptions {
     private final Duration closeTimeout;
     private final boolean returnOnShutdown;
 
+    /** The check of every duration that must be positive, here and in the services' builders. */
+    static Duration requirePositive(Duration duration, String name) {
+        Objects.requireNonNull(duration, name);
+        if (duration.isNegative() || duration.isZero()) {
+            throw new IllegalArgumentException(name + " must be positive, got " + duration);
+        }
+        return duration;
+    }
+
     private ControlPlaneOptions(Builder b) {
         this.url = b.url;
         this.keyCacheTtl = b.keyCacheTtl;
@@ -255,7 +264,7 @@ public final class ControlPlaneOptions {
          * @return this builder
          */
         public Builder timeout(Duration timeout) {
-            this.timeout = ControlPlaneHttp.requirePositive(timeout, "timeout");
+            this.timeout = requirePositive(timeout, "timeout");
             return this;
         }
 
@@ -297,8 +306,8 @@ public final class ControlPlaneOptions {
          * @return this builder
          */
         public Builder retryBackoff(Duration min, Duration max) {
-            ControlPlaneHttp.requirePositive(min, "min");
-            ControlPlaneHttp.requirePositive(max, "max");
+            requirePositive(min, "min");
+            requirePositive(max, "max");
             if (max.compareTo(min) < 0) {
                 throw new IllegalArgumentException("the longest backoff is shorter than the first");
             }
@@ -314,7 +323,7 @@ public final class ControlPlaneOptions {
          * @return this builder
          */
         public Builder syncInterval(Duration interval) {
-            this.syncInterval = ControlPlaneHttp.requirePositive(interval, "interval");
+            this.syncInterval = requirePositive(interval, "interval");
             return this;
         }
 
@@ -358,7 +367,7 @@ public final class ControlPlaneOptions {
          * @return this builder
          */
         public Builder closeTimeout(Duration bound) {
-            this.closeTimeout = ControlPlaneHttp.requirePositive(bound, "closeTimeout");
+            this.closeTimeout = requirePositive(bound, "closeTimeout");
             return this;
         }
 

@@ -46,8 +46,7 @@ final class RetryingWorker {
     private final ReentrantLock lock;
     private final Condition changed;
     private final ScheduledExecutorService scheduler;
-    private final Backoff backoff;
-    private final RandomGenerator random; // null: the scheduling thread's own
+    private final RetryBackoff backoff;
     private final String name;
     private final Job job;
 
@@ -70,8 +69,7 @@ final class RetryingWorker {
         this.lock = Objects.requireNonNull(lock, "lock");
         this.changed = Objects.requireNonNull(changed, "changed");
         this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
-        this.backoff = Objects.requireNonNull(backoff, "backoff");
-        this.random = random;
+        this.backoff = new RetryBackoff(backoff, random); // random null: the thread's own
         this.name = Objects.requireNonNull(name, "name");
         this.job = Objects.requireNonNull(job, "job");
     }
@@ -144,9 +142,7 @@ final class RetryingWorker {
 
     /** Under the owner's lock. */
     private Duration backoff() {
-        return random == null
-                ? backoff.delay(failedAttempts)
-                : backoff.delay(failedAttempts, random);
+        return backoff.delay(failedAttempts);
     }
 
     private void run() {

@@ -7,16 +7,23 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Function;
 
-/** An {@link HttpTransport} that answers from a function and records what it was sent. */
-final class ScriptedTransport implements HttpTransport {
+/**
+ * An {@link HttpTransport} that answers from a function and records what it was sent (public for
+ * the wire tests).
+ */
+public final class ScriptedTransport implements HttpTransport {
     private final List<Request> requests = new CopyOnWriteArrayList<>();
     private volatile Function<Request, Response> handler;
 
-    ScriptedTransport(Function<Request, Response> handler) {
+    /**
+     * @param handler the answer to each request
+     */
+    public ScriptedTransport(Function<Request, Response> handler) {
         this.handler = handler;
     }
 
-    static Response json(int status, String body) {
+    /** An answer with a JSON body. */
+    public static Response json(int status, String body) {
         return new Response(
                 status,
                 HeaderMap.of("content-type", "application/json"),
@@ -27,7 +34,8 @@ final class ScriptedTransport implements HttpTransport {
         this.handler = next;
     }
 
-    List<Request> requests() {
+    /** What it was sent, in order. */
+    public List<Request> requests() {
         return List.copyOf(requests);
     }
 
@@ -35,7 +43,8 @@ final class ScriptedTransport implements HttpTransport {
         return requests.size();
     }
 
-    static String body(Request request) {
+    /** A request's body as text. */
+    public static String body(Request request) {
         return new String(request.body(), StandardCharsets.UTF_8);
     }
 

@@ -8,9 +8,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.ironcage.router.core.controlplane.BudgetLeaseManager;
-import io.ironcage.router.core.controlplane.ControlPlaneBudgetLeaseClient;
 import io.ironcage.router.core.controlplane.ControlPlaneKeySource;
 import io.ironcage.router.core.controlplane.ControlPlaneOptions;
+import io.ironcage.router.core.controlplane.wire.ControlPlaneBudgetLeaseClient;
 import io.ironcage.router.core.domain.Money;
 import io.ironcage.router.core.domain.ProviderType;
 import io.ironcage.router.core.domain.budget.BudgetDecision;

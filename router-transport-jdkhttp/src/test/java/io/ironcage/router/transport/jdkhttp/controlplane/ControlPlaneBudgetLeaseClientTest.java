@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.ironcage.router.core.controlplane.ControlPlaneBudgetLeaseClient;
+import io.ironcage.router.core.controlplane.wire.ControlPlaneBudgetLeaseClient;
 import io.ironcage.router.core.domain.Money;
 import io.ironcage.router.core.domain.ProviderType;
 import io.ironcage.router.core.errors.ControlPlaneException;

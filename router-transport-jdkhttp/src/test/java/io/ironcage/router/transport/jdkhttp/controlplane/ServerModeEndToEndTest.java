@@ -13,7 +13,7 @@ import io.ironcage.router.core.agent.AgentMetrics;
 import io.ironcage.router.core.agent.AgentSpec;
 import io.ironcage.router.core.agent.AgentStatus;
 import io.ironcage.router.core.controlplane.ControlPlaneOptions;
-import io.ironcage.router.core.controlplane.IcTokens;
+import io.ironcage.router.core.controlplane.wire.IcTokens;
 import io.ironcage.router.core.domain.Money;
 import io.ironcage.router.core.domain.ProviderType;
 import io.ironcage.router.core.domain.analytics.AnalyticsEvent;

@@ -1,4 +1,4 @@
-package io.ironcage.router.core.controlplane;
+package io.ironcage.router.core.controlplane.wire;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.charset.StandardCharsets;

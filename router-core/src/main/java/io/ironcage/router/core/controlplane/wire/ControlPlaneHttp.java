@@ -1,4 +1,4 @@
-package io.ironcage.router.core.controlplane;
+package io.ironcage.router.core.controlplane.wire;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -201,25 +201,6 @@ final class ControlPlaneHttp {
             b.append('…');
         }
         return b.toString().strip();
-    }
-
-    /**
-     * A copy of an exception for another thread (the single-flight waiters): same status, message
-     * and code; the original is the cause of a no-answer copy.
-     */
-    static ControlPlaneException copy(ControlPlaneException e) {
-        if (e.isNoResponse()) {
-            return new ControlPlaneException(e.serverMessage(), e);
-        }
-        return e.code().isPresent()
-                ? new ControlPlaneException(e.status(), e.serverMessage(), e.code().get())
-                : new ControlPlaneException(e.status(), e.serverMessage());
-    }
-
-    /** Whether sending again later may help: no answer, a 5xx, 408 or 429. */
-    static boolean isTransient(ControlPlaneException e) {
-        int s = e.status();
-        return e.isNoResponse() || s >= 500 || s == 408 || s == 429;
     }
 
     static Optional<String> text(JsonNode json, String field) {

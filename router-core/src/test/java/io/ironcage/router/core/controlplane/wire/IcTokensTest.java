@@ -1,4 +1,4 @@
-package io.ironcage.router.core.controlplane;
+package io.ironcage.router.core.controlplane.wire;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

@@ -1,4 +1,4 @@
-package io.ironcage.router.core.controlplane;
+package io.ironcage.router.core.controlplane.wire;
 
 import static io.ironcage.router.core.controlplane.ScriptedTransport.json;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.ironcage.router.core.controlplane.ScriptedTransport;
 import io.ironcage.router.core.domain.Money;
 import io.ironcage.router.core.domain.ProviderType;
 import io.ironcage.router.core.errors.ControlPlaneException;

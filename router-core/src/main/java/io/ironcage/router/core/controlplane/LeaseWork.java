@@ -1,0 +1,58 @@
+package io.ironcage.router.core.controlplane;
+
+import java.util.Objects;
+
+/**
+ * One pass of a {@link BudgetLeaseManager}'s background work, as its {@link RetryingWorker} runs
+ * it: a handshake when one is due, then the queued reports, then the returns of replaced leases.
+ */
+final class LeaseWork implements RetryingWorker.Job {
+    private final LeaseMonitor monitor;
+    private final LeaseHandshake handshake;
+    private final ReportDelivery delivery;
+    private final LeaseReturns returns;
+
+    LeaseWork(
+            LeaseMonitor monitor,
+            LeaseHandshake handshake,
+            ReportDelivery delivery,
+            LeaseReturns returns) {
+        this.monitor = Objects.requireNonNull(monitor, "monitor");
+        this.handshake = Objects.requireNonNull(handshake, "handshake");
+        this.delivery = Objects.requireNonNull(delivery, "delivery");
+        this.returns = Objects.requireNonNull(returns, "returns");
+    }
+
+    /** Under the work lock: one pass; returns whether it all succeeded. */
+    @Override
+    public boolean runOnce() {
+        boolean needsHandshake;
+        monitor.lock.lock();
+        try {
+            needsHandshake = monitor.needsHandshakeLocked();
+        } finally {
+            monitor.lock.unlock();
+        }
+        boolean failed = false;
+        if (needsHandshake) {
+            failed = !handshake.run();
+        }
+        // reports of an active lease go out even while a renewal fails
+        boolean delivered = delivery.deliver(false);
+        failed |= !delivered;
+        if (delivered) {
+            failed |= !returns.returnReplaced(false);
+        }
+        return !failed;
+    }
+
+    @Override
+    public boolean hasWork() {
+        return monitor.hasWorkLocked();
+    }
+
+    @Override
+    public boolean hasMoreWork() {
+        return monitor.hasWorkLocked() && !monitor.waitingForLeaseOnly();
+    }
+}
