@@ -1,59 +1,38 @@
 package io.ironcage.router.core;
 
 import io.ironcage.router.core.agent.Agent;
-import io.ironcage.router.core.agent.AgentRegistry;
 import io.ironcage.router.core.agent.AgentRuntime;
 import io.ironcage.router.core.agent.AgentSpec;
-import io.ironcage.router.core.agent.DirectTenant;
-import io.ironcage.router.core.agent.Tenants;
 import io.ironcage.router.core.config.PricingTables;
-import io.ironcage.router.core.controlplane.AnalyticsSync;
-import io.ironcage.router.core.controlplane.BudgetLeaseManager;
-import io.ironcage.router.core.controlplane.ControlPlaneKeySource;
+import io.ironcage.router.core.config.RouterConfig;
+import io.ironcage.router.core.config.RouterConfigLoader;
 import io.ironcage.router.core.controlplane.ControlPlaneOptions;
-import io.ironcage.router.core.controlplane.wire.ControlPlaneBudgetLeaseClient;
 import io.ironcage.router.core.domain.Money;
+import io.ironcage.router.core.domain.ProviderType;
 import io.ironcage.router.core.domain.analytics.AnalyticsEvent;
-import io.ironcage.router.core.domain.analytics.BudgetThresholdReached;
-import io.ironcage.router.core.domain.analytics.RouterStarted;
 import io.ironcage.router.core.domain.analytics.RouterStopped;
 import io.ironcage.router.core.domain.budget.BudgetStatus;
 import io.ironcage.router.core.domain.budget.CostController;
-import io.ironcage.router.core.domain.budget.ThresholdCrossing;
 import io.ironcage.router.core.domain.pricing.ModelPricing;
 import io.ironcage.router.core.domain.pricing.PricingTable;
 import io.ironcage.router.core.errors.ConfigException;
-import io.ironcage.router.core.errors.ControlPlaneException;
 import io.ironcage.router.core.errors.LlmRouterException;
 import io.ironcage.router.core.errors.ServerStartException;
-import io.ironcage.router.core.internal.ProxyPipeline;
-import io.ironcage.router.core.spi.EarlyAnswer;
-import io.ironcage.router.core.spi.HttpTransport;
 import io.ironcage.router.core.spi.ProviderKeySource;
-import io.ironcage.router.core.spi.ProxyHandler;
-import io.ironcage.router.core.spi.ProxyRequest;
-import io.ironcage.router.core.spi.RequestHead;
-import io.ironcage.router.core.spi.ResponseSink;
 import io.ironcage.router.core.spi.ServerOptions;
-import io.ironcage.router.core.spi.ServerTransport;
 import io.ironcage.router.core.spi.TransportProvider;
 import io.ironcage.router.core.spi.UsageEventSink;
-import io.ironcage.router.core.spi.UsageEventStore;
 import java.net.URI;
-import java.security.SecureRandom;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.CompletionStage;
-import java.util.concurrent.Executor;
+import java.util.Set;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A running local LLM proxy: point an OpenAI or Anthropic SDK at {@link #baseUrl()} and present
@@ -90,50 +69,12 @@ import java.util.concurrent.atomic.AtomicLong;
  * Builder#budget} then is a local ceiling on top of the lease: a request must fit under both.
  */
 public final class LlmRouter implements AutoCloseable {
-    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(LlmRouter.class);
-    private final ServerTransport.RunningServer server;
-    private final HttpTransport upstream;
-    private final CostController ledger;
-    private final io.ironcage.router.core.internal.RecentEvents events;
-    private final Clock clock;
-    private final String token;
-    private final ProviderKeySource keys;
+    private final RouterAssembly.Parts parts;
     private final AtomicBoolean running = new AtomicBoolean(true);
-    private final AtomicLong requests;
-    private final AgentRegistry agents;
-    private final boolean serverMode;
-    private final Resources resources;
 
-    /** What server mode adds, closed after the server in {@link #close()}. */
-    private static final class Resources {
-        AnalyticsSync sync;
-        ScheduledExecutorService ownScheduler;
-        Thread shutdownHook;
-    }
-
-    private LlmRouter(
-            ServerTransport.RunningServer server,
-            HttpTransport upstream,
-            CostController ledger,
-            io.ironcage.router.core.internal.RecentEvents events,
-            Clock clock,
-            String token,
-            ProviderKeySource keys,
-            AtomicLong requests,
-            AgentRegistry agents,
-            boolean serverMode,
-            Resources resources) {
-        this.server = server;
-        this.keys = keys;
-        this.upstream = upstream;
-        this.ledger = ledger;
-        this.events = events;
-        this.clock = clock;
-        this.token = token;
-        this.requests = requests;
-        this.agents = agents;
-        this.serverMode = serverMode;
-        this.resources = resources;
+    /** Built by {@link RouterAssembly}, which has started every part. */
+    LlmRouter(RouterAssembly.Parts parts) {
+        this.parts = parts;
     }
 
     /**
@@ -149,34 +90,29 @@ public final class LlmRouter implements AutoCloseable {
      * Starts a router from a {@code router.yaml} (README "Configuration"): listen address,
      * transport (found on the class path by name), token, provider keys, budget, pricing overrides,
      * timeouts and the server's request timeouts. A {@code listen} address that is not loopback
-     * ({@link io.ironcage.router.core.config.RouterConfig.Listen#isLoopback()}) is logged as a
-     * warning naming the address (never the token).
+     * ({@link RouterConfig.Listen#isLoopback()}) is logged as a warning naming the address (never
+     * the token).
      *
      * @param file the configuration file
      * @return the running router
      * @throws ConfigException if the file is missing or invalid (naming the key and line)
      * @throws LlmRouterException if the configured transport is not on the class path, or the
      *     configuration asks for SQLite analytics (which needs the SQLite module; see {@link
-     *     #fromConfig(io.ironcage.router.core.config.RouterConfig, UsageEventSink)})
+     *     #fromConfig(RouterConfig, UsageEventSink)})
      * @throws ServerStartException if the address cannot be bound
      */
-    public static LlmRouter fromConfig(java.nio.file.Path file) {
-        return fromConfig(io.ironcage.router.core.config.RouterConfigLoader.load(file));
+    public static LlmRouter fromConfig(Path file) {
+        return fromConfig(RouterConfigLoader.load(file));
     }
 
     /**
-     * Starts a router from a parsed configuration; see {@link #fromConfig(java.nio.file.Path)}.
+     * Starts a router from a parsed configuration; see {@link #fromConfig(Path)}.
      *
      * @param config the configuration
      * @return the running router
      */
-    public static LlmRouter fromConfig(io.ironcage.router.core.config.RouterConfig config) {
-        if (config.analyticsSqlite().isPresent()) {
-            throw new LlmRouterException(
-                    "analytics.sqlite needs the router-analytics-sqlite module: run `iron-router"
-                            + " serve`, or open a SqliteUsageEventSink and call"
-                            + " LlmRouter.fromConfig(config, sink).");
-        }
+    public static LlmRouter fromConfig(RouterConfig config) {
+        ConfigMapping.requireNoSqlite(config);
         return fromConfig(config, UsageEventSink.noop());
     }
 
@@ -190,64 +126,14 @@ public final class LlmRouter implements AutoCloseable {
      * @param sink where usage events go
      * @return the running router
      */
-    public static LlmRouter fromConfig(
-            io.ironcage.router.core.config.RouterConfig config, UsageEventSink sink) {
+    public static LlmRouter fromConfig(RouterConfig config, UsageEventSink sink) {
         return fromConfig(config, sink, TransportProvider.load(config.transport()));
     }
 
-    /**
-     * {@link #fromConfig(io.ironcage.router.core.config.RouterConfig, UsageEventSink)} on a given
-     * transport.
-     */
+    /** {@link #fromConfig(RouterConfig, UsageEventSink)} on a given transport. */
     static LlmRouter fromConfig(
-            io.ironcage.router.core.config.RouterConfig config,
-            UsageEventSink sink,
-            TransportProvider transport) {
-        if (!config.listen().isLoopback()) {
-            LOG.warn(
-                    "listen {} is not a loopback address: other machines may reach the router;"
-                            + " they need the configured token. Use 127.0.0.1 unless that is"
-                            + " meant.",
-                    config.listen());
-        }
-        Builder builder = builder().transport(transport);
-        if (config.controlPlane().isPresent()) {
-            io.ironcage.router.core.config.RouterConfig.ControlPlane cp =
-                    config.controlPlane().get();
-            ControlPlaneOptions.Builder options =
-                    ControlPlaneOptions.builder(cp.url())
-                            .keyCacheTtl(cp.keyCacheTtl())
-                            .syncInterval(cp.syncInterval())
-                            .syncBatchSize(cp.syncBatchSize())
-                            .syncConcurrency(cp.syncConcurrency());
-            cp.leaseSize().ifPresent(options::leaseSize);
-            builder.controlPlane(options.build());
-            for (io.ironcage.router.core.config.RouterConfig.Agent agent : config.agents()) {
-                AgentSpec spec = AgentSpec.of(agent.token());
-                builder.agent(agent.id().map(spec::withAgentId).orElse(spec));
-            }
-        }
-        if (!config.providers().isEmpty()) {
-            builder.providerKeys(
-                    ProviderKeySource.fixed(
-                            config.providers()
-                                    .values()
-                                    .toArray(new io.ironcage.router.core.domain.ProviderKey[0])));
-        }
-        builder.listen(config.listen().host(), config.listen().port())
-                .pricingOverrides(config.pricingOverrides())
-                .timeouts(config.timeouts().connect(), config.timeouts().upstream())
-                .allowUnpricedModels(
-                        config.budget().unpricedModels()
-                                == io.ironcage.router.core.config.RouterConfig.UnpricedModels.ALLOW)
-                .allowUnmeteredEndpoints(
-                        config.budget().unmeteredEndpoints()
-                                == io.ironcage.router.core.config.RouterConfig.UnmeteredEndpoints
-                                        .ALLOW)
-                .requestTimeouts(config.server().headerTimeout(), config.server().bodyTimeout());
-        config.token().ifPresent(builder::token);
-        config.budget().limit().ifPresent(builder::budget);
-        return builder.usageSink(sink).start();
+            RouterConfig config, UsageEventSink sink, TransportProvider transport) {
+        return ConfigMapping.builder(config, transport).usageSink(sink).start();
     }
 
     /**
@@ -266,11 +152,11 @@ public final class LlmRouter implements AutoCloseable {
      * @return the root URI
      */
     public URI baseUri() {
-        String host = server.address().getHostString();
+        String host = parts.server.address().getHostString();
         if (host.contains(":")) {
             host = "[" + host + "]";
         }
-        return URI.create("http://" + host + ":" + server.address().getPort());
+        return URI.create("http://" + host + ":" + port());
     }
 
     /**
@@ -279,7 +165,7 @@ public final class LlmRouter implements AutoCloseable {
      * @return the port
      */
     public int port() {
-        return server.address().getPort();
+        return parts.server.address().getPort();
     }
 
     /**
@@ -289,7 +175,7 @@ public final class LlmRouter implements AutoCloseable {
      * @return the token
      */
     public String token() {
-        return token;
+        return parts.token;
     }
 
     /**
@@ -298,8 +184,8 @@ public final class LlmRouter implements AutoCloseable {
      *
      * @return the providers
      */
-    public java.util.Set<io.ironcage.router.core.domain.ProviderType> providers() {
-        return keys.providers();
+    public Set<ProviderType> providers() {
+        return parts.keys.providers();
     }
 
     /**
@@ -310,7 +196,7 @@ public final class LlmRouter implements AutoCloseable {
      * @return the runtime
      */
     public AgentRuntime agents() {
-        return new AgentRuntime(agents);
+        return new AgentRuntime(parts.agents);
     }
 
     /**
@@ -320,8 +206,8 @@ public final class LlmRouter implements AutoCloseable {
      *
      * @return a snapshot of the recent events
      */
-    public java.util.List<AnalyticsEvent> recentEvents() {
-        return events.snapshot();
+    public List<AnalyticsEvent> recentEvents() {
+        return parts.events.snapshot();
     }
 
     /**
@@ -339,8 +225,8 @@ public final class LlmRouter implements AutoCloseable {
      * @return the total
      */
     public Money totalSpent() {
-        Money total = serverMode ? Money.ZERO : ledger.totalSpent();
-        for (Agent agent : agents.all()) {
+        Money total = parts.serverMode ? Money.ZERO : parts.ledger.totalSpent();
+        for (Agent agent : parts.agents.all()) {
             total = total.plus(agent.ledger().totalSpent());
         }
         return total;
@@ -354,11 +240,11 @@ public final class LlmRouter implements AutoCloseable {
      * @throws IllegalStateException if that budget is leased from the control server
      */
     public void setBudget(Money limit) {
-        if (serverMode && agents.all().get(0).lease().isPresent()) {
+        if (parts.serverMode && parts.agents.all().get(0).lease().isPresent()) {
             throw new IllegalStateException(
                     "the budget is leased from the Iron Cage control server; change it there");
         }
-        ledger.setLimit(limit);
+        parts.ledger.setLimit(limit);
     }
 
     /**
@@ -367,7 +253,7 @@ public final class LlmRouter implements AutoCloseable {
      * @return the limit, or empty when unlimited
      */
     public Optional<Money> budget() {
-        return ledger.limit();
+        return parts.ledger.limit();
     }
 
     /**
@@ -377,7 +263,7 @@ public final class LlmRouter implements AutoCloseable {
      * @return the status
      */
     public BudgetStatus budgetStatus() {
-        return ledger.status();
+        return parts.ledger.status();
     }
 
     /**
@@ -390,43 +276,15 @@ public final class LlmRouter implements AutoCloseable {
             return;
         }
         try {
-            server.close();
+            parts.server.close();
         } finally {
-            long now = clock.millis();
-            events.record(
+            long now = parts.clock.millis();
+            parts.events.record(
                     AnalyticsEvent.of(
                             AnalyticsEvent.newEventId(now),
                             now,
-                            new RouterStopped(requests.get(), totalSpent())));
-            try {
-                agents.closeAll(); // reports, then each lease's unused part back to the server
-                // the sink may still queue events (SQLite's writer): closing it writes them all
-                // into the store, whose sync methods keep working, so the final flush sees every
-                // event recorded before close
-                events.close();
-                if (resources.sync != null) {
-                    resources.sync.close(); // final flush, bounded
-                }
-            } finally {
-                upstream.close();
-                events.close(); // idempotent: closed here if closing the agents failed
-                if (resources.ownScheduler != null) {
-                    resources.ownScheduler.shutdownNow();
-                }
-                removeShutdownHook();
-            }
-        }
-    }
-
-    private void removeShutdownHook() {
-        Thread hook = resources.shutdownHook;
-        if (hook == null || Thread.currentThread() == hook) {
-            return;
-        }
-        try {
-            Runtime.getRuntime().removeShutdownHook(hook);
-        } catch (IllegalStateException e) {
-            // the JVM is shutting down: the hook is running or has run
+                            new RouterStopped(parts.requests.get(), totalSpent())));
+            parts.resources.release();
         }
     }
 
@@ -444,28 +302,29 @@ public final class LlmRouter implements AutoCloseable {
 
     /** Configures and starts an {@link LlmRouter}. Not thread-safe; use once. */
     public static final class Builder {
-        private TransportProvider transport;
-        private ProviderKeySource keys;
-        private Optional<Money> budget = Optional.empty();
-        private List<Integer> thresholds = CostController.DEFAULT_THRESHOLD_PERCENTS;
-        private String token;
-        private String host = "127.0.0.1";
-        private int port;
-        private Clock clock = Clock.systemUTC();
-        private PricingTable pricing = PricingTables.bundled();
-        private final List<ModelPricing> overrides = new ArrayList<>();
-        private UsageEventSink events = UsageEventSink.noop();
-        private Duration connectTimeout = Duration.ofSeconds(10);
-        private Duration upstreamTimeout = Duration.ofSeconds(300);
-        private long maxRequestBodyBytes = ServerOptions.DEFAULT_MAX_REQUEST_BODY_BYTES;
-        private int maxConcurrentRequests = DEFAULT_MAX_CONCURRENT_REQUESTS;
-        private boolean rejectUnpriced = true;
-        private boolean allowUnmetered;
-        private Duration headerTimeout = ServerOptions.DEFAULT_HEADER_TIMEOUT;
-        private Duration bodyTimeout = ServerOptions.DEFAULT_BODY_TIMEOUT;
-        private ControlPlaneOptions controlPlane;
-        private final List<AgentSpec> agentSpecs = new ArrayList<>();
-        private ScheduledExecutorService scheduler;
+        // package-private: RouterAssembly reads them at start
+        TransportProvider transport;
+        ProviderKeySource keys;
+        Optional<Money> budget = Optional.empty();
+        List<Integer> thresholds = CostController.DEFAULT_THRESHOLD_PERCENTS;
+        String token;
+        String host = "127.0.0.1";
+        int port;
+        Clock clock = Clock.systemUTC();
+        PricingTable pricing = PricingTables.bundled();
+        final List<ModelPricing> overrides = new ArrayList<>();
+        UsageEventSink events = UsageEventSink.noop();
+        Duration connectTimeout = Duration.ofSeconds(10);
+        Duration upstreamTimeout = Duration.ofSeconds(300);
+        long maxRequestBodyBytes = ServerOptions.DEFAULT_MAX_REQUEST_BODY_BYTES;
+        int maxConcurrentRequests = DEFAULT_MAX_CONCURRENT_REQUESTS;
+        boolean rejectUnpriced = true;
+        boolean allowUnmetered;
+        Duration headerTimeout = ServerOptions.DEFAULT_HEADER_TIMEOUT;
+        Duration bodyTimeout = ServerOptions.DEFAULT_BODY_TIMEOUT;
+        ControlPlaneOptions controlPlane;
+        final List<AgentSpec> agentSpecs = new ArrayList<>();
+        ScheduledExecutorService scheduler;
 
         private Builder() {}
 
@@ -734,339 +593,7 @@ public final class LlmRouter implements AutoCloseable {
          * @throws ServerStartException if the address cannot be bound
          */
         public LlmRouter start() {
-            if (transport == null) {
-                throw new IllegalStateException(
-                        "set a transport, e.g. .transport(new JdkHttpTransportProvider())");
-            }
-            boolean server = controlPlane != null;
-            if (!server && keys == null) {
-                throw new IllegalStateException(
-                        "set the provider keys, e.g. .providerKeys(ProviderKeySource.fixed(...))");
-            }
-            List<AgentSpec> initial = new ArrayList<>(agentSpecs);
-            if (server && initial.isEmpty()) {
-                if (token == null) {
-                    throw new IllegalStateException(
-                            "server mode needs an IC token: .token(...) or .agent(...)");
-                }
-                initial.add(AgentSpec.of(token));
-            }
-            if (server && budget.isPresent()) {
-                initial.replaceAll(
-                        spec -> spec.budget().isPresent() ? spec : spec.withBudget(budget.get()));
-            }
-            if (!server && !initial.isEmpty()) {
-                throw new IllegalStateException(
-                        "agents at start are for server mode; in direct mode start them with"
-                                + " router.agents().startAgent(...)");
-            }
-            Clock time = clock;
-            UsageEventSink target = events;
-            UsageEventStore store = null;
-            if (server) {
-                if (events instanceof UsageEventStore) {
-                    store = (UsageEventStore) events;
-                } else {
-                    store =
-                            new io.ironcage.router.core.internal.MemoryEventStore(
-                                    io.ironcage.router.core.internal.RecentEvents.DEFAULT_CAPACITY);
-                    target = UsageEventSink.tee(events, store);
-                }
-            }
-            io.ironcage.router.core.internal.RecentEvents sink =
-                    new io.ironcage.router.core.internal.RecentEvents(
-                            io.ironcage.router.core.internal.RecentEvents.DEFAULT_CAPACITY, target);
-            PricingTable prices = overrides.isEmpty() ? pricing : pricing.withOverrides(overrides);
-            HttpTransport client = transport.httpTransport(connectTimeout);
-            Resources resources = new Resources();
-            ScheduledExecutorService background = scheduler;
-            if (background == null && server) {
-                background = daemonScheduler();
-                resources.ownScheduler = background;
-            }
-            Tenants tenants = new Tenants();
-            AgentRegistry registry =
-                    new AgentRegistry(
-                            tenants,
-                            agentFactory(server, client, background, sink, time),
-                            time,
-                            upstreamTimeout);
-            AtomicLong requests = new AtomicLong();
-            CostController ledger;
-            String callerToken;
-            ProviderKeySource primaryKeys;
-            try {
-                if (server) {
-                    Agent primary = null;
-                    for (AgentSpec spec : initial) {
-                        Agent agent = registry.start(spec);
-                        primary = primary == null ? agent : primary;
-                    }
-                    ledger = primary.ledger();
-                    callerToken = primary.token();
-                    primaryKeys = primary.keys();
-                } else {
-                    callerToken = token != null ? token : randomToken();
-                    ledger = ledger(budget, sink, time, Optional.empty());
-                    primaryKeys = keys;
-                    tenants.add(callerToken, new DirectTenant(keys, ledger));
-                }
-            } catch (RuntimeException e) {
-                registry.closeAll();
-                client.close();
-                if (resources.ownScheduler != null) {
-                    resources.ownScheduler.shutdownNow();
-                }
-                throw e;
-            }
-            ProxyPipeline pipeline =
-                    new ProxyPipeline(
-                            tenants,
-                            client,
-                            prices,
-                            sink,
-                            time,
-                            new ProxyPipeline.Settings(
-                                    upstreamTimeout,
-                                    rejectUnpriced,
-                                    allowUnmetered,
-                                    maxRequestBodyBytes,
-                                    registry::readiness));
-            ServerTransport.RunningServer running;
-            try {
-                running =
-                        transport
-                                .serverTransport()
-                                .start(
-                                        new ServerOptions(
-                                                        host,
-                                                        port,
-                                                        maxRequestBodyBytes,
-                                                        maxConcurrentRequests,
-                                                        Duration.ofSeconds(5))
-                                                .withTimeouts(headerTimeout, bodyTimeout),
-                                        new CountingHandler(pipeline, requests));
-            } catch (RuntimeException e) {
-                registry.closeAll();
-                client.close();
-                if (resources.ownScheduler != null) {
-                    resources.ownScheduler.shutdownNow();
-                }
-                throw e;
-            }
-            long now = time.millis();
-            sink.record(
-                    AnalyticsEvent.of(
-                            AnalyticsEvent.newEventId(now),
-                            now,
-                            new RouterStarted(running.address().getPort())));
-            if (server) {
-                resources.sync =
-                        AnalyticsSync.builder(
-                                        controlPlane,
-                                        client,
-                                        store,
-                                        agentId -> agentId.flatMap(registry::tokenOf))
-                                .clock(time)
-                                .scheduler(background)
-                                .build()
-                                .start();
-            }
-            LlmRouter router =
-                    new LlmRouter(
-                            running,
-                            client,
-                            ledger,
-                            sink,
-                            time,
-                            callerToken,
-                            primaryKeys,
-                            requests,
-                            registry,
-                            server,
-                            resources);
-            if (server && controlPlane.returnOnShutdown()) {
-                Thread hook = new Thread(router::close, "iron-router-shutdown");
-                resources.shutdownHook = hook;
-                Runtime.getRuntime().addShutdownHook(hook);
-            }
-            return router;
-        }
-
-        /** How an agent is built: server mode leases and fetches, direct mode shares the keys. */
-        private java.util.function.BiFunction<AgentSpec, String, Agent> agentFactory(
-                boolean server,
-                HttpTransport client,
-                ScheduledExecutorService background,
-                UsageEventSink sink,
-                Clock time) {
-            ProviderKeySource shared = keys;
-            if (!server) {
-                return (spec, id) ->
-                        new Agent(
-                                id,
-                                spec.icToken(),
-                                shared,
-                                ledger(spec.budget(), sink, time, Optional.of(id)),
-                                null);
-            }
-            ControlPlaneOptions cp = controlPlane;
-            return (spec, id) -> {
-                ProviderKeySource agentKeys;
-                java.util.function.Supplier<io.ironcage.router.core.domain.ProviderType> leaseFor;
-                CostController leased;
-                if (shared != null) {
-                    // direct keys with the control server: keys never come from it, and a local
-                    // budget is a ceiling the lease cannot lift (both must hold)
-                    agentKeys = shared;
-                    io.ironcage.router.core.domain.ProviderType provider = leaseProvider(shared);
-                    leaseFor = () -> provider;
-                    leased =
-                            spec.budget().isPresent()
-                                    ? CostController.withCeiling(
-                                            Money.ZERO,
-                                            spec.budget().get(),
-                                            thresholds,
-                                            thresholdListener(sink, time, Optional.of(id)))
-                                    : CostController.withLimit(Money.ZERO);
-                } else {
-                    ControlPlaneKeySource fetched =
-                            ControlPlaneKeySource.builder(cp.url(), spec.icToken(), client)
-                                    .clock(time)
-                                    .ttl(cp.keyCacheTtl())
-                                    .timeout(cp.timeout())
-                                    .build();
-                    try {
-                        fetched.currentKey(); // learn the key's provider before the handshake
-                    } catch (ControlPlaneException e) {
-                        LOG.warn("agent {}: no provider key yet: {}", id, e.getMessage());
-                    }
-                    if (spec.budget().isPresent()) {
-                        return new Agent(
-                                id,
-                                spec.icToken(),
-                                fetched,
-                                ledger(spec.budget(), sink, time, Optional.of(id)),
-                                null);
-                    }
-                    agentKeys = fetched;
-                    leaseFor = () -> fetched.currentKey().provider();
-                    leased = CostController.withLimit(Money.ZERO);
-                }
-                BudgetLeaseManager.Builder lease =
-                        BudgetLeaseManager.builder(
-                                        ControlPlaneBudgetLeaseClient.builder(cp.url(), client)
-                                                .timeout(cp.timeout())
-                                                .build(),
-                                        spec.icToken(),
-                                        leaseFor,
-                                        leased)
-                                .clock(time)
-                                .scheduler(background)
-                                .options(cp)
-                                .name(id);
-                BudgetLeaseManager manager = lease.build();
-                manager.start();
-                return new Agent(id, spec.icToken(), agentKeys, leased, manager);
-            };
-        }
-
-        /** A ledger with the builder's thresholds, its events attributed to the agent. */
-        private CostController ledger(
-                Optional<Money> limit, UsageEventSink sink, Clock time, Optional<String> agentId) {
-            return limit.map(
-                            l ->
-                                    CostController.withLimit(
-                                            l, thresholds, thresholdListener(sink, time, agentId)))
-                    .orElseGet(CostController::unlimited);
-        }
-
-        /** Records a threshold crossing as an event of the agent. */
-        private static java.util.function.Consumer<ThresholdCrossing> thresholdListener(
-                UsageEventSink sink, Clock time, Optional<String> agentId) {
-            return c -> {
-                long at = time.millis();
-                AnalyticsEvent event =
-                        AnalyticsEvent.of(
-                                AnalyticsEvent.newEventId(at), at, BudgetThresholdReached.of(c));
-                // runs inside a settlement, which may be on an event loop: a sink that would
-                // wait, waits on a thread of its own (a crossing is rare)
-                sink.recordWithoutWaiting(agentId.map(event::withAgentId).orElse(event))
-                        .ifPresent(ProxyPipeline::waitOnOwnThread);
-            };
-        }
-
-        /**
-         * The provider a lease is asked for when the keys are the router's own: the only key's, or
-         * OpenAI's when there are keys for both (the server's lease is per agent, not per provider;
-         * each report names the provider the request really went to).
-         */
-        private static io.ironcage.router.core.domain.ProviderType leaseProvider(
-                ProviderKeySource keys) {
-            return keys.providers().stream()
-                    .min(java.util.Comparator.naturalOrder())
-                    .orElseThrow(
-                            () ->
-                                    new IllegalStateException(
-                                            "the provider key source holds no key"));
-        }
-
-        private static ScheduledExecutorService daemonScheduler() {
-            AtomicLong count = new AtomicLong();
-            ScheduledThreadPoolExecutor pool =
-                    new ScheduledThreadPoolExecutor(
-                            2,
-                            r -> {
-                                Thread t =
-                                        new Thread(
-                                                r,
-                                                "iron-router-control-plane-"
-                                                        + count.incrementAndGet());
-                                t.setDaemon(true);
-                                return t;
-                            });
-            pool.setRemoveOnCancelPolicy(true);
-            return pool;
-        }
-
-        private static String randomToken() {
-            byte[] bytes = new byte[24];
-            new SecureRandom().nextBytes(bytes);
-            return "ic-local-" + Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
-        }
-    }
-
-    /** Counts the requests the server hands over, whichever way it hands them. */
-    private static final class CountingHandler implements ProxyHandler {
-        private final ProxyPipeline pipeline;
-        private final AtomicLong requests;
-
-        CountingHandler(ProxyPipeline pipeline, AtomicLong requests) {
-            this.pipeline = pipeline;
-            this.requests = requests;
-        }
-
-        @Override
-        public void handle(ProxyRequest request, ResponseSink response) {
-            requests.incrementAndGet();
-            pipeline.handle(request, response);
-        }
-
-        @Override
-        public CompletionStage<Void> handleAsync(
-                ProxyRequest request, ResponseSink response, Executor workers) {
-            requests.incrementAndGet();
-            return pipeline.handleAsync(request, response, workers);
-        }
-
-        @Override
-        public Optional<EarlyAnswer> onHead(RequestHead head) {
-            return pipeline.onHead(head);
-        }
-
-        @Override
-        public EarlyAnswer unreadable(int status, Optional<String> path) {
-            return pipeline.unreadable(status, path);
+            return new RouterAssembly(this).start();
         }
     }
 }

@@ -28,6 +28,15 @@ public final class Agent implements Tenant {
     private final AtomicLong failures = new AtomicLong();
     private volatile boolean stopped;
 
+    /**
+     * Creates an agent.
+     *
+     * @param id its id, which its analytics events carry
+     * @param token its IC token, what its callers present
+     * @param keys where its provider keys come from
+     * @param ledger its budget
+     * @param lease its budget lease, or {@code null} for a fixed budget or in direct mode
+     */
     public Agent(
             String id,
             String token,
@@ -41,10 +50,20 @@ public final class Agent implements Tenant {
         this.lease = lease;
     }
 
+    /**
+     * Returns the agent's id.
+     *
+     * @return the id
+     */
     public String id() {
         return id;
     }
 
+    /**
+     * Returns the agent's IC token; never log it.
+     *
+     * @return the token
+     */
     public String token() {
         return token;
     }
@@ -69,6 +88,11 @@ public final class Agent implements Tenant {
         return ledger;
     }
 
+    /**
+     * Returns the agent's budget lease.
+     *
+     * @return the lease, or empty for a fixed budget or in direct mode
+     */
     public Optional<BudgetLeaseManager> lease() {
         return Optional.ofNullable(lease);
     }
@@ -114,7 +138,7 @@ public final class Agent implements Tenant {
         stopped = true;
     }
 
-    /** Returns the lease (if any). Idempotent. */
+    /** Returns the lease (if any) to the control server. Idempotent. */
     public void close() {
         if (lease != null) {
             lease.close();
@@ -124,6 +148,8 @@ public final class Agent implements Tenant {
     /**
      * Why the agent cannot serve a request now, in the router's own words (never the control
      * server's message or a secret); empty when it can. Never blocks on the network.
+     *
+     * @return the reason, or empty when ready
      */
     public Optional<String> notReadyBecause() {
         if (keys instanceof ControlPlaneKeySource && !((ControlPlaneKeySource) keys).hasKey()) {
@@ -149,6 +175,11 @@ public final class Agent implements Tenant {
                         .orElse("no budget lease yet"));
     }
 
+    /**
+     * Returns what the agent did so far.
+     *
+     * @return its metrics
+     */
     public AgentMetrics metrics() {
         Optional<BudgetLease> current = lease == null ? Optional.empty() : lease.lease();
         Optional<String> problem =

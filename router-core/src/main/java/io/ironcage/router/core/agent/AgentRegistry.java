@@ -27,6 +27,15 @@ public final class AgentRegistry {
     private final Duration settleWait;
     private final Map<String, Agent> agents = new LinkedHashMap<>(); // guarded by this
 
+    /**
+     * Creates a registry without agents.
+     *
+     * @param tenants the router's tenants, where each agent's token is let in
+     * @param factory builds an agent from its spec and id (in server mode: fetches its key and
+     *     leases its budget, over the network)
+     * @param clock the clock
+     * @param settleWait how long {@link #stop(String)} waits for the agent's requests in flight
+     */
     public AgentRegistry(
             Tenants tenants,
             BiFunction<AgentSpec, String, Agent> factory,
@@ -38,7 +47,13 @@ public final class AgentRegistry {
         this.settleWait = Objects.requireNonNull(settleWait, "settleWait");
     }
 
-    /** Creates the agent (which makes its handshake), then lets its token in. */
+    /**
+     * Creates the agent (which makes its handshake), then lets its token in.
+     *
+     * @param spec the agent
+     * @return the running agent
+     * @throws IllegalArgumentException if an agent with its id is running, or its token is in use
+     */
     public Agent start(AgentSpec spec) {
         String id = spec.agentId().orElseGet(() -> IcTokens.agentId(spec.icToken()));
         synchronized (this) {
@@ -77,6 +92,9 @@ public final class AgentRegistry {
     /**
      * Refuses the agent's token from now on, waits (bounded) for its requests in flight to settle,
      * then returns its lease.
+     *
+     * @param agentId the agent
+     * @return whether a running agent was stopped
      */
     public boolean stop(String agentId) {
         Agent agent;
@@ -104,15 +122,30 @@ public final class AgentRegistry {
         return true;
     }
 
+    /**
+     * Returns an agent, stopped ones included.
+     *
+     * @param agentId the agent
+     * @return the agent, or empty if it never ran
+     */
     public synchronized Optional<Agent> get(String agentId) {
         return Optional.ofNullable(agents.get(agentId));
     }
 
+    /**
+     * Returns every agent that ran, stopped ones included, in start order.
+     *
+     * @return a copy
+     */
     public synchronized List<Agent> all() {
         return new ArrayList<>(agents.values());
     }
 
-    /** What {@code GET /ready} answers: every running agent's state, by id. */
+    /**
+     * What {@code GET /ready} answers: every running agent's state, by id.
+     *
+     * @return the readiness
+     */
     public Readiness readiness() {
         List<Readiness.Check> checks = new ArrayList<>();
         for (Agent agent : all()) {
@@ -123,7 +156,12 @@ public final class AgentRegistry {
         return Readiness.of(checks);
     }
 
-    /** The token of an agent, stopped ones included (their last events still sync). */
+    /**
+     * The token of an agent, stopped ones included (their last events still sync).
+     *
+     * @param agentId the agent
+     * @return its token, or empty if it never ran
+     */
     public synchronized Optional<String> tokenOf(String agentId) {
         Agent agent = agents.get(agentId);
         return agent == null ? Optional.empty() : Optional.of(agent.token());

@@ -17,6 +17,12 @@ import java.util.Optional;
 public final class AgentRuntime {
     private final AgentRegistry registry;
 
+    /**
+     * Wraps a router's agents; applications get a runtime from {@link
+     * io.ironcage.router.core.LlmRouter#agents()}.
+     *
+     * @param registry the router's agents
+     */
     public AgentRuntime(AgentRegistry registry) {
         this.registry = registry;
     }
