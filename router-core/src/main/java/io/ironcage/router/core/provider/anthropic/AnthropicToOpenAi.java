@@ -2,7 +2,7 @@ package io.ironcage.router.core.provider.anthropic;
 
 import static io.ironcage.router.core.provider.anthropic.Trees.absent;
 import static io.ironcage.router.core.provider.anthropic.Trees.arrayField;
-import static io.ironcage.router.core.provider.anthropic.Trees.eachObject;
+import static io.ironcage.router.core.provider.anthropic.Trees.eachTyped;
 import static io.ironcage.router.core.provider.anthropic.Trees.object;
 import static io.ironcage.router.core.provider.anthropic.Trees.text;
 import static io.ironcage.router.core.provider.anthropic.Trees.tokens;
@@ -181,11 +181,10 @@ public final class AnthropicToOpenAi {
 
         List<String> texts = new ArrayList<>();
         ArrayNode toolCalls = Trees.array();
-        eachObject(
+        eachTyped(
                 in.get("content"),
                 "content",
-                (block, at) -> {
-                    String type = text(block.get("type"), at + ".type");
+                (block, at, type) -> {
                     if ("text".equals(type)) {
                         texts.add(text(block.get("text"), at + ".text"));
                     } else if ("tool_use".equals(type)) {

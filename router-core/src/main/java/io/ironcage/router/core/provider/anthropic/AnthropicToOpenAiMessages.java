@@ -2,6 +2,7 @@ package io.ironcage.router.core.provider.anthropic;
 
 import static io.ironcage.router.core.provider.anthropic.Trees.absent;
 import static io.ironcage.router.core.provider.anthropic.Trees.eachObject;
+import static io.ironcage.router.core.provider.anthropic.Trees.eachTyped;
 import static io.ironcage.router.core.provider.anthropic.Trees.object;
 import static io.ironcage.router.core.provider.anthropic.Trees.objectField;
 import static io.ironcage.router.core.provider.anthropic.Trees.text;
@@ -56,11 +57,10 @@ final class AnthropicToOpenAiMessages {
             return;
         }
         ArrayNode parts = Trees.array();
-        eachObject(
+        eachTyped(
                 content,
                 at,
-                (block, blockAt) -> {
-                    String type = text(block.get("type"), blockAt + ".type");
+                (block, blockAt, type) -> {
                     if ("tool_result".equals(type)) {
                         messages.add(toolMessage(block, blockAt));
                     } else if ("text".equals(type)) {
@@ -70,12 +70,7 @@ final class AnthropicToOpenAiMessages {
                     } else if ("image".equals(type)) {
                         parts.add(imagePart(block.get("source"), blockAt + ".source"));
                     } else {
-                        throw new TranslationException(
-                                blockAt + ".type",
-                                "The field "
-                                        + blockAt
-                                        + ".type names a content block the translation to OpenAI"
-                                        + " does not support; use text, image or tool_result.");
+                        throw unsupported(blockAt, "text, image or tool_result");
                     }
                 });
         if (parts.isEmpty()) {
@@ -87,6 +82,11 @@ final class AnthropicToOpenAiMessages {
         } else {
             user.set("content", parts);
         }
+    }
+
+    private static TranslationException unsupported(String at, String use) {
+        return Trees.wrongType(
+                at, "names a content block the translation to OpenAI does not support; use " + use);
     }
 
     private static ObjectNode toolMessage(ObjectNode block, String at) {
@@ -116,8 +116,7 @@ final class AnthropicToOpenAiMessages {
         } else if ("url".equals(type)) {
             url = text(src.get("url"), at + ".url");
         } else {
-            throw new TranslationException(
-                    at + ".type", "The field " + at + ".type must be base64 or url.");
+            throw Trees.wrongType(at, "must be base64 or url");
         }
         ObjectNode part = object().put("type", "image_url");
         part.putObject("image_url").put("url", url);
@@ -132,22 +131,16 @@ final class AnthropicToOpenAiMessages {
         }
         StringBuilder text = new StringBuilder();
         ArrayNode calls = Trees.array();
-        eachObject(
+        eachTyped(
                 content,
                 at,
-                (block, blockAt) -> {
-                    String type = text(block.get("type"), blockAt + ".type");
+                (block, blockAt, type) -> {
                     if ("text".equals(type)) {
                         text.append(text(block.get("text"), blockAt + ".text"));
                     } else if ("tool_use".equals(type)) {
                         ToolTranslation.addToolCall(calls, block, blockAt);
                     } else if (!"thinking".equals(type) && !"redacted_thinking".equals(type)) {
-                        throw new TranslationException(
-                                blockAt + ".type",
-                                "The field "
-                                        + blockAt
-                                        + ".type names a content block the translation to OpenAI"
-                                        + " does not support; use text or tool_use.");
+                        throw unsupported(blockAt, "text or tool_use");
                     }
                 });
         if (text.length() > 0) {

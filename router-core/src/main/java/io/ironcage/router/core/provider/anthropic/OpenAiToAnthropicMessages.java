@@ -3,6 +3,7 @@ package io.ironcage.router.core.provider.anthropic;
 import static io.ironcage.router.core.provider.anthropic.Trees.absent;
 import static io.ironcage.router.core.provider.anthropic.Trees.array;
 import static io.ironcage.router.core.provider.anthropic.Trees.eachObject;
+import static io.ironcage.router.core.provider.anthropic.Trees.eachTyped;
 import static io.ironcage.router.core.provider.anthropic.Trees.object;
 import static io.ironcage.router.core.provider.anthropic.Trees.objectField;
 import static io.ironcage.router.core.provider.anthropic.Trees.text;
@@ -104,22 +105,19 @@ final class OpenAiToAnthropicMessages {
             addText(blocks, content.textValue());
             return blocks;
         }
-        eachObject(
+        eachTyped(
                 content,
                 at,
-                (part, partAt) -> {
-                    String type = text(part.get("type"), partAt + ".type");
+                (part, partAt, type) -> {
                     if ("text".equals(type)) {
                         addText(blocks, text(part.get("text"), partAt + ".text"));
                     } else if ("image_url".equals(type)) {
                         blocks.add(image(part.get("image_url"), partAt + ".image_url"));
                     } else {
-                        throw new TranslationException(
-                                partAt + ".type",
-                                "The field "
-                                        + partAt
-                                        + ".type names a content part the translation to"
-                                        + " Anthropic does not support; use text or image_url.");
+                        throw Trees.wrongType(
+                                partAt,
+                                "names a content part the translation to Anthropic does not"
+                                        + " support; use text or image_url");
                     }
                 });
         return blocks;
@@ -167,18 +165,13 @@ final class OpenAiToAnthropicMessages {
         if (content != null && content.isTextual()) {
             addText(blocks, content.textValue());
         } else if (!absent(content)) {
-            eachObject(
+            eachTyped(
                     content,
                     at + ".content",
-                    (part, partAt) -> {
-                        String type = text(part.get("type"), partAt + ".type");
+                    (part, partAt, type) -> {
                         if (!"text".equals(type) && !"refusal".equals(type)) {
-                            throw new TranslationException(
-                                    partAt + ".type",
-                                    "The field "
-                                            + partAt
-                                            + ".type must be text or refusal in an assistant"
-                                            + " message.");
+                            throw Trees.wrongType(
+                                    partAt, "must be text or refusal in an assistant message");
                         }
                         addText(blocks, text(part.get(type), partAt + "." + type));
                     });
@@ -206,11 +199,7 @@ final class OpenAiToAnthropicMessages {
                     at + ".content",
                     (part, partAt) -> {
                         if (!"text".equals(part.path("type").asText())) {
-                            throw new TranslationException(
-                                    partAt + ".type",
-                                    "The field "
-                                            + partAt
-                                            + ".type must be text in a tool message.");
+                            throw Trees.wrongType(partAt, "must be text in a tool message");
                         }
                         blocks.addObject()
                                 .put("type", "text")

@@ -11,6 +11,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.ironcage.router.core.errors.TranslationException;
 import java.util.Map;
+import java.util.function.BiFunction;
 
 /**
  * Tools both ways: the tool definitions and {@code tool_choice} of a request, and one tool call in
@@ -33,39 +34,9 @@ final class ToolTranslation {
      * false} into the Anthropic request {@code out}; nothing without tools.
      */
     static void toAnthropic(ObjectNode in, ObjectNode out) {
-        JsonNode tools = in.get("tools");
-        if (absent(tools) || tools.isEmpty()) {
+        if (!eachTool(in, out, ToolTranslation::anthropicTool)) {
             return;
         }
-        ArrayNode translated = out.putArray("tools");
-        eachObject(
-                tools,
-                "tools",
-                (tool, at) -> {
-                    if (!"function".equals(tool.path("type").asText())) {
-                        throw new TranslationException(
-                                at + ".type",
-                                "The field "
-                                        + at
-                                        + ".type must be function; other tool types are not"
-                                        + " translated.");
-                    }
-                    ObjectNode function = objectField(tool.get("function"), at + ".function");
-                    ObjectNode t = translated.addObject();
-                    t.put("name", text(function.get("name"), at + ".function.name"));
-                    JsonNode description = function.get("description");
-                    if (!absent(description)) {
-                        t.put("description", text(description, at + ".function.description"));
-                    }
-                    JsonNode parameters = function.get("parameters");
-                    if (absent(parameters)) {
-                        t.putObject("input_schema").put("type", "object").putObject("properties");
-                    } else {
-                        t.set(
-                                "input_schema",
-                                objectField(parameters, at + ".function.parameters").deepCopy());
-                    }
-                });
         ObjectNode choice = anthropicChoice(in.get("tool_choice"));
         JsonNode parallel = in.get("parallel_tool_calls");
         if (!absent(parallel) && !Trees.bool(parallel, "parallel_tool_calls")) {
@@ -79,6 +50,42 @@ final class ToolTranslation {
         if (choice != null) {
             out.set("tool_choice", choice);
         }
+    }
+
+    /**
+     * Puts the translation of each of the request's {@code tools} into {@code out}'s, in order.
+     *
+     * @return {@code false}, with nothing put, when the request has no tools
+     */
+    private static boolean eachTool(
+            ObjectNode in, ObjectNode out, BiFunction<ObjectNode, String, ObjectNode> translate) {
+        JsonNode tools = in.get("tools");
+        if (absent(tools) || tools.isEmpty()) {
+            return false;
+        }
+        ArrayNode translated = out.putArray("tools");
+        eachObject(tools, "tools", (tool, at) -> translated.add(translate.apply(tool, at)));
+        return true;
+    }
+
+    private static ObjectNode anthropicTool(ObjectNode tool, String at) {
+        if (!"function".equals(tool.path("type").asText())) {
+            throw Trees.wrongType(at, "must be function; other tool types are not translated");
+        }
+        ObjectNode function = objectField(tool.get("function"), at + ".function");
+        ObjectNode t = object();
+        t.put("name", text(function.get("name"), at + ".function.name"));
+        JsonNode description = function.get("description");
+        if (!absent(description)) {
+            t.put("description", text(description, at + ".function.description"));
+        }
+        JsonNode parameters = function.get("parameters");
+        if (absent(parameters)) {
+            t.putObject("input_schema").put("type", "object").putObject("properties");
+        } else {
+            t.set("input_schema", objectField(parameters, at + ".function.parameters").deepCopy());
+        }
+        return t;
     }
 
     private static ObjectNode anthropicChoice(JsonNode choice) {
@@ -102,35 +109,9 @@ final class ToolTranslation {
      * disable_parallel_tool_use}) into the OpenAI request {@code out}; nothing without tools.
      */
     static void toOpenAi(ObjectNode in, ObjectNode out) {
-        JsonNode tools = in.get("tools");
-        if (absent(tools) || tools.isEmpty()) {
+        if (!eachTool(in, out, ToolTranslation::openAiTool)) {
             return;
         }
-        ArrayNode translated = out.putArray("tools");
-        eachObject(
-                tools,
-                "tools",
-                (tool, at) -> {
-                    JsonNode type = tool.get("type");
-                    if (!absent(type) && !"custom".equals(type.asText())) {
-                        throw new TranslationException(
-                                at + ".type",
-                                "The field "
-                                        + at
-                                        + ".type names an Anthropic server tool, which OpenAI"
-                                        + " models cannot use.");
-                    }
-                    ObjectNode t = translated.addObject().put("type", "function");
-                    ObjectNode function = t.putObject("function");
-                    function.put("name", text(tool.get("name"), at + ".name"));
-                    JsonNode description = tool.get("description");
-                    if (!absent(description)) {
-                        function.put("description", text(description, at + ".description"));
-                    }
-                    function.set(
-                            "parameters",
-                            objectField(tool.get("input_schema"), at + ".input_schema").deepCopy());
-                });
         JsonNode choice = in.get("tool_choice");
         if (absent(choice)) {
             return;
@@ -152,6 +133,25 @@ final class ToolTranslation {
         if (c.path("disable_parallel_tool_use").asBoolean(false)) {
             out.put("parallel_tool_calls", false);
         }
+    }
+
+    private static ObjectNode openAiTool(ObjectNode tool, String at) {
+        JsonNode type = tool.get("type");
+        if (!absent(type) && !"custom".equals(type.asText())) {
+            throw Trees.wrongType(
+                    at, "names an Anthropic server tool, which OpenAI models cannot use");
+        }
+        ObjectNode t = object().put("type", "function");
+        ObjectNode function = t.putObject("function");
+        function.put("name", text(tool.get("name"), at + ".name"));
+        JsonNode description = tool.get("description");
+        if (!absent(description)) {
+            function.put("description", text(description, at + ".description"));
+        }
+        function.set(
+                "parameters",
+                objectField(tool.get("input_schema"), at + ".input_schema").deepCopy());
+        return t;
     }
 
     /**

@@ -107,6 +107,27 @@ final class Trees {
         }
     }
 
+    /** What {@link #eachTyped} calls with each element: the element, its path and its type. */
+    interface TypedElement {
+        void accept(ObjectNode element, String at, String type);
+    }
+
+    /**
+     * As {@link #eachObject}, with each element's {@code type}, which must be a string (content
+     * parts and blocks).
+     */
+    static void eachTyped(JsonNode node, String field, TypedElement each) {
+        eachObject(node, field, (o, at) -> each.accept(o, at, text(o.get("type"), at + ".type")));
+    }
+
+    /**
+     * The error for an element at {@code at} whose {@code type} the translation does not take: "The
+     * field {@code at}.type {@code rule}."
+     */
+    static TranslationException wrongType(String at, String rule) {
+        return new TranslationException(at + ".type", "The field " + at + ".type " + rule + ".");
+    }
+
     /**
      * The texts of an array of {@code text} parts or blocks, joined with {@code "\n"}; {@code
      * where} (e.g. {@code " in a system message"}) ends the error for a part of another type.
@@ -118,9 +139,7 @@ final class Trees {
                 field,
                 (part, at) -> {
                     if (!"text".equals(part.path("type").asText())) {
-                        throw new TranslationException(
-                                at + ".type",
-                                "The field " + at + ".type must be text" + where + ".");
+                        throw wrongType(at, "must be text" + where);
                     }
                     texts.add(text(part.get("text"), at + ".text"));
                 });
