@@ -182,11 +182,7 @@ public final class SqliteOptions {
          * @throws IllegalArgumentException if {@code queueCapacity < 1}
          */
         public Builder queueCapacity(int queueCapacity) {
-            if (queueCapacity < 1) {
-                throw new IllegalArgumentException(
-                        "queueCapacity must be at least 1, got " + queueCapacity);
-            }
-            this.queueCapacity = queueCapacity;
+            this.queueCapacity = atLeastOne(queueCapacity, "queueCapacity");
             return this;
         }
 
@@ -218,11 +214,7 @@ public final class SqliteOptions {
          * @throws IllegalArgumentException if {@code batchSize < 1}
          */
         public Builder batchSize(int batchSize) {
-            if (batchSize < 1) {
-                throw new IllegalArgumentException(
-                        "batchSize must be at least 1, got " + batchSize);
-            }
-            this.batchSize = batchSize;
+            this.batchSize = atLeastOne(batchSize, "batchSize");
             return this;
         }
 
@@ -246,12 +238,7 @@ public final class SqliteOptions {
          * @throws IllegalArgumentException if it is negative or longer than one minute
          */
         public Builder maxBlock(Duration maxBlock) {
-            Objects.requireNonNull(maxBlock, "maxBlock");
-            if (maxBlock.isNegative() || maxBlock.compareTo(Duration.ofMinutes(1)) > 0) {
-                throw new IllegalArgumentException(
-                        "maxBlock must be between zero and one minute, got " + maxBlock);
-            }
-            this.maxBlock = maxBlock;
+            this.maxBlock = upToOneMinute(maxBlock, "maxBlock");
             return this;
         }
 
@@ -263,12 +250,7 @@ public final class SqliteOptions {
          * @throws IllegalArgumentException if it is negative or longer than one minute
          */
         public Builder busyTimeout(Duration busyTimeout) {
-            Objects.requireNonNull(busyTimeout, "busyTimeout");
-            if (busyTimeout.isNegative() || busyTimeout.compareTo(Duration.ofMinutes(1)) > 0) {
-                throw new IllegalArgumentException(
-                        "busyTimeout must be between zero and one minute, got " + busyTimeout);
-            }
-            this.busyTimeout = busyTimeout;
+            this.busyTimeout = upToOneMinute(busyTimeout, "busyTimeout");
             return this;
         }
 
@@ -279,6 +261,22 @@ public final class SqliteOptions {
          */
         public SqliteOptions build() {
             return new SqliteOptions(this);
+        }
+
+        private static int atLeastOne(int value, String name) {
+            if (value < 1) {
+                throw new IllegalArgumentException(name + " must be at least 1, got " + value);
+            }
+            return value;
+        }
+
+        private static Duration upToOneMinute(Duration value, String name) {
+            Objects.requireNonNull(value, name);
+            if (value.isNegative() || value.compareTo(Duration.ofMinutes(1)) > 0) {
+                throw new IllegalArgumentException(
+                        name + " must be between zero and one minute, got " + value);
+            }
+            return value;
         }
     }
 }

@@ -30,6 +30,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.Supplier;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.HandleCallback;
 import org.jdbi.v3.core.Jdbi;
@@ -663,20 +664,20 @@ public final class SqliteUsageEventSink implements UsageEventStore {
     }
 
     private <T> T read(HandleCallback<T, RuntimeException> callback) {
-        try {
-            return reader.withHandle(callback);
-        } catch (RuntimeException e) {
-            throw new LlmRouterException(
-                    "cannot read analytics store " + file + ": " + e.getMessage(), e);
-        }
+        return access("read", () -> reader.withHandle(callback));
     }
 
     private <T> T write(HandleCallback<T, RuntimeException> callback) {
+        return access("write", () -> jdbi.inTransaction(callback));
+    }
+
+    /** Runs a database access; a failure becomes a router exception naming the store. */
+    private <T> T access(String verb, Supplier<T> access) {
         try {
-            return jdbi.inTransaction(callback);
+            return access.get();
         } catch (RuntimeException e) {
             throw new LlmRouterException(
-                    "cannot write analytics store " + file + ": " + e.getMessage(), e);
+                    "cannot " + verb + " analytics store " + file + ": " + e.getMessage(), e);
         }
     }
 

@@ -3,7 +3,6 @@ package io.ironcage.router.core.domain.analytics;
 import io.ironcage.router.core.domain.Money;
 import io.ironcage.router.core.domain.TokenUsage;
 import java.util.Objects;
-import java.util.Optional;
 
 /**
  * An LLM request finished with a 2xx answer and was billed (reference §8.1 {@code
@@ -19,7 +18,7 @@ import java.util.Optional;
  */
 public record LlmRequestCompleted(
         LlmModelMeta meta, TokenUsage usage, Money cost, boolean priced, RequestMeta request)
-        implements EventPayload {
+        implements EventPayload, LlmRequestPayload {
     /** This payload's {@linkplain #eventType() event type}. */
     public static final String EVENT_TYPE = "llm_request_completed";
 
@@ -77,32 +76,5 @@ public record LlmRequestCompleted(
     @Override
     public String eventType() {
         return EVENT_TYPE;
-    }
-
-    /**
-     * Returns the provider's wire id ({@link LlmModelMeta#provider()}).
-     *
-     * @return {@code openai}, {@code anthropic} or {@code unknown}
-     */
-    public String provider() {
-        return meta.provider();
-    }
-
-    /**
-     * Returns the control server's provider key id ({@link LlmModelMeta#providerId()}).
-     *
-     * @return the id, if known
-     */
-    public Optional<String> providerId() {
-        return meta.providerId();
-    }
-
-    /**
-     * Returns the model ({@link LlmModelMeta#model()}).
-     *
-     * @return the model as sent upstream
-     */
-    public String model() {
-        return meta.model();
     }
 }

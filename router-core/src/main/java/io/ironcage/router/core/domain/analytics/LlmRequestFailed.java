@@ -37,7 +37,7 @@ public record LlmRequestFailed(
         RequestMeta request,
         TokenUsage usage,
         Money cost)
-        implements EventPayload {
+        implements EventPayload, LlmRequestPayload {
     /** This payload's {@linkplain #eventType() event type}. */
     public static final String EVENT_TYPE = "llm_request_failed";
 
@@ -138,32 +138,5 @@ public record LlmRequestFailed(
     @Override
     public String eventType() {
         return EVENT_TYPE;
-    }
-
-    /**
-     * Returns the provider's wire id ({@link LlmModelMeta#provider()}).
-     *
-     * @return {@code openai}, {@code anthropic} or {@code unknown}
-     */
-    public String provider() {
-        return meta.provider();
-    }
-
-    /**
-     * Returns the control server's provider key id ({@link LlmModelMeta#providerId()}).
-     *
-     * @return the id, if known
-     */
-    public Optional<String> providerId() {
-        return meta.providerId();
-    }
-
-    /**
-     * Returns the model ({@link LlmModelMeta#model()}).
-     *
-     * @return the model as sent upstream, or empty text if the request named none
-     */
-    public String model() {
-        return meta.model();
     }
 }

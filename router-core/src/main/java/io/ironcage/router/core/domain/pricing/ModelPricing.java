@@ -170,18 +170,9 @@ public record ModelPricing(
     }
 
     /**
-     * Returns a model without a known context window or web-search fee.
+     * Returns a model without a known context window or web-search fee; the parameters are the
+     * components of the same names.
      *
-     * @param id the model id (not blank)
-     * @param provider the provider that serves the model, if known
-     * @param input the price of an input token
-     * @param output the price of an output token
-     * @param cacheRead the price of a cache-read token, if listed
-     * @param cacheWrite the price of a cache-write token, if listed
-     * @param maxOutputTokens {@code max_output_tokens}, if known ({@code >= 0})
-     * @param maxTokens {@code max_tokens}, if known ({@code >= 0})
-     * @param toolUseSystemPromptTokens the tool-use system prompt tokens ({@code >= 0})
-     * @param tiers the tier prices ({@link Tiers#NONE} for none)
      * @throws NullPointerException if a component is {@code null}
      * @throws IllegalArgumentException if {@code id} is blank or a token count is negative
      */
@@ -212,17 +203,9 @@ public record ModelPricing(
     }
 
     /**
-     * Returns a model without tier prices ({@link Tiers#NONE}).
+     * Returns a model without tier prices ({@link Tiers#NONE}), a known context window or a
+     * web-search fee; the parameters are the components of the same names.
      *
-     * @param id the model id (not blank)
-     * @param provider the provider that serves the model, if known
-     * @param input the price of an input token
-     * @param output the price of an output token
-     * @param cacheRead the price of a cache-read token, if listed
-     * @param cacheWrite the price of a cache-write token, if listed
-     * @param maxOutputTokens {@code max_output_tokens}, if known ({@code >= 0})
-     * @param maxTokens {@code max_tokens}, if known ({@code >= 0})
-     * @param toolUseSystemPromptTokens the tool-use system prompt tokens ({@code >= 0})
      * @throws NullPointerException if a component is {@code null}
      * @throws IllegalArgumentException if {@code id} is blank or a token count is negative
      */
@@ -271,6 +254,33 @@ public record ModelPricing(
                 OptionalLong.empty(),
                 OptionalLong.empty(),
                 0);
+    }
+
+    /**
+     * Returns this model with a context window of at least {@code tokens} (a beta such as
+     * Anthropic's {@code context-1m} opens a larger window than the table's).
+     *
+     * @param tokens the least window, {@code >= 0}
+     * @return the model, this one when its window is already as large
+     */
+    public ModelPricing withContextWindowAtLeast(long tokens) {
+        requireNonNegative(tokens, "tokens");
+        if (maxInputTokens.isPresent() && maxInputTokens.getAsLong() >= tokens) {
+            return this;
+        }
+        return new ModelPricing(
+                id,
+                provider,
+                input,
+                output,
+                cacheRead,
+                cacheWrite,
+                maxOutputTokens,
+                maxTokens,
+                toolUseSystemPromptTokens,
+                tiers,
+                OptionalLong.of(tokens),
+                webSearchMicrosPerCall);
     }
 
     /**
@@ -331,83 +341,22 @@ public record ModelPricing(
     }
 
     /**
-     * Returns whether a request of this shape may be billed at the long-context prices: its {@link
-     * #worstCaseInputTokens input bound} exceeds {@link #LONG_CONTEXT_THRESHOLD_TOKENS}. Since the
-     * bound is at least the real input, a request for which this is {@code false} never is.
+     * Returns the price of a cache write with the 1-hour TTL: the table's {@code
+     * cache_creation_input_token_cost_above_1hr}, else twice the input price, which is Anthropic's
+     * published rule (the bundled table lacks the field for some models, e.g. claude-sonnet-4-5).
      *
-     * @param shape the request
-     * @return {@code true} if the long-context prices may apply
+     * @return the 1-hour cache-write price
      * @throws ArithmeticException on overflow
      */
-    public boolean mayBeLongContext(RequestShape shape) {
-        return worstCaseInputTokens(shape) > LONG_CONTEXT_THRESHOLD_TOKENS;
+    public TokenPrice oneHourCacheWritePrice() {
+        return tiers.cacheWriteOneHour()
+                .orElseGet(
+                        () ->
+                                new TokenPrice(
+                                        Math.multiplyExact(input.microsPerMillionTokens(), 2L)));
     }
 
-    /**
-     * Returns the highest price any input token of a request of this shape can be billed at: the
-     * {@link #highestInputPrice() standard} ones, and the tier prices the shape triggers — the
-     * 1-hour cache-write price for {@link RequestShape#oneHourCache()}, the priority input and
-     * cache-read prices for {@link RequestShape#priorityTier()}, the long-context input, cache-read
-     * and cache-write prices when {@link #mayBeLongContext}, and the audio input price for {@link
-     * RequestShape#audioInput()}.
-     *
-     * <p>A 1-hour cache write in a long-context request is priced at neither listed price: on
-     * Anthropic the cache multipliers apply on top of the long-context prices. When both are
-     * triggered and listed, the 1-hour price scaled by the long-context input ratio ({@code
-     * cacheWriteOneHour × inputAboveLongContext / input}, rounded up) is a candidate too.
-     *
-     * @param shape the request
-     * @return the highest input-side price
-     * @throws ArithmeticException on overflow
-     */
-    public TokenPrice highestInputPrice(RequestShape shape) {
-        Objects.requireNonNull(shape, "shape");
-        TokenPrice price = highestInputPrice();
-        if (shape.oneHourCache()) {
-            price = price.max(oneHourCacheWritePrice());
-        }
-        if (shape.priorityTier()) {
-            price = max(price, tiers.inputPriority());
-            price = max(price, tiers.cacheReadPriority());
-        }
-        if (mayBeLongContext(shape)) {
-            price = max(price, tiers.inputAboveLongContext());
-            price = max(price, tiers.cacheReadAboveLongContext());
-            price = max(price, tiers.cacheWriteAboveLongContext());
-            if (shape.oneHourCache()) {
-                price = max(price, longContextOneHourCacheWrite());
-            }
-        }
-        if (shape.audioInput()) {
-            price = max(price, tiers.inputAudio());
-        }
-        return price;
-    }
-
-    /**
-     * Returns the highest price any output token of a request of this shape can be billed at: the
-     * output price, the priority output price for {@link RequestShape#priorityTier()}, the
-     * long-context output price when {@link #mayBeLongContext}, and the audio output price for
-     * {@link RequestShape#audioOutput()}.
-     *
-     * @param shape the request
-     * @return the highest output price
-     * @throws ArithmeticException on overflow
-     */
-    public TokenPrice highestOutputPrice(RequestShape shape) {
-        Objects.requireNonNull(shape, "shape");
-        TokenPrice price = output;
-        if (shape.priorityTier()) {
-            price = max(price, tiers.outputPriority());
-        }
-        if (mayBeLongContext(shape)) {
-            price = max(price, tiers.outputAboveLongContext());
-        }
-        if (shape.audioOutput()) {
-            price = max(price, tiers.outputAudio());
-        }
-        return price;
-    }
+    // --- the cost of a usage, and the reference's formulas ---
 
     /**
      * The reference's {@code calculate_cost_micros}: {@code in * inRate / 1_000_000 + out * outRate
@@ -468,208 +417,6 @@ public record ModelPricing(
     }
 
     /**
-     * Returns the most input tokens a request of this shape can be billed for: {@code bodyUtf8Bytes
-     * + (hasTools ? toolUseSystemPromptTokens : 0) + imageCount × IMAGE_TOKEN_ALLOWANCE}.
-     *
-     * <p>Each term is an upper bound: every text token is at least one byte of the body (byte-level
-     * BPE tokenizers; message framing tokens are outnumbered by the JSON syntax around each
-     * message); the tool-use system prompt is added by the provider and is not in the body; an
-     * image is billed by its pixels, not its bytes, and {@link RequestShape#IMAGE_TOKEN_ALLOWANCE}
-     * bounds one image.
-     *
-     * @param shape the request
-     * @return the input-token bound
-     * @throws ArithmeticException on overflow
-     */
-    public long worstCaseInputTokens(RequestShape shape) {
-        long tokens = shape.bodyUtf8Bytes();
-        if (shape.hasTools()) {
-            tokens = Math.addExact(tokens, toolUseSystemPromptTokens);
-        }
-        tokens =
-                Math.addExact(
-                        tokens,
-                        Math.multiplyExact(shape.imageCount(), RequestShape.IMAGE_TOKEN_ALLOWANCE));
-        if (shape.serverSide().inputField().isPresent() && maxInputTokens.isPresent()) {
-            // the provider reads input the body does not hold, up to the whole context window
-            tokens = Math.max(tokens, maxInputTokens.getAsLong());
-        }
-        return tokens;
-    }
-
-    /**
-     * Returns this model with a context window of at least {@code tokens} (a beta such as
-     * Anthropic's {@code context-1m} opens a larger window than the table's).
-     *
-     * @param tokens the least window, {@code >= 0}
-     * @return the model, this one when its window is already as large
-     */
-    public ModelPricing withContextWindowAtLeast(long tokens) {
-        requireNonNegative(tokens, "tokens");
-        if (maxInputTokens.isPresent() && maxInputTokens.getAsLong() >= tokens) {
-            return this;
-        }
-        return new ModelPricing(
-                id,
-                provider,
-                input,
-                output,
-                cacheRead,
-                cacheWrite,
-                maxOutputTokens,
-                maxTokens,
-                toolUseSystemPromptTokens,
-                tiers,
-                OptionalLong.of(tokens),
-                webSearchMicrosPerCall);
-    }
-
-    /**
-     * Returns why the worst case of a request of this shape is not a true bound, if it is not: the
-     * request makes the provider read input its body does not hold and the table gives no context
-     * window for the model, or it lets the model search the web, the table prices searches, and
-     * nothing in the request bounds their number. Under a finite budget such a request is refused
-     * with this sentence.
-     *
-     * @param shape the request
-     * @return a sentence naming the field at fault, or empty when the worst case is a true bound
-     */
-    public Optional<String> unboundedBy(RequestShape shape) {
-        Objects.requireNonNull(shape, "shape");
-        ServerSideUse server = shape.serverSide();
-        if (server.inputField().isPresent() && maxInputTokens.isEmpty()) {
-            return Optional.of(
-                    "'"
-                            + server.inputField().get()
-                            + "' makes the provider read input the request does not hold, and"
-                            + " the price table gives no context window (max_input_tokens) for"
-                            + " model '"
-                            + id
-                            + "', so the request's cost cannot be bounded under a budget. Add"
-                            + " max-input-tokens to the model's entry under pricing.overrides, or"
-                            + " send the content itself.");
-        }
-        if (server.webSearch()
-                && server.webSearchCalls().isEmpty()
-                && webSearchMicrosPerCall.isPresent()) {
-            return Optional.of(
-                    "Web search is billed per search, and nothing bounds how many searches this"
-                            + " request may run: set '"
-                            + server.webSearchBoundField()
-                            + "' so its cost can be reserved under a budget.");
-        }
-        return Optional.empty();
-    }
-
-    /**
-     * Returns the field of a request whose cost this model's prices cannot meter, if it has one:
-     * {@link ServerSideUse#unmeteredField()}, or its web search when the table lists no per-search
-     * fee for the model. Under a finite budget such a request is refused unless unmetered use is
-     * allowed; then its tokens are billed and that work is not.
-     *
-     * @param shape the request
-     * @return the field, or empty when every cost of the request is priced
-     */
-    public Optional<String> unmeteredBy(RequestShape shape) {
-        ServerSideUse server = shape.serverSide();
-        if (server.unmeteredField().isPresent()) {
-            return server.unmeteredField();
-        }
-        if (server.webSearch() && webSearchMicrosPerCall.isEmpty()) {
-            return server.webSearchField();
-        }
-        return Optional.empty();
-    }
-
-    /**
-     * Returns the per-call tool fees of an answered request: the searches the provider reported
-     * times {@link #webSearchMicrosPerCall()}, or the bound's fees ({@link
-     * #worstCaseToolFeeMicros}) when the answer does not say how many searches ran.
-     *
-     * @param shape the request
-     * @param searchesReported the web searches the answer reports, if it reports them
-     * @return the fees in micro-dollars
-     * @throws ArithmeticException on overflow
-     */
-    public long toolFeeMicros(RequestShape shape, OptionalLong searchesReported) {
-        if (!shape.serverSide().webSearch() || webSearchMicrosPerCall.isEmpty()) {
-            return 0;
-        }
-        if (searchesReported.isEmpty()) {
-            return worstCaseToolFeeMicros(shape);
-        }
-        // what the provider reports is what it bills, as for tokens, even beyond the bound
-        return Math.multiplyExact(searchesReported.getAsLong(), webSearchMicrosPerCall.getAsLong());
-    }
-
-    /**
-     * Returns the most a request of this shape can be billed in per-call tool fees: its web-search
-     * bound times {@link #webSearchMicrosPerCall()} when the table lists that fee, else 0.
-     *
-     * @param shape the request
-     * @return the fees in micro-dollars
-     * @throws ArithmeticException on overflow
-     */
-    public long worstCaseToolFeeMicros(RequestShape shape) {
-        ServerSideUse server = shape.serverSide();
-        if (!server.webSearch()
-                || webSearchMicrosPerCall.isEmpty()
-                || server.webSearchCalls().isEmpty()) {
-            return 0;
-        }
-        return Math.multiplyExact(
-                server.webSearchCalls().getAsLong(), webSearchMicrosPerCall.getAsLong());
-    }
-
-    /**
-     * Returns the most output tokens a request of this shape can be billed for: the request's limit
-     * capped at {@link #effectiveMaxOutputTokens()} (the provider cannot produce more than the
-     * model's maximum), or that maximum when the request gives none, times the number of choices
-     * (each of OpenAI's {@code n} completions is billed).
-     *
-     * @param shape the request
-     * @return the output-token bound
-     * @throws ArithmeticException on overflow
-     */
-    public long worstCaseOutputTokens(RequestShape shape) {
-        return Math.multiplyExact(
-                cappedOutputTokens(shape.requestedMaxOutputTokens()), (long) shape.choices());
-    }
-
-    /**
-     * Returns the worst-case cost of a request, reserved before it is sent (ARCHITECTURE.md "The
-     * request path" step 4): {@link #worstCaseInputTokens} at {@link
-     * #highestInputPrice(RequestShape)} plus {@link #worstCaseOutputTokens} at {@link
-     * #highestOutputPrice(RequestShape)}, each term truncated.
-     *
-     * <p>It is an upper bound of what the provider can bill for every usage within those bounds, at
-     * the standard prices ({@link #cost(TokenUsage)}) and at the prices of every tier the shape
-     * triggers: however the provider splits the input into plain, cache-read, cache-write and audio
-     * tokens, and the output into text and audio, each is priced at most at the highest price, and
-     * the sum of truncated terms is at most the truncated sum.
-     *
-     * <p>Limits of the bound: a tier price the table does not list for a model is not covered (the
-     * bundled table has no 1-hour cache-write price for {@code claude-sonnet-4-5}, for example); a
-     * request with {@code service_tier} {@code "auto"} or none is bounded at the standard prices,
-     * although a project whose default tier is priority is billed at priority prices for it; an
-     * earlier audio answer that a request refers to by id is billed as audio input tokens that the
-     * body does not hold, so {@link #worstCaseInputTokens} does not count them; and server-side
-     * tool fees other than web search (code execution, file search) are not priced.
-     *
-     * @param shape the request
-     * @return the worst-case cost
-     * @throws ArithmeticException on overflow
-     */
-    public Money worstCase(RequestShape shape) {
-        Objects.requireNonNull(shape, "shape");
-        long inputMicros = highestInputPrice(shape).costMicros(worstCaseInputTokens(shape));
-        long outputMicros = highestOutputPrice(shape).costMicros(worstCaseOutputTokens(shape));
-        return Money.ofMicros(
-                Math.addExact(
-                        Math.addExact(inputMicros, outputMicros), worstCaseToolFeeMicros(shape)));
-    }
-
-    /**
      * Returns the reference's reservation estimate, reported as the "expected" cost: the
      * reference's {@code estimate_max_cost} (reference §6.4), i.e. {@link #costMicros(long, long)}
      * of {@link RequestShape#referenceInputTokenEstimate()} and of {@link
@@ -689,44 +436,155 @@ public record ModelPricing(
         return Money.ofMicros(costMicros(shape.referenceInputTokenEstimate(), outputTokens));
     }
 
-    /**
-     * The price of a 1-hour cache write in a long-context request, if both prices are listed:
-     * {@code cacheWriteOneHour × inputAboveLongContext / input}, rounded up.
-     */
-    private Optional<TokenPrice> longContextOneHourCacheWrite() {
-        if (tiers.inputAboveLongContext().isEmpty() || input.isFree()) {
-            return Optional.empty();
-        }
-        long product =
-                Math.multiplyExact(
-                        oneHourCacheWritePrice().microsPerMillionTokens(),
-                        tiers.inputAboveLongContext().get().microsPerMillionTokens());
-        long divisor = input.microsPerMillionTokens();
-        long quotient = product / divisor;
-        return Optional.of(new TokenPrice(product % divisor == 0 ? quotient : quotient + 1));
-    }
+    // --- the worst case of a request, reserved before it is sent (computed by WorstCase) ---
 
     /**
-     * Returns the price of a cache write with the 1-hour TTL: the table's {@code
-     * cache_creation_input_token_cost_above_1hr}, else twice the input price, which is Anthropic's
-     * published rule (the bundled table lacks the field for some models, e.g. claude-sonnet-4-5).
+     * Returns the worst-case cost of a request, reserved before it is sent (ARCHITECTURE.md "The
+     * request path" step 4): {@link #worstCaseInputTokens} at {@link
+     * #highestInputPrice(RequestShape)} plus {@link #worstCaseOutputTokens} at {@link
+     * #highestOutputPrice(RequestShape)}, each term truncated, plus {@link
+     * #worstCaseToolFeeMicros}: an upper bound of what the provider can bill, at the standard
+     * prices ({@link #cost(TokenUsage)}) and at every tier price the shape triggers, but for what
+     * the table does not price (an unlisted tier price, server tools other than web search).
      *
-     * @return the 1-hour cache-write price
+     * @param shape the request
+     * @return the worst-case cost
      * @throws ArithmeticException on overflow
      */
-    public TokenPrice oneHourCacheWritePrice() {
-        return tiers.cacheWriteOneHour()
-                .orElseGet(
-                        () ->
-                                new TokenPrice(
-                                        Math.multiplyExact(input.microsPerMillionTokens(), 2L)));
+    public Money worstCase(RequestShape shape) {
+        return new WorstCase(this, shape).cost();
     }
 
-    private static TokenPrice max(TokenPrice price, Optional<TokenPrice> candidate) {
-        return candidate.isPresent() ? price.max(candidate.get()) : price;
+    /**
+     * Returns the most input tokens a request of this shape can be billed for: {@code bodyUtf8Bytes
+     * + (hasTools ? toolUseSystemPromptTokens : 0) + imageCount × IMAGE_TOKEN_ALLOWANCE}, or the
+     * model's context window ({@link #maxInputTokens()}) when that is larger and the request makes
+     * the provider read input its body does not hold ({@link ServerSideUse#inputField()}).
+     *
+     * @param shape the request
+     * @return the input-token bound
+     * @throws ArithmeticException on overflow
+     */
+    public long worstCaseInputTokens(RequestShape shape) {
+        return new WorstCase(this, shape).inputTokens();
     }
 
-    private long cappedOutputTokens(OptionalLong requestMaxOutput) {
+    /**
+     * Returns the most output tokens a request of this shape can be billed for: the request's limit
+     * capped at {@link #effectiveMaxOutputTokens()} (the provider cannot produce more than the
+     * model's maximum), or that maximum when the request gives none, times the number of choices
+     * (each of OpenAI's {@code n} completions is billed).
+     *
+     * @param shape the request
+     * @return the output-token bound
+     * @throws ArithmeticException on overflow
+     */
+    public long worstCaseOutputTokens(RequestShape shape) {
+        return new WorstCase(this, shape).outputTokens();
+    }
+
+    /**
+     * Returns whether a request of this shape may be billed at the long-context prices: its {@link
+     * #worstCaseInputTokens input bound} exceeds {@link #LONG_CONTEXT_THRESHOLD_TOKENS}. Since the
+     * bound is at least the real input, a request for which this is {@code false} never is.
+     *
+     * @param shape the request
+     * @return {@code true} if the long-context prices may apply
+     * @throws ArithmeticException on overflow
+     */
+    public boolean mayBeLongContext(RequestShape shape) {
+        return new WorstCase(this, shape).mayBeLongContext();
+    }
+
+    /**
+     * Returns the highest price any input token of a request of this shape can be billed at: the
+     * {@link #highestInputPrice() standard} ones, and the tier prices the shape triggers — the
+     * 1-hour cache-write price for {@link RequestShape#oneHourCache()}, the priority input and
+     * cache-read prices for {@link RequestShape#priorityTier()}, the long-context input, cache-read
+     * and cache-write prices when {@link #mayBeLongContext}, and the audio input price for {@link
+     * RequestShape#audioInput()}; for a 1-hour cache write in a long-context request, {@code
+     * cacheWriteOneHour × inputAboveLongContext / input}, rounded up, too.
+     *
+     * @param shape the request
+     * @return the highest input-side price
+     * @throws ArithmeticException on overflow
+     */
+    public TokenPrice highestInputPrice(RequestShape shape) {
+        return new WorstCase(this, shape).highestInputPrice();
+    }
+
+    /**
+     * Returns the highest price any output token of a request of this shape can be billed at: the
+     * output price, the priority output price for {@link RequestShape#priorityTier()}, the
+     * long-context output price when {@link #mayBeLongContext}, and the audio output price for
+     * {@link RequestShape#audioOutput()}.
+     *
+     * @param shape the request
+     * @return the highest output price
+     * @throws ArithmeticException on overflow
+     */
+    public TokenPrice highestOutputPrice(RequestShape shape) {
+        return new WorstCase(this, shape).highestOutputPrice();
+    }
+
+    // --- what a request makes the provider do beyond its body (computed by ServerSideUse) ---
+
+    /**
+     * Returns why the worst case of a request of this shape is not a true bound, if it is not: the
+     * request makes the provider read input its body does not hold and the table gives no context
+     * window for the model, or it lets the model search the web, the table prices searches, and
+     * nothing in the request bounds their number. Under a finite budget such a request is refused
+     * with this sentence.
+     *
+     * @param shape the request
+     * @return a sentence naming the field at fault, or empty when the worst case is a true bound
+     */
+    public Optional<String> unboundedBy(RequestShape shape) {
+        Objects.requireNonNull(shape, "shape");
+        return shape.serverSide().unboundedBy(this);
+    }
+
+    /**
+     * Returns the field of a request whose cost this model's prices cannot meter, if it has one:
+     * {@link ServerSideUse#unmeteredField()}, or its web search when the table lists no per-search
+     * fee for the model. Under a finite budget such a request is refused unless unmetered use is
+     * allowed; then its tokens are billed and that work is not.
+     *
+     * @param shape the request
+     * @return the field, or empty when every cost of the request is priced
+     */
+    public Optional<String> unmeteredBy(RequestShape shape) {
+        return shape.serverSide().unmeteredBy(this);
+    }
+
+    /**
+     * Returns the per-call tool fees of an answered request: the searches the provider reported
+     * times {@link #webSearchMicrosPerCall()}, or the bound's fees ({@link
+     * #worstCaseToolFeeMicros}) when the answer does not say how many searches ran.
+     *
+     * @param shape the request
+     * @param searchesReported the web searches the answer reports, if it reports them
+     * @return the fees in micro-dollars
+     * @throws ArithmeticException on overflow
+     */
+    public long toolFeeMicros(RequestShape shape, OptionalLong searchesReported) {
+        return shape.serverSide().toolFeeMicros(this, searchesReported);
+    }
+
+    /**
+     * Returns the most a request of this shape can be billed in per-call tool fees: its web-search
+     * bound times {@link #webSearchMicrosPerCall()} when the table lists that fee, else 0.
+     *
+     * @param shape the request
+     * @return the fees in micro-dollars
+     * @throws ArithmeticException on overflow
+     */
+    public long worstCaseToolFeeMicros(RequestShape shape) {
+        return shape.serverSide().worstCaseToolFeeMicros(this);
+    }
+
+    /** The request's output limit capped at the model's, or the model's when it gives none. */
+    long cappedOutputTokens(OptionalLong requestMaxOutput) {
         long max = effectiveMaxOutputTokens();
         return requestMaxOutput.isPresent() ? Math.min(requestMaxOutput.getAsLong(), max) : max;
     }

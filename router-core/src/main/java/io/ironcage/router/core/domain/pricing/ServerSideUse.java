@@ -60,4 +60,74 @@ public record ServerSideUse(
     public boolean webSearch() {
         return webSearchField.isPresent();
     }
+
+    // --- what this use costs under a model's prices; ModelPricing answers from here ---
+
+    /**
+     * An input bound raised to the model's context window when the provider reads input the body
+     * does not hold: it may read up to the whole window.
+     */
+    long inputTokensBound(ModelPricing model, long tokens) {
+        if (inputField.isPresent() && model.maxInputTokens().isPresent()) {
+            return Math.max(tokens, model.maxInputTokens().getAsLong());
+        }
+        return tokens;
+    }
+
+    /** See {@link ModelPricing#unboundedBy(RequestShape)}. */
+    Optional<String> unboundedBy(ModelPricing model) {
+        if (inputField.isPresent() && model.maxInputTokens().isEmpty()) {
+            return Optional.of(
+                    "'"
+                            + inputField.get()
+                            + "' makes the provider read input the request does not hold, and"
+                            + " the price table gives no context window (max_input_tokens) for"
+                            + " model '"
+                            + model.id()
+                            + "', so the request's cost cannot be bounded under a budget. Add"
+                            + " max-input-tokens to the model's entry under pricing.overrides, or"
+                            + " send the content itself.");
+        }
+        if (webSearch() && webSearchCalls.isEmpty() && model.webSearchMicrosPerCall().isPresent()) {
+            return Optional.of(
+                    "Web search is billed per search, and nothing bounds how many searches this"
+                            + " request may run: set '"
+                            + webSearchBoundField
+                            + "' so its cost can be reserved under a budget.");
+        }
+        return Optional.empty();
+    }
+
+    /** See {@link ModelPricing#unmeteredBy(RequestShape)}. */
+    Optional<String> unmeteredBy(ModelPricing model) {
+        if (unmeteredField.isPresent()) {
+            return unmeteredField;
+        }
+        if (webSearch() && model.webSearchMicrosPerCall().isEmpty()) {
+            return webSearchField;
+        }
+        return Optional.empty();
+    }
+
+    /** See {@link ModelPricing#toolFeeMicros(RequestShape, OptionalLong)}. */
+    long toolFeeMicros(ModelPricing model, OptionalLong searchesReported) {
+        if (!webSearch() || model.webSearchMicrosPerCall().isEmpty()) {
+            return 0;
+        }
+        if (searchesReported.isEmpty()) {
+            return worstCaseToolFeeMicros(model);
+        }
+        // what the provider reports is what it bills, as for tokens, even beyond the bound
+        return Math.multiplyExact(
+                searchesReported.getAsLong(), model.webSearchMicrosPerCall().getAsLong());
+    }
+
+    /** See {@link ModelPricing#worstCaseToolFeeMicros(RequestShape)}. */
+    long worstCaseToolFeeMicros(ModelPricing model) {
+        if (!webSearch() || model.webSearchMicrosPerCall().isEmpty() || webSearchCalls.isEmpty()) {
+            return 0;
+        }
+        return Math.multiplyExact(
+                webSearchCalls.getAsLong(), model.webSearchMicrosPerCall().getAsLong());
+    }
 }

@@ -2,8 +2,8 @@ package io.ironcage.router.core.provider.anthropic;
 
 import static io.ironcage.router.core.provider.anthropic.Trees.absent;
 import static io.ironcage.router.core.provider.anthropic.Trees.arrayField;
+import static io.ironcage.router.core.provider.anthropic.Trees.eachTyped;
 import static io.ironcage.router.core.provider.anthropic.Trees.object;
-import static io.ironcage.router.core.provider.anthropic.Trees.objectField;
 import static io.ironcage.router.core.provider.anthropic.Trees.text;
 import static io.ironcage.router.core.provider.anthropic.Trees.tokens;
 
@@ -11,7 +11,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.ironcage.router.core.errors.TranslationException;
-import java.util.Iterator;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
@@ -40,6 +41,9 @@ import java.util.Set;
  *
  * <p>{@code thinking}, {@code redacted_thinking} and server-tool blocks have no Chat Completions
  * counterpart and are left out of the answer.
+ *
+ * <p>The messages of a request are translated by {@code AnthropicToOpenAiMessages}, the tools by
+ * {@code ToolTranslation} and error bodies by {@code ErrorTranslation}.
  */
 public final class AnthropicToOpenAi {
     private static final Map<String, String> FINISH_REASONS =
@@ -111,42 +115,15 @@ public final class AnthropicToOpenAi {
     public static ObjectNode request(ObjectNode anthropicRequest) {
         Objects.requireNonNull(anthropicRequest, "anthropicRequest");
         ObjectNode in = anthropicRequest;
-        Iterator<String> names = in.fieldNames();
-        while (names.hasNext()) {
-            String name = names.next();
-            if (!REQUEST_HANDLED.contains(name) && !REQUEST_DROPPED.contains(name)) {
-                throw new TranslationException(
-                        name,
-                        "The field "
-                                + name
-                                + " has no counterpart in the OpenAI Chat Completions API, so the"
-                                + " request cannot be sent to an OpenAI model.");
-            }
-        }
+        Trees.refuseUnknownFields(
+                in,
+                REQUEST_HANDLED,
+                REQUEST_DROPPED,
+                "the OpenAI Chat Completions API",
+                "an OpenAI model");
         ObjectNode out = object();
         out.put("model", text(in.get("model"), "model"));
-        ArrayNode messages = out.putArray("messages");
-        JsonNode system = in.get("system");
-        if (!absent(system)) {
-            String prompt = system.isTextual() ? system.textValue() : joinedText(system, "system");
-            if (!prompt.isEmpty()) {
-                messages.addObject().put("role", "system").put("content", prompt);
-            }
-        }
-        ArrayNode turns = arrayField(in.get("messages"), "messages");
-        for (int i = 0; i < turns.size(); i++) {
-            String at = "messages[" + i + "]";
-            ObjectNode turn = objectField(turns.get(i), at);
-            String role = text(turn.get("role"), at + ".role");
-            if ("user".equals(role)) {
-                userTurn(turn.get("content"), at + ".content", messages);
-            } else if ("assistant".equals(role)) {
-                assistantTurn(turn.get("content"), at + ".content", messages);
-            } else {
-                throw new TranslationException(
-                        at + ".role", "The field " + at + ".role must be user or assistant.");
-            }
-        }
+        AnthropicToOpenAiMessages.messages(in, out.putArray("messages"));
         JsonNode maxTokens = in.get("max_tokens");
         if (!absent(maxTokens)) {
             if (!maxTokens.isIntegralNumber() || maxTokens.asLong() < 1) {
@@ -158,11 +135,7 @@ public final class AnthropicToOpenAi {
         for (String field : new String[] {"temperature", "top_p"}) {
             JsonNode value = in.get(field);
             if (!absent(value)) {
-                if (!value.isNumber()) {
-                    throw new TranslationException(
-                            field, "The field " + field + " must be a number.");
-                }
-                out.set(field, value);
+                out.set(field, Trees.number(value, field));
             }
         }
         JsonNode stops = in.get("stop_sequences");
@@ -180,206 +153,15 @@ public final class AnthropicToOpenAi {
         if (!absent(user)) {
             out.put("user", text(user, "metadata.user_id"));
         }
-        requestTools(in, out);
+        ToolTranslation.toOpenAi(in, out);
         JsonNode stream = in.get("stream");
         if (!absent(stream)) {
-            if (!stream.isBoolean()) {
-                throw new TranslationException("stream", "The field stream must be a boolean.");
-            }
-            out.put("stream", stream.booleanValue());
+            out.put("stream", Trees.bool(stream, "stream"));
             if (stream.booleanValue()) {
                 out.putObject("stream_options").put("include_usage", true);
             }
         }
         return out;
-    }
-
-    private static String joinedText(JsonNode blocks, String at) {
-        ArrayNode all = arrayField(blocks, at);
-        StringBuilder text = new StringBuilder();
-        for (int i = 0; i < all.size(); i++) {
-            String blockAt = at + "[" + i + "]";
-            ObjectNode block = objectField(all.get(i), blockAt);
-            if (!"text".equals(block.path("type").asText())) {
-                throw new TranslationException(
-                        blockAt + ".type", "The field " + blockAt + ".type must be text.");
-            }
-            if (text.length() > 0) {
-                text.append('\n');
-            }
-            text.append(text(block.get("text"), blockAt + ".text"));
-        }
-        return text.toString();
-    }
-
-    private static void userTurn(JsonNode content, String at, ArrayNode messages) {
-        if (content != null && content.isTextual()) {
-            messages.addObject().put("role", "user").put("content", content.textValue());
-            return;
-        }
-        ArrayNode blocks = arrayField(content, at);
-        ArrayNode parts = Trees.array();
-        for (int j = 0; j < blocks.size(); j++) {
-            String blockAt = at + "[" + j + "]";
-            ObjectNode block = objectField(blocks.get(j), blockAt);
-            String type = text(block.get("type"), blockAt + ".type");
-            if ("tool_result".equals(type)) {
-                ObjectNode tool = messages.addObject().put("role", "tool");
-                tool.put("tool_call_id", text(block.get("tool_use_id"), blockAt + ".tool_use_id"));
-                JsonNode result = block.get("content");
-                if (absent(result)) {
-                    tool.put("content", "");
-                } else if (result.isTextual()) {
-                    tool.put("content", result.textValue());
-                } else {
-                    tool.put("content", joinedText(result, blockAt + ".content"));
-                }
-            } else if ("text".equals(type)) {
-                parts.addObject()
-                        .put("type", "text")
-                        .put("text", text(block.get("text"), blockAt + ".text"));
-            } else if ("image".equals(type)) {
-                parts.add(imagePart(block.get("source"), blockAt + ".source"));
-            } else {
-                throw new TranslationException(
-                        blockAt + ".type",
-                        "The field "
-                                + blockAt
-                                + ".type names a content block the translation to OpenAI does not"
-                                + " support; use text, image or tool_result.");
-            }
-        }
-        if (parts.isEmpty()) {
-            return;
-        }
-        ObjectNode user = messages.addObject().put("role", "user");
-        if (parts.size() == 1 && "text".equals(parts.get(0).get("type").asText())) {
-            user.put("content", parts.get(0).get("text").textValue());
-        } else {
-            user.set("content", parts);
-        }
-    }
-
-    private static ObjectNode imagePart(JsonNode source, String at) {
-        ObjectNode src = objectField(source, at);
-        String type = text(src.get("type"), at + ".type");
-        String url;
-        if ("base64".equals(type)) {
-            url =
-                    "data:"
-                            + text(src.get("media_type"), at + ".media_type")
-                            + ";base64,"
-                            + text(src.get("data"), at + ".data");
-        } else if ("url".equals(type)) {
-            url = text(src.get("url"), at + ".url");
-        } else {
-            throw new TranslationException(
-                    at + ".type", "The field " + at + ".type must be base64 or url.");
-        }
-        ObjectNode part = object().put("type", "image_url");
-        part.putObject("image_url").put("url", url);
-        return part;
-    }
-
-    private static void assistantTurn(JsonNode content, String at, ArrayNode messages) {
-        ObjectNode assistant = object().put("role", "assistant");
-        if (content != null && content.isTextual()) {
-            messages.add(assistant.put("content", content.textValue()));
-            return;
-        }
-        ArrayNode blocks = arrayField(content, at);
-        StringBuilder text = new StringBuilder();
-        ArrayNode calls = Trees.array();
-        for (int j = 0; j < blocks.size(); j++) {
-            String blockAt = at + "[" + j + "]";
-            ObjectNode block = objectField(blocks.get(j), blockAt);
-            String type = text(block.get("type"), blockAt + ".type");
-            if ("text".equals(type)) {
-                text.append(text(block.get("text"), blockAt + ".text"));
-            } else if ("tool_use".equals(type)) {
-                ObjectNode call = calls.addObject();
-                call.put("id", text(block.get("id"), blockAt + ".id")).put("type", "function");
-                JsonNode input = block.get("input");
-                call.putObject("function")
-                        .put("name", text(block.get("name"), blockAt + ".name"))
-                        .put("arguments", Trees.write(absent(input) ? object() : input));
-            } else if (!"thinking".equals(type) && !"redacted_thinking".equals(type)) {
-                throw new TranslationException(
-                        blockAt + ".type",
-                        "The field "
-                                + blockAt
-                                + ".type names a content block the translation to OpenAI does not"
-                                + " support; use text or tool_use.");
-            }
-        }
-        if (text.length() > 0) {
-            assistant.put("content", text.toString());
-        } else {
-            assistant.putNull("content");
-        }
-        if (!calls.isEmpty()) {
-            assistant.set("tool_calls", calls);
-        }
-        if (text.length() > 0 || !calls.isEmpty()) {
-            messages.add(assistant);
-        }
-    }
-
-    private static void requestTools(ObjectNode in, ObjectNode out) {
-        JsonNode tools = in.get("tools");
-        if (absent(tools) || tools.isEmpty()) {
-            return;
-        }
-        ArrayNode all = arrayField(tools, "tools");
-        ArrayNode translated = out.putArray("tools");
-        for (int i = 0; i < all.size(); i++) {
-            String at = "tools[" + i + "]";
-            ObjectNode tool = objectField(all.get(i), at);
-            JsonNode type = tool.get("type");
-            if (!absent(type) && !"custom".equals(type.asText())) {
-                throw new TranslationException(
-                        at + ".type",
-                        "The field "
-                                + at
-                                + ".type names an Anthropic server tool, which OpenAI models"
-                                + " cannot use.");
-            }
-            ObjectNode t = translated.addObject().put("type", "function");
-            ObjectNode function = t.putObject("function");
-            function.put("name", text(tool.get("name"), at + ".name"));
-            JsonNode description = tool.get("description");
-            if (!absent(description)) {
-                function.put("description", text(description, at + ".description"));
-            }
-            function.set(
-                    "parameters",
-                    objectField(tool.get("input_schema"), at + ".input_schema").deepCopy());
-        }
-        JsonNode choice = in.get("tool_choice");
-        if (absent(choice)) {
-            return;
-        }
-        ObjectNode c = objectField(choice, "tool_choice");
-        String type = text(c.get("type"), "tool_choice.type");
-        if ("auto".equals(type)) {
-            out.put("tool_choice", "auto");
-        } else if ("any".equals(type)) {
-            out.put("tool_choice", "required");
-        } else if ("none".equals(type)) {
-            out.put("tool_choice", "none");
-        } else if ("tool".equals(type)) {
-            out.putObject("tool_choice")
-                    .put("type", "function")
-                    .putObject("function")
-                    .put("name", text(c.get("name"), "tool_choice.name"));
-        } else {
-            throw new TranslationException(
-                    "tool_choice.type",
-                    "The field tool_choice.type must be auto, any, tool or none.");
-        }
-        if (c.path("disable_parallel_tool_use").asBoolean(false)) {
-            out.put("parallel_tool_calls", false);
-        }
     }
 
     /**
@@ -397,26 +179,18 @@ public final class AnthropicToOpenAi {
         Objects.requireNonNull(completionId, "completionId");
         ObjectNode in = anthropicMessage;
 
-        StringBuilder text = new StringBuilder();
-        boolean anyText = false;
+        List<String> texts = new ArrayList<>();
         ArrayNode toolCalls = Trees.array();
-        ArrayNode content = arrayField(in.get("content"), "content");
-        for (int i = 0; i < content.size(); i++) {
-            String at = "content[" + i + "]";
-            ObjectNode block = objectField(content.get(i), at);
-            String type = text(block.get("type"), at + ".type");
-            if ("text".equals(type)) {
-                text.append(text(block.get("text"), at + ".text"));
-                anyText = true;
-            } else if ("tool_use".equals(type)) {
-                ObjectNode call = toolCalls.addObject();
-                call.put("id", text(block.get("id"), at + ".id")).put("type", "function");
-                JsonNode input = block.get("input");
-                call.putObject("function")
-                        .put("name", text(block.get("name"), at + ".name"))
-                        .put("arguments", Trees.write(absent(input) ? object() : input));
-            }
-        }
+        eachTyped(
+                in.get("content"),
+                "content",
+                (block, at, type) -> {
+                    if ("text".equals(type)) {
+                        texts.add(text(block.get("text"), at + ".text"));
+                    } else if ("tool_use".equals(type)) {
+                        ToolTranslation.addToolCall(toolCalls, block, at);
+                    }
+                });
 
         ObjectNode out = object();
         out.put("id", completionId)
@@ -428,8 +202,8 @@ public final class AnthropicToOpenAi {
         choice.put("index", 0);
         ObjectNode message = choice.putObject("message");
         message.put("role", "assistant");
-        if (anyText) {
-            message.put("content", text.toString());
+        if (!texts.isEmpty()) {
+            message.put("content", String.join("", texts));
         } else {
             message.putNull("content");
         }
@@ -472,21 +246,6 @@ public final class AnthropicToOpenAi {
         return FINISH_REASONS.getOrDefault(stopReason, "stop");
     }
 
-    /** Anthropic error type → OpenAI {@code type} and {@code code}. */
-    private static final Map<String, String[]> ERROR_TYPES =
-            Map.of(
-                    "invalid_request_error", new String[] {"invalid_request_error", null},
-                    "authentication_error",
-                            new String[] {"invalid_request_error", "invalid_api_key"},
-                    "permission_error", new String[] {"invalid_request_error", "permission_denied"},
-                    "not_found_error", new String[] {"invalid_request_error", "not_found"},
-                    "request_too_large",
-                            new String[] {"invalid_request_error", "request_too_large"},
-                    "rate_limit_error", new String[] {"requests", "rate_limit_exceeded"},
-                    "api_error", new String[] {"server_error", null},
-                    "overloaded_error", new String[] {"server_error", "overloaded"},
-                    "timeout_error", new String[] {"server_error", "timeout"});
-
     /**
      * Translates an Anthropic error body into an OpenAI error body, for an OpenAI-format caller of
      * a Claude model. Never throws on odd input: a body without an error message gets one that
@@ -514,41 +273,8 @@ public final class AnthropicToOpenAi {
      * @throws IllegalArgumentException if the status is not 400–599
      */
     public static ObjectNode error(JsonNode anthropicErrorBody, int status) {
-        if (status < 400 || status > 599) {
-            throw new IllegalArgumentException("an error status is 400-599, got " + status);
-        }
-        return errorObject(
+        ErrorTranslation.requireErrorStatus(status);
+        return ErrorTranslation.toOpenAi(
                 anthropicErrorBody == null ? null : anthropicErrorBody.get("error"), status);
-    }
-
-    /**
-     * The OpenAI error body for Anthropic's inner {@code error} object; {@code status} 0 for an
-     * error event inside a stream (the type alone decides).
-     */
-    static ObjectNode errorObject(JsonNode anthropicError, int status) {
-        String type = Trees.textOr(anthropicError, "type", "");
-        String message =
-                Trees.textOr(
-                        anthropicError,
-                        "message",
-                        status == 0
-                                ? "The Anthropic API reported an error in the stream."
-                                : "The Anthropic API answered " + status + ".");
-        String[] mapped = ERROR_TYPES.get(type);
-        if (mapped == null) {
-            mapped =
-                    new String[] {
-                        status != 0 && status < 500 ? "invalid_request_error" : "server_error", null
-                    };
-        }
-        ObjectNode out = object();
-        ObjectNode error = out.putObject("error");
-        error.put("message", message).put("type", mapped[0]).putNull("param");
-        if (mapped[1] == null) {
-            error.putNull("code");
-        } else {
-            error.put("code", mapped[1]);
-        }
-        return out;
     }
 }

@@ -138,7 +138,7 @@ public final class AnthropicToOpenAiStream implements StreamTranslator {
             case "error":
                 finished = true;
                 JsonNode error = data.get("error");
-                out.add(SseEvent.ofData(Trees.write(AnthropicToOpenAi.errorObject(error, 0))));
+                out.add(SseEvent.ofData(Trees.write(ErrorTranslation.toOpenAi(error, 0))));
                 break;
             default: // ping, content_block_stop, and event types added later
                 break;

@@ -3,6 +3,7 @@ package io.ironcage.router.core.provider.anthropic;
 import static io.ironcage.router.core.provider.anthropic.Trees.absent;
 import static io.ironcage.router.core.provider.anthropic.Trees.array;
 import static io.ironcage.router.core.provider.anthropic.Trees.arrayField;
+import static io.ironcage.router.core.provider.anthropic.Trees.eachObject;
 import static io.ironcage.router.core.provider.anthropic.Trees.object;
 import static io.ironcage.router.core.provider.anthropic.Trees.objectField;
 import static io.ironcage.router.core.provider.anthropic.Trees.text;
@@ -13,7 +14,6 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.ironcage.router.core.errors.TranslationException;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -72,6 +72,9 @@ import java.util.function.ToLongFunction;
  * {@code audio}, {@code functions}/{@code function_call} (legacy), a non-empty {@code logit_bias},
  * {@code web_search_options}, messages with role {@code function}, audio and file content parts,
  * and any top-level field not named above.
+ *
+ * <p>The messages are translated by {@code OpenAiToAnthropicMessages}, the tools by {@code
+ * ToolTranslation} and error bodies by {@code ErrorTranslation}.
  */
 public final class OpenAiToAnthropic {
     private static final Set<String> DROPPED =
@@ -134,7 +137,7 @@ public final class OpenAiToAnthropic {
         out.put("model", model);
 
         List<String> system = new ArrayList<>();
-        out.set("messages", messages(arrayField(in.get("messages"), "messages"), system));
+        out.set("messages", OpenAiToAnthropicMessages.messages(in.get("messages"), system));
         if (!system.isEmpty()) {
             out.put("system", String.join("\n", system));
         }
@@ -146,10 +149,7 @@ public final class OpenAiToAnthropic {
         }
         JsonNode topP = in.get("top_p");
         if (!absent(topP)) {
-            if (!topP.isNumber()) {
-                throw new TranslationException("top_p", "The field top_p must be a number.");
-            }
-            out.set("top_p", topP);
+            out.set("top_p", Trees.number(topP, "top_p"));
         }
         JsonNode stop = in.get("stop");
         if (!absent(stop)) {
@@ -159,30 +159,17 @@ public final class OpenAiToAnthropic {
         if (!absent(user)) {
             out.putObject("metadata").put("user_id", text(user, "user"));
         }
-        tools(in, out);
+        ToolTranslation.toAnthropic(in, out);
         JsonNode stream = in.get("stream");
         if (!absent(stream)) {
-            if (!stream.isBoolean()) {
-                throw new TranslationException("stream", "The field stream must be a boolean.");
-            }
-            out.put("stream", stream.booleanValue());
+            out.put("stream", Trees.bool(stream, "stream"));
         }
         return out;
     }
 
     private static void refuseUntranslatable(ObjectNode in) {
-        Iterator<String> names = in.fieldNames();
-        while (names.hasNext()) {
-            String name = names.next();
-            if (!HANDLED.contains(name) && !DROPPED.contains(name)) {
-                throw new TranslationException(
-                        name,
-                        "The field "
-                                + name
-                                + " has no counterpart in the Anthropic Messages API, so the"
-                                + " request cannot be sent to an Anthropic model.");
-            }
-        }
+        Trees.refuseUnknownFields(
+                in, HANDLED, DROPPED, "the Anthropic Messages API", "an Anthropic model");
         JsonNode n = in.get("n");
         if (!absent(n) && !(n.isIntegralNumber() && n.asLong() == 1)) {
             throw noCounterpart("n", "Anthropic models return exactly one choice (n must be 1)");
@@ -214,7 +201,8 @@ public final class OpenAiToAnthropic {
         }
     }
 
-    private static TranslationException noCounterpart(String field, String why) {
+    /** The error for a field that has a counterpart only at the cost of its meaning. */
+    static TranslationException noCounterpart(String field, String why) {
         return new TranslationException(
                 field,
                 "The field "
@@ -240,11 +228,7 @@ public final class OpenAiToAnthropic {
     }
 
     private static JsonNode clampedTemperature(JsonNode temperature) {
-        if (!temperature.isNumber()) {
-            throw new TranslationException(
-                    "temperature", "The field temperature must be a number.");
-        }
-        double value = temperature.asDouble();
+        double value = Trees.number(temperature, "temperature").asDouble();
         if (value > 1) {
             return Trees.object().numberNode(1);
         }
@@ -265,292 +249,6 @@ public final class OpenAiToAnthropic {
             out.add(text(all.get(i), "stop[" + i + "]"));
         }
         return out;
-    }
-
-    private static ArrayNode messages(ArrayNode messages, List<String> system) {
-        List<Turn> turns = new ArrayList<>();
-        for (int i = 0; i < messages.size(); i++) {
-            String at = "messages[" + i + "]";
-            ObjectNode message = objectField(messages.get(i), at);
-            String role = text(message.get("role"), at + ".role");
-            switch (role) {
-                case "system":
-                case "developer":
-                    system.add(systemText(message.get("content"), at + ".content"));
-                    break;
-                case "user":
-                    addTurn(turns, "user", userBlocks(message.get("content"), at + ".content"));
-                    break;
-                case "assistant":
-                    addTurn(turns, "assistant", assistantBlocks(message, at));
-                    break;
-                case "tool":
-                    addTurn(turns, "user", List.of(toolResult(message, at)));
-                    break;
-                default:
-                    throw new TranslationException(
-                            at + ".role",
-                            "The field "
-                                    + at
-                                    + ".role has a role the Anthropic Messages API does not"
-                                    + " have; use system, developer, user, assistant or tool.");
-            }
-        }
-        ArrayNode out = array();
-        for (Turn turn : turns) {
-            ObjectNode message = out.addObject();
-            message.put("role", turn.role);
-            if (turn.blocks.size() == 1 && isPlainText(turn.blocks.get(0))) {
-                message.put("content", turn.blocks.get(0).get("text").textValue());
-            } else {
-                message.putArray("content").addAll(turn.blocks);
-            }
-        }
-        return out;
-    }
-
-    private static boolean isPlainText(ObjectNode block) {
-        return block.size() == 2 && "text".equals(block.path("type").asText());
-    }
-
-    /** Appends blocks to the last turn when it has the same role; turns without blocks vanish. */
-    private static void addTurn(List<Turn> turns, String role, List<ObjectNode> blocks) {
-        if (blocks.isEmpty()) {
-            return;
-        }
-        Turn last = turns.isEmpty() ? null : turns.get(turns.size() - 1);
-        if (last != null && last.role.equals(role)) {
-            last.blocks.addAll(blocks);
-        } else {
-            turns.add(new Turn(role, new ArrayList<>(blocks)));
-        }
-    }
-
-    private static String systemText(JsonNode content, String at) {
-        if (content != null && content.isTextual()) {
-            return content.textValue();
-        }
-        ArrayNode parts = arrayField(content, at);
-        List<String> texts = new ArrayList<>();
-        for (int j = 0; j < parts.size(); j++) {
-            String partAt = at + "[" + j + "]";
-            ObjectNode part = objectField(parts.get(j), partAt);
-            if (!"text".equals(part.path("type").asText())) {
-                throw new TranslationException(
-                        partAt + ".type",
-                        "The field "
-                                + partAt
-                                + ".type must be text in a system or developer message.");
-            }
-            texts.add(text(part.get("text"), partAt + ".text"));
-        }
-        return String.join("\n", texts);
-    }
-
-    private static List<ObjectNode> userBlocks(JsonNode content, String at) {
-        List<ObjectNode> blocks = new ArrayList<>();
-        if (content != null && content.isTextual()) {
-            addText(blocks, content.textValue());
-            return blocks;
-        }
-        ArrayNode parts = arrayField(content, at);
-        for (int j = 0; j < parts.size(); j++) {
-            String partAt = at + "[" + j + "]";
-            ObjectNode part = objectField(parts.get(j), partAt);
-            String type = text(part.get("type"), partAt + ".type");
-            if ("text".equals(type)) {
-                addText(blocks, text(part.get("text"), partAt + ".text"));
-            } else if ("image_url".equals(type)) {
-                blocks.add(image(part.get("image_url"), partAt + ".image_url"));
-            } else {
-                throw new TranslationException(
-                        partAt + ".type",
-                        "The field "
-                                + partAt
-                                + ".type names a content part the translation to Anthropic does"
-                                + " not support; use text or image_url.");
-            }
-        }
-        return blocks;
-    }
-
-    private static void addText(List<ObjectNode> blocks, String text) {
-        if (!text.isEmpty()) {
-            blocks.add(object().put("type", "text").put("text", text));
-        }
-    }
-
-    private static ObjectNode image(JsonNode imageUrl, String at) {
-        String url = text(objectField(imageUrl, at).get("url"), at + ".url");
-        ObjectNode block = object().put("type", "image");
-        ObjectNode source = block.putObject("source");
-        if (url.startsWith("data:")) {
-            int comma = url.indexOf(',');
-            String header = comma < 0 ? "" : url.substring(5, comma);
-            if (comma < 0 || !header.endsWith(";base64")) {
-                throw new TranslationException(
-                        at + ".url",
-                        "The field " + at + ".url must be a base64 data URL or an http(s) URL.");
-            }
-            source.put("type", "base64")
-                    .put("media_type", header.substring(0, header.length() - ";base64".length()))
-                    .put("data", url.substring(comma + 1));
-        } else if (url.startsWith("https://") || url.startsWith("http://")) {
-            source.put("type", "url").put("url", url);
-        } else {
-            throw new TranslationException(
-                    at + ".url",
-                    "The field " + at + ".url must be a base64 data URL or an http(s) URL.");
-        }
-        return block;
-    }
-
-    private static List<ObjectNode> assistantBlocks(ObjectNode message, String at) {
-        if (!absent(message.get("function_call"))) {
-            throw noCounterpart(
-                    at + ".function_call",
-                    "legacy function calls are not translated; use tool_calls");
-        }
-        List<ObjectNode> blocks = new ArrayList<>();
-        JsonNode content = message.get("content");
-        if (content != null && content.isTextual()) {
-            addText(blocks, content.textValue());
-        } else if (!absent(content)) {
-            ArrayNode parts = arrayField(content, at + ".content");
-            for (int j = 0; j < parts.size(); j++) {
-                String partAt = at + ".content[" + j + "]";
-                ObjectNode part = objectField(parts.get(j), partAt);
-                String type = text(part.get("type"), partAt + ".type");
-                if ("text".equals(type) || "refusal".equals(type)) {
-                    addText(blocks, text(part.get(type), partAt + "." + type));
-                } else {
-                    throw new TranslationException(
-                            partAt + ".type",
-                            "The field "
-                                    + partAt
-                                    + ".type must be text or refusal in an assistant message.");
-                }
-            }
-        }
-        JsonNode calls = message.get("tool_calls");
-        if (!absent(calls)) {
-            ArrayNode all = arrayField(calls, at + ".tool_calls");
-            for (int k = 0; k < all.size(); k++) {
-                String callAt = at + ".tool_calls[" + k + "]";
-                ObjectNode call = objectField(all.get(k), callAt);
-                ObjectNode function = objectField(call.get("function"), callAt + ".function");
-                String argumentsAt = callAt + ".function.arguments";
-                JsonNode arguments = function.get("arguments");
-                ObjectNode input =
-                        absent(arguments)
-                                ? object()
-                                : Trees.parseObject(text(arguments, argumentsAt), argumentsAt);
-                ObjectNode block = object().put("type", "tool_use");
-                block.put("id", text(call.get("id"), callAt + ".id"));
-                block.put("name", text(function.get("name"), callAt + ".function.name"));
-                block.set("input", input);
-                blocks.add(block);
-            }
-        }
-        return blocks;
-    }
-
-    private static ObjectNode toolResult(ObjectNode message, String at) {
-        ObjectNode block = object().put("type", "tool_result");
-        block.put("tool_use_id", text(message.get("tool_call_id"), at + ".tool_call_id"));
-        JsonNode content = message.get("content");
-        if (content != null && content.isTextual()) {
-            block.put("content", content.textValue());
-        } else if (!absent(content)) {
-            ArrayNode parts = arrayField(content, at + ".content");
-            ArrayNode blocks = block.putArray("content");
-            for (int j = 0; j < parts.size(); j++) {
-                String partAt = at + ".content[" + j + "]";
-                ObjectNode part = objectField(parts.get(j), partAt);
-                if (!"text".equals(part.path("type").asText())) {
-                    throw new TranslationException(
-                            partAt + ".type",
-                            "The field " + partAt + ".type must be text in a tool message.");
-                }
-                blocks.addObject()
-                        .put("type", "text")
-                        .put("text", text(part.get("text"), partAt + ".text"));
-            }
-        }
-        return block;
-    }
-
-    private static void tools(ObjectNode in, ObjectNode out) {
-        JsonNode tools = in.get("tools");
-        if (absent(tools) || tools.isEmpty()) {
-            return;
-        }
-        ArrayNode all = arrayField(tools, "tools");
-        ArrayNode translated = out.putArray("tools");
-        for (int i = 0; i < all.size(); i++) {
-            String at = "tools[" + i + "]";
-            ObjectNode tool = objectField(all.get(i), at);
-            if (!"function".equals(tool.path("type").asText())) {
-                throw new TranslationException(
-                        at + ".type",
-                        "The field "
-                                + at
-                                + ".type must be function; other tool types are not translated.");
-            }
-            ObjectNode function = objectField(tool.get("function"), at + ".function");
-            ObjectNode t = translated.addObject();
-            t.put("name", text(function.get("name"), at + ".function.name"));
-            JsonNode description = function.get("description");
-            if (!absent(description)) {
-                t.put("description", text(description, at + ".function.description"));
-            }
-            JsonNode parameters = function.get("parameters");
-            if (absent(parameters)) {
-                t.putObject("input_schema").put("type", "object").putObject("properties");
-            } else {
-                t.set(
-                        "input_schema",
-                        objectField(parameters, at + ".function.parameters").deepCopy());
-            }
-        }
-        ObjectNode choice = toolChoice(in.get("tool_choice"));
-        JsonNode parallel = in.get("parallel_tool_calls");
-        if (!absent(parallel)) {
-            if (!parallel.isBoolean()) {
-                throw new TranslationException(
-                        "parallel_tool_calls", "The field parallel_tool_calls must be a boolean.");
-            }
-            if (!parallel.booleanValue()) {
-                if (choice == null) {
-                    choice = object().put("type", "auto");
-                }
-                if (!"none".equals(choice.get("type").asText())) {
-                    choice.put("disable_parallel_tool_use", true);
-                }
-            }
-        }
-        if (choice != null) {
-            out.set("tool_choice", choice);
-        }
-    }
-
-    private static final Map<String, String> CHOICES =
-            Map.of("auto", "auto", "none", "none", "required", "any");
-
-    private static ObjectNode toolChoice(JsonNode choice) {
-        if (absent(choice)) {
-            return null;
-        }
-        if (choice.isTextual() && CHOICES.containsKey(choice.textValue())) {
-            return object().put("type", CHOICES.get(choice.textValue()));
-        }
-        if (choice.isObject() && "function".equals(choice.path("type").asText())) {
-            String name = text(choice.path("function").get("name"), "tool_choice.function.name");
-            return object().put("type", "tool").put("name", name);
-        }
-        throw new TranslationException(
-                "tool_choice",
-                "The field tool_choice must be auto, none, required or a named function.");
     }
 
     private static final Map<String, String> STOP_REASONS =
@@ -603,23 +301,10 @@ public final class OpenAiToAnthropic {
         }
         JsonNode calls = message.get("tool_calls");
         if (!absent(calls)) {
-            ArrayNode all = arrayField(calls, "choices[0].message.tool_calls");
-            for (int k = 0; k < all.size(); k++) {
-                String at = "choices[0].message.tool_calls[" + k + "]";
-                ObjectNode call = objectField(all.get(k), at);
-                ObjectNode function = objectField(call.get("function"), at + ".function");
-                JsonNode arguments = function.get("arguments");
-                ObjectNode block = content.addObject().put("type", "tool_use");
-                block.put("id", text(call.get("id"), at + ".id"));
-                block.put("name", text(function.get("name"), at + ".function.name"));
-                block.set(
-                        "input",
-                        absent(arguments)
-                                ? object()
-                                : Trees.parseObject(
-                                        text(arguments, at + ".function.arguments"),
-                                        at + ".function.arguments"));
-            }
+            eachObject(
+                    calls,
+                    "choices[0].message.tool_calls",
+                    (call, at) -> content.add(ToolTranslation.toolUse(call, at)));
         }
         JsonNode finish = choice.get("finish_reason");
         String stopReason =
@@ -667,77 +352,7 @@ public final class OpenAiToAnthropic {
      * @throws IllegalArgumentException if the status is not 400–599
      */
     public static ObjectNode error(JsonNode openAiErrorBody, int status) {
-        if (status < 400 || status > 599) {
-            throw new IllegalArgumentException("an error status is 400-599, got " + status);
-        }
-        return errorObject(openAiErrorBody, status);
-    }
-
-    /**
-     * The Anthropic error body for an OpenAI error body; {@code status} 0 for an error chunk inside
-     * a stream, where OpenAI's {@code type} and {@code code} decide.
-     */
-    static ObjectNode errorObject(JsonNode openAiErrorBody, int status) {
-        JsonNode error = openAiErrorBody == null ? null : openAiErrorBody.get("error");
-        String message =
-                Trees.textOr(
-                        error,
-                        "message",
-                        status == 0
-                                ? "The OpenAI API reported an error in the stream."
-                                : "The OpenAI API answered " + status + ".");
-        String type;
-        if (status != 0) {
-            type = anthropicType(status);
-        } else {
-            String openAiType = Trees.textOr(error, "type", "");
-            String code = Trees.textOr(error, "code", "");
-            if ("rate_limit_exceeded".equals(code)
-                    || "requests".equals(openAiType)
-                    || "tokens".equals(openAiType)) {
-                type = "rate_limit_error";
-            } else if ("invalid_request_error".equals(openAiType)) {
-                type = "invalid_request_error";
-            } else {
-                type = "api_error";
-            }
-        }
-        ObjectNode out = object().put("type", "error");
-        out.putObject("error").put("type", type).put("message", message);
-        return out;
-    }
-
-    private static String anthropicType(int status) {
-        switch (status) {
-            case 400:
-                return "invalid_request_error";
-            case 401:
-                return "authentication_error";
-            case 403:
-                return "permission_error";
-            case 404:
-                return "not_found_error";
-            case 413:
-                return "request_too_large";
-            case 429:
-                return "rate_limit_error";
-            case 504:
-                return "timeout_error";
-            case 529:
-                return "overloaded_error";
-            default:
-                return status < 500 ? "invalid_request_error" : "api_error";
-        }
-    }
-
-    /** One Anthropic turn being built. */
-    private static final class Turn {
-        final String role;
-        final List<ObjectNode> blocks;
-
-        Turn(String role, List<ObjectNode> blocks) {
-            this.role = role;
-            this.blocks = blocks;
-        }
+        ErrorTranslation.requireErrorStatus(status);
+        return ErrorTranslation.toAnthropic(openAiErrorBody, status);
     }
 }

@@ -107,7 +107,7 @@ public final class OpenAiToAnthropicStream implements StreamTranslator {
         JsonNode error = chunk.get("error");
         if (!absent(error)) {
             finished = true;
-            out.add(SseEvent.named("error", Trees.write(OpenAiToAnthropic.errorObject(chunk, 0))));
+            out.add(SseEvent.named("error", Trees.write(ErrorTranslation.toAnthropic(chunk, 0))));
             return out;
         }
         start(chunk, out);

@@ -14,6 +14,11 @@
  *   <li>{@code AnthropicToOpenAi.error} and {@code OpenAiToAnthropic.error}: upstream error bodies.
  * </ul>
  *
+ * <p>Inside, each concern has one place: {@code OpenAiToAnthropicMessages} and {@code
+ * AnthropicToOpenAiMessages} translate the messages of a request, {@code ToolTranslation} tools and
+ * tool calls both ways, {@code ErrorTranslation} error bodies both ways, and {@code Trees} holds
+ * the small vocabulary they share (field checks naming the field).
+ *
  * <p>A field that cannot be translated raises {@link
  * io.ironcage.router.core.errors.TranslationException} naming it (the router answers 400).
  */
