@@ -17,10 +17,12 @@ import io.ironcage.router.core.spi.RequestHead;
 import io.ironcage.router.core.spi.ResponseSink;
 import io.ironcage.router.core.spi.ServerOptions;
 import io.ironcage.router.core.spi.ServerTransport;
+import io.ironcage.router.testkit.Await;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.net.ConnectException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -789,18 +791,27 @@ public abstract class ServerTransportContract {
             assertNotNull(handler.heads.poll(WAIT.toMillis(), TimeUnit.MILLISECONDS));
             // another 1,000 declared bytes would go over: refused without reading the body (the
             // first request's head was seen; its memory is taken just after, so look again)
-            RawResponse refused = null;
-            long deadline = System.nanoTime() + WAIT.toNanos();
-            while (refused == null && System.nanoTime() < deadline) {
-                try (RawConnection other = new RawConnection(server)) {
-                    RawResponse answer = other.send(declared).send(new byte[1000]).read();
-                    if (answer.status() == 503) {
-                        refused = answer;
-                        assertEquals("close", answer.headers().get("connection"));
-                        assertTrue(other.closedByServer(), "a refused connection stayed open");
-                    }
-                }
-            }
+            RawResponse refused =
+                    Await.untilPresent(
+                            WAIT,
+                            "a body that goes over the body memory is refused",
+                            () -> {
+                                try (RawConnection other = new RawConnection(server)) {
+                                    RawResponse answer =
+                                            other.send(declared).send(new byte[1000]).read();
+                                    if (answer.status() != 503) {
+                                        return Optional.empty();
+                                    }
+                                    assertEquals("close", answer.headers().get("connection"));
+                                    assertTrue(
+                                            other.closedByServer(),
+                                            "a refused connection stayed open");
+                                    return Optional.of(answer);
+                                } catch (IOException e) {
+                                    throw new UncheckedIOException(e);
+                                }
+                            });
+
             assertNotNull(refused, "a body that went over the body memory was read");
             assertEquals("{\"refused\":503}", refused.body());
 

@@ -14,6 +14,7 @@ import io.ironcage.router.core.spi.ResponseSink;
 import io.ironcage.router.core.spi.ServerOptions;
 import io.ironcage.router.core.spi.ServerTransport;
 import io.ironcage.router.core.transport.WorkerPool;
+import io.ironcage.router.testkit.Await;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -37,7 +38,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.BooleanSupplier;
 import java.util.logging.Handler;
 import java.util.logging.Level;
 import java.util.logging.LogRecord;
@@ -381,9 +381,15 @@ class JdkServerBehaviourTest {
             try (Socket leaving = new Socket("127.0.0.1", server.address().getPort())) {
                 leaving.getOutputStream()
                         .write((head + "x".repeat(50)).getBytes(StandardCharsets.US_ASCII));
-                awaitTrue(() -> server.bodyMemory().taken() > 0, "the body took its memory");
+                Await.until(
+                        Duration.ofSeconds(5),
+                        "the body took its memory",
+                        () -> server.bodyMemory().taken() > 0);
             } // leaves in the middle of its body
-            awaitTrue(() -> server.bodyMemory().taken() == 0, "every body gave its memory back");
+            Await.until(
+                    Duration.ofSeconds(5),
+                    "every body gave its memory back",
+                    () -> server.bodyMemory().taken() == 0);
         }
     }
 
@@ -442,15 +448,6 @@ class JdkServerBehaviourTest {
                         .map(format::formatMessage)
                         .anyMatch(line -> line.contains("/v1/\\x1b[31mred")),
                 "the refused path is logged escaped: " + records.size() + " records");
-    }
-
-    private static void awaitTrue(BooleanSupplier condition, String what)
-            throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        while (!condition.getAsBoolean() && System.nanoTime() < deadline) {
-            Thread.sleep(10);
-        }
-        assertTrue(condition.getAsBoolean(), what);
     }
 
     /** Reads an answer's status line and headers. */

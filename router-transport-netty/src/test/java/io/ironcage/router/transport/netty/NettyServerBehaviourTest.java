@@ -14,10 +14,12 @@ import io.ironcage.router.core.spi.ProxyRequest;
 import io.ironcage.router.core.spi.ResponseSink;
 import io.ironcage.router.core.spi.ServerOptions;
 import io.ironcage.router.core.spi.ServerTransport;
+import io.ironcage.router.testkit.Await;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
@@ -78,6 +80,18 @@ class NettyServerBehaviourTest {
 
     private static byte[] bytes(String text) {
         return text.getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** Sends a request and returns its status, for waits whose condition is an answer. */
+    private int statusOf(HttpRequest request) {
+        try {
+            return client.send(request, HttpResponse.BodyHandlers.ofString()).statusCode();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
     }
 
     private static ProxyHandler blockingUntil(CountDownLatch release, CountDownLatch entered) {
@@ -193,10 +207,10 @@ class NettyServerBehaviourTest {
             assertTrue(thread != null && thread.endsWith("(non-blocking)"), thread);
         }
         assertEquals(0, server.workers().getPoolSize(), "no worker thread was started");
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        while (server.admissionsLeft() != permits && System.nanoTime() < deadline) {
-            Thread.onSpinWait();
-        }
+        Await.until(
+                Duration.ofSeconds(5),
+                "every permit is back",
+                () -> server.admissionsLeft() == permits);
         assertEquals(permits, server.admissionsLeft(), "every permit given back");
     }
 
@@ -265,11 +279,10 @@ class NettyServerBehaviourTest {
                             HttpResponse.BodyHandlers.ofString());
             assertEquals(500, answer.statusCode());
             assertEquals("Internal error", answer.body());
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-            while (((NettyRunningServer) server).admissionsLeft() != permits
-                    && System.nanoTime() < deadline) {
-                Thread.onSpinWait();
-            }
+            Await.until(
+                    Duration.ofSeconds(5),
+                    "every permit is back",
+                    () -> ((NettyRunningServer) server).admissionsLeft() == permits);
             assertEquals(permits, ((NettyRunningServer) server).admissionsLeft());
         }
     }
@@ -314,10 +327,10 @@ class NettyServerBehaviourTest {
         assertEquals(200, busy.get(5, TimeUnit.SECONDS).statusCode());
         // the answer can arrive before its worker is back in the pool
         NettyRunningServer running = (NettyRunningServer) server;
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        while (running.workers().getActiveCount() > 0 && System.nanoTime() < deadline) {
-            Thread.sleep(5);
-        }
+        Await.until(
+                Duration.ofSeconds(5),
+                "the worker is back in the pool",
+                () -> running.workers().getActiveCount() == 0);
         HttpResponse<String> again =
                 client.send(
                         HttpRequest.newBuilder(uri(server, "/again")).build(),
@@ -444,7 +457,9 @@ class NettyServerBehaviourTest {
                         ServerOptions.loopback(0),
                         (request, response) -> {
                             try {
-                                Thread.sleep(50); // the next requests arrive meanwhile
+                                // slow on purpose, so the next requests arrive meanwhile; the
+                                // order holds however long this takes
+                                Thread.sleep(50);
                             } catch (InterruptedException e) {
                                 Thread.currentThread().interrupt();
                             }
@@ -568,16 +583,16 @@ class NettyServerBehaviourTest {
         assertTrue(broken.startsWith("HTTP/1.1 400"), broken);
         try (Socket leaving = new Socket("127.0.0.1", server.address().getPort())) {
             leaving.getOutputStream().write(bytes(head + "x".repeat(50)));
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-            while (server.bodyMemory().taken() == 0 && System.nanoTime() < deadline) {
-                Thread.sleep(10);
-            }
+            Await.until(
+                    Duration.ofSeconds(5),
+                    "the body takes memory",
+                    () -> server.bodyMemory().taken() != 0);
             assertEquals(100, server.bodyMemory().taken(), "the body took its memory");
         } // leaves in the middle of its body
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        while (server.bodyMemory().taken() != 0 && System.nanoTime() < deadline) {
-            Thread.sleep(10);
-        }
+        Await.until(
+                Duration.ofSeconds(5),
+                "every body gave its memory back",
+                () -> server.bodyMemory().taken() == 0);
         assertEquals(0, server.bodyMemory().taken(), "every body gave its memory back");
         awaitPermits(server, permitsOf(server));
     }
@@ -629,13 +644,12 @@ class NettyServerBehaviourTest {
         return 2 * defaults.maxConcurrentRequests();
     }
 
-    private static void awaitPermits(ServerTransport.RunningServer server, int permits)
-            throws InterruptedException {
+    private static void awaitPermits(ServerTransport.RunningServer server, int permits) {
         NettyRunningServer running = (NettyRunningServer) server;
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        while (running.admissionsLeft() != permits && System.nanoTime() < deadline) {
-            Thread.sleep(10);
-        }
+        Await.until(
+                Duration.ofSeconds(5),
+                "every permit is back",
+                () -> running.admissionsLeft() == permits);
         assertEquals(permits, running.admissionsLeft(), "every permit given back");
     }
 
@@ -726,7 +740,7 @@ class NettyServerBehaviourTest {
                             try {
                                 while (System.nanoTime() < deadline) {
                                     stream.write(bytes("data: tick\n\n"));
-                                    Thread.sleep(10);
+                                    Thread.sleep(10); // a steady trickle, on purpose
                                 }
                                 failure.complete(null);
                             } catch (RuntimeException e) {
@@ -769,6 +783,7 @@ class NettyServerBehaviourTest {
     @Test
     void aClientThatLeavesBeforeTheAnswerMakesSendThrow() throws Exception {
         CountDownLatch entered = new CountDownLatch(1);
+        CountDownLatch left = new CountDownLatch(1);
         CompletableFuture<Throwable> failure = new CompletableFuture<>();
         ServerTransport.RunningServer server =
                 start(
@@ -776,7 +791,7 @@ class NettyServerBehaviourTest {
                         (request, response) -> {
                             entered.countDown();
                             try {
-                                Thread.sleep(500); // the client leaves meanwhile
+                                left.await(5, TimeUnit.SECONDS); // the client has left
                                 response.send(200, HeaderMap.empty(), bytes("too late"));
                                 failure.complete(null);
                             } catch (RuntimeException e) {
@@ -793,6 +808,11 @@ class NettyServerBehaviourTest {
                                     .getBytes(StandardCharsets.UTF_8));
             assertTrue(entered.await(5, TimeUnit.SECONDS));
         }
+        Await.until(
+                Duration.ofSeconds(5),
+                "the server saw the client leave",
+                () -> ((NettyRunningServer) server).connections().isEmpty());
+        left.countDown();
         assertInstanceOf(ClientDisconnectedException.class, failure.get(5, TimeUnit.SECONDS));
     }
 
@@ -898,10 +918,10 @@ class NettyServerBehaviourTest {
                 ((NettyRunningServer) server).connections();
         try (Socket socket = new Socket("127.0.0.1", server.address().getPort())) {
             socket.setReceiveBufferSize(64 * 1024);
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-            while (connections.isEmpty() && System.nanoTime() < deadline) {
-                Thread.sleep(10);
-            }
+            Await.until(
+                    Duration.ofSeconds(5),
+                    "the connection is accepted",
+                    () -> !connections.isEmpty());
             io.netty.channel.Channel accepted = connections.iterator().next();
             // as when earlier answers filled the socket buffers of a client that does not read:
             // the refusal is queued behind data the client never takes
@@ -926,9 +946,11 @@ class NettyServerBehaviourTest {
                             });
             socket.getOutputStream()
                     .write("GARBAGE\r\n\r\n".getBytes(StandardCharsets.UTF_8)); // 400
-            deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-            while (accepted.isActive() && System.nanoTime() < deadline) {
-                Thread.sleep(20);
+            try {
+                Await.until(
+                        Duration.ofSeconds(5), "the connection is cut", () -> !accepted.isActive());
+            } catch (AssertionError stuck) {
+                // reported below, as before
             }
             assertFalse(accepted.isActive(), "a refusal stuck for 5 s still holds its connection");
         }
@@ -1006,9 +1028,22 @@ class NettyServerBehaviourTest {
             socket.setReceiveBufferSize(64 * 1024);
             socket.getOutputStream()
                     .write("GET /big HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.UTF_8));
-            Thread.sleep(1_000); // not reading
+            // not reading: wait until the writer has made no progress for 300 ms
+            AtomicLong seen = new AtomicLong(-1);
+            AtomicLong seenAt = new AtomicLong(System.nanoTime());
+            Await.until(
+                    Duration.ofSeconds(10),
+                    "the writer stalls",
+                    () -> {
+                        long now = written.get();
+                        if (seen.getAndSet(now) != now) {
+                            seenAt.set(System.nanoTime());
+                            return false;
+                        }
+                        return System.nanoTime() - seenAt.get() >= 300_000_000L;
+                    });
             long stalled = written.get();
-            Thread.sleep(300);
+            Thread.sleep(300); // proves nothing is written meanwhile: the wait is the check
             assertEquals(stalled, written.get(), "the writer is blocked while nobody reads");
             assertTrue(
                     stalled * chunk < 32L * 1024 * 1024,
@@ -1110,17 +1145,17 @@ class NettyServerBehaviourTest {
         assertTrue(entered.await(5, TimeUnit.SECONDS));
         CompletableFuture<Void> closing = CompletableFuture.runAsync(server::close);
         ArrayBlockingQueue<Integer> statuses = new ArrayBlockingQueue<>(1);
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
-        while (statuses.isEmpty() && System.nanoTime() < deadline) {
-            int status =
-                    client.send(
-                                    HttpRequest.newBuilder(uri(server, "/late")).build(),
-                                    HttpResponse.BodyHandlers.ofString())
-                            .statusCode();
-            if (status == 503) {
-                statuses.add(status);
-            }
-        }
+        Await.until(
+                Duration.ofSeconds(2),
+                "a request during close() is refused",
+                () -> {
+                    int status = statusOf(HttpRequest.newBuilder(uri(server, "/late")).build());
+                    if (status == 503) {
+                        statuses.add(status);
+                    }
+                    return !statuses.isEmpty();
+                });
+
         assertEquals(503, statuses.poll(), "a request during close() is refused");
         release.countDown();
         closing.get(5, TimeUnit.SECONDS);
