@@ -12,6 +12,7 @@ import io.ironcage.router.core.domain.analytics.BudgetThresholdReached;
 import io.ironcage.router.core.domain.analytics.LlmRequestCompleted;
 import io.ironcage.router.core.spi.ProviderKeySource;
 import io.ironcage.router.core.spi.UsageEventSink;
+import io.ironcage.router.testkit.Await;
 import io.ironcage.router.testkit.FakeProvider;
 import io.ironcage.router.testkit.FakeResponse;
 import io.ironcage.router.testkit.junit.StartStop;
@@ -20,10 +21,10 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
@@ -95,10 +96,11 @@ class EventLoopPassThroughTest {
                         http.send(chat(router, false), HttpResponse.BodyHandlers.ofString());
                 assertEquals(200, answer.statusCode(), answer.body());
             }
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-            while (sink.completed.get() < 3 && System.nanoTime() < deadline) {
-                Thread.onSpinWait();
-            }
+            Await.until(
+                    Duration.ofSeconds(5),
+                    "three completions are kept",
+                    () -> sink.completed.get() >= 3);
+
             assertEquals(3, sink.completed.get(), "every completion kept");
             assertTrue(sink.thresholds.get() > 0, "a threshold was crossed and kept");
             for (String thread : sink.waitedOn) {

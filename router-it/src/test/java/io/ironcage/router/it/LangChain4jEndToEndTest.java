@@ -20,6 +20,7 @@ import io.ironcage.router.core.domain.ProviderKey;
 import io.ironcage.router.core.domain.analytics.LlmRequestCompleted;
 import io.ironcage.router.core.spi.ProviderKeySource;
 import io.ironcage.router.core.spi.TransportProvider;
+import io.ironcage.router.testkit.Await;
 import io.ironcage.router.testkit.FakeProvider;
 import io.ironcage.router.testkit.FakeResponse;
 import io.ironcage.router.testkit.InMemoryUsageEventSink;
@@ -30,7 +31,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
 import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -155,11 +155,11 @@ class LangChain4jEndToEndTest {
 
             // the caller sees the stream's end as the router writes it; the router settles and
             // records right after, on its own thread
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-            while (events.eventsOfType(LlmRequestCompleted.class).size() < 2
-                    && System.nanoTime() < deadline) {
-                LockSupport.parkNanos(1_000_000);
-            }
+            Await.until(
+                    Duration.ofSeconds(10),
+                    "both completions are recorded",
+                    () -> events.eventsOfType(LlmRequestCompleted.class).size() >= 2);
+
             List<LlmRequestCompleted> done = events.eventsOfType(LlmRequestCompleted.class);
             assertEquals(2, done.size());
             assertEquals(6, done.get(0).usage().outputTokens(), "billed from the upstream usage");

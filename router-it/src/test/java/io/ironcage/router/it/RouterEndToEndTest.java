@@ -32,6 +32,7 @@ import io.ironcage.router.core.domain.analytics.LlmRequestCompleted;
 import io.ironcage.router.core.domain.analytics.LlmRequestFailed;
 import io.ironcage.router.core.spi.ProviderKeySource;
 import io.ironcage.router.core.spi.TransportProvider;
+import io.ironcage.router.testkit.Await;
 import io.ironcage.router.testkit.FakeProvider;
 import io.ironcage.router.testkit.FakeResponse;
 import io.ironcage.router.testkit.InMemoryUsageEventSink;
@@ -55,7 +56,6 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -167,18 +167,11 @@ abstract class RouterEndToEndTest {
         }
     }
 
-    private static void await(BooleanSupplier condition, String what) {
-        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out waiting until " + what);
-            }
-            Thread.onSpinWait();
-        }
-    }
-
     private void assertIdle() {
-        await(() -> router.budgetStatus().reserved().isZero(), "no reservation is left");
+        Await.until(
+                Duration.ofSeconds(10),
+                "no reservation is left",
+                () -> router.budgetStatus().reserved().isZero());
     }
 
     /** Sends a raw path as it is: {@code URI.resolve} would remove its dot segments. */
@@ -726,7 +719,10 @@ abstract class RouterEndToEndTest {
                     new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
             assertTrue(reader.readLine().startsWith("data: "), "the first event arrived");
         } // the client leaves here
-        await(() -> !router.totalSpent().isZero(), "the abandoned stream is billed");
+        Await.until(
+                Duration.ofSeconds(10),
+                "the abandoned stream is billed",
+                () -> !router.totalSpent().isZero());
         assertEquals(
                 Money.ofMicros(cost("gpt-4o-mini", TokenUsage.of(40, 12))), router.totalSpent());
         assertIdle();

@@ -42,6 +42,7 @@ import io.ironcage.router.core.domain.analytics.LlmRequestCompleted;
 import io.ironcage.router.core.domain.analytics.LlmRequestFailed;
 import io.ironcage.router.core.spi.ProviderKeySource;
 import io.ironcage.router.core.spi.TransportProvider;
+import io.ironcage.router.testkit.Await;
 import io.ironcage.router.testkit.FakeProvider;
 import io.ironcage.router.testkit.FakeResponse;
 import io.ironcage.router.testkit.InMemoryUsageEventSink;
@@ -59,7 +60,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -144,26 +144,20 @@ abstract class TranslatedStreamingEndToEndTest {
         return PricingTables.bundled().find(model).orElseThrow().cost(usage).micros();
     }
 
-    private static void await(BooleanSupplier condition, String what) {
-        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out waiting until " + what);
-            }
-            Thread.onSpinWait();
-        }
-    }
-
     /**
      * The ledger holds exactly the costs of the completed events, nothing is reserved, and every
      * event is a translated one.
      */
     private void assertBilledExactly(long expectedMicros, int completedEvents) {
-        await(() -> router.budgetStatus().reserved().isZero(), "no reservation is left");
+        Await.until(
+                Duration.ofSeconds(10),
+                "no reservation is left",
+                () -> router.budgetStatus().reserved().isZero());
         // a stream the caller left is settled, then recorded, on the router's thread
-        await(
-                () -> events.eventsOfType(LlmRequestCompleted.class).size() >= completedEvents,
-                completedEvents + " completed events are recorded");
+        Await.until(
+                Duration.ofSeconds(10),
+                completedEvents + " completed events are recorded",
+                () -> events.eventsOfType(LlmRequestCompleted.class).size() >= completedEvents);
         List<LlmRequestCompleted> completed = events.eventsOfType(LlmRequestCompleted.class);
         assertEquals(completedEvents, completed.size(), "completed events: " + events.events());
         long sum = completed.stream().mapToLong(e -> e.cost().micros()).sum();
@@ -601,7 +595,10 @@ abstract class TranslatedStreamingEndToEndTest {
         assertTrue(end.startsWith("event: error\n"), "an Anthropic error event: " + end);
         assertFalse(toAnthropic.body().contains("message_stop"));
 
-        await(() -> router.budgetStatus().reserved().isZero(), "no reservation is left");
+        Await.until(
+                Duration.ofSeconds(10),
+                "no reservation is left",
+                () -> router.budgetStatus().reserved().isZero());
         assertFalse(router.totalSpent().isZero(), "what was seen is billed");
         List<LlmRequestFailed> failed = events.eventsOfType(LlmRequestFailed.class);
         assertEquals(2, failed.size(), events.events().toString());
@@ -633,7 +630,10 @@ abstract class TranslatedStreamingEndToEndTest {
             assertTrue(
                     first.startsWith("data: ") && first.contains("chat.completion.chunk"), first);
         } // the caller leaves here
-        await(() -> !router.totalSpent().isZero(), "the abandoned stream is billed");
+        Await.until(
+                Duration.ofSeconds(10),
+                "the abandoned stream is billed",
+                () -> !router.totalSpent().isZero());
         assertBilledExactly(cost(CLAUDE, TokenUsage.of(40, 12)), 1);
     }
 }

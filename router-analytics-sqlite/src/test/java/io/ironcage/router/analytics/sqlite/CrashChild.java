@@ -59,7 +59,7 @@ public final class CrashChild {
             }
             out.println(n + " " + System.currentTimeMillis());
             out.flush();
-            Thread.sleep(10);
+            Thread.sleep(10); // paces the writer like a stream of requests: not a wait
         }
         sink.close();
     }

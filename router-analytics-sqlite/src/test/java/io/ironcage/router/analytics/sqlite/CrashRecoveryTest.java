@@ -10,6 +10,7 @@ import io.ironcage.router.core.domain.analytics.AnalyticsEvent;
 import io.ironcage.router.core.domain.analytics.LlmModelMeta;
 import io.ironcage.router.core.domain.analytics.LlmRequestCompleted;
 import io.ironcage.router.core.domain.analytics.RequestMeta;
+import io.ironcage.router.testkit.Await;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -65,13 +66,17 @@ class CrashRecoveryTest {
         long killedAtMs;
         try {
             // let it run for well over ten flush intervals
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(40);
-            while (recordedSoFar(out) < 3_000) {
-                assertTrue(child.isAlive(), "child ended early: " + Files.readString(err));
-                assertTrue(
-                        System.nanoTime() < deadline, "child too slow: " + Files.readString(err));
-                Thread.sleep(5);
+            try {
+                Await.until(
+                        Duration.ofSeconds(40),
+                        "the child recorded 3000 events or ended",
+                        () -> recordedSoFar(out) >= 3_000 || !child.isAlive());
+            } catch (AssertionError tooSlow) {
+                throw new AssertionError("child too slow: " + Files.readString(err), tooSlow);
             }
+            assertTrue(
+                    recordedSoFar(out) >= 3_000 || child.isAlive(),
+                    "child ended early: " + Files.readString(err));
             killedAtMs = System.currentTimeMillis();
             child.destroyForcibly(); // SIGKILL: no shutdown hook, no close(), no flush
             assertTrue(child.waitFor(20, TimeUnit.SECONDS), "child did not die");
@@ -178,9 +183,13 @@ class CrashRecoveryTest {
         return progress;
     }
 
-    private static long recordedSoFar(Path out) throws Exception {
-        List<Progress> progress = progress(out);
-        return progress.isEmpty() ? 0 : progress.get(progress.size() - 1).recorded();
+    private static long recordedSoFar(Path out) {
+        try {
+            List<Progress> progress = progress(out);
+            return progress.isEmpty() ? 0 : progress.get(progress.size() - 1).recorded();
+        } catch (Exception e) {
+            throw new IllegalStateException("unreadable progress", e);
+        }
     }
 
     private static String string(Statement s, String sql) throws Exception {

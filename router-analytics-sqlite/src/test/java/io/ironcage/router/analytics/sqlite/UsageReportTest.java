@@ -21,12 +21,14 @@ import io.ironcage.router.core.domain.analytics.RequestMeta;
 import io.ironcage.router.core.domain.analytics.RouterStarted;
 import io.ironcage.router.core.domain.analytics.RouterStopped;
 import io.ironcage.router.core.errors.LlmRouterException;
+import io.ironcage.router.testkit.Await;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.Statement;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -483,12 +485,9 @@ class UsageReportTest {
                 () -> UsageQuery.all().withUntil(DAY).withSince(DAY.plusSeconds(1)));
     }
 
-    private static void awaitCount(SqliteUsageEventSink sink, int n) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (sink.events().size() < n) {
-            assertTrue(System.nanoTime() < deadline, "the event was not written in time");
-            Thread.sleep(5);
-        }
+    private static void awaitCount(SqliteUsageEventSink sink, int n) {
+        Await.until(
+                Duration.ofSeconds(10), "the event was written", () -> sink.events().size() >= n);
     }
 
     private static long count(Statement s) throws Exception {

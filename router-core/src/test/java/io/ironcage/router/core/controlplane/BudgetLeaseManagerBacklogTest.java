@@ -3,6 +3,7 @@ package io.ironcage.router.core.controlplane;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.ironcage.router.core.Await;
 import io.ironcage.router.core.domain.Money;
 import io.ironcage.router.core.domain.ProviderType;
 import io.ironcage.router.core.domain.budget.CostController;
@@ -15,7 +16,6 @@ import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -86,10 +86,10 @@ class BudgetLeaseManagerBacklogTest {
                 "queued " + manager.pendingReports());
 
         client.reachable = true;
-        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-        while (manager.pendingReports() > 0 && System.nanoTime() < deadline) {
-            LockSupport.parkNanos(5_000_000);
-        }
+        Await.until(
+                Duration.ofSeconds(20),
+                "the backlog was reported",
+                () -> manager.pendingReports() == 0);
         assertEquals(0, manager.pendingReports());
         assertEquals(3L * requests, client.reportedMicros.get(), "every µ$ reported");
         assertEquals(10L * requests, client.reportedTokens.get());

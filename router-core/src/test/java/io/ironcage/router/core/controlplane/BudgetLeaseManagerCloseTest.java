@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.ironcage.router.core.Await;
 import io.ironcage.router.core.domain.Money;
 import io.ironcage.router.core.domain.ProviderType;
 import io.ironcage.router.core.domain.budget.BudgetDecision;
@@ -25,7 +26,6 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -219,10 +219,10 @@ class BudgetLeaseManagerCloseTest {
      * return the server holds.
      */
     private static void awaitTimedWaiting(Thread thread) {
-        long deadline = System.nanoTime() + WAIT.toNanos();
-        while (thread.getState() != Thread.State.TIMED_WAITING && System.nanoTime() < deadline) {
-            LockSupport.parkNanos(1_000_000);
-        }
+        Await.until(
+                WAIT,
+                thread.getName() + " blocks with a timeout",
+                () -> thread.getState() == Thread.State.TIMED_WAITING);
         assertEquals(Thread.State.TIMED_WAITING, thread.getState(), "close is waiting");
     }
 
@@ -272,10 +272,8 @@ class BudgetLeaseManagerCloseTest {
                         },
                         "closer");
         closer.start();
-        long deadline = System.nanoTime() + WAIT.toNanos();
-        while (!work.hasQueuedThread(closer) && System.nanoTime() < deadline) {
-            LockSupport.parkNanos(1_000_000); // close waits for the renewal in flight
-        }
+        // close waits for the renewal in flight
+        Await.until(WAIT, "close waits for the work lock", () -> work.hasQueuedThread(closer));
         assertTrue(work.hasQueuedThread(closer), "close waits for the work lock");
         server.handshakeMayAnswer.countDown();
         closer.join(WAIT.toMillis());
@@ -295,10 +293,7 @@ class BudgetLeaseManagerCloseTest {
         manager.start();
         spend(manager, 1_234_567);
         spend(manager, 3_000_000); // 765_433 of 5_000_000 left, under 20 %: renewed
-        long deadline = System.nanoTime() + WAIT.toNanos();
-        while (manager.grantCount() < 2 && System.nanoTime() < deadline) {
-            LockSupport.parkNanos(1_000_000);
-        }
+        Await.until(WAIT, "the lease was renewed", () -> manager.grantCount() >= 2);
         assertEquals(2, manager.grantCount(), "renewed");
         spend(manager, 765_433);
         spend(manager, 1);

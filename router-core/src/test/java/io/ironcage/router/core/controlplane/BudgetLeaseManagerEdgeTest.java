@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.ironcage.router.core.Await;
 import io.ironcage.router.core.domain.Money;
 import io.ironcage.router.core.domain.ProviderType;
 import io.ironcage.router.core.domain.budget.CostController;
@@ -27,7 +28,6 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -106,10 +106,7 @@ class BudgetLeaseManagerEdgeTest {
                         .options(backoff(Duration.ofSeconds(30), Duration.ofSeconds(30)))
                         .build();
         manager.start();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        while (handshakes.get() == 0 && System.nanoTime() < deadline) {
-            LockSupport.parkNanos(1_000_000);
-        }
+        Await.until(Duration.ofSeconds(5), "the first handshake", () -> handshakes.get() != 0);
         manager.admit(); // lease_1 is in force
         clock.now.set(START.plus(Duration.ofMinutes(11))); // and expired a minute ago
         // another request settles between admit's lock-free read of the lease and its lock: the
@@ -206,10 +203,10 @@ class BudgetLeaseManagerEdgeTest {
                         .random(TestRandom.CEILING)
                         .build();
         manager.start();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (recording.delays.size() < 4 && System.nanoTime() < deadline) {
-            LockSupport.parkNanos(1_000_000);
-        }
+        Await.until(
+                Duration.ofSeconds(10),
+                "four passes were scheduled",
+                () -> recording.delays.size() >= 4);
         ControlPlaneException refused = assertThrows(ControlPlaneException.class, manager::admit);
         manager.close();
         assertEquals(402, refused.status());
@@ -260,10 +257,7 @@ class BudgetLeaseManagerEdgeTest {
                         .build();
         manager.start();
         manager.recordSpend(ProviderType.OPENAI, "gpt-4o", 10, Money.ofMicros(100));
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (reports.get() < 3 && System.nanoTime() < deadline) {
-            LockSupport.parkNanos(1_000_000);
-        }
+        Await.until(Duration.ofSeconds(10), "three reports were tried", () -> reports.get() >= 3);
         manager.close();
         assertTrue(reports.get() >= 3, "retried: " + reports.get());
         // every pass after a failed report waited a backoff (the recording scheduler runs at

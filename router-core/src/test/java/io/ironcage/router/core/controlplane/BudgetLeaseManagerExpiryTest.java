@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.ironcage.router.core.Await;
 import io.ironcage.router.core.domain.Money;
 import io.ironcage.router.core.domain.ProviderType;
 import io.ironcage.router.core.domain.budget.CostController;
@@ -17,7 +18,6 @@ import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -73,10 +73,10 @@ class BudgetLeaseManagerExpiryTest {
         // inside the renewal margin: a renewal is asked for, and it cannot reach the server
         clock.advance(Duration.ofMinutes(9).plusSeconds(30));
         assertDoesNotThrow(manager::admit, "the lease in hand still covers requests");
-        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        while (client.handshakes.get() < 2 && System.nanoTime() < deadline) {
-            LockSupport.parkNanos(1_000_000);
-        }
+        Await.until(
+                Duration.ofSeconds(10),
+                "a renewal was attempted",
+                () -> client.handshakes.get() >= 2);
         assertTrue(client.handshakes.get() >= 2, "a renewal was attempted");
 
         // past expires_at: the server has taken the lease back; nothing may be spent from it

@@ -3,6 +3,7 @@ package io.ironcage.router.core.controlplane;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.ironcage.router.core.Await;
 import io.ironcage.router.core.domain.Money;
 import io.ironcage.router.core.domain.ProviderType;
 import io.ironcage.router.core.domain.budget.CostController;
@@ -12,7 +13,6 @@ import java.net.URI;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -55,10 +55,10 @@ class BudgetLeaseManagerRetryTest {
                         .random(TestRandom.HALF)
                         .build();
         manager.start();
-        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        while (scheduler.delays.size() < 6 && System.nanoTime() < deadline) {
-            LockSupport.parkNanos(1_000_000);
-        }
+        Await.until(
+                Duration.ofSeconds(10),
+                "six passes were scheduled",
+                () -> scheduler.delays.size() >= 6);
         manager.close();
 
         assertTrue(handshakes.get() >= 6, "retried: " + handshakes.get());

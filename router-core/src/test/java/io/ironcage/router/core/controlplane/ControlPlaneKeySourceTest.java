@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.ironcage.router.core.Await;
 import io.ironcage.router.core.domain.ProviderKey;
 import io.ironcage.router.core.domain.ProviderType;
 import io.ironcage.router.core.errors.ControlPlaneException;
@@ -195,7 +196,7 @@ class ControlPlaneKeySourceTest {
         assertEquals(1, keys.fetchCount());
     }
 
-    /** Spins (no sleep) until every caller but {@code self} is parked waiting, or 10 s pass. */
+    /** Waits until every caller but {@code self} is parked waiting, or 10 s pass. */
     private static void awaitParked(List<Thread> callers, CountDownLatch started, Thread self) {
         try {
             if (!started.await(10, TimeUnit.SECONDS)) {
@@ -205,24 +206,19 @@ class ControlPlaneKeySourceTest {
             Thread.currentThread().interrupt();
             throw new AssertionError(e);
         }
-        long spins = 0;
-        while (true) {
-            List<Thread> all;
-            synchronized (callers) {
-                all = List.copyOf(callers);
-            }
-            boolean parked =
-                    all.stream()
-                            .filter(t -> t != self)
-                            .allMatch(t -> t.getState() == Thread.State.WAITING);
-            if (parked && all.size() == 100) {
-                return;
-            }
-            if (++spins > 50_000_000L) {
-                throw new AssertionError("the other callers never waited on the one fetch");
-            }
-            Thread.onSpinWait();
-        }
+        Await.until(
+                Duration.ofSeconds(10),
+                "the other callers waited on the one fetch",
+                () -> {
+                    List<Thread> all;
+                    synchronized (callers) {
+                        all = List.copyOf(callers);
+                    }
+                    return all.size() == 100
+                            && all.stream()
+                                    .filter(t -> t != self)
+                                    .allMatch(t -> t.getState() == Thread.State.WAITING);
+                });
     }
 
     @Test

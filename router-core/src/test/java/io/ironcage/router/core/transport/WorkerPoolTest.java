@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.ironcage.router.core.Await;
+import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -81,15 +83,13 @@ class WorkerPoolTest {
         assertThrows(IllegalArgumentException.class, () -> WorkerPool.create("x", 1, -1));
     }
 
-    private static void awaitIdle(WorkerPool pool) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        while (pool.getActiveCount() > 0 && System.nanoTime() < deadline) {
-            Thread.onSpinWait();
-        }
+    private static void awaitIdle(WorkerPool pool) {
+        Await.until(Duration.ofSeconds(5), "no task runs", () -> pool.getActiveCount() == 0);
         // afterExecute (which frees the slot) runs right after the task; give it the same chance
-        while (pool.getCompletedTaskCount() < pool.getTaskCount() && System.nanoTime() < deadline) {
-            Thread.onSpinWait();
-        }
+        Await.until(
+                Duration.ofSeconds(5),
+                "every task completed",
+                () -> pool.getCompletedTaskCount() >= pool.getTaskCount());
     }
 
     private static void awaitQuietly(CountDownLatch latch) {

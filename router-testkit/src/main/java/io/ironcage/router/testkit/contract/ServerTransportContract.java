@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import io.ironcage.router.core.errors.ServerStartException;
 import io.ironcage.router.core.spi.EarlyAnswer;
 import io.ironcage.router.core.spi.HeaderMap;
 import io.ironcage.router.core.spi.ProxyHandler;
@@ -17,10 +18,12 @@ import io.ironcage.router.core.spi.RequestHead;
 import io.ironcage.router.core.spi.ResponseSink;
 import io.ironcage.router.core.spi.ServerOptions;
 import io.ironcage.router.core.spi.ServerTransport;
+import io.ironcage.router.testkit.Await;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.net.ConnectException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -43,6 +46,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
 import org.junit.jupiter.api.AfterEach;
@@ -328,6 +332,34 @@ public abstract class ServerTransportContract {
     }
 
     @Test
+    void aBodyFarOverTheLimitIsAnsweredWithoutReadingIt() throws Exception {
+        AtomicBoolean tooLarge = new AtomicBoolean();
+        ServerTransport.RunningServer server =
+                start(
+                        ServerOptions.loopback(0).withMaxRequestBodyBytes(1024),
+                        (request, response) -> {
+                            tooLarge.set(request.bodyTooLarge());
+                            response.send(413, HeaderMap.empty(), new byte[0]);
+                        });
+        try (Socket socket = new Socket("127.0.0.1", server.address().getPort())) {
+            socket.setSoTimeout(2_000);
+            OutputStream out = socket.getOutputStream();
+            // declares 100 MB, sends 2 KB: the answer must not wait for the rest
+            out.write(
+                    ("POST /v1/messages HTTP/1.1\r\nHost: x\r\nContent-Length: 100000000\r\n\r\n")
+                            .getBytes(StandardCharsets.US_ASCII));
+            out.write(new byte[2048]);
+            out.flush();
+            byte[] head = new byte[256];
+            int n = socket.getInputStream().read(head);
+            String answer = new String(head, 0, Math.max(n, 0), StandardCharsets.US_ASCII);
+            assertTrue(answer.startsWith("HTTP/1.1 413"), answer);
+            assertTrue(answer.toLowerCase().contains("connection: close"), answer);
+            assertTrue(tooLarge.get());
+        }
+    }
+
+    @Test
     void eightSlowRequestsDoNotSerialize() throws Exception {
         ServerTransport.RunningServer server =
                 start(
@@ -496,6 +528,81 @@ public abstract class ServerTransportContract {
                 // freed: nothing listens any more
             }
         }
+    }
+
+    @Test
+    void aBindFailureNamesTheAddress() throws Exception {
+        try (ServerSocket taken = new ServerSocket()) {
+            taken.bind(new InetSocketAddress("127.0.0.1", 0));
+            int port = taken.getLocalPort();
+            ServerStartException e =
+                    assertThrows(
+                            ServerStartException.class,
+                            () ->
+                                    transport()
+                                            .start(
+                                                    ServerOptions.loopback(port),
+                                                    (request, response) -> {}));
+            assertTrue(e.getMessage().contains("127.0.0.1:" + port), e.getMessage());
+        }
+    }
+
+    @Test
+    void closeWaitsForARequestInFlight() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        CountDownLatch entered = new CountDownLatch(1);
+        ServerTransport.RunningServer server =
+                start(ServerOptions.loopback(0), blockingUntil(release, entered));
+        CompletableFuture<HttpResponse<String>> inFlight =
+                client.sendAsync(
+                        HttpRequest.newBuilder(uri(server, "/slow")).build(),
+                        HttpResponse.BodyHandlers.ofString());
+        assertTrue(entered.await(5, TimeUnit.SECONDS));
+        CompletableFuture<Void> closing = CompletableFuture.runAsync(server::close);
+        assertThrows(
+                TimeoutException.class,
+                () -> closing.get(100, TimeUnit.MILLISECONDS),
+                "close() did not wait for the request in flight");
+        release.countDown();
+        assertEquals(200, inFlight.get(5, TimeUnit.SECONDS).statusCode());
+        closing.get(5, TimeUnit.SECONDS);
+    }
+
+    @Test
+    void closeGivesUpAfterTheGrace() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        CountDownLatch entered = new CountDownLatch(1);
+        ServerTransport.RunningServer server =
+                start(
+                        new ServerOptions("127.0.0.1", 0, 1024, 4, Duration.ofMillis(200)),
+                        blockingUntil(release, entered));
+        CompletableFuture<HttpResponse<String>> stuck =
+                client.sendAsync(
+                        HttpRequest.newBuilder(uri(server, "/stuck")).build(),
+                        HttpResponse.BodyHandlers.ofString());
+        assertTrue(entered.await(5, TimeUnit.SECONDS));
+        long begin = System.nanoTime();
+        server.close();
+        long millis = Duration.ofNanos(System.nanoTime() - begin).toMillis();
+        release.countDown();
+        assertTrue(millis >= 150 && millis < 1_500, "close took " + millis + " ms");
+        assertThrows(
+                Exception.class,
+                () -> stuck.get(5, TimeUnit.SECONDS),
+                "the unfinished request's connection was closed");
+    }
+
+    /** A handler that answers 200 once released, telling the test when it has begun. */
+    private static ProxyHandler blockingUntil(CountDownLatch release, CountDownLatch entered) {
+        return (request, response) -> {
+            entered.countDown();
+            try {
+                release.await(5, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            response.send(200, HeaderMap.empty(), bytes("done"));
+        };
     }
 
     // --- heads, bodies and the transport's own refusals ---
@@ -789,18 +896,27 @@ public abstract class ServerTransportContract {
             assertNotNull(handler.heads.poll(WAIT.toMillis(), TimeUnit.MILLISECONDS));
             // another 1,000 declared bytes would go over: refused without reading the body (the
             // first request's head was seen; its memory is taken just after, so look again)
-            RawResponse refused = null;
-            long deadline = System.nanoTime() + WAIT.toNanos();
-            while (refused == null && System.nanoTime() < deadline) {
-                try (RawConnection other = new RawConnection(server)) {
-                    RawResponse answer = other.send(declared).send(new byte[1000]).read();
-                    if (answer.status() == 503) {
-                        refused = answer;
-                        assertEquals("close", answer.headers().get("connection"));
-                        assertTrue(other.closedByServer(), "a refused connection stayed open");
-                    }
-                }
-            }
+            RawResponse refused =
+                    Await.untilPresent(
+                            WAIT,
+                            "a body that goes over the body memory is refused",
+                            () -> {
+                                try (RawConnection other = new RawConnection(server)) {
+                                    RawResponse answer =
+                                            other.send(declared).send(new byte[1000]).read();
+                                    if (answer.status() != 503) {
+                                        return Optional.empty();
+                                    }
+                                    assertEquals("close", answer.headers().get("connection"));
+                                    assertTrue(
+                                            other.closedByServer(),
+                                            "a refused connection stayed open");
+                                    return Optional.of(answer);
+                                } catch (IOException e) {
+                                    throw new UncheckedIOException(e);
+                                }
+                            });
+
             assertNotNull(refused, "a body that went over the body memory was read");
             assertEquals("{\"refused\":503}", refused.body());
 

@@ -3,23 +3,21 @@ package io.ironcage.router.transport.jdkhttp;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.ironcage.router.core.errors.ClientDisconnectedException;
-import io.ironcage.router.core.errors.ServerStartException;
 import io.ironcage.router.core.spi.HeaderMap;
 import io.ironcage.router.core.spi.ProxyHandler;
 import io.ironcage.router.core.spi.ResponseSink;
 import io.ironcage.router.core.spi.ServerOptions;
 import io.ironcage.router.core.spi.ServerTransport;
 import io.ironcage.router.core.transport.WorkerPool;
+import io.ironcage.router.testkit.Await;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -34,10 +32,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.BooleanSupplier;
 import java.util.logging.Handler;
 import java.util.logging.Level;
 import java.util.logging.LogRecord;
@@ -47,7 +42,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * What the JDK server does beyond the contract: saturation, bounds, strict heads, idle and write
- * timeouts, body memory, logging, bind failure, close.
+ * timeouts, body memory, logging. What both transports do alike (bind failure, close, a body far
+ * over the limit) is in the testkit's {@code ServerTransportContract}.
  */
 class JdkServerBehaviourTest {
     private final HttpClient client =
@@ -115,94 +111,6 @@ class JdkServerBehaviourTest {
             assertEquals(0, server.pool().getPoolSize(), "threads start when needed");
             assertEquals(7, ((WorkerPool) server.pool()).queueCapacity());
         }
-    }
-
-    @Test
-    void aBodyFarOverTheLimitIsAnsweredWithoutReadingIt() throws Exception {
-        AtomicBoolean tooLarge = new AtomicBoolean();
-        try (ServerTransport.RunningServer server =
-                        new JdkServerTransport()
-                                .start(
-                                        ServerOptions.loopback(0).withMaxRequestBodyBytes(1024),
-                                        (request, response) -> {
-                                            tooLarge.set(request.bodyTooLarge());
-                                            response.send(413, HeaderMap.empty(), new byte[0]);
-                                        });
-                Socket socket = new Socket("127.0.0.1", server.address().getPort())) {
-            socket.setSoTimeout(2_000);
-            OutputStream out = socket.getOutputStream();
-            // declares 100 MB, sends 2 KB: the answer must not wait for the rest
-            out.write(
-                    ("POST /v1/messages HTTP/1.1\r\nHost: x\r\nContent-Length: 100000000\r\n\r\n")
-                            .getBytes(StandardCharsets.US_ASCII));
-            out.write(new byte[2048]);
-            out.flush();
-            InputStream in = socket.getInputStream();
-            byte[] head = new byte[64];
-            int n = in.read(head);
-            String status = new String(head, 0, Math.max(n, 0), StandardCharsets.US_ASCII);
-            assertTrue(status.startsWith("HTTP/1.1 413"), status);
-            assertTrue(tooLarge.get());
-        }
-    }
-
-    @Test
-    void aBindFailureNamesTheAddress() throws Exception {
-        try (ServerSocket taken = new ServerSocket()) {
-            taken.bind(new InetSocketAddress("127.0.0.1", 0));
-            int port = taken.getLocalPort();
-            ServerStartException e =
-                    assertThrows(
-                            ServerStartException.class,
-                            () ->
-                                    new JdkServerTransport()
-                                            .start(
-                                                    ServerOptions.loopback(port),
-                                                    (request, response) -> {}));
-            assertTrue(e.getMessage().contains("127.0.0.1:" + port), e.getMessage());
-        }
-    }
-
-    @Test
-    void closeWaitsForARequestInFlight() throws Exception {
-        CountDownLatch release = new CountDownLatch(1);
-        CountDownLatch entered = new CountDownLatch(1);
-        ServerTransport.RunningServer server =
-                new JdkServerTransport()
-                        .start(ServerOptions.loopback(0), blockingUntil(release, entered));
-        CompletableFuture<HttpResponse<String>> inFlight =
-                client.sendAsync(
-                        HttpRequest.newBuilder(uri(server, "/slow")).build(),
-                        HttpResponse.BodyHandlers.ofString());
-        assertTrue(entered.await(5, TimeUnit.SECONDS));
-        CompletableFuture<Void> closing = CompletableFuture.runAsync(server::close);
-        assertThrows(
-                TimeoutException.class,
-                () -> closing.get(100, TimeUnit.MILLISECONDS),
-                "close() did not wait for the request in flight");
-        release.countDown();
-        assertEquals(200, inFlight.get(5, TimeUnit.SECONDS).statusCode());
-        closing.get(5, TimeUnit.SECONDS);
-    }
-
-    @Test
-    void closeGivesUpAfterTheGrace() throws Exception {
-        CountDownLatch release = new CountDownLatch(1);
-        CountDownLatch entered = new CountDownLatch(1);
-        ServerTransport.RunningServer server =
-                new JdkServerTransport()
-                        .start(
-                                new ServerOptions("127.0.0.1", 0, 1024, 4, Duration.ofMillis(200)),
-                                blockingUntil(release, entered));
-        client.sendAsync(
-                HttpRequest.newBuilder(uri(server, "/stuck")).build(),
-                HttpResponse.BodyHandlers.ofString());
-        assertTrue(entered.await(5, TimeUnit.SECONDS));
-        long begin = System.nanoTime();
-        server.close();
-        long millis = Duration.ofNanos(System.nanoTime() - begin).toMillis();
-        release.countDown();
-        assertTrue(millis >= 150 && millis < 1_500, "close took " + millis + " ms");
     }
 
     /** Sends raw bytes on a new connection and returns what comes back until the end or 5 s. */
@@ -381,9 +289,15 @@ class JdkServerBehaviourTest {
             try (Socket leaving = new Socket("127.0.0.1", server.address().getPort())) {
                 leaving.getOutputStream()
                         .write((head + "x".repeat(50)).getBytes(StandardCharsets.US_ASCII));
-                awaitTrue(() -> server.bodyMemory().taken() > 0, "the body took its memory");
+                Await.until(
+                        Duration.ofSeconds(5),
+                        "the body took its memory",
+                        () -> server.bodyMemory().taken() > 0);
             } // leaves in the middle of its body
-            awaitTrue(() -> server.bodyMemory().taken() == 0, "every body gave its memory back");
+            Await.until(
+                    Duration.ofSeconds(5),
+                    "every body gave its memory back",
+                    () -> server.bodyMemory().taken() == 0);
         }
     }
 
@@ -442,15 +356,6 @@ class JdkServerBehaviourTest {
                         .map(format::formatMessage)
                         .anyMatch(line -> line.contains("/v1/\\x1b[31mred")),
                 "the refused path is logged escaped: " + records.size() + " records");
-    }
-
-    private static void awaitTrue(BooleanSupplier condition, String what)
-            throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        while (!condition.getAsBoolean() && System.nanoTime() < deadline) {
-            Thread.sleep(10);
-        }
-        assertTrue(condition.getAsBoolean(), what);
     }
 
     /** Reads an answer's status line and headers. */

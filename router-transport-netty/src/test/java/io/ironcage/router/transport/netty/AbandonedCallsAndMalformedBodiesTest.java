@@ -12,6 +12,7 @@ import io.ironcage.router.core.spi.ProxyRequest;
 import io.ironcage.router.core.spi.ResponseSink;
 import io.ironcage.router.core.spi.ServerOptions;
 import io.ironcage.router.core.spi.ServerTransport;
+import io.ironcage.router.testkit.Await;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -62,11 +63,11 @@ class AbandonedCallsAndMalformedBodiesTest {
                                 }
                             });
             worker.start();
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
-            while (upstream.accepted() == 0 && System.nanoTime() < deadline) {
-                Thread.sleep(10);
-            }
-            Thread.sleep(100); // the request is on the wire
+            Await.until(
+                    Duration.ofSeconds(2),
+                    "the request is on the wire",
+                    () -> upstream.accepted() > 0 && upstream.stillOpenAfterARequest() > 0);
+
             worker.interrupt();
             assertTrue(thrown.poll(2, TimeUnit.SECONDS) instanceof ForwardException);
             // the call's own timeout (10 s) is far off: only the abandonment can close it

@@ -1,5 +1,6 @@
 package io.ironcage.router.transport.netty;
 
+import io.ironcage.router.testkit.Await;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -15,6 +16,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
 
 /**
  * A raw-socket HTTP/1.1 upstream for the client tests, kept alive: answers every request with
@@ -75,27 +77,23 @@ final class KeepAliveUpstream implements AutoCloseable {
     }
 
     /** Waits until every connection that carried a request was closed by the client. */
-    boolean awaitRequestedClosedByClient(Duration wait) throws InterruptedException {
-        long deadline = System.nanoTime() + wait.toNanos();
-        while (stillOpenAfterARequest() > 0) {
-            if (System.nanoTime() > deadline) {
-                return false;
-            }
-            Thread.sleep(10);
-        }
-        return true;
+    boolean awaitRequestedClosedByClient(Duration wait) {
+        return holdsWithin(wait, () -> stillOpenAfterARequest() == 0);
     }
 
     /** Waits until the client has closed at least {@code count} connections. */
-    boolean awaitClosedByClient(int count, Duration wait) throws InterruptedException {
-        long deadline = System.nanoTime() + wait.toNanos();
-        while (closedByClient.size() < count) {
-            if (System.nanoTime() > deadline) {
-                return false;
-            }
-            Thread.sleep(10);
+    boolean awaitClosedByClient(int count, Duration wait) {
+        return holdsWithin(wait, () -> closedByClient.size() >= count);
+    }
+
+    /** Whether the condition comes to hold within the wait; the callers assert on the answer. */
+    private static boolean holdsWithin(Duration wait, BooleanSupplier condition) {
+        try {
+            Await.until(wait, condition);
+            return true;
+        } catch (AssertionError timedOut) {
+            return false;
         }
-        return true;
     }
 
     @Override
@@ -142,7 +140,8 @@ final class KeepAliveUpstream implements AutoCloseable {
                 if (!answers) {
                     continue; // a hung upstream: reads, never answers
                 }
-                Thread.sleep(delay.toMillis());
+                Thread.sleep(delay.toMillis()); // a slow upstream, on purpose
+
                 answered.incrementAndGet();
                 out.write(
                         (first.startsWith("GET /stream ")

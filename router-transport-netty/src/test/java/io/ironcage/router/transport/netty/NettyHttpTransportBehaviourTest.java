@@ -178,8 +178,10 @@ class NettyHttpTransportBehaviourTest {
                                                     .getBytes(StandardCharsets.UTF_8),
                                             Duration.ofSeconds(5)));
             assertTrue(response.read().isPresent());
-            // the upstream sends 400 events at once; give it time to push what it can
+            // the upstream sends 400 events at once; give it time to push what it can. Proves a
+            // negative (the reader idling lets no more than a window pile up), so it stays a pause
             Thread.sleep(300);
+
             assertTrue(
                     response.waiting() <= NettyStreamingResponse.WINDOW,
                     response.waiting() + " chunks waiting");

@@ -1,4 +1,4 @@
-package io.ironcage.router.transport.jdkhttp.controlplane;
+package io.ironcage.router.it.controlplane;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -18,6 +18,7 @@ import io.ironcage.router.core.domain.Money;
 import io.ironcage.router.core.domain.ProviderType;
 import io.ironcage.router.core.domain.analytics.AnalyticsEvent;
 import io.ironcage.router.core.domain.analytics.LlmRequestCompleted;
+import io.ironcage.router.testkit.Await;
 import io.ironcage.router.testkit.FakeControlPlane;
 import io.ironcage.router.testkit.FakeControlPlane.Endpoint;
 import io.ironcage.router.testkit.FakeControlPlane.Fault;
@@ -213,22 +214,13 @@ class ServerModeEndToEndTest {
 
         server.goOnline();
         // the lease comes with the next handshake retry, at most 100 ms later
-        for (int i = 0;
-                i < 250 && router.agents().list().get(0).status() != AgentStatus.RUNNING;
-                i++) {
-            awaitBriefly();
-        }
+        Await.until(
+                Duration.ofSeconds(10),
+                "the agent runs again",
+                () -> router.agents().list().get(0).status() == AgentStatus.RUNNING);
         HttpResponse<String> back = post(router, "/v1/chat/completions", TOKEN_A, CHAT);
         assertEquals(200, back.statusCode(), back.body());
         assertEquals(AgentStatus.RUNNING, router.agents().list().get(0).status());
-    }
-
-    /** Polling pause while a background retry is due; the retry runs on the router's scheduler. */
-    private static void awaitBriefly() throws InterruptedException {
-        Object monitor = new Object();
-        synchronized (monitor) {
-            monitor.wait(20);
-        }
     }
 
     @Test

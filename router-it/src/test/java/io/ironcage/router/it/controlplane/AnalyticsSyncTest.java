@@ -1,4 +1,4 @@
-package io.ironcage.router.transport.jdkhttp.controlplane;
+package io.ironcage.router.it.controlplane;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -21,6 +21,7 @@ import io.ironcage.router.core.domain.analytics.RouterStarted;
 import io.ironcage.router.core.domain.analytics.RouterStopped;
 import io.ironcage.router.core.spi.HttpTransport;
 import io.ironcage.router.core.spi.UsageEventStore.SyncState;
+import io.ironcage.router.testkit.Await;
 import io.ironcage.router.testkit.FakeControlPlane;
 import io.ironcage.router.testkit.FakeControlPlane.Endpoint;
 import io.ironcage.router.testkit.FakeControlPlane.Fault;
@@ -41,7 +42,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
@@ -453,11 +453,11 @@ class AnalyticsSyncTest {
         CompletableFuture<AnalyticsSync.Result> cycle =
                 CompletableFuture.supplyAsync(sync::syncNow);
         try {
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-            while (server.callsAwaitingAnswer(Endpoint.ANALYTICS_EVENTS) < 1
-                    && System.nanoTime() < deadline) {
-                LockSupport.parkNanos(1_000_000);
-            }
+            Await.until(
+                    Duration.ofSeconds(10),
+                    "the server holds a call",
+                    () -> server.callsAwaitingAnswer(Endpoint.ANALYTICS_EVENTS) >= 1);
+
             assertEquals(1, server.callsAwaitingAnswer(Endpoint.ANALYTICS_EVENTS));
             // the held call would take its 120 s timeout; close waits no more than its bound
             CompletableFuture.runAsync(sync::close).get(60, TimeUnit.SECONDS);

@@ -1,4 +1,4 @@
-package io.ironcage.router.transport.jdkhttp.controlplane;
+package io.ironcage.router.it.controlplane;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -15,6 +15,7 @@ import io.ironcage.router.core.domain.analytics.LlmRequestCompleted;
 import io.ironcage.router.core.domain.analytics.RequestMeta;
 import io.ironcage.router.core.spi.HttpTransport;
 import io.ironcage.router.core.spi.UsageEventStore.SyncState;
+import io.ironcage.router.testkit.Await;
 import io.ironcage.router.testkit.FakeControlPlane;
 import io.ironcage.router.testkit.FakeControlPlane.Endpoint;
 import io.ironcage.router.testkit.FakeControlPlane.Fault;
@@ -34,7 +35,6 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import java.util.random.RandomGenerator;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -137,17 +137,6 @@ class AnalyticsSyncDrainTest {
         }
     }
 
-    private static void await(BooleanSupplier condition, String what) {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out waiting until " + what);
-            }
-            Thread.onSpinWait();
-            Thread.yield();
-        }
-    }
-
     @Test
     void aCycleDrainsMoreThanOneBatch() {
         List<AnalyticsEvent> events = record(35);
@@ -169,9 +158,10 @@ class AnalyticsSyncDrainTest {
 
         CompletableFuture<AnalyticsSync.Result> cycle =
                 CompletableFuture.supplyAsync(sync::syncNow);
-        await(
-                () -> server.callsAwaitingAnswer(Endpoint.ANALYTICS_EVENTS) == 8,
-                "8 calls are held by the server");
+        Await.until(
+                Duration.ofSeconds(10),
+                "8 calls are held by the server",
+                () -> server.callsAwaitingAnswer(Endpoint.ANALYTICS_EVENTS) == 8);
         gate.countDown();
         AnalyticsSync.Result result = cycle.get(20, TimeUnit.SECONDS);
 

@@ -1,4 +1,4 @@
-package io.ironcage.router.transport.jdkhttp.controlplane;
+package io.ironcage.router.it.controlplane;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

@@ -1,4 +1,4 @@
-package io.ironcage.router.transport.jdkhttp.controlplane;
+package io.ironcage.router.it.controlplane;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -13,6 +13,7 @@ import io.ironcage.router.core.domain.Money;
 import io.ironcage.router.core.domain.ProviderKey;
 import io.ironcage.router.core.domain.ProviderType;
 import io.ironcage.router.core.spi.ProviderKeySource;
+import io.ironcage.router.testkit.Await;
 import io.ironcage.router.testkit.FakeControlPlane;
 import io.ironcage.router.testkit.FakeProvider;
 import io.ironcage.router.testkit.junit.StartStop;
@@ -22,10 +23,10 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -100,19 +101,25 @@ class ReadinessTest {
     }
 
     /** Asks {@code /ready} until it answers {@code status}, for at most 10 s. */
-    private static HttpResponse<String> awaitReady(LlmRouter router, int status)
-            throws InterruptedException {
-        Instant deadline = Instant.now().plusSeconds(10);
-        HttpResponse<String> last = ready(router);
-        while (last.statusCode() != status && Instant.now().isBefore(deadline)) {
-            Object monitor = new Object();
-            synchronized (monitor) {
-                monitor.wait(20); // the background retry runs every 20 to 100 ms
-            }
-            last = ready(router);
+    private static HttpResponse<String> awaitReady(LlmRouter router, int status) {
+        AtomicReference<HttpResponse<String>> last = new AtomicReference<>(ready(router));
+        try {
+            // the background retry runs every 20 to 100 ms
+            Await.until(
+                    Duration.ofSeconds(10),
+                    "/ready answers " + status,
+                    () -> {
+                        if (last.get().statusCode() != status) {
+                            last.set(ready(router));
+                        }
+                        return last.get().statusCode() == status;
+                    });
+
+        } catch (AssertionError timedOut) {
+            // reported below, with the last answer's body
         }
-        assertEquals(status, last.statusCode(), last.body());
-        return last;
+        assertEquals(status, last.get().statusCode(), last.get().body());
+        return last.get();
     }
 
     @Test
