@@ -1035,7 +1035,7 @@ public final class LlmRouter implements AutoCloseable {
         }
     }
 
-    /** Counts the requests the server hands over, whichever way it hands them. */
+    /** Counts the requests the server hands over. */
     private static final class CountingHandler implements ProxyHandler {
         private final ProxyPipeline pipeline;
         private final AtomicLong requests;
@@ -1046,16 +1046,10 @@ public final class LlmRouter implements AutoCloseable {
         }
 
         @Override
-        public void handle(ProxyRequest request, ResponseSink response) {
-            requests.incrementAndGet();
-            pipeline.handle(request, response);
-        }
-
-        @Override
-        public CompletionStage<Void> handleAsync(
+        public CompletionStage<Void> handle(
                 ProxyRequest request, ResponseSink response, Executor workers) {
             requests.incrementAndGet();
-            return pipeline.handleAsync(request, response, workers);
+            return pipeline.handle(request, response, workers);
         }
 
         @Override

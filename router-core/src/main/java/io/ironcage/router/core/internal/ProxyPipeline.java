@@ -27,7 +27,6 @@ import io.ironcage.router.core.domain.budget.Reservation;
 import io.ironcage.router.core.domain.pricing.ModelPricing;
 import io.ironcage.router.core.domain.pricing.PricingTable;
 import io.ironcage.router.core.domain.pricing.RequestShape;
-import io.ironcage.router.core.errors.ClientDisconnectedException;
 import io.ironcage.router.core.errors.ControlPlaneException;
 import io.ironcage.router.core.errors.ForwardException;
 import io.ironcage.router.core.errors.TranslationException;
@@ -69,7 +68,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.function.Supplier;
@@ -82,12 +80,12 @@ import org.slf4j.LoggerFactory;
  * on every path: a path that neither commits nor cancels it releases it when the request's stage
  * ends, and the error paths release it before the answer leaves.
  *
- * <p>Two ways to run. {@link #handle} runs the whole request on the calling worker thread and may
- * block (upstream call, stream relay). {@link #handleAsync} runs on a transport's I/O thread: a
- * request that is not streamed, whose key is at hand, is checked, priced, reserved, sent upstream
- * without blocking ({@link HttpTransport#sendAsync}), settled and answered from the thread that
- * completes the upstream call, and never touches a worker; a stream, a key that must be fetched, or
- * a retry after a 401 moves the rest of the request to the worker executor.
+ * <p>{@link #handle} never blocks the calling thread: a request that is not streamed, whose key is
+ * at hand, is checked, priced, reserved, sent upstream without blocking ({@link
+ * HttpTransport#sendAsync}), settled and answered from the thread that completes the upstream call,
+ * and never touches a worker; a stream, a key that must be fetched, or a retry after a 401 moves
+ * the rest of the request to the worker executor (which, for a transport whose own thread may
+ * block, runs it right there).
  */
 public final class ProxyPipeline implements ProxyHandler {
     private static final Logger LOG = LoggerFactory.getLogger(ProxyPipeline.class);
@@ -277,28 +275,12 @@ public final class ProxyPipeline implements ProxyHandler {
 
     private static final CompletableFuture<Void> DONE = CompletableFuture.completedFuture(null);
 
-    /** Handles the request on this thread, blocking for the upstream call and the stream relay. */
-    @Override
-    public void handle(ProxyRequest request, ResponseSink sink) {
-        // without workers every step runs on this thread, so the stage is complete on return
-        CompletableFuture<Void> done = start(request, sink, null).toCompletableFuture();
-        try {
-            done.get();
-        } catch (ExecutionException e) {
-            throw rethrown(e.getCause());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted", e);
-        }
-    }
-
     /**
-     * Handles the request without blocking the calling I/O thread; see the class comment for what
-     * moves to {@code workers}.
+     * Handles the request without blocking the calling thread; see the class comment for what moves
+     * to {@code workers}.
      */
     @Override
-    public CompletionStage<Void> handleAsync(
-            ProxyRequest request, ResponseSink sink, Executor workers) {
+    public CompletionStage<Void> handle(ProxyRequest request, ResponseSink sink, Executor workers) {
         Objects.requireNonNull(workers, "workers");
         try {
             return start(request, sink, workers);
@@ -442,10 +424,7 @@ public final class ProxyPipeline implements ProxyHandler {
         return gate;
     }
 
-    /**
-     * Runs the request; with {@code workers} null, entirely on this thread (blocking), else without
-     * blocking, moving what may block to {@code workers}.
-     */
+    /** Runs the request without blocking, moving what may block to {@code workers}. */
     private CompletionStage<Void> start(ProxyRequest request, ResponseSink sink, Executor workers) {
         Gate gate =
                 gate(
@@ -478,23 +457,8 @@ public final class ProxyPipeline implements ProxyHandler {
                             null));
             return DONE;
         }
-        CompletionStage<Void> done;
-        try {
-            done =
-                    new Call(request, gate.target, gate.format, gate.endpoint, gate.tenant, workers)
-                            .run(answered);
-        } catch (ClientDisconnectedException e) {
-            LOG.debug("client went away before the answer was sent: {}", request);
-            return DONE;
-        }
-        return done.exceptionally(
-                failure -> {
-                    if (unwrapped(failure) instanceof ClientDisconnectedException) {
-                        LOG.debug("client went away before the answer was sent: {}", request);
-                        return null;
-                    }
-                    throw rethrown(failure);
-                });
+        return new Call(request, gate.target, gate.format, gate.endpoint, gate.tenant, workers)
+                .run(answered);
     }
 
     /**
@@ -548,9 +512,9 @@ public final class ProxyPipeline implements ProxyHandler {
         }
 
         @Override
-        public void send(int status, HeaderMap headers, byte[] body) {
+        public boolean send(int status, HeaderMap headers, byte[] body) {
             tenant.answered(status);
-            sink.send(status, headers, body);
+            return sink.send(status, headers, body);
         }
 
         @Override
@@ -598,13 +562,13 @@ public final class ProxyPipeline implements ProxyHandler {
         /** The keys this request sent upstream, kept out of what goes back to the caller. */
         private final SecretScrubber scrubber = new SecretScrubber();
 
-        /** Runs what may block; null when everything runs on this thread. */
+        /** Runs what may block; runs it right here when this thread may block. */
         private final Executor workers;
 
         /**
-         * Whether this request runs on a thread that may block: always without workers, and from
-         * the moment it moves to a worker. Steps run one after another (each stage completes before
-         * the next starts), so the fields need no lock.
+         * Whether this request runs on a thread that may block: from the moment it moves to a
+         * worker. Steps run one after another (each stage completes before the next starts), so the
+         * fields need no lock.
          */
         private boolean blocking;
 
@@ -623,7 +587,7 @@ public final class ProxyPipeline implements ProxyHandler {
             this.tenant = tenant;
             this.startedMs = clock.millis();
             this.workers = workers;
-            this.blocking = workers == null;
+            this.blocking = false;
         }
 
         /** Runs the rest of the request here if this thread may block, else on a worker. */
@@ -1139,9 +1103,7 @@ public final class ProxyPipeline implements ProxyHandler {
             if (translated) {
                 headers = headers.toBuilder().set("content-type", "application/json").build();
             }
-            try {
-                sink.send(status, headers, body);
-            } catch (ClientDisconnectedException e) {
+            if (!sink.send(status, headers, body)) {
                 LOG.debug("client went away before the answer was sent: {}", request);
             }
         }
@@ -1179,12 +1141,7 @@ public final class ProxyPipeline implements ProxyHandler {
                                     .set("content-type", "text/event-stream; charset=utf-8")
                                     .build();
                 }
-                ResponseSink.ResponseStream out;
-                try {
-                    out = sink.stream(status, headers);
-                } catch (ClientDisconnectedException e) {
-                    out = null;
-                }
+                ResponseSink.ResponseStream out = sink.stream(status, headers);
                 SseParser parser = new SseParser();
                 StreamUsage usage = StreamUsage.forKind(upstreamKind());
                 boolean broken = false;
@@ -1340,15 +1297,7 @@ public final class ProxyPipeline implements ProxyHandler {
         /** Writes bytes unless the client is gone; returns the stream, or null once gone. */
         private ResponseSink.ResponseStream relayRaw(
                 ResponseSink.ResponseStream out, byte[] bytes) {
-            if (out == null) {
-                return null;
-            }
-            try {
-                out.write(bytes);
-                return out;
-            } catch (ClientDisconnectedException e) {
-                return null;
-            }
+            return out != null && out.write(bytes) ? out : null;
         }
 
         /**
@@ -1366,16 +1315,14 @@ public final class ProxyPipeline implements ProxyHandler {
                     || (dropUsageChunk && OpenAiStreams.isUsageOnlyChunk(event))) {
                 return out;
             }
-            try {
-                out.write(bytes);
-                if (firstByteMs.isEmpty()) {
-                    firstByteMs = OptionalLong.of(clock.millis() - startedMs);
-                }
-                return out;
-            } catch (ClientDisconnectedException e) {
+            if (!out.write(bytes)) {
                 LOG.debug("client left a stream mid-way; reading on to bill it: {}", request);
                 return null;
             }
+            if (firstByteMs.isEmpty()) {
+                firstByteMs = OptionalLong.of(clock.millis() - startedMs);
+            }
+            return out;
         }
 
         private void relayStreamError(ResponseSink sink, HttpTransport.StreamingResponse response) {
