@@ -12,8 +12,8 @@ import io.ironcage.router.core.spi.HeaderMap;
 import io.ironcage.router.core.spi.HttpTransport;
 import io.ironcage.router.core.spi.ProviderKeySource;
 import io.ironcage.router.core.spi.ProxyRequest;
-import io.ironcage.router.core.spi.ResponseSink;
 import io.ironcage.router.core.spi.UsageEventSink;
+import io.ironcage.router.testkit.CapturingResponseSink;
 import io.ironcage.router.testkit.InMemoryUsageEventSink;
 import java.io.PrintStream;
 import java.net.URI;
@@ -128,7 +128,7 @@ public final class PipelineSinkHarness {
         int count = ratePerSink * sinks * seconds;
         long intervalNanos = TimeUnit.SECONDS.toNanos(1) / ((long) ratePerSink * sinks);
         long[] micros = new long[count];
-        ResponseSink discard = new Discard();
+        CapturingResponseSink discard = CapturingResponseSink.discarding(bytes -> {});
         long start = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(20);
         for (int i = 0; i < count; i++) {
             long scheduled = start + i * intervalNanos;
@@ -136,7 +136,14 @@ public final class PipelineSinkHarness {
             if (wait > 0) {
                 LockSupport.parkNanos(wait);
             }
-            pipelines.get(i % sinks).handle(request, discard);
+            pipelines
+                    .get(i % sinks)
+                    .handle(request, discard, Runnable::run)
+                    .toCompletableFuture()
+                    .join();
+            if (discard.status() != 200) {
+                throw new IllegalStateException("status " + discard.status());
+            }
             micros[i] = TimeUnit.NANOSECONDS.toMicros(System.nanoTime() - scheduled);
         }
         List<long[]> bySink = new ArrayList<>();
@@ -246,29 +253,5 @@ public final class PipelineSinkHarness {
 
         @Override
         public void close() {}
-    }
-
-    /** Discards the answer. */
-    private static final class Discard implements ResponseSink {
-        @Override
-        public void send(int status, HeaderMap headers, byte[] body) {
-            if (status != 200) {
-                throw new IllegalStateException("status " + status);
-            }
-        }
-
-        @Override
-        public ResponseStream stream(int status, HeaderMap headers) {
-            return new ResponseStream() {
-                @Override
-                public void write(byte[] chunk) {}
-
-                @Override
-                public void close() {}
-
-                @Override
-                public void abort() {}
-            };
-        }
     }
 }

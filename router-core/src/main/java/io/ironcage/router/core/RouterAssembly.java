@@ -422,7 +422,7 @@ final class RouterAssembly {
         return "ic-local-" + Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
     }
 
-    /** Counts the requests the server hands over, whichever way it hands them. */
+    /** Counts the requests the server hands over. */
     private static final class CountingHandler implements ProxyHandler {
         private final ProxyPipeline pipeline;
         private final AtomicLong requests;
@@ -433,16 +433,10 @@ final class RouterAssembly {
         }
 
         @Override
-        public void handle(ProxyRequest request, ResponseSink response) {
-            requests.incrementAndGet();
-            pipeline.handle(request, response);
-        }
-
-        @Override
-        public CompletionStage<Void> handleAsync(
+        public CompletionStage<Void> handle(
                 ProxyRequest request, ResponseSink response, Executor workers) {
             requests.incrementAndGet();
-            return pipeline.handleAsync(request, response, workers);
+            return pipeline.handle(request, response, workers);
         }
 
         @Override

@@ -54,13 +54,13 @@ final class Call {
     /** The keys this request sent upstream, kept out of what goes back to the caller. */
     final SecretScrubber scrubber = new SecretScrubber();
 
-    /** Runs what may block; null when everything runs on this thread. */
+    /** Runs what may block; runs it right here when this thread may block. */
     final Executor workers;
 
     /**
-     * Whether this request runs on a thread that may block: always without workers, and from the
-     * moment it moves to a worker. Steps run one after another (each stage completes before the
-     * next starts), so the fields need no lock.
+     * Whether this request runs on a thread that may block: from the moment it moves to a worker.
+     * Steps run one after another (each stage completes before the next starts), so the fields need
+     * no lock.
      */
     boolean blocking;
 
@@ -82,7 +82,7 @@ final class Call {
         this.tenant = tenant;
         this.startedMs = parts.clock.millis();
         this.workers = workers;
-        this.blocking = workers == null;
+        this.blocking = false;
     }
 
     /** Runs the rest of the request here if this thread may block, else on a worker. */

@@ -2,8 +2,6 @@ package io.ironcage.router.core.internal;
 
 import static io.ironcage.router.core.internal.Stages.DONE;
 import static io.ironcage.router.core.internal.Stages.reply;
-import static io.ironcage.router.core.internal.Stages.rethrown;
-import static io.ironcage.router.core.internal.Stages.unwrapped;
 
 import io.ironcage.router.core.agent.Readiness;
 import io.ironcage.router.core.agent.Tenant;
@@ -11,7 +9,6 @@ import io.ironcage.router.core.agent.Tenants;
 import io.ironcage.router.core.domain.ProviderType;
 import io.ironcage.router.core.domain.budget.BudgetPolicy;
 import io.ironcage.router.core.domain.pricing.PricingTable;
-import io.ironcage.router.core.errors.ClientDisconnectedException;
 import io.ironcage.router.core.spi.EarlyAnswer;
 import io.ironcage.router.core.spi.HeaderMap;
 import io.ironcage.router.core.spi.HttpTransport;
@@ -27,7 +24,6 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -51,12 +47,12 @@ import org.slf4j.LoggerFactory;
  * <p>Every reservation is released on every path: a path that neither commits nor cancels it
  * releases it when the request ends, and the error paths release it before the answer leaves.
  *
- * <p>Two ways to run. {@link #handle} runs the whole request on the calling worker thread and may
- * block (upstream call, stream relay). {@link #handleAsync} runs on a transport's I/O thread: a
- * request that is not streamed, whose key is at hand, is checked, priced, reserved, sent upstream
- * without blocking ({@link HttpTransport#sendAsync}), settled and answered from the thread that
- * completes the upstream call, and never touches a worker; a stream, a key that must be fetched, or
- * a retry after a 401 moves the rest of the request to the worker executor.
+ * <p>{@link #handle} never blocks the calling thread: a request that is not streamed, whose key is
+ * at hand, is checked, priced, reserved, sent upstream without blocking ({@link
+ * HttpTransport#sendAsync}), settled and answered from the thread that completes the upstream call,
+ * and never touches a worker; a stream, a key that must be fetched, or a retry after a 401 moves
+ * the rest of the request to the worker executor (which, for a transport whose own thread may
+ * block, runs it right there).
  */
 public final class ProxyPipeline implements ProxyHandler {
     private static final Logger LOG = LoggerFactory.getLogger(ProxyPipeline.class);
@@ -170,28 +166,12 @@ public final class ProxyPipeline implements ProxyHandler {
                         new BudgetPolicy(settings.rejectUnpriced(), settings.allowUnmetered()));
     }
 
-    /** Handles the request on this thread, blocking for the upstream call and the stream relay. */
-    @Override
-    public void handle(ProxyRequest request, ResponseSink sink) {
-        // without workers every step runs on this thread, so the stage is complete on return
-        CompletableFuture<Void> done = start(request, sink, null).toCompletableFuture();
-        try {
-            done.get();
-        } catch (ExecutionException e) {
-            throw rethrown(e.getCause());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted", e);
-        }
-    }
-
     /**
-     * Handles the request without blocking the calling I/O thread; see the class comment for what
-     * moves to {@code workers}.
+     * Handles the request without blocking the calling thread; see the class comment for what moves
+     * to {@code workers}.
      */
     @Override
-    public CompletionStage<Void> handleAsync(
-            ProxyRequest request, ResponseSink sink, Executor workers) {
+    public CompletionStage<Void> handle(ProxyRequest request, ResponseSink sink, Executor workers) {
         Objects.requireNonNull(workers, "workers");
         try {
             return start(request, sink, workers);
@@ -225,10 +205,7 @@ public final class ProxyPipeline implements ProxyHandler {
         return new EarlyAnswer(error.status(), error.headers(), error.body());
     }
 
-    /**
-     * Runs the request; with {@code workers} null, entirely on this thread (blocking), else without
-     * blocking, moving what may block to {@code workers}.
-     */
+    /** Runs the request without blocking, moving what may block to {@code workers}. */
     private CompletionStage<Void> start(ProxyRequest request, ResponseSink sink, Executor workers) {
         RequestGate.Outcome outcome =
                 gate.check(
@@ -267,30 +244,16 @@ public final class ProxyPipeline implements ProxyHandler {
                             null));
             return DONE;
         }
-        CompletionStage<Void> done;
-        try {
-            Call call =
-                    new Call(
-                            request,
-                            passed.target(),
-                            passed.apiPath(),
-                            passed.endpoint(),
-                            passed.tenant(),
-                            workers,
-                            parts);
-            done = Routing.route(call, answered);
-        } catch (ClientDisconnectedException e) {
-            LOG.debug("client went away before the answer was sent: {}", request);
-            return DONE;
-        }
-        return done.exceptionally(
-                failure -> {
-                    if (unwrapped(failure) instanceof ClientDisconnectedException) {
-                        LOG.debug("client went away before the answer was sent: {}", request);
-                        return null;
-                    }
-                    throw rethrown(failure);
-                });
+        Call call =
+                new Call(
+                        request,
+                        passed.target(),
+                        passed.apiPath(),
+                        passed.endpoint(),
+                        passed.tenant(),
+                        workers,
+                        parts);
+        return Routing.route(call, answered);
     }
 
     /**
@@ -316,9 +279,9 @@ public final class ProxyPipeline implements ProxyHandler {
         }
 
         @Override
-        public void send(int status, HeaderMap headers, byte[] body) {
+        public boolean send(int status, HeaderMap headers, byte[] body) {
             tenant.answered(status);
-            sink.send(status, headers, body);
+            return sink.send(status, headers, body);
         }
 
         @Override

@@ -5,7 +5,6 @@ import static io.ironcage.router.core.internal.Stages.release;
 import static io.ironcage.router.core.internal.Stages.reply;
 
 import io.ironcage.router.core.domain.budget.Reservation;
-import io.ironcage.router.core.errors.ClientDisconnectedException;
 import io.ironcage.router.core.errors.ForwardException;
 import io.ironcage.router.core.errors.TranslationException;
 import io.ironcage.router.core.provider.SseEvent;
@@ -66,12 +65,7 @@ final class StreamRelay {
                                 .set("content-type", "text/event-stream; charset=utf-8")
                                 .build();
             }
-            ResponseSink.ResponseStream out;
-            try {
-                out = sink.stream(status, headers);
-            } catch (ClientDisconnectedException e) {
-                out = null;
-            }
+            ResponseSink.ResponseStream out = sink.stream(status, headers);
             SseParser parser = new SseParser();
             StreamUsage usage = StreamUsage.forKind(UpstreamCall.upstreamKind(call));
             boolean broken = false;
@@ -188,15 +182,7 @@ final class StreamRelay {
     /** Writes bytes unless the client is gone; returns the stream, or null once gone. */
     static ResponseSink.ResponseStream relayRaw(
             Call call, ResponseSink.ResponseStream out, byte[] bytes) {
-        if (out == null) {
-            return null;
-        }
-        try {
-            out.write(bytes);
-            return out;
-        } catch (ClientDisconnectedException e) {
-            return null;
-        }
+        return out != null && out.write(bytes) ? out : null;
     }
 
     /**
@@ -215,16 +201,14 @@ final class StreamRelay {
                 || (dropUsageChunk && call.api.isUsageOnlyEvent(event))) {
             return out;
         }
-        try {
-            out.write(bytes);
-            if (call.firstByteMs.isEmpty()) {
-                call.firstByteMs = OptionalLong.of(call.parts.clock.millis() - call.startedMs);
-            }
-            return out;
-        } catch (ClientDisconnectedException e) {
+        if (!out.write(bytes)) {
             LOG.debug("client left a stream mid-way; reading on to bill it: {}", call.request);
             return null;
         }
+        if (call.firstByteMs.isEmpty()) {
+            call.firstByteMs = OptionalLong.of(call.parts.clock.millis() - call.startedMs);
+        }
+        return out;
     }
 
     static void relayStreamError(

@@ -12,7 +12,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.ironcage.router.core.domain.TokenUsage;
 import io.ironcage.router.core.domain.budget.Reservation;
-import io.ironcage.router.core.errors.ClientDisconnectedException;
 import io.ironcage.router.core.errors.ForwardException;
 import io.ironcage.router.core.errors.TranslationException;
 import io.ironcage.router.core.provider.UsageExtraction;
@@ -147,9 +146,7 @@ final class WholeAnswer {
         if (call.translation != null) {
             headers = headers.toBuilder().set("content-type", "application/json").build();
         }
-        try {
-            sink.send(status, headers, body);
-        } catch (ClientDisconnectedException e) {
+        if (!sink.send(status, headers, body)) {
             LOG.debug("client went away before the answer was sent: {}", call.request);
         }
     }

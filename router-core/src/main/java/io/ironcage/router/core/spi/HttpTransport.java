@@ -63,30 +63,21 @@ public interface HttpTransport extends AutoCloseable {
      * @param method the HTTP method
      * @param uri the absolute URI, with any query string
      * @param headers the headers to send (hop-by-hop ones are the caller's to leave out)
-     * @param body the body; empty for none
+     * @param body the body; empty for none. The array is handed over: the caller must not change it
+     *     afterwards; {@link #body()} returns it without copying and callers must not change it
      * @param timeout see {@link #send} and {@link #open}
      */
     record Request(String method, URI uri, HeaderMap headers, byte[] body, Duration timeout) {
-        /** Validates and copies the components. */
+        /** Validates the components; takes the body array as it is, without copying it. */
         public Request {
             Objects.requireNonNull(method, "method");
             Objects.requireNonNull(uri, "uri");
             headers = headers == null ? HeaderMap.empty() : headers;
-            body = body == null ? new byte[0] : body.clone();
+            body = body == null ? new byte[0] : body;
             Objects.requireNonNull(timeout, "timeout");
             if (timeout.isNegative() || timeout.isZero()) {
                 throw new IllegalArgumentException("a timeout must be positive, got " + timeout);
             }
-        }
-
-        /**
-         * Returns the body; a copy.
-         *
-         * @return the body bytes
-         */
-        @Override
-        public byte[] body() {
-            return body.clone();
         }
 
         /** Shows method and URI only; headers may hold keys. */

@@ -2,7 +2,6 @@ package io.ironcage.router.core.spi;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 
@@ -10,48 +9,37 @@ import java.util.concurrent.Executor;
  * Handles every request a {@link ServerTransport} receives (the core's request pipeline implements
  * it).
  *
- * <p>Two ways in. {@link #handle} may block (key fetch, upstream call, stream relay), so a
- * transport calls it on a worker thread. A transport with event loops calls {@link #handleAsync} on
- * its I/O thread instead: the handler does there what cannot block and moves the rest to the worker
- * executor it is given, so a plain pass-through request never leaves the I/O thread.
+ * <p>One way in, {@link #handle}, which never blocks the calling thread: what may block (key fetch,
+ * upstream call, stream relay) runs on the {@code workers} executor it is given. A transport with
+ * event loops calls it on its I/O thread with a worker pool, so a plain pass-through request never
+ * leaves the I/O thread. A transport whose calling thread may block (a worker of its own) passes a
+ * direct executor ({@code Runnable::run}) and waits for the returned stage.
  *
- * <p>Either way the handler answers through the sink; if it ends without answering, or fails, the
- * transport answers {@code 500} with a plain body that names no internals.
+ * <p>The handler answers through the sink; if it ends without answering, or fails, the transport
+ * answers {@code 500} with a plain body that names no internals.
  */
 @FunctionalInterface
 public interface ProxyHandler {
     /**
-     * Handles one request, blocking as long as it takes.
+     * Handles one request without blocking the calling thread. Whatever may block runs on {@code
+     * workers}. {@link ResponseSink#send} called on an I/O thread does not block either (the
+     * transport writes the answer as the client reads it).
      *
      * @param request the request
      * @param response where to write the answer
-     */
-    void handle(ProxyRequest request, ResponseSink response);
-
-    /**
-     * Handles one request without blocking the calling thread, which is a transport's I/O thread.
-     * Whatever may block runs on {@code workers}. {@link ResponseSink#send} called on the I/O
-     * thread does not block either (the transport writes the answer as the client reads it).
-     *
-     * <p>The default runs {@link #handle} on {@code workers}.
-     *
-     * @param request the request
-     * @param response where to write the answer
-     * @param workers runs the parts that may block
+     * @param workers runs the parts that may block; a direct executor when the calling thread may
+     *     block itself
      * @return completes when the handler is done with the request (answered, budget settled);
      *     exceptionally if it failed
      */
-    default CompletionStage<Void> handleAsync(
-            ProxyRequest request, ResponseSink response, Executor workers) {
-        return CompletableFuture.runAsync(() -> handle(request, response), workers);
-    }
+    CompletionStage<Void> handle(ProxyRequest request, ResponseSink response, Executor workers);
 
     /**
      * Looks at a request's head before its body is read. A request refused on its head alone (no
      * valid token, a path the router never forwards, headers too large) gets its answer here: the
      * transport sends it without reading the body, so an unauthenticated client cannot make the
-     * server hold its body. Empty: the transport reads the body and calls {@link #handle} or {@link
-     * #handleAsync}, which check the head again.
+     * server hold its body. Empty: the transport reads the body and calls {@link #handle}, which
+     * checks the head again.
      *
      * <p>Called on the transport's I/O thread: it must not block. The default refuses nothing.
      *

@@ -13,7 +13,9 @@ import java.util.Objects;
  * @param path the raw path, without the query string, e.g. {@code /v1/chat/completions}
  * @param query the raw query string without {@code ?}, or empty
  * @param headers the request headers
- * @param body the body bytes, exactly as received; empty if too large
+ * @param body the body bytes, exactly as received; empty if too large. The array is handed over:
+ *     the caller must not change it afterwards; {@link #body()} returns it without copying and
+ *     callers must not change it
  * @param bodyTooLarge whether the body exceeded the limit
  */
 public record ProxyRequest(
@@ -23,23 +25,15 @@ public record ProxyRequest(
         HeaderMap headers,
         byte[] body,
         boolean bodyTooLarge) {
-    /** Validates and copies the components. */
+    private static final byte[] EMPTY = new byte[0];
+
+    /** Validates the components; takes the body array as it is, without copying it. */
     public ProxyRequest {
         Objects.requireNonNull(method, "method");
         Objects.requireNonNull(path, "path");
         query = query == null ? "" : query;
         Objects.requireNonNull(headers, "headers");
-        body = body == null ? new byte[0] : body.clone();
-    }
-
-    /**
-     * Returns the body; a copy, since arrays are mutable.
-     *
-     * @return the body bytes
-     */
-    @Override
-    public byte[] body() {
-        return body.clone();
+        body = body == null ? EMPTY : body;
     }
 
     /**

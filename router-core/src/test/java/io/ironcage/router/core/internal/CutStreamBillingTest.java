@@ -17,7 +17,6 @@ import io.ironcage.router.core.spi.HeaderMap;
 import io.ironcage.router.core.spi.HttpTransport;
 import io.ironcage.router.core.spi.ProviderKeySource;
 import io.ironcage.router.core.spi.ProxyRequest;
-import io.ironcage.router.core.spi.ResponseSink;
 import io.ironcage.router.core.spi.UsageEventSink;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -80,7 +79,8 @@ class CutStreamBillingTest {
                         Clock.systemUTC(),
                         ProxyPipeline.Settings.of(Duration.ofSeconds(5), 1024 * 1024)
                                 .withRejectUnpriced(true));
-        pipeline.handle(
+        Blocking.handle(
+                pipeline,
                 new ProxyRequest(
                         "POST",
                         "/v1/chat/completions",
@@ -92,7 +92,7 @@ class CutStreamBillingTest {
                                 "application/json"),
                         bytes,
                         false),
-                new Discarding());
+                new CapturingSink());
         assertEquals(0, ledger.reserved().micros(), "the reservation was settled");
         assertTrue(ledger.totalSpent().micros() > 0, "the cut stream was billed");
         assertTrue(
@@ -154,25 +154,5 @@ class CutStreamBillingTest {
 
         @Override
         public void close() {}
-    }
-
-    /** A client that reads everything. */
-    private static final class Discarding implements ResponseSink {
-        @Override
-        public void send(int status, HeaderMap headers, byte[] body) {}
-
-        @Override
-        public ResponseStream stream(int status, HeaderMap headers) {
-            return new ResponseStream() {
-                @Override
-                public void write(byte[] chunk) {}
-
-                @Override
-                public void close() {}
-
-                @Override
-                public void abort() {}
-            };
-        }
     }
 }

@@ -14,7 +14,6 @@ import io.ironcage.router.core.spi.HeaderMap;
 import io.ironcage.router.core.spi.HttpTransport;
 import io.ironcage.router.core.spi.ProviderKeySource;
 import io.ironcage.router.core.spi.ProxyRequest;
-import io.ironcage.router.core.spi.ResponseSink;
 import io.ironcage.router.core.spi.UsageEventSink;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -88,35 +87,19 @@ class ErrorAnswerReleasesFirstTest {
                         ProxyPipeline.Settings.of(Duration.ofSeconds(5), 1024 * 1024)
                                 .withRejectUnpriced(true));
         List<Long> reservedWhenAnswered = new ArrayList<>();
-        ResponseSink sink =
-                new ResponseSink() {
-                    @Override
-                    public void send(int status, HeaderMap headers, byte[] body) {
-                        reservedWhenAnswered.add(ledger.reserved().micros());
-                        eventsWhenAnswered.add(recorded.get());
-                    }
-
-                    @Override
-                    public ResponseStream stream(int status, HeaderMap headers) {
-                        reservedWhenAnswered.add(ledger.reserved().micros());
-                        eventsWhenAnswered.add(recorded.get());
-                        return new ResponseStream() {
-                            @Override
-                            public void write(byte[] chunk) {}
-
-                            @Override
-                            public void close() {}
-
-                            @Override
-                            public void abort() {}
-                        };
-                    }
-                };
+        CapturingSink sink =
+                new CapturingSink()
+                        .onAnswer(
+                                status -> {
+                                    reservedWhenAnswered.add(ledger.reserved().micros());
+                                    eventsWhenAnswered.add(recorded.get());
+                                });
         String body =
                 "{\"model\":\"gpt-4o-mini\",\"max_tokens\":50"
                         + (stream ? ",\"stream\":true" : "")
                         + ",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}";
-        pipeline.handle(
+        Blocking.handle(
+                pipeline,
                 new ProxyRequest(
                         "POST",
                         "/v1/chat/completions",

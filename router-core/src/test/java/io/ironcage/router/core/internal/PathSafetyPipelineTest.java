@@ -80,14 +80,16 @@ class PathSafetyPipelineTest {
         return pipeline(URI.create("http://127.0.0.1:1"), false);
     }
 
-    private static Answer send(ProxyPipeline pipeline, String method, String path, String body) {
+    private static CapturingSink send(
+            ProxyPipeline pipeline, String method, String path, String body) {
         return send(pipeline, method, path, "", body);
     }
 
-    private static Answer send(
+    private static CapturingSink send(
             ProxyPipeline pipeline, String method, String path, String query, String body) {
-        Answer answer = new Answer();
-        pipeline.handle(
+        CapturingSink answer = new CapturingSink();
+        Blocking.handle(
+                pipeline,
                 new ProxyRequest(
                         method,
                         path,
@@ -123,8 +125,8 @@ class PathSafetyPipelineTest {
     })
     void aDottedChatPathIsForwardedNormalisedAndBilledLikeThePlainOne(String path, String sent) {
         upstream.answer(200, CHAT_ANSWER);
-        Answer answer = send(pipeline(), "POST", path, chat("gpt-4o"));
-        assertEquals(200, answer.status, answer.text());
+        CapturingSink answer = send(pipeline(), "POST", path, chat("gpt-4o"));
+        assertEquals(200, answer.status(), answer.text());
         assertEquals(List.of("http://127.0.0.1:1" + sent), upstream.uris());
         // gpt-4o: 1,000 input tokens at $2.50/Mtok + 500 output tokens at $10/Mtok
         assertEquals(2_500 + 5_000, ledger.totalSpent().micros());
@@ -135,13 +137,13 @@ class PathSafetyPipelineTest {
     @ValueSource(strings = {"/v1/./responses", "/v1/%2e/responses", "/v1/../v1/responses"})
     void aDottedResponsesPathIsMeteredToo(String path) {
         upstream.answer(200, RESPONSES_ANSWER);
-        Answer answer =
+        CapturingSink answer =
                 send(
                         pipeline(),
                         "POST",
                         path,
                         "{\"model\":\"gpt-4o\",\"max_output_tokens\":4000,\"input\":\"Hi\"}");
-        assertEquals(200, answer.status, answer.text());
+        assertEquals(200, answer.status(), answer.text());
         assertEquals(List.of("http://127.0.0.1:1/v1/responses"), upstream.uris());
         assertEquals(2_500 + 5_000, ledger.totalSpent().micros());
     }
@@ -150,14 +152,14 @@ class PathSafetyPipelineTest {
     @ValueSource(strings = {"/v1/./messages", "/v1/%2e/messages", "/v1/../v1/messages"})
     void aDottedMessagesPathIsMeteredToo(String path) {
         upstream.answer(200, MESSAGES_ANSWER);
-        Answer answer =
+        CapturingSink answer =
                 send(
                         pipeline(),
                         "POST",
                         path,
                         "{\"model\":\"claude-sonnet-4-5\",\"max_tokens\":4000,"
                                 + "\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}");
-        assertEquals(200, answer.status, answer.text());
+        assertEquals(200, answer.status(), answer.text());
         assertEquals(List.of("http://127.0.0.1:2/v1/messages"), upstream.uris());
         // claude-sonnet-4-5: 1,000 input tokens at $3/Mtok + 500 output tokens at $15/Mtok
         assertEquals(3_000 + 7_500, ledger.totalSpent().micros());
@@ -174,8 +176,8 @@ class PathSafetyPipelineTest {
                 "/V1/chat/completions"
             })
     void aPathThatLeavesV1AfterNormalisingIsA404AndNeverForwarded(String path) {
-        Answer answer = send(pipeline(), "GET", path, null);
-        assertEquals(404, answer.status, answer.text());
+        CapturingSink answer = send(pipeline(), "GET", path, null);
+        assertEquals(404, answer.status(), answer.text());
         assertEquals("not_found", answer.json().path("error").path("code").asText());
         assertEquals(List.of(), upstream.uris());
     }
@@ -184,10 +186,10 @@ class PathSafetyPipelineTest {
     void aBaseUrlPathPrefixCannotBeClimbedOut() {
         ProxyPipeline behindPrefix =
                 pipeline(URI.create("http://127.0.0.1:1/gateway/openai"), false);
-        assertEquals(404, send(behindPrefix, "GET", "/v1/models/../../../admin", null).status);
+        assertEquals(404, send(behindPrefix, "GET", "/v1/models/../../../admin", null).status());
         assertEquals(List.of(), upstream.uris());
         upstream.answer(200, "{\"object\":\"list\",\"data\":[]}");
-        assertEquals(200, send(behindPrefix, "GET", "/v1/models/./", null).status);
+        assertEquals(200, send(behindPrefix, "GET", "/v1/models/./", null).status());
         assertEquals(List.of("http://127.0.0.1:1/gateway/openai/v1/models"), upstream.uris());
     }
 
@@ -203,11 +205,12 @@ class PathSafetyPipelineTest {
                 "/v1/chat/completions%zz"
             })
     void aPathWithEncodedSlashesBackslashesOrControlsIsA400InTheCallersFormat(String path) {
-        Answer openAi = send(pipeline(), "POST", path, chat("gpt-4o"));
-        assertEquals(400, openAi.status, openAi.text());
+        CapturingSink openAi = send(pipeline(), "POST", path, chat("gpt-4o"));
+        assertEquals(400, openAi.status(), openAi.text());
         assertEquals("invalid_path", openAi.json().path("error").path("code").asText());
-        Answer anthropic = send(pipeline(), "POST", "/v1/messages/x" + path.substring(3), "{}");
-        assertEquals(400, anthropic.status);
+        CapturingSink anthropic =
+                send(pipeline(), "POST", "/v1/messages/x" + path.substring(3), "{}");
+        assertEquals(400, anthropic.status());
         assertEquals("error", anthropic.json().path("type").asText(), anthropic.text());
         assertEquals(List.of(), upstream.uris());
         assertEquals(0, ledger.reserved().micros());
@@ -215,29 +218,29 @@ class PathSafetyPipelineTest {
 
     @Test
     void aQueryWithALineBreakIsA400AndNeverForwarded() {
-        Answer answer = send(pipeline(), "GET", "/v1/models", "a=1\r\nHost: evil", null);
-        assertEquals(400, answer.status, answer.text());
+        CapturingSink answer = send(pipeline(), "GET", "/v1/models", "a=1\r\nHost: evil", null);
+        assertEquals(400, answer.status(), answer.text());
         assertEquals(List.of(), upstream.uris());
     }
 
     @Test
     void aForwardedHeaderWithAControlCharacterIsA400NotA500() {
-        Answer answer = new Answer();
-        pipeline()
-                .handle(
-                        new ProxyRequest(
-                                "POST",
-                                "/v1/chat/completions",
-                                "",
-                                HeaderMap.of(
-                                        "authorization",
-                                        "Bearer " + TOKEN,
-                                        "openai-organization",
-                                        "org-\u001b[31m"),
-                                chat("gpt-4o").getBytes(StandardCharsets.UTF_8),
-                                false),
-                        answer);
-        assertEquals(400, answer.status, answer.text());
+        CapturingSink answer = new CapturingSink();
+        Blocking.handle(
+                pipeline(),
+                new ProxyRequest(
+                        "POST",
+                        "/v1/chat/completions",
+                        "",
+                        HeaderMap.of(
+                                "authorization",
+                                "Bearer " + TOKEN,
+                                "openai-organization",
+                                "org-\u001b[31m"),
+                        chat("gpt-4o").getBytes(StandardCharsets.UTF_8),
+                        false),
+                answer);
+        assertEquals(400, answer.status(), answer.text());
         assertTrue(answer.text().contains("openai-organization"), answer.text());
         assertEquals(List.of(), upstream.uris());
         assertEquals(0, ledger.reserved().micros());
@@ -260,8 +263,8 @@ class PathSafetyPipelineTest {
                 "{\"model\":42,\"messages\":[]}|model",
             })
     void aFieldTheRouterBillsByMustHaveItsTypeOrItIsA400(String body, String field) {
-        Answer answer = send(pipeline(), "POST", "/v1/chat/completions", body);
-        assertEquals(400, answer.status, answer.text());
+        CapturingSink answer = send(pipeline(), "POST", "/v1/chat/completions", body);
+        assertEquals(400, answer.status(), answer.text());
         assertEquals(field, answer.json().path("error").path("param").asText(), answer.text());
         assertEquals(List.of(), upstream.uris());
         assertEquals(0, ledger.reserved().micros());
@@ -270,14 +273,14 @@ class PathSafetyPipelineTest {
     @Test
     void nullBillingFieldsAreTheirDefaults() {
         upstream.answer(200, CHAT_ANSWER);
-        Answer answer =
+        CapturingSink answer =
                 send(
                         pipeline(),
                         "POST",
                         "/v1/chat/completions",
                         "{\"model\":\"gpt-4o\",\"stream\":null,\"max_tokens\":null,\"n\":null,"
                                 + "\"messages\":[]}");
-        assertEquals(200, answer.status, answer.text());
+        assertEquals(200, answer.status(), answer.text());
     }
 
     @Test
@@ -287,7 +290,7 @@ class PathSafetyPipelineTest {
                         + "\"message\":{\"role\":\"assistant\",\"content\":\"hi\"}}]}";
         upstream.answer(200, answer);
         String body = chat("gpt-4o");
-        assertEquals(200, send(pipeline(), "POST", "/v1/chat/completions", body).status);
+        assertEquals(200, send(pipeline(), "POST", "/v1/chat/completions", body).status());
         // the worst-case input (one token per body byte) at $2.50/Mtok, and one output token per
         // byte of the answer at $10/Mtok: each term truncated
         long input = body.getBytes(StandardCharsets.UTF_8).length * 25L / 10;
@@ -304,8 +307,8 @@ class PathSafetyPipelineTest {
                 "/v1/%252e%252e/admin",
             })
     void pathParametersAndEncodedPercentSignsAreRefused(String path) {
-        Answer answer = send(pipeline(), "POST", path, chat("gpt-4o"));
-        assertEquals(400, answer.status, answer.text());
+        CapturingSink answer = send(pipeline(), "POST", path, chat("gpt-4o"));
+        assertEquals(400, answer.status(), answer.text());
         assertEquals(List.of(), upstream.uris());
     }
 
@@ -319,7 +322,7 @@ class PathSafetyPipelineTest {
                         + "\"}]}";
         for (int i = 0; i < 10; i++) {
             upstream.answer(200, "{\"input_tokens\":1001}");
-            assertEquals(200, send(pipeline, "POST", "/v1/messages/count_tokens", body).status);
+            assertEquals(200, send(pipeline, "POST", "/v1/messages/count_tokens", body).status());
         }
         assertEquals(10, upstream.uris().size());
         assertEquals(0, ledger.totalSpent().micros());
@@ -330,8 +333,9 @@ class PathSafetyPipelineTest {
     @Test
     void aPathOfOneProvidersApiIsNeverSentToTheOther() {
         // count_tokens is Anthropic's; a GPT model there has no counterpart at OpenAI
-        Answer answer = send(pipeline(), "POST", "/v1/messages/count_tokens", chat("gpt-4o"));
-        assertEquals(400, answer.status, answer.text());
+        CapturingSink answer =
+                send(pipeline(), "POST", "/v1/messages/count_tokens", chat("gpt-4o"));
+        assertEquals(400, answer.status(), answer.text());
         assertTrue(answer.text().contains("has no counterpart at openai"), answer.text());
         assertTrue(answer.text().contains("\"type\":\"error\""), "Anthropic's format");
         assertEquals(List.of(), upstream.uris());
@@ -351,13 +355,13 @@ class PathSafetyPipelineTest {
         "PUT, /v1/chat/completions"
     })
     void anUnmeteredPaidEndpointIsRefusedUnderABudgetNamingThePath(String method, String path) {
-        Answer answer =
+        CapturingSink answer =
                 send(
                         pipeline(),
                         method,
                         path,
                         "{\"requests\":[{\"custom_id\":\"a\",\"params\":{\"model\":\"gpt-4o\"}}]}");
-        assertEquals(400, answer.status, answer.text());
+        assertEquals(400, answer.status(), answer.text());
         assertTrue(answer.text().contains("does not meter"), answer.text());
         assertTrue(answer.text().contains(method + " " + path), answer.text());
         assertEquals(List.of(), upstream.uris());
@@ -373,11 +377,12 @@ class PathSafetyPipelineTest {
                                 "POST",
                                 "/v1/messages/batches",
                                 "{\"requests\":[]}")
-                        .status);
+                        .status());
         ledger = CostController.unlimited();
         upstream.answer(200, "{\"id\":\"msgbatch_2\"}");
         assertEquals(
-                200, send(pipeline(), "POST", "/v1/messages/batches", "{\"requests\":[]}").status);
+                200,
+                send(pipeline(), "POST", "/v1/messages/batches", "{\"requests\":[]}").status());
         assertEquals(2, upstream.uris().size());
         assertEquals(0, ledger.totalSpent().micros());
     }
@@ -387,7 +392,7 @@ class PathSafetyPipelineTest {
     void readsAreFreeAndForwarded(String path) {
         ledger = CostController.withLimit(Money.ofMicros(1));
         upstream.answer(200, "{\"object\":\"list\",\"data\":[]}");
-        assertEquals(200, send(pipeline(), "GET", path, null).status);
+        assertEquals(200, send(pipeline(), "GET", path, null).status());
         assertEquals(List.of("http://127.0.0.1:1" + path), upstream.uris());
     }
 

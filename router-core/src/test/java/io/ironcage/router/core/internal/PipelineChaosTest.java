@@ -13,15 +13,12 @@ import io.ironcage.router.core.domain.analytics.LlmRequestCompleted;
 import io.ironcage.router.core.domain.analytics.LlmRequestFailed;
 import io.ironcage.router.core.domain.budget.BudgetStatus;
 import io.ironcage.router.core.domain.budget.CostController;
-import io.ironcage.router.core.errors.ClientDisconnectedException;
 import io.ironcage.router.core.errors.ForwardException;
 import io.ironcage.router.core.spi.HeaderMap;
 import io.ironcage.router.core.spi.HttpTransport;
 import io.ironcage.router.core.spi.ProviderKeySource;
 import io.ironcage.router.core.spi.ProxyRequest;
-import io.ironcage.router.core.spi.ResponseSink;
 import io.ironcage.router.core.spi.UsageEventSink;
-import java.io.IOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -92,13 +89,13 @@ class PipelineChaosTest {
                             () -> {
                                 SplittableRandom random = new SplittableRandom(SEED + thread);
                                 for (int i = 0; i < REQUESTS / THREADS; i++) {
-                                    ChaosSink sink = new ChaosSink(random);
-                                    pipeline.handle(request(random), sink);
-                                    if (sink.left) {
+                                    CapturingSink sink = chaosSink(random);
+                                    Blocking.handle(pipeline, request(random), sink);
+                                    if (sink.left()) {
                                         disconnected.incrementAndGet();
                                     } else {
                                         statuses.computeIfAbsent(
-                                                        sink.status, s -> new AtomicInteger())
+                                                        sink.status(), s -> new AtomicInteger())
                                                 .incrementAndGet();
                                     }
                                 }
@@ -141,6 +138,17 @@ class PipelineChaosTest {
         assertTrue(disconnected.get() > 1_000, summary);
         assertTrue(
                 status.spent().micros() > limit.micros() * 9 / 10, "budget not used; " + summary);
+    }
+
+    /** A client that may leave before the answer or part-way through a stream. */
+    private static CapturingSink chaosSink(SplittableRandom random) {
+        int roll = random.nextInt(100);
+        if (roll < 3) {
+            return CapturingSink.gone();
+        }
+        return roll < 10
+                ? CapturingSink.leavingAfterWrites(random.nextInt(5))
+                : new CapturingSink();
     }
 
     private static ProxyRequest request(SplittableRandom random) {
@@ -328,56 +336,6 @@ class PipelineChaosTest {
 
         @Override
         public void close() {}
-    }
-
-    /** A client that may leave before the answer or part-way through a stream. */
-    private static final class ChaosSink implements ResponseSink {
-        private final boolean leavesAtOnce;
-        private final int leavesAfterWrites;
-        int status;
-        boolean left;
-
-        ChaosSink(SplittableRandom random) {
-            int roll = random.nextInt(100);
-            leavesAtOnce = roll < 3;
-            leavesAfterWrites = roll >= 3 && roll < 10 ? random.nextInt(5) : Integer.MAX_VALUE;
-        }
-
-        @Override
-        public void send(int status, HeaderMap headers, byte[] body) {
-            if (leavesAtOnce) {
-                left = true;
-                throw new ClientDisconnectedException(new IOException("chaos: client left"));
-            }
-            this.status = status;
-        }
-
-        @Override
-        public ResponseStream stream(int status, HeaderMap headers) {
-            if (leavesAtOnce) {
-                left = true;
-                throw new ClientDisconnectedException(new IOException("chaos: client left"));
-            }
-            this.status = status;
-            return new ResponseStream() {
-                private int writes;
-
-                @Override
-                public void write(byte[] chunk) {
-                    if (writes++ >= leavesAfterWrites) {
-                        left = true;
-                        throw new ClientDisconnectedException(
-                                new IOException("chaos: client left mid-stream"));
-                    }
-                }
-
-                @Override
-                public void close() {}
-
-                @Override
-                public void abort() {}
-            };
-        }
     }
 
     /** Keeps every event. */

@@ -1,17 +1,17 @@
 package io.ironcage.router.core.internal;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.ironcage.router.core.domain.analytics.AnalyticsEvent;
 import io.ironcage.router.core.spi.HeaderMap;
 import io.ironcage.router.core.spi.HttpTransport;
+import io.ironcage.router.core.spi.ProxyHandler;
+import io.ironcage.router.core.spi.ProxyRequest;
 import io.ironcage.router.core.spi.ResponseSink;
 import io.ironcage.router.core.spi.UsageEventSink;
-import java.io.IOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /** Answers every call with the next scripted answer, recording the URIs it was sent to. */
@@ -48,38 +48,6 @@ final class StubUpstream implements HttpTransport {
     public void close() {}
 }
 
-/** What the pipeline answered a whole request. */
-final class Answer implements ResponseSink {
-    private static final ObjectMapper JSON = new ObjectMapper();
-    int status;
-    HeaderMap headers = HeaderMap.empty();
-    byte[] body = new byte[0];
-
-    @Override
-    public void send(int status, HeaderMap headers, byte[] body) {
-        this.status = status;
-        this.headers = headers;
-        this.body = body;
-    }
-
-    @Override
-    public ResponseStream stream(int status, HeaderMap headers) {
-        throw new UnsupportedOperationException("no streams here");
-    }
-
-    String text() {
-        return new String(body, StandardCharsets.UTF_8);
-    }
-
-    JsonNode json() {
-        try {
-            return JSON.readTree(body);
-        } catch (IOException e) {
-            throw new AssertionError("not JSON: " + text(), e);
-        }
-    }
-}
-
 /** Keeps every event in a list. */
 final class ListSink implements UsageEventSink {
     private final List<AnalyticsEvent> events;
@@ -100,4 +68,25 @@ final class ListSink implements UsageEventSink {
 
     @Override
     public void close() {}
+}
+
+/** Runs a handler as a caller whose thread may block: a direct executor, then waits. */
+final class Blocking {
+    private Blocking() {}
+
+    /** Handles the request on this thread and waits until the handler is done. */
+    static void handle(ProxyHandler handler, ProxyRequest request, ResponseSink sink) {
+        try {
+            handler.handle(request, sink, Runnable::run).toCompletableFuture().join();
+        } catch (CompletionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof RuntimeException) {
+                throw (RuntimeException) cause;
+            }
+            if (cause instanceof Error) {
+                throw (Error) cause;
+            }
+            throw e;
+        }
+    }
 }

@@ -17,7 +17,6 @@ import io.ironcage.router.core.spi.HeaderMap;
 import io.ironcage.router.core.spi.HttpTransport;
 import io.ironcage.router.core.spi.ProviderKeySource;
 import io.ironcage.router.core.spi.ProxyRequest;
-import io.ironcage.router.core.spi.ResponseSink;
 import io.ironcage.router.core.spi.UsageEventSink;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -43,7 +42,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * {@link ProxyPipeline#handleAsync}: a plain request runs on the calling thread and the thread that
+ * {@link ProxyPipeline#handle}: a plain request runs on the calling thread and the thread that
  * completes the upstream call, never on a worker; what may block (a stream, a key fetch, the retry
  * after a 401) moves to the worker executor; every path settles or releases its reservation.
  */
@@ -68,7 +67,7 @@ class ProxyPipelineAsyncTest {
             };
     private final CostController ledger = CostController.withLimit(Money.ofMicros(1_000_000));
 
-    /** Opened once handleAsync has returned: the fake loop answers only then. */
+    /** Opened once handle has returned: the fake loop answers only then. */
     private final CountDownLatch returned = new CountDownLatch(1);
 
     @AfterEach
@@ -81,12 +80,12 @@ class ProxyPipelineAsyncTest {
     void aPlainRequestIsAnsweredFromTheThreadThatCompletesTheUpstreamCallWithoutAWorker()
             throws Exception {
         AsyncUpstream upstream = new AsyncUpstream(request -> json(200, COMPLETION));
-        Recorder sink = new Recorder();
+        CapturingSink sink = new CapturingSink();
 
         run(pipeline(ProviderKeySource.fixed(key("sk-a")), upstream), request(false), sink);
 
-        assertEquals(200, sink.status);
-        assertEquals("fake-loop", sink.thread);
+        assertEquals(200, sink.status());
+        assertEquals("fake-loop", sink.thread());
         assertEquals(0, workerTasks.get());
         assertEquals(0, upstream.blockingSends.get());
         assertTrue(ledger.totalSpent().micros() > 0, "settled from the usage");
@@ -98,12 +97,12 @@ class ProxyPipelineAsyncTest {
             throws Exception {
         ThreadsSink full = new ThreadsSink(true); // "no room now": every wait handed back
         AsyncUpstream upstream = new AsyncUpstream(request -> json(200, COMPLETION));
-        Recorder sink = new Recorder();
+        CapturingSink sink = new CapturingSink();
 
         run(pipeline(ProviderKeySource.fixed(key("sk-a")), upstream, full), request(false), sink);
 
-        assertEquals(200, sink.status);
-        assertEquals("fake-loop", sink.thread);
+        assertEquals(200, sink.status());
+        assertEquals("fake-loop", sink.thread());
         pool.shutdown();
         assertTrue(pool.awaitTermination(5, TimeUnit.SECONDS));
         assertEquals(List.of("fake-worker"), full.recordedOn);
@@ -112,12 +111,12 @@ class ProxyPipelineAsyncTest {
     @Test
     void aStreamMovesToAWorker() throws Exception {
         AsyncUpstream upstream = new AsyncUpstream(request -> json(200, COMPLETION));
-        Recorder sink = new Recorder();
+        CapturingSink sink = new CapturingSink();
 
         run(pipeline(ProviderKeySource.fixed(key("sk-a")), upstream), request(true), sink);
 
-        assertEquals(200, sink.status);
-        assertEquals("fake-worker", sink.thread);
+        assertEquals(200, sink.status());
+        assertEquals("fake-worker", sink.thread());
         assertEquals(1, workerTasks.get());
         assertEquals(0, ledger.reserved().micros());
     }
@@ -126,11 +125,11 @@ class ProxyPipelineAsyncTest {
     void aKeyThatMustBeFetchedIsFetchedOnAWorker() throws Exception {
         SlowKeys keys = new SlowKeys();
         AsyncUpstream upstream = new AsyncUpstream(request -> json(200, COMPLETION));
-        Recorder sink = new Recorder();
+        CapturingSink sink = new CapturingSink();
 
         run(pipeline(keys, upstream), request(false), sink);
 
-        assertEquals(200, sink.status);
+        assertEquals(200, sink.status());
         assertEquals(List.of("fake-worker"), keys.fetchThreads);
         assertEquals(0, ledger.reserved().micros());
     }
@@ -148,12 +147,12 @@ class ProxyPipelineAsyncTest {
                                                 .endsWith("sk-first")
                                         ? json(401, "{\"error\":{\"message\":\"bad key\"}}")
                                         : json(200, COMPLETION));
-        Recorder sink = new Recorder();
+        CapturingSink sink = new CapturingSink();
 
         run(pipeline(keys, upstream), request(false), sink);
 
-        assertEquals(200, sink.status);
-        assertEquals("fake-worker", sink.thread, "the retry's answer is given on the worker");
+        assertEquals(200, sink.status());
+        assertEquals("fake-worker", sink.thread(), "the retry's answer is given on the worker");
         assertEquals(1, upstream.asyncSends.get(), "the first try, from the calling thread");
         assertEquals(1, upstream.blockingSends.get(), "the retry, from the worker");
         assertEquals(1, keys.invalidations.get());
@@ -176,16 +175,16 @@ class ProxyPipelineAsyncTest {
                 };
         AsyncUpstream upstream =
                 new AsyncUpstream(request -> json(401, "{\"error\":{\"message\":\"bad key\"}}"));
-        Recorder sink = new Recorder();
+        CapturingSink sink = new CapturingSink();
 
         CompletionStage<Void> done =
                 pipeline(ProviderKeySource.fixed(key("sk-a")), upstream, events)
-                        .handleAsync(request(false), sink, eager);
+                        .handle(request(false), sink, eager);
         returned.countDown();
         done.toCompletableFuture().get(5, TimeUnit.SECONDS);
 
-        assertEquals(502, sink.status, "the provider refused the router's key");
-        assertEquals("fake-worker", sink.thread);
+        assertEquals(502, sink.status(), "the provider refused the router's key");
+        assertEquals("fake-worker", sink.thread());
         assertEquals(List.of("fake-worker"), events.recordedOn, "record() only where it may wait");
         assertEquals(0, ledger.reserved().micros());
     }
@@ -198,12 +197,12 @@ class ProxyPipelineAsyncTest {
                             throw new ForwardException(
                                     ForwardException.Kind.CONNECT, "refused", null);
                         });
-        Recorder sink = new Recorder();
+        CapturingSink sink = new CapturingSink();
 
         run(pipeline(ProviderKeySource.fixed(key("sk-a")), upstream), request(false), sink);
 
-        assertEquals(502, sink.status);
-        assertTrue(sink.body.contains("\"error\""), sink.body);
+        assertEquals(502, sink.status());
+        assertTrue(sink.text().contains("\"error\""), sink.text());
         assertEquals(0, ledger.reserved().micros());
         assertEquals(0, ledger.totalSpent().micros());
     }
@@ -217,18 +216,18 @@ class ProxyPipelineAsyncTest {
                         throw new IllegalArgumentException("a header the transport refuses");
                     }
                 };
-        Recorder sink = new Recorder();
+        CapturingSink sink = new CapturingSink();
 
         CompletionStage<Void> done =
                 pipeline(ProviderKeySource.fixed(key("sk-a")), throwing)
-                        .handleAsync(request(false), sink, workers);
+                        .handle(request(false), sink, workers);
 
         ExecutionException failure =
                 assertThrows(
                         ExecutionException.class,
                         () -> done.toCompletableFuture().get(5, TimeUnit.SECONDS));
         assertTrue(failure.getCause() instanceof IllegalArgumentException, failure.toString());
-        assertEquals(0, sink.status, "the transport answers its own 500");
+        assertEquals(0, sink.status(), "the transport answers its own 500");
         assertEquals(0, ledger.reserved().micros());
     }
 
@@ -253,34 +252,38 @@ class ProxyPipelineAsyncTest {
                             Clock.systemUTC(),
                             ProxyPipeline.Settings.of(Duration.ofSeconds(5), 1024 * 1024)
                                     .withRejectUnpriced(false));
-            Recorder sink = new Recorder();
+            CapturingSink sink = new CapturingSink();
             ProxyRequest request = request("gpt-unpriced-model", false);
             if (async) {
                 run(pipeline, request, sink);
             } else {
-                pipeline.handle(request, sink);
+                upstream.blockingOnly = true;
+                Blocking.handle(pipeline, request, sink);
             }
-            assertEquals(500, sink.status, "async=" + async);
-            assertTrue(sink.body.contains("down"), sink.body);
+            assertEquals(500, sink.status(), "async=" + async);
+            assertTrue(sink.text().contains("down"), sink.text());
         }
     }
 
     @Test
-    void handleRunsEverythingOnTheCallingThreadWithTheBlockingSend() {
+    void aDirectExecutorRunsEverythingOnTheCallingThreadWithTheBlockingSend() {
         AsyncUpstream upstream = new AsyncUpstream(request -> json(200, COMPLETION));
-        Recorder sink = new Recorder();
+        upstream.blockingOnly = true; // a transport that cannot send without blocking
+        CapturingSink sink = new CapturingSink();
 
-        pipeline(ProviderKeySource.fixed(key("sk-a")), upstream).handle(request(false), sink);
+        Blocking.handle(
+                pipeline(ProviderKeySource.fixed(key("sk-a")), upstream), request(false), sink);
 
-        assertEquals(200, sink.status);
-        assertEquals(Thread.currentThread().getName(), sink.thread);
+        assertEquals(200, sink.status());
+        assertEquals(Thread.currentThread().getName(), sink.thread());
         assertEquals(1, upstream.blockingSends.get());
         assertEquals(0, upstream.asyncSends.get());
         assertEquals(0, ledger.reserved().micros());
     }
 
-    private void run(ProxyPipeline pipeline, ProxyRequest request, Recorder sink) throws Exception {
-        CompletionStage<Void> done = pipeline.handleAsync(request, sink, workers);
+    private void run(ProxyPipeline pipeline, ProxyRequest request, CapturingSink sink)
+            throws Exception {
+        CompletionStage<Void> done = pipeline.handle(request, sink, workers);
         returned.countDown();
         done.toCompletableFuture().get(5, TimeUnit.SECONDS);
     }
@@ -339,12 +342,18 @@ class ProxyPipelineAsyncTest {
         final AtomicInteger asyncSends = new AtomicInteger();
         final AtomicInteger blockingSends = new AtomicInteger();
 
+        /** Sends with the interface's default: {@link #send} on the executor it is given. */
+        volatile boolean blockingOnly;
+
         AsyncUpstream(Function<Request, Response> answer) {
             this.answer = answer;
         }
 
         @Override
         public CompletionStage<Response> sendAsync(Request request, Executor blocking) {
+            if (blockingOnly) {
+                return HttpTransport.super.sendAsync(request, blocking);
+            }
             asyncSends.incrementAndGet();
             CompletableFuture<Response> answered = new CompletableFuture<>();
             loop.execute(
@@ -461,37 +470,5 @@ class ProxyPipelineAsyncTest {
 
         @Override
         public void close() {}
-    }
-
-    /** Records the one answer and the thread it was given on. */
-    private static final class Recorder implements ResponseSink {
-        volatile int status;
-        volatile String body = "";
-        volatile String thread;
-
-        @Override
-        public void send(int status, HeaderMap headers, byte[] body) {
-            this.status = status;
-            this.body = new String(body, StandardCharsets.UTF_8);
-            this.thread = Thread.currentThread().getName();
-        }
-
-        @Override
-        public ResponseStream stream(int status, HeaderMap headers) {
-            this.status = status;
-            this.thread = Thread.currentThread().getName();
-            return new ResponseStream() {
-                @Override
-                public void write(byte[] chunk) {
-                    body += new String(chunk, StandardCharsets.UTF_8);
-                }
-
-                @Override
-                public void close() {}
-
-                @Override
-                public void abort() {}
-            };
-        }
     }
 }

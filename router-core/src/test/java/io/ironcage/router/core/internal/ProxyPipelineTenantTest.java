@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.ironcage.router.core.agent.Tenant;
 import io.ironcage.router.core.agent.Tenants;
@@ -21,9 +20,7 @@ import io.ironcage.router.core.spi.HeaderMap;
 import io.ironcage.router.core.spi.HttpTransport;
 import io.ironcage.router.core.spi.ProviderKeySource;
 import io.ironcage.router.core.spi.ProxyRequest;
-import io.ironcage.router.core.spi.ResponseSink;
 import io.ironcage.router.core.spi.UsageEventSink;
-import java.io.ByteArrayOutputStream;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -170,43 +167,6 @@ class ProxyPipelineTenantTest {
         }
     }
 
-    /** Captures one answer. */
-    private static final class Answer implements ResponseSink {
-        int status;
-        final ByteArrayOutputStream body = new ByteArrayOutputStream();
-
-        @Override
-        public void send(int status, HeaderMap headers, byte[] bytes) {
-            this.status = status;
-            body.writeBytes(bytes);
-        }
-
-        @Override
-        public ResponseStream stream(int status, HeaderMap headers) {
-            this.status = status;
-            return new ResponseStream() {
-                @Override
-                public void write(byte[] chunk) {
-                    body.writeBytes(chunk);
-                }
-
-                @Override
-                public void close() {}
-
-                @Override
-                public void abort() {}
-            };
-        }
-
-        String text() {
-            return body.toString(StandardCharsets.UTF_8);
-        }
-
-        JsonNode json() throws Exception {
-            return JSON.readTree(body.toByteArray());
-        }
-    }
-
     private static final class Events implements UsageEventSink {
         final List<AnalyticsEvent> events = new CopyOnWriteArrayList<>();
 
@@ -238,9 +198,11 @@ class ProxyPipelineTenantTest {
                 ProxyPipeline.Settings.of(Duration.ofSeconds(5), 1 << 20).withRejectUnpriced(true));
     }
 
-    private static Answer call(ProxyPipeline pipeline, String path, String token, String body) {
-        Answer answer = new Answer();
-        pipeline.handle(
+    private static CapturingSink call(
+            ProxyPipeline pipeline, String path, String token, String body) {
+        CapturingSink answer = new CapturingSink();
+        Blocking.handle(
+                pipeline,
                 new ProxyRequest(
                         "POST",
                         path,
@@ -315,9 +277,9 @@ class ProxyPipelineTenantTest {
         StoppingTenant tenant = new StoppingTenant(true);
         ProxyPipeline pipeline = pipeline(Tenants.single("ic-a", tenant), upstream, new Events());
 
-        Answer answer = call(pipeline, "/v1/chat/completions", "ic-a", CHAT);
+        CapturingSink answer = call(pipeline, "/v1/chat/completions", "ic-a", CHAT);
 
-        assertEquals(401, answer.status, answer.text());
+        assertEquals(401, answer.status(), answer.text());
         assertEquals(0, upstream.requests.size(), "nothing sent once the lease is being returned");
         assertEquals(Money.ZERO, tenant.ledger.reserved());
         assertEquals(Money.ZERO, tenant.ledger.totalSpent());
@@ -330,7 +292,7 @@ class ProxyPipelineTenantTest {
         tenant.stopped = true; // stopped after the request authenticated, lease closed
         ProxyPipeline pipeline = pipeline(Tenants.single("ic-a", tenant), upstream, new Events());
 
-        Answer answer =
+        CapturingSink answer =
                 call(
                         pipeline,
                         "/v1/chat/completions",
@@ -338,7 +300,7 @@ class ProxyPipelineTenantTest {
                         "{\"model\":\"gpt-no-such-price\","
                                 + "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
 
-        assertEquals(401, answer.status, answer.text());
+        assertEquals(401, answer.status(), answer.text());
         assertEquals(0, upstream.requests.size());
     }
 
@@ -350,9 +312,9 @@ class ProxyPipelineTenantTest {
         ProxyPipeline pipeline =
                 pipeline(Tenants.single("ic-a", tenant), new Upstream("sk-live"), new Events());
 
-        Answer answer = call(pipeline, "/v1/chat/completions", "ic-a", CHAT);
+        CapturingSink answer = call(pipeline, "/v1/chat/completions", "ic-a", CHAT);
 
-        assertEquals(200, answer.status, answer.text());
+        assertEquals(200, answer.status(), answer.text());
         assertFalse(tenant.reservedWhenSettled.isZero(), "settled while still reserved");
         assertEquals(Money.ZERO, tenant.ledger.reserved());
         assertFalse(tenant.ledger.totalSpent().isZero());
@@ -366,9 +328,9 @@ class ProxyPipelineTenantTest {
         Agent agent = new Agent("agent_1", keys, ledger, new ArrayList<>());
         ProxyPipeline pipeline = pipeline(Tenants.single("ic-a", agent), upstream, new Events());
 
-        Answer answer = call(pipeline, "/v1/chat/completions", "ic-a", CHAT);
+        CapturingSink answer = call(pipeline, "/v1/chat/completions", "ic-a", CHAT);
 
-        assertEquals(200, answer.status, answer.text());
+        assertEquals(200, answer.status(), answer.text());
         assertEquals(2, upstream.requests.size());
         assertEquals(
                 "Bearer sk-stale",
@@ -393,14 +355,14 @@ class ProxyPipelineTenantTest {
                         new ArrayList<>());
         ProxyPipeline pipeline = pipeline(Tenants.single("ic-a", agent), upstream, new Events());
 
-        Answer answer =
+        CapturingSink answer =
                 call(
                         pipeline,
                         "/v1/chat/completions",
                         "ic-a",
                         CHAT.replace("{\"model\"", "{\"stream\":true,\"model\""));
 
-        assertEquals(200, answer.status, answer.text());
+        assertEquals(200, answer.status(), answer.text());
         assertTrue(answer.text().contains("[DONE]"));
         assertEquals(2, upstream.requests.size());
     }
@@ -416,9 +378,9 @@ class ProxyPipelineTenantTest {
                         upstream,
                         new Events());
 
-        Answer answer = call(pipeline, "/v1/chat/completions", "ic-a", CHAT);
+        CapturingSink answer = call(pipeline, "/v1/chat/completions", "ic-a", CHAT);
 
-        assertEquals(502, answer.status);
+        assertEquals(502, answer.status());
         assertEquals("provider_authentication_failed", answer.json().at("/error/code").asText());
         assertEquals(2, upstream.requests.size(), "the request went out twice, not three times");
         assertEquals(Money.ZERO, ledger.reserved());
@@ -441,7 +403,7 @@ class ProxyPipelineTenantTest {
                         upstream,
                         new Events());
 
-        assertEquals(502, call(pipeline, "/v1/chat/completions", "ic-a", CHAT).status);
+        assertEquals(502, call(pipeline, "/v1/chat/completions", "ic-a", CHAT).status());
         assertEquals(1, upstream.requests.size());
     }
 
@@ -470,8 +432,8 @@ class ProxyPipelineTenantTest {
                         upstream,
                         new Events());
 
-        Answer openAi = call(pipeline, "/v1/chat/completions", "ic-a", CHAT);
-        assertEquals(503, openAi.status);
+        CapturingSink openAi = call(pipeline, "/v1/chat/completions", "ic-a", CHAT);
+        assertEquals(503, openAi.status());
         assertEquals("control_plane_unreachable", openAi.json().at("/error/code").asText());
         assertTrue(
                 openAi.json()
@@ -480,14 +442,14 @@ class ProxyPipelineTenantTest {
                         .contains("could not be reached: no connection to 127.0.0.1:1"),
                 openAi.text());
 
-        Answer anthropic =
+        CapturingSink anthropic =
                 call(
                         pipeline,
                         "/v1/messages",
                         "ic-a",
                         "{\"model\":\"claude-3-5-haiku-20241022\",\"max_tokens\":10,"
                                 + "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
-        assertEquals(503, anthropic.status);
+        assertEquals(503, anthropic.status());
         assertEquals("error", anthropic.json().at("/type").asText());
         assertEquals("api_error", anthropic.json().at("/error/type").asText());
         assertTrue(upstream.requests.isEmpty(), "nothing reached a provider");
@@ -523,9 +485,9 @@ class ProxyPipelineTenantTest {
                 };
         ProxyPipeline pipeline = pipeline(Tenants.single("ic-a", refusing), upstream, new Events());
 
-        Answer answer = call(pipeline, "/v1/chat/completions", "ic-a", CHAT);
+        CapturingSink answer = call(pipeline, "/v1/chat/completions", "ic-a", CHAT);
 
-        assertEquals(403, answer.status, answer.text());
+        assertEquals(403, answer.status(), answer.text());
         assertEquals("control_plane_refused", answer.json().at("/error/code").asText());
         assertTrue(answer.text().contains("Budget limit exceeded"), answer.text());
         assertEquals(0, keys.lookups.get(), "no key is fetched for a refused request");
@@ -553,10 +515,10 @@ class ProxyPipelineTenantTest {
         Events events = new Events();
         ProxyPipeline pipeline = pipeline(tenants, upstream, events);
 
-        assertEquals(200, call(pipeline, "/v1/chat/completions", "ic-a", CHAT).status);
-        assertEquals(200, call(pipeline, "/v1/chat/completions", "ic-b", CHAT).status);
-        assertEquals(200, call(pipeline, "/v1/chat/completions", "ic-b", CHAT).status);
-        assertEquals(401, call(pipeline, "/v1/chat/completions", "ic-c", CHAT).status);
+        assertEquals(200, call(pipeline, "/v1/chat/completions", "ic-a", CHAT).status());
+        assertEquals(200, call(pipeline, "/v1/chat/completions", "ic-b", CHAT).status());
+        assertEquals(200, call(pipeline, "/v1/chat/completions", "ic-b", CHAT).status());
+        assertEquals(401, call(pipeline, "/v1/chat/completions", "ic-c", CHAT).status());
 
         assertEquals(
                 "Bearer sk-a", upstream.requests.get(0).headers().first("authorization").get());
@@ -571,6 +533,6 @@ class ProxyPipelineTenantTest {
                 events.events.stream().map(AnalyticsEvent::agentId).toList());
 
         assertTrue(tenants.remove("ic-a"));
-        assertEquals(401, call(pipeline, "/v1/chat/completions", "ic-a", CHAT).status);
+        assertEquals(401, call(pipeline, "/v1/chat/completions", "ic-a", CHAT).status());
     }
 }

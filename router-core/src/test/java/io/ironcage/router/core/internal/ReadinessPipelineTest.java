@@ -59,21 +59,22 @@ class ReadinessPipelineTest {
                             .withAllowUnmetered(false)
                             .withReadiness(state::get));
 
-    private Answer get(String path, HeaderMap headers) {
+    private CapturingSink get(String path, HeaderMap headers) {
         assertEquals(
                 Optional.empty(),
                 pipeline.onHead(new RequestHead("GET", path, "", headers)),
                 "a probe is not refused on its head, with or without a token");
-        Answer answer = new Answer();
-        pipeline.handle(new ProxyRequest("GET", path, "", headers, new byte[0], false), answer);
+        CapturingSink answer = new CapturingSink();
+        Blocking.handle(
+                pipeline, new ProxyRequest("GET", path, "", headers, new byte[0], false), answer);
         return answer;
     }
 
     @Test
     void readyWithoutAnyAgentToWaitForAndWithoutAToken() {
-        Answer answer = get("/ready", HeaderMap.empty());
-        assertEquals(200, answer.status);
-        assertEquals("application/json", answer.headers.first("content-type").orElseThrow());
+        CapturingSink answer = get("/ready", HeaderMap.empty());
+        assertEquals(200, answer.status());
+        assertEquals("application/json", answer.headers().first("content-type").orElseThrow());
         assertTrue(answer.json().get("ready").asBoolean());
         assertEquals(0, answer.json().get("agents").size());
         assertEquals(List.of(), upstream.uris(), "nothing is forwarded");
@@ -87,9 +88,9 @@ class ReadinessPipelineTest {
                                 new Readiness.Check("agent_7", Optional.empty()),
                                 new Readiness.Check(
                                         "agent_8", Optional.of("no budget lease yet")))));
-        Answer answer = get("/ready", HeaderMap.of("authorization", "Bearer " + TOKEN));
+        CapturingSink answer = get("/ready", HeaderMap.of("authorization", "Bearer " + TOKEN));
 
-        assertEquals(503, answer.status);
+        assertEquals(503, answer.status());
         JsonNode json = answer.json();
         assertFalse(json.get("ready").asBoolean());
         assertEquals("agent_7", json.at("/agents/0/agent").asText());
@@ -100,15 +101,15 @@ class ReadinessPipelineTest {
         assertFalse(answer.text().contains(TOKEN));
 
         state.set(Readiness.READY);
-        assertEquals(200, get("/ready", HeaderMap.empty()).status, "asked at every probe");
+        assertEquals(200, get("/ready", HeaderMap.empty()).status(), "asked at every probe");
     }
 
     @Test
     void theReadyPathIsNormalisedLikeEveryOtherAndTheHealthCheckIsUnchanged() {
         state.set(Readiness.of(List.of(new Readiness.Check("a", Optional.of("no key")))));
-        assertEquals(503, get("/./ready", HeaderMap.empty()).status);
-        Answer health = get("/", HeaderMap.empty());
-        assertEquals(200, health.status, "liveness does not depend on readiness");
+        assertEquals(503, get("/./ready", HeaderMap.empty()).status());
+        CapturingSink health = get("/", HeaderMap.empty());
+        assertEquals(200, health.status(), "liveness does not depend on readiness");
         assertEquals("LlmRouter OK", health.text());
         Optional<io.ironcage.router.core.spi.EarlyAnswer> other =
                 pipeline.onHead(new RequestHead("GET", "/readyz", "", HeaderMap.empty()));

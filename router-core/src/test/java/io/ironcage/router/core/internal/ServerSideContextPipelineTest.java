@@ -58,9 +58,10 @@ class ServerSideContextPipelineTest {
                         .withAllowUnmetered(allow));
     }
 
-    private static Answer post(ProxyPipeline pipeline, String path, String body) {
-        Answer answer = new Answer();
-        pipeline.handle(
+    private static CapturingSink post(ProxyPipeline pipeline, String path, String body) {
+        CapturingSink answer = new CapturingSink();
+        Blocking.handle(
+                pipeline,
                 new ProxyRequest(
                         "POST",
                         path,
@@ -91,7 +92,7 @@ class ServerSideContextPipelineTest {
         try {
             List<Callable<Integer>> calls = new java.util.ArrayList<>();
             for (int i = 0; i < 20; i++) {
-                calls.add(() -> post(pipeline, "/v1/responses", body).status);
+                calls.add(() -> post(pipeline, "/v1/responses", body).status());
             }
             int ok = 0;
             for (Future<Integer> status : callers.invokeAll(calls)) {
@@ -118,12 +119,12 @@ class ServerSideContextPipelineTest {
                         .withOverrides(
                                 List.of(ModelPricing.ofUsdPerMillionTokens("gpt-custom", 1, 2)));
         CostController ledger = CostController.withLimit(Money.ofMicros(1_000_000));
-        Answer answer =
+        CapturingSink answer =
                 post(
                         pipeline(ledger, prices, false),
                         "/v1/responses",
                         "{\"model\":\"gpt-custom\",\"conversation\":\"conv_1\",\"input\":\"hi\"}");
-        assertEquals(400, answer.status, answer.text());
+        assertEquals(400, answer.status(), answer.text());
         assertEquals("conversation", answer.json().path("error").path("param").asText());
         assertTrue(answer.text().contains("max-input-tokens"), answer.text());
         assertEquals(List.of(), upstream.uris());
@@ -137,7 +138,7 @@ class ServerSideContextPipelineTest {
                                 pipeline(CostController.unlimited(), prices, false),
                                 "/v1/responses",
                                 "{\"model\":\"gpt-custom\",\"conversation\":\"conv_1\"}")
-                        .status);
+                        .status());
     }
 
     @Test
@@ -148,8 +149,8 @@ class ServerSideContextPipelineTest {
                 "{\"model\":\"claude-sonnet-4-5\",\"max_tokens\":1000,\"messages\":[{\"role\":"
                         + "\"user\",\"content\":\"news?\"}],\"tools\":[{\"type\":"
                         + "\"web_search_20250305\",\"name\":\"web_search\"}]}";
-        Answer refused = post(pipeline, "/v1/messages", unbounded);
-        assertEquals(400, refused.status, refused.text());
+        CapturingSink refused = post(pipeline, "/v1/messages", unbounded);
+        assertEquals(400, refused.status(), refused.text());
         assertTrue(refused.text().contains("tools[0].max_uses"), refused.text());
         upstream.answer(
                 200,
@@ -157,14 +158,14 @@ class ServerSideContextPipelineTest {
                         + "\"model\":\"claude-sonnet-4-5\",\"stop_reason\":\"end_turn\",\"usage\":"
                         + "{\"input_tokens\":30000,\"output_tokens\":800,"
                         + "\"server_tool_use\":{\"web_search_requests\":2}}}");
-        Answer answered =
+        CapturingSink answered =
                 post(
                         pipeline,
                         "/v1/messages",
                         unbounded.replace(
                                 "\"name\":\"web_search\"}",
                                 "\"name\":\"web_search\",\"max_uses\":5}"));
-        assertEquals(200, answered.status, answered.text());
+        assertEquals(200, answered.status(), answered.text());
         // 30,000 × 3 µ$ + 800 × 15 µ$ + 2 searches × 10,000 µ$
         long cost = 90_000 + 12_000 + 20_000;
         assertEquals(cost, ledger.totalSpent().micros());
@@ -181,8 +182,9 @@ class ServerSideContextPipelineTest {
                         + "\"web_fetch_20250910\",\"name\":\"web_fetch\"}]}";
         CostController ledger = CostController.withLimit(Money.ofMicros(5_000_000));
         ProxyPipeline pipeline = pipeline(ledger, PricingTables.bundled(), false);
-        Answer wide = new Answer();
-        pipeline.handle(
+        CapturingSink wide = new CapturingSink();
+        Blocking.handle(
+                pipeline,
                 new ProxyRequest(
                         "POST",
                         "/v1/messages",
@@ -196,14 +198,14 @@ class ServerSideContextPipelineTest {
                         false),
                 wide);
         // 1,000,000 × 7.5 µ$ + 1,000 × 22.5 µ$ is more than the $5.00 budget
-        assertEquals(402, wide.status, wide.text());
+        assertEquals(402, wide.status(), wide.text());
         upstream.answer(
                 200,
                 "{\"id\":\"msg_1\",\"type\":\"message\",\"role\":\"assistant\",\"content\":[],"
                         + "\"model\":\"claude-sonnet-4-5\",\"stop_reason\":\"end_turn\","
                         + "\"usage\":{\"input_tokens\":1000,\"output_tokens\":100}}");
         // without the beta: 200,000 × 3.75 µ$ + 1,000 × 15 µ$ fits
-        assertEquals(200, post(pipeline, "/v1/messages", body).status);
+        assertEquals(200, post(pipeline, "/v1/messages", body).status());
     }
 
     @Test
@@ -223,21 +225,21 @@ class ServerSideContextPipelineTest {
             },
         };
         for (String[] refused : cases) {
-            Answer answer = post(pipeline, "/v1/responses", refused[0]);
-            assertEquals(400, answer.status, answer.text());
+            CapturingSink answer = post(pipeline, "/v1/responses", refused[0]);
+            assertEquals(400, answer.status(), answer.text());
             assertEquals(refused[1], answer.json().path("error").path("param").asText());
         }
         assertEquals(List.of(), upstream.uris());
         assertEquals(0, ledger.reserved().micros());
         upstream.answer(200, "{\"id\":\"resp_1\",\"status\":\"queued\",\"usage\":null}");
-        Answer allowed =
+        CapturingSink allowed =
                 post(pipeline(ledger, PricingTables.bundled(), true), "/v1/responses", cases[0][0]);
-        assertEquals(200, allowed.status, allowed.text());
+        assertEquals(200, allowed.status(), allowed.text());
     }
 
     @Test
     void overflowingLimitsAreA400NotAFailure() {
-        Answer answer =
+        CapturingSink answer =
                 post(
                         pipeline(
                                 CostController.withLimit(Money.ofMicros(5_000_000)),
@@ -247,7 +249,7 @@ class ServerSideContextPipelineTest {
                         "{\"model\":\"claude-sonnet-4-5\",\"max_tokens\":10,\"messages\":[],"
                                 + "\"tools\":[{\"type\":\"web_search_20250305\",\"name\":\"s\","
                                 + "\"max_uses\":9223372036854775807}]}");
-        assertEquals(400, answer.status, answer.text());
+        assertEquals(400, answer.status(), answer.text());
         assertTrue(answer.text().contains("too large to price"), answer.text());
         assertEquals(List.of(), upstream.uris());
     }
@@ -259,9 +261,9 @@ class ServerSideContextPipelineTest {
                         + "\"user\",\"content\":\"run it\"}],\"tools\":[{\"type\":"
                         + "\"code_execution_20250825\",\"name\":\"code_execution\"}]}";
         CostController ledger = CostController.withLimit(Money.ofMicros(5_000_000));
-        Answer refused =
+        CapturingSink refused =
                 post(pipeline(ledger, PricingTables.bundled(), false), "/v1/messages", body);
-        assertEquals(400, refused.status, refused.text());
+        assertEquals(400, refused.status(), refused.text());
         assertTrue(refused.text().contains("'tools[0]'"), refused.text());
         assertEquals(List.of(), upstream.uris());
         upstream.answer(
@@ -269,9 +271,9 @@ class ServerSideContextPipelineTest {
                 "{\"id\":\"msg_1\",\"type\":\"message\",\"role\":\"assistant\",\"content\":[],"
                         + "\"model\":\"claude-sonnet-4-5\",\"stop_reason\":\"end_turn\","
                         + "\"usage\":{\"input_tokens\":1000,\"output_tokens\":100}}");
-        Answer allowed =
+        CapturingSink allowed =
                 post(pipeline(ledger, PricingTables.bundled(), true), "/v1/messages", body);
-        assertEquals(200, allowed.status, allowed.text());
+        assertEquals(200, allowed.status(), allowed.text());
         // its tokens are still metered: 1,000 × 3 µ$ + 100 × 15 µ$
         assertEquals(4_500, ledger.totalSpent().micros());
     }

@@ -17,9 +17,7 @@ import io.ironcage.router.core.spi.HeaderMap;
 import io.ironcage.router.core.spi.HttpTransport;
 import io.ironcage.router.core.spi.ProviderKeySource;
 import io.ironcage.router.core.spi.ProxyRequest;
-import io.ironcage.router.core.spi.ResponseSink;
 import io.ironcage.router.core.spi.UsageEventSink;
-import java.io.ByteArrayOutputStream;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -101,26 +99,26 @@ class TranslatedStreamPipelineTest {
                     "{\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"end_turn\"},\"usage\":{\"output_tokens\":20}}");
     private static final String STOP = event("message_stop", "{\"type\":\"message_stop\"}");
 
-    private Answer streamFromAnOpenAiCaller() {
-        Answer answer = new Answer();
-        pipeline()
-                .handle(
-                        new ProxyRequest(
-                                "POST",
-                                "/v1/chat/completions",
-                                "",
-                                HeaderMap.of(
-                                        "authorization",
-                                        "Bearer " + TOKEN,
-                                        "content-type",
-                                        "application/json"),
-                                ("{\"model\":\""
-                                                + CLAUDE
-                                                + "\",\"stream\":true,\"max_tokens\":100,"
-                                                + "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}")
-                                        .getBytes(StandardCharsets.UTF_8),
-                                false),
-                        answer);
+    private CapturingSink streamFromAnOpenAiCaller() {
+        CapturingSink answer = new CapturingSink();
+        Blocking.handle(
+                pipeline(),
+                new ProxyRequest(
+                        "POST",
+                        "/v1/chat/completions",
+                        "",
+                        HeaderMap.of(
+                                "authorization",
+                                "Bearer " + TOKEN,
+                                "content-type",
+                                "application/json"),
+                        ("{\"model\":\""
+                                        + CLAUDE
+                                        + "\",\"stream\":true,\"max_tokens\":100,"
+                                        + "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}")
+                                .getBytes(StandardCharsets.UTF_8),
+                        false),
+                answer);
         return answer;
     }
 
@@ -140,10 +138,10 @@ class TranslatedStreamPipelineTest {
                         "content_block_delta",
                         "{\"type\":\"content_block_delta\",\"index\":7,\"delta\":{\"type\":\"text_delta\",\"text\":\"?\"}}");
         upstreamEvents = List.of(START, BLOCK, DELTA, broken, DELTA, MESSAGE_DELTA, STOP);
-        Answer answer = streamFromAnOpenAiCaller();
+        CapturingSink answer = streamFromAnOpenAiCaller();
 
-        assertEquals(200, answer.status);
-        assertTrue(answer.closed, "the caller's stream was ended");
+        assertEquals(200, answer.status());
+        assertTrue(answer.closed() || answer.aborted(), "the caller's stream was ended");
         String[] events = answer.text().trim().split("\n\n");
         assertEquals(3, events.length, answer.text());
         assertTrue(events[0].contains("\"role\":\"assistant\""), events[0]);
@@ -166,12 +164,12 @@ class TranslatedStreamPipelineTest {
     @Test
     void anUpstreamStreamWithoutItsEndMarkerEndsWithABrokenStreamError() {
         upstreamEvents = List.of(START, BLOCK, DELTA);
-        Answer answer = streamFromAnOpenAiCaller();
+        CapturingSink answer = streamFromAnOpenAiCaller();
 
         String[] events = answer.text().trim().split("\n\n");
         String last = events[events.length - 1];
         assertTrue(last.contains("upstream_stream_broken"), answer.text());
-        assertTrue(answer.closed);
+        assertTrue(answer.closed() || answer.aborted());
         assertEquals(
                 Money.ofMicros(cost(TokenUsage.of(100, 5))),
                 ledger.totalSpent(),
@@ -183,9 +181,11 @@ class TranslatedStreamPipelineTest {
     @Test
     void aCompleteTranslatedStreamIsACompletedEventWithTheUpstreamsUsage() {
         upstreamEvents = List.of(START, BLOCK, DELTA, MESSAGE_DELTA, STOP);
-        Answer answer = streamFromAnOpenAiCaller();
+        CapturingSink answer = streamFromAnOpenAiCaller();
         assertTrue(answer.text().endsWith("data: [DONE]\n\n"), answer.text());
-        assertEquals("text/event-stream; charset=utf-8", answer.contentType);
+        assertEquals(
+                "text/event-stream; charset=utf-8",
+                answer.headers().first("content-type").orElse(""));
         assertEquals(Money.ofMicros(cost(TokenUsage.of(100, 20))), ledger.totalSpent());
         assertEquals(1, recorded.size());
         assertFalse(recorded.get(0).payload() instanceof LlmRequestFailed);
@@ -230,48 +230,5 @@ class TranslatedStreamPipelineTest {
 
         @Override
         public void close() {}
-    }
-
-    /** What the caller got. */
-    private static final class Answer implements ResponseSink {
-        int status;
-        String contentType;
-        boolean closed;
-        final ByteArrayOutputStream body = new ByteArrayOutputStream();
-
-        @Override
-        public void send(int status, HeaderMap headers, byte[] bytes) {
-            this.status = status;
-            body.writeBytes(bytes);
-        }
-
-        @Override
-        public ResponseStream stream(int status, HeaderMap headers) {
-            this.status = status;
-            this.contentType = headers.first("content-type").orElse("");
-            return new ResponseStream() {
-                @Override
-                public void write(byte[] chunk) {
-                    if (closed) {
-                        throw new AssertionError("written after close");
-                    }
-                    body.writeBytes(chunk);
-                }
-
-                @Override
-                public void close() {
-                    closed = true;
-                }
-
-                @Override
-                public void abort() {
-                    closed = true;
-                }
-            };
-        }
-
-        String text() {
-            return body.toString(StandardCharsets.UTF_8);
-        }
     }
 }

@@ -19,9 +19,7 @@ import io.ironcage.router.core.spi.HeaderMap;
 import io.ironcage.router.core.spi.HttpTransport;
 import io.ironcage.router.core.spi.ProviderKeySource;
 import io.ironcage.router.core.spi.ProxyRequest;
-import io.ironcage.router.core.spi.ResponseSink;
 import io.ironcage.router.core.spi.UsageEventSink;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -119,8 +117,9 @@ class TranslationPipelinePropertyTest {
 
     private void call(String path, ObjectNode body, boolean anthropicCaller) {
         upstreamPaths.clear();
-        Recorded answer = new Recorded();
-        pipeline.handle(
+        CapturingSink answer = new CapturingSink();
+        Blocking.handle(
+                pipeline,
                 new ProxyRequest(
                         "POST",
                         path,
@@ -129,21 +128,21 @@ class TranslationPipelinePropertyTest {
                         body.toString().getBytes(StandardCharsets.UTF_8),
                         false),
                 answer);
-        assertTrue(answer.status > 0, "an answer was sent");
+        assertTrue(answer.status() > 0, "an answer was sent");
         outcomes.merge(
                 String.join(
                         " ",
-                        answer.status < 400 ? "answered" : "refused " + answer.status,
-                        answer.streamed ? "streamed" : "whole",
+                        answer.status() < 400 ? "answered" : "refused " + answer.status(),
+                        answer.streamed() ? "streamed" : "whole",
                         upstreamPaths.isEmpty()
                                 ? "not sent"
                                 : upstreamPaths.get(0).equals(path) ? "same API" : "translated"),
                 1,
                 Integer::sum);
-        assertNotEquals(500, answer.status, answer.text());
-        assertTrue(answer.status < 500, "the canned upstream never fails: " + answer.text());
+        assertNotEquals(500, answer.status(), answer.text());
+        assertTrue(answer.status() < 500, "the canned upstream never fails: " + answer.text());
         assertEquals(Money.ZERO, ledger.reserved(), "no reservation is left");
-        if (answer.status >= 400) {
+        if (answer.status() >= 400) {
             JsonNode error = parse(answer.text());
             if (anthropicCaller) {
                 assertEquals("error", error.path("type").asText(), answer.text());
@@ -155,7 +154,7 @@ class TranslationPipelinePropertyTest {
             assertTrue(
                     upstreamPaths.isEmpty(),
                     "a refused request never went upstream: " + upstreamPaths);
-        } else if (answer.streamed) {
+        } else if (answer.streamed()) {
             String text = answer.text();
             assertTrue(
                     anthropicCaller
@@ -246,40 +245,5 @@ class TranslationPipelinePropertyTest {
 
         @Override
         public void close() {}
-    }
-
-    /** What the caller got. */
-    private static final class Recorded implements ResponseSink {
-        int status;
-        boolean streamed;
-        final ByteArrayOutputStream body = new ByteArrayOutputStream();
-
-        @Override
-        public void send(int status, HeaderMap headers, byte[] bytes) {
-            this.status = status;
-            body.writeBytes(bytes);
-        }
-
-        @Override
-        public ResponseStream stream(int status, HeaderMap headers) {
-            this.status = status;
-            this.streamed = true;
-            return new ResponseStream() {
-                @Override
-                public void write(byte[] chunk) {
-                    body.writeBytes(chunk);
-                }
-
-                @Override
-                public void close() {}
-
-                @Override
-                public void abort() {}
-            };
-        }
-
-        String text() {
-            return body.toString(StandardCharsets.UTF_8);
-        }
     }
 }

@@ -19,6 +19,7 @@ import io.ironcage.router.core.spi.ResponseSink;
 import io.ironcage.router.core.spi.ServerOptions;
 import io.ironcage.router.core.spi.ServerTransport;
 import io.ironcage.router.testkit.Await;
+import io.ironcage.router.testkit.BlockingHandler;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -43,7 +44,9 @@ import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executor;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -119,6 +122,30 @@ public abstract class ServerTransportContract {
     }
 
     /**
+     * Starts a server on {@code 127.0.0.1:0} with loopback defaults and a handler written as
+     * blocking code, run on the transport's workers ({@link BlockingHandler#onWorkers}).
+     *
+     * @param handler the handler
+     * @return the running server (closed after the test)
+     */
+    protected final ServerTransport.RunningServer start(BlockingHandler handler) {
+        return start(ServerOptions.loopback(0), BlockingHandler.onWorkers(handler));
+    }
+
+    /**
+     * Starts a server with the given options and a handler written as blocking code, run on the
+     * transport's workers ({@link BlockingHandler#onWorkers}).
+     *
+     * @param options the options
+     * @param handler the handler
+     * @return the running server (closed after the test)
+     */
+    protected final ServerTransport.RunningServer start(
+            ServerOptions options, BlockingHandler handler) {
+        return start(options, BlockingHandler.onWorkers(handler));
+    }
+
+    /**
      * Returns {@code http://127.0.0.1:<port>} plus the path and query.
      *
      * @param server the server
@@ -140,7 +167,7 @@ public abstract class ServerTransportContract {
         return client.send(request, HttpResponse.BodyHandlers.ofByteArray());
     }
 
-    private static ProxyHandler ok(BlockingQueue<ProxyRequest> seen) {
+    private static BlockingHandler ok(BlockingQueue<ProxyRequest> seen) {
         return (request, response) -> {
             seen.add(request);
             response.send(200, HeaderMap.of("content-type", "text/plain"), bytes("ok"));
@@ -542,7 +569,9 @@ public abstract class ServerTransportContract {
                                     transport()
                                             .start(
                                                     ServerOptions.loopback(port),
-                                                    (request, response) -> {}));
+                                                    (request, response, workers) ->
+                                                            CompletableFuture.completedFuture(
+                                                                    null)));
             assertTrue(e.getMessage().contains("127.0.0.1:" + port), e.getMessage());
         }
     }
@@ -593,7 +622,7 @@ public abstract class ServerTransportContract {
     }
 
     /** A handler that answers 200 once released, telling the test when it has begun. */
-    private static ProxyHandler blockingUntil(CountDownLatch release, CountDownLatch entered) {
+    private static BlockingHandler blockingUntil(CountDownLatch release, CountDownLatch entered) {
         return (request, response) -> {
             entered.countDown();
             try {
@@ -989,13 +1018,13 @@ public abstract class ServerTransportContract {
         Recorder handler =
                 new Recorder() {
                     @Override
-                    public void handle(ProxyRequest request, ResponseSink response) {
+                    void answer(ProxyRequest request, ResponseSink response) {
                         try {
                             release.await(WAIT.toMillis(), TimeUnit.MILLISECONDS);
                         } catch (InterruptedException e) {
                             Thread.currentThread().interrupt();
                         }
-                        super.handle(request, response);
+                        super.answer(request, response);
                     }
                 };
         // one worker and, by default, one waiting request: of three, one is refused at once
@@ -1142,8 +1171,14 @@ public abstract class ServerTransportContract {
             this.early = early;
         }
 
+        /** Runs {@link #answer} on the transport's workers, which a subclass may make block. */
         @Override
-        public void handle(ProxyRequest request, ResponseSink response) {
+        public CompletionStage<Void> handle(
+                ProxyRequest request, ResponseSink response, Executor workers) {
+            return CompletableFuture.runAsync(() -> answer(request, response), workers);
+        }
+
+        void answer(ProxyRequest request, ResponseSink response) {
             handled.add(request);
             response.send(
                     200,

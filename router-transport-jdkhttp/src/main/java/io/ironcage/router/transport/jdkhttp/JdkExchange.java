@@ -1,19 +1,22 @@
 package io.ironcage.router.transport.jdkhttp;
 
-import io.ironcage.router.core.errors.ClientDisconnectedException;
-import io.ironcage.router.core.spi.HeaderMap;
+import io.ironcage.router.core.spi.EarlyAnswer;
 import io.ironcage.router.core.spi.ProxyRequest;
+import io.ironcage.router.core.transport.AnswerState;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
 
 /**
  * One request on a worker: reads its body (against the body timeout, up to the body limit), runs
- * the proxy handler, makes sure the exchange ends, and gives the connection back to the selector
- * thread for the next request or for a lingering close.
+ * the proxy handler (with a direct executor: this worker may block, so it waits for the handler's
+ * stage), makes sure the exchange ends, and gives the connection back to the selector thread for
+ * the next request or for a lingering close.
  *
  * <p>A handler that answers nothing or throws gets {@code 500 Internal error} (plain text, no
  * internals) if nothing was sent yet; a stream it leaves unfinished is cut, so the client sees a
@@ -23,7 +26,10 @@ import java.util.Optional;
  */
 final class JdkExchange implements Runnable {
     private static final System.Logger LOG = System.getLogger(JdkExchange.class.getName());
-    private static final byte[] INTERNAL_ERROR = "Internal error".getBytes(StandardCharsets.UTF_8);
+
+    /** This worker may block: what the handler would move to a worker runs right here. */
+    private static final Executor HERE = Runnable::run;
+
     private static final int INITIAL_BODY = 16 * 1024;
     private static final int MAX_INITIAL_BODY = 64 * 1024;
 
@@ -72,7 +78,7 @@ final class JdkExchange implements Runnable {
         try {
             connection.blocking();
             serve();
-        } catch (IOException | ClientDisconnectedException e) {
+        } catch (IOException e) {
             connection.abort(); // the client is gone
         } catch (RuntimeException | Error e) {
             LOG.log(Level.WARNING, "serving " + head + " failed", e);
@@ -113,8 +119,11 @@ final class JdkExchange implements Runnable {
         JdkResponseSink sink = new JdkResponseSink(connection, head, close);
         Throwable failure = null;
         try {
-            server.handler().handle(request, sink);
-        } catch (RuntimeException | Error e) {
+            AnswerState.handle(server.handler(), request, sink, HERE).toCompletableFuture().get();
+        } catch (ExecutionException e) {
+            failure = AnswerState.unwrapped(e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
             failure = e;
         }
         if (!finish(sink, failure)) {
@@ -134,30 +143,26 @@ final class JdkExchange implements Runnable {
      *     answer)
      */
     private boolean finish(JdkResponseSink sink, Throwable failure) throws IOException {
-        if (failure != null && !(failure instanceof ClientDisconnectedException)) {
+        if (failure != null) {
             LOG.log(Level.WARNING, "The proxy handler failed on " + head, failure);
         }
-        switch (sink.state()) {
-            case NONE:
+        switch (sink.answer().finish()) {
+            case INTERNAL_ERROR:
                 if (failure == null) {
                     LOG.log(Level.WARNING, "The proxy handler did not answer " + head);
                 }
-                if (!sink.claim()) {
-                    return false; // the handler started an answer from another thread
-                }
+                EarlyAnswer error = AnswerState.internalError();
                 connection.write(
                         JdkResponseSink.whole(
-                                500,
-                                HeaderMap.of("content-type", "text/plain; charset=utf-8"),
-                                INTERNAL_ERROR,
+                                error.status(),
+                                error.headers(),
+                                error.body(),
                                 sink.closesConnection(),
                                 head.isHead()));
                 return true;
-            case SENT:
-            case CLOSED:
+            case NOTHING:
                 return true;
             default: // a stream not ended, aborted or broken
-                sink.abort();
                 return false;
         }
     }

@@ -1,8 +1,9 @@
 package io.ironcage.router.transport.jdkhttp;
 
-import io.ironcage.router.core.errors.ClientDisconnectedException;
 import io.ironcage.router.core.spi.HeaderMap;
 import io.ironcage.router.core.spi.ResponseSink;
+import io.ironcage.router.core.transport.AnswerState;
+import io.ironcage.router.core.transport.AnswerState.State;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -17,27 +18,18 @@ import java.util.concurrent.locks.ReentrantLock;
  * that ends when the connection closes), and {@code Connection: close} when the connection ends
  * after the answer (the request said so, it was HTTP/1.0, or its body was too large and left
  * unread). An answer to HEAD carries no body. {@link ResponseStream#abort()} closes the connection
- * at once, so the client sees a broken stream without the terminating chunk.
+ * at once, so the client sees a broken stream without the terminating chunk. Where the answer
+ * stands is an {@link AnswerState}, as on every transport.
  */
 final class JdkResponseSink implements ResponseSink {
     private static final byte[] CRLF = {'\r', '\n'};
     private static final byte[] LAST_CHUNK = "0\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
 
-    /** Where the answer stands. */
-    enum State {
-        NONE,
-        SENT,
-        STREAMING,
-        CLOSED,
-        ABORTED,
-        BROKEN
-    }
-
     private final JdkConnection connection;
     private final boolean headRequest;
     private final boolean http10;
     private boolean closeConnection;
-    private State state = State.NONE;
+    private final AnswerState answer = new AnswerState();
 
     JdkResponseSink(
             JdkConnection connection, RequestHeadParser.ParsedHead head, boolean closeConnection) {
@@ -47,22 +39,14 @@ final class JdkResponseSink implements ResponseSink {
         this.closeConnection = closeConnection;
     }
 
-    synchronized State state() {
-        return state;
+    /** Where the answer stands. */
+    AnswerState answer() {
+        return answer;
     }
 
     /** Whether the connection ends after this answer. */
     synchronized boolean closesConnection() {
         return closeConnection;
-    }
-
-    /** Takes the right to answer, for the transport's own 500; false if already taken. */
-    synchronized boolean claim() {
-        if (state != State.NONE) {
-            return false;
-        }
-        state = State.SENT;
-        return true;
     }
 
     /**
@@ -88,7 +72,7 @@ final class JdkResponseSink implements ResponseSink {
     }
 
     @Override
-    public void send(int status, HeaderMap headers, byte[] body) {
+    public boolean send(int status, HeaderMap headers, byte[] body) {
         Objects.requireNonNull(headers, "headers");
         Objects.requireNonNull(body, "body");
         boolean close = begin(State.SENT, false);
@@ -102,9 +86,10 @@ final class JdkResponseSink implements ResponseSink {
                 }
             }
         } catch (IOException e) {
-            broken();
-            throw new ClientDisconnectedException(e);
+            answer.broken();
+            return false;
         }
+        return true;
     }
 
     @Override
@@ -115,21 +100,16 @@ final class JdkResponseSink implements ResponseSink {
             connection.write(
                     Http1.head(status, headers, http10 ? Http1.UNTIL_CLOSE : Http1.CHUNKED, close));
         } catch (IOException e) {
-            broken();
-            throw new ClientDisconnectedException(e);
+            answer.broken(); // the stream's writes report it
         }
         return new Stream();
     }
 
     /** Ends a started stream abruptly: closes the connection without the terminating chunk. */
     void abort() {
-        synchronized (this) {
-            if (state != State.STREAMING) {
-                return;
-            }
-            state = State.ABORTED;
+        if (answer.markAborted()) {
+            connection.abort();
         }
-        connection.abort();
     }
 
     /**
@@ -139,17 +119,12 @@ final class JdkResponseSink implements ResponseSink {
      * @param close whether the connection must end after it, whatever the request said
      * @return whether the connection ends after it
      */
-    private synchronized boolean begin(State next, boolean close) {
-        if (state != State.NONE) {
-            throw new IllegalStateException("a response was already started");
+    private boolean begin(State next, boolean close) {
+        answer.begin(next);
+        synchronized (this) {
+            closeConnection |= close;
+            return closeConnection;
         }
-        state = next;
-        closeConnection |= close;
-        return closeConnection;
-    }
-
-    private synchronized void broken() {
-        state = State.BROKEN;
     }
 
     /**
@@ -161,25 +136,26 @@ final class JdkResponseSink implements ResponseSink {
         private final ReentrantLock writing = new ReentrantLock();
 
         @Override
-        public void write(byte[] chunk) {
+        public boolean write(byte[] chunk) {
             Objects.requireNonNull(chunk, "chunk");
             writing.lock();
             try {
-                State now = state();
+                State now = answer.state();
                 if (now == State.BROKEN) {
-                    throw new ClientDisconnectedException(null);
+                    return false;
                 }
                 if (now != State.STREAMING) {
                     throw new IllegalStateException("the stream has ended");
                 }
                 if (chunk.length == 0 || headRequest) {
-                    return; // an empty chunk would end the body
+                    return true; // an empty chunk would end the body
                 }
                 try {
                     connection.write(http10 ? chunk : framed(chunk));
+                    return true;
                 } catch (IOException e) {
-                    brokenIfStreaming();
-                    throw new ClientDisconnectedException(e);
+                    answer.brokenIfStreaming();
+                    return false;
                 }
             } finally {
                 writing.unlock();
@@ -194,16 +170,16 @@ final class JdkResponseSink implements ResponseSink {
         public void close() {
             writing.lock();
             try {
-                if (state() != State.STREAMING) {
+                if (answer.state() != State.STREAMING) {
                     return;
                 }
                 try {
                     if (!http10 && !headRequest) {
                         connection.write(LAST_CHUNK);
                     }
-                    closedIfStreaming();
+                    answer.closeIfStreaming();
                 } catch (IOException e) {
-                    brokenIfStreaming();
+                    answer.brokenIfStreaming();
                 }
             } finally {
                 writing.unlock();
@@ -213,18 +189,6 @@ final class JdkResponseSink implements ResponseSink {
         @Override
         public void abort() {
             JdkResponseSink.this.abort();
-        }
-    }
-
-    private synchronized void brokenIfStreaming() {
-        if (state == State.STREAMING) {
-            state = State.BROKEN;
-        }
-    }
-
-    private synchronized void closedIfStreaming() {
-        if (state == State.STREAMING) {
-            state = State.CLOSED;
         }
     }
 

@@ -5,6 +5,7 @@ import io.ironcage.router.core.spi.HeaderMap;
 import io.ironcage.router.core.spi.ProxyHandler;
 import io.ironcage.router.core.spi.ServerOptions;
 import io.ironcage.router.core.spi.ServerTransport;
+import io.ironcage.router.core.transport.AnswerState;
 import io.ironcage.router.core.transport.BodyMemory;
 import io.ironcage.router.core.transport.InFlight;
 import io.ironcage.router.core.transport.WorkerPool;
@@ -65,11 +66,7 @@ final class JdkRunningServer implements ServerTransport.RunningServer {
     /** ... and at least this often (a worker's stalled write has no deadline of its own). */
     private static final long SWEEP_INTERVAL = TimeUnit.SECONDS.toNanos(1);
 
-    private static final EarlyAnswer INTERNAL_ERROR =
-            new EarlyAnswer(
-                    500,
-                    HeaderMap.of("content-type", "text/plain; charset=utf-8"),
-                    "Internal error".getBytes(StandardCharsets.UTF_8));
+    private static final EarlyAnswer INTERNAL_ERROR = AnswerState.internalError();
 
     private final ServerSocketChannel listener;
     private final Selector selector;

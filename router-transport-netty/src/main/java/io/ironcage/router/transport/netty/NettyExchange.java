@@ -1,11 +1,13 @@
 package io.ironcage.router.transport.netty;
 
-import io.ironcage.router.core.errors.ClientDisconnectedException;
+import io.ironcage.router.core.spi.EarlyAnswer;
 import io.ironcage.router.core.spi.HeaderMap;
 import io.ironcage.router.core.spi.ProxyHandler;
 import io.ironcage.router.core.spi.ProxyRequest;
 import io.ironcage.router.core.spi.RequestHead;
 import io.ironcage.router.core.spi.ResponseSink;
+import io.ironcage.router.core.transport.AnswerState;
+import io.ironcage.router.core.transport.AnswerState.State;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -21,11 +23,9 @@ import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
-import java.nio.charset.StandardCharsets;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
@@ -48,18 +48,17 @@ import org.slf4j.LoggerFactory;
  * memory stays bounded. A client that takes none of the answer for the write timeout counts as
  * gone: the connection's timer ({@link ServerConnection}) closes it, however the answer is written,
  * so a slow client is never cut off while it reads. When the client goes away, a waiting or later
- * write throws {@link ClientDisconnectedException}, as on the JDK transport.
+ * write returns {@code false}, as on the JDK transport.
  *
  * <p>Headers go out as given, except {@code content-length} and {@code transfer-encoding}, which
  * the transport sets itself (fixed length for {@link #send}, chunked for {@link #stream}, or to an
  * HTTP/1.0 client a body that ends when the connection closes); a {@code Date} is added when
  * absent; when the connection closes after the answer (the request said so, or its body was too
  * large and left unread), {@code Connection: close} is added. {@link ResponseStream#abort()} closes
- * the connection at once, so the client sees a broken stream without the terminating chunk.
+ * the connection at once, so the client sees a broken stream without the terminating chunk. Where
+ * the answer stands is an {@link AnswerState}, as on every transport.
  */
 final class NettyExchange implements ResponseSink {
-    static final byte[] INTERNAL_ERROR = "Internal error".getBytes(StandardCharsets.UTF_8);
-
     /** Answer headers are checked by {@link HeaderMap} already. */
     static final HttpHeadersFactory HEADERS =
             DefaultHttpHeadersFactory.headersFactory().withValidation(false);
@@ -72,27 +71,20 @@ final class NettyExchange implements ResponseSink {
     /** How often a waiting writer checks the connection is still open, as a safety net. */
     private static final long LOOK_NANOS = TimeUnit.SECONDS.toNanos(1);
 
-    /** Where the answer stands. */
-    enum State {
-        NONE,
-        SENT,
-        STREAMING,
-        CLOSED,
-        ABORTED,
-        BROKEN
-    }
-
     private final ServerConnection connection;
     private final Channel channel;
     private final boolean http10;
     private volatile boolean closeConnection;
-    private final CompletableFuture<Void> written = new CompletableFuture<>();
+
+    /** Completes with whether the whole answer was written, or false once the client is gone. */
+    private final CompletableFuture<Boolean> written = new CompletableFuture<>();
+
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition writableOrGone = lock.newCondition();
     private final ChannelFutureListener lastWritten = this::lastWritten;
     private final ChannelFutureListener partWritten = this::partWritten;
     private volatile boolean gone;
-    private State state = State.NONE;
+    private final AnswerState answer = new AnswerState();
 
     /**
      * @param closeConnection whether the connection closes after the answer
@@ -112,73 +104,50 @@ final class NettyExchange implements ResponseSink {
     }
 
     /**
-     * Hands the request to the proxy handler on this event loop ({@link ProxyHandler#handleAsync}),
+     * Hands the request to the proxy handler on this event loop ({@link ProxyHandler#handle}),
      * which moves what may block to {@code workers}, and makes sure the exchange ends when the
      * handler is done.
      *
      * @return completes when the handler is done and the exchange has an answer
      */
     CompletionStage<Void> start(ProxyHandler handler, ProxyRequest request, Executor workers) {
-        CompletionStage<Void> handled;
-        try {
-            handled = handler.handleAsync(request, this, workers);
-            if (handled == null) {
-                handled =
-                        CompletableFuture.failedFuture(
-                                new IllegalStateException("handleAsync returned no stage"));
-            }
-        } catch (RuntimeException | Error e) {
-            handled = CompletableFuture.failedFuture(e);
-        }
-        return handled.handle(
-                (done, failure) -> {
-                    finish(failure, request);
-                    return null;
-                });
+        return AnswerState.handle(handler, request, this, workers)
+                .handle(
+                        (done, failure) -> {
+                            finish(failure, request);
+                            return null;
+                        });
     }
 
     /**
      * Makes sure the exchange ends once the handler is done: the transport's own 500 if need be.
      */
     private void finish(Throwable thrown, ProxyRequest request) {
-        Throwable failure = thrown;
-        while (failure instanceof CompletionException && failure.getCause() != null) {
-            failure = failure.getCause();
-        }
-        if (failure != null
-                && !(failure instanceof ClientDisconnectedException)
-                && !(failure instanceof RejectedExecutionException)) {
+        Throwable failure = AnswerState.unwrapped(thrown);
+        if (failure != null && !(failure instanceof RejectedExecutionException)) {
             LOG.warn("The proxy handler failed on {}", describe(request), failure);
         }
-        switch (state()) {
-            case NONE:
+        switch (answer.finish()) {
+            case INTERNAL_ERROR:
                 if (failure == null) {
                     LOG.warn("The proxy handler did not answer {}", describe(request));
                 }
-                if (claim()) {
-                    // no worker took it: the server is closing
-                    boolean refused = failure instanceof RejectedExecutionException;
-                    if (refused) {
-                        closeConnection = true;
-                    }
-                    FullHttpResponse response =
-                            refused
-                                    ? ServerConnection.response(
-                                            connection.unreadable(503, Optional.of(request.path())))
-                                    : internalError();
-                    channel.writeAndFlush(response).addListener(lastWritten);
-                    return;
+                // no worker took it: the server is closing
+                boolean refused = failure instanceof RejectedExecutionException;
+                if (refused) {
+                    closeConnection = true;
                 }
-                closeAfterQueuedWrites(); // the handler started an answer from another thread
+                FullHttpResponse response =
+                        refused
+                                ? ServerConnection.response(
+                                        connection.unreadable(503, Optional.of(request.path())))
+                                : internalError();
+                channel.writeAndFlush(response).addListener(lastWritten);
                 return;
-            case SENT:
-            case CLOSED:
+            case NOTHING:
                 return;
-            case STREAMING:
-            case ABORTED:
-            case BROKEN:
-            default:
-                markAborted();
+            case ABORT:
+            default: // a stream not ended, aborted or broken
                 closeAfterQueuedWrites();
         }
     }
@@ -199,17 +168,19 @@ final class NettyExchange implements ResponseSink {
 
     /** The transport's own 500: plain text that names no internals. */
     private FullHttpResponse internalError() {
+        EarlyAnswer error = AnswerState.internalError();
+        byte[] body = error.body();
         FullHttpResponse response =
                 new DefaultFullHttpResponse(
                         HttpVersion.HTTP_1_1,
-                        HttpResponseStatus.INTERNAL_SERVER_ERROR,
-                        Unpooled.wrappedBuffer(INTERNAL_ERROR),
+                        HttpResponseStatus.valueOf(error.status()),
+                        Unpooled.wrappedBuffer(body),
                         HEADERS,
                         TRAILERS);
         HttpHeaders headers = response.headers();
-        headers.set("content-type", "text/plain; charset=utf-8");
+        error.headers().forEach(headers::set);
         headers.set("date", HttpDates.now());
-        headers.set("content-length", INTERNAL_ERROR.length);
+        headers.set("content-length", body.length);
         if (closeConnection) {
             headers.set("connection", "close");
         }
@@ -228,47 +199,18 @@ final class NettyExchange implements ResponseSink {
                 + ")";
     }
 
-    synchronized State state() {
-        return state;
-    }
-
-    /** Takes the right to answer, for the transport's own 500; false if already taken. */
-    private synchronized boolean claim() {
-        if (state != State.NONE) {
-            return false;
-        }
-        state = State.SENT;
-        return true;
-    }
-
-    private synchronized void begin(State next) {
-        if (state != State.NONE) {
-            throw new IllegalStateException("a response was already started");
-        }
-        state = next;
-    }
-
-    private synchronized void broken() {
-        state = State.BROKEN;
-    }
-
-    /** Marks a started stream aborted; false if it was not streaming. */
-    private synchronized boolean markAborted() {
-        if (state != State.STREAMING) {
-            return false;
-        }
-        state = State.ABORTED;
-        return true;
+    State state() {
+        return answer.state();
     }
 
     @Override
-    public void send(int status, HeaderMap headers, byte[] body) {
+    public boolean send(int status, HeaderMap headers, byte[] body) {
         Objects.requireNonNull(headers, "headers");
         Objects.requireNonNull(body, "body");
-        begin(State.SENT);
+        answer.begin(State.SENT);
         if (gone) {
-            broken();
-            throw new ClientDisconnectedException(null);
+            answer.broken();
+            return false;
         }
         FullHttpResponse response =
                 new DefaultFullHttpResponse(
@@ -283,17 +225,18 @@ final class NettyExchange implements ResponseSink {
         }
         channel.writeAndFlush(response).addListener(lastWritten);
         if (!onEventLoop()) {
-            awaitWritten(); // a worker waits while the client is slow to read
+            return awaitWritten(); // a worker waits while the client is slow to read
         }
+        return true;
     }
 
     @Override
     public ResponseStream stream(int status, HeaderMap headers) {
         Objects.requireNonNull(headers, "headers");
-        begin(State.STREAMING);
+        answer.begin(State.STREAMING);
         if (gone) {
-            broken();
-            throw new ClientDisconnectedException(null);
+            answer.broken(); // the stream's writes report it
+            return new Stream();
         }
         HttpResponse head =
                 new DefaultHttpResponse(
@@ -316,7 +259,7 @@ final class NettyExchange implements ResponseSink {
     /** The last write of the answer ended: the connection may serve its next request. */
     private void lastWritten(ChannelFuture future) {
         if (future.isSuccess()) {
-            written.complete(null);
+            written.complete(true);
         } else {
             clientGone();
         }
@@ -334,7 +277,7 @@ final class NettyExchange implements ResponseSink {
     /** The connection closed or a write failed: every waiting or later write fails. */
     void clientGone() {
         gone = true;
-        written.completeExceptionally(new ClientDisconnectedException(null));
+        written.complete(false);
         signal();
     }
 
@@ -352,13 +295,20 @@ final class NettyExchange implements ResponseSink {
         }
     }
 
-    /** Waits until the answer is written or the client is gone (the connection's timer). */
-    private void awaitWritten() {
+    /**
+     * Waits until the answer is written or the client is gone (the connection's timer).
+     *
+     * @return whether the answer was written
+     */
+    private boolean awaitWritten() {
         try {
             while (true) {
                 try {
-                    written.get(LOOK_NANOS, TimeUnit.NANOSECONDS);
-                    return;
+                    if (written.get(LOOK_NANOS, TimeUnit.NANOSECONDS)) {
+                        return true;
+                    }
+                    answer.broken();
+                    return false;
                 } catch (TimeoutException e) {
                     if (!channel.isActive()) { // closed, whether or not we were told
                         clientGone();
@@ -366,22 +316,24 @@ final class NettyExchange implements ResponseSink {
                 }
             }
         } catch (ExecutionException e) {
-            broken();
-            throw new ClientDisconnectedException(e.getCause());
+            answer.broken(); // never completed exceptionally; kept for safety
+            return false;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            broken();
-            throw new ClientDisconnectedException(e);
+            answer.broken();
+            return false;
         }
     }
 
     /**
      * Waits while the connection holds more unwritten data than its high-water mark, until the
      * client takes enough of it or is gone (the connection's timer); never on an event loop.
+     *
+     * @return false if the wait was interrupted (counted as the client gone)
      */
-    private void awaitWritable() {
+    private boolean awaitWritable() {
         if (channel.isWritable() || onEventLoop()) {
-            return;
+            return true;
         }
         lock.lock();
         try {
@@ -392,10 +344,11 @@ final class NettyExchange implements ResponseSink {
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new ClientDisconnectedException(e);
+            return false;
         } finally {
             lock.unlock();
         }
+        return true;
     }
 
     private void copyHeaders(HttpResponse response, HeaderMap given) {
@@ -424,39 +377,30 @@ final class NettyExchange implements ResponseSink {
         private final ReentrantLock writing = new ReentrantLock();
 
         @Override
-        public void write(byte[] chunk) {
+        public boolean write(byte[] chunk) {
             Objects.requireNonNull(chunk, "chunk");
             writing.lock();
             try {
-                State now = state();
+                State now = answer.state();
                 if (now == State.BROKEN) {
-                    throw new ClientDisconnectedException(null);
+                    return false;
                 }
                 if (now != State.STREAMING) {
                     throw new IllegalStateException("the stream has ended");
                 }
                 if (chunk.length == 0) {
-                    return; // an empty chunk would end the body
+                    return true; // an empty chunk would end the body
                 }
-                try {
-                    if (gone) {
-                        throw new ClientDisconnectedException(null);
-                    }
+                if (!gone) {
                     channel.writeAndFlush(
                                     new DefaultHttpContent(Unpooled.wrappedBuffer(chunk.clone())))
                             .addListener(partWritten);
-                    awaitWritable();
-                    if (gone) {
-                        throw new ClientDisconnectedException(null);
+                    if (awaitWritable() && !gone) {
+                        return true;
                     }
-                } catch (ClientDisconnectedException e) {
-                    synchronized (NettyExchange.this) {
-                        if (state == State.STREAMING) {
-                            state = State.BROKEN;
-                        }
-                    }
-                    throw e;
                 }
+                answer.brokenIfStreaming();
+                return false;
             } finally {
                 writing.unlock();
             }
@@ -470,11 +414,8 @@ final class NettyExchange implements ResponseSink {
         public void close() {
             writing.lock();
             try {
-                synchronized (NettyExchange.this) {
-                    if (state != State.STREAMING) {
-                        return;
-                    }
-                    state = State.CLOSED;
+                if (!answer.closeIfStreaming()) {
+                    return;
                 }
                 channel.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT).addListener(lastWritten);
             } finally {
@@ -484,7 +425,7 @@ final class NettyExchange implements ResponseSink {
 
         @Override
         public void abort() {
-            if (markAborted()) {
+            if (answer.markAborted()) {
                 clientGone();
                 channel.close();
             }

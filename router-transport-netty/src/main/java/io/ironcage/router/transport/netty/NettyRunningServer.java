@@ -37,10 +37,10 @@ import org.slf4j.LoggerFactory;
  * provider shares with its clients (so that a pass-through request stays on one thread).
  *
  * <p><b>Threads.</b> The event loops accept connections, parse requests and read bodies without
- * blocking. A request whose body has arrived goes to {@link ProxyHandler#handleAsync} on its event
- * loop, with the worker pool ({@link WorkerPool}, up to {@code maxConcurrentRequests} threads) for
- * what may block: the core's pipeline answers a plain pass-through request without leaving the loop
- * and moves streams to a worker; a handler that only implements {@code handle} runs entirely on a
+ * blocking. A request whose body has arrived goes to {@link ProxyHandler#handle} on its event loop,
+ * with the worker pool ({@link WorkerPool}, up to {@code maxConcurrentRequests} threads) for what
+ * may block: the core's pipeline answers a plain pass-through request without leaving the loop and
+ * moves streams to a worker; a handler that only implements {@code handle} runs entirely on a
  * worker.
  *
  * <p><b>Admission.</b> A complete head is first shown to {@link ProxyHandler#onHead}: a request

@@ -8,7 +8,7 @@ import java.util.Objects;
 /**
  * The server side, on plain Netty (see {@link NettyRunningServer}). Binds exactly the host and port
  * it is given (port 0: the bound port is reported), routes every path and method to the handler's
- * {@code handleAsync} on an event loop, with a bounded worker pool for what may block (see {@link
+ * {@code handle} on an event loop, with a bounded worker pool for what may block (see {@link
  * NettyRunningServer}).
  */
 final class NettyServerTransport implements ServerTransport {

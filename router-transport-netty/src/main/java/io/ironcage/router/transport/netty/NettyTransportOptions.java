@@ -301,9 +301,9 @@ public final class NettyTransportOptions {
         /**
          * Sets how long a write of an answer may wait for a client that takes no data (its
          * connection open, its receive window full) before the client counts as gone (default 60
-         * s): the handler's write then throws {@code ClientDisconnectedException}, so the request
-         * settles and its worker is freed, and the connection is closed. Without it a client that
-         * stops reading would hold a worker and its reservation for as long as it likes.
+         * s): the handler's write then returns {@code false}, so the request settles and its worker
+         * is freed, and the connection is closed. Without it a client that stops reading would hold
+         * a worker and its reservation for as long as it likes.
          *
          * <p>It bounds the time without progress, not the whole answer: a client that reads slowly
          * but steadily is never cut off. Progress is seen when the socket takes more data, so reads

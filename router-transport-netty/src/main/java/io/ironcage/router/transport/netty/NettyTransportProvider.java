@@ -24,7 +24,7 @@ import java.util.Objects;
  *
  * <p>The servers and clients of one provider share its event loops (started by the first, stopped
  * with the last): a request that needs no worker (see {@link
- * io.ironcage.router.core.spi.ProxyHandler#handleAsync}) is read, forwarded upstream, answered and
+ * io.ironcage.router.core.spi.ProxyHandler#handle}) is read, forwarded upstream, answered and
  * written back on one thread.
  *
  * <p>Cheap to construct; no thread starts and no port is bound until a transport is asked for.

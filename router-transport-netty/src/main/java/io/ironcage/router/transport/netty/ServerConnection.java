@@ -4,6 +4,7 @@ import io.ironcage.router.core.spi.EarlyAnswer;
 import io.ironcage.router.core.spi.HeaderMap;
 import io.ironcage.router.core.spi.ProxyRequest;
 import io.ironcage.router.core.spi.RequestHead;
+import io.ironcage.router.core.transport.AnswerState;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
@@ -58,11 +59,7 @@ import org.slf4j.LoggerFactory;
  */
 final class ServerConnection extends ChannelInboundHandlerAdapter {
     private static final Logger LOG = LoggerFactory.getLogger(ServerConnection.class);
-    private static final EarlyAnswer INTERNAL_ERROR =
-            new EarlyAnswer(
-                    500,
-                    HeaderMap.of("content-type", "text/plain; charset=utf-8"),
-                    NettyExchange.INTERNAL_ERROR);
+    private static final EarlyAnswer INTERNAL_ERROR = AnswerState.internalError();
 
     /** What a request target may hold: RFC 3986 characters, {@code %} and {@code #}. */
     private static final boolean[] TARGET = new boolean[128];

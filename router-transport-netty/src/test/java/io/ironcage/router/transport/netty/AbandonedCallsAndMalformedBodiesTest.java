@@ -121,12 +121,7 @@ class AbandonedCallsAndMalformedBodiesTest {
         ProxyHandler handler =
                 new ProxyHandler() {
                     @Override
-                    public void handle(ProxyRequest request, ResponseSink response) {
-                        throw new UnsupportedOperationException();
-                    }
-
-                    @Override
-                    public CompletionStage<Void> handleAsync(
+                    public CompletionStage<Void> handle(
                             ProxyRequest request, ResponseSink response, Executor workers) {
                         bodies.add(new String(request.body(), StandardCharsets.ISO_8859_1));
                         response.send(200, HeaderMap.empty(), "seen".getBytes());

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.ironcage.router.core.errors.ClientDisconnectedException;
 import io.ironcage.router.core.spi.HeaderMap;
 import io.ironcage.router.core.spi.ProxyHandler;
 import io.ironcage.router.core.spi.ProxyRequest;
@@ -13,6 +12,7 @@ import io.ironcage.router.core.spi.ResponseSink;
 import io.ironcage.router.core.spi.ServerOptions;
 import io.ironcage.router.core.spi.ServerTransport;
 import io.ironcage.router.testkit.Await;
+import io.ironcage.router.testkit.BlockingHandler;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -90,15 +90,16 @@ class NettyServerBehaviourTest {
     }
 
     private static ProxyHandler blockingUntil(CountDownLatch release, CountDownLatch entered) {
-        return (request, response) -> {
-            entered.countDown();
-            try {
-                release.await(5, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            response.send(200, HeaderMap.empty(), bytes("done"));
-        };
+        return BlockingHandler.onWorkers(
+                (request, response) -> {
+                    entered.countDown();
+                    try {
+                        release.await(5, TimeUnit.SECONDS);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                    response.send(200, HeaderMap.empty(), bytes("done"));
+                });
     }
 
     /** Sends raw bytes on a new connection and returns what comes back until EOF or 2 s. */
@@ -132,12 +133,15 @@ class NettyServerBehaviourTest {
         ServerTransport.RunningServer server =
                 start(
                         ServerOptions.loopback(0),
-                        (request, response) -> {
-                            threads.add(
-                                    Thread.currentThread().getName()
-                                            + (EventLoops.onLoopThread() ? " (non-blocking)" : ""));
-                            response.send(200, HeaderMap.empty(), bytes("ok"));
-                        });
+                        BlockingHandler.onWorkers(
+                                (request, response) -> {
+                                    threads.add(
+                                            Thread.currentThread().getName()
+                                                    + (EventLoops.onLoopThread()
+                                                            ? " (non-blocking)"
+                                                            : ""));
+                                    response.send(200, HeaderMap.empty(), bytes("ok"));
+                                }));
         for (int i = 0; i < 4; i++) {
             client.send(
                     HttpRequest.newBuilder(uri(server, "/t"))
@@ -149,17 +153,36 @@ class NettyServerBehaviourTest {
         }
     }
 
-    /** A handler that answers from handleAsync, on the thread it is called on or from another. */
+    /** What a write or send that returns false means to these handlers: the client is gone. */
+    private static final class ClientGone extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        ClientGone() {
+            super("the client is gone", null, false, false);
+        }
+    }
+
+    /** Writes a chunk; throws {@link ClientGone} when the client is gone. */
+    private static void mustWrite(ResponseSink.ResponseStream stream, byte[] chunk) {
+        if (!stream.write(chunk)) {
+            throw new ClientGone();
+        }
+    }
+
+    /** Sends a whole answer; throws {@link ClientGone} when the client is gone. */
+    private static void mustSend(
+            ResponseSink response, int status, HeaderMap headers, byte[] body) {
+        if (!response.send(status, headers, body)) {
+            throw new ClientGone();
+        }
+    }
+
+    /** A handler that answers from handle, on the thread it is called on or from another. */
     private static ProxyHandler answeringAsync(
             BlockingQueue<String> threads, Function<ResponseSink, ?> answer) {
         return new ProxyHandler() {
             @Override
-            public void handle(ProxyRequest request, ResponseSink response) {
-                throw new AssertionError("the netty server calls handleAsync");
-            }
-
-            @Override
-            public CompletionStage<Void> handleAsync(
+            public CompletionStage<Void> handle(
                     ProxyRequest request, ResponseSink response, Executor workers) {
                 threads.add(
                         Thread.currentThread().getName()
@@ -256,12 +279,7 @@ class NettyServerBehaviourTest {
                         ServerOptions.loopback(0),
                         new ProxyHandler() {
                             @Override
-                            public void handle(ProxyRequest request, ResponseSink response) {
-                                throw new AssertionError("called through handleAsync");
-                            }
-
-                            @Override
-                            public CompletionStage<Void> handleAsync(
+                            public CompletionStage<Void> handle(
                                     ProxyRequest request, ResponseSink response, Executor workers) {
                                 return null;
                             }
@@ -339,7 +357,7 @@ class NettyServerBehaviourTest {
                 (NettyRunningServer)
                         start(
                                 ServerOptions.loopback(0).withMaxConcurrentRequests(7),
-                                (request, response) -> {});
+                                BlockingHandler.onWorkers((request, response) -> {}));
         assertEquals(7, server.workers().getMaximumPoolSize());
         assertEquals(0, server.workers().getPoolSize(), "threads start when needed");
         assertEquals(14, server.admissionsLeft(), "7 workers + 7 waiting");
@@ -351,13 +369,14 @@ class NettyServerBehaviourTest {
         ServerTransport.RunningServer server =
                 start(
                         ServerOptions.loopback(0).withMaxRequestBodyBytes(100),
-                        (request, response) -> {
-                            seen.add(request);
-                            response.send(
-                                    request.bodyTooLarge() ? 413 : 200,
-                                    HeaderMap.empty(),
-                                    bytes("x"));
-                        });
+                        BlockingHandler.onWorkers(
+                                (request, response) -> {
+                                    seen.add(request);
+                                    response.send(
+                                            request.bodyTooLarge() ? 413 : 200,
+                                            HeaderMap.empty(),
+                                            bytes("x"));
+                                }));
         StringBuilder request =
                 new StringBuilder(
                         "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\n"
@@ -381,11 +400,12 @@ class NettyServerBehaviourTest {
         ServerTransport.RunningServer server =
                 start(
                         ServerOptions.loopback(0),
-                        (request, response) -> {
-                            handled.incrementAndGet();
-                            sizes.add(request.headers().first("x-pad").orElse("").length());
-                            response.send(200, HeaderMap.empty(), bytes("ok"));
-                        });
+                        BlockingHandler.onWorkers(
+                                (request, response) -> {
+                                    handled.incrementAndGet();
+                                    sizes.add(request.headers().first("x-pad").orElse("").length());
+                                    response.send(200, HeaderMap.empty(), bytes("ok"));
+                                }));
         String big =
                 "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\nx-pad: "
                         + "p".repeat(NettyTransportOptions.DEFAULT_MAX_HEADER_BYTES - 100)
@@ -422,23 +442,25 @@ class NettyServerBehaviourTest {
         ServerTransport.RunningServer server =
                 start(
                         ServerOptions.loopback(0),
-                        (request, response) -> {
-                            try {
-                                // slow on purpose, so the next requests arrive meanwhile; the
-                                // order holds however long this takes
-                                Thread.sleep(50);
-                            } catch (InterruptedException e) {
-                                Thread.currentThread().interrupt();
-                            }
-                            response.send(
-                                    200,
-                                    HeaderMap.empty(),
-                                    bytes(
-                                            "echo:"
-                                                    + new String(
-                                                            request.body(), StandardCharsets.UTF_8)
-                                                    + ";"));
-                        });
+                        BlockingHandler.onWorkers(
+                                (request, response) -> {
+                                    try {
+                                        // slow on purpose, so the next requests arrive meanwhile;
+                                        // the order holds however long this takes
+                                        Thread.sleep(50);
+                                    } catch (InterruptedException e) {
+                                        Thread.currentThread().interrupt();
+                                    }
+                                    response.send(
+                                            200,
+                                            HeaderMap.empty(),
+                                            bytes(
+                                                    "echo:"
+                                                            + new String(
+                                                                    request.body(),
+                                                                    StandardCharsets.UTF_8)
+                                                            + ";"));
+                                }));
         StringBuilder three = new StringBuilder();
         for (String body : new String[] {"one", "two", "three"}) {
             three.append("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: ")
@@ -463,7 +485,9 @@ class NettyServerBehaviourTest {
                         new NettyServerTransport(
                                 OPTIONS.toBuilder().idleTimeout(Duration.ofMillis(300)).build()),
                         ServerOptions.loopback(0),
-                        (request, response) -> response.send(200, HeaderMap.empty(), bytes("ok")));
+                        BlockingHandler.onWorkers(
+                                (request, response) ->
+                                        response.send(200, HeaderMap.empty(), bytes("ok"))));
         try (Socket never = new Socket("127.0.0.1", server.address().getPort());
                 Socket once = new Socket("127.0.0.1", server.address().getPort())) {
             never.setSoTimeout(5_000);
@@ -489,10 +513,11 @@ class NettyServerBehaviourTest {
                                         .requestReadTimeout(Duration.ofMillis(300))
                                         .build()),
                         ServerOptions.loopback(0),
-                        (request, response) -> {
-                            handled.incrementAndGet();
-                            response.send(200, HeaderMap.empty(), bytes("ok"));
-                        });
+                        BlockingHandler.onWorkers(
+                                (request, response) -> {
+                                    handled.incrementAndGet();
+                                    response.send(200, HeaderMap.empty(), bytes("ok"));
+                                }));
         int permits = permitsOf(server);
         try (Socket socket = new Socket("127.0.0.1", server.address().getPort())) {
             socket.setSoTimeout(5_000);
@@ -515,10 +540,11 @@ class NettyServerBehaviourTest {
         ServerTransport.RunningServer server =
                 start(
                         ServerOptions.loopback(0),
-                        (request, response) -> {
-                            values.add(request.headers().first("x-long").orElse("-"));
-                            response.send(200, HeaderMap.empty(), bytes("ok"));
-                        });
+                        BlockingHandler.onWorkers(
+                                (request, response) -> {
+                                    values.add(request.headers().first("x-long").orElse("-"));
+                                    response.send(200, HeaderMap.empty(), bytes("ok"));
+                                }));
         String answer =
                 exchangeRaw(
                         server,
@@ -538,8 +564,10 @@ class NettyServerBehaviourTest {
                                         .withMaxRequestBodyBytes(1000)
                                         .withTimeouts(
                                                 Duration.ofSeconds(5), Duration.ofMillis(300)),
-                                (request, response) ->
-                                        response.send(200, HeaderMap.empty(), request.body()));
+                                BlockingHandler.onWorkers(
+                                        (request, response) ->
+                                                response.send(
+                                                        200, HeaderMap.empty(), request.body())));
         String head = "POST /t HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n";
         String whole = exchangeRaw(server, bytes(head + "x".repeat(100)));
         assertTrue(whole.startsWith("HTTP/1.1 200"), whole);
@@ -569,8 +597,9 @@ class NettyServerBehaviourTest {
         ServerTransport.RunningServer server =
                 start(
                         ServerOptions.loopback(0),
-                        (request, response) ->
-                                response.send(200, HeaderMap.empty(), request.body()));
+                        BlockingHandler.onWorkers(
+                                (request, response) ->
+                                        response.send(200, HeaderMap.empty(), request.body())));
         String longLine =
                 "GET /" + "a".repeat(OPTIONS.maxRequestLineBytes() + 10) + " HTTP/1.1\r\n\r\n";
         String refused = exchangeRaw(server, longLine.getBytes(StandardCharsets.US_ASCII));
@@ -625,9 +654,12 @@ class NettyServerBehaviourTest {
         ServerTransport.RunningServer server =
                 start(
                         ServerOptions.loopback(0),
-                        (request, response) ->
-                                response.send(
-                                        200, HeaderMap.of("x-path", request.path()), bytes("ok")));
+                        BlockingHandler.onWorkers(
+                                (request, response) ->
+                                        response.send(
+                                                200,
+                                                HeaderMap.of("x-path", request.path()),
+                                                bytes("ok"))));
         try (Socket socket = new Socket("127.0.0.1", server.address().getPort())) {
             socket.setSoTimeout(2_000);
             OutputStream out = socket.getOutputStream();
@@ -669,14 +701,16 @@ class NettyServerBehaviourTest {
         ServerTransport.RunningServer server =
                 start(
                         ServerOptions.loopback(0),
-                        (request, response) -> {
-                            try (ResponseSink.ResponseStream stream =
-                                    response.stream(
-                                            200, HeaderMap.of("content-type", "text/plain"))) {
-                                stream.write(bytes("data: one\n\n"));
-                                stream.write(bytes("data: two\n\n"));
-                            }
-                        });
+                        BlockingHandler.onWorkers(
+                                (request, response) -> {
+                                    try (ResponseSink.ResponseStream stream =
+                                            response.stream(
+                                                    200,
+                                                    HeaderMap.of("content-type", "text/plain"))) {
+                                        mustWrite(stream, bytes("data: one\n\n"));
+                                        mustWrite(stream, bytes("data: two\n\n"));
+                                    }
+                                }));
         for (String connection : new String[] {"", "Connection: keep-alive\r\n"}) {
             try (Socket socket = new Socket("127.0.0.1", server.address().getPort())) {
                 socket.setSoTimeout(2_000);
@@ -700,23 +734,24 @@ class NettyServerBehaviourTest {
         ServerTransport.RunningServer server =
                 start(
                         ServerOptions.loopback(0),
-                        (request, response) -> {
-                            ResponseSink.ResponseStream stream =
-                                    response.stream(200, HeaderMap.empty());
-                            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-                            try {
-                                while (System.nanoTime() < deadline) {
-                                    stream.write(bytes("data: tick\n\n"));
-                                    Thread.sleep(10); // a steady trickle, on purpose
-                                }
-                                failure.complete(null);
-                            } catch (RuntimeException e) {
-                                failure.complete(e);
-                            } catch (InterruptedException e) {
-                                Thread.currentThread().interrupt();
-                                failure.complete(e);
-                            }
-                        });
+                        BlockingHandler.onWorkers(
+                                (request, response) -> {
+                                    ResponseSink.ResponseStream stream =
+                                            response.stream(200, HeaderMap.empty());
+                                    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+                                    try {
+                                        while (System.nanoTime() < deadline) {
+                                            mustWrite(stream, bytes("data: tick\n\n"));
+                                            Thread.sleep(10); // a steady trickle, on purpose
+                                        }
+                                        failure.complete(null);
+                                    } catch (RuntimeException e) {
+                                        failure.complete(e);
+                                    } catch (InterruptedException e) {
+                                        Thread.currentThread().interrupt();
+                                        failure.complete(e);
+                                    }
+                                }));
         HttpResponse<InputStream> response =
                 client.send(
                         HttpRequest.newBuilder(uri(server, "/stream")).build(),
@@ -724,7 +759,7 @@ class NettyServerBehaviourTest {
         try (InputStream in = response.body()) {
             assertEquals("data: tick\n\n", new String(in.readNBytes(12), StandardCharsets.UTF_8));
         } // the client leaves
-        assertInstanceOf(ClientDisconnectedException.class, failure.get(5, TimeUnit.SECONDS));
+        assertInstanceOf(ClientGone.class, failure.get(5, TimeUnit.SECONDS));
     }
 
     @Test
@@ -734,12 +769,13 @@ class NettyServerBehaviourTest {
         ServerTransport.RunningServer server =
                 start(
                         ServerOptions.loopback(0),
-                        (request, response) -> {
-                            ResponseSink.ResponseStream stream =
-                                    response.stream(200, HeaderMap.empty());
-                            stream.write(bytes("data: partial\n\n"));
-                            stream.abort();
-                        });
+                        BlockingHandler.onWorkers(
+                                (request, response) -> {
+                                    ResponseSink.ResponseStream stream =
+                                            response.stream(200, HeaderMap.empty());
+                                    mustWrite(stream, bytes("data: partial\n\n"));
+                                    stream.abort();
+                                }));
         for (int i = 0; i < 50; i++) {
             String answer = exchangeRaw(server, bytes("GET /abort HTTP/1.1\r\nHost: x\r\n\r\n"));
             assertTrue(answer.startsWith("HTTP/1.1 200"), "attempt " + i + ": " + answer);
@@ -755,19 +791,24 @@ class NettyServerBehaviourTest {
         ServerTransport.RunningServer server =
                 start(
                         ServerOptions.loopback(0),
-                        (request, response) -> {
-                            entered.countDown();
-                            try {
-                                left.await(5, TimeUnit.SECONDS); // the client has left
-                                response.send(200, HeaderMap.empty(), bytes("too late"));
-                                failure.complete(null);
-                            } catch (RuntimeException e) {
-                                failure.complete(e);
-                            } catch (InterruptedException e) {
-                                Thread.currentThread().interrupt();
-                                failure.complete(e);
-                            }
-                        });
+                        BlockingHandler.onWorkers(
+                                (request, response) -> {
+                                    entered.countDown();
+                                    try {
+                                        left.await(5, TimeUnit.SECONDS); // the client has left
+                                        mustSend(
+                                                response,
+                                                200,
+                                                HeaderMap.empty(),
+                                                bytes("too late"));
+                                        failure.complete(null);
+                                    } catch (RuntimeException e) {
+                                        failure.complete(e);
+                                    } catch (InterruptedException e) {
+                                        Thread.currentThread().interrupt();
+                                        failure.complete(e);
+                                    }
+                                }));
         try (Socket socket = new Socket("127.0.0.1", server.address().getPort())) {
             socket.getOutputStream()
                     .write(
@@ -780,7 +821,7 @@ class NettyServerBehaviourTest {
                 "the server saw the client leave",
                 () -> ((NettyRunningServer) server).connections().isEmpty());
         left.countDown();
-        assertInstanceOf(ClientDisconnectedException.class, failure.get(5, TimeUnit.SECONDS));
+        assertInstanceOf(ClientGone.class, failure.get(5, TimeUnit.SECONDS));
     }
 
     @Test
@@ -792,19 +833,20 @@ class NettyServerBehaviourTest {
                         new NettyServerTransport(
                                 OPTIONS.toBuilder().writeTimeout(Duration.ofMillis(500)).build()),
                         ServerOptions.loopback(0),
-                        (request, response) -> {
-                            try (ResponseSink.ResponseStream stream =
-                                    response.stream(200, HeaderMap.empty())) {
-                                byte[] data = new byte[16 * 1024];
-                                for (int i = 0; i < 100_000; i++) {
-                                    stream.write(data);
-                                    written.incrementAndGet();
-                                }
-                                done.complete(null);
-                            } catch (RuntimeException e) {
-                                done.complete(e);
-                            }
-                        });
+                        BlockingHandler.onWorkers(
+                                (request, response) -> {
+                                    try (ResponseSink.ResponseStream stream =
+                                            response.stream(200, HeaderMap.empty())) {
+                                        byte[] data = new byte[16 * 1024];
+                                        for (int i = 0; i < 100_000; i++) {
+                                            mustWrite(stream, data);
+                                            written.incrementAndGet();
+                                        }
+                                        done.complete(null);
+                                    } catch (RuntimeException e) {
+                                        done.complete(e);
+                                    }
+                                }));
         try (Socket socket = new Socket("127.0.0.1", server.address().getPort())) {
             socket.setReceiveBufferSize(64 * 1024);
             socket.getOutputStream()
@@ -812,7 +854,7 @@ class NettyServerBehaviourTest {
             // never reads: the writer waits, then gives up after the write timeout
             Throwable thrown = done.get(15, TimeUnit.SECONDS);
             assertTrue(
-                    thrown instanceof ClientDisconnectedException,
+                    thrown instanceof ClientGone,
                     "the handler's write reports the client gone: " + thrown);
             assertTrue(written.get() < 100_000, "wrote " + written.get() + " chunks");
             // and the connection is closed: what was buffered drains, then EOF
@@ -879,8 +921,10 @@ class NettyServerBehaviourTest {
                                                 .writeTimeout(Duration.ofMillis(400))
                                                 .build()),
                                 ServerOptions.loopback(0),
-                                (request, response) ->
-                                        response.send(200, HeaderMap.empty(), new byte[0]));
+                                BlockingHandler.onWorkers(
+                                        (request, response) ->
+                                                response.send(
+                                                        200, HeaderMap.empty(), new byte[0])));
         io.netty.channel.group.ChannelGroup connections =
                 ((NettyRunningServer) server).connections();
         try (Socket socket = new Socket("127.0.0.1", server.address().getPort())) {
@@ -934,14 +978,15 @@ class NettyServerBehaviourTest {
                         new NettyServerTransport(
                                 OPTIONS.toBuilder().writeTimeout(Duration.ofMillis(500)).build()),
                         ServerOptions.loopback(0),
-                        (request, response) -> {
-                            try {
-                                response.send(200, HeaderMap.empty(), new byte[size]);
-                                done.complete(null);
-                            } catch (RuntimeException e) {
-                                done.complete(e);
-                            }
-                        });
+                        BlockingHandler.onWorkers(
+                                (request, response) -> {
+                                    try {
+                                        response.send(200, HeaderMap.empty(), new byte[size]);
+                                        done.complete(null);
+                                    } catch (RuntimeException e) {
+                                        done.complete(e);
+                                    }
+                                }));
         long start = System.nanoTime();
         long received = 0;
         try (Socket socket = new Socket("127.0.0.1", server.address().getPort())) {
@@ -978,19 +1023,20 @@ class NettyServerBehaviourTest {
         ServerTransport.RunningServer server =
                 start(
                         ServerOptions.loopback(0),
-                        (request, response) -> {
-                            try (ResponseSink.ResponseStream stream =
-                                    response.stream(200, HeaderMap.empty())) {
-                                byte[] data = new byte[chunk];
-                                for (int i = 0; i < chunks; i++) {
-                                    stream.write(data);
-                                    written.incrementAndGet();
-                                }
-                                done.complete(null);
-                            } catch (RuntimeException e) {
-                                done.complete(e);
-                            }
-                        });
+                        BlockingHandler.onWorkers(
+                                (request, response) -> {
+                                    try (ResponseSink.ResponseStream stream =
+                                            response.stream(200, HeaderMap.empty())) {
+                                        byte[] data = new byte[chunk];
+                                        for (int i = 0; i < chunks; i++) {
+                                            mustWrite(stream, data);
+                                            written.incrementAndGet();
+                                        }
+                                        done.complete(null);
+                                    } catch (RuntimeException e) {
+                                        done.complete(e);
+                                    }
+                                }));
         try (Socket socket = new Socket("127.0.0.1", server.address().getPort())) {
             socket.setReceiveBufferSize(64 * 1024);
             socket.getOutputStream()

@@ -69,12 +69,7 @@ class NettyTransportProviderTest {
             ProxyHandler proxy =
                     new ProxyHandler() {
                         @Override
-                        public void handle(ProxyRequest request, ResponseSink response) {
-                            throw new AssertionError("called through handleAsync");
-                        }
-
-                        @Override
-                        public CompletionStage<Void> handleAsync(
+                        public CompletionStage<Void> handle(
                                 ProxyRequest request, ResponseSink response, Executor workers) {
                             threads.add(Thread.currentThread().getName());
                             return client.sendAsync(call, workers)
