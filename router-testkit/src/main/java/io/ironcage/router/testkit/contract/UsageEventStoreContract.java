@@ -22,6 +22,7 @@ import io.ironcage.router.core.domain.analytics.RouterStarted;
 import io.ironcage.router.core.domain.analytics.RouterStopped;
 import io.ironcage.router.core.spi.UsageEventStore;
 import io.ironcage.router.core.spi.UsageEventStore.SyncState;
+import io.ironcage.router.testkit.Await;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -398,24 +399,10 @@ public abstract class UsageEventStoreContract {
      */
     protected final void recordAndAwait(List<AnalyticsEvent> events) {
         events.forEach(store::record);
-        long deadline = System.nanoTime() + writeTimeout().toNanos();
-        for (AnalyticsEvent e : events) {
-            while (store.syncState(e.eventId()) == null) {
-                if (System.nanoTime() > deadline) {
-                    fail(
-                            "event "
-                                    + e.eventId()
-                                    + " did not reach the store within "
-                                    + writeTimeout());
-                }
-                try {
-                    Thread.sleep(2);
-                } catch (InterruptedException ex) {
-                    Thread.currentThread().interrupt();
-                    fail("interrupted while waiting for the store");
-                }
-            }
-        }
+        Await.until(
+                writeTimeout(),
+                "each of " + events.size() + " events reached the store",
+                () -> events.stream().allMatch(e -> store.syncState(e.eventId()) != null));
     }
 
     private static List<String> ids(Collection<AnalyticsEvent> events) {
