@@ -1,5 +1,7 @@
 package io.ironcage.router.core.domain;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -23,6 +25,11 @@ public record ApiPath(Optional<ProviderType> api, ApiKind kind) {
     };
     private static final String ANTHROPIC_API = "/v1/messages";
 
+    /** Every classification there is, made once: a path is classified on every request. */
+    private static final int KINDS = ApiKind.values().length;
+
+    private static final List<ApiPath> ALL = all();
+
     /** Validates the components. */
     public ApiPath {
         Objects.requireNonNull(api, "api");
@@ -43,17 +50,33 @@ public record ApiPath(Optional<ProviderType> api, ApiKind kind) {
         if (query >= 0) {
             path = path.substring(0, query);
         }
-        Optional<ProviderType> api = Optional.empty();
+        int row = 0; // no provider's API
         if (under(path, ANTHROPIC_API)) {
-            api = Optional.of(ProviderType.ANTHROPIC);
+            row = ProviderType.ANTHROPIC.ordinal() + 1;
         } else {
             for (String root : OPENAI_APIS) {
                 if (under(path, root)) {
-                    api = Optional.of(ProviderType.OPENAI);
+                    row = ProviderType.OPENAI.ordinal() + 1;
                 }
             }
         }
-        return new ApiPath(api, ApiKind.ofPath(path));
+        ApiKind kind = ApiKind.ofPath(path);
+        return ALL.get(row * KINDS + kind.ordinal());
+    }
+
+    private static List<ApiPath> all() {
+        List<ApiPath> all = new ArrayList<>();
+        List<Optional<ProviderType>> apis = new ArrayList<>();
+        apis.add(Optional.empty());
+        for (ProviderType provider : ProviderType.values()) {
+            apis.add(Optional.of(provider));
+        }
+        for (Optional<ProviderType> api : apis) {
+            for (ApiKind kind : ApiKind.values()) {
+                all.add(new ApiPath(api, kind));
+            }
+        }
+        return List.copyOf(all);
     }
 
     /**
