@@ -10,6 +10,7 @@ import io.ironcage.router.core.internal.ProxyPipeline;
 import io.ironcage.router.core.spi.HeaderMap;
 import io.ironcage.router.core.spi.HttpTransport;
 import io.ironcage.router.core.spi.ProviderKeySource;
+import io.ironcage.router.core.spi.ProxyHandler;
 import io.ironcage.router.core.spi.ProxyRequest;
 import io.ironcage.router.core.spi.RequestHead;
 import io.ironcage.router.core.spi.UsageEventSink;
@@ -51,7 +52,7 @@ public class PipelineBenchmark {
     private static final String TOKEN = "ic-bench-token";
 
     /** The benchmark thread may block: the pipeline runs everything on it. */
-    private static final Executor HERE = Runnable::run;
+    private static final Executor HERE = ProxyHandler.CALLING_THREAD;
 
     private ProxyPipeline pipeline;
     private ProxyRequest plain;

@@ -11,6 +11,7 @@ import io.ironcage.router.core.internal.ProxyPipeline;
 import io.ironcage.router.core.spi.HeaderMap;
 import io.ironcage.router.core.spi.HttpTransport;
 import io.ironcage.router.core.spi.ProviderKeySource;
+import io.ironcage.router.core.spi.ProxyHandler;
 import io.ironcage.router.core.spi.ProxyRequest;
 import io.ironcage.router.core.spi.UsageEventSink;
 import io.ironcage.router.testkit.CapturingResponseSink;
@@ -138,7 +139,7 @@ public final class PipelineSinkHarness {
             }
             pipelines
                     .get(i % sinks)
-                    .handle(request, discard, Runnable::run)
+                    .handle(request, discard, ProxyHandler.CALLING_THREAD)
                     .toCompletableFuture()
                     .join();
             if (discard.status() != 200) {

@@ -20,27 +20,22 @@ import org.slf4j.LoggerFactory;
  * requests in flight settled (bounded by the settle wait) and a last attempt at the reports, every
  * lease. A failed return is logged with the amount that stays allocated on the server.
  */
-final class LeaseReturns {
+record LeaseReturns(
+        BudgetLeaseClient client,
+        LeaseMonitor monitor,
+        ReportDelivery delivery,
+        Duration settleWait) {
     // the manager's logger: operators configure the lease's log lines by its name
     private static final Logger LOG = LoggerFactory.getLogger(BudgetLeaseManager.class);
 
     /** How often close looks whether the requests in flight have settled. */
     private static final long SETTLE_POLL_MILLIS = 5;
 
-    private final BudgetLeaseClient client;
-    private final LeaseMonitor monitor;
-    private final ReportDelivery delivery;
-    private final Duration settleWait;
-
-    LeaseReturns(
-            BudgetLeaseClient client,
-            LeaseMonitor monitor,
-            ReportDelivery delivery,
-            Duration settleWait) {
-        this.client = Objects.requireNonNull(client, "client");
-        this.monitor = Objects.requireNonNull(monitor, "monitor");
-        this.delivery = Objects.requireNonNull(delivery, "delivery");
-        this.settleWait = Objects.requireNonNull(settleWait, "settleWait");
+    LeaseReturns {
+        Objects.requireNonNull(client, "client");
+        Objects.requireNonNull(monitor, "monitor");
+        Objects.requireNonNull(delivery, "delivery");
+        Objects.requireNonNull(settleWait, "settleWait");
     }
 
     /** Under the work lock: returns replaced leases whose reports are all out. */

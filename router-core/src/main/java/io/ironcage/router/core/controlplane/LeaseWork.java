@@ -6,21 +6,18 @@ import java.util.Objects;
  * One pass of a {@link BudgetLeaseManager}'s background work, as its {@link RetryingWorker} runs
  * it: a handshake when one is due, then the queued reports, then the returns of replaced leases.
  */
-final class LeaseWork implements RetryingWorker.Job {
-    private final LeaseMonitor monitor;
-    private final LeaseHandshake handshake;
-    private final ReportDelivery delivery;
-    private final LeaseReturns returns;
+record LeaseWork(
+        LeaseMonitor monitor,
+        LeaseHandshake handshake,
+        ReportDelivery delivery,
+        LeaseReturns returns)
+        implements RetryingWorker.Job {
 
-    LeaseWork(
-            LeaseMonitor monitor,
-            LeaseHandshake handshake,
-            ReportDelivery delivery,
-            LeaseReturns returns) {
-        this.monitor = Objects.requireNonNull(monitor, "monitor");
-        this.handshake = Objects.requireNonNull(handshake, "handshake");
-        this.delivery = Objects.requireNonNull(delivery, "delivery");
-        this.returns = Objects.requireNonNull(returns, "returns");
+    LeaseWork {
+        Objects.requireNonNull(monitor, "monitor");
+        Objects.requireNonNull(handshake, "handshake");
+        Objects.requireNonNull(delivery, "delivery");
+        Objects.requireNonNull(returns, "returns");
     }
 
     /** Under the work lock: one pass; returns whether it all succeeded. */

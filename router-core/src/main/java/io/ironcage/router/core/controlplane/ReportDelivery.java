@@ -15,16 +15,13 @@ import org.slf4j.LoggerFactory;
  * (the report resent unchanged), other refusals are logged with the amount and dropped, and a
  * refusal that says the lease expired or was revoked retires the lease.
  */
-final class ReportDelivery {
+record ReportDelivery(BudgetLeaseClient client, LeaseMonitor monitor) {
     // the manager's logger: operators configure the lease's log lines by its name
     private static final Logger LOG = LoggerFactory.getLogger(BudgetLeaseManager.class);
 
-    private final BudgetLeaseClient client;
-    private final LeaseMonitor monitor;
-
-    ReportDelivery(BudgetLeaseClient client, LeaseMonitor monitor) {
-        this.client = Objects.requireNonNull(client, "client");
-        this.monitor = Objects.requireNonNull(monitor, "monitor");
+    ReportDelivery {
+        Objects.requireNonNull(client, "client");
+        Objects.requireNonNull(monitor, "monitor");
     }
 
     /**

@@ -14,8 +14,6 @@ import io.ironcage.router.core.provider.RequestShapes;
 import io.ironcage.router.core.spi.ResponseSink;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The admit stage: the tenant admits the request, its key is at hand, and the budget policy
@@ -23,8 +21,6 @@ import org.slf4j.LoggerFactory;
  * unreserved. Every reservation is released when the request ends, whatever path it took.
  */
 final class Admission {
-    private static final Logger LOG = LoggerFactory.getLogger(ProxyPipeline.class);
-
     private Admission() {}
 
     /** From here the key is at hand ({@code ready}), or this thread may wait for it. */

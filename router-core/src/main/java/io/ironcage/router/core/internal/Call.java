@@ -14,6 +14,7 @@ import io.ironcage.router.core.provider.Endpoint;
 import io.ironcage.router.core.provider.ProviderApi;
 import io.ironcage.router.core.provider.Translation;
 import io.ironcage.router.core.spi.HttpTransport;
+import io.ironcage.router.core.spi.ProxyHandler;
 import io.ironcage.router.core.spi.ProxyRequest;
 import java.util.Optional;
 import java.util.OptionalLong;
@@ -58,9 +59,10 @@ final class Call {
     final Executor workers;
 
     /**
-     * Whether this request runs on a thread that may block: from the moment it moves to a worker.
-     * Steps run one after another (each stage completes before the next starts), so the fields need
-     * no lock.
+     * Whether this request runs on a thread that may block: from the start on a transport's
+     * blocking thread ({@link ProxyHandler#CALLING_THREAD}), else from the moment it moves to a
+     * worker. Steps run one after another (each stage completes before the next starts), so the
+     * fields need no lock.
      */
     boolean blocking;
 
@@ -82,7 +84,8 @@ final class Call {
         this.tenant = tenant;
         this.startedMs = parts.clock.millis();
         this.workers = workers;
-        this.blocking = false;
+        // a transport whose thread may block runs everything here, with plain upstream calls
+        this.blocking = workers == ProxyHandler.CALLING_THREAD;
     }
 
     /** Runs the rest of the request here if this thread may block, else on a worker. */

@@ -26,8 +26,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 import java.util.function.Supplier;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The request path: a short orchestration of named stages, each its own class in this package.
@@ -55,7 +53,6 @@ import org.slf4j.LoggerFactory;
  * block, runs it right there).
  */
 public final class ProxyPipeline implements ProxyHandler {
-    private static final Logger LOG = LoggerFactory.getLogger(ProxyPipeline.class);
     private static final byte[] HEALTH = "LlmRouter OK".getBytes(StandardCharsets.UTF_8);
     private static final HeaderMap TEXT = HeaderMap.of("content-type", "text/plain; charset=utf-8");
     private static final HeaderMap JSON_TYPE = HeaderMap.of("content-type", "application/json");

@@ -5,6 +5,7 @@ import static io.ironcage.router.core.internal.Stages.reply;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.ironcage.router.core.domain.ApiKind;
 import io.ironcage.router.core.domain.ProviderKey;
 import io.ironcage.router.core.domain.ProviderRouting;
 import io.ironcage.router.core.domain.ProviderRouting.NoKeyForProvider;
@@ -15,8 +16,6 @@ import io.ironcage.router.core.spi.ResponseSink;
 import java.io.IOException;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The route stage: reads the body (400 for JSON that is not an object, a billing field of the wrong
@@ -24,8 +23,6 @@ import org.slf4j.LoggerFactory;
  * request is translated to the provider's API (400 when that API has no counterpart).
  */
 final class Routing {
-    private static final Logger LOG = LoggerFactory.getLogger(ProxyPipeline.class);
-
     private Routing() {}
 
     static CompletionStage<Void> route(Call call, ResponseSink sink) {
@@ -76,7 +73,12 @@ final class Routing {
         call.routed = (Routed) decision;
         call.stream = body != null && body.path("stream").asBoolean(false);
         call.api = call.parts.apis.get(call.routed.provider());
-        if (call.apiPath.api().isPresent() && call.apiPath.api().get() != call.routed.provider()) {
+        // a metered API of the other provider is translated, or refused without a counterpart;
+        // anything else under it (count_tokens, batches, stored objects) goes as it is, with the
+        // routed provider's key, to the routed provider (an OpenAI-compatible gateway may serve it)
+        if (call.kind != ApiKind.OTHER
+                && call.apiPath.api().isPresent()
+                && call.apiPath.api().get() != call.routed.provider()) {
             call.translation = call.api.translationFrom(call.kind).orElse(null);
             if (call.translation == null) {
                 reply(

@@ -96,8 +96,7 @@ final class StreamRelay {
                                                 call,
                                                 out,
                                                 call.scrubber.scrub(
-                                                        StreamRelay.raw(
-                                                                call, translator.onEvent(event))),
+                                                        StreamRelay.raw(translator.onEvent(event))),
                                                 false,
                                                 null);
                             } catch (TranslationException e) {
@@ -110,7 +109,7 @@ final class StreamRelay {
                                         e.field());
                                 out =
                                         StreamRelay.relayRaw(
-                                                call, out, SseErrors.untranslatable(call.format));
+                                                out, SseErrors.untranslatable(call.format));
                                 if (out != null) {
                                     out.close(); // the caller is done; read on only to bill
                                     out = null;
@@ -132,7 +131,7 @@ final class StreamRelay {
                             "upstream stream of {} ended before its end marker: billing from"
                                     + " what was seen",
                             call.routed.provider().id());
-                    out = StreamRelay.relayRaw(call, out, SseErrors.upstreamBroken(call.format));
+                    out = StreamRelay.relayRaw(out, SseErrors.upstreamBroken(call.format));
                 }
             } catch (ForwardException | IllegalStateException e) {
                 broken = true;
@@ -143,7 +142,7 @@ final class StreamRelay {
                                 ? ((ForwardException) e).kind()
                                 : e.getClass().getSimpleName());
                 if (!untranslatable) {
-                    out = StreamRelay.relayRaw(call, out, SseErrors.upstreamBroken(call.format));
+                    out = StreamRelay.relayRaw(out, SseErrors.upstreamBroken(call.format));
                 }
             }
             try {
@@ -168,7 +167,7 @@ final class StreamRelay {
         }
     }
 
-    static byte[] raw(Call call, List<SseEvent> translated) {
+    static byte[] raw(List<SseEvent> translated) {
         if (translated.size() == 1) {
             return translated.get(0).raw();
         }
@@ -180,8 +179,7 @@ final class StreamRelay {
     }
 
     /** Writes bytes unless the client is gone; returns the stream, or null once gone. */
-    static ResponseSink.ResponseStream relayRaw(
-            Call call, ResponseSink.ResponseStream out, byte[] bytes) {
+    static ResponseSink.ResponseStream relayRaw(ResponseSink.ResponseStream out, byte[] bytes) {
         return out != null && out.write(bytes) ? out : null;
     }
 

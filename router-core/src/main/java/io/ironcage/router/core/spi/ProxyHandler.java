@@ -12,8 +12,9 @@ import java.util.concurrent.Executor;
  * <p>One way in, {@link #handle}, which never blocks the calling thread: what may block (key fetch,
  * upstream call, stream relay) runs on the {@code workers} executor it is given. A transport with
  * event loops calls it on its I/O thread with a worker pool, so a plain pass-through request never
- * leaves the I/O thread. A transport whose calling thread may block (a worker of its own) passes a
- * direct executor ({@code Runnable::run}) and waits for the returned stage.
+ * leaves the I/O thread. A transport whose calling thread may block (a worker of its own) passes
+ * {@link #CALLING_THREAD} and waits for the returned stage: the handler then does everything on
+ * that thread, blocking calls included, and never hands work to another client's threads.
  *
  * <p>The handler answers through the sink; if it ends without answering, or fails, the transport
  * answers {@code 500} with a plain body that names no internals.
@@ -21,14 +22,21 @@ import java.util.concurrent.Executor;
 @FunctionalInterface
 public interface ProxyHandler {
     /**
+     * The executor a transport passes when the calling thread may block: it runs each task at once
+     * on the calling thread, and tells the handler that it may block there (a plain upstream call
+     * rather than an asynchronous one).
+     */
+    Executor CALLING_THREAD = Runnable::run;
+
+    /**
      * Handles one request without blocking the calling thread. Whatever may block runs on {@code
      * workers}. {@link ResponseSink#send} called on an I/O thread does not block either (the
      * transport writes the answer as the client reads it).
      *
      * @param request the request
      * @param response where to write the answer
-     * @param workers runs the parts that may block; a direct executor when the calling thread may
-     *     block itself
+     * @param workers runs the parts that may block; {@link #CALLING_THREAD} when the calling thread
+     *     may block itself
      * @return completes when the handler is done with the request (answered, budget settled);
      *     exceptionally if it failed
      */

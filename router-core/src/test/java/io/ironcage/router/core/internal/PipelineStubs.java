@@ -77,7 +77,7 @@ final class Blocking {
     /** Handles the request on this thread and waits until the handler is done. */
     static void handle(ProxyHandler handler, ProxyRequest request, ResponseSink sink) {
         try {
-            handler.handle(request, sink, Runnable::run).toCompletableFuture().join();
+            handler.handle(request, sink, ProxyHandler.CALLING_THREAD).toCompletableFuture().join();
         } catch (CompletionException e) {
             Throwable cause = e.getCause();
             if (cause instanceof RuntimeException) {

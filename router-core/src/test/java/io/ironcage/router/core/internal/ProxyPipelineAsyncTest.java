@@ -266,9 +266,10 @@ class ProxyPipelineAsyncTest {
     }
 
     @Test
-    void aDirectExecutorRunsEverythingOnTheCallingThreadWithTheBlockingSend() {
+    void theCallingThreadRunsEverythingWithTheBlockingSend() {
+        // an upstream that could send without blocking: on a transport's blocking thread the
+        // pipeline still sends blocking, so nothing runs on the upstream client's threads
         AsyncUpstream upstream = new AsyncUpstream(request -> json(200, COMPLETION));
-        upstream.blockingOnly = true; // a transport that cannot send without blocking
         CapturingSink sink = new CapturingSink();
 
         Blocking.handle(

@@ -1,6 +1,7 @@
 package io.ironcage.router.transport.jdkhttp;
 
 import io.ironcage.router.core.spi.EarlyAnswer;
+import io.ironcage.router.core.spi.ProxyHandler;
 import io.ironcage.router.core.spi.ProxyRequest;
 import io.ironcage.router.core.transport.AnswerState;
 import java.io.IOException;
@@ -28,7 +29,7 @@ final class JdkExchange implements Runnable {
     private static final System.Logger LOG = System.getLogger(JdkExchange.class.getName());
 
     /** This worker may block: what the handler would move to a worker runs right here. */
-    private static final Executor HERE = Runnable::run;
+    private static final Executor HERE = ProxyHandler.CALLING_THREAD;
 
     private static final int INITIAL_BODY = 16 * 1024;
     private static final int MAX_INITIAL_BODY = 64 * 1024;
