@@ -152,7 +152,7 @@ public final class LlmRouter implements AutoCloseable {
      * @return the root URI
      */
     public URI baseUri() {
-        String host = parts.server.address().getHostString();
+        String host = parts.server().address().getHostString();
         if (host.contains(":")) {
             host = "[" + host + "]";
         }
@@ -165,7 +165,7 @@ public final class LlmRouter implements AutoCloseable {
      * @return the port
      */
     public int port() {
-        return parts.server.address().getPort();
+        return parts.server().address().getPort();
     }
 
     /**
@@ -175,7 +175,7 @@ public final class LlmRouter implements AutoCloseable {
      * @return the token
      */
     public String token() {
-        return parts.token;
+        return parts.token();
     }
 
     /**
@@ -185,7 +185,7 @@ public final class LlmRouter implements AutoCloseable {
      * @return the providers
      */
     public Set<ProviderType> providers() {
-        return parts.keys.providers();
+        return parts.keys().providers();
     }
 
     /**
@@ -196,7 +196,7 @@ public final class LlmRouter implements AutoCloseable {
      * @return the runtime
      */
     public AgentRuntime agents() {
-        return new AgentRuntime(parts.agents);
+        return new AgentRuntime(parts.agents());
     }
 
     /**
@@ -207,7 +207,7 @@ public final class LlmRouter implements AutoCloseable {
      * @return a snapshot of the recent events
      */
     public List<AnalyticsEvent> recentEvents() {
-        return parts.events.snapshot();
+        return parts.events().snapshot();
     }
 
     /**
@@ -225,8 +225,8 @@ public final class LlmRouter implements AutoCloseable {
      * @return the total
      */
     public Money totalSpent() {
-        Money total = parts.serverMode ? Money.ZERO : parts.ledger.totalSpent();
-        for (Agent agent : parts.agents.all()) {
+        Money total = parts.serverMode() ? Money.ZERO : parts.ledger().totalSpent();
+        for (Agent agent : parts.agents().all()) {
             total = total.plus(agent.ledger().totalSpent());
         }
         return total;
@@ -240,11 +240,11 @@ public final class LlmRouter implements AutoCloseable {
      * @throws IllegalStateException if that budget is leased from the control server
      */
     public void setBudget(Money limit) {
-        if (parts.serverMode && parts.agents.all().get(0).lease().isPresent()) {
+        if (parts.serverMode() && parts.agents().all().get(0).lease().isPresent()) {
             throw new IllegalStateException(
                     "the budget is leased from the Iron Cage control server; change it there");
         }
-        parts.ledger.setLimit(limit);
+        parts.ledger().setLimit(limit);
     }
 
     /**
@@ -253,7 +253,7 @@ public final class LlmRouter implements AutoCloseable {
      * @return the limit, or empty when unlimited
      */
     public Optional<Money> budget() {
-        return parts.ledger.limit();
+        return parts.ledger().limit();
     }
 
     /**
@@ -263,7 +263,7 @@ public final class LlmRouter implements AutoCloseable {
      * @return the status
      */
     public BudgetStatus budgetStatus() {
-        return parts.ledger.status();
+        return parts.ledger().status();
     }
 
     /**
@@ -276,15 +276,16 @@ public final class LlmRouter implements AutoCloseable {
             return;
         }
         try {
-            parts.server.close();
+            parts.server().close();
         } finally {
-            long now = parts.clock.millis();
-            parts.events.record(
-                    AnalyticsEvent.of(
-                            AnalyticsEvent.newEventId(now),
-                            now,
-                            new RouterStopped(parts.requests.get(), totalSpent())));
-            parts.resources.release();
+            long now = parts.clock().millis();
+            parts.events()
+                    .record(
+                            AnalyticsEvent.of(
+                                    AnalyticsEvent.newEventId(now),
+                                    now,
+                                    new RouterStopped(parts.requests().get(), totalSpent())));
+            parts.resources().release();
         }
     }
 

@@ -73,39 +73,21 @@ final class RouterAssembly {
      * What a started router is made of; in server mode, "the" ledger, token and keys are the first
      * agent's.
      */
-    static final class Parts {
-        final ServerTransport.RunningServer server;
-        final CostController ledger;
-        final RecentEvents events; // in front of the sink chain
-        final Clock clock;
-        final String token;
-        final ProviderKeySource keys;
-        final AtomicLong requests; // handed over by the server
-        final AgentRegistry agents;
-        final boolean serverMode;
-        final RouterResources resources;
-
-        Parts(
-                ServerTransport.RunningServer server,
-                CostController ledger,
-                RecentEvents events,
-                Clock clock,
-                String token,
-                ProviderKeySource keys,
-                AtomicLong requests,
-                AgentRegistry agents,
-                boolean serverMode,
-                RouterResources resources) {
-            this.server = server;
-            this.ledger = ledger;
-            this.events = events;
-            this.clock = clock;
-            this.token = token;
-            this.keys = keys;
-            this.requests = requests;
-            this.agents = agents;
-            this.serverMode = serverMode;
-            this.resources = resources;
+    record Parts(
+            ServerTransport.RunningServer server,
+            CostController ledger,
+            RecentEvents events,
+            Clock clock,
+            String token,
+            ProviderKeySource keys,
+            AtomicLong requests,
+            AgentRegistry agents,
+            boolean serverMode,
+            RouterResources resources) {
+        /** Never shows the token or the keys. */
+        @Override
+        public String toString() {
+            return "Parts[" + server + (serverMode ? ", server mode" : "") + "]";
         }
     }
 

@@ -32,12 +32,7 @@ public enum ApiKind {
      * @return the kind; {@link #OTHER} for any path not listed above
      */
     public static ApiKind ofPath(String pathWithoutProviderPrefix) {
-        Objects.requireNonNull(pathWithoutProviderPrefix, "pathWithoutProviderPrefix");
-        String path = pathWithoutProviderPrefix;
-        int query = path.indexOf('?');
-        if (query >= 0) {
-            path = path.substring(0, query);
-        }
+        String path = withoutQuery(pathWithoutProviderPrefix);
         if (path.length() > 1 && path.endsWith("/")) {
             path = path.substring(0, path.length() - 1);
         }
@@ -53,5 +48,12 @@ public enum ApiKind {
             default:
                 return OTHER;
         }
+    }
+
+    /** The path without a query string, if one is still attached. */
+    static String withoutQuery(String path) {
+        Objects.requireNonNull(path, "path");
+        int query = path.indexOf('?');
+        return query >= 0 ? path.substring(0, query) : path;
     }
 }

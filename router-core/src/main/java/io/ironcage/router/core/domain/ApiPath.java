@@ -44,12 +44,7 @@ public record ApiPath(Optional<ProviderType> api, ApiKind kind) {
      * @return what the path is
      */
     public static ApiPath of(String pathWithoutProviderPrefix) {
-        Objects.requireNonNull(pathWithoutProviderPrefix, "pathWithoutProviderPrefix");
-        String path = pathWithoutProviderPrefix;
-        int query = path.indexOf('?');
-        if (query >= 0) {
-            path = path.substring(0, query);
-        }
+        String path = ApiKind.withoutQuery(pathWithoutProviderPrefix);
         int row = 0; // no provider's API
         if (under(path, ANTHROPIC_API)) {
             row = ProviderType.ANTHROPIC.ordinal() + 1;

@@ -31,43 +31,49 @@ final class Admission {
             Optional<String> model,
             ProviderKey ready) {
         try {
-            call.tenant.admit();
-            if (call.tenant.isStopped()) {
+            call.tenant().admit();
+            if (call.tenant().isStopped()) {
                 // stopped since authentication: its lease is being returned
-                reply(sink, ErrorResponses.unauthorized(call.format));
+                reply(sink, ErrorResponses.unauthorized(call.format()));
                 return DONE;
             }
             call.key =
                     ready != null
                             ? ready
-                            : call.tenant.keys().key(call.routed.provider()).orElse(null);
+                            : call.tenant().keys().key(call.routed.provider()).orElse(null);
             if (call.key != null) {
                 call.scrubber.add(call.key.secret());
             }
         } catch (ControlPlaneException e) {
-            reply(sink, ErrorResponses.controlPlane(call.format, e));
+            reply(sink, ErrorResponses.controlPlane(call.format(), e));
             return DONE;
         }
         if (call.key == null) {
             reply(
                     sink,
                     ErrorResponses.noKeyForProvider(
-                            call.format, new NoKeyForProvider(call.routed.provider())));
+                            call.format(), new NoKeyForProvider(call.routed.provider())));
             return DONE;
         }
         Reservation reservation = null;
-        if (call.endpoint.metered()) {
+        if (call.endpoint().metered()) {
             // only a metered endpoint is priced: a free one costs nothing, an unmetered one
             // cannot be metered (and was refused under a budget unless allowed)
             BudgetPolicy.Admission admission =
-                    call.parts.policy.admit(
-                            call.routed.model().orElse(""),
-                            call.routed
-                                    .model()
-                                    .flatMap(call.parts.pricing::find)
-                                    .map(p -> call.api.priceFor(p, call.request.headers()::all)),
-                            () -> RequestShapes.of(body, call.request.bodyLength()),
-                            call.tenant.ledger());
+                    call.parts
+                            .policy()
+                            .admit(
+                                    call.routed.model().orElse(""),
+                                    call.routed
+                                            .model()
+                                            .flatMap(call.parts.pricing()::find)
+                                            .map(
+                                                    p ->
+                                                            call.api.priceFor(
+                                                                    p,
+                                                                    call.request.headers()::all)),
+                                    () -> RequestShapes.of(body, call.request.bodyLength()),
+                                    call.tenant().ledger());
             if (admission instanceof BudgetPolicy.Refused) {
                 reply(sink, Admission.refusal(call, ((BudgetPolicy.Refused) admission).reason()));
                 return DONE;
@@ -77,11 +83,11 @@ final class Admission {
                 call.price = Optional.of(reserved.price());
                 call.shape = reserved.shape();
                 reservation = reserved.reservation();
-                if (call.tenant.isStopped()) {
+                if (call.tenant().isStopped()) {
                     // stopped since authentication: its lease is being returned (the stop
                     // waits only for reservations it can see), so nothing more may be spent
                     reservation.cancel();
-                    reply(sink, ErrorResponses.unauthorized(call.format));
+                    reply(sink, ErrorResponses.unauthorized(call.format()));
                     return DONE;
                 }
             }
@@ -101,16 +107,17 @@ final class Admission {
     /** The answer to a refusal of the budget policy, in the caller's format. */
     static ErrorResponse refusal(Call call, BudgetPolicy.Refusal reason) {
         if (reason instanceof BudgetPolicy.OverBudget) {
-            return ErrorResponses.budget(call.format, ((BudgetPolicy.OverBudget) reason).refusal());
+            return ErrorResponses.budget(
+                    call.format(), ((BudgetPolicy.OverBudget) reason).refusal());
         }
         if (reason instanceof BudgetPolicy.Unbounded) {
             BudgetPolicy.Unbounded unbounded = (BudgetPolicy.Unbounded) reason;
-            return ErrorResponses.badRequest(call.format, unbounded.message(), unbounded.field());
+            return ErrorResponses.badRequest(call.format(), unbounded.message(), unbounded.field());
         }
         if (reason instanceof BudgetPolicy.Unmetered) {
             String field = ((BudgetPolicy.Unmetered) reason).field();
             return ErrorResponses.badRequest(
-                    call.format,
+                    call.format(),
                     "'"
                             + field
                             + "' makes the provider bill work the router cannot meter (a"
@@ -124,10 +131,10 @@ final class Admission {
         }
         if (reason instanceof BudgetPolicy.UnpricedUnderLimit) {
             return ErrorResponses.unpricedModel(
-                    call.format, ((BudgetPolicy.UnpricedUnderLimit) reason).model());
+                    call.format(), ((BudgetPolicy.UnpricedUnderLimit) reason).model());
         }
         return ErrorResponses.badRequest(
-                call.format,
+                call.format(),
                 "The request's limits (max_tokens, n, max_uses) are too large"
                         + " to price: its worst case overflows.",
                 null);

@@ -34,12 +34,10 @@ final class Call {
     final PipelineParts parts;
 
     final ProxyRequest request;
-    final RequestTarget target;
-    final ApiPath apiPath;
-    final ProviderType format;
-    final Endpoint endpoint;
-    final ApiKind kind;
-    final Tenant tenant;
+
+    /** What the gate found: the target, the kind of path, the endpoint and the tenant. */
+    final RequestGate.Passed head;
+
     final long startedMs;
     Routed routed;
     ProviderKey key;
@@ -66,26 +64,44 @@ final class Call {
      */
     boolean blocking;
 
-    Call(
-            ProxyRequest request,
-            RequestTarget target,
-            ApiPath apiPath,
-            Endpoint endpoint,
-            Tenant tenant,
-            Executor workers,
-            PipelineParts parts) {
+    Call(ProxyRequest request, RequestGate.Passed head, Executor workers, PipelineParts parts) {
         this.parts = parts;
         this.request = request;
-        this.target = target;
-        this.apiPath = apiPath;
-        this.format = apiPath.format();
-        this.endpoint = endpoint;
-        this.kind = endpoint.kind();
-        this.tenant = tenant;
-        this.startedMs = parts.clock.millis();
+        this.head = head;
+        this.startedMs = parts.clock().millis();
         this.workers = workers;
         // a transport whose thread may block runs everything here, with plain upstream calls
         this.blocking = workers == ProxyHandler.CALLING_THREAD;
+    }
+
+    /** The request's normalised target. */
+    RequestTarget target() {
+        return head.target();
+    }
+
+    /** What the request's path is. */
+    ApiPath apiPath() {
+        return head.apiPath();
+    }
+
+    /** The format the caller speaks, for the router's own answers. */
+    ProviderType format() {
+        return head.apiPath().format();
+    }
+
+    /** How the request is billed. */
+    Endpoint endpoint() {
+        return head.endpoint();
+    }
+
+    /** The metered API the request calls; {@link ApiKind#OTHER} unless metered. */
+    ApiKind kind() {
+        return head.endpoint().kind();
+    }
+
+    /** Whose request it is. */
+    Tenant tenant() {
+        return head.tenant();
     }
 
     /** Runs the rest of the request here if this thread may block, else on a worker. */
@@ -118,8 +134,8 @@ final class Call {
     CompletionStage<HttpTransport.Response> send(HttpTransport.Request call) {
         try {
             return blocking
-                    ? CompletableFuture.completedFuture(parts.upstream.send(call))
-                    : parts.upstream.sendAsync(call, workers);
+                    ? CompletableFuture.completedFuture(parts.upstream().send(call))
+                    : parts.upstream().sendAsync(call, workers);
         } catch (ForwardException e) {
             return CompletableFuture.failedFuture(e); // answered 502 either way, not 500
         }

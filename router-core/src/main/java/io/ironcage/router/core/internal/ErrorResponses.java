@@ -6,6 +6,7 @@ import io.ironcage.router.core.domain.ProviderRouting.NoKeyForProvider;
 import io.ironcage.router.core.domain.ProviderType;
 import io.ironcage.router.core.domain.budget.BudgetDecision;
 import io.ironcage.router.core.errors.ControlPlaneException;
+import io.ironcage.router.core.provider.anthropic.OpenAiToAnthropic;
 import io.ironcage.router.core.spi.HeaderMap;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -383,7 +384,7 @@ public final class ErrorResponses {
         }
         String message = sentence(failure.getMessage()) + advice;
         if (format == ProviderType.ANTHROPIC) {
-            return anthropic(status, anthropicType(status), null, message);
+            return anthropic(status, OpenAiToAnthropic.errorType(status), null, message);
         }
         return openAi(status, CONTROL_PLANE_TYPE, code, null, message);
     }
@@ -513,7 +514,7 @@ public final class ErrorResponses {
             String message) {
         Objects.requireNonNull(format, "format");
         if (format == ProviderType.ANTHROPIC) {
-            return anthropic(status, anthropicType(status), null, message);
+            return anthropic(status, OpenAiToAnthropic.errorType(status), null, message);
         }
         return openAi(status, openAiType, openAiCode, param, message);
     }
@@ -522,29 +523,6 @@ public final class ErrorResponses {
      * Anthropic's error type for a status (Anthropic's documented types; 502 and 503 have none of
      * their own and use {@code api_error}).
      */
-    private static String anthropicType(int status) {
-        switch (status) {
-            case 400:
-                return "invalid_request_error";
-            case 401:
-                return "authentication_error";
-            case 402:
-                return "billing_error";
-            case 403:
-                return "permission_error";
-            case 404:
-                return "not_found_error";
-            case 413:
-                return "request_too_large";
-            case 429:
-                return "rate_limit_error";
-            case 504:
-                return "timeout_error";
-            default:
-                return status < 500 ? "invalid_request_error" : "api_error";
-        }
-    }
-
     private static ErrorResponse openAi(
             int status, String type, String code, String param, String message) {
         ByteArrayOutputStream out = new ByteArrayOutputStream(256);

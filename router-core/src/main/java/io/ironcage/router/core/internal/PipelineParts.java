@@ -14,47 +14,50 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
-/** The parts of the pipeline every request's stages share. Thread-safe. */
-final class PipelineParts {
+/**
+ * The parts of the pipeline every request's stages share. Thread-safe.
+ *
+ * @param upstream the client for provider calls
+ * @param pricing the prices
+ * @param events where analytics events go
+ * @param clock the only source of "now"
+ * @param upstreamTimeout the whole upstream exchange; for a stream, between chunks
+ * @param policy the budget policy
+ * @param apis the binding of each provider's API
+ * @param upstreamUris upstream URIs already parsed, by their text
+ */
+record PipelineParts(
+        HttpTransport upstream,
+        PricingTable pricing,
+        UsageEventSink events,
+        Clock clock,
+        Duration upstreamTimeout,
+        BudgetPolicy policy,
+        Map<ProviderType, ProviderApi> apis,
+        Map<String, URI> upstreamUris) {
     private static final int MAX_CACHED_URIS = 1024;
 
-    final HttpTransport upstream;
-    final PricingTable pricing;
-    final UsageEventSink events;
-    final Clock clock;
-
-    /** The whole upstream exchange; for a stream, between chunks. */
-    final Duration upstreamTimeout;
-
-    final BudgetPolicy policy;
-
-    /** The binding of each provider's API. */
-    final Map<ProviderType, ProviderApi> apis =
-            Map.of(
-                    ProviderType.OPENAI,
-                    new OpenAiApi(),
-                    ProviderType.ANTHROPIC,
-                    new AnthropicApi());
-
-    /** Upstream URIs already parsed, by their text: a handful of paths per provider in practice. */
-    private final Map<String, URI> upstreamUris = new ConcurrentHashMap<>();
-
-    PipelineParts(
+    static PipelineParts of(
             HttpTransport upstream,
             PricingTable pricing,
             UsageEventSink events,
             Clock clock,
             Duration upstreamTimeout,
             BudgetPolicy policy) {
-        this.upstream = upstream;
-        this.pricing = pricing;
-        this.events = events;
-        this.clock = clock;
-        this.upstreamTimeout = upstreamTimeout;
-        this.policy = policy;
+        return new PipelineParts(
+                upstream,
+                pricing,
+                events,
+                clock,
+                upstreamTimeout,
+                policy,
+                Map.of(
+                        ProviderType.OPENAI, new OpenAiApi(),
+                        ProviderType.ANTHROPIC, new AnthropicApi()),
+                new ConcurrentHashMap<>());
     }
 
-    /** The URI of an upstream request, parsed once per distinct text. */
+    /** The URI of an upstream request, parsed once per distinct text (a handful per provider). */
     URI uri(String text) {
         URI uri = upstreamUris.get(text);
         if (uri == null) {

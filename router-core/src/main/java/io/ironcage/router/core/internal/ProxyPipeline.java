@@ -154,7 +154,7 @@ public final class ProxyPipeline implements ProxyHandler {
                         settings.allowUnmetered(),
                         settings.maxRequestBodyBytes());
         this.parts =
-                new PipelineParts(
+                PipelineParts.of(
                         Objects.requireNonNull(upstream, "upstream"),
                         Objects.requireNonNull(pricing, "pricing"),
                         Objects.requireNonNull(events, "events"),
@@ -241,15 +241,7 @@ public final class ProxyPipeline implements ProxyHandler {
                             null));
             return DONE;
         }
-        Call call =
-                new Call(
-                        request,
-                        passed.target(),
-                        passed.apiPath(),
-                        passed.endpoint(),
-                        passed.tenant(),
-                        workers,
-                        parts);
+        Call call = new Call(request, passed, workers, parts);
         return Routing.route(call, answered);
     }
 

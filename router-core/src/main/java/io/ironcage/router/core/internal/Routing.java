@@ -32,65 +32,67 @@ final class Routing {
             try {
                 parsed = Stages.readTree(call.request.body());
             } catch (IOException e) {
-                reply(sink, ErrorResponses.invalidJson(call.format));
+                reply(sink, ErrorResponses.invalidJson(call.format()));
                 return DONE;
             }
             if (!(parsed instanceof ObjectNode)) {
                 reply(
                         sink,
                         ErrorResponses.badRequest(
-                                call.format, "The request body must be a JSON object.", null));
+                                call.format(), "The request body must be a JSON object.", null));
                 return DONE;
             }
             body = (ObjectNode) parsed;
         }
-        if (call.endpoint.metered() && body != null) {
+        if (call.endpoint().metered() && body != null) {
             Optional<RequestShapes.InvalidField> invalid = RequestShapes.invalidBillingField(body);
             if (invalid.isPresent()) {
                 reply(
                         sink,
                         ErrorResponses.badRequest(
-                                call.format, invalid.get().message(), invalid.get().field()));
+                                call.format(), invalid.get().message(), invalid.get().field()));
                 return DONE;
             }
         }
         Optional<String> model = body == null ? Optional.empty() : RequestShapes.model(body);
-        if (call.endpoint.metered() && model.isEmpty()) {
-            reply(sink, ErrorResponses.missingModel(call.format));
+        if (call.endpoint().metered() && model.isEmpty()) {
+            reply(sink, ErrorResponses.missingModel(call.format()));
             return DONE;
         }
         RoutingDecision decision =
                 ProviderRouting.route(
                         new ProviderRouting.RouteRequest(
-                                call.target.path(),
+                                call.target().path(),
                                 model,
                                 call.request.headers().contains("anthropic-version"),
-                                call.tenant.keys().providers()));
+                                call.tenant().keys().providers()));
         if (decision instanceof NoKeyForProvider) {
-            reply(sink, ErrorResponses.noKeyForProvider(call.format, (NoKeyForProvider) decision));
+            reply(
+                    sink,
+                    ErrorResponses.noKeyForProvider(call.format(), (NoKeyForProvider) decision));
             return DONE;
         }
         call.routed = (Routed) decision;
         call.stream = body != null && body.path("stream").asBoolean(false);
-        call.api = call.parts.apis.get(call.routed.provider());
+        call.api = call.parts.apis().get(call.routed.provider());
         // a metered API of the other provider is translated, or refused without a counterpart;
         // anything else under it (count_tokens, batches, stored objects) goes as it is, with the
         // routed provider's key, to the routed provider (an OpenAI-compatible gateway may serve it)
-        if (call.kind != ApiKind.OTHER
-                && call.apiPath.api().isPresent()
-                && call.apiPath.api().get() != call.routed.provider()) {
-            call.translation = call.api.translationFrom(call.kind).orElse(null);
+        if (call.kind() != ApiKind.OTHER
+                && call.apiPath().api().isPresent()
+                && call.apiPath().api().get() != call.routed.provider()) {
+            call.translation = call.api.translationFrom(call.kind()).orElse(null);
             if (call.translation == null) {
                 reply(
                         sink,
                         ErrorResponses.badRequest(
-                                call.format,
+                                call.format(),
                                 "Model '"
                                         + call.routed.model().orElse("")
                                         + "' belongs to "
                                         + call.routed.provider().id()
                                         + ", but this request uses the other provider's API ("
-                                        + call.target.path()
+                                        + call.target().path()
                                         + "). This API has no counterpart at "
                                         + call.routed.provider().id()
                                         + ": use a model of the API you call.",
@@ -99,7 +101,7 @@ final class Routing {
             }
         }
         if (!call.blocking) {
-            Optional<ProviderKey> ready = call.tenant.keys().keyIfReady(call.routed.provider());
+            Optional<ProviderKey> ready = call.tenant().keys().keyIfReady(call.routed.provider());
             if (ready.isEmpty()) {
                 ObjectNode parsed = body;
                 return call.offload(

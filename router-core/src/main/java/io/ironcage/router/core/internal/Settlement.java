@@ -43,7 +43,7 @@ final class Settlement {
         RequestMeta requestMeta = Settlement.requestMeta(call, status, upstreamHeaders);
         if (call.price.isEmpty()) {
             // free and unmetered calls are not LLM requests to report
-            if (call.endpoint.metered()
+            if (call.endpoint().metered()
                     && call.routed.model().isPresent()
                     && status >= 200
                     && status <= 299) {
@@ -82,7 +82,7 @@ final class Settlement {
         }
         // the lease first: a stopping tenant returns its lease once nothing is reserved, so
         // the spend must be on the lease before the reservation is released
-        call.tenant.settled(call.routed.provider(), call.routed.model().orElse(""), billed, cost);
+        call.tenant().settled(call.routed.provider(), call.routed.model().orElse(""), billed, cost);
         held.commit(cost);
         if (status >= 200 && status <= 299) {
             Settlement.record(call, LlmRequestCompleted.priced(meta, billed, cost, requestMeta));
@@ -100,7 +100,7 @@ final class Settlement {
             String code,
             Optional<String> message,
             HeaderMap upstreamHeaders) {
-        if (!call.endpoint.metered() || call.routed.model().isEmpty()) {
+        if (!call.endpoint().metered() || call.routed.model().isEmpty()) {
             return;
         }
         LlmModelMeta meta = LlmModelMeta.of(call.routed.provider(), call.routed.model().get());
@@ -119,7 +119,7 @@ final class Settlement {
                         .first("x-request-id")
                         .or(() -> upstreamHeaders.first("request-id"))
                         .filter(id -> !id.isBlank());
-        long latency = Math.max(0, call.parts.clock.millis() - call.startedMs);
+        long latency = Math.max(0, call.parts.clock().millis() - call.startedMs);
         OptionalLong ttfb =
                 call.firstByteMs.isPresent() && call.firstByteMs.getAsLong() <= latency
                         ? call.firstByteMs
@@ -129,17 +129,17 @@ final class Settlement {
     }
 
     static void record(Call call, EventPayload payload) {
-        long now = call.parts.clock.millis();
+        long now = call.parts.clock().millis();
         try {
             AnalyticsEvent event = AnalyticsEvent.of(AnalyticsEvent.newEventId(now), now, payload);
-            if (call.tenant.agentId().isPresent()) {
-                event = event.withAgentId(call.tenant.agentId().get());
+            if (call.tenant().agentId().isPresent()) {
+                event = event.withAgentId(call.tenant().agentId().get());
             }
             if (call.blocking) {
-                call.parts.events.record(event);
+                call.parts.events().record(event);
             } else {
                 // on an event loop: a sink that would wait for room waits on a worker
-                call.parts.events.recordWithoutWaiting(event).ifPresent(call::onWorker);
+                call.parts.events().recordWithoutWaiting(event).ifPresent(call::onWorker);
             }
         } catch (RuntimeException e) {
             LOG.warn("an analytics event could not be recorded: {}", e.getClass().getSimpleName());

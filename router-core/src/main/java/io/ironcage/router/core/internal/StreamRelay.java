@@ -109,7 +109,7 @@ final class StreamRelay {
                                         e.field());
                                 out =
                                         StreamRelay.relayRaw(
-                                                out, SseErrors.untranslatable(call.format));
+                                                out, SseErrors.untranslatable(call.format()));
                                 if (out != null) {
                                     out.close(); // the caller is done; read on only to bill
                                     out = null;
@@ -131,7 +131,7 @@ final class StreamRelay {
                             "upstream stream of {} ended before its end marker: billing from"
                                     + " what was seen",
                             call.routed.provider().id());
-                    out = StreamRelay.relayRaw(out, SseErrors.upstreamBroken(call.format));
+                    out = StreamRelay.relayRaw(out, SseErrors.upstreamBroken(call.format()));
                 }
             } catch (ForwardException | IllegalStateException e) {
                 broken = true;
@@ -142,7 +142,7 @@ final class StreamRelay {
                                 ? ((ForwardException) e).kind()
                                 : e.getClass().getSimpleName());
                 if (!untranslatable) {
-                    out = StreamRelay.relayRaw(out, SseErrors.upstreamBroken(call.format));
+                    out = StreamRelay.relayRaw(out, SseErrors.upstreamBroken(call.format()));
                 }
             }
             try {
@@ -204,7 +204,7 @@ final class StreamRelay {
             return null;
         }
         if (call.firstByteMs.isEmpty()) {
-            call.firstByteMs = OptionalLong.of(call.parts.clock.millis() - call.startedMs);
+            call.firstByteMs = OptionalLong.of(call.parts.clock().millis() - call.startedMs);
         }
         return out;
     }
@@ -226,7 +226,7 @@ final class StreamRelay {
             // recorded before the caller has the answer, as a success is settled first
             Settlement.recordFailure(
                     call, status, "upstream_auth_failed", Optional.empty(), response.headers());
-            reply(sink, ErrorResponses.upstreamAuthFailed(call.format, status));
+            reply(sink, ErrorResponses.upstreamAuthFailed(call.format(), status));
             return;
         }
         byte[] clean = call.scrubber.scrubCut(body.toByteArray());

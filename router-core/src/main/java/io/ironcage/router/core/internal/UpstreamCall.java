@@ -50,12 +50,14 @@ final class UpstreamCall {
                                     rewritten != null ? rewritten : body,
                                     model ->
                                             call.parts
-                                                    .pricing
+                                                    .pricing()
                                                     .find(model)
                                                     .map(ModelPricing::effectiveMaxOutputTokens)
                                                     .orElse(Stages.DEFAULT_TRANSLATED_MAX_TOKENS));
                 } catch (TranslationException e) {
-                    reply(sink, ErrorResponses.badRequest(call.format, e.getMessage(), e.field()));
+                    reply(
+                            sink,
+                            ErrorResponses.badRequest(call.format(), e.getMessage(), e.field()));
                     return DONE;
                 }
                 path = call.translation.upstreamPath();
@@ -65,7 +67,7 @@ final class UpstreamCall {
             // stream_options
             if (call.stream && call.translation == null) {
                 Optional<ObjectNode> withUsage =
-                        call.api.withStreamUsage(call.kind, rewritten != null ? rewritten : body);
+                        call.api.withStreamUsage(call.kind(), rewritten != null ? rewritten : body);
                 if (withUsage.isPresent()) {
                     rewritten = withUsage.get();
                     dropUsageChunk = true;
@@ -83,7 +85,7 @@ final class UpstreamCall {
                         ForwardedHeaders.upstream(
                                 call.request.headers(), call.key, upstreamBody.length > 0),
                         upstreamBody,
-                        call.parts.upstreamTimeout);
+                        call.parts.upstreamTimeout());
         if (call.stream) {
             boolean dropUsage = dropUsageChunk;
             return call.offload(
@@ -98,7 +100,7 @@ final class UpstreamCall {
                                         ? call.translation.stream(
                                                 call.routed.model().orElse(""),
                                                 body,
-                                                call.parts.clock)
+                                                call.parts.clock())
                                         : null);
                         return DONE;
                     });
@@ -108,7 +110,7 @@ final class UpstreamCall {
 
     /** The provider's API kind: what the upstream speaks, translated or not. */
     static ApiKind upstreamKind(Call call) {
-        return call.translation == null ? call.kind : call.translation.upstreamKind();
+        return call.translation == null ? call.kind() : call.translation.upstreamKind();
     }
 
     static URI upstreamUri(Call call, String path) {
@@ -116,7 +118,7 @@ final class UpstreamCall {
         if (base.endsWith("/")) {
             base = base.substring(0, base.length() - 1);
         }
-        String query = call.target.query().isEmpty() ? "" : "?" + call.target.query();
+        String query = call.target().query().isEmpty() ? "" : "?" + call.target().query();
         String text = base + path + query;
         return call.parts.uri(text);
     }
@@ -124,7 +126,7 @@ final class UpstreamCall {
     /** Opens the stream; after a 401, once more with a fresh key if the source has one. */
     static HttpTransport.StreamingResponse openWithFreshKeyOn401(
             Call call, HttpTransport.Request upstreamRequest) {
-        HttpTransport.StreamingResponse response = call.parts.upstream.open(upstreamRequest);
+        HttpTransport.StreamingResponse response = call.parts.upstream().open(upstreamRequest);
         if (response.status() != 401) {
             return response;
         }
@@ -133,7 +135,7 @@ final class UpstreamCall {
             return response;
         }
         response.close();
-        return call.parts.upstream.open(again.get());
+        return call.parts.upstream().open(again.get());
     }
 
     /**
@@ -146,8 +148,8 @@ final class UpstreamCall {
         ProviderKey rejected = call.key;
         ProviderKey fresh;
         try {
-            call.tenant.keys().invalidate(rejected);
-            fresh = call.tenant.keys().key(call.routed.provider()).orElse(null);
+            call.tenant().keys().invalidate(rejected);
+            fresh = call.tenant().keys().key(call.routed.provider()).orElse(null);
         } catch (ControlPlaneException e) {
             LOG.warn("no fresh provider key after a 401: {}", e.getMessage());
             return Optional.empty();
@@ -197,7 +199,7 @@ final class UpstreamCall {
         reply(
                 sink,
                 timeout
-                        ? ErrorResponses.upstreamTimeout(call.format, host)
-                        : ErrorResponses.upstreamUnreachable(call.format, host));
+                        ? ErrorResponses.upstreamTimeout(call.format(), host)
+                        : ErrorResponses.upstreamUnreachable(call.format(), host));
     }
 }

@@ -89,7 +89,7 @@ final class WholeAnswer {
             // recorded before the caller has the answer, as a success is settled first
             Settlement.recordFailure(
                     call, status, "upstream_auth_failed", Optional.empty(), response.headers());
-            reply(sink, ErrorResponses.upstreamAuthFailed(call.format, status));
+            reply(sink, ErrorResponses.upstreamAuthFailed(call.format(), status));
             return;
         }
         if (status >= 200 && status <= 299) {
@@ -130,7 +130,7 @@ final class WholeAnswer {
                     reply(
                             sink,
                             ErrorResponses.upstreamUntranslatable(
-                                    call.format, call.routed.provider().id()));
+                                    call.format(), call.routed.provider().id()));
                     return;
                 }
             }
@@ -173,6 +173,6 @@ final class WholeAnswer {
             throw new TranslationException("", "The provider's answer is not a JSON object.");
         }
         ObjectNode answer = (ObjectNode) json.get();
-        return writeJson(call.translation.response(answer, call.parts.clock));
+        return writeJson(call.translation.response(answer, call.parts.clock()));
     }
 }

@@ -13,6 +13,19 @@ import java.util.Map;
  * names the status.
  */
 final class ErrorTranslation {
+    /** Anthropic's error type of each status it names; others by class (4xx, 5xx). */
+    private static final Map<Integer, String> TYPES =
+            Map.of(
+                    400, "invalid_request_error",
+                    401, "authentication_error",
+                    402, "billing_error",
+                    403, "permission_error",
+                    404, "not_found_error",
+                    413, "request_too_large",
+                    429, "rate_limit_error",
+                    504, "timeout_error",
+                    529, "overloaded_error");
+
     /** Anthropic error type → OpenAI {@code type} and {@code code}. */
     private static final Map<String, String[]> OPENAI_TYPES =
             Map.of(
@@ -104,26 +117,11 @@ final class ErrorTranslation {
                         : "The " + upstream + " API answered " + status + ".");
     }
 
-    private static String anthropicType(int status) {
-        switch (status) {
-            case 400:
-                return "invalid_request_error";
-            case 401:
-                return "authentication_error";
-            case 403:
-                return "permission_error";
-            case 404:
-                return "not_found_error";
-            case 413:
-                return "request_too_large";
-            case 429:
-                return "rate_limit_error";
-            case 504:
-                return "timeout_error";
-            case 529:
-                return "overloaded_error";
-            default:
-                return status < 500 ? "invalid_request_error" : "api_error";
+    static String anthropicType(int status) {
+        String type = TYPES.get(status);
+        if (type != null) {
+            return type;
         }
+        return status < 500 ? "invalid_request_error" : "api_error";
     }
 }

@@ -355,4 +355,15 @@ public final class OpenAiToAnthropic {
         ErrorTranslation.requireErrorStatus(status);
         return ErrorTranslation.toAnthropic(openAiErrorBody, status);
     }
+
+    /**
+     * Returns Anthropic's error type for an HTTP status ({@code invalid_request_error}, {@code
+     * billing_error}, {@code overloaded_error}, ...), for errors in Anthropic's format.
+     *
+     * @param status the HTTP status
+     * @return the error type
+     */
+    public static String errorType(int status) {
+        return ErrorTranslation.anthropicType(status);
+    }
 }
