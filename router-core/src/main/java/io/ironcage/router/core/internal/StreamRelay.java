@@ -67,7 +67,7 @@ final class StreamRelay {
             }
             ResponseSink.ResponseStream out = sink.stream(status, headers);
             SseParser parser = new SseParser();
-            StreamUsage usage = StreamUsage.forKind(UpstreamCall.upstreamKind(call));
+            StreamUsage usage = call.api.streamUsage(UpstreamCall.upstreamKind(call));
             boolean broken = false;
             boolean untranslatable = false;
             try {

@@ -103,12 +103,8 @@ final class WholeAnswer {
             }
             Optional<TokenUsage> usage =
                     call.translation != null
-                            ? json.flatMap(
-                                    j ->
-                                            UsageExtraction.fromResponse(
-                                                    UpstreamCall.upstreamKind(call), j))
-                            : UsageExtraction.fromResponseBytes(
-                                    UpstreamCall.upstreamKind(call), body);
+                            ? json.flatMap(j -> call.api.usage(UpstreamCall.upstreamKind(call), j))
+                            : call.api.usage(UpstreamCall.upstreamKind(call), body);
             // without usage, every byte of the answer may be an output token (never more
             // than the reservation's output bound)
             Settlement.settle(

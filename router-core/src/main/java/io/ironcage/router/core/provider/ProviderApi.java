@@ -1,7 +1,9 @@
 package io.ironcage.router.core.provider;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.ironcage.router.core.domain.ApiKind;
 import io.ironcage.router.core.domain.ProviderType;
+import io.ironcage.router.core.domain.TokenUsage;
 import io.ironcage.router.core.domain.pricing.ModelPricing;
 import java.util.List;
 import java.util.Optional;
@@ -32,6 +34,32 @@ public interface ProviderApi {
             ModelPricing price, java.util.function.Function<String, List<String>> headers) {
         return price;
     }
+
+    /**
+     * Returns the usage a whole answer of this API reports.
+     *
+     * @param kind the API called
+     * @param answer the answer's bytes, as the provider sent them
+     * @return the usage, or empty when the answer reports none
+     */
+    Optional<TokenUsage> usage(ApiKind kind, byte[] answer);
+
+    /**
+     * Returns the usage a whole answer of this API reports, from the answer already parsed.
+     *
+     * @param kind the API called
+     * @param answer the parsed answer
+     * @return the usage, or empty when the answer reports none
+     */
+    Optional<TokenUsage> usage(ApiKind kind, JsonNode answer);
+
+    /**
+     * Returns a meter for one streamed answer of this API, fed its events in order.
+     *
+     * @param kind the API called
+     * @return a new meter
+     */
+    StreamUsage streamUsage(ApiKind kind);
 
     /**
      * Returns how a caller of another provider's API reaches this one, if it can.

@@ -61,4 +61,24 @@ class ProviderApiTest {
         assertTrue(openAi.withStreamUsage(ApiKind.RESPONSES, plain).isEmpty());
         assertTrue(anthropic.withStreamUsage(ApiKind.MESSAGES, plain).isEmpty());
     }
+
+    @Test
+    void eachApiReadsTheUsageOfItsOwnAnswers() throws Exception {
+        byte[] chat =
+                "{\"usage\":{\"prompt_tokens\":12,\"completion_tokens\":5}}"
+                        .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        byte[] message =
+                "{\"usage\":{\"input_tokens\":7,\"output_tokens\":3}}"
+                        .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        assertEquals(
+                java.util.Optional.of(io.ironcage.router.core.domain.TokenUsage.of(12, 5)),
+                openAi.usage(ApiKind.CHAT_COMPLETIONS, chat));
+        assertEquals(
+                java.util.Optional.of(io.ironcage.router.core.domain.TokenUsage.of(7, 3)),
+                anthropic.usage(ApiKind.MESSAGES, message));
+        assertEquals(
+                anthropic.usage(ApiKind.MESSAGES, message),
+                anthropic.usage(ApiKind.MESSAGES, JSON.readTree(message)));
+        assertTrue(openAi.usage(ApiKind.CHAT_COMPLETIONS, "{}".getBytes()).isEmpty());
+    }
 }
