@@ -12,7 +12,9 @@ import java.util.Optional;
  * One provider's API as the request path uses it: what its requests may cost and how a caller of
  * another provider's API is translated to it. One implementation per provider, in its own package
  * ({@code provider.openai}, {@code provider.anthropic}); adding a provider API means adding one.
- * Implementations are stateless and thread-safe.
+ * The usage defaults read the answers of the APIs the router knows ({@link UsageExtraction}, {@link
+ * StreamUsage}); a provider with other answers overrides them. Implementations are stateless and
+ * thread-safe.
  */
 public interface ProviderApi {
     /**
@@ -42,7 +44,9 @@ public interface ProviderApi {
      * @param answer the answer's bytes, as the provider sent them
      * @return the usage, or empty when the answer reports none
      */
-    Optional<TokenUsage> usage(ApiKind kind, byte[] answer);
+    default Optional<TokenUsage> usage(ApiKind kind, byte[] answer) {
+        return UsageExtraction.fromResponseBytes(kind, answer);
+    }
 
     /**
      * Returns the usage a whole answer of this API reports, from the answer already parsed.
@@ -51,7 +55,9 @@ public interface ProviderApi {
      * @param answer the parsed answer
      * @return the usage, or empty when the answer reports none
      */
-    Optional<TokenUsage> usage(ApiKind kind, JsonNode answer);
+    default Optional<TokenUsage> usage(ApiKind kind, JsonNode answer) {
+        return UsageExtraction.fromResponse(kind, answer);
+    }
 
     /**
      * Returns a meter for one streamed answer of this API, fed its events in order.
@@ -59,7 +65,9 @@ public interface ProviderApi {
      * @param kind the API called
      * @return a new meter
      */
-    StreamUsage streamUsage(ApiKind kind);
+    default StreamUsage streamUsage(ApiKind kind) {
+        return StreamUsage.forKind(kind);
+    }
 
     /**
      * Returns how a caller of another provider's API reaches this one, if it can.

@@ -4,14 +4,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.ironcage.router.core.domain.ApiKind;
 import io.ironcage.router.core.domain.ProviderType;
-import io.ironcage.router.core.domain.TokenUsage;
 import io.ironcage.router.core.domain.pricing.ModelPricing;
 import io.ironcage.router.core.provider.OpenAiStreams;
 import io.ironcage.router.core.provider.ProviderApi;
 import io.ironcage.router.core.provider.StreamTranslator;
-import io.ironcage.router.core.provider.StreamUsage;
 import io.ironcage.router.core.provider.Translation;
-import io.ironcage.router.core.provider.UsageExtraction;
 import java.time.Clock;
 import java.util.List;
 import java.util.Optional;
@@ -46,21 +43,6 @@ public final class AnthropicApi implements ProviderApi {
             return price.withContextWindowAtLeast(MILLION_TOKENS);
         }
         return price;
-    }
-
-    @Override
-    public Optional<TokenUsage> usage(ApiKind kind, byte[] answer) {
-        return UsageExtraction.fromResponseBytes(kind, answer);
-    }
-
-    @Override
-    public Optional<TokenUsage> usage(ApiKind kind, JsonNode answer) {
-        return UsageExtraction.fromResponse(kind, answer);
-    }
-
-    @Override
-    public StreamUsage streamUsage(ApiKind kind) {
-        return StreamUsage.forKind(kind);
     }
 
     @Override

@@ -4,14 +4,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.ironcage.router.core.domain.ApiKind;
 import io.ironcage.router.core.domain.ProviderType;
-import io.ironcage.router.core.domain.TokenUsage;
 import io.ironcage.router.core.provider.OpenAiStreams;
 import io.ironcage.router.core.provider.ProviderApi;
 import io.ironcage.router.core.provider.SseEvent;
 import io.ironcage.router.core.provider.StreamTranslator;
-import io.ironcage.router.core.provider.StreamUsage;
 import io.ironcage.router.core.provider.Translation;
-import io.ironcage.router.core.provider.UsageExtraction;
 import io.ironcage.router.core.provider.anthropic.AnthropicToOpenAi;
 import io.ironcage.router.core.provider.anthropic.OpenAiToAnthropic;
 import io.ironcage.router.core.provider.anthropic.OpenAiToAnthropicStream;
@@ -33,21 +30,6 @@ public final class OpenAiApi implements ProviderApi {
     @Override
     public ProviderType provider() {
         return ProviderType.OPENAI;
-    }
-
-    @Override
-    public Optional<TokenUsage> usage(ApiKind kind, byte[] answer) {
-        return UsageExtraction.fromResponseBytes(kind, answer);
-    }
-
-    @Override
-    public Optional<TokenUsage> usage(ApiKind kind, JsonNode answer) {
-        return UsageExtraction.fromResponse(kind, answer);
-    }
-
-    @Override
-    public StreamUsage streamUsage(ApiKind kind) {
-        return StreamUsage.forKind(kind);
     }
 
     @Override
