@@ -70,7 +70,10 @@ final class ListSink implements UsageEventSink {
     public void close() {}
 }
 
-/** Runs a handler as a caller whose thread may block: a direct executor, then waits. */
+/**
+ * Runs a handler as a caller whose thread may block: {@link ProxyHandler#CALLING_THREAD}, then
+ * waits.
+ */
 final class Blocking {
     private Blocking() {}
 

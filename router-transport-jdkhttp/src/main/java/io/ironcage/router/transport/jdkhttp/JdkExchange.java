@@ -15,9 +15,9 @@ import java.util.concurrent.Executor;
 
 /**
  * One request on a worker: reads its body (against the body timeout, up to the body limit), runs
- * the proxy handler (with a direct executor: this worker may block, so it waits for the handler's
- * stage), makes sure the exchange ends, and gives the connection back to the selector thread for
- * the next request or for a lingering close.
+ * the proxy handler (with {@code ProxyHandler.CALLING_THREAD}: this worker may block, so it waits
+ * for the handler's stage), makes sure the exchange ends, and gives the connection back to the
+ * selector thread for the next request or for a lingering close.
  *
  * <p>A handler that answers nothing or throws gets {@code 500 Internal error} (plain text, no
  * internals) if nothing was sent yet; a stream it leaves unfinished is cut, so the client sees a
