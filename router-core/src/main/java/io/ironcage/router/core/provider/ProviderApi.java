@@ -1,12 +1,14 @@
 package io.ironcage.router.core.provider;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.ironcage.router.core.domain.ApiKind;
 import io.ironcage.router.core.domain.ProviderType;
 import io.ironcage.router.core.domain.TokenUsage;
 import io.ironcage.router.core.domain.pricing.ModelPricing;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Function;
 
 /**
  * One provider's API as the request path uses it: what its requests may cost and how a caller of
@@ -32,8 +34,7 @@ public interface ProviderApi {
      * @param headers the values of a request header, by its lower-case name
      * @return the price to reserve and bill with
      */
-    default ModelPricing priceFor(
-            ModelPricing price, java.util.function.Function<String, List<String>> headers) {
+    default ModelPricing priceFor(ModelPricing price, Function<String, List<String>> headers) {
         return price;
     }
 
@@ -86,8 +87,7 @@ public interface ProviderApi {
      * @param body the caller's request
      * @return the request to send instead, or empty when the stream reports usage anyway
      */
-    default Optional<com.fasterxml.jackson.databind.node.ObjectNode> withStreamUsage(
-            ApiKind kind, com.fasterxml.jackson.databind.node.ObjectNode body) {
+    default Optional<ObjectNode> withStreamUsage(ApiKind kind, ObjectNode body) {
         return Optional.empty();
     }
 
