@@ -11,7 +11,7 @@ import picocli.CommandLine.Spec;
 /**
  * The {@code iron-router} command: {@code serve} runs the router from {@code router.yaml}, {@code
  * demo} runs it in front of fake providers, {@code report} shows usage from a SQLite analytics
- * store.
+ * store, {@code prices} what a model is charged.
  *
  * <p>Exit codes: 0 on success, 2 for a usage or configuration error, 1 when the router cannot start
  * (e.g. the port is taken). Router errors are printed as one line, {@code iron-router: <message>},
@@ -67,6 +67,7 @@ public final class IronRouter implements Runnable {
                 .addSubcommand("serve", serve)
                 .addSubcommand("demo", demo)
                 .addSubcommand("report", new ReportCommand())
+                .addSubcommand("prices", new PricesCommand())
                 .addSubcommand("help", new CommandLine.HelpCommand())
                 .setExecutionExceptionHandler(
                         (e, commandLine, parseResult) -> {
@@ -81,7 +82,8 @@ public final class IronRouter implements Runnable {
     /** Without a subcommand: a usage error that lists the commands. */
     @Override
     public void run() {
-        throw new ParameterException(spec.commandLine(), "Missing command: serve, demo or report.");
+        throw new ParameterException(
+                spec.commandLine(), "Missing command: serve, demo, report or prices.");
     }
 
     /** The version from the jar's manifest. */

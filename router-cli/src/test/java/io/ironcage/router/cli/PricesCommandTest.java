@@ -1,0 +1,93 @@
+package io.ironcage.router.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.math.BigDecimal;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** {@code iron-router prices}: the price of each token class and the entry a name matched. */
+class PricesCommandTest {
+    @TempDir Path dir;
+
+    private static String[] run(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        CommandLine commandLine = IronRouter.commandLine();
+        commandLine.setOut(new PrintWriter(out, true));
+        commandLine.setErr(new PrintWriter(err, true));
+        int code = commandLine.execute(args);
+        return new String[] {String.valueOf(code), out.toString(), err.toString()};
+    }
+
+    @Test
+    void aTableShowsEachTokenClassAndTheEntryANameMatched() {
+        String[] run = run("prices", "gpt-4o-mini", "openai/gpt-4o-mini", "no-such-model");
+        assertEquals("0", run[0], run[2]);
+        String[] lines = run[1].split("\n");
+        assertTrue(lines[0].startsWith("model"), run[1]);
+        // the bundled gpt-4o-mini: $0.15 in, $0.60 out, $0.075 cache read per million tokens
+        assertTrue(
+                lines[1].matches(
+                        "gpt-4o-mini\\s+gpt-4o-mini\\s+openai\\s+0\\.15\\s+0\\.6\\s+0\\.075.*"),
+                lines[1]);
+        assertTrue(
+                lines[2].matches(
+                        "openai/gpt-4o-mini\\s+gpt-4o-mini\\s+openai\\s+0\\.15\\s+0\\.6.*"),
+                "a provider prefix finds the model's entry: " + lines[2]);
+        assertTrue(lines[3].matches("no-such-model\\s+\\(not priced\\)"), lines[3]);
+    }
+
+    @Test
+    void jsonIsExactAndOverridesFromRouterYamlApply() throws Exception {
+        Path yaml = dir.resolve("router.yaml");
+        Files.writeString(
+                yaml,
+                "token: t0ken-for-the-test\n"
+                        + "providers:\n"
+                        + "  openai:\n"
+                        + "    key: sk-test\n"
+                        + "pricing:\n"
+                        + "  overrides:\n"
+                        + "    my-model: { input-usd-per-mtok: 1.25, output-usd-per-mtok: 2.0 }\n");
+        String[] run =
+                run(
+                        "prices",
+                        "--config",
+                        yaml.toString(),
+                        "--format",
+                        "json",
+                        "my-model",
+                        "gpt-4o-mini");
+        assertEquals("0", run[0], run[2]);
+        JsonNode all = new ObjectMapper().readTree(run[1]);
+        assertEquals(2, all.size());
+        assertEquals("my-model", all.get(0).path("entry").asText());
+        assertEquals(
+                new BigDecimal("1.25"),
+                all.get(0).path("usd_per_million_tokens").path("input").decimalValue());
+        assertEquals(
+                0,
+                new BigDecimal("0.075")
+                        .compareTo(
+                                all.get(1)
+                                        .path("usd_per_million_tokens")
+                                        .path("cache_read")
+                                        .decimalValue()));
+    }
+
+    @Test
+    void anUnknownFormatIsAUsageError() {
+        String[] run = run("prices", "--format", "xml");
+        assertEquals("2", run[0]);
+        assertTrue(run[2].contains("'xml' is not one of table, json"), run[2]);
+    }
+}
