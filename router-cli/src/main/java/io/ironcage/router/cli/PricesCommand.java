@@ -17,8 +17,8 @@ import java.util.Locale;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.Callable;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -70,19 +70,7 @@ public final class PricesCommand implements Callable<Integer> {
                             + " bundled table alone.")
     Path config;
 
-    @Option(
-            names = "--format",
-            paramLabel = "FORMAT",
-            defaultValue = "table",
-            converter = FormatConverter.class,
-            description = "table (default, for people) or json (for tools).")
-    Format format;
-
-    /** How the prices are written. */
-    enum Format {
-        TABLE,
-        JSON
-    }
+    @Mixin FormatOption format = new FormatOption();
 
     /** Creates the command as the {@code iron-router} jar runs it. */
     public PricesCommand() {}
@@ -104,7 +92,16 @@ public final class PricesCommand implements Callable<Integer> {
             rows.add(new Row(model, table.find(model)));
         }
         PrintWriter out = spec.commandLine().getOut();
-        out.print(format == Format.JSON ? json(rows) : table(rows));
+        switch (format.format) {
+            case JSON:
+                out.print(json(rows));
+                break;
+            case CSV:
+                out.print(csv(rows));
+                break;
+            default:
+                out.print(table(rows));
+        }
         out.flush();
         return 0;
     }
@@ -112,7 +109,8 @@ public final class PricesCommand implements Callable<Integer> {
     /** A model as asked, and the entry it matched. */
     record Row(String model, Optional<ModelPricing> price) {}
 
-    static String table(List<Row> rows) {
+    /** The header and a line per model, as text. */
+    private static List<String[]> cells(List<Row> rows) {
         List<String[]> cells = new ArrayList<>();
         cells.add(
                 new String[] {
@@ -145,6 +143,11 @@ public final class PricesCommand implements Callable<Integer> {
                         count(p.maxOutputTokens())
                     });
         }
+        return cells;
+    }
+
+    static String table(List<Row> rows) {
+        List<String[]> cells = cells(rows);
         int[] widths = new int[cells.get(0).length];
         for (String[] line : cells) {
             for (int i = 0; i < line.length; i++) {
@@ -166,6 +169,19 @@ public final class PricesCommand implements Callable<Integer> {
             out.append(text.toString().stripTrailing()).append('\n');
         }
         out.append("US dollars per million tokens.\n");
+        return out.toString();
+    }
+
+    /** RFC 4180: CRLF line breaks, text cells guarded against spreadsheet formulas. */
+    static String csv(List<Row> rows) {
+        StringBuilder out = new StringBuilder();
+        for (String[] line : cells(rows)) {
+            for (int i = 0; i < line.length; i++) {
+                String cell = i < 3 ? ReportFormats.csvText(line[i]) : line[i].replace(",", "");
+                out.append(i == 0 ? "" : ",").append(ReportFormats.csvField(cell));
+            }
+            out.append("\r\n");
+        }
         return out.toString();
     }
 
@@ -217,18 +233,5 @@ public final class PricesCommand implements Callable<Integer> {
 
     private static String count(OptionalLong tokens) {
         return tokens.isPresent() ? String.format(Locale.ROOT, "%,d", tokens.getAsLong()) : "";
-    }
-
-    /** Parses {@code table} or {@code json}. */
-    static final class FormatConverter implements CommandLine.ITypeConverter<Format> {
-        @Override
-        public Format convert(String value) {
-            try {
-                return Format.valueOf(value.trim().toUpperCase(Locale.ROOT));
-            } catch (IllegalArgumentException e) {
-                throw new CommandLine.TypeConversionException(
-                        "'" + value + "' is not one of table, json");
-            }
-        }
     }
 }

@@ -16,6 +16,7 @@ import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -88,13 +89,7 @@ public final class ReportCommand implements Callable<Integer> {
                             + " total only.")
     GroupBy by;
 
-    @Option(
-            names = "--format",
-            paramLabel = "FORMAT",
-            defaultValue = "table",
-            converter = FormatConverter.class,
-            description = "table (default, for people), csv (RFC 4180) or json (for tools).")
-    ReportFormats.Format format;
+    @Mixin FormatOption format = new FormatOption();
 
     /** Creates the command as the {@code iron-router} jar runs it. */
     public ReportCommand() {}
@@ -127,7 +122,7 @@ public final class ReportCommand implements Callable<Integer> {
             return IronRouter.EXIT_USAGE;
         }
         PrintWriter out = spec.commandLine().getOut();
-        out.print(ReportFormats.render(report, format));
+        out.print(ReportFormats.render(report, format.format));
         out.flush();
         return 0;
     }
@@ -164,19 +159,6 @@ public final class ReportCommand implements Callable<Integer> {
             } catch (IllegalArgumentException e) {
                 throw new CommandLine.TypeConversionException(
                         "'" + value + "' is not one of model, provider, agent, day, none");
-            }
-        }
-    }
-
-    /** Parses a format name, case-insensitively. */
-    static final class FormatConverter implements CommandLine.ITypeConverter<ReportFormats.Format> {
-        @Override
-        public ReportFormats.Format convert(String value) {
-            try {
-                return ReportFormats.Format.valueOf(value.trim().toUpperCase(Locale.ROOT));
-            } catch (IllegalArgumentException e) {
-                throw new CommandLine.TypeConversionException(
-                        "'" + value + "' is not one of table, csv, json");
             }
         }
     }

@@ -88,6 +88,18 @@ class PricesCommandTest {
     void anUnknownFormatIsAUsageError() {
         String[] run = run("prices", "--format", "xml");
         assertEquals("2", run[0]);
-        assertTrue(run[2].contains("'xml' is not one of table, json"), run[2]);
+        assertTrue(run[2].contains("'xml' is not one of table, csv, json"), run[2]);
+    }
+
+    @Test
+    void csvKeepsNumbersPlainAndGuardsText() {
+        String[] run = run("prices", "--format", "csv", "gpt-4o-mini", "=cmd|x");
+        assertEquals("0", run[0], run[2]);
+        String[] lines = run[1].split("\r\n");
+        assertEquals(
+                "model,entry,provider,input,output,cache read,cache write,max input,max output",
+                lines[0]);
+        assertEquals("gpt-4o-mini,gpt-4o-mini,openai,0.15,0.6,0.075,,128000,16384", lines[1]);
+        assertEquals("'=cmd|x,(not priced),,,,,,,", lines[2], "a formula stays text");
     }
 }
