@@ -102,7 +102,7 @@ final class RequestGate {
         if (!pathRoute.path().startsWith("/v1/")) {
             return new Refused(ErrorResponses.notFound(format, pathRoute.path()), tenant);
         }
-        Endpoint endpoint = Endpoint.of(method, pathRoute.path());
+        Endpoint endpoint = Endpoint.of(method, apiPath, pathRoute.path());
         if (endpoint.metering() == Endpoint.Metering.UNMETERED
                 && !allowUnmetered
                 && tenant.get().ledger().limit().isPresent()) {

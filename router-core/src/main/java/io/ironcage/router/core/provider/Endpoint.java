@@ -1,6 +1,9 @@
 package io.ironcage.router.core.provider;
 
 import io.ironcage.router.core.domain.ApiKind;
+import io.ironcage.router.core.domain.ApiPath;
+import java.util.EnumMap;
+import java.util.Map;
 import java.util.Objects;
 import java.util.regex.Pattern;
 
@@ -49,6 +52,22 @@ public record Endpoint(Metering metering, ApiKind kind) {
                             + "|/v1/fine_tuning/jobs/[A-Za-z0-9_-]+/cancel"
                             + "|/v1/chat/completions/[A-Za-z0-9_-]+");
 
+    private static final Endpoint FREE = new Endpoint(Metering.FREE, ApiKind.OTHER);
+    private static final Endpoint UNMETERED = new Endpoint(Metering.UNMETERED, ApiKind.OTHER);
+
+    /** The metered endpoint of each metered API, made once: every request is classified. */
+    private static final Map<ApiKind, Endpoint> METERED = meteredByKind();
+
+    private static Map<ApiKind, Endpoint> meteredByKind() {
+        Map<ApiKind, Endpoint> all = new EnumMap<>(ApiKind.class);
+        for (ApiKind kind : ApiKind.values()) {
+            if (kind != ApiKind.OTHER) {
+                all.put(kind, new Endpoint(Metering.METERED, kind));
+            }
+        }
+        return all;
+    }
+
     /** Validates the components. */
     public Endpoint {
         Objects.requireNonNull(metering, "metering");
@@ -66,30 +85,34 @@ public record Endpoint(Metering metering, ApiKind kind) {
      * @return the classification
      */
     public static Endpoint of(String method, String path) {
+        return of(method, ApiPath.of(path), path);
+    }
+
+    /**
+     * Classifies a request whose path is already classified (see the class comment).
+     *
+     * @param method the HTTP method, upper case
+     * @param apiPath what the path is
+     * @param path the normalised path with any {@code /openai} or {@code /anthropic} prefix removed
+     * @return the classification
+     */
+    public static Endpoint of(String method, ApiPath apiPath, String path) {
         Objects.requireNonNull(method, "method");
+        Objects.requireNonNull(apiPath, "apiPath");
         Objects.requireNonNull(path, "path");
         switch (method) {
             case "POST":
-                ApiKind kind = ApiKind.ofPath(path);
-                if (kind != ApiKind.OTHER) {
-                    return new Endpoint(Metering.METERED, kind);
+                if (apiPath.kind() != ApiKind.OTHER) {
+                    return METERED.get(apiPath.kind());
                 }
-                return FREE_POSTS.matcher(path).matches() ? free() : unmetered();
+                return FREE_POSTS.matcher(path).matches() ? FREE : UNMETERED;
             case "GET":
             case "HEAD":
             case "DELETE":
-                return free();
+                return FREE;
             default:
-                return unmetered();
+                return UNMETERED;
         }
-    }
-
-    private static Endpoint free() {
-        return new Endpoint(Metering.FREE, ApiKind.OTHER);
-    }
-
-    private static Endpoint unmetered() {
-        return new Endpoint(Metering.UNMETERED, ApiKind.OTHER);
     }
 
     /**
