@@ -7,6 +7,7 @@ import io.ironcage.router.core.config.PricingTables;
 import io.ironcage.router.core.config.RouterConfigLoader;
 import io.ironcage.router.core.domain.pricing.ModelPricing;
 import io.ironcage.router.core.domain.pricing.PricingTable;
+import io.ironcage.router.core.domain.pricing.TierPrices;
 import io.ironcage.router.core.domain.pricing.TokenPrice;
 import java.io.PrintWriter;
 import java.math.BigDecimal;
@@ -201,16 +202,18 @@ public final class PricesCommand implements Callable<Integer> {
             usd.put("output", dollars(p.output()));
             p.cacheRead().ifPresent(t -> usd.put("cache_read", dollars(t)));
             p.cacheWrite().ifPresent(t -> usd.put("cache_write", dollars(t)));
-            ModelPricing.Tiers tiers = p.tiers();
+            TierPrices tiers = p.tiers();
             tiers.cacheWriteOneHour().ifPresent(t -> usd.put("cache_write_1h", dollars(t)));
-            tiers.inputPriority().ifPresent(t -> usd.put("input_priority", dollars(t)));
-            tiers.outputPriority().ifPresent(t -> usd.put("output_priority", dollars(t)));
-            tiers.inputAboveLongContext()
-                    .ifPresent(t -> usd.put("input_above_long_context", dollars(t)));
-            tiers.outputAboveLongContext()
-                    .ifPresent(t -> usd.put("output_above_long_context", dollars(t)));
             tiers.inputAudio().ifPresent(t -> usd.put("input_audio", dollars(t)));
             tiers.outputAudio().ifPresent(t -> usd.put("output_audio", dollars(t)));
+            classPrices(entry, "priority", tiers.priority());
+            classPrices(entry, "flex", tiers.flex());
+            tiers.longContext()
+                    .ifPresent(
+                            lc -> {
+                                ObjectNode node = classPrices(entry, "long_context", lc.prices());
+                                node.put("above_input_tokens", lc.aboveInputTokens());
+                            });
             p.maxInputTokens().ifPresent(n -> entry.put("max_input_tokens", n));
             p.maxOutputTokens().ifPresent(n -> entry.put("max_output_tokens", n));
             p.webSearchMicrosPerCall().ifPresent(n -> entry.put("web_search_micros_per_call", n));
@@ -220,6 +223,21 @@ public final class PricesCommand implements Callable<Integer> {
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new IllegalStateException("prices could not be written as JSON", e);
         }
+    }
+
+    /** A tier's prices in dollars per million tokens, under {@code name}. */
+    private static ObjectNode classPrices(
+            ObjectNode entry, String name, TierPrices.ClassPrices prices) {
+        ObjectNode node = JSON.createObjectNode();
+        prices.input().ifPresent(t -> node.put("input", dollars(t)));
+        prices.output().ifPresent(t -> node.put("output", dollars(t)));
+        prices.cacheRead().ifPresent(t -> node.put("cache_read", dollars(t)));
+        prices.cacheWrite().ifPresent(t -> node.put("cache_write", dollars(t)));
+        if (!prices.isEmpty()) {
+            entry.putObject("usd_per_million_tokens_" + name).setAll(node);
+            return (ObjectNode) entry.get("usd_per_million_tokens_" + name);
+        }
+        return node;
     }
 
     /** A price in dollars per million tokens, exactly as the table holds it. */

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.ironcage.router.core.domain.ProviderType;
 import io.ironcage.router.core.domain.pricing.ModelPricing;
 import io.ironcage.router.core.domain.pricing.PricingTable;
+import io.ironcage.router.core.domain.pricing.TierPrices;
 import io.ironcage.router.core.domain.pricing.TokenPrice;
 import io.ironcage.router.core.errors.PricingParseException;
 import java.io.IOException;
@@ -31,8 +32,8 @@ import java.util.OptionalLong;
  * max_tokens}, {@code tool_use_system_prompt_tokens} (non-negative integers, optional), {@code
  * litellm_provider} (a string; providers the router does not know are kept as "no provider") and
  * {@code name}/{@code id} (a string, checked but not used: the key is the id), and the tier prices
- * that can cost more than the standard ones ({@link ModelPricing.Tiers}; dollars per token,
- * optional): {@code input_cost_per_token_priority}, {@code output_cost_per_token_priority}, {@code
+ * that can cost more than the standard ones ({@link TierPrices}; dollars per token, optional):
+ * {@code input_cost_per_token_priority}, {@code output_cost_per_token_priority}, {@code
  * cache_read_input_token_cost_priority}, {@code input_cost_per_token_above_200k_tokens}, {@code
  * output_cost_per_token_above_200k_tokens}, {@code cache_read_input_token_cost_above_200k_tokens},
  * {@code cache_creation_input_token_cost_above_200k_tokens}, {@code
@@ -147,8 +148,8 @@ public final class PricingTables {
      * (optional). An unknown field, a wrong type (including {@code null}), a negative or non-finite
      * number or a missing required field is an error naming the model and the field. Unlike table
      * entries, an override with both prices 0 is kept: it explicitly declares a free model. An
-     * override has no tier prices ({@link ModelPricing.Tiers#NONE}): it replaces a bundled entry
-     * with its tier prices, so a tiered request for it is bounded at the override's prices.
+     * override has no tier prices ({@link TierPrices#NONE}): it replaces a bundled entry with its
+     * tier prices, so a tiered request for it is bounded at the override's prices.
      *
      * @param overrides the {@code overrides} object
      * @return the models, in the order given
@@ -227,15 +228,36 @@ public final class PricingTables {
         return OptionalLong.of(largest);
     }
 
-    private static ModelPricing.Tiers tiers(String where, JsonNode entry) {
-        return new ModelPricing.Tiers(
-                usdPerToken(where, entry, "input_cost_per_token_priority"),
-                usdPerToken(where, entry, "output_cost_per_token_priority"),
-                usdPerToken(where, entry, "cache_read_input_token_cost_priority"),
-                usdPerToken(where, entry, "input_cost_per_token_above_200k_tokens"),
-                usdPerToken(where, entry, "output_cost_per_token_above_200k_tokens"),
-                usdPerToken(where, entry, "cache_read_input_token_cost_above_200k_tokens"),
-                usdPerToken(where, entry, "cache_creation_input_token_cost_above_200k_tokens"),
+    /**
+     * LiteLLM's {@code *_above_200k_tokens} prices: a request whose input is above 200,000 tokens
+     * is billed at them for all its tokens.
+     */
+    static final long LITELLM_LONG_CONTEXT_ABOVE_TOKENS = 200_000L;
+
+    private static TierPrices tiers(String where, JsonNode entry) {
+        TierPrices.ClassPrices longContext =
+                new TierPrices.ClassPrices(
+                        usdPerToken(where, entry, "input_cost_per_token_above_200k_tokens"),
+                        usdPerToken(where, entry, "output_cost_per_token_above_200k_tokens"),
+                        usdPerToken(where, entry, "cache_read_input_token_cost_above_200k_tokens"),
+                        usdPerToken(
+                                where, entry, "cache_creation_input_token_cost_above_200k_tokens"));
+        return new TierPrices(
+                longContext.isEmpty()
+                        ? Optional.empty()
+                        : Optional.of(
+                                new TierPrices.LongContext(
+                                        LITELLM_LONG_CONTEXT_ABOVE_TOKENS, longContext)),
+                new TierPrices.ClassPrices(
+                        usdPerToken(where, entry, "input_cost_per_token_priority"),
+                        usdPerToken(where, entry, "output_cost_per_token_priority"),
+                        usdPerToken(where, entry, "cache_read_input_token_cost_priority"),
+                        Optional.empty()),
+                new TierPrices.ClassPrices(
+                        usdPerToken(where, entry, "input_cost_per_token_flex"),
+                        usdPerToken(where, entry, "output_cost_per_token_flex"),
+                        usdPerToken(where, entry, "cache_read_input_token_cost_flex"),
+                        Optional.empty()),
                 usdPerToken(where, entry, "cache_creation_input_token_cost_above_1hr"),
                 usdPerToken(where, entry, "input_cost_per_audio_token"),
                 usdPerToken(where, entry, "output_cost_per_audio_token"));
@@ -272,7 +294,7 @@ public final class PricingTables {
                 strictTokenCount(where, entry, MAX_OUTPUT_TOKENS),
                 OptionalLong.empty(),
                 strictTokenCount(where, entry, TOOL_USE_SYSTEM_PROMPT_TOKENS).orElse(0),
-                ModelPricing.Tiers.NONE,
+                TierPrices.NONE,
                 strictTokenCount(where, entry, MAX_INPUT_TOKENS),
                 OptionalLong.empty());
     }

@@ -13,6 +13,7 @@ import io.ironcage.router.core.domain.Money;
 import io.ironcage.router.core.domain.ProviderType;
 import io.ironcage.router.core.domain.pricing.ModelPricing;
 import io.ironcage.router.core.domain.pricing.PricingTable;
+import io.ironcage.router.core.domain.pricing.TierPrices;
 import io.ironcage.router.core.domain.pricing.TokenPrice;
 import io.ironcage.router.core.errors.PricingParseException;
 import java.util.List;
@@ -59,40 +60,42 @@ class PricingTablesTest {
     @Test
     void bundledTableReadsTierPrices() {
         ModelPricing gpt4o = bundled("gpt-4o");
-        ModelPricing.Tiers tiers = gpt4o.tiers();
-        assertEquals(Optional.of(TokenPrice.fromUsdPerToken(4.25e-06)), tiers.inputPriority());
-        assertEquals(Optional.of(TokenPrice.fromUsdPerToken(1.7e-05)), tiers.outputPriority());
-        assertEquals(Optional.of(TokenPrice.fromUsdPerToken(2.125e-06)), tiers.cacheReadPriority());
-        assertEquals(Optional.empty(), tiers.inputAboveLongContext());
+        TierPrices tiers = gpt4o.tiers();
+        assertEquals(Optional.of(TokenPrice.fromUsdPerToken(4.25e-06)), tiers.priority().input());
+        assertEquals(Optional.of(TokenPrice.fromUsdPerToken(1.7e-05)), tiers.priority().output());
+        assertEquals(
+                Optional.of(TokenPrice.fromUsdPerToken(2.125e-06)), tiers.priority().cacheRead());
+        assertEquals(Optional.empty(), tiers.longContext().flatMap(l -> l.prices().input()));
         assertEquals(Optional.empty(), tiers.inputAudio());
 
-        ModelPricing.Tiers nano = bundled("gpt-5-nano").tiers();
-        assertEquals(Optional.of(TokenPrice.fromUsdPerToken(2.5e-06)), nano.inputPriority());
-        assertEquals(Optional.empty(), nano.outputPriority());
+        TierPrices nano = bundled("gpt-5-nano").tiers();
+        assertEquals(Optional.of(TokenPrice.fromUsdPerToken(2.5e-06)), nano.priority().input());
+        assertEquals(Optional.empty(), nano.priority().output());
 
-        ModelPricing.Tiers sonnet = bundled("claude-sonnet-4-5").tiers();
+        TierPrices sonnet = bundled("claude-sonnet-4-5").tiers();
         assertEquals(
-                Optional.of(TokenPrice.fromUsdPerMillionTokens(6)), sonnet.inputAboveLongContext());
+                Optional.of(TokenPrice.fromUsdPerMillionTokens(6)),
+                sonnet.longContext().flatMap(l -> l.prices().input()));
         assertEquals(
                 Optional.of(TokenPrice.fromUsdPerMillionTokens(22.5)),
-                sonnet.outputAboveLongContext());
+                sonnet.longContext().flatMap(l -> l.prices().output()));
         assertEquals(
                 Optional.of(TokenPrice.fromUsdPerMillionTokens(0.6)),
-                sonnet.cacheReadAboveLongContext());
+                sonnet.longContext().flatMap(l -> l.prices().cacheRead()));
         assertEquals(
                 Optional.of(TokenPrice.fromUsdPerMillionTokens(7.5)),
-                sonnet.cacheWriteAboveLongContext());
+                sonnet.longContext().flatMap(l -> l.prices().cacheWrite()));
         assertEquals(Optional.empty(), sonnet.cacheWriteOneHour());
-        assertEquals(Optional.empty(), sonnet.inputPriority());
+        assertEquals(Optional.empty(), sonnet.priority().input());
         assertEquals(
                 Optional.of(TokenPrice.fromUsdPerMillionTokens(6)),
                 bundled("claude-sonnet-4-20250514").tiers().cacheWriteOneHour());
 
-        ModelPricing.Tiers audio = bundled("gpt-4o-audio-preview").tiers();
+        TierPrices audio = bundled("gpt-4o-audio-preview").tiers();
         assertEquals(Optional.of(TokenPrice.fromUsdPerMillionTokens(100)), audio.inputAudio());
         assertEquals(Optional.of(TokenPrice.fromUsdPerMillionTokens(200)), audio.outputAudio());
 
-        assertEquals(ModelPricing.Tiers.NONE, bundled("gpt-3.5-turbo").tiers());
+        assertEquals(TierPrices.NONE, bundled("gpt-3.5-turbo").tiers());
     }
 
     @Test
@@ -140,7 +143,7 @@ class PricingTablesTest {
                                             + "\": null}}")
                             .find("m")
                             .orElseThrow();
-            assertEquals(ModelPricing.Tiers.NONE, m.tiers(), field);
+            assertEquals(TierPrices.NONE, m.tiers(), field);
         }
     }
 

@@ -29,7 +29,7 @@ import java.util.OptionalLong;
  * @param toolUseSystemPromptTokens tokens the provider adds to the input when the request has tools
  *     ({@code tool_use_system_prompt_tokens}; 0 when unknown, {@code >= 0})
  * @param tiers the prices of the tiers a request can trigger that may cost more than the standard
- *     prices ({@link Tiers#NONE} when the table lists none)
+ *     prices ({@link TierPrices#NONE} when the table lists none)
  * @param maxInputTokens the model's context window for input ({@code max_input_tokens}), if known
  *     ({@code >= 0}): the input bound of a request that makes the provider read input its body does
  *     not hold ({@link ServerSideUse#inputField()})
@@ -46,7 +46,7 @@ public record ModelPricing(
         OptionalLong maxOutputTokens,
         OptionalLong maxTokens,
         long toolUseSystemPromptTokens,
-        Tiers tiers,
+        TierPrices tiers,
         OptionalLong maxInputTokens,
         OptionalLong webSearchMicrosPerCall) {
 
@@ -55,83 +55,6 @@ public record ModelPricing(
      * MAX_OUTPUT_TOKENS}).
      */
     public static final long DEFAULT_MAX_OUTPUT_TOKENS = 128_000L;
-
-    /**
-     * Input tokens above which a request is billed at the long-context prices ({@code
-     * *_above_200k_tokens}): Anthropic bills a request whose input exceeds 200,000 tokens at those
-     * prices for all of its tokens.
-     */
-    public static final long LONG_CONTEXT_THRESHOLD_TOKENS = 200_000L;
-
-    /**
-     * The optional prices of the tiers a request can trigger that may cost more than the standard
-     * prices. Each is absent when the table does not list it. Cheaper tiers (flex, batch) are not
-     * here: they never raise a worst case.
-     *
-     * @param inputPriority input at OpenAI's priority tier ({@code input_cost_per_token_priority}),
-     *     triggered by {@link RequestShape#priorityTier()}
-     * @param outputPriority output at the priority tier ({@code output_cost_per_token_priority})
-     * @param cacheReadPriority cache reads at the priority tier ({@code
-     *     cache_read_input_token_cost_priority})
-     * @param inputAboveLongContext input when the request's input exceeds {@link
-     *     #LONG_CONTEXT_THRESHOLD_TOKENS} ({@code input_cost_per_token_above_200k_tokens})
-     * @param outputAboveLongContext output then ({@code output_cost_per_token_above_200k_tokens})
-     * @param cacheReadAboveLongContext cache reads then ({@code
-     *     cache_read_input_token_cost_above_200k_tokens})
-     * @param cacheWriteAboveLongContext cache writes then ({@code
-     *     cache_creation_input_token_cost_above_200k_tokens})
-     * @param cacheWriteOneHour cache writes with Anthropic's 1-hour TTL ({@code
-     *     cache_creation_input_token_cost_above_1hr}), triggered by {@link
-     *     RequestShape#oneHourCache()}
-     * @param inputAudio an audio input token ({@code input_cost_per_audio_token}), triggered by
-     *     {@link RequestShape#audioInput()}
-     * @param outputAudio an audio output token ({@code output_cost_per_audio_token}), triggered by
-     *     {@link RequestShape#audioOutput()}
-     */
-    public record Tiers(
-            Optional<TokenPrice> inputPriority,
-            Optional<TokenPrice> outputPriority,
-            Optional<TokenPrice> cacheReadPriority,
-            Optional<TokenPrice> inputAboveLongContext,
-            Optional<TokenPrice> outputAboveLongContext,
-            Optional<TokenPrice> cacheReadAboveLongContext,
-            Optional<TokenPrice> cacheWriteAboveLongContext,
-            Optional<TokenPrice> cacheWriteOneHour,
-            Optional<TokenPrice> inputAudio,
-            Optional<TokenPrice> outputAudio) {
-
-        /** No tier prices: every request is billed at the standard prices. */
-        public static final Tiers NONE =
-                new Tiers(
-                        Optional.empty(),
-                        Optional.empty(),
-                        Optional.empty(),
-                        Optional.empty(),
-                        Optional.empty(),
-                        Optional.empty(),
-                        Optional.empty(),
-                        Optional.empty(),
-                        Optional.empty(),
-                        Optional.empty());
-
-        /**
-         * Validates the components.
-         *
-         * @throws NullPointerException if a component is {@code null}
-         */
-        public Tiers {
-            Objects.requireNonNull(inputPriority, "inputPriority");
-            Objects.requireNonNull(outputPriority, "outputPriority");
-            Objects.requireNonNull(cacheReadPriority, "cacheReadPriority");
-            Objects.requireNonNull(inputAboveLongContext, "inputAboveLongContext");
-            Objects.requireNonNull(outputAboveLongContext, "outputAboveLongContext");
-            Objects.requireNonNull(cacheReadAboveLongContext, "cacheReadAboveLongContext");
-            Objects.requireNonNull(cacheWriteAboveLongContext, "cacheWriteAboveLongContext");
-            Objects.requireNonNull(cacheWriteOneHour, "cacheWriteOneHour");
-            Objects.requireNonNull(inputAudio, "inputAudio");
-            Objects.requireNonNull(outputAudio, "outputAudio");
-        }
-    }
 
     /**
      * Validates the components.
@@ -186,7 +109,7 @@ public record ModelPricing(
             OptionalLong maxOutputTokens,
             OptionalLong maxTokens,
             long toolUseSystemPromptTokens,
-            Tiers tiers) {
+            TierPrices tiers) {
         this(
                 id,
                 provider,
@@ -203,7 +126,7 @@ public record ModelPricing(
     }
 
     /**
-     * Returns a model without tier prices ({@link Tiers#NONE}), a known context window or a
+     * Returns a model without tier prices ({@link TierPrices#NONE}), a known context window or a
      * web-search fee; the parameters are the components of the same names.
      *
      * @throws NullPointerException if a component is {@code null}
@@ -229,7 +152,7 @@ public record ModelPricing(
                 maxOutputTokens,
                 maxTokens,
                 toolUseSystemPromptTokens,
-                Tiers.NONE);
+                TierPrices.NONE);
     }
 
     /**
@@ -356,6 +279,26 @@ public record ModelPricing(
                                         Math.multiplyExact(input.microsPerMillionTokens(), 2L)));
     }
 
+    /**
+     * The 1-hour cache-write price, in a long-context request when {@code longContext}: on
+     * Anthropic the cache multipliers apply on top of the long-context prices, so it is then {@code
+     * oneHour × longContextInput / input}, rounded up (the standard 1-hour price when the model has
+     * no long-context input price or a free input).
+     */
+    TokenPrice oneHourCacheWritePrice(boolean longContext) {
+        TokenPrice oneHour = oneHourCacheWritePrice();
+        Optional<TokenPrice> lcInput = tiers.longContext().flatMap(lc -> lc.prices().input());
+        if (!longContext || lcInput.isEmpty() || input.isFree()) {
+            return oneHour;
+        }
+        long product =
+                Math.multiplyExact(
+                        oneHour.microsPerMillionTokens(), lcInput.get().microsPerMillionTokens());
+        long divisor = input.microsPerMillionTokens();
+        long quotient = product / divisor;
+        return new TokenPrice(product % divisor == 0 ? quotient : quotient + 1);
+    }
+
     // --- the cost of a usage, and the reference's formulas ---
 
     /**
@@ -373,32 +316,25 @@ public record ModelPricing(
     }
 
     /**
-     * Returns the real cost of a usage: input, output, cache-read and cache-write tokens each at
-     * its own price, each term truncated on its own (as {@link #costMicros(long, long)}). A missing
-     * cache price falls back to the input price ({@link #cacheReadPrice()}, {@link
-     * #cacheWritePrice()}).
+     * Returns what the provider bills for a usage: every token at the price of its class (plain
+     * input, audio input, cache read, 5-minute and 1-hour cache write, output, audio output), at
+     * the long-context prices when the usage's input is above the model's threshold, and at the
+     * prices of the service tier the answer reports; each term truncated on its own (as {@link
+     * #costMicros(long, long)}). A price the table does not list falls back to the standard price
+     * of the class ({@link #cacheReadPrice()}, {@link #cacheWritePrice()}, {@link
+     * #oneHourCacheWritePrice()}). With no details ({@link
+     * io.ironcage.router.core.domain.TokenDetails#NONE}) and input below the threshold, this is the
+     * four standard classes and nothing else. The rules are on {@link Bill}.
      *
-     * <p>Usage is billed at the standard prices: {@link #tiers()} are not applied yet, because the
-     * usage does not say which tier served the request (OpenAI's {@code service_tier} in the
-     * response, audio and 1-hour cache-write token counts, the long-context threshold). Billing
-     * those is the next step, with the usage extraction that reads them; until then a tiered
-     * request is charged less than it cost, though it was reserved at its tier prices by {@link
-     * #worstCase(RequestShape)}.
-     *
-     * <p>Where we differ (reference §6.6): the reference prices only input and output tokens and
-     * ignores cache tokens.
+     * <p>Where we differ (reference §6.6): the reference prices only input and output tokens at the
+     * standard prices and ignores cache tokens and tiers.
      *
      * @param usage the tokens the provider reported
      * @return the cost
      * @throws ArithmeticException on overflow
      */
     public Money cost(TokenUsage usage) {
-        Objects.requireNonNull(usage, "usage");
-        long micros = input.costMicros(usage.inputTokens());
-        micros = Math.addExact(micros, output.costMicros(usage.outputTokens()));
-        micros = Math.addExact(micros, cacheReadPrice().costMicros(usage.cacheReadTokens()));
-        micros = Math.addExact(micros, cacheWritePrice().costMicros(usage.cacheWriteTokens()));
-        return Money.ofMicros(micros);
+        return new Bill(this, usage).cost();
     }
 
     /**
@@ -485,8 +421,9 @@ public record ModelPricing(
 
     /**
      * Returns whether a request of this shape may be billed at the long-context prices: its {@link
-     * #worstCaseInputTokens input bound} exceeds {@link #LONG_CONTEXT_THRESHOLD_TOKENS}. Since the
-     * bound is at least the real input, a request for which this is {@code false} never is.
+     * #worstCaseInputTokens input bound} is above the model's long-context threshold ({@link
+     * TierPrices#longContext()}). Since the bound is at least the real input, a request for which
+     * this is {@code false} never is.
      *
      * @param shape the request
      * @return {@code true} if the long-context prices may apply

@@ -58,28 +58,31 @@ record WorstCase(ModelPricing model, RequestShape shape) {
                 model.cappedOutputTokens(shape.requestedMaxOutputTokens()), (long) shape.choices());
     }
 
-    /** Whether the input bound exceeds the long-context threshold. */
+    /** Whether the input bound is above the model's long-context threshold. */
     boolean mayBeLongContext() {
-        return inputTokens() > ModelPricing.LONG_CONTEXT_THRESHOLD_TOKENS;
+        Optional<TierPrices.LongContext> lc = model.tiers().longContext();
+        return lc.isPresent() && lc.get().appliesTo(inputTokens());
     }
 
     /** The standard input-side prices and every input tier price the shape triggers. */
     TokenPrice highestInputPrice() {
-        ModelPricing.Tiers tiers = model.tiers();
+        TierPrices tiers = model.tiers();
         TokenPrice price = model.highestInputPrice();
         if (shape.oneHourCache()) {
             price = price.max(model.oneHourCacheWritePrice());
         }
         if (shape.priorityTier()) {
-            price = max(price, tiers.inputPriority());
-            price = max(price, tiers.cacheReadPriority());
+            price = max(price, tiers.priority().input());
+            price = max(price, tiers.priority().cacheRead());
+            price = max(price, tiers.priority().cacheWrite());
         }
         if (mayBeLongContext()) {
-            price = max(price, tiers.inputAboveLongContext());
-            price = max(price, tiers.cacheReadAboveLongContext());
-            price = max(price, tiers.cacheWriteAboveLongContext());
+            TierPrices.ClassPrices lc = tiers.longContext().orElseThrow().prices();
+            price = max(price, lc.input());
+            price = max(price, lc.cacheRead());
+            price = max(price, lc.cacheWrite());
             if (shape.oneHourCache()) {
-                price = max(price, longContextOneHourCacheWrite());
+                price = price.max(model.oneHourCacheWritePrice(true));
             }
         }
         if (shape.audioInput()) {
@@ -90,13 +93,13 @@ record WorstCase(ModelPricing model, RequestShape shape) {
 
     /** The output price and every output tier price the shape triggers. */
     TokenPrice highestOutputPrice() {
-        ModelPricing.Tiers tiers = model.tiers();
+        TierPrices tiers = model.tiers();
         TokenPrice price = model.output();
         if (shape.priorityTier()) {
-            price = max(price, tiers.outputPriority());
+            price = max(price, tiers.priority().output());
         }
         if (mayBeLongContext()) {
-            price = max(price, tiers.outputAboveLongContext());
+            price = max(price, tiers.longContext().orElseThrow().prices().output());
         }
         if (shape.audioOutput()) {
             price = max(price, tiers.outputAudio());
@@ -112,25 +115,6 @@ record WorstCase(ModelPricing model, RequestShape shape) {
                 Math.addExact(
                         Math.addExact(inputMicros, outputMicros),
                         shape.serverSide().worstCaseToolFeeMicros(model)));
-    }
-
-    /**
-     * The price of a 1-hour cache write in a long-context request, if both prices are listed: on
-     * Anthropic the cache multipliers apply on top of the long-context prices, so it is {@code
-     * cacheWriteOneHour × inputAboveLongContext / input}, rounded up.
-     */
-    private Optional<TokenPrice> longContextOneHourCacheWrite() {
-        Optional<TokenPrice> aboveLongContext = model.tiers().inputAboveLongContext();
-        if (aboveLongContext.isEmpty() || model.input().isFree()) {
-            return Optional.empty();
-        }
-        long product =
-                Math.multiplyExact(
-                        model.oneHourCacheWritePrice().microsPerMillionTokens(),
-                        aboveLongContext.get().microsPerMillionTokens());
-        long divisor = model.input().microsPerMillionTokens();
-        long quotient = product / divisor;
-        return Optional.of(new TokenPrice(product % divisor == 0 ? quotient : quotient + 1));
     }
 
     private static TokenPrice max(TokenPrice price, Optional<TokenPrice> candidate) {

@@ -241,7 +241,7 @@ class ModelPricingTest {
         assertThrows(IllegalArgumentException.class, () -> p.costMicros(-1));
     }
 
-    private static ModelPricing withTiers(long inputMicrosPerMtok, ModelPricing.Tiers tiers) {
+    private static ModelPricing withTiers(long inputMicrosPerMtok, TierPrices tiers) {
         return new ModelPricing(
                 "tiered",
                 Optional.empty(),
@@ -268,14 +268,13 @@ class ModelPricingTest {
 
     @Test
     void tiersDefaultToNoneAndAreValidated() {
-        assertEquals(ModelPricing.Tiers.NONE, GPT_4O_MINI.tiers());
-        assertEquals(
-                ModelPricing.Tiers.NONE, ModelPricing.ofUsdPerMillionTokens("m", 1, 2).tiers());
+        assertEquals(TierPrices.NONE, GPT_4O_MINI.tiers());
+        assertEquals(TierPrices.NONE, ModelPricing.ofUsdPerMillionTokens("m", 1, 2).tiers());
         Optional<TokenPrice> none = Optional.empty();
         assertThrows(
                 NullPointerException.class,
                 () ->
-                        new ModelPricing.Tiers(
+                        TierPricesFixture.of(
                                 none, none, none, none, none, none, none, none, none, null));
         assertThrows(
                 NullPointerException.class,
@@ -299,7 +298,7 @@ class ModelPricingTest {
         ModelPricing model =
                 withTiers(
                         1_000_000,
-                        new ModelPricing.Tiers(
+                        TierPricesFixture.of(
                                 price(2_000_000),
                                 price(20_000_000),
                                 price(3_000_000),
@@ -342,8 +341,8 @@ class ModelPricingTest {
 
     @Test
     void longContextOneHourCacheWriteIsTheOneHourPriceScaledAndRoundedUp() {
-        ModelPricing.Tiers tiers =
-                new ModelPricing.Tiers(
+        TierPrices tiers =
+                TierPricesFixture.of(
                         Optional.empty(),
                         Optional.empty(),
                         Optional.empty(),

@@ -208,37 +208,37 @@ class ModelPricingWorstCaseTest {
      */
     private static long billedAtTierPrices(
             ModelPricing model, RequestShape shape, TieredUsage usage) {
-        ModelPricing.Tiers tiers = model.tiers();
+        TierPrices tiers = model.tiers();
         boolean priority = shape.priorityTier();
         boolean longContext = usage.totalInput() > 200_000;
         TokenPrice input =
                 tierPrice(
                         model.input(),
                         priority,
-                        tiers.inputPriority(),
+                        tiers.priority().input(),
                         longContext,
-                        tiers.inputAboveLongContext());
+                        tiers.longContext().flatMap(l -> l.prices().input()));
         TokenPrice cacheRead =
                 tierPrice(
                         model.cacheRead().orElse(input),
                         priority,
-                        tiers.cacheReadPriority(),
+                        tiers.priority().cacheRead(),
                         longContext,
-                        tiers.cacheReadAboveLongContext());
+                        tiers.longContext().flatMap(l -> l.prices().cacheRead()));
         TokenPrice cacheWrite =
                 tierPrice(
                         model.cacheWrite().orElse(input),
                         false,
                         Optional.empty(),
                         longContext,
-                        tiers.cacheWriteAboveLongContext());
+                        tiers.longContext().flatMap(l -> l.prices().cacheWrite()));
         TokenPrice output =
                 tierPrice(
                         model.output(),
                         priority,
-                        tiers.outputPriority(),
+                        tiers.priority().output(),
                         longContext,
-                        tiers.outputAboveLongContext());
+                        tiers.longContext().flatMap(l -> l.prices().output()));
         long micros =
                 input.costMicros(usage.input())
                         + cacheRead.costMicros(usage.cacheRead())
@@ -250,13 +250,14 @@ class ModelPricingWorstCaseTest {
         TokenPrice oneHour =
                 tiers.cacheWriteOneHour()
                         .orElse(new TokenPrice(model.input().microsPerMillionTokens() * 2));
-        if (longContext && tiers.inputAboveLongContext().isPresent()) {
+        if (longContext && tiers.longContext().flatMap(l -> l.prices().input()).isPresent()) {
             micros +=
                     BigInteger.valueOf(usage.cacheWriteOneHour())
                             .multiply(BigInteger.valueOf(oneHour.microsPerMillionTokens()))
                             .multiply(
                                     BigInteger.valueOf(
-                                            tiers.inputAboveLongContext()
+                                            tiers.longContext()
+                                                    .flatMap(l -> l.prices().input())
                                                     .get()
                                                     .microsPerMillionTokens()))
                             .divide(BigInteger.valueOf(model.input().microsPerMillionTokens()))
