@@ -3,7 +3,10 @@ package io.ironcage.router.core.provider;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.TextNode;
 import io.ironcage.router.core.domain.ApiKind;
+import io.ironcage.router.core.domain.ServiceTier;
+import io.ironcage.router.core.domain.TokenDetails;
 import io.ironcage.router.core.domain.TokenUsage;
 import java.io.IOException;
 import java.util.Objects;
@@ -60,6 +63,7 @@ public abstract class StreamUsage {
     private boolean completed;
     private long outputBytes;
     private Optional<String> model = Optional.empty();
+    private JsonNode serviceTier;
 
     StreamUsage() {}
 
@@ -225,7 +229,30 @@ public abstract class StreamUsage {
 
     static Optional<TokenUsage> inputPart(Optional<TokenUsage> usage) {
         return usage.map(
-                u -> new TokenUsage(u.inputTokens(), 0, u.cacheReadTokens(), u.cacheWriteTokens()));
+                u ->
+                        new TokenUsage(
+                                u.inputTokens(),
+                                0,
+                                u.cacheReadTokens(),
+                                u.cacheWriteTokens(),
+                                new TokenDetails(
+                                        u.details().cacheWriteOneHourTokens(),
+                                        u.details().inputAudioTokens(),
+                                        0,
+                                        0,
+                                        u.details().serviceTier())));
+    }
+
+    /** Remembers the {@code service_tier} an OpenAI event reports, if it is a string. */
+    final void seeServiceTier(JsonNode tier) {
+        if (tier != null && tier.isTextual()) {
+            serviceTier = tier;
+        }
+    }
+
+    /** The usage with the service tier the stream reported. */
+    final Optional<TokenUsage> served(ApiKind kind, Optional<TokenUsage> usage) {
+        return usage.map(u -> UsageExtraction.servedAt(kind, u, serviceTier));
     }
 
     /** OpenAI Chat Completions chunks. */
@@ -235,6 +262,7 @@ public abstract class StreamUsage {
         @Override
         void handle(String type, JsonNode chunk) {
             seeModel(chunk);
+            seeServiceTier(chunk.get(UsageExtraction.SERVICE_TIER));
             JsonNode usageNode = chunk.get("usage");
             if (usageNode != null && usageNode.isObject()) {
                 Optional<TokenUsage> parsed =
@@ -280,6 +308,7 @@ public abstract class StreamUsage {
         boolean walk(String data) {
             String modelText = null;
             JsonNode usageNode = null;
+            JsonNode tier = null;
             long bytes = 0;
             try (JsonParser parser = Json.parser(data)) {
                 if (parser.nextToken() != JsonToken.START_OBJECT) {
@@ -297,6 +326,13 @@ public abstract class StreamUsage {
                             usageNode = value == JsonToken.START_OBJECT ? Json.tree(parser) : null;
                             parser.skipChildren();
                             break;
+                        case UsageExtraction.SERVICE_TIER:
+                            tier =
+                                    value == JsonToken.VALUE_STRING
+                                            ? TextNode.valueOf(parser.getText())
+                                            : null;
+                            parser.skipChildren();
+                            break;
                         case "choices":
                             bytes = value == JsonToken.START_ARRAY ? eachObject(parser, 0) : 0;
                             parser.skipChildren();
@@ -309,6 +345,7 @@ public abstract class StreamUsage {
                 return true; // not whole JSON: ignored
             }
             seeModel(modelText);
+            seeServiceTier(tier);
             if (usageNode != null) {
                 Optional<TokenUsage> parsed =
                         UsageExtraction.fromUsageObject(ApiKind.CHAT_COMPLETIONS, usageNode);
@@ -379,12 +416,12 @@ public abstract class StreamUsage {
 
         @Override
         public Optional<TokenUsage> usage() {
-            return usage;
+            return served(ApiKind.CHAT_COMPLETIONS, usage);
         }
 
         @Override
         public Optional<TokenUsage> inputUsageSeen() {
-            return inputPart(usage);
+            return inputPart(usage());
         }
     }
 
@@ -414,6 +451,7 @@ public abstract class StreamUsage {
                 return;
             }
             seeModel(response);
+            seeServiceTier(response.get(UsageExtraction.SERVICE_TIER));
             if ("response.completed".equals(type)
                     || "response.incomplete".equals(type)
                     || "response.failed".equals(type)) {
@@ -428,12 +466,12 @@ public abstract class StreamUsage {
 
         @Override
         public Optional<TokenUsage> usage() {
-            return usage;
+            return served(ApiKind.RESPONSES, usage);
         }
 
         @Override
         public Optional<TokenUsage> inputUsageSeen() {
-            return inputPart(usage);
+            return inputPart(usage());
         }
     }
 
@@ -442,6 +480,7 @@ public abstract class StreamUsage {
         private long input = UsageExtraction.MISSING;
         private long cacheRead;
         private long cacheWrite;
+        private long oneHourWrite;
         private long finalOutput = UsageExtraction.MISSING;
 
         @Override
@@ -496,7 +535,9 @@ public abstract class StreamUsage {
             long read = UsageExtraction.count(usage, "cache_read_input_tokens");
             long write = UsageExtraction.count(usage, "cache_creation_input_tokens");
             long out = UsageExtraction.count(usage, "output_tokens");
-            if (in == UsageExtraction.INVALID
+            long oneHour = UsageExtraction.oneHourCacheWrites(usage);
+            if (oneHour == UsageExtraction.INVALID
+                    || in == UsageExtraction.INVALID
                     || read == UsageExtraction.INVALID
                     || write == UsageExtraction.INVALID
                     || out == UsageExtraction.INVALID) {
@@ -511,6 +552,9 @@ public abstract class StreamUsage {
             if (write >= 0) {
                 cacheWrite = write;
             }
+            if (oneHour >= 0) {
+                oneHourWrite = oneHour;
+            }
             if (isFinalOutput && out >= 0) {
                 finalOutput = out;
             }
@@ -518,17 +562,24 @@ public abstract class StreamUsage {
 
         @Override
         public Optional<TokenUsage> usage() {
-            if (input < 0 || finalOutput < 0) {
+            if (input < 0 || finalOutput < 0 || oneHourWrite > cacheWrite) {
                 return Optional.empty();
             }
-            return Optional.of(new TokenUsage(input, finalOutput, cacheRead, cacheWrite));
+            return Optional.of(
+                    new TokenUsage(input, finalOutput, cacheRead, cacheWrite, details()));
         }
 
         @Override
         public Optional<TokenUsage> inputUsageSeen() {
-            return input < 0
+            return input < 0 || oneHourWrite > cacheWrite
                     ? Optional.empty()
-                    : Optional.of(new TokenUsage(input, 0, cacheRead, cacheWrite));
+                    : Optional.of(new TokenUsage(input, 0, cacheRead, cacheWrite, details()));
+        }
+
+        private TokenDetails details() {
+            return oneHourWrite > 0
+                    ? new TokenDetails(oneHourWrite, 0, 0, 0, ServiceTier.STANDARD)
+                    : TokenDetails.NONE;
         }
     }
 

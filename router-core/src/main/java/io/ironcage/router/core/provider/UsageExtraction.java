@@ -2,6 +2,8 @@ package io.ironcage.router.core.provider;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.ironcage.router.core.domain.ApiKind;
+import io.ironcage.router.core.domain.ServiceTier;
+import io.ironcage.router.core.domain.TokenDetails;
 import io.ironcage.router.core.domain.TokenUsage;
 import java.util.Objects;
 import java.util.Optional;
@@ -53,6 +55,9 @@ public final class UsageExtraction {
      */
     public static final long MAX_TOKENS = 1_000_000_000_000L;
 
+    /** The top-level field in which OpenAI answers say which tier served them. */
+    static final String SERVICE_TIER = "service_tier";
+
     /** {@link #count} result for a field that is missing or {@code null}. */
     static final long MISSING = -1;
 
@@ -73,7 +78,8 @@ public final class UsageExtraction {
         if (responseBody == null || !responseBody.isObject()) {
             return Optional.empty();
         }
-        return fromUsageObject(kind, responseBody.get("usage"));
+        return fromUsageObject(kind, responseBody.get("usage"))
+                .map(usage -> servedAt(kind, usage, responseBody.get(SERVICE_TIER)));
     }
 
     /**
@@ -89,7 +95,40 @@ public final class UsageExtraction {
         Objects.requireNonNull(kind, "kind");
         Objects.requireNonNull(responseBody, "responseBody");
         return Json.topLevelField(responseBody, "usage")
-                .flatMap(usage -> fromUsageObject(kind, usage));
+                .flatMap(usage -> fromUsageObject(kind, usage))
+                .map(
+                        usage ->
+                                reportsServiceTier(kind)
+                                        ? servedAt(
+                                                kind,
+                                                usage,
+                                                Json.topLevelField(responseBody, SERVICE_TIER)
+                                                        .orElse(null))
+                                        : usage);
+    }
+
+    /** Whether answers of this kind say at their top level which tier served them. */
+    static boolean reportsServiceTier(ApiKind kind) {
+        return kind == ApiKind.CHAT_COMPLETIONS || kind == ApiKind.RESPONSES;
+    }
+
+    /**
+     * Applies the {@code service_tier} an OpenAI answer reports at its top level (a chunk, a
+     * completion, a response) to its usage. Anthropic's {@code usage.service_tier} is not read: its
+     * priority tier is a capacity commitment billed at the standard token prices, and its batch
+     * tier is only reached through the batches API, which is forwarded unmetered.
+     *
+     * @param kind the API the answer came from
+     * @param usage the usage read from the answer
+     * @param tier the answer's {@code service_tier}, {@code null} when absent
+     * @return the usage with the tier in its details
+     */
+    static TokenUsage servedAt(ApiKind kind, TokenUsage usage, JsonNode tier) {
+        if (!reportsServiceTier(kind) || tier == null || !tier.isTextual()) {
+            return usage;
+        }
+        return usage.withDetails(
+                usage.details().withServiceTier(ServiceTier.ofReported(tier.textValue())));
     }
 
     /**
@@ -110,9 +149,19 @@ public final class UsageExtraction {
         }
         switch (kind) {
             case CHAT_COMPLETIONS:
-                return openAi(usage, "prompt_tokens", "completion_tokens", "prompt_tokens_details");
+                return openAi(
+                        usage,
+                        "prompt_tokens",
+                        "completion_tokens",
+                        "prompt_tokens_details",
+                        "completion_tokens_details");
             case RESPONSES:
-                return openAi(usage, "input_tokens", "output_tokens", "input_tokens_details");
+                return openAi(
+                        usage,
+                        "input_tokens",
+                        "output_tokens",
+                        "input_tokens_details",
+                        "output_tokens_details");
             case EMBEDDINGS:
                 long prompt = count(usage, "prompt_tokens");
                 return prompt < 0 ? Optional.empty() : Optional.of(TokenUsage.of(prompt, 0));
@@ -124,18 +173,41 @@ public final class UsageExtraction {
     }
 
     private static Optional<TokenUsage> openAi(
-            JsonNode usage, String inputField, String outputField, String detailsField) {
+            JsonNode usage,
+            String inputField,
+            String outputField,
+            String inputDetails,
+            String outputDetails) {
         long input = count(usage, inputField);
         long output = count(usage, outputField);
-        long cached = nestedCount(usage, detailsField, "cached_tokens");
-        if (input < 0 || output < 0 || cached == INVALID) {
+        long cached = nestedCount(usage, inputDetails, "cached_tokens");
+        long audioIn = nestedCount(usage, inputDetails, "audio_tokens");
+        long reasoning = nestedCount(usage, outputDetails, "reasoning_tokens");
+        long audioOut = nestedCount(usage, outputDetails, "audio_tokens");
+        if (input < 0
+                || output < 0
+                || cached == INVALID
+                || audioIn == INVALID
+                || reasoning == INVALID
+                || audioOut == INVALID) {
             return Optional.empty();
         }
         long cacheRead = Math.max(cached, 0);
-        if (cacheRead > input) {
+        long plain = input - cacheRead;
+        if (cacheRead > input
+                || Math.max(audioIn, 0) > plain
+                || Math.max(reasoning, 0) > output
+                || Math.max(audioOut, 0) > output) {
             return Optional.empty();
         }
-        return Optional.of(new TokenUsage(input - cacheRead, output, cacheRead, 0));
+        TokenDetails details =
+                new TokenDetails(
+                        0,
+                        Math.max(audioIn, 0),
+                        Math.max(audioOut, 0),
+                        Math.max(reasoning, 0),
+                        ServiceTier.STANDARD);
+        return Optional.of(new TokenUsage(plain, output, cacheRead, 0, details));
     }
 
     private static Optional<TokenUsage> anthropic(JsonNode usage) {
@@ -143,11 +215,30 @@ public final class UsageExtraction {
         long output = count(usage, "output_tokens");
         long cacheRead = count(usage, "cache_read_input_tokens");
         long cacheWrite = count(usage, "cache_creation_input_tokens");
-        if (input < 0 || output < 0 || cacheRead == INVALID || cacheWrite == INVALID) {
+        long oneHour = oneHourCacheWrites(usage);
+        if (input < 0
+                || output < 0
+                || cacheRead == INVALID
+                || cacheWrite == INVALID
+                || oneHour == INVALID
+                || Math.max(oneHour, 0) > Math.max(cacheWrite, 0)) {
             return Optional.empty();
         }
+        TokenDetails details =
+                oneHour > 0
+                        ? new TokenDetails(oneHour, 0, 0, 0, ServiceTier.STANDARD)
+                        : TokenDetails.NONE;
         return Optional.of(
-                new TokenUsage(input, output, Math.max(cacheRead, 0), Math.max(cacheWrite, 0)));
+                new TokenUsage(
+                        input, output, Math.max(cacheRead, 0), Math.max(cacheWrite, 0), details));
+    }
+
+    /**
+     * Anthropic's {@code usage.cache_creation.ephemeral_1h_input_tokens}: the part of {@code
+     * cache_creation_input_tokens} written with the 1-hour TTL ({@link #MISSING} when absent).
+     */
+    static long oneHourCacheWrites(JsonNode usage) {
+        return nestedCount(usage, "cache_creation", "ephemeral_1h_input_tokens");
     }
 
     /**

@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.ironcage.router.core.domain.ApiKind;
+import io.ironcage.router.core.domain.ServiceTier;
+import io.ironcage.router.core.domain.TokenDetails;
 import io.ironcage.router.core.domain.TokenUsage;
 import java.util.List;
 import java.util.Optional;
@@ -23,6 +25,54 @@ class StreamUsageTest {
         assertEquals(29, usage.outputBytesSeen());
         assertTrue(usage.completed());
         assertEquals(Optional.of("gpt-4o-2024-08-06"), usage.model());
+    }
+
+    @Test
+    void streamsReadTheServiceTierAndDetails() {
+        StreamUsage chat = StreamUsage.forKind(ApiKind.CHAT_COMPLETIONS);
+        chat.onEvent(
+                SseEvent.ofData(
+                        "{\"service_tier\":\"flex\",\"choices\":[{\"delta\":{\"content\":\"Hi\"}}]}"));
+        chat.onEvent(
+                SseEvent.ofData(
+                        "{\"service_tier\":\"flex\",\"choices\":[],\"usage\":{\"prompt_tokens\":40,"
+                                + "\"completion_tokens\":30,\"completion_tokens_details\":"
+                                + "{\"reasoning_tokens\":20}}}"));
+        chat.onEvent(SseEvent.ofData("[DONE]"));
+        assertEquals(
+                Optional.of(
+                        new TokenUsage(
+                                40, 30, 0, 0, new TokenDetails(0, 0, 0, 20, ServiceTier.FLEX))),
+                chat.usage());
+
+        StreamUsage responses = StreamUsage.forKind(ApiKind.RESPONSES);
+        responses.onEvent(
+                SseEvent.named(
+                        "response.completed",
+                        "{\"type\":\"response.completed\",\"response\":{\"service_tier\":"
+                                + "\"priority\",\"usage\":{\"input_tokens\":5,\"output_tokens\":16,"
+                                + "\"output_tokens_details\":{\"reasoning_tokens\":10}}}}"));
+        assertEquals(
+                Optional.of(
+                        new TokenUsage(
+                                5, 16, 0, 0, new TokenDetails(0, 0, 0, 10, ServiceTier.PRIORITY))),
+                responses.usage());
+
+        StreamUsage messages = StreamUsage.forKind(ApiKind.MESSAGES);
+        messages.onEvent(
+                SseEvent.named(
+                        "message_start",
+                        "{\"type\":\"message_start\",\"message\":{\"usage\":{\"input_tokens\":7,"
+                                + "\"cache_creation_input_tokens\":900,\"cache_creation\":"
+                                + "{\"ephemeral_1h_input_tokens\":600},\"output_tokens\":1}}}"));
+        TokenDetails oneHour = new TokenDetails(600, 0, 0, 0, ServiceTier.STANDARD);
+        // a stream cut here is billed with its 1-hour writes, not at the 5-minute price
+        assertEquals(Optional.of(new TokenUsage(7, 0, 0, 900, oneHour)), messages.inputUsageSeen());
+        messages.onEvent(
+                SseEvent.named(
+                        "message_delta",
+                        "{\"type\":\"message_delta\",\"usage\":{\"output_tokens\":12}}"));
+        assertEquals(Optional.of(new TokenUsage(7, 12, 0, 900, oneHour)), messages.usage());
     }
 
     @Test

@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.ironcage.router.core.domain.ApiKind;
+import io.ironcage.router.core.domain.ServiceTier;
+import io.ironcage.router.core.domain.TokenDetails;
 import io.ironcage.router.core.domain.TokenUsage;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -105,7 +107,100 @@ class UsageExtractionTest {
 
     @Test
     void chatCompletionsSplitsCachedTokensOutOfThePrompt() {
-        assertEquals(of(86, 300, 1920, 0), usage(ApiKind.CHAT_COMPLETIONS, CHAT));
+        // 128 of the 300 completion tokens are reasoning: billed as output, kept in the details
+        assertEquals(
+                Optional.of(
+                        new TokenUsage(
+                                86,
+                                300,
+                                1920,
+                                0,
+                                new TokenDetails(0, 0, 0, 128, ServiceTier.STANDARD))),
+                usage(ApiKind.CHAT_COMPLETIONS, CHAT));
+    }
+
+    @Test
+    void chatCompletionsReadsAudioReasoningAndTheServiceTier() {
+        String body =
+                "{\"service_tier\":\"priority\",\"usage\":{\"prompt_tokens\":1000,"
+                        + "\"completion_tokens\":500,\"prompt_tokens_details\":{\"cached_tokens\":200,"
+                        + "\"audio_tokens\":300},\"completion_tokens_details\":{\"reasoning_tokens\":100,"
+                        + "\"audio_tokens\":250}}}";
+        Optional<TokenUsage> expected =
+                Optional.of(
+                        new TokenUsage(
+                                800,
+                                500,
+                                200,
+                                0,
+                                new TokenDetails(0, 300, 250, 100, ServiceTier.PRIORITY)));
+        assertEquals(expected, usage(ApiKind.CHAT_COMPLETIONS, body));
+        assertEquals(
+                expected,
+                UsageExtraction.fromResponseBytes(
+                        ApiKind.CHAT_COMPLETIONS, body.getBytes(StandardCharsets.UTF_8)));
+        assertEquals(
+                ServiceTier.FLEX,
+                usage(
+                                ApiKind.RESPONSES,
+                                RESPONSES.replace("{\"id\"", "{\"service_tier\":\"flex\",\"id\""))
+                        .orElseThrow()
+                        .details()
+                        .serviceTier());
+        // "default", an unknown tier and a non-string are the standard prices
+        for (String tier : new String[] {"\"default\"", "\"scale\"", "7", "null"}) {
+            assertEquals(
+                    ServiceTier.STANDARD,
+                    usage(ApiKind.CHAT_COMPLETIONS, body.replace("\"priority\"", tier))
+                            .orElseThrow()
+                            .details()
+                            .serviceTier(),
+                    tier);
+        }
+    }
+
+    @Test
+    void aDetailLargerThanItsClassOrInvalidGivesNoUsage() {
+        String[] bodies = {
+            // audio input more than the uncached input
+            "{\"usage\":{\"prompt_tokens\":10,\"completion_tokens\":5,"
+                    + "\"prompt_tokens_details\":{\"cached_tokens\":5,\"audio_tokens\":6}}}",
+            "{\"usage\":{\"prompt_tokens\":10,\"completion_tokens\":5,"
+                    + "\"completion_tokens_details\":{\"reasoning_tokens\":6}}}",
+            "{\"usage\":{\"prompt_tokens\":10,\"completion_tokens\":5,"
+                    + "\"completion_tokens_details\":{\"audio_tokens\":-1}}}",
+            "{\"usage\":{\"prompt_tokens\":10,\"completion_tokens\":5,"
+                    + "\"completion_tokens_details\":{\"reasoning_tokens\":\"2\"}}}",
+        };
+        for (String body : bodies) {
+            assertEquals(Optional.empty(), usage(ApiKind.CHAT_COMPLETIONS, body), body);
+        }
+    }
+
+    @Test
+    void messagesReadsOneHourCacheWritesAndIgnoresTheServiceTier() {
+        String usage =
+                "{\"usage\":{\"input_tokens\":10,\"output_tokens\":20,"
+                        + "\"cache_creation_input_tokens\":1500,\"cache_read_input_tokens\":0,"
+                        + "\"cache_creation\":{\"ephemeral_5m_input_tokens\":500,"
+                        + "\"ephemeral_1h_input_tokens\":1000},\"service_tier\":\"priority\"}}";
+        assertEquals(
+                Optional.of(
+                        new TokenUsage(
+                                10,
+                                20,
+                                0,
+                                1500,
+                                new TokenDetails(1000, 0, 0, 0, ServiceTier.STANDARD))),
+                usage(ApiKind.MESSAGES, usage));
+        // more 1-hour writes than writes: not a usage to bill from
+        assertEquals(
+                Optional.empty(),
+                usage(
+                        ApiKind.MESSAGES,
+                        usage.replace(
+                                "\"ephemeral_1h_input_tokens\":1000",
+                                "\"ephemeral_1h_input_tokens\":1501")));
     }
 
     @Test
