@@ -33,10 +33,10 @@ public record TokenDetails(
      * @throws NullPointerException if {@code serviceTier} is {@code null}
      */
     public TokenDetails {
-        TokenUsage.requireNonNegative(cacheWriteOneHourTokens, "cacheWriteOneHourTokens");
-        TokenUsage.requireNonNegative(inputAudioTokens, "inputAudioTokens");
-        TokenUsage.requireNonNegative(outputAudioTokens, "outputAudioTokens");
-        TokenUsage.requireNonNegative(reasoningTokens, "reasoningTokens");
+        requireNonNegative(cacheWriteOneHourTokens, "cacheWriteOneHourTokens");
+        requireNonNegative(inputAudioTokens, "inputAudioTokens");
+        requireNonNegative(outputAudioTokens, "outputAudioTokens");
+        requireNonNegative(reasoningTokens, "reasoningTokens");
         Objects.requireNonNull(serviceTier, "serviceTier");
     }
 
@@ -69,5 +69,13 @@ public record TokenDetails(
                 Math.addExact(outputAudioTokens, other.outputAudioTokens),
                 Math.addExact(reasoningTokens, other.reasoningTokens),
                 serviceTier == ServiceTier.STANDARD ? other.serviceTier : serviceTier);
+    }
+
+    // not TokenUsage's: TokenUsage.NONE is built from TokenDetails.NONE, so calling into TokenUsage
+    // while this class initialises would see TokenDetails.NONE still null
+    private static void requireNonNegative(long value, String name) {
+        if (value < 0) {
+            throw new IllegalArgumentException(name + " must not be negative, got " + value);
+        }
     }
 }

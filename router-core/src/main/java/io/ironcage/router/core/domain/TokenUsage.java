@@ -120,7 +120,7 @@ public record TokenUsage(
         }
     }
 
-    static void requireNonNegative(long value, String name) {
+    private static void requireNonNegative(long value, String name) {
         if (value < 0) {
             throw new IllegalArgumentException(name + " must not be negative, got " + value);
         }
