@@ -1,6 +1,8 @@
 package io.ironcage.router.core.domain.pricing;
 
 import io.ironcage.router.core.domain.Money;
+import io.ironcage.router.core.domain.ServiceTier;
+import io.ironcage.router.core.domain.TokenDetails;
 import io.ironcage.router.core.domain.TokenUsage;
 import java.util.Objects;
 import java.util.Optional;
@@ -15,7 +17,10 @@ import java.util.OptionalLong;
  * least one byte per token), but never more than the worst-case output the reservation was made
  * with. Both output counts are upper bounds of the tokens produced, so the smaller one is too; the
  * byte count alone is not bounded by {@code max_tokens} (a token is often several bytes), so a
- * stream cut short of short tokens would otherwise be billed more than its reservation.
+ * stream cut short of short tokens would otherwise be billed more than its reservation. What was
+ * seen keeps its details (a stream that reported its 1-hour cache writes before it was cut is
+ * billed for them); a request that asked for the priority tier and got no answer saying otherwise
+ * is billed at the priority prices, which its reservation covers.
  *
  * @param billed the tokens billed
  * @param cost what they cost, with the web-search fees
@@ -54,11 +59,18 @@ public record UsageCost(TokenUsage billed, Money cost, boolean reported) {
                                             () ->
                                                     TokenUsage.of(
                                                             price.worstCaseInputTokens(shape), 0));
+                            TokenDetails details = input.details();
+                            if (shape.priorityTier()
+                                    && details.serviceTier() == ServiceTier.STANDARD) {
+                                // no answer said which tier served it: the one asked for
+                                details = details.withServiceTier(ServiceTier.PRIORITY);
+                            }
                             return new TokenUsage(
                                     input.inputTokens(),
                                     Math.min(outputBytesSeen, price.worstCaseOutputTokens(shape)),
                                     input.cacheReadTokens(),
-                                    input.cacheWriteTokens());
+                                    input.cacheWriteTokens(),
+                                    details);
                         });
         Money cost =
                 price.cost(billed)

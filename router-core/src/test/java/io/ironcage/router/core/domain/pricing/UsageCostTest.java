@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.ironcage.router.core.domain.Money;
 import io.ironcage.router.core.domain.ProviderType;
+import io.ironcage.router.core.domain.ServiceTier;
+import io.ironcage.router.core.domain.TokenDetails;
 import io.ironcage.router.core.domain.TokenUsage;
 import java.util.Optional;
 import java.util.OptionalLong;
@@ -93,5 +95,73 @@ class UsageCostTest {
         assertEquals(Money.ofMicros(30_000), bill.cost());
         assertTrue(bill.exceeds(Money.ofMicros(29_999)));
         assertFalse(bill.exceeds(Money.ofMicros(30_000)));
+    }
+
+    @Test
+    void aCutStreamKeepsTheOneHourWritesItSaw() {
+        TokenDetails oneHour = new TokenDetails(400, 0, 0, 0, ServiceTier.STANDARD);
+        UsageCost bill =
+                UsageCost.of(
+                        SONNET,
+                        SHAPE,
+                        Optional.empty(),
+                        Optional.of(new TokenUsage(100, 0, 0, 500, oneHour)),
+                        20,
+                        OptionalLong.empty());
+        // 100 × 3 + 100 × 3.75 + 400 × 6 (1-hour: twice the input) + 20 × 15
+        // = 300 + 375 + 2,400 + 300
+        assertEquals(Money.ofMicros(3_375), bill.cost());
+        assertEquals(oneHour, bill.billed().details());
+    }
+
+    @Test
+    void aCutStreamThatAskedForPriorityIsBilledAtPriority() {
+        ModelPricing gpt4o =
+                new ModelPricing(
+                        "gpt-4o",
+                        Optional.of(ProviderType.OPENAI),
+                        TokenPrice.fromUsdPerMillionTokens(2.5),
+                        TokenPrice.fromUsdPerMillionTokens(10),
+                        Optional.of(TokenPrice.fromUsdPerMillionTokens(1.25)),
+                        Optional.empty(),
+                        OptionalLong.of(16_384),
+                        OptionalLong.empty(),
+                        0,
+                        new TierPrices(
+                                Optional.empty(),
+                                new TierPrices.ClassPrices(
+                                        Optional.of(TokenPrice.fromUsdPerMillionTokens(4.25)),
+                                        Optional.of(TokenPrice.fromUsdPerMillionTokens(17)),
+                                        Optional.empty(),
+                                        Optional.empty()),
+                                TierPrices.ClassPrices.NONE,
+                                Optional.empty(),
+                                Optional.empty(),
+                                Optional.empty()));
+        RequestShape priority =
+                new RequestShape(
+                        2_000,
+                        0,
+                        OptionalLong.of(100),
+                        OptionalLong.of(100),
+                        false,
+                        0,
+                        1,
+                        true,
+                        false,
+                        false,
+                        false);
+        UsageCost bill =
+                UsageCost.of(
+                        gpt4o,
+                        priority,
+                        Optional.empty(),
+                        Optional.empty(),
+                        40,
+                        OptionalLong.empty());
+        // nothing said which tier served it: 2,000 × 4.25 + 40 × 17 = 8,500 + 680
+        assertEquals(Money.ofMicros(9_180), bill.cost());
+        assertEquals(ServiceTier.PRIORITY, bill.billed().details().serviceTier());
+        assertFalse(bill.exceeds(gpt4o.worstCase(priority)));
     }
 }
