@@ -281,6 +281,18 @@ abstract class ModelListEndToEndTest {
     }
 
     @Test
+    void aWrongTokenIsRefusedInTheCallersFormatBeforeAnyProviderIsAsked() {
+        HttpResponse<String> openAiCaller = get("/v1/models", "authorization", "Bearer ic-wrong");
+        assertEquals(401, openAiCaller.statusCode());
+        assertEquals("invalid_api_key", json(openAiCaller).at("/error/code").asText());
+        HttpResponse<String> anthropicCaller =
+                get("/v1/models", "x-api-key", "ic-wrong", "anthropic-version", "2023-06-01");
+        assertEquals(401, anthropicCaller.statusCode());
+        assertEquals("authentication_error", json(anthropicCaller).at("/error/type").asText());
+        assertEquals(0, openAi.requestCount() + anthropic.requestCount());
+    }
+
+    @Test
     void everyPageOfAnthropicsListIsFollowed() {
         anthropic.modelsPageSize(2);
         HttpResponse<String> response = get("/v1/models");

@@ -101,10 +101,7 @@ final class ModelListing {
      * @return done when the answer is sent
      */
     static CompletionStage<Void> answer(Call call, ResponseSink sink, ModelsPath models) {
-        ProviderType format =
-                ModelsPath.callerFormat(
-                        call.request.headers().contains("anthropic-version"),
-                        call.request.headers().contains("x-api-key"));
+        ProviderType format = callerFormat(call.request.headers());
         if (call.tenant().isStopped()) {
             reply(sink, ErrorResponses.unauthorized(format));
             return DONE;
@@ -114,6 +111,12 @@ final class ModelListing {
             return listing.one(sink, models.modelId().get());
         }
         return listing.all(sink);
+    }
+
+    /** The format a models request is answered in, the gate's refusals included. */
+    static ProviderType callerFormat(HeaderMap headers) {
+        return ModelsPath.callerFormat(
+                headers.contains("anthropic-version"), headers.contains("x-api-key"));
     }
 
     /** Why one provider's list is missing, as the caller is told: never a key or a body. */
