@@ -106,11 +106,10 @@ final class ModelListing {
             reply(sink, ErrorResponses.unauthorized(format));
             return DONE;
         }
-        Listing listing = new Listing(call, format);
         if (models.modelId().isPresent()) {
-            return listing.one(sink, models.modelId().get());
+            return new Listing(call, format, false).one(sink, models.modelId().get());
         }
-        return listing.all(sink);
+        return new Listing(call, format, true).all(sink);
     }
 
     /** The format a models request is answered in, the gate's refusals included. */
@@ -139,10 +138,14 @@ final class ModelListing {
         /** Every key sent upstream, kept out of the answer; providers add to it at once. */
         private final Queue<String> sent = new ConcurrentLinkedQueue<>();
 
-        Listing(Call call, ProviderType format) {
+        /** Whether several providers are asked at once (else one, which may block right here). */
+        private final boolean fanOut;
+
+        Listing(Call call, ProviderType format, boolean fanOut) {
             this.call = call;
             this.format = format;
             this.keys = call.tenant().keys();
+            this.fanOut = fanOut;
         }
 
         private ModelCatalog catalog(ProviderType provider) {
@@ -362,9 +365,6 @@ final class ModelListing {
             CompletionStage<HttpTransport.Response> answer =
                     sendWithFreshKeyOn401(
                             asked, LIST_PATH + "/" + routed.model().orElseThrow(), "");
-            if (call.workers == ProxyHandler.CALLING_THREAD) {
-                answer = settledHere(answer);
-            }
             return answer.handle(
                     (response, failure) -> {
                         if (failure != null) {
@@ -485,12 +485,18 @@ final class ModelListing {
                     call.parts.upstreamTimeout());
         }
 
-        /** Sends without blocking; on a thread of its own when there are no workers. */
+        /**
+         * Sends without blocking; without workers, one provider's request right here and each of
+         * several on a thread of its own, so that they run at once.
+         */
         private CompletionStage<HttpTransport.Response> send(HttpTransport.Request request) {
             HttpTransport upstream = call.parts.upstream();
             try {
                 if (call.workers == ProxyHandler.CALLING_THREAD) {
-                    return CompletableFuture.supplyAsync(() -> upstream.send(request), OWN_THREAD);
+                    return fanOut
+                            ? CompletableFuture.supplyAsync(
+                                    () -> upstream.send(request), OWN_THREAD)
+                            : CompletableFuture.completedFuture(upstream.send(request));
                 }
                 return upstream.sendAsync(request, call.workers);
             } catch (ForwardException e) {
@@ -501,22 +507,12 @@ final class ModelListing {
         /** Runs what may block where it may: here without workers, else on a worker. */
         private <T> CompletionStage<T> mayBlock(Supplier<T> work) {
             if (call.workers == ProxyHandler.CALLING_THREAD) {
-                return CompletableFuture.completedFuture(work.get()); // a thread of our own
+                return CompletableFuture.completedFuture(work.get()); // this thread may block
             }
             try {
                 return CompletableFuture.supplyAsync(work, call.workers);
             } catch (RejectedExecutionException e) {
                 return CompletableFuture.supplyAsync(work, OWN_THREAD); // the server is closing
-            }
-        }
-
-        /** Waits here for a stage that runs on other threads, so what follows runs here. */
-        private static <T> CompletionStage<T> settledHere(CompletionStage<T> stage) {
-            CompletableFuture<T> future = stage.toCompletableFuture();
-            try {
-                return CompletableFuture.completedFuture(future.join());
-            } catch (RuntimeException e) {
-                return CompletableFuture.failedFuture(Stages.unwrapped(e));
             }
         }
     }
