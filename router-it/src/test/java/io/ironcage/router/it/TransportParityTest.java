@@ -66,9 +66,11 @@ class TransportParityTest {
         }
         assertEquals(jdk.spent(), netty.spent(), "both routers billed the same");
         assertEquals(
-                List.of(200, 200, 200, 200, 200, 429, 500, 402, 404, 413, 401, 400, 431, 200),
+                List.of(
+                        200, 200, 200, 200, 200, 429, 500, 402, 404, 413, 401, 400, 431, 200, 200,
+                        200, 404),
                 jdk.exchanges().stream().map(Exchange::status).toList(),
-                "the set covers plain, streamed, error, 402, 404 and 413 answers");
+                "the set covers plain, streamed, error, 402, 404, 413 and model-list answers");
         assertTrue(jdk.exchanges().get(1).body().contains("data: [DONE]"), "a real stream");
     }
 
@@ -152,6 +154,19 @@ class TransportParityTest {
                             "x-padding",
                             "p".repeat(40_000)));
             seen.add(call(base, "health", "GET", "/", ""));
+
+            seen.add(call(base, "models of both providers", "GET", "/v1/models", ""));
+            anthropic.enqueue(FakeResponse.error(500, "api_error", "down"));
+            seen.add(
+                    call(
+                            base,
+                            "models, Anthropic missing",
+                            "GET",
+                            "/v1/models",
+                            "",
+                            "anthropic-version",
+                            "2023-06-01"));
+            seen.add(call(base, "one model 404", "GET", "/v1/models/claude-nope", ""));
             return new Run(seen, router.totalSpent());
         }
     }

@@ -21,9 +21,7 @@ final class AnthropicFormat extends WireFormat {
         if ("POST".equals(method) && "/v1/messages".equals(path)) {
             return Optional.of(Endpoint.MESSAGES);
         }
-        return "GET".equals(method) && "/v1/models".equals(path)
-                ? Optional.of(Endpoint.MODELS)
-                : Optional.empty();
+        return modelsEndpoint(method, path);
     }
 
     /**
@@ -83,9 +81,6 @@ final class AnthropicFormat extends WireFormat {
 
     @Override
     Rendered answer(Endpoint endpoint, JsonNode request, FakeResponse response) {
-        if (endpoint == Endpoint.MODELS) {
-            return models();
-        }
         return request.path("stream").asBoolean(false)
                 ? messageStream(request, response)
                 : message(request, response);
@@ -225,24 +220,61 @@ final class AnthropicFormat extends WireFormat {
                 write(object().put("type", "content_block_stop").put("index", index)));
     }
 
-    private Rendered models() {
+    /** Anthropic's default page size when {@code limit} is not given. */
+    private static final int DEFAULT_LIMIT = 20;
+
+    @Override
+    Rendered models(List<String> ids, String query, int pageSize) {
+        int limit = DEFAULT_LIMIT;
+        Optional<String> asked = queryParameter(query, "limit");
+        if (asked.isPresent()) {
+            try {
+                limit = Integer.parseInt(asked.get());
+            } catch (NumberFormatException e) {
+                limit = -1;
+            }
+            if (limit < 1 || limit > 1000) {
+                return error(
+                        400,
+                        "invalid_request_error",
+                        "limit: Input should be between 1 and 1000",
+                        Map.of());
+            }
+        }
+        limit = Math.min(limit, pageSize);
+        int from = 0;
+        Optional<String> after = queryParameter(query, "after_id");
+        if (after.isPresent()) {
+            from = ids.indexOf(after.get()) + 1;
+            if (from == 0) {
+                return error(400, "invalid_request_error", "after_id: no such model", Map.of());
+            }
+        }
+        List<String> page = ids.subList(from, Math.min(ids.size(), from + limit));
         ObjectNode root = object();
         ArrayNode data = root.putArray("data");
-        List<String> ids =
-                List.of(
-                        "claude-sonnet-4-5-20250929",
-                        "claude-haiku-4-5-20251001",
-                        "claude-opus-4-1-20250805");
-        for (String id : ids) {
-            data.addObject()
-                    .put("type", "model")
-                    .put("id", id)
-                    .put("display_name", id)
-                    .put("created_at", "2025-01-01T00:00:00Z");
+        page.forEach(id -> data.add(model(id)));
+        root.put("has_more", from + page.size() < ids.size());
+        if (page.isEmpty()) {
+            root.putNull("first_id").putNull("last_id");
+        } else {
+            root.put("first_id", page.get(0)).put("last_id", page.get(page.size() - 1));
         }
-        root.put("has_more", false)
-                .put("first_id", ids.get(0))
-                .put("last_id", ids.get(ids.size() - 1));
         return body(200, root, requestIdHeader());
+    }
+
+    @Override
+    Rendered model(List<String> ids, String id) {
+        if (!ids.contains(id)) {
+            return error(404, "not_found_error", "model: " + id, Map.of());
+        }
+        return body(200, model(id), requestIdHeader());
+    }
+
+    private static ObjectNode model(String id) {
+        return object().put("type", "model")
+                .put("id", id)
+                .put("display_name", id)
+                .put("created_at", FakeProvider.ANTHROPIC_MODEL_CREATED.toString());
     }
 }

@@ -8,6 +8,8 @@ import java.io.OutputStream;
 import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -40,10 +42,35 @@ import java.util.concurrent.atomic.AtomicInteger;
  * stream. Every request is recorded, whatever the answer.
  *
  * <p>Served endpoints. OpenAI: {@code POST /v1/chat/completions}, {@code /v1/embeddings}, {@code
- * /v1/responses} (not streamed), {@code GET /v1/models}. Anthropic: {@code POST /v1/messages},
- * {@code GET /v1/models}. A provider is not reusable after {@link #close()}.
+ * /v1/responses} (not streamed), {@code GET /v1/models}, {@code GET /v1/models/{id}}. Anthropic:
+ * {@code POST /v1/messages}, {@code GET /v1/models}, {@code GET /v1/models/{id}}. A provider is not
+ * reusable after {@link #close()}.
+ *
+ * <p>Models. The fake lists {@linkplain #models(String...) its models} in the provider's real shape
+ * unless a response is queued or dispatched: OpenAI {@code
+ * {"object":"list","data":[{"id","object":"model","created","owned_by":"openai"}]}}, every model at
+ * once, each {@code created} {@link #OPENAI_MODEL_CREATED}; Anthropic {@code
+ * {"data":[{"type":"model","id","display_name","created_at"}],"has_more","first_id","last_id"}}, in
+ * pages of {@code limit} (1–1000, default 20, at most {@linkplain #modelsPageSize(int) the page
+ * size}) after {@code after_id}, {@code display_name} the id, each {@code created_at} {@link
+ * #ANTHROPIC_MODEL_CREATED}. {@code GET /v1/models/{id}} answers the model, or the provider's 404
+ * for an id it does not list (OpenAI {@code model_not_found}, Anthropic {@code not_found_error}).
  */
 public final class FakeProvider implements AutoCloseable {
+    /** The {@code created} of every model the OpenAI fake lists: 2023-11-14T22:13:20Z. */
+    public static final Instant OPENAI_MODEL_CREATED = Instant.ofEpochSecond(1_700_000_000L);
+
+    /** The {@code created_at} of every model the Anthropic fake lists. */
+    public static final Instant ANTHROPIC_MODEL_CREATED = Instant.parse("2025-01-01T00:00:00Z");
+
+    private static final List<String> OPENAI_MODELS =
+            List.of("gpt-4o", "gpt-4o-mini", "gpt-5-mini", "o3-mini");
+    private static final List<String> ANTHROPIC_MODELS =
+            List.of(
+                    "claude-sonnet-4-5-20250929",
+                    "claude-haiku-4-5-20251001",
+                    "claude-opus-4-1-20250805");
+
     private final ProviderType type;
     private final WireFormat format;
     private final ConcurrentLinkedQueue<FakeResponse> script = new ConcurrentLinkedQueue<>();
@@ -52,10 +79,13 @@ public final class FakeProvider implements AutoCloseable {
     private final CountDownLatch closed = new CountDownLatch(1);
     private volatile FakeDispatcher dispatcher;
     private volatile String requiredKey;
+    private volatile List<String> models;
+    private volatile int modelsPageSize = 1000;
     private LoopbackServer server;
 
     private FakeProvider(ProviderType type, Clock clock) {
         this.type = type;
+        this.models = type == ProviderType.OPENAI ? OPENAI_MODELS : ANTHROPIC_MODELS;
         this.format =
                 type == ProviderType.OPENAI ? new OpenAiFormat(clock) : new AnthropicFormat(clock);
     }
@@ -165,6 +195,46 @@ public final class FakeProvider implements AutoCloseable {
     }
 
     /**
+     * Sets the models {@code GET /v1/models} lists and {@code GET /v1/models/{id}} knows, in this
+     * order. By default OpenAI's fake lists {@code gpt-4o}, {@code gpt-4o-mini}, {@code gpt-5-mini}
+     * and {@code o3-mini}; Anthropic's {@code claude-sonnet-4-5-20250929}, {@code
+     * claude-haiku-4-5-20251001} and {@code claude-opus-4-1-20250805}.
+     *
+     * @param ids the model ids; none for an empty list
+     * @return this fake
+     */
+    public FakeProvider models(String... ids) {
+        this.models = List.of(ids);
+        return this;
+    }
+
+    /**
+     * Returns the models the fake lists.
+     *
+     * @return the model ids, in order
+     */
+    public List<String> models() {
+        return models;
+    }
+
+    /**
+     * Caps the pages of Anthropic's model list at this many models whatever {@code limit} asks (the
+     * real API's cap is 1000), so a client's paging can be tested with a few models. OpenAI's list
+     * has no pages.
+     *
+     * @param size the most models on one page, at least 1
+     * @return this fake
+     * @throws IllegalArgumentException if {@code size} is less than 1
+     */
+    public FakeProvider modelsPageSize(int size) {
+        if (size < 1) {
+            throw new IllegalArgumentException("a page holds at least one model, got " + size);
+        }
+        this.modelsPageSize = size;
+        return this;
+    }
+
+    /**
      * Takes the oldest recorded request, waiting for one to arrive.
      *
      * @param timeout how long to wait
@@ -261,7 +331,7 @@ public final class FakeProvider implements AutoCloseable {
             FakeDispatcher d = dispatcher;
             response = d != null ? d.dispatch(request) : defaultAnswer(json);
         }
-        return new Respond(render(endpoint.get(), json, response), response);
+        return new Respond(render(endpoint.get(), request, json, response), response);
     }
 
     private static FakeResponse defaultAnswer(JsonNode request) {
@@ -273,7 +343,11 @@ public final class FakeProvider implements AutoCloseable {
                 user.isEmpty() ? "This is a fake reply." : "This is a fake reply to: " + user);
     }
 
-    private Rendered render(WireFormat.Endpoint endpoint, JsonNode request, FakeResponse response) {
+    private Rendered render(
+            WireFormat.Endpoint endpoint,
+            RecordedRequest recorded,
+            JsonNode request,
+            FakeResponse response) {
         switch (response.kind) {
             case ERROR:
                 return format.error(
@@ -286,7 +360,15 @@ public final class FakeProvider implements AutoCloseable {
                         response.text.getBytes(java.nio.charset.StandardCharsets.UTF_8),
                         java.util.List.of());
             default:
-                Rendered rendered = format.answer(endpoint, request, response);
+                Rendered rendered;
+                if (endpoint == WireFormat.Endpoint.MODELS) {
+                    rendered = format.models(models, recorded.query(), modelsPageSize);
+                } else if (endpoint == WireFormat.Endpoint.MODEL) {
+                    rendered =
+                            format.model(models, recorded.path().substring("/v1/models/".length()));
+                } else {
+                    rendered = format.answer(endpoint, request, response);
+                }
                 if (response.headers.isEmpty()) {
                     return rendered;
                 }

@@ -32,9 +32,7 @@ final class OpenAiFormat extends WireFormat {
                     return Optional.empty();
             }
         }
-        return "GET".equals(method) && "/v1/models".equals(path)
-                ? Optional.of(Endpoint.MODELS)
-                : Optional.empty();
+        return modelsEndpoint(method, path);
     }
 
     @Override
@@ -104,8 +102,6 @@ final class OpenAiFormat extends WireFormat {
     @Override
     Rendered answer(Endpoint endpoint, JsonNode request, FakeResponse response) {
         switch (endpoint) {
-            case MODELS:
-                return models();
             case EMBEDDINGS:
                 return embeddings(request, response);
             case RESPONSES:
@@ -359,17 +355,34 @@ final class OpenAiFormat extends WireFormat {
         return body(200, root, requestIdHeader());
     }
 
-    private Rendered models() {
+    @Override
+    Rendered models(List<String> ids, String query, int pageSize) {
         ObjectNode root = object();
         root.put("object", "list");
         ArrayNode data = root.putArray("data");
-        for (String id : List.of("gpt-4o", "gpt-4o-mini", "gpt-5-mini", "o3-mini")) {
-            data.addObject()
-                    .put("id", id)
-                    .put("object", "model")
-                    .put("created", 1_700_000_000L)
-                    .put("owned_by", "openai");
+        for (String id : ids) {
+            data.add(model(id));
         }
         return body(200, root, requestIdHeader());
+    }
+
+    @Override
+    Rendered model(List<String> ids, String id) {
+        if (!ids.contains(id)) {
+            ObjectNode error = object();
+            error.put("message", "The model '" + id + "' does not exist")
+                    .put("type", "invalid_request_error")
+                    .put("param", "model")
+                    .put("code", "model_not_found");
+            return body(404, object().set("error", error), requestIdHeader());
+        }
+        return body(200, model(id), requestIdHeader());
+    }
+
+    private static ObjectNode model(String id) {
+        return object().put("id", id)
+                .put("object", "model")
+                .put("created", FakeProvider.OPENAI_MODEL_CREATED.getEpochSecond())
+                .put("owned_by", "openai");
     }
 }

@@ -21,10 +21,11 @@ abstract class WireFormat {
         EMBEDDINGS,
         RESPONSES,
         MESSAGES,
-        MODELS;
+        MODELS,
+        MODEL;
 
         boolean takesBody() {
-            return this != MODELS;
+            return this != MODELS && this != MODEL;
         }
     }
 
@@ -56,6 +57,42 @@ abstract class WireFormat {
     abstract Rendered missingModel();
 
     abstract Rendered answer(Endpoint endpoint, JsonNode request, FakeResponse response);
+
+    /**
+     * The model list: every model at once (OpenAI), or one page of at most {@code pageSize} after
+     * the query's cursor (Anthropic).
+     */
+    abstract Rendered models(List<String> ids, String query, int pageSize);
+
+    /** One model, or the provider's 404 when it has no model of that id. */
+    abstract Rendered model(List<String> ids, String id);
+
+    /** The endpoint of a {@code GET} on the models paths, if it is one. */
+    static Optional<Endpoint> modelsEndpoint(String method, String path) {
+        if (!"GET".equals(method)) {
+            return Optional.empty();
+        }
+        if ("/v1/models".equals(path)) {
+            return Optional.of(Endpoint.MODELS);
+        }
+        return path.startsWith("/v1/models/") && path.length() > "/v1/models/".length()
+                ? Optional.of(Endpoint.MODEL)
+                : Optional.empty();
+    }
+
+    /** A query parameter's first value, decoded; empty when absent. */
+    static Optional<String> queryParameter(String query, String name) {
+        for (String pair : query.split("&")) {
+            int eq = pair.indexOf('=');
+            String key = eq < 0 ? pair : pair.substring(0, eq);
+            if (key.equals(name)) {
+                return Optional.of(
+                        java.net.URLDecoder.decode(
+                                eq < 0 ? "" : pair.substring(eq + 1), StandardCharsets.UTF_8));
+            }
+        }
+        return Optional.empty();
+    }
 
     static ObjectNode object() {
         return JSON.createObjectNode();

@@ -205,6 +205,53 @@ class FakeProviderAnthropicTest {
         JsonNode body = Http.json(Http.get(anthropic.baseUri(), "/v1/models").body());
         assertEquals("model", body.at("/data/0/type").asText());
         assertFalse(body.path("has_more").asBoolean(true));
+        assertEquals("claude-sonnet-4-5-20250929", body.path("first_id").asText());
+        assertEquals(
+                FakeProvider.ANTHROPIC_MODEL_CREATED.toString(),
+                body.at("/data/0/created_at").asText());
+        assertEquals(body.at("/data/0/id").asText(), body.at("/data/0/display_name").asText());
+    }
+
+    @Test
+    void theModelListIsPagedWithLimitAndAfterId() {
+        anthropic.models("claude-a", "claude-b", "claude-c");
+        JsonNode first = Http.json(Http.get(anthropic.baseUri(), "/v1/models?limit=2").body());
+        assertEquals(2, first.path("data").size());
+        assertTrue(first.path("has_more").asBoolean());
+        assertEquals("claude-a", first.path("first_id").asText());
+        assertEquals("claude-b", first.path("last_id").asText());
+        JsonNode second =
+                Http.json(
+                        Http.get(anthropic.baseUri(), "/v1/models?limit=2&after_id=claude-b")
+                                .body());
+        assertEquals(1, second.path("data").size());
+        assertEquals("claude-c", second.at("/data/0/id").asText());
+        assertFalse(second.path("has_more").asBoolean(true));
+        assertEquals(400, Http.get(anthropic.baseUri(), "/v1/models?limit=0").statusCode());
+    }
+
+    @Test
+    void thePageSizeCapsWhatLimitAsksFor() {
+        anthropic.models("claude-a", "claude-b", "claude-c").modelsPageSize(1);
+        JsonNode page = Http.json(Http.get(anthropic.baseUri(), "/v1/models?limit=1000").body());
+        assertEquals(1, page.path("data").size());
+        assertTrue(page.path("has_more").asBoolean());
+        assertThrows(IllegalArgumentException.class, () -> anthropic.modelsPageSize(0));
+    }
+
+    @Test
+    void oneModelIsRetrievedAndAnUnknownOneIsAnthropics404() {
+        HttpResponse<String> one =
+                Http.get(anthropic.baseUri(), "/v1/models/claude-haiku-4-5-20251001");
+        assertEquals(200, one.statusCode());
+        JsonNode model = Http.json(one.body());
+        assertEquals("model", model.path("type").asText());
+        assertEquals("claude-haiku-4-5-20251001", model.path("id").asText());
+        HttpResponse<String> unknown = Http.get(anthropic.baseUri(), "/v1/models/claude-nope");
+        assertEquals(404, unknown.statusCode());
+        JsonNode error = Http.json(unknown.body());
+        assertEquals("error", error.path("type").asText());
+        assertEquals("not_found_error", error.at("/error/type").asText());
     }
 
     @Test

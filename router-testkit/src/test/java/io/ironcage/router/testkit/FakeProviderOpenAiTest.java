@@ -185,6 +185,37 @@ class FakeProviderOpenAiTest {
         JsonNode body = Http.json(Http.get(openAi.baseUri(), "/v1/models").body());
         assertEquals("list", body.path("object").asText());
         assertEquals("model", body.at("/data/0/object").asText());
+        assertEquals("gpt-4o", body.at("/data/0/id").asText());
+        assertEquals(4, body.path("data").size());
+    }
+
+    @Test
+    void setModelsAreListedAndRetrievedInOpenAisShape() {
+        openAi.models("gpt-x", "o9");
+        assertEquals(List.of("gpt-x", "o9"), openAi.models());
+        JsonNode list = Http.json(Http.get(openAi.baseUri(), "/v1/models").body());
+        assertEquals(2, list.path("data").size());
+        JsonNode first = list.at("/data/0");
+        assertEquals("gpt-x", first.path("id").asText());
+        assertEquals("model", first.path("object").asText());
+        assertEquals(
+                FakeProvider.OPENAI_MODEL_CREATED.getEpochSecond(), first.path("created").asLong());
+        assertEquals("openai", first.path("owned_by").asText());
+
+        HttpResponse<String> one = Http.get(openAi.baseUri(), "/v1/models/o9");
+        assertEquals(200, one.statusCode());
+        assertEquals("o9", Http.json(one.body()).path("id").asText());
+
+        HttpResponse<String> unknown = Http.get(openAi.baseUri(), "/v1/models/gpt-nope");
+        assertEquals(404, unknown.statusCode());
+        assertEquals("model_not_found", Http.json(unknown.body()).at("/error/code").asText());
+    }
+
+    @Test
+    void aQueuedResponseAnswersTheModelListInstead() {
+        openAi.enqueue(FakeResponse.raw(200, "application/json", "{not json"));
+        assertEquals("{not json", Http.get(openAi.baseUri(), "/v1/models").body());
+        assertEquals(200, Http.get(openAi.baseUri(), "/v1/models").statusCode());
     }
 
     @Test

@@ -15,10 +15,11 @@ import java.util.Set;
  * are OpenAI); else the provider of the only configured key; else the provider whose API the path
  * is ({@link ApiPath}: {@code /v1/messages} and below are Anthropic's; chat completions, responses
  * and embeddings and below are OpenAI's). A request with no model goes by path prefix, else by the
- * path's API; a request on a path both providers have (such as {@code GET /v1/models}) with no
+ * path's API; a request on a path both providers have (such as {@code DELETE /v1/models/…}) with no
  * model or an unknown one goes to Anthropic when the caller sent an {@code anthropic-version}
- * header, else to OpenAI. A key is only ever sent to its own provider: when the chosen provider has
- * no key the decision is {@link NoKeyForProvider}.
+ * header, else to OpenAI ({@code GET /v1/models} is answered from every provider instead, see
+ * {@link ModelsPath}). A key is only ever sent to its own provider: when the chosen provider has no
+ * key the decision is {@link NoKeyForProvider}.
  *
  * <p>Where this differs from the reference (§3.5): prefixes must be a whole segment ({@code
  * /anthropicfoo} is not a prefix), model prefixes are recognised and stripped, the family match is

@@ -46,6 +46,8 @@ import java.util.Objects;
  *       <td>the refusal's type (+ code)</td></tr>
  *   <tr><td>{@link #upstreamUnreachable}</td><td>502</td><td>server_error /
  *       upstream_unreachable</td><td>api_error</td></tr>
+ *   <tr><td>{@link #modelsUnavailable}</td><td>502</td><td>server_error /
+ *       models_unavailable</td><td>api_error</td></tr>
  *   <tr><td>{@link #upstreamTimeout}</td><td>504</td><td>server_error / upstream_timeout</td>
  *       <td>timeout_error</td></tr>
  *   <tr><td>{@link #upstreamAuthFailed}</td><td>502</td><td>server_error /
@@ -269,6 +271,25 @@ public final class ErrorResponses {
             return anthropic(402, refusal.type(), refusal.code(), refusal.message());
         }
         return openAi(402, refusal.type(), refusal.code(), null, refusal.message());
+    }
+
+    /**
+     * No configured provider's model list could be fetched for {@code GET /v1/models} (502).
+     *
+     * @param format the caller's format
+     * @param failures each provider and why its list is missing, e.g. {@code openai (timed out),
+     *     anthropic (HTTP 401)}; never a key or a provider's body
+     * @return the response
+     */
+    public static ErrorResponse modelsUnavailable(ProviderType format, String failures) {
+        Objects.requireNonNull(failures, "failures");
+        return render(
+                format,
+                502,
+                OPENAI_SERVER_ERROR,
+                "models_unavailable",
+                null,
+                "No provider's model list could be fetched: " + failures + ".");
     }
 
     /**

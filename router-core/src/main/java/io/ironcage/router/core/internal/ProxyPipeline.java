@@ -6,6 +6,7 @@ import static io.ironcage.router.core.internal.Stages.reply;
 import io.ironcage.router.core.agent.Readiness;
 import io.ironcage.router.core.agent.Tenant;
 import io.ironcage.router.core.agent.Tenants;
+import io.ironcage.router.core.domain.ModelsPath;
 import io.ironcage.router.core.domain.ProviderType;
 import io.ironcage.router.core.domain.budget.BudgetPolicy;
 import io.ironcage.router.core.domain.pricing.PricingTable;
@@ -33,7 +34,9 @@ import java.util.function.Supplier;
  * <ol>
  *   <li>{@link RequestGate}: the checks on the head (health and readiness, size, token, body limit,
  *       path), also run by the transport before it reads the body;
- *   <li>{@link Routing}: the body read, the provider picked, the translation decided;
+ *   <li>{@link Routing}: the body read, the provider picked, the translation decided; a models
+ *       request ({@code GET /v1/models}, {@code GET /v1/models/{id}}) is answered by {@link
+ *       ModelListing} instead, from every configured provider;
  *   <li>{@link Admission}: the tenant admits it, its key is at hand, the {@link BudgetPolicy}
  *       reserves the worst case;
  *   <li>{@link UpstreamCall}: the provider's request sent, once more with a fresh key after a 401;
@@ -242,6 +245,10 @@ public final class ProxyPipeline implements ProxyHandler {
             return DONE;
         }
         Call call = new Call(request, passed, workers, parts);
+        Optional<ModelsPath> models = ModelsPath.of(request.method(), passed.target().path());
+        if (models.isPresent()) {
+            return ModelListing.answer(call, answered, models.get());
+        }
         return Routing.route(call, answered);
     }
 

@@ -3,6 +3,7 @@ package io.ironcage.router.core.internal;
 import io.ironcage.router.core.agent.Tenant;
 import io.ironcage.router.core.agent.Tenants;
 import io.ironcage.router.core.domain.ApiPath;
+import io.ironcage.router.core.domain.ModelsPath;
 import io.ironcage.router.core.domain.ProviderRouting;
 import io.ironcage.router.core.domain.ProviderType;
 import io.ironcage.router.core.domain.RequestTarget;
@@ -76,7 +77,11 @@ final class RequestGate {
         }
         ProviderRouting.PathRoute pathRoute = ProviderRouting.stripProviderPrefix(target.path());
         ApiPath apiPath = ApiPath.of(pathRoute.path());
-        ProviderType format = apiPath.format();
+        // the router answers a models request itself, in the format the caller's headers name
+        ProviderType format =
+                ModelsPath.of(method, target.path()).isPresent()
+                        ? ModelListing.callerFormat(headers)
+                        : apiPath.format();
         if (headerBytes(headers) > MAX_HEADER_BYTES) {
             return refused(ErrorResponses.headersTooLarge(format, MAX_HEADER_BYTES));
         }

@@ -114,13 +114,17 @@ final class UpstreamCall {
     }
 
     static URI upstreamUri(Call call, String path) {
-        String base = call.key.effectiveBaseUrl().toString();
+        return upstreamUri(call.parts, call.key, path, call.target().query());
+    }
+
+    /** The URI of a request to the key's provider: its base URL, the path and the query. */
+    static URI upstreamUri(PipelineParts parts, ProviderKey key, String path, String query) {
+        String base = key.effectiveBaseUrl().toString();
         if (base.endsWith("/")) {
             base = base.substring(0, base.length() - 1);
         }
-        String query = call.target().query().isEmpty() ? "" : "?" + call.target().query();
-        String text = base + path + query;
-        return call.parts.uri(text);
+        String text = base + path + (query.isEmpty() ? "" : "?" + query);
+        return parts.uri(text);
     }
 
     /** Opens the stream; after a 401, once more with a fresh key if the source has one. */

@@ -79,6 +79,14 @@ public interface ProviderApi {
     Optional<Translation> translationFrom(ApiKind callerKind);
 
     /**
+     * Returns how this provider lists its models, and how a caller of this provider's API is shown
+     * a model list ({@code GET /v1/models}).
+     *
+     * @return the catalog
+     */
+    ModelCatalog models();
+
+    /**
      * Returns the request a streamed pass-through call sends so the provider reports its usage in
      * the stream, when the caller did not ask for it; the router then drops the usage-only event
      * the caller did not ask for ({@link #isUsageOnlyEvent}).

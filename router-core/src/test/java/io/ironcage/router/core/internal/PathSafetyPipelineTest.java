@@ -189,8 +189,8 @@ class PathSafetyPipelineTest {
         assertEquals(404, send(behindPrefix, "GET", "/v1/models/../../../admin", null).status());
         assertEquals(List.of(), upstream.uris());
         upstream.answer(200, "{\"object\":\"list\",\"data\":[]}");
-        assertEquals(200, send(behindPrefix, "GET", "/v1/models/./", null).status());
-        assertEquals(List.of("http://127.0.0.1:1/gateway/openai/v1/models"), upstream.uris());
+        assertEquals(200, send(behindPrefix, "GET", "/v1/files/./", null).status());
+        assertEquals(List.of("http://127.0.0.1:1/gateway/openai/v1/files"), upstream.uris());
     }
 
     @ParameterizedTest(name = "[{index}] {0}")
@@ -390,7 +390,8 @@ class PathSafetyPipelineTest {
     }
 
     @ParameterizedTest(name = "[{index}] {0}")
-    @ValueSource(strings = {"/v1/models", "/v1/batches/batch_1", "/v1/files", "/v1/models/gpt-4o"})
+    // GET /v1/models asks every provider: ModelListingPipelineTest
+    @ValueSource(strings = {"/v1/batches/batch_1", "/v1/files", "/v1/models/gpt-4o"})
     void readsAreFreeAndForwarded(String path) {
         ledger = CostController.withLimit(Money.ofMicros(1));
         upstream.answer(200, "{\"object\":\"list\",\"data\":[]}");

@@ -223,6 +223,46 @@ class ServerModeEndToEndTest {
         assertEquals(AgentStatus.RUNNING, router.agents().list().get(0).status());
     }
 
+    private static HttpResponse<String> getModels(LlmRouter router, String token) {
+        try {
+            return HTTP.send(
+                    HttpRequest.newBuilder(URI.create(router.baseUri() + "/v1/models"))
+                            .timeout(Duration.ofSeconds(10))
+                            .header("authorization", "Bearer " + token)
+                            .GET()
+                            .build(),
+                    HttpResponse.BodyHandlers.ofString());
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    @Test
+    void theModelListAsksOnlyTheProviderOfTheKeyTheControlPlaneGaveAndFailsClearlyWithoutIt() {
+        agentA(25_000_000);
+        server.goOffline();
+        LlmRouter router = start(builder(options().build()).token(TOKEN_A));
+        HttpResponse<String> offline = getModels(router, TOKEN_A);
+        assertEquals(502, offline.statusCode(), offline.body());
+        assertEquals("models_unavailable", json(offline).at("/error/code").asText());
+        assertTrue(
+                json(offline).at("/error/message").asText().contains("could not be fetched"),
+                offline.body());
+        assertEquals(0, providerA.requestCount());
+
+        server.goOnline();
+        HttpResponse<String> online = getModels(router, TOKEN_A);
+        assertEquals(200, online.statusCode(), online.body());
+        List<String> ids = new ArrayList<>();
+        json(online).path("data").forEach(model -> ids.add(model.path("id").asText()));
+        assertEquals(providerA.models(), ids);
+        assertTrue(online.headers().firstValue("x-iron-router-models-partial").isEmpty());
+        RecordedRequest upstream = providerA.takeRequest(Duration.ofSeconds(2));
+        assertEquals("/v1/models", upstream.path());
+        assertEquals("Bearer " + KEY_A, upstream.header("authorization").orElseThrow());
+        assertFalse(offline.body().contains(KEY_A) || online.body().contains(KEY_A));
+    }
+
     @Test
     void aRefusedHandshakeIsTheServersRefusalNotAnUnexplained402() {
         agentA(0); // nothing left to lease

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.ironcage.router.core.domain.ApiKind;
 import io.ironcage.router.core.domain.ProviderType;
 import io.ironcage.router.core.domain.pricing.ModelPricing;
+import io.ironcage.router.core.provider.ModelCatalog;
 import io.ironcage.router.core.provider.OpenAiStreams;
 import io.ironcage.router.core.provider.ProviderApi;
 import io.ironcage.router.core.provider.StreamTranslator;
@@ -28,6 +29,8 @@ public final class AnthropicApi implements ProviderApi {
 
     private static final Translation FROM_CHAT_COMPLETIONS = new FromChatCompletions();
 
+    private static final ModelCatalog MODELS = new AnthropicModels();
+
     /** Creates the binding. */
     public AnthropicApi() {}
 
@@ -43,6 +46,11 @@ public final class AnthropicApi implements ProviderApi {
             return price.withContextWindowAtLeast(MILLION_TOKENS);
         }
         return price;
+    }
+
+    @Override
+    public ModelCatalog models() {
+        return MODELS;
     }
 
     @Override

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.ironcage.router.core.domain.ApiKind;
 import io.ironcage.router.core.domain.ProviderType;
+import io.ironcage.router.core.provider.ModelCatalog;
 import io.ironcage.router.core.provider.OpenAiStreams;
 import io.ironcage.router.core.provider.ProviderApi;
 import io.ironcage.router.core.provider.SseEvent;
@@ -24,12 +25,19 @@ import java.util.function.ToLongFunction;
 public final class OpenAiApi implements ProviderApi {
     private static final Translation FROM_MESSAGES = new FromMessages();
 
+    private static final ModelCatalog MODELS = new OpenAiModels();
+
     /** Creates the binding. */
     public OpenAiApi() {}
 
     @Override
     public ProviderType provider() {
         return ProviderType.OPENAI;
+    }
+
+    @Override
+    public ModelCatalog models() {
+        return MODELS;
     }
 
     @Override
