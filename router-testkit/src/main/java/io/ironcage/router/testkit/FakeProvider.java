@@ -46,7 +46,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * array or token arrays as {@code input}, vectors as floats or {@code base64}; {@code
  * prompt_tokens} counted per input, a token array by its length, unless {@link
  * FakeResponse#usage(long, long)} sets it), {@code GET /v1/models}. Anthropic: {@code POST
- * /v1/messages}, {@code GET /v1/models}. A provider is not reusable after {@link #close()}.
+ * /v1/messages}, {@code /v1/messages/count_tokens} ({@code input_tokens} counted from the prompt,
+ * or the input that {@link FakeResponse#usage(long, long)} sets), {@code GET /v1/models}. A
+ * provider is not reusable after {@link #close()}.
  */
 public final class FakeProvider implements AutoCloseable {
     private final ProviderType type;

@@ -10,6 +10,7 @@ import com.anthropic.core.http.StreamResponse;
 import com.anthropic.errors.RateLimitException;
 import com.anthropic.helpers.MessageAccumulator;
 import com.anthropic.models.messages.Message;
+import com.anthropic.models.messages.MessageCountTokensParams;
 import com.anthropic.models.messages.MessageCreateParams;
 import com.anthropic.models.messages.RawMessageStreamEvent;
 import com.anthropic.models.messages.ToolUseBlock;
@@ -358,6 +359,29 @@ class OfficialSdkTest {
                     fake.takeRequest(Duration.ofSeconds(2))
                             .header("anthropic-version")
                             .isPresent());
+        }
+
+        @Test
+        void countTokensDecodesWithTheCountOfThePromptOrTheScriptedInput() {
+            MessageCountTokensParams params =
+                    MessageCountTokensParams.builder()
+                            .model("claude-sonnet-4-5")
+                            .addUserMessage("twelve bytes")
+                            .build();
+            long counted = client.messages().countTokens(params).validate().inputTokens();
+            assertEquals(
+                    "/v1/messages/count_tokens", fake.takeRequest(Duration.ofSeconds(2)).path());
+            Message sent =
+                    client.messages()
+                            .create(
+                                    MessageCreateParams.builder()
+                                            .model("claude-sonnet-4-5")
+                                            .maxTokens(100)
+                                            .addUserMessage("twelve bytes")
+                                            .build());
+            assertEquals(sent.usage().inputTokens(), counted, "as the message's own count");
+            fake.enqueue(FakeResponse.text("").usage(1_234, 0));
+            assertEquals(1_234, client.messages().countTokens(params).inputTokens());
         }
 
         @Test
