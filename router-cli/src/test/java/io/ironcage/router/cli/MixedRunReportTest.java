@@ -111,14 +111,14 @@ class MixedRunReportTest {
                         .apiKey(TOKEN)
                         .baseUrl(router.baseUrl())
                         .maxRetries(0)
-                        .timeout(Duration.ofSeconds(10))
+                        .timeout(Duration.ofSeconds(30))
                         .build();
         AnthropicClient anthropicClient =
                 AnthropicOkHttpClient.builder()
                         .apiKey(TOKEN)
                         .baseUrl(router.baseUri().toString())
                         .maxRetries(0)
-                        .timeout(Duration.ofSeconds(10))
+                        .timeout(Duration.ofSeconds(30))
                         .build();
         try {
             calls(router, openAiClient, anthropicClient);
@@ -226,7 +226,7 @@ class MixedRunReportTest {
         }
         // the caller left: its bill is settled once the router has read the stream to the end
         Await.until(
-                Duration.ofSeconds(10),
+                Duration.ofSeconds(30),
                 "the stream the caller left is billed",
                 () ->
                         router.budgetStatus().spent().micros()
@@ -253,6 +253,7 @@ class MixedRunReportTest {
                                 HttpRequest.newBuilder(router.baseUri().resolve("/v1/responses"))
                                         .header("authorization", "Bearer " + TOKEN)
                                         .header("content-type", "application/json")
+                                        .timeout(Duration.ofSeconds(30))
                                         .POST(HttpRequest.BodyPublishers.ofString(cut))
                                         .build(),
                                 HttpResponse.BodyHandlers.ofString());
@@ -271,7 +272,7 @@ class MixedRunReportTest {
                         .inputTokens();
         assertEquals(4_321, counted);
         Await.until(
-                Duration.ofSeconds(10),
+                Duration.ofSeconds(30),
                 "nothing is left reserved",
                 () -> router.budgetStatus().reserved().isZero());
     }

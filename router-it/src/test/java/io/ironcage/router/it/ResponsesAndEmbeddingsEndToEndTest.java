@@ -29,6 +29,7 @@ import io.ironcage.router.testkit.Await;
 import io.ironcage.router.testkit.FakeProvider;
 import io.ironcage.router.testkit.FakeResponse;
 import io.ironcage.router.testkit.InMemoryUsageEventSink;
+import io.ironcage.router.testkit.RecordedRequest;
 import io.ironcage.router.testkit.junit.StartStop;
 import java.io.IOException;
 import java.net.http.HttpClient;
@@ -97,14 +98,14 @@ abstract class ResponsesAndEmbeddingsEndToEndTest {
                         .budget(budget)
                         .token(TOKEN)
                         .usageSink(events)
-                        .timeouts(Duration.ofSeconds(2), Duration.ofSeconds(5))
+                        .timeouts(Duration.ofSeconds(5), Duration.ofSeconds(20))
                         .start();
         client =
                 OpenAIOkHttpClient.builder()
                         .apiKey(TOKEN)
                         .baseUrl(router.baseUrl())
                         .maxRetries(0)
-                        .timeout(Duration.ofSeconds(10))
+                        .timeout(Duration.ofSeconds(30))
                         .build();
     }
 
@@ -118,7 +119,7 @@ abstract class ResponsesAndEmbeddingsEndToEndTest {
      */
     private void assertBilled(long micros, TokenUsage usage) {
         Await.until(
-                Duration.ofSeconds(10),
+                Duration.ofSeconds(30),
                 "the request's analytics event is recorded",
                 () -> events.eventsOfType(LlmRequestCompleted.class).size() == 1);
         LlmRequestCompleted done = events.eventsOfType(LlmRequestCompleted.class).get(0);
@@ -131,7 +132,7 @@ abstract class ResponsesAndEmbeddingsEndToEndTest {
 
     private void assertIdle() {
         Await.until(
-                Duration.ofSeconds(10),
+                Duration.ofSeconds(30),
                 "no reservation is left",
                 () -> router.budgetStatus().reserved().isZero());
     }
@@ -180,9 +181,15 @@ abstract class ResponsesAndEmbeddingsEndToEndTest {
                         .outputText()
                         .orElseThrow()
                         .text());
+        // the Responses API reports usage unasked: the body goes as sent, without the
+        // stream_options a chat stream gets (OpenAI rejects include_usage here)
+        RecordedRequest sent = openAi.takeRequest(Duration.ofSeconds(2));
+        assertTrue(sent.bodyJson().path("stream").asBoolean());
+        assertFalse(sent.bodyJson().has("stream_options"), sent.bodyText());
         // usage only in response.completed: input_tokens 2,000 of which 500 cached, output 400:
         // 1,500 × 2.5 + 500 × 1.25 + 400 × 10 = 3,750 + 625 + 4,000 = 8,375 µ$
         assertBilled(8_375, new TokenUsage(1_500, 400, 500, 0));
+        assertTrue(events.eventsOfType(LlmRequestCompleted.class).get(0).request().streamed());
     }
 
     @Test
@@ -220,13 +227,14 @@ abstract class ResponsesAndEmbeddingsEndToEndTest {
                                 HttpRequest.newBuilder(router.baseUri().resolve("/v1/responses"))
                                         .header("authorization", "Bearer " + TOKEN)
                                         .header("content-type", "application/json")
+                                        .timeout(Duration.ofSeconds(30))
                                         .POST(HttpRequest.BodyPublishers.ofString(body))
                                         .build(),
                                 HttpResponse.BodyHandlers.ofString());
         assertEquals(200, answer.statusCode());
         assertTrue(answer.body().contains("\"error\""), "the caller is told: " + answer.body());
         Await.until(
-                Duration.ofSeconds(10),
+                Duration.ofSeconds(30),
                 "the cut stream is recorded",
                 () -> events.eventsOfType(LlmRequestFailed.class).size() == 1);
         // no usage: input is the worst case, the body's 81 bytes as tokens; output is the 8
