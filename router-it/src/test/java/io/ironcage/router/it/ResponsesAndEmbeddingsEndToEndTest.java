@@ -282,6 +282,42 @@ abstract class ResponsesAndEmbeddingsEndToEndTest {
     }
 
     @Test
+    void aResponsesStreamEndingFailedWithoutUsageIsBilledFromWhatWasSeen() throws Exception {
+        openAi.enqueue(
+                FakeResponse.raw(
+                        200,
+                        "text/event-stream",
+                        "event: response.created\n"
+                                + "data: {\"type\":\"response.created\",\"sequence_number\":0,"
+                                + "\"response\":{\"status\":\"in_progress\",\"usage\":null}}\n\n"
+                                + "event: response.output_text.delta\n"
+                                + "data: {\"type\":\"response.output_text.delta\","
+                                + "\"sequence_number\":1,\"delta\":\"Once upon\"}\n\n"
+                                + "event: response.failed\n"
+                                + "data: {\"type\":\"response.failed\",\"sequence_number\":2,"
+                                + "\"response\":{\"status\":\"failed\",\"usage\":null}}\n\n"));
+        String body =
+                "{\"model\":\"gpt-4o\",\"input\":\"Tell me a story\",\"stream\":true,"
+                        + "\"max_output_tokens\":50}";
+        assertEquals(81, body.getBytes(StandardCharsets.UTF_8).length);
+        HttpResponse<String> answer =
+                HttpClient.newHttpClient()
+                        .send(
+                                HttpRequest.newBuilder(router.baseUri().resolve("/v1/responses"))
+                                        .header("authorization", "Bearer " + TOKEN)
+                                        .header("content-type", "application/json")
+                                        .timeout(Duration.ofSeconds(30))
+                                        .POST(HttpRequest.BodyPublishers.ofString(body))
+                                        .build(),
+                                HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, answer.statusCode());
+        assertTrue(answer.body().contains("response.failed"), answer.body());
+        // a failure without usage: the worst-case input, the body's 81 bytes as tokens, and the
+        // 9 bytes of text seen ("Once upon"): 81 × 2.5 + 9 × 10 = 202 (202.5) + 90 = 292 µ$
+        assertBilled(292, TokenUsage.of(81, 9));
+    }
+
+    @Test
     void maxOutputTokensBoundsTheWorstCase() {
         // the body openai-java sends for these parameters, measured once (its bytes are the
         // worst-case input tokens)
@@ -322,6 +358,17 @@ abstract class ResponsesAndEmbeddingsEndToEndTest {
         assertEquals("model", e.param().orElseThrow());
         assertTrue(e.getMessage().contains("claude-sonnet-4-5"), e.getMessage());
         assertTrue(e.getMessage().contains("no counterpart"), e.getMessage());
+        BadRequestException streamed =
+                assertThrows(
+                        BadRequestException.class,
+                        () -> {
+                            try (StreamResponse<ResponseStreamEvent> stream =
+                                    client.responses()
+                                            .createStreaming(ask("claude-sonnet-4-5").build())) {
+                                stream.stream().forEach(ResponseStreamEvent::validate);
+                            }
+                        });
+        assertEquals("model", streamed.param().orElseThrow(), "the same 400 for a stream");
         assertEquals(0, anthropic.requestCount() + openAi.requestCount());
         assertEquals(Money.ZERO, router.totalSpent());
         assertIdle();
