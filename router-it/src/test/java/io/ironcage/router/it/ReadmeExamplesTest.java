@@ -99,6 +99,20 @@ class ReadmeExamplesTest {
     }
 
     @Test
+    void rootReadmeResponsesAndEmbeddingsBills() {
+        ModelPricing gpt4o = PricingTables.bundled().find("gpt-4o").orElseThrow();
+        // Responses usage: 1,200 input tokens (200 cached), 300 output (100 reasoning)
+        Money answer =
+                gpt4o.cost(new TokenUsage(1_000, 300, 200, 0)); // 2,500 + 250 + 3,000 = 5,750 µ$
+
+        ModelPricing small = PricingTables.bundled().find("text-embedding-3-small").orElseThrow();
+        Money embedding = small.cost(TokenUsage.of(123_456, 0)); // 2,469.12 → 2,469 µ$
+
+        assertEquals(Money.ofMicros(5_750), answer);
+        assertEquals(Money.ofMicros(2_469), embedding);
+    }
+
+    @Test
     void rootReadmeQuickStart() {
         try (FakeProvider fake = FakeProvider.openAi().start()) {
             fake.requireKey("sk-test");
@@ -280,7 +294,7 @@ class ReadmeExamplesTest {
         snippets.addAll(javaSnippets(Path.of("../router-core/README.md")));
         snippets.addAll(javaSnippets(Path.of("../router-transport-jdkhttp/README.md")));
         snippets.addAll(javaSnippets(Path.of("../router-transport-netty/README.md")));
-        assertEquals(11, snippets.size(), "snippets found in the READMEs");
+        assertEquals(12, snippets.size(), "snippets found in the READMEs");
         for (String snippet : snippets) {
             String body =
                     snippet.replaceFirst("(?s)^class MyAgentTest \\{", "")

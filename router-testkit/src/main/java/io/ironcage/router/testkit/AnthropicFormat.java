@@ -10,7 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
-/** Anthropic's wire format: Messages and Models. */
+/** Anthropic's wire format: Messages, token counting and Models. */
 final class AnthropicFormat extends WireFormat {
     AnthropicFormat(Clock clock) {
         super(clock);
@@ -20,6 +20,9 @@ final class AnthropicFormat extends WireFormat {
     Optional<Endpoint> endpoint(String method, String path) {
         if ("POST".equals(method) && "/v1/messages".equals(path)) {
             return Optional.of(Endpoint.MESSAGES);
+        }
+        if ("POST".equals(method) && "/v1/messages/count_tokens".equals(path)) {
+            return Optional.of(Endpoint.COUNT_TOKENS);
         }
         return modelsEndpoint(method, path);
     }
@@ -81,6 +84,11 @@ final class AnthropicFormat extends WireFormat {
 
     @Override
     Rendered answer(Endpoint endpoint, JsonNode request, FakeResponse response) {
+        if (endpoint == Endpoint.COUNT_TOKENS) {
+            // Anthropic's answer is the count alone: {"input_tokens": N}
+            ObjectNode count = object().put("input_tokens", inputTokens(request, response));
+            return body(200, count, requestIdHeader());
+        }
         return request.path("stream").asBoolean(false)
                 ? messageStream(request, response)
                 : message(request, response);

@@ -41,10 +41,16 @@ import java.util.concurrent.atomic.AtomicInteger;
  * per started 4 bytes). A request with {@code "stream": true} gets the answer as the provider's SSE
  * stream. Every request is recorded, whatever the answer.
  *
- * <p>Served endpoints. OpenAI: {@code POST /v1/chat/completions}, {@code /v1/embeddings}, {@code
- * /v1/responses} (not streamed), {@code GET /v1/models}, {@code GET /v1/models/{id}}. Anthropic:
- * {@code POST /v1/messages}, {@code GET /v1/models}, {@code GET /v1/models/{id}}. A provider is not
- * reusable after {@link #close()}.
+ * <p>Served endpoints. OpenAI: {@code POST /v1/chat/completions}, {@code /v1/responses} (whole, or
+ * streamed as {@code response.created} … {@code response.output_text.delta} … {@code
+ * response.completed}, each event with its {@code type} and {@code sequence_number}, the last one
+ * carrying the whole response with its usage), {@code /v1/embeddings} (a string, strings, a token
+ * array or token arrays as {@code input}, vectors as floats or {@code base64}; {@code
+ * prompt_tokens} counted per input, a token array by its length, unless {@link
+ * FakeResponse#usage(long, long)} sets it), {@code GET /v1/models}, {@code GET /v1/models/{id}}.
+ * Anthropic: {@code POST /v1/messages}, {@code /v1/messages/count_tokens} ({@code input_tokens}
+ * counted from the prompt, or the input that {@link FakeResponse#usage(long, long)} sets), {@code
+ * GET /v1/models}, {@code GET /v1/models/{id}}. A provider is not reusable after {@link #close()}.
  *
  * <p>Models. The fake lists {@linkplain #models(String...) its models} in the provider's real shape
  * unless a response is queued or dispatched: OpenAI {@code

@@ -54,6 +54,9 @@ public final class FakeResponse {
         }
     }
 
+    /** A Responses answer's {@code error}: why the model failed mid-answer. */
+    record Failure(String code, String message) {}
+
     final Kind kind;
     final String text;
     final List<ToolCall> toolCalls;
@@ -64,7 +67,9 @@ public final class FakeResponse {
     final OptionalLong outputTokens;
     final long cacheReadTokens;
     final long cacheWriteTokens;
+    final long reasoningTokens;
     final Optional<String> stopReason;
+    final Optional<Failure> failure;
     final Map<String, String> headers;
     final Duration headersDelay;
     final Duration eventDelay;
@@ -82,7 +87,9 @@ public final class FakeResponse {
             OptionalLong outputTokens,
             long cacheReadTokens,
             long cacheWriteTokens,
+            long reasoningTokens,
             Optional<String> stopReason,
+            Optional<Failure> failure,
             Map<String, String> headers,
             Duration headersDelay,
             Duration eventDelay,
@@ -98,7 +105,9 @@ public final class FakeResponse {
         this.outputTokens = outputTokens;
         this.cacheReadTokens = cacheReadTokens;
         this.cacheWriteTokens = cacheWriteTokens;
+        this.reasoningTokens = reasoningTokens;
         this.stopReason = stopReason;
+        this.failure = failure;
         this.headers = Map.copyOf(headers);
         this.headersDelay = headersDelay;
         this.eventDelay = eventDelay;
@@ -118,6 +127,8 @@ public final class FakeResponse {
                 OptionalLong.empty(),
                 0,
                 0,
+                0,
+                Optional.empty(),
                 Optional.empty(),
                 Map.of(),
                 Duration.ZERO,
@@ -231,9 +242,43 @@ public final class FakeResponse {
     }
 
     /**
+     * Sets the reasoning tokens reported in OpenAI's {@code output_tokens_details.reasoning_tokens}
+     * (Responses) and {@code completion_tokens_details.reasoning_tokens} (Chat Completions). They
+     * are part of the output count, as OpenAI reports them: {@code usage(1000, 300)} with 100
+     * reasoning tokens is 300 output tokens, 100 of them reasoning. Anthropic reports none.
+     *
+     * @param tokens the reasoning tokens, at most the output tokens the answer reports
+     * @return a new response
+     */
+    public FakeResponse reasoningTokens(long tokens) {
+        requireNonNegative(tokens, "tokens");
+        return copy(b -> b.reasoningTokens = tokens);
+    }
+
+    /**
+     * Makes a Responses API answer fail after its text: {@code "status": "failed"} with an {@code
+     * error} of this code and message, the usage still reported; streamed, the stream ends with a
+     * {@code response.failed} event instead of {@code response.completed}. Only the Responses API
+     * has this shape; the other endpoints answer as without it.
+     *
+     * @param code the error code, e.g. {@code server_error}
+     * @param message the error message
+     * @return a new response
+     */
+    public FakeResponse failed(String code, String message) {
+        Failure failure =
+                new Failure(
+                        Objects.requireNonNull(code, "code"),
+                        Objects.requireNonNull(message, "message"));
+        return copy(b -> b.failure = Optional.of(failure));
+    }
+
+    /**
      * Sets the stop reason in the provider's own vocabulary ({@code finish_reason} such as {@code
      * length}, or {@code stop_reason} such as {@code max_tokens}, {@code stop_sequence}, {@code
-     * refusal}).
+     * refusal}). On the Responses API it is the {@code incomplete_details.reason} (such as {@code
+     * max_output_tokens} or {@code content_filter}) of an answer with {@code "status":
+     * "incomplete"}, whose stream ends with {@code response.incomplete}.
      *
      * @param reason the stop reason
      * @return a new response
@@ -334,7 +379,9 @@ public final class FakeResponse {
                 m.outputTokens,
                 m.cacheReadTokens,
                 m.cacheWriteTokens,
+                m.reasoningTokens,
                 m.stopReason,
+                m.failure,
                 m.headers,
                 m.headersDelay,
                 m.eventDelay,
@@ -354,7 +401,9 @@ public final class FakeResponse {
         OptionalLong outputTokens;
         long cacheReadTokens;
         long cacheWriteTokens;
+        long reasoningTokens;
         Optional<String> stopReason;
+        Optional<Failure> failure;
         Map<String, String> headers;
         Duration headersDelay;
         Duration eventDelay;
@@ -372,7 +421,9 @@ public final class FakeResponse {
             outputTokens = r.outputTokens;
             cacheReadTokens = r.cacheReadTokens;
             cacheWriteTokens = r.cacheWriteTokens;
+            reasoningTokens = r.reasoningTokens;
             stopReason = r.stopReason;
+            failure = r.failure;
             headers = r.headers;
             headersDelay = r.headersDelay;
             eventDelay = r.eventDelay;

@@ -47,16 +47,37 @@ final class FakeTokens {
         return last;
     }
 
-    /** The inputs of an embeddings request: a string or an array of strings. */
-    static List<String> embeddingInputs(JsonNode request) {
+    /**
+     * One input of an embeddings request.
+     *
+     * @param seed what its vector is computed from
+     * @param tokens its tokens: counted from a string, the length of a token array
+     */
+    record EmbeddingInput(int seed, long tokens) {}
+
+    /**
+     * The inputs of an embeddings request, as OpenAI reads {@code input}: a string, an array of
+     * strings, one array of token ids, or an array of such arrays.
+     */
+    static List<EmbeddingInput> embeddingInputs(JsonNode request) {
         JsonNode input = request.path("input");
-        List<String> inputs = new ArrayList<>();
-        if (input.isArray()) {
-            input.forEach(item -> inputs.add(item.asText()));
+        List<EmbeddingInput> inputs = new ArrayList<>();
+        if (!input.isArray()) {
+            inputs.add(embeddingInput(input));
+        } else if (!input.isEmpty() && input.get(0).isNumber()) {
+            inputs.add(embeddingInput(input)); // one token array
         } else {
-            inputs.add(input.asText());
+            input.forEach(item -> inputs.add(embeddingInput(item)));
         }
         return inputs;
+    }
+
+    private static EmbeddingInput embeddingInput(JsonNode item) {
+        if (item.isArray()) {
+            return new EmbeddingInput(item.toString().hashCode(), item.size());
+        }
+        String text = item.asText();
+        return new EmbeddingInput(text.hashCode(), Math.max(1, count(text)));
     }
 
     private static void collect(JsonNode node, boolean inText, StringBuilder out) {

@@ -3,8 +3,11 @@ package io.ironcage.router.testkit;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -134,7 +137,7 @@ final class OpenAiFormat extends WireFormat {
                 .put("cached_tokens", cached)
                 .put("audio_tokens", 0);
         usage.putObject("completion_tokens_details")
-                .put("reasoning_tokens", 0)
+                .put("reasoning_tokens", response.reasoningTokens)
                 .put("audio_tokens", 0)
                 .put("accepted_prediction_tokens", 0)
                 .put("rejected_prediction_tokens", 0);
@@ -284,70 +287,252 @@ final class OpenAiFormat extends WireFormat {
         return (ObjectNode) chunk.get("choices").get(0);
     }
 
-    private Rendered responses(JsonNode request, FakeResponse response) {
-        ObjectNode root = object();
-        root.put("id", nextId("resp_fake_"))
-                .put("object", "response")
-                .put("created_at", created())
-                .put("status", "completed")
-                .put("model", request.path("model").asText());
-        ArrayNode output = root.putArray("output");
-        String counted;
+    /** One output item of a Responses answer, with the ids its stream events repeat. */
+    private record Item(String id, FakeResponse.ToolCall call, String callId) {
+        boolean isMessage() {
+            return call == null;
+        }
+    }
+
+    private List<Item> items(FakeResponse response) {
+        List<Item> items = new ArrayList<>();
         if (response.kind == FakeResponse.Kind.TOOL_CALLS) {
             List<String> ids = callIds(response);
             for (int i = 0; i < response.toolCalls.size(); i++) {
-                FakeResponse.ToolCall call = response.toolCalls.get(i);
-                output.addObject()
-                        .put("type", "function_call")
-                        .put("id", nextId("fc_fake_"))
-                        .put("call_id", ids.get(i))
-                        .put("name", call.name())
-                        .put("arguments", call.argumentsJson())
-                        .put("status", "completed");
+                items.add(new Item(nextId("fc_fake_"), response.toolCalls.get(i), ids.get(i)));
             }
-            counted = toolText(response);
         } else {
-            ObjectNode message = output.addObject();
-            message.put("type", "message")
-                    .put("id", nextId("msg_fake_"))
-                    .put("status", "completed")
-                    .put("role", "assistant");
-            message.putArray("content")
-                    .addObject()
-                    .put("type", "output_text")
-                    .put("text", response.text)
-                    .putArray("annotations");
-            counted = response.text;
+            items.add(new Item(nextId("msg_fake_"), null, null));
         }
-        long input =
-                inputTokens(request, response)
-                        + response.cacheReadTokens
-                        + response.cacheWriteTokens;
-        long out = outputTokens(response, counted);
-        ObjectNode usage = root.putObject("usage");
-        usage.put("input_tokens", input);
-        usage.putObject("input_tokens_details").put("cached_tokens", response.cacheReadTokens);
-        usage.put("output_tokens", out);
-        usage.putObject("output_tokens_details").put("reasoning_tokens", 0);
-        usage.put("total_tokens", input + out);
-        return body(200, root, requestIdHeader());
+        return items;
+    }
+
+    /** An output item, whole ({@code done}) or as it starts in a stream (empty, in progress). */
+    private static ObjectNode item(Item item, FakeResponse response, boolean done) {
+        ObjectNode node = object();
+        String status = done ? "completed" : "in_progress";
+        if (item.isMessage()) {
+            node.put("type", "message")
+                    .put("id", item.id())
+                    .put("status", status)
+                    .put("role", "assistant");
+            ArrayNode content = node.putArray("content");
+            if (done) {
+                content.add(textPart(response.text));
+            }
+        } else {
+            node.put("type", "function_call")
+                    .put("id", item.id())
+                    .put("call_id", item.callId())
+                    .put("name", item.call().name())
+                    .put("arguments", done ? item.call().argumentsJson() : "")
+                    .put("status", status);
+        }
+        return node;
+    }
+
+    private static ObjectNode textPart(String text) {
+        ObjectNode part = object();
+        part.put("type", "output_text").put("text", text);
+        part.putArray("annotations");
+        part.putArray("logprobs");
+        return part;
+    }
+
+    /**
+     * The {@code response} object: whole, or as {@code response.created} shows it ({@code items}
+     * null: in progress, no output, no usage yet). Every field openai-java requires is present.
+     */
+    private ObjectNode response(
+            String id, long createdAt, JsonNode request, FakeResponse response, List<Item> items) {
+        ObjectNode root = object();
+        root.put("id", id)
+                .put("object", "response")
+                .put("created_at", createdAt)
+                .put("status", items == null ? "in_progress" : status(response));
+        if (items != null && response.failure.isPresent()) {
+            root.putObject("error")
+                    .put("code", response.failure.get().code())
+                    .put("message", response.failure.get().message());
+        } else {
+            root.putNull("error");
+        }
+        if (items != null && response.failure.isEmpty() && response.stopReason.isPresent()) {
+            root.putObject("incomplete_details").put("reason", response.stopReason.get());
+        } else {
+            root.putNull("incomplete_details");
+        }
+        root.putNull("instructions");
+        JsonNode maxOutput = request.get("max_output_tokens");
+        if (maxOutput != null && maxOutput.isIntegralNumber()) {
+            root.set("max_output_tokens", maxOutput);
+        } else {
+            root.putNull("max_output_tokens");
+        }
+        root.putObject("metadata");
+        root.put("model", request.path("model").asText());
+        ArrayNode output = root.putArray("output");
+        String counted = "";
+        if (items != null) {
+            items.forEach(i -> output.add(item(i, response, true)));
+            counted =
+                    response.kind == FakeResponse.Kind.TOOL_CALLS
+                            ? toolText(response)
+                            : response.text;
+        }
+        root.put("parallel_tool_calls", true);
+        root.putNull("previous_response_id");
+        root.putObject("reasoning").putNull("effort").putNull("summary");
+        root.put("service_tier", "default").put("store", true).put("temperature", 1.0);
+        root.putObject("text").putObject("format").put("type", "text");
+        root.put("tool_choice", "auto");
+        root.putArray("tools");
+        root.put("top_p", 1.0).put("truncation", "disabled");
+        if (items == null) {
+            root.putNull("usage");
+        } else {
+            long input =
+                    inputTokens(request, response)
+                            + response.cacheReadTokens
+                            + response.cacheWriteTokens;
+            long out = outputTokens(response, counted);
+            ObjectNode usage = root.putObject("usage");
+            usage.put("input_tokens", input);
+            // openai-java requires cache_write_tokens in the details; input_tokens includes both
+            usage.putObject("input_tokens_details")
+                    .put("cached_tokens", response.cacheReadTokens)
+                    .put("cache_write_tokens", response.cacheWriteTokens);
+            usage.put("output_tokens", out);
+            usage.putObject("output_tokens_details")
+                    .put("reasoning_tokens", response.reasoningTokens);
+            usage.put("total_tokens", input + out);
+        }
+        root.putNull("user");
+        return root;
+    }
+
+    /** {@code failed}, {@code incomplete} (a stop reason given) or {@code completed}. */
+    private static String status(FakeResponse response) {
+        if (response.failure.isPresent()) {
+            return "failed";
+        }
+        return response.stopReason.isPresent() ? "incomplete" : "completed";
+    }
+
+    private Rendered responses(JsonNode request, FakeResponse response) {
+        String id = nextId("resp_fake_");
+        List<Item> items = items(response);
+        if (!request.path("stream").asBoolean(false)) {
+            return body(200, response(id, created(), request, response, items), requestIdHeader());
+        }
+        long createdAt = created();
+        ResponseEvents events = new ResponseEvents();
+        ObjectNode started = response(id, createdAt, request, response, null);
+        events.add("response.created").set("response", started);
+        events.add("response.in_progress").set("response", started);
+        for (int index = 0; index < items.size(); index++) {
+            Item item = items.get(index);
+            events.add("response.output_item.added")
+                    .put("output_index", index)
+                    .set("item", item(item, response, false));
+            if (item.isMessage()) {
+                events.add("response.content_part.added")
+                        .put("item_id", item.id())
+                        .put("output_index", index)
+                        .put("content_index", 0)
+                        .set("part", textPart(""));
+                for (String delta : FakeTokens.deltas(response.text)) {
+                    events.add("response.output_text.delta")
+                            .put("item_id", item.id())
+                            .put("output_index", index)
+                            .put("content_index", 0)
+                            .put("delta", delta)
+                            .putArray("logprobs");
+                }
+                events.add("response.output_text.done")
+                        .put("item_id", item.id())
+                        .put("output_index", index)
+                        .put("content_index", 0)
+                        .put("text", response.text)
+                        .putArray("logprobs");
+                events.add("response.content_part.done")
+                        .put("item_id", item.id())
+                        .put("output_index", index)
+                        .put("content_index", 0)
+                        .set("part", textPart(response.text));
+            } else {
+                for (String fragment : FakeTokens.fragments(item.call().argumentsJson())) {
+                    events.add("response.function_call_arguments.delta")
+                            .put("item_id", item.id())
+                            .put("output_index", index)
+                            .put("delta", fragment);
+                }
+                events.add("response.function_call_arguments.done")
+                        .put("item_id", item.id())
+                        .put("output_index", index)
+                        .put("name", item.call().name())
+                        .put("arguments", item.call().argumentsJson());
+            }
+            events.add("response.output_item.done")
+                    .put("output_index", index)
+                    .set("item", item(item, response, true));
+        }
+        events.add("response." + status(response))
+                .set("response", response(id, createdAt, request, response, items));
+        return stream(events.events(), requestIdHeader());
+    }
+
+    /**
+     * The events of a Responses stream, each named by its {@code type} (as OpenAI sends them) and
+     * numbered by {@code sequence_number} from 0.
+     */
+    private static final class ResponseEvents {
+        private final List<ObjectNode> nodes = new ArrayList<>();
+
+        /** Adds an event of this type; the caller fills in the rest of it. */
+        ObjectNode add(String type) {
+            ObjectNode event = object();
+            event.put("type", type).put("sequence_number", nodes.size());
+            nodes.add(event);
+            return event;
+        }
+
+        List<SseEvent> events() {
+            List<SseEvent> events = new ArrayList<>();
+            for (ObjectNode node : nodes) {
+                events.add(SseEvent.named(node.get("type").asText(), write(node)));
+            }
+            return events;
+        }
     }
 
     private Rendered embeddings(JsonNode request, FakeResponse response) {
         ObjectNode root = object();
         root.put("object", "list");
         ArrayNode data = root.putArray("data");
-        List<String> inputs = FakeTokens.embeddingInputs(request);
+        List<FakeTokens.EmbeddingInput> inputs = FakeTokens.embeddingInputs(request);
+        boolean base64 = "base64".equals(request.path("encoding_format").asText());
         long tokens = 0;
         for (int i = 0; i < inputs.size(); i++) {
             ObjectNode item = data.addObject();
             item.put("object", "embedding").put("index", i);
-            ArrayNode vector = item.putArray("embedding");
-            int seed = inputs.get(i).hashCode();
-            for (int d = 0; d < 8; d++) {
-                vector.add(((seed >>> d) & 0xff) / 255.0);
+            int seed = inputs.get(i).seed();
+            float[] vector = new float[8];
+            for (int d = 0; d < vector.length; d++) {
+                vector[d] = ((seed >>> d) & 0xff) / 255.0f;
             }
-            tokens += Math.max(1, FakeTokens.count(inputs.get(i)));
+            if (base64) {
+                // float32 little-endian, base64: what openai-java asks for by default
+                ByteBuffer bytes = ByteBuffer.allocate(4 * vector.length);
+                bytes.order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().put(vector);
+                item.put("embedding", Base64.getEncoder().encodeToString(bytes.array()));
+            } else {
+                ArrayNode values = item.putArray("embedding");
+                for (float value : vector) {
+                    values.add(value);
+                }
+            }
+            tokens += inputs.get(i).tokens();
         }
         root.put("model", request.path("model").asText());
         long prompt = response.inputTokens.orElse(tokens);

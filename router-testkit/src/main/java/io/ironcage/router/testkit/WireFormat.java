@@ -21,6 +21,7 @@ abstract class WireFormat {
         EMBEDDINGS,
         RESPONSES,
         MESSAGES,
+        COUNT_TOKENS,
         MODELS,
         MODEL;
 

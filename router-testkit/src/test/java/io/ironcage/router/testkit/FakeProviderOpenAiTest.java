@@ -11,6 +11,8 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -178,6 +180,113 @@ class FakeProviderOpenAiTest {
         assertEquals(
                 "This is a fake reply to: Say hi", body.at("/output/0/content/0/text").asText());
         assertTrue(body.at("/usage/input_tokens").asLong() > 0);
+    }
+
+    @Test
+    void responsesStreamSendsNamedNumberedEventsAndItsUsageOnlyInTheLastOne() {
+        openAi.enqueue(
+                FakeResponse.text("a b")
+                        .usage(1_000, 300)
+                        .cacheTokens(200, 0)
+                        .reasoningTokens(100));
+        HttpResponse<String> response =
+                Http.post(
+                        openAi.baseUri(),
+                        "/v1/responses",
+                        "{\"model\":\"gpt-4o\",\"input\":\"hi\",\"stream\":true,"
+                                + "\"max_output_tokens\":500}");
+        assertEquals(
+                "text/event-stream", response.headers().firstValue("content-type").orElseThrow());
+        List<Http.Event> events = Http.events(response.body());
+        List<String> types = new ArrayList<>();
+        for (int i = 0; i < events.size(); i++) {
+            JsonNode event = events.get(i).json();
+            assertEquals(events.get(i).event(), event.path("type").asText(), "named by its type");
+            assertEquals(i, event.path("sequence_number").asInt());
+            types.add(event.path("type").asText());
+        }
+        assertEquals(
+                List.of(
+                        "response.created",
+                        "response.in_progress",
+                        "response.output_item.added",
+                        "response.content_part.added",
+                        "response.output_text.delta",
+                        "response.output_text.delta",
+                        "response.output_text.done",
+                        "response.content_part.done",
+                        "response.output_item.done",
+                        "response.completed"),
+                types);
+        assertTrue(events.get(0).json().at("/response/usage").isNull(), "no usage before the end");
+        assertEquals("a ", events.get(4).json().path("delta").asText());
+        JsonNode completed = events.get(events.size() - 1).json().path("response");
+        assertEquals("completed", completed.path("status").asText());
+        assertEquals(500, completed.path("max_output_tokens").asInt());
+        assertEquals("a b", completed.at("/output/0/content/0/text").asText());
+        assertEquals(1_200, completed.at("/usage/input_tokens").asLong());
+        assertEquals(200, completed.at("/usage/input_tokens_details/cached_tokens").asLong());
+        assertEquals(300, completed.at("/usage/output_tokens").asLong());
+        assertEquals(100, completed.at("/usage/output_tokens_details/reasoning_tokens").asLong());
+        assertEquals(1_500, completed.at("/usage/total_tokens").asLong());
+    }
+
+    @Test
+    void responsesWithAStopReasonOrAFailureEndIncompleteOrFailed() {
+        openAi.enqueue(FakeResponse.text("cut").usage(7, 3).stopReason("max_output_tokens"));
+        openAi.enqueue(FakeResponse.text("oops").usage(7, 1).failed("server_error", "boom"));
+        openAi.enqueue(FakeResponse.text("whole").usage(7, 2).failed("server_error", "boom"));
+        String stream = "{\"model\":\"gpt-4o\",\"input\":\"hi\",\"stream\":true}";
+        List<Http.Event> incomplete =
+                Http.events(Http.post(openAi.baseUri(), "/v1/responses", stream).body());
+        JsonNode last = incomplete.get(incomplete.size() - 1).json();
+        assertEquals("response.incomplete", last.path("type").asText());
+        assertEquals("incomplete", last.at("/response/status").asText());
+        assertEquals("max_output_tokens", last.at("/response/incomplete_details/reason").asText());
+        assertEquals(3, last.at("/response/usage/output_tokens").asLong());
+        List<Http.Event> failed =
+                Http.events(Http.post(openAi.baseUri(), "/v1/responses", stream).body());
+        last = failed.get(failed.size() - 1).json();
+        assertEquals("response.failed", last.path("type").asText());
+        assertEquals("boom", last.at("/response/error/message").asText());
+        assertEquals(1, last.at("/response/usage/output_tokens").asLong());
+        JsonNode whole =
+                Http.json(
+                        Http.post(
+                                        openAi.baseUri(),
+                                        "/v1/responses",
+                                        "{\"model\":\"gpt-4o\",\"input\":\"hi\"}")
+                                .body());
+        assertEquals("failed", whole.path("status").asText());
+        assertEquals("server_error", whole.at("/error/code").asText());
+        assertEquals(2, whole.at("/usage/output_tokens").asLong());
+    }
+
+    @Test
+    void embeddingsCountTokenArraysByTheirLengthAndAnswerBase64WhenAsked() {
+        JsonNode tokens =
+                Http.json(
+                        Http.post(
+                                        openAi.baseUri(),
+                                        "/v1/embeddings",
+                                        "{\"model\":\"text-embedding-3-small\",\"input\":[1,2,3]}")
+                                .body());
+        assertEquals(1, tokens.path("data").size(), "one token array is one input");
+        assertEquals(3, tokens.at("/usage/prompt_tokens").asLong());
+        JsonNode arrays =
+                Http.json(
+                        Http.post(
+                                        openAi.baseUri(),
+                                        "/v1/embeddings",
+                                        "{\"model\":\"text-embedding-3-small\",\"input\":[[1,2],[3]],"
+                                                + "\"encoding_format\":\"base64\"}")
+                                .body());
+        assertEquals(2, arrays.path("data").size());
+        assertEquals(3, arrays.at("/usage/prompt_tokens").asLong());
+        assertEquals(
+                8 * 4,
+                Base64.getDecoder().decode(arrays.at("/data/0/embedding").asText()).length,
+                "eight float32 values");
     }
 
     @Test

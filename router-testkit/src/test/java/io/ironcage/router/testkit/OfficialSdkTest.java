@@ -10,6 +10,7 @@ import com.anthropic.core.http.StreamResponse;
 import com.anthropic.errors.RateLimitException;
 import com.anthropic.helpers.MessageAccumulator;
 import com.anthropic.models.messages.Message;
+import com.anthropic.models.messages.MessageCountTokensParams;
 import com.anthropic.models.messages.MessageCreateParams;
 import com.anthropic.models.messages.RawMessageStreamEvent;
 import com.anthropic.models.messages.ToolUseBlock;
@@ -17,13 +18,24 @@ import com.openai.client.OpenAIClient;
 import com.openai.client.okhttp.OpenAIOkHttpClient;
 import com.openai.errors.InternalServerException;
 import com.openai.helpers.ChatCompletionAccumulator;
+import com.openai.helpers.ResponseAccumulator;
 import com.openai.models.chat.completions.ChatCompletion;
 import com.openai.models.chat.completions.ChatCompletionChunk;
 import com.openai.models.chat.completions.ChatCompletionCreateParams;
 import com.openai.models.chat.completions.ChatCompletionMessageFunctionToolCall;
 import com.openai.models.chat.completions.ChatCompletionStreamOptions;
+import com.openai.models.embeddings.CreateEmbeddingResponse;
+import com.openai.models.embeddings.EmbeddingCreateParams;
+import com.openai.models.responses.Response;
+import com.openai.models.responses.ResponseCreateParams;
+import com.openai.models.responses.ResponseFunctionToolCall;
+import com.openai.models.responses.ResponseStatus;
+import com.openai.models.responses.ResponseStreamEvent;
+import com.openai.models.responses.ResponseUsage;
 import io.ironcage.router.testkit.junit.StartStop;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -155,6 +167,154 @@ class OfficialSdkTest {
                             () -> client.chat().completions().create(hello().build()));
             assertEquals(500, e.statusCode());
         }
+
+        private ResponseCreateParams.Builder ask() {
+            return ResponseCreateParams.builder().model("gpt-4o").input("Say hi");
+        }
+
+        @Test
+        void responsesPlainDecodesAndValidatesWithCachedAndReasoningTokens() {
+            fake.enqueue(
+                    FakeResponse.text("Hi!")
+                            .usage(1_000, 300)
+                            .cacheTokens(200, 0)
+                            .reasoningTokens(100));
+            Response response = client.responses().create(ask().build()).validate();
+            assertEquals(ResponseStatus.COMPLETED, response.status().orElseThrow());
+            assertEquals(
+                    "Hi!",
+                    response.output()
+                            .get(0)
+                            .message()
+                            .orElseThrow()
+                            .content()
+                            .get(0)
+                            .outputText()
+                            .orElseThrow()
+                            .text());
+            ResponseUsage usage = response.usage().orElseThrow();
+            assertEquals(1_200, usage.inputTokens(), "input_tokens includes the cached ones");
+            assertEquals(200, usage.inputTokensDetails().cachedTokens());
+            assertEquals(300, usage.outputTokens(), "output_tokens includes the reasoning ones");
+            assertEquals(100, usage.outputTokensDetails().reasoningTokens());
+            assertEquals(1_500, usage.totalTokens());
+        }
+
+        @Test
+        void responsesStreamValidatesEveryEventAndAccumulatesWithUsage() {
+            fake.enqueue(FakeResponse.text("Hello from the stream").usage(40, 6));
+            ResponseAccumulator accumulator = ResponseAccumulator.create();
+            StringBuilder deltas = new StringBuilder();
+            try (com.openai.core.http.StreamResponse<ResponseStreamEvent> stream =
+                    client.responses().createStreaming(ask().build())) {
+                stream.stream()
+                        .forEach(
+                                event -> {
+                                    accumulator.accumulate(event.validate());
+                                    event.outputTextDelta()
+                                            .ifPresent(d -> deltas.append(d.delta()));
+                                });
+            }
+            assertEquals("Hello from the stream", deltas.toString());
+            Response response = accumulator.response().validate();
+            assertEquals(ResponseStatus.COMPLETED, response.status().orElseThrow());
+            assertEquals(40, response.usage().orElseThrow().inputTokens());
+            assertEquals(6, response.usage().orElseThrow().outputTokens());
+        }
+
+        @Test
+        void responsesStreamEndsIncompleteOrFailedWithUsage() {
+            fake.enqueue(
+                    FakeResponse.text("cut short").usage(10, 2).stopReason("max_output_tokens"));
+            fake.enqueue(FakeResponse.text("oops").usage(10, 1).failed("server_error", "boom"));
+            List<ResponseStreamEvent> incomplete = new ArrayList<>();
+            try (com.openai.core.http.StreamResponse<ResponseStreamEvent> stream =
+                    client.responses().createStreaming(ask().build())) {
+                stream.stream().forEach(event -> incomplete.add(event.validate()));
+            }
+            Response cut =
+                    incomplete.get(incomplete.size() - 1).incomplete().orElseThrow().response();
+            assertEquals(ResponseStatus.INCOMPLETE, cut.status().orElseThrow());
+            assertEquals(
+                    Response.IncompleteDetails.Reason.MAX_OUTPUT_TOKENS,
+                    cut.incompleteDetails().orElseThrow().reason().orElseThrow());
+            assertEquals(2, cut.usage().orElseThrow().outputTokens());
+            List<ResponseStreamEvent> failed = new ArrayList<>();
+            try (com.openai.core.http.StreamResponse<ResponseStreamEvent> stream =
+                    client.responses().createStreaming(ask().build())) {
+                stream.stream().forEach(event -> failed.add(event.validate()));
+            }
+            Response broke = failed.get(failed.size() - 1).failed().orElseThrow().response();
+            assertEquals(ResponseStatus.FAILED, broke.status().orElseThrow());
+            assertEquals("boom", broke.error().orElseThrow().message());
+            assertEquals(1, broke.usage().orElseThrow().outputTokens());
+        }
+
+        @Test
+        void responsesToolCallDecodesPlainAndStreamed() {
+            fake.enqueue(FakeResponse.toolCall("get_weather", "{\"city\":\"Paris\"}"));
+            fake.enqueue(FakeResponse.toolCall("get_weather", "{\"city\":\"Rome\"}"));
+            ResponseFunctionToolCall plain =
+                    client.responses()
+                            .create(ask().build())
+                            .validate()
+                            .output()
+                            .get(0)
+                            .functionCall()
+                            .orElseThrow();
+            assertEquals("{\"city\":\"Paris\"}", plain.arguments());
+            ResponseAccumulator accumulator = ResponseAccumulator.create();
+            try (com.openai.core.http.StreamResponse<ResponseStreamEvent> stream =
+                    client.responses().createStreaming(ask().build())) {
+                stream.stream().forEach(event -> accumulator.accumulate(event.validate()));
+            }
+            ResponseFunctionToolCall streamed =
+                    accumulator.response().output().get(0).functionCall().orElseThrow();
+            assertEquals("get_weather", streamed.name());
+            assertEquals("{\"city\":\"Rome\"}", streamed.arguments());
+        }
+
+        @Test
+        void embeddingsOfEveryInputShapeDecodeWithTheirTokenCounts() {
+            EmbeddingCreateParams.Builder small =
+                    EmbeddingCreateParams.builder().model("text-embedding-3-small");
+            CreateEmbeddingResponse one =
+                    client.embeddings().create(small.input("twelve bytes").build()).validate();
+            assertEquals(1, one.data().size());
+            assertEquals(8, one.data().get(0).embedding().size(), "base64, as the SDK asks");
+            assertEquals(3, one.usage().promptTokens(), "12 bytes at 4 bytes a token");
+            CreateEmbeddingResponse strings =
+                    client.embeddings()
+                            .create(
+                                    small.inputOfArrayOfStrings(List.of("a", "bb", "ccccc"))
+                                            .build())
+                            .validate();
+            assertEquals(3, strings.data().size());
+            assertEquals(2, strings.data().get(2).index());
+            assertEquals(1 + 1 + 2, strings.usage().promptTokens());
+            CreateEmbeddingResponse tokens =
+                    client.embeddings()
+                            .create(small.inputOfArrayOfTokens(List.of(1L, 2L, 3L, 4L, 5L)).build())
+                            .validate();
+            assertEquals(1, tokens.data().size(), "one token array is one input");
+            assertEquals(5, tokens.usage().promptTokens());
+            CreateEmbeddingResponse arrays =
+                    client.embeddings()
+                            .create(
+                                    small.inputOfArrayOfTokenArrays(
+                                                    List.of(
+                                                            List.of(1L, 2L),
+                                                            List.of(3L, 4L, 5L, 6L)))
+                                            .build())
+                            .validate();
+            assertEquals(2, arrays.data().size());
+            assertEquals(6, arrays.usage().promptTokens());
+            fake.enqueue(FakeResponse.text("").usage(123_456, 0));
+            assertEquals(
+                    123_456,
+                    client.embeddings().create(small.input("x").build()).usage().promptTokens(),
+                    "usage(input, output) sets prompt_tokens");
+        }
     }
 
     @Nested
@@ -199,6 +359,29 @@ class OfficialSdkTest {
                     fake.takeRequest(Duration.ofSeconds(2))
                             .header("anthropic-version")
                             .isPresent());
+        }
+
+        @Test
+        void countTokensDecodesWithTheCountOfThePromptOrTheScriptedInput() {
+            MessageCountTokensParams params =
+                    MessageCountTokensParams.builder()
+                            .model("claude-sonnet-4-5")
+                            .addUserMessage("twelve bytes")
+                            .build();
+            long counted = client.messages().countTokens(params).validate().inputTokens();
+            assertEquals(
+                    "/v1/messages/count_tokens", fake.takeRequest(Duration.ofSeconds(2)).path());
+            Message sent =
+                    client.messages()
+                            .create(
+                                    MessageCreateParams.builder()
+                                            .model("claude-sonnet-4-5")
+                                            .maxTokens(100)
+                                            .addUserMessage("twelve bytes")
+                                            .build());
+            assertEquals(sent.usage().inputTokens(), counted, "as the message's own count");
+            fake.enqueue(FakeResponse.text("").usage(1_234, 0));
+            assertEquals(1_234, client.messages().countTokens(params).inputTokens());
         }
 
         @Test
