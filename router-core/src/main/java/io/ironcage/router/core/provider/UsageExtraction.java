@@ -16,20 +16,25 @@ import java.util.OptionalLong;
  * <table>
  *   <caption>Where each kind reports usage (all under the top-level {@code usage} object)</caption>
  *   <tr><th>Kind</th><th>input</th><th>output</th><th>cache read</th><th>cache write</th></tr>
- *   <tr><td>{@link ApiKind#CHAT_COMPLETIONS}</td><td>{@code prompt_tokens} − cache read</td>
- *       <td>{@code completion_tokens}</td><td>{@code prompt_tokens_details.cached_tokens}</td>
- *       <td>0</td></tr>
- *   <tr><td>{@link ApiKind#RESPONSES}</td><td>{@code input_tokens} − cache read</td>
+ *   <tr><td>{@link ApiKind#CHAT_COMPLETIONS}</td><td>{@code prompt_tokens} − cache read − cache
+ *       write</td><td>{@code completion_tokens}</td><td>{@code prompt_tokens_details.cached_tokens}</td>
+ *       <td>{@code prompt_tokens_details.cache_write_tokens}</td></tr>
+ *   <tr><td>{@link ApiKind#RESPONSES}</td><td>{@code input_tokens} − cache read − cache write</td>
  *       <td>{@code output_tokens}</td><td>{@code input_tokens_details.cached_tokens}</td>
- *       <td>0</td></tr>
+ *       <td>{@code input_tokens_details.cache_write_tokens}</td></tr>
  *   <tr><td>{@link ApiKind#EMBEDDINGS}</td><td>{@code prompt_tokens}</td><td>0</td><td>0</td>
  *       <td>0</td></tr>
  *   <tr><td>{@link ApiKind#MESSAGES}</td><td>{@code input_tokens}</td><td>{@code output_tokens}</td>
  *       <td>{@code cache_read_input_tokens}</td><td>{@code cache_creation_input_tokens}</td></tr>
  * </table>
  *
- * <p>OpenAI's input counts include the cached tokens, so they are subtracted; Anthropic's already
- * exclude cache reads and writes. Reasoning tokens are part of the output counts on both.
+ * <p>OpenAI's input counts include the cached and cache-written tokens, so they are subtracted;
+ * Anthropic's already exclude cache reads and writes. Reasoning tokens are part of the output
+ * counts on both. Beyond the four classes, {@link TokenDetails} gets OpenAI's audio tokens ({@code
+ * audio_tokens} of both details objects), reasoning tokens ({@code reasoning_tokens} of the output
+ * details) and the answer's top-level {@code service_tier}, and Anthropic's 1-hour cache writes
+ * ({@code cache_creation.ephemeral_1h_input_tokens}); a detail larger than the class it is part of
+ * gives empty, as cached tokens larger than the input do.
  *
  * <p>Never throws on odd JSON. The rules, the same for streamed usage ({@link StreamUsage}):
  *
@@ -181,21 +186,26 @@ public final class UsageExtraction {
         long input = count(usage, inputField);
         long output = count(usage, outputField);
         long cached = nestedCount(usage, inputDetails, "cached_tokens");
+        long written = nestedCount(usage, inputDetails, "cache_write_tokens");
         long audioIn = nestedCount(usage, inputDetails, "audio_tokens");
         long reasoning = nestedCount(usage, outputDetails, "reasoning_tokens");
         long audioOut = nestedCount(usage, outputDetails, "audio_tokens");
         if (input < 0
                 || output < 0
                 || cached == INVALID
+                || written == INVALID
                 || audioIn == INVALID
                 || reasoning == INVALID
                 || audioOut == INVALID) {
             return Optional.empty();
         }
         long cacheRead = Math.max(cached, 0);
-        long plain = input - cacheRead;
-        if (cacheRead > input
-                || Math.max(audioIn, 0) > plain
+        long cacheWrite = Math.max(written, 0);
+        if (cacheRead > input || cacheWrite > input - cacheRead) {
+            return Optional.empty();
+        }
+        long plain = input - cacheRead - cacheWrite;
+        if (Math.max(audioIn, 0) > plain
                 || Math.max(reasoning, 0) > output
                 || Math.max(audioOut, 0) > output) {
             return Optional.empty();
@@ -207,7 +217,7 @@ public final class UsageExtraction {
                         Math.max(audioOut, 0),
                         Math.max(reasoning, 0),
                         ServiceTier.STANDARD);
-        return Optional.of(new TokenUsage(plain, output, cacheRead, 0, details));
+        return Optional.of(new TokenUsage(plain, output, cacheRead, cacheWrite, details));
     }
 
     private static Optional<TokenUsage> anthropic(JsonNode usage) {

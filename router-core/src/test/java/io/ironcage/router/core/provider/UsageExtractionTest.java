@@ -160,6 +160,21 @@ class UsageExtractionTest {
     }
 
     @Test
+    void openAiCacheWritesAreSplitOutOfTheInput() {
+        // newer OpenAI models bill writing their prompt cache: input_tokens holds them too
+        String body =
+                "{\"usage\":{\"input_tokens\":1000,\"output_tokens\":10,\"input_tokens_details\":"
+                        + "{\"cached_tokens\":300,\"cache_write_tokens\":500}}}";
+        assertEquals(of(200, 10, 300, 500), usage(ApiKind.RESPONSES, body));
+        assertEquals(
+                Optional.empty(),
+                usage(
+                        ApiKind.RESPONSES,
+                        body.replace("\"cache_write_tokens\":500", "\"cache_write_tokens\":701")),
+                "more cached and written than the input");
+    }
+
+    @Test
     void aDetailLargerThanItsClassOrInvalidGivesNoUsage() {
         String[] bodies = {
             // audio input more than the uncached input
