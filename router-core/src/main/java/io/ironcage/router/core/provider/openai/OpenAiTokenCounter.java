@@ -28,13 +28,13 @@ import java.util.Set;
  *       the join; {@value #REPLY_PRIMING} tokens priming the reply;
  *   <li>tools and every other top-level field that is not a plain sampling or routing parameter
  *       ({@code response_format}, {@code tool_choice}, Responses {@code text}, {@code reasoning}…):
- *       the tokens of its compact JSON, plus the cookbook's per-function constants for gpt-4o,
- *       {@value #FUNCTION_INIT} per array element, {@value #PROPERTIES_INIT} per {@code properties}
- *       object and {@value #PROPERTY_KEY} per property in it, {@value #ENUM_ITEM} per enum item, at
- *       any depth, and {@value #FIELD_END} per field. OpenAI renders a function as a
- *       TypeScript-like signature holding the same names, descriptions, types and enum values with
- *       less syntax than the JSON; the constants are what the cookbook measured that rendering to
- *       add, and its negative {@code enum_init} is left out;
+ *       the tokens of its compact JSON, plus the cookbook's per-function constants, {@value
+ *       #FUNCTION_INIT} per array element, {@value #PROPERTIES_INIT} per {@code properties} object
+ *       and {@value #PROPERTY_KEY} per property in it, {@value #ENUM_ITEM} per enum item, at any
+ *       depth, and {@value #FIELD_END} per field. OpenAI renders a function as a TypeScript-like
+ *       signature holding the same names, descriptions, types and enum values with less syntax than
+ *       the JSON; the constants are what the cookbook measured that rendering to add, and its
+ *       negative {@code enum_init} is left out;
  *   <li>Responses: {@code instructions} and a string {@code input} as one message each; input items
  *       that are messages as chat messages, function calls and their outputs as their JSON plus the
  *       message framing; any other item (reasoning with encrypted content, audio, files, computer
@@ -67,8 +67,11 @@ final class OpenAiTokenCounter {
     /** Framing of each tool call in an assistant message, besides its JSON. */
     static final int TOKENS_PER_CALL = 3;
 
-    /** The cookbook's {@code func_init} for gpt-4o: the start of each function. */
-    static final int FUNCTION_INIT = 7;
+    /**
+     * The start of each function: the larger of the cookbook's {@code func_init} for gpt-4o (7) and
+     * for gpt-4 and gpt-3.5-turbo (10).
+     */
+    static final int FUNCTION_INIT = 10;
 
     /** The cookbook's {@code prop_init}: the start of a function's properties. */
     static final int PROPERTIES_INIT = 3;

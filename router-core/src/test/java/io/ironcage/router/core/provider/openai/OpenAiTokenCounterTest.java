@@ -207,8 +207,8 @@ class OpenAiTokenCounterTest {
                         + tools
                         + ",\"parallel_tool_calls\":false,"
                         + "\"messages\":[{\"role\":\"user\",\"content\":\"hello world\"}]}";
-        // JSON tokens + 12 per field + 7 per function + 3 + 2 × 3 per property + 2 × 3 per enum
-        long definitions = O200K.countTokensOrdinary(json(tools).toString()) + 12 + 7 + 9 + 6;
+        // JSON tokens + 12 per field + 10 per function + 3 + 2 × 3 per property + 2 × 3 per enum
+        long definitions = O200K.countTokensOrdinary(json(tools).toString()) + 12 + 10 + 9 + 6;
         assertEquals(bound(9 + definitions), chat("gpt-4o", body));
     }
 
