@@ -143,6 +143,9 @@ final class OpenAiTokenCounter {
                     "custom_tool_call",
                     "custom_tool_call_output");
 
+    /** What a count that cannot be bounded returns; the byte bound applies. */
+    private static final long UNCOUNTABLE = -1;
+
     private static final EncodingRegistry ENCODINGS = Encodings.newLazyEncodingRegistry();
 
     private OpenAiTokenCounter() {}
@@ -196,9 +199,9 @@ final class OpenAiTokenCounter {
         if (type.isEmpty()) {
             return OptionalLong.empty();
         }
+        Encoding encoding = ENCODINGS.getEncoding(type.get());
+        long count;
         try {
-            Encoding encoding = ENCODINGS.getEncoding(type.get());
-            long count;
             switch (kind) {
                 case CHAT_COMPLETIONS:
                     count = chat(encoding, body);
@@ -212,9 +215,9 @@ final class OpenAiTokenCounter {
                 default:
                     return OptionalLong.empty();
             }
-            return OptionalLong.of(withMargin(count));
-        } catch (Uncountable | ArithmeticException e) {
-            return OptionalLong.empty();
+            return count == UNCOUNTABLE ? OptionalLong.empty() : OptionalLong.of(withMargin(count));
+        } catch (ArithmeticException e) {
+            return OptionalLong.empty(); // beyond a long: the bytes bound it
         }
     }
 
@@ -229,49 +232,61 @@ final class OpenAiTokenCounter {
         return Math.addExact(Math.addExact(count, share), MARGIN_TOKENS);
     }
 
+    /** The sum of two counts, {@link #UNCOUNTABLE} if either is. */
+    private static long plus(long a, long b) {
+        return a == UNCOUNTABLE || b == UNCOUNTABLE ? UNCOUNTABLE : Math.addExact(a, b);
+    }
+
     private static long chat(Encoding encoding, JsonNode body) {
         JsonNode messages = body.get("messages");
         if (messages == null || !messages.isArray()) {
-            throw Uncountable.INSTANCE;
+            return UNCOUNTABLE;
         }
         long count = REPLY_PRIMING;
         for (JsonNode message : messages) {
-            count = Math.addExact(count, message(encoding, message));
+            count = plus(count, message(encoding, message));
+            if (count == UNCOUNTABLE) {
+                return UNCOUNTABLE;
+            }
         }
-        return Math.addExact(count, otherFields(encoding, body, "messages"));
+        return plus(count, otherFields(encoding, body, "messages"));
     }
 
     private static long responses(Encoding encoding, JsonNode body) {
         long count = REPLY_PRIMING;
         JsonNode instructions = body.get("instructions");
-        if (instructions != null && instructions.isTextual()) {
-            count = Math.addExact(count, framedText(encoding, instructions.textValue()));
+        boolean textInstructions = instructions != null && instructions.isTextual();
+        if (textInstructions) {
+            count = plus(count, framedText(encoding, instructions.textValue()));
         }
         JsonNode input = body.get("input");
         if (input != null && input.isTextual()) {
-            count = Math.addExact(count, framedText(encoding, input.textValue()));
+            count = plus(count, framedText(encoding, input.textValue()));
         } else if (input != null && input.isArray()) {
             for (JsonNode item : input) {
-                count = Math.addExact(count, inputItem(encoding, item));
+                count = plus(count, inputItem(encoding, item));
+                if (count == UNCOUNTABLE) {
+                    return UNCOUNTABLE;
+                }
             }
         } else if (input != null && !input.isNull()) {
-            throw Uncountable.INSTANCE;
+            return UNCOUNTABLE;
         }
         // instructions of another type are counted as their JSON, with the other fields
-        return instructions != null && instructions.isTextual()
-                ? Math.addExact(count, otherFields(encoding, body, "input", "instructions"))
-                : Math.addExact(count, otherFields(encoding, body, "input"));
+        return textInstructions
+                ? plus(count, otherFields(encoding, body, "input", "instructions"))
+                : plus(count, otherFields(encoding, body, "input"));
     }
 
     private static long embeddings(Encoding encoding, JsonNode input) {
         if (input == null) {
-            throw Uncountable.INSTANCE;
+            return UNCOUNTABLE;
         }
         if (input.isTextual()) {
             return tokens(encoding, input.textValue());
         }
         if (!input.isArray()) {
-            throw Uncountable.INSTANCE;
+            return UNCOUNTABLE;
         }
         long count = 0;
         for (JsonNode element : input) {
@@ -282,7 +297,7 @@ final class OpenAiTokenCounter {
             } else if (element.isArray() && allIntegral(element)) {
                 count = Math.addExact(count, element.size());
             } else {
-                throw Uncountable.INSTANCE;
+                return UNCOUNTABLE;
             }
         }
         return count;
@@ -296,7 +311,7 @@ final class OpenAiTokenCounter {
 
     private static long inputItem(Encoding encoding, JsonNode item) {
         if (!item.isObject()) {
-            throw Uncountable.INSTANCE;
+            return UNCOUNTABLE;
         }
         JsonNode type = item.get("type");
         if (type == null || (type.isTextual() && type.textValue().equals("message"))) {
@@ -305,13 +320,13 @@ final class OpenAiTokenCounter {
         if (type.isTextual() && CALL_ITEMS.contains(type.textValue())) {
             return Math.addExact(TOKENS_PER_MESSAGE + TOKENS_PER_CALL, json(encoding, item));
         }
-        throw Uncountable.INSTANCE;
+        return UNCOUNTABLE;
     }
 
     /** A chat message or a Responses message item. */
     private static long message(Encoding encoding, JsonNode message) {
         if (!message.isObject()) {
-            throw Uncountable.INSTANCE;
+            return UNCOUNTABLE;
         }
         long count = TOKENS_PER_MESSAGE;
         for (Map.Entry<String, JsonNode> field : message.properties()) {
@@ -321,19 +336,19 @@ final class OpenAiTokenCounter {
                 continue;
             }
             if (key.equals("content")) {
-                count = Math.addExact(count, content(encoding, value));
+                count = plus(count, content(encoding, value));
             } else if (key.equals("audio") && value.isObject()) {
                 // an earlier audio answer, billed as audio tokens the body does not hold
-                throw Uncountable.INSTANCE;
+                return UNCOUNTABLE;
             } else if (value.isTextual()) {
-                count = Math.addExact(count, tokens(encoding, value.textValue()));
+                count = plus(count, tokens(encoding, value.textValue()));
                 if (key.equals("name")) {
-                    count = Math.addExact(count, TOKENS_PER_NAME);
+                    count = plus(count, TOKENS_PER_NAME);
                 }
             } else {
                 long calls = value.isArray() ? value.size() : 1;
-                count = Math.addExact(count, json(encoding, value));
-                count = Math.addExact(count, Math.multiplyExact(calls, TOKENS_PER_CALL));
+                count = plus(count, json(encoding, value));
+                count = plus(count, Math.multiplyExact(calls, TOKENS_PER_CALL));
             }
         }
         return count;
@@ -363,7 +378,7 @@ final class OpenAiTokenCounter {
             }
             if (text == null || !text.isTextual()) {
                 // audio, files and parts of unknown types are left to the byte bound
-                throw Uncountable.INSTANCE;
+                return UNCOUNTABLE;
             }
             count = Math.addExact(count, tokens(encoding, text.textValue()));
         }
@@ -437,16 +452,5 @@ final class OpenAiTokenCounter {
     private static long tokens(Encoding encoding, String text) {
         // ordinary: a "<|endoftext|>" typed by a caller is text to OpenAI, not a special token
         return text.isEmpty() ? 0 : encoding.countTokensOrdinary(text);
-    }
-
-    /** A body this counter cannot bound; the byte bound applies. */
-    private static final class Uncountable extends RuntimeException {
-        private static final long serialVersionUID = 1L;
-
-        static final Uncountable INSTANCE = new Uncountable();
-
-        private Uncountable() {
-            super("uncountable", null, false, false);
-        }
     }
 }
