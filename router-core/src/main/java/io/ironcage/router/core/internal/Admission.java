@@ -106,6 +106,19 @@ final class Admission {
     }
 
     /**
+     * Bodies above this size are priced on a worker, not on an event loop: counting their tokens
+     * costs tens of microseconds per KB (BENCHMARKS.md "Token counting (JTokkit)").
+     */
+    static final long COUNT_ON_LOOP_MAX_BYTES = 16 * 1024;
+
+    /** Whether pricing this request counts enough tokens that a loop thread should not. */
+    static boolean countsOnWorker(Call call) {
+        return call.endpoint().metered()
+                && call.translation == null
+                && call.request.bodyLength() > COUNT_ON_LOOP_MAX_BYTES;
+    }
+
+    /**
      * The request's pricing facts; its text input counted with the model's tokenizer when the
      * provider's binding has one and the body goes as it is (a translated body is bounded by the
      * caller's bytes).
