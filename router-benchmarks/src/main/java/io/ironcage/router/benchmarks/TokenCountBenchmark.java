@@ -69,6 +69,12 @@ public class TokenCountBenchmark {
     /** Builds the request and loads the encoding (once per JVM, outside the measurement). */
     @Setup
     public void setUp() {
+        body = request();
+        count();
+    }
+
+    /** The request of these parameters: one user message of {@code kb} KB of {@code text}. */
+    ObjectNode request() {
         String unit = text.equals("prose") ? PROSE : CODE;
         StringBuilder prompt = new StringBuilder();
         while (prompt.length() + unit.length() <= kb * 1024) {
@@ -79,8 +85,7 @@ public class TokenCountBenchmark {
                 .addObject()
                 .put("role", "user")
                 .put("content", prompt.toString());
-        body = request;
-        count();
+        return request;
     }
 
     /**
