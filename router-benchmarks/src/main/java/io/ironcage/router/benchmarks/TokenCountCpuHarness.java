@@ -11,9 +11,9 @@ import java.lang.management.ThreadMXBean;
 import java.util.Locale;
 
 /**
- * The CPU time of the reservation's token count, for a shared machine where wall-clock JMH scores
- * are inflated by other processes: the counting thread's own CPU time per count (best of 5 rounds)
- * of the same requests as {@link TokenCountBenchmark}, and the load time and heap of the encodings.
+ * The CPU time of the reservation's token count, for a busy machine where wall-clock JMH scores are
+ * inflated by other processes: the counting thread's own CPU time per count (best of 5 rounds) of
+ * the same requests as {@link TokenCountBenchmark}, and the load time and heap of the encodings.
  * Run: {@code java -cp router-benchmarks/target/benchmarks.jar
  * io.ironcage.router.benchmarks.TokenCountCpuHarness}.
  */
