@@ -9,6 +9,7 @@ import io.ironcage.router.core.domain.ProviderKey;
 import io.ironcage.router.core.domain.ProviderRouting.NoKeyForProvider;
 import io.ironcage.router.core.domain.budget.BudgetPolicy;
 import io.ironcage.router.core.domain.budget.Reservation;
+import io.ironcage.router.core.domain.pricing.RequestShape;
 import io.ironcage.router.core.errors.ControlPlaneException;
 import io.ironcage.router.core.provider.RequestShapes;
 import io.ironcage.router.core.spi.ResponseSink;
@@ -72,7 +73,7 @@ final class Admission {
                                                             call.api.priceFor(
                                                                     p,
                                                                     call.request.headers()::all)),
-                                    () -> RequestShapes.of(body, call.request.bodyLength()),
+                                    () -> shape(call, body),
                                     call.tenant().ledger());
             if (admission instanceof BudgetPolicy.Refused) {
                 reply(sink, Admission.refusal(call, ((BudgetPolicy.Refused) admission).reason()));
@@ -102,6 +103,33 @@ final class Admission {
         }
         // a path that neither committed nor cancelled it releases it when the request ends
         return forwarded.whenComplete((done, failed) -> release(held));
+    }
+
+    /**
+     * Bodies above this size are priced on a worker, not on an event loop: counting their tokens
+     * costs tens of microseconds per KB (BENCHMARKS.md "Token counting (JTokkit)").
+     */
+    static final long COUNT_ON_LOOP_MAX_BYTES = 16 * 1024;
+
+    /** Whether pricing this request counts enough tokens that a loop thread should not. */
+    static boolean countsOnWorker(Call call) {
+        return call.endpoint().metered()
+                && call.translation == null
+                && call.request.bodyLength() > COUNT_ON_LOOP_MAX_BYTES;
+    }
+
+    /**
+     * The request's pricing facts; its text input counted with the model's tokenizer when the
+     * provider's binding has one and the body goes as it is (a translated body is bounded by the
+     * caller's bytes).
+     */
+    static RequestShape shape(Call call, ObjectNode body) {
+        RequestShape shape = RequestShapes.of(body, call.request.bodyLength());
+        if (call.translation != null || call.routed.model().isEmpty()) {
+            return shape;
+        }
+        return shape.withCountedInputTokens(
+                call.api.inputTokenBound(call.kind(), call.routed.model().get(), body));
     }
 
     /** The answer to a refusal of the budget policy, in the caller's format. */

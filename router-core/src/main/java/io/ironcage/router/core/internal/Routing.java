@@ -102,10 +102,11 @@ final class Routing {
         }
         if (!call.blocking) {
             Optional<ProviderKey> ready = call.tenant().keys().keyIfReady(call.routed.provider());
-            if (ready.isEmpty()) {
+            if (ready.isEmpty() || Admission.countsOnWorker(call)) {
                 ObjectNode parsed = body;
+                ProviderKey key = ready.orElse(null);
                 return call.offload(
-                        () -> Admission.admitAndForward(call, sink, parsed, model, null));
+                        () -> Admission.admitAndForward(call, sink, parsed, model, key));
             }
             return Admission.admitAndForward(call, sink, body, model, ready.get());
         }

@@ -8,6 +8,7 @@ import io.ironcage.router.core.domain.TokenUsage;
 import io.ironcage.router.core.domain.pricing.ModelPricing;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.function.Function;
 
 /**
@@ -36,6 +37,23 @@ public interface ProviderApi {
      */
     default ModelPricing priceFor(ModelPricing price, Function<String, List<String>> headers) {
         return price;
+    }
+
+    /**
+     * Returns a bound of the text input tokens a request to this API is billed for, counted with
+     * the model's own tokenizer: the text, the message framing and the tool definitions, margin
+     * included, images excluded (the worst case adds an allowance per image). The worst case uses
+     * it instead of the body's bytes when it is smaller ({@link
+     * io.ironcage.router.core.domain.pricing.RequestShape#textInputTokensBound()}). By default
+     * there is none: a provider without a public tokenizer is bounded by the bytes.
+     *
+     * @param kind the API called, as the provider receives it (no translation)
+     * @param model the model the request goes to
+     * @param body the parsed request body
+     * @return the bound, or empty when it cannot be counted
+     */
+    default OptionalLong inputTokenBound(ApiKind kind, String model, JsonNode body) {
+        return OptionalLong.empty();
     }
 
     /**

@@ -291,9 +291,11 @@ class PathSafetyPipelineTest {
         upstream.answer(200, answer);
         String body = chat("gpt-4o");
         assertEquals(200, send(pipeline(), "POST", "/v1/chat/completions", body).status());
-        // the worst-case input (one token per body byte) at $2.50/Mtok, and one output token per
-        // byte of the answer at $10/Mtok: each term truncated
-        long input = body.getBytes(StandardCharsets.UTF_8).length * 25L / 10;
+        // the worst-case input at $2.50/Mtok, and one output token per byte of the answer at
+        // $10/Mtok: each term truncated. gpt-4o's input bound is counted: 3 framing + "user" 1 +
+        // "Hi" 1 + 3 priming = 8 tokens, + ⌈5%⌉ + 16 = 25 (the body's 80 bytes bound it less)
+        assertEquals(80, body.getBytes(StandardCharsets.UTF_8).length);
+        long input = 25 * 25L / 10;
         long output = answer.getBytes(StandardCharsets.UTF_8).length * 10L;
         assertEquals(input + output, ledger.totalSpent().micros());
     }

@@ -109,6 +109,37 @@ class ProxyPipelineAsyncTest {
     }
 
     @Test
+    void aLargeBodyIsPricedOnAWorkerSinceCountingItsTokensTakesAWhile() throws Exception {
+        AsyncUpstream upstream = new AsyncUpstream(request -> json(200, COMPLETION));
+        CapturingSink sink = new CapturingSink();
+        String prompt = "Summarise the attached notes in three bullet points. ".repeat(400);
+        String body =
+                "{\"model\":\"gpt-4o-mini\",\"max_tokens\":50,\"messages\":[{\"role\":"
+                        + "\"user\",\"content\":\""
+                        + prompt
+                        + "\"}]}";
+        assertTrue(body.length() > Admission.COUNT_ON_LOOP_MAX_BYTES);
+        ProxyRequest large =
+                new ProxyRequest(
+                        "POST",
+                        "/v1/chat/completions",
+                        "",
+                        HeaderMap.of(
+                                "authorization",
+                                "Bearer " + TOKEN,
+                                "content-type",
+                                "application/json"),
+                        body.getBytes(StandardCharsets.UTF_8),
+                        false);
+
+        run(pipeline(ProviderKeySource.fixed(key("sk-a")), upstream), large, sink);
+
+        assertEquals(200, sink.status());
+        assertEquals(1, workerTasks.get(), "admitted on a worker, not on the loop");
+        assertEquals(0, ledger.reserved().micros());
+    }
+
+    @Test
     void aStreamMovesToAWorker() throws Exception {
         AsyncUpstream upstream = new AsyncUpstream(request -> json(200, COMPLETION));
         CapturingSink sink = new CapturingSink();

@@ -40,6 +40,13 @@ import java.util.OptionalLong;
  *     "audio"}, or an {@code audio} parameter), billed at {@code output_cost_per_audio_token}
  * @param serverSide what the request makes the provider read or do beyond its body ({@link
  *     ServerSideUse#NONE} for a request that holds all its input)
+ * @param countedInputTokens a tighter bound of the same text tokens {@code bodyUtf8Bytes} bounds,
+ *     counted with the model's tokenizer by the provider's binding ({@code
+ *     io.ironcage.router.core.provider.ProviderApi#inputTokenBound}), if it could count them: the
+ *     text, the message framing and the tool definitions, margin included, images excluded (they
+ *     get {@link #IMAGE_TOKEN_ALLOWANCE} each either way); empty for a model without a public
+ *     tokenizer or a body it cannot count. The worst case uses the smaller of the two ({@link
+ *     #textInputTokensBound()})
  */
 public record RequestShape(
         long bodyUtf8Bytes,
@@ -53,7 +60,8 @@ public record RequestShape(
         boolean oneHourCache,
         boolean audioInput,
         boolean audioOutput,
-        ServerSideUse serverSide) {
+        ServerSideUse serverSide,
+        OptionalLong countedInputTokens) {
 
     /**
      * Input tokens allowed for each image part in the worst case: 50,000.
@@ -97,6 +105,57 @@ public record RequestShape(
             throw new IllegalArgumentException("choices must be at least 1, got " + choices);
         }
         Objects.requireNonNull(serverSide, "serverSide");
+        Objects.requireNonNull(countedInputTokens, "countedInputTokens");
+        if (countedInputTokens.isPresent()) {
+            requireNonNegative(countedInputTokens.getAsLong(), "countedInputTokens");
+        }
+    }
+
+    /**
+     * Returns a shape without a counted input bound: its text tokens are bounded by its bytes.
+     *
+     * @param bodyUtf8Bytes the size of the request body, in bytes ({@code >= 0})
+     * @param promptTextUtf8Bytes what the reference's input estimator counts ({@code >= 0})
+     * @param requestedMaxOutputTokens the output limit the request asks for, if any
+     * @param referenceMaxTokens the output limit the reference's estimate would use, if any
+     * @param hasTools whether the request defines tools
+     * @param imageCount the number of image parts ({@code >= 0})
+     * @param choices the number of completions asked for ({@code >= 1})
+     * @param priorityTier whether the request asks for the priority tier
+     * @param oneHourCache whether the request asks for the 1-hour prompt cache
+     * @param audioInput whether the request may have audio input tokens
+     * @param audioOutput whether the request asks for audio output
+     * @param serverSide what the request makes the provider read or do beyond its body
+     * @throws IllegalArgumentException if a count is negative or {@code choices} is below 1
+     * @throws NullPointerException if an optional component is {@code null}
+     */
+    public RequestShape(
+            long bodyUtf8Bytes,
+            long promptTextUtf8Bytes,
+            OptionalLong requestedMaxOutputTokens,
+            OptionalLong referenceMaxTokens,
+            boolean hasTools,
+            int imageCount,
+            int choices,
+            boolean priorityTier,
+            boolean oneHourCache,
+            boolean audioInput,
+            boolean audioOutput,
+            ServerSideUse serverSide) {
+        this(
+                bodyUtf8Bytes,
+                promptTextUtf8Bytes,
+                requestedMaxOutputTokens,
+                referenceMaxTokens,
+                hasTools,
+                imageCount,
+                choices,
+                priorityTier,
+                oneHourCache,
+                audioInput,
+                audioOutput,
+                serverSide,
+                OptionalLong.empty());
     }
 
     /**
@@ -176,6 +235,45 @@ public record RequestShape(
                 false,
                 false,
                 false);
+    }
+
+    /**
+     * Returns this shape with a counted bound of its text input tokens.
+     *
+     * @param countedInputTokens the bound, margin included and images excluded, or empty to bound
+     *     the text tokens by the body's bytes
+     * @return the shape, otherwise unchanged
+     * @throws IllegalArgumentException if the bound is negative
+     * @throws NullPointerException if {@code countedInputTokens} is {@code null}
+     */
+    public RequestShape withCountedInputTokens(OptionalLong countedInputTokens) {
+        return new RequestShape(
+                bodyUtf8Bytes,
+                promptTextUtf8Bytes,
+                requestedMaxOutputTokens,
+                referenceMaxTokens,
+                hasTools,
+                imageCount,
+                choices,
+                priorityTier,
+                oneHourCache,
+                audioInput,
+                audioOutput,
+                serverSide,
+                countedInputTokens);
+    }
+
+    /**
+     * Returns the bound of the request's text input tokens the worst case starts from: {@link
+     * #countedInputTokens()} when present, never more than {@link #bodyUtf8Bytes()} (both are upper
+     * bounds, so the smaller one is too).
+     *
+     * @return the bound, in tokens
+     */
+    public long textInputTokensBound() {
+        return countedInputTokens.isPresent()
+                ? Math.min(countedInputTokens.getAsLong(), bodyUtf8Bytes)
+                : bodyUtf8Bytes;
     }
 
     /**

@@ -10,7 +10,10 @@ import java.util.Optional;
  * {@code worstCase…} and {@code highest…Price(RequestShape)} methods answer from here.
  *
  * <p>Why it is a bound: every text token is at least one byte of the body (byte-level BPE
- * tokenizers; message framing tokens are outnumbered by the JSON syntax around each message); the
+ * tokenizers; message framing tokens are outnumbered by the JSON syntax around each message), and
+ * where the provider's binding counted the text with the model's own tokenizer ({@link
+ * RequestShape#countedInputTokens()}, OpenAI models), that count plus its margin bounds it more
+ * tightly, so the smaller of the two is taken ({@link RequestShape#textInputTokensBound()}); the
  * tool-use system prompt is added by the provider and is not in the body; an image is billed by its
  * pixels, not its bytes, and {@link RequestShape#IMAGE_TOKEN_ALLOWANCE} bounds one image. However
  * the provider splits the input into plain, cache-read, cache-write and audio tokens, and the
@@ -36,12 +39,13 @@ record WorstCase(ModelPricing model, RequestShape shape) {
     }
 
     /**
-     * {@code bodyUtf8Bytes + (hasTools ? toolUseSystemPromptTokens : 0) + imageCount ×
+     * {@code textInputTokensBound + (hasTools ? toolUseSystemPromptTokens : 0) + imageCount ×
      * IMAGE_TOKEN_ALLOWANCE}, raised to the context window when the request makes the provider read
-     * input its body does not hold.
+     * input its body does not hold; the text bound is the body's bytes, or the counted tokens when
+     * fewer.
      */
     long inputTokens() {
-        long tokens = shape.bodyUtf8Bytes();
+        long tokens = shape.textInputTokensBound();
         if (shape.hasTools()) {
             tokens = Math.addExact(tokens, model.toolUseSystemPromptTokens());
         }

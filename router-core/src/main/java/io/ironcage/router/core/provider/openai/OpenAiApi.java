@@ -15,6 +15,7 @@ import io.ironcage.router.core.provider.anthropic.OpenAiToAnthropic;
 import io.ironcage.router.core.provider.anthropic.OpenAiToAnthropicStream;
 import java.time.Clock;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.UUID;
 import java.util.function.ToLongFunction;
 
@@ -33,6 +34,18 @@ public final class OpenAiApi implements ProviderApi {
     @Override
     public ProviderType provider() {
         return ProviderType.OPENAI;
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>OpenAI's encodings are public: {@code o200k_base} and {@code cl100k_base} by model, the
+     * cookbook's message and function overheads, and a margin of 5% plus 16 tokens; a model without
+     * a known encoding, or a body with audio, files or reasoning items, has none.
+     */
+    @Override
+    public OptionalLong inputTokenBound(ApiKind kind, String model, JsonNode body) {
+        return OpenAiTokenCounter.inputTokenBound(kind, model, body);
     }
 
     @Override
