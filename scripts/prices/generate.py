@@ -192,7 +192,10 @@ def class_prices(where, spec):
 def model_entry(provider, model, supplement):
     where = "%s model '%s'" % (provider, model["id"])
     rules = supplement["providers"].get(provider, {})
-    extra = supplement["models"].get(provider + "/" + model["id"], {})
+    key = provider + "/" + model["id"]
+    # "manual" facts (kept by hand, each with its source) win over the imported "models" ones
+    extra = dict(supplement["models"].get(key, {}))
+    extra.update(supplement.get("manual", {}).get(key, {}))
     check_match(where, model["match"])
     variants = model["prices"] if isinstance(model["prices"], list) else [{"prices": model["prices"]}]
     out_prices, starts = [], set()
@@ -215,6 +218,17 @@ def model_entry(provider, model, supplement):
             return None  # nothing the router can bill (e.g. moderation)
         std.setdefault("input", Decimal(0))
         std.setdefault("output", Decimal(0))
+        for key, value in extra.get("usd_per_mtok", {}).items():
+            if key not in PRICE_KEYS.values():
+                fail(where, "supplement usd_per_mtok: unknown key '%s'" % key)
+            std[key] = dollars(where, "supplement " + key, value)
+        if "long_context" in extra:
+            if above:
+                fail(where, "the supplement gives long-context prices the database already has")
+            lc_extra = extra["long_context"]
+            starts.add(lc_extra["above_input_tokens"])
+            above = {k + "_mtok": v for k, v in class_prices(where + " long_context",
+                                                              lc_extra["usd_per_mtok"]).items()}
         multiplier = rules.get("cache_write_1h_input_multiplier")
         if multiplier is not None:
             std["cache_write_1h"] = std["input"] * Decimal(str(multiplier))
@@ -233,7 +247,9 @@ def model_entry(provider, model, supplement):
         if dates != sorted(dates) or len(set(dates)) != len(dates):
             fail(where, "start dates must increase")
     entry = {"id": model["id"], "match": model["match"], "prices": out_prices}
-    window = model.get("context_window", extra.get("context_window"))
+    # the supplement's window wins: genai-prices gives some models the window of a beta header
+    # (Anthropic's context-1m), which the router widens to only when a request sends it
+    window = extra.get("context_window", model.get("context_window"))
     if window is not None:
         entry["context_window"] = window
     for key in ("max_output_tokens", "tool_use_system_prompt_tokens"):
@@ -253,7 +269,12 @@ def generate(database, supplement, providers, commit, snapshot_date):
     out = []
     for provider in providers:
         models = []
-        for model in by_id[provider]["models"]:
+        # the supplement's own models come first, so that their rules win (first match wins)
+        added = supplement.get("add_models", {}).get(provider, [])
+        clash = {m["id"] for m in added} & {m["id"] for m in by_id[provider]["models"]}
+        if clash:
+            raise Unrepresentable("supplement add_models repeats database ids %s" % sorted(clash))
+        for model in added + by_id[provider]["models"]:
             if provider + "/" + model["id"] in supplement.get("exclude", {}):
                 continue
             entry = model_entry(provider, model, supplement)
@@ -261,7 +282,7 @@ def generate(database, supplement, providers, commit, snapshot_date):
                 models.append(entry)
         out.append({"id": provider, "models": models})
     known = {p["id"] + "/" + m["id"] for p in out for m in p["models"]}
-    stale = sorted(set(supplement["models"]) - known)
+    stale = sorted((set(supplement["models"]) | set(supplement.get("manual", {}))) - known)
     if stale:
         raise Unrepresentable("supplement.json names models the table does not have: %s" % stale)
     return {
@@ -339,7 +360,9 @@ def changes(old, new):
 
 def import_seed(database, providers, seed_path, supplement):
     seed = read_json(seed_path)
-    table = [p for p in database if p["id"] in providers]
+    table = [dict(p) for p in database if p["id"] in providers]
+    for p in table:
+        p["models"] = supplement.get("add_models", {}).get(p["id"], []) + p["models"]
     table.sort(key=lambda p: providers.index(p["id"]))
     groups = {}
     for seed_id in sorted(seed):
@@ -376,10 +399,10 @@ def import_seed(database, providers, seed_path, supplement):
         if value is not None and not key.startswith("anthropic/"):
             fact["web_search_usd_per_call"] = value
         model = next(m for p in table for m in p["models"] if p["id"] + "/" + m["id"] == key)
-        if model.get("context_window") is None:
-            value = pick(lambda e: e.get("max_input_tokens"))
-            if value is not None:
-                fact["context_window"] = int(value)
+        # never a smaller window than the seed's: it bounds the input of a server-side context
+        value = pick(lambda e: e.get("max_input_tokens"))
+        if value is not None and int(value) > (model.get("context_window") or 0):
+            fact["context_window"] = int(value)
         for tier in ("priority", "flex"):
             prices = {}
             for ours_key, litellm in (

@@ -41,6 +41,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -56,6 +57,7 @@ import org.junit.jupiter.api.io.TempDir;
  * YAML snippet with the real configuration loader and starts a router from it.
  */
 class ReadmeExamplesTest {
+
     private static final String HELLO_CLAUDE =
             "{\"model\":\"claude-sonnet-4-5\",\"max_tokens\":50,\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}";
     private static final String HANDSHAKE = "{\"ic_token\":\"ic-token-1\",\"provider\":\"openai\"}";
@@ -85,7 +87,8 @@ class ReadmeExamplesTest {
     @Test
     void rootReadmeDomainExample() {
         PricingTable prices = PricingTables.bundled();
-        ModelPricing gpt4oMini = prices.find("openai/gpt-4o-mini-2024-07-18").orElseThrow();
+        LocalDate day = LocalDate.of(2026, 12, 7); // the router uses today's date in UTC
+        ModelPricing gpt4oMini = prices.find("openai/gpt-4o-mini-2024-07-18", day).orElseThrow();
 
         CostController budget = CostController.withLimit(Money.fromUsdTruncating(2.00));
         BudgetDecision decision = budget.reserve(Money.ofMicros(9_845));
