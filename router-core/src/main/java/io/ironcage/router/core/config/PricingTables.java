@@ -104,6 +104,14 @@ public final class PricingTables {
     private static final String MAX_OUTPUT_TOKENS = "max-output-tokens";
     private static final String MAX_INPUT_TOKENS = "max-input-tokens";
     private static final String TOOL_USE_SYSTEM_PROMPT_TOKENS = "tool-use-system-prompt-tokens";
+    private static final String CACHE_WRITE_1H_USD_PER_MTOK = "cache-write-1h-usd-per-mtok";
+    private static final String INPUT_AUDIO_USD_PER_MTOK = "input-audio-usd-per-mtok";
+    private static final String OUTPUT_AUDIO_USD_PER_MTOK = "output-audio-usd-per-mtok";
+    private static final String WEB_SEARCH_USD_PER_CALL = "web-search-usd-per-call";
+    private static final String LONG_CONTEXT = "long-context";
+    private static final String ABOVE_INPUT_TOKENS = "above-input-tokens";
+    private static final String PRIORITY = "priority";
+    private static final String FLEX = "flex";
     private static final List<String> OVERRIDE_FIELDS =
             List.of(
                     INPUT_USD_PER_MTOK,
@@ -112,7 +120,27 @@ public final class PricingTables {
                     CACHE_WRITE_USD_PER_MTOK,
                     MAX_OUTPUT_TOKENS,
                     MAX_INPUT_TOKENS,
-                    TOOL_USE_SYSTEM_PROMPT_TOKENS);
+                    TOOL_USE_SYSTEM_PROMPT_TOKENS,
+                    CACHE_WRITE_1H_USD_PER_MTOK,
+                    INPUT_AUDIO_USD_PER_MTOK,
+                    OUTPUT_AUDIO_USD_PER_MTOK,
+                    WEB_SEARCH_USD_PER_CALL,
+                    LONG_CONTEXT,
+                    PRIORITY,
+                    FLEX);
+    private static final List<String> CLASS_PRICE_FIELDS =
+            List.of(
+                    INPUT_USD_PER_MTOK,
+                    OUTPUT_USD_PER_MTOK,
+                    CACHE_READ_USD_PER_MTOK,
+                    CACHE_WRITE_USD_PER_MTOK);
+    private static final List<String> LONG_CONTEXT_FIELDS =
+            List.of(
+                    ABOVE_INPUT_TOKENS,
+                    INPUT_USD_PER_MTOK,
+                    OUTPUT_USD_PER_MTOK,
+                    CACHE_READ_USD_PER_MTOK,
+                    CACHE_WRITE_USD_PER_MTOK);
 
     private PricingTables() {}
 
@@ -207,12 +235,20 @@ public final class PricingTables {
      *
      * <p>Fields, prices in dollars per million tokens: {@code input-usd-per-mtok} and {@code
      * output-usd-per-mtok} (required), {@code cache-read-usd-per-mtok}, {@code
-     * cache-write-usd-per-mtok}, {@code max-output-tokens}, {@code tool-use-system-prompt-tokens}
-     * (optional). An unknown field, a wrong type (including {@code null}), a negative or non-finite
-     * number or a missing required field is an error naming the model and the field. Unlike table
-     * entries, an override with both prices 0 is kept: it explicitly declares a free model. An
-     * override has no tier prices ({@link TierPrices#NONE}): it replaces a bundled entry with its
-     * tier prices, so a tiered request for it is bounded at the override's prices.
+     * cache-write-usd-per-mtok}, {@code cache-write-1h-usd-per-mtok} (a prompt-cache write with the
+     * 1-hour TTL; else twice the input price), {@code input-audio-usd-per-mtok}, {@code
+     * output-audio-usd-per-mtok}, {@code web-search-usd-per-call} (dollars, at most six decimals),
+     * {@code max-output-tokens}, {@code max-input-tokens}, {@code tool-use-system-prompt-tokens},
+     * and three objects: {@code long-context} ({@code above-input-tokens}, required: a request with
+     * more input tokens than this is billed at the {@code input-}, {@code output-}, {@code
+     * cache-read-} and {@code cache-write-usd-per-mtok} given there for all its tokens), {@code
+     * priority} and {@code flex} (the same four prices, billed when the answer reports that service
+     * tier). All optional but the first two. An unknown field, a wrong type (including {@code
+     * null}), a negative or non-finite number or a missing required field is an error naming the
+     * model and the field's path ({@code long-context.input-usd-per-mtok}). Unlike table entries,
+     * an override with both prices 0 is kept: it explicitly declares a free model. An override
+     * replaces, for its id, whatever database entry would match it, with all its tier prices: a
+     * tier the override does not list is billed at the override's standard prices.
      *
      * @param overrides the {@code overrides} object
      * @return the models, in the order given
@@ -334,19 +370,17 @@ public final class PricingTables {
         if (!entry.isObject()) {
             throw new PricingParseException(where + " must be an object, got " + describe(entry));
         }
-        for (Map.Entry<String, JsonNode> field : entry.properties()) {
-            String name = field.getKey();
-            if (!OVERRIDE_FIELDS.contains(name)) {
-                throw new PricingParseException(
-                        where
-                                + ": unknown field '"
-                                + name
-                                + "'; known fields are "
-                                + String.join(", ", OVERRIDE_FIELDS));
-            }
-        }
+        knownOverrideFields(where, "", entry, OVERRIDE_FIELDS);
         TokenPrice input = requiredUsdPerMtok(where, entry, INPUT_USD_PER_MTOK);
         TokenPrice output = requiredUsdPerMtok(where, entry, OUTPUT_USD_PER_MTOK);
+        TierPrices tiers =
+                new TierPrices(
+                        overrideLongContext(where, entry),
+                        overrideClassPrices(where, entry, PRIORITY),
+                        overrideClassPrices(where, entry, FLEX),
+                        usdPerMtok(where, entry, CACHE_WRITE_1H_USD_PER_MTOK),
+                        usdPerMtok(where, entry, INPUT_AUDIO_USD_PER_MTOK),
+                        usdPerMtok(where, entry, OUTPUT_AUDIO_USD_PER_MTOK));
         return new ModelPricing(
                 id,
                 Optional.empty(),
@@ -357,9 +391,91 @@ public final class PricingTables {
                 strictTokenCount(where, entry, MAX_OUTPUT_TOKENS),
                 OptionalLong.empty(),
                 strictTokenCount(where, entry, TOOL_USE_SYSTEM_PROMPT_TOKENS).orElse(0),
-                TierPrices.NONE,
+                tiers,
                 strictTokenCount(where, entry, MAX_INPUT_TOKENS),
-                OptionalLong.empty());
+                feeMicros(where, entry, WEB_SEARCH_USD_PER_CALL));
+    }
+
+    private static Optional<TierPrices.LongContext> overrideLongContext(
+            String where, JsonNode entry) {
+        JsonNode lc = entry.get(LONG_CONTEXT);
+        if (lc == null) {
+            return Optional.empty();
+        }
+        if (!lc.isObject()) {
+            throw fieldError(where, LONG_CONTEXT, "must be an object", lc);
+        }
+        String prefix = LONG_CONTEXT + ".";
+        knownOverrideFields(where, prefix, lc, LONG_CONTEXT_FIELDS);
+        if (!lc.has(ABOVE_INPUT_TOKENS)) {
+            throw new PricingParseException(
+                    where
+                            + ": field '"
+                            + prefix
+                            + ABOVE_INPUT_TOKENS
+                            + "' is required (the input tokens above which these prices apply)");
+        }
+        long above =
+                nonNegativeInteger(where, prefix + ABOVE_INPUT_TOKENS, lc.get(ABOVE_INPUT_TOKENS));
+        return Optional.of(new TierPrices.LongContext(above, classPrices(where, prefix, lc)));
+    }
+
+    private static TierPrices.ClassPrices overrideClassPrices(
+            String where, JsonNode entry, String name) {
+        JsonNode tier = entry.get(name);
+        if (tier == null) {
+            return TierPrices.ClassPrices.NONE;
+        }
+        if (!tier.isObject()) {
+            throw fieldError(where, name, "must be an object", tier);
+        }
+        knownOverrideFields(where, name + ".", tier, CLASS_PRICE_FIELDS);
+        return classPrices(where, name + ".", tier);
+    }
+
+    private static TierPrices.ClassPrices classPrices(String where, String prefix, JsonNode node) {
+        return new TierPrices.ClassPrices(
+                usdPerMtok(where, prefix, node, INPUT_USD_PER_MTOK),
+                usdPerMtok(where, prefix, node, OUTPUT_USD_PER_MTOK),
+                usdPerMtok(where, prefix, node, CACHE_READ_USD_PER_MTOK),
+                usdPerMtok(where, prefix, node, CACHE_WRITE_USD_PER_MTOK));
+    }
+
+    private static void knownOverrideFields(
+            String where, String prefix, JsonNode node, List<String> known) {
+        for (Map.Entry<String, JsonNode> field : node.properties()) {
+            String name = field.getKey();
+            if (!known.contains(name)) {
+                throw new PricingParseException(
+                        where
+                                + ": unknown field '"
+                                + prefix
+                                + name
+                                + "'; known fields "
+                                + (prefix.isEmpty()
+                                        ? "are "
+                                        : "in "
+                                                + prefix.substring(0, prefix.length() - 1)
+                                                + " are ")
+                                + String.join(", ", known));
+            }
+        }
+    }
+
+    /** A fee in dollars as whole micro-dollars, exactly: a fraction of a µ$ is an error. */
+    private static OptionalLong feeMicros(String where, JsonNode entry, String field) {
+        JsonNode value = entry.get(field);
+        if (value == null) {
+            return OptionalLong.empty();
+        }
+        nonNegativeNumber(where, field, value);
+        try {
+            return OptionalLong.of(
+                    value.decimalValue().movePointRight(6).stripTrailingZeros().longValueExact());
+        } catch (ArithmeticException e) {
+            throw fieldError(
+                    where, field, "must be dollars with at most six decimals (whole µ$)", value);
+        }
     }
 
     // --- LiteLLM fields: absent or null = not given ---
@@ -407,7 +523,13 @@ public final class PricingTables {
     }
 
     private static Optional<TokenPrice> usdPerMtok(String where, JsonNode entry, String field) {
-        JsonNode value = entry.get(field);
+        return usdPerMtok(where, "", entry, field);
+    }
+
+    private static Optional<TokenPrice> usdPerMtok(
+            String where, String prefix, JsonNode entry, String name) {
+        String field = prefix + name;
+        JsonNode value = entry.get(name);
         if (value == null) {
             return Optional.empty();
         }

@@ -11,6 +11,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.ironcage.router.core.TestData;
 import io.ironcage.router.core.domain.Money;
 import io.ironcage.router.core.domain.ProviderType;
+import io.ironcage.router.core.domain.TokenUsage;
 import io.ironcage.router.core.domain.pricing.ModelPricing;
 import io.ironcage.router.core.domain.pricing.PricingTable;
 import io.ironcage.router.core.domain.pricing.TierPrices;
@@ -291,12 +292,148 @@ class PricingTablesTest {
     }
 
     @Test
+    void overridesParseTierCacheAudioAndWebSearchFields() {
+        ModelPricing m =
+                PricingTables.parseOverrides(
+                                "{\"m\": {\"input-usd-per-mtok\": 3, \"output-usd-per-mtok\": 15,"
+                                        + " \"cache-write-1h-usd-per-mtok\": 6,"
+                                        + " \"input-audio-usd-per-mtok\": 40,"
+                                        + " \"output-audio-usd-per-mtok\": 80,"
+                                        + " \"web-search-usd-per-call\": 0.01,"
+                                        + " \"long-context\": {\"above-input-tokens\": 200000,"
+                                        + " \"input-usd-per-mtok\": 6, \"output-usd-per-mtok\": 22.5,"
+                                        + " \"cache-read-usd-per-mtok\": 0.6,"
+                                        + " \"cache-write-usd-per-mtok\": 7.5},"
+                                        + " \"priority\": {\"input-usd-per-mtok\": 5,"
+                                        + " \"cache-read-usd-per-mtok\": 0.5},"
+                                        + " \"flex\": {\"output-usd-per-mtok\": 7.5,"
+                                        + " \"cache-write-usd-per-mtok\": 1}}}")
+                        .get(0);
+        TierPrices tiers = m.tiers();
+        assertEquals(Optional.of(new TokenPrice(6_000_000)), tiers.cacheWriteOneHour());
+        assertEquals(Optional.of(new TokenPrice(40_000_000)), tiers.inputAudio());
+        assertEquals(Optional.of(new TokenPrice(80_000_000)), tiers.outputAudio());
+        assertEquals(OptionalLong.of(10_000), m.webSearchMicrosPerCall());
+        assertEquals(
+                Optional.of(
+                        new TierPrices.LongContext(
+                                200_000,
+                                new TierPrices.ClassPrices(
+                                        Optional.of(new TokenPrice(6_000_000)),
+                                        Optional.of(new TokenPrice(22_500_000)),
+                                        Optional.of(new TokenPrice(600_000)),
+                                        Optional.of(new TokenPrice(7_500_000))))),
+                tiers.longContext());
+        assertEquals(
+                new TierPrices.ClassPrices(
+                        Optional.of(new TokenPrice(5_000_000)),
+                        Optional.empty(),
+                        Optional.of(new TokenPrice(500_000)),
+                        Optional.empty()),
+                tiers.priority());
+        assertEquals(
+                new TierPrices.ClassPrices(
+                        Optional.empty(),
+                        Optional.of(new TokenPrice(7_500_000)),
+                        Optional.empty(),
+                        Optional.of(new TokenPrice(1_000_000))),
+                tiers.flex());
+        // 200,001 input tokens: all at the long-context $6, 1,000 output at $22.50
+        assertEquals(1_200_006 + 22_500, m.cost(TokenUsage.of(200_001, 1_000)).micros());
+        // without the tier fields an override has no tier prices
+        assertEquals(
+                TierPrices.NONE,
+                PricingTables.parseOverrides(
+                                "{\"m\": {\"input-usd-per-mtok\": 3, \"output-usd-per-mtok\": 15}}")
+                        .get(0)
+                        .tiers());
+    }
+
+    @Test
+    void malformedTierOverridesNameTheFieldPath() {
+        String head = "{\"m\": {\"input-usd-per-mtok\": 1, \"output-usd-per-mtok\": 2, ";
+        assertEquals(
+                "pricing override 'm': unknown field 'long-context.input'; known fields in"
+                        + " long-context are above-input-tokens, input-usd-per-mtok,"
+                        + " output-usd-per-mtok, cache-read-usd-per-mtok, cache-write-usd-per-mtok",
+                error(
+                        () ->
+                                PricingTables.parseOverrides(
+                                        head
+                                                + "\"long-context\": {\"above-input-tokens\": 1,"
+                                                + " \"input\": 2}}}")));
+        assertEquals(
+                "pricing override 'm': field 'long-context.above-input-tokens' is required (the"
+                        + " input tokens above which these prices apply)",
+                error(
+                        () ->
+                                PricingTables.parseOverrides(
+                                        head + "\"long-context\": {\"input-usd-per-mtok\": 2}}}")));
+        assertEquals(
+                "pricing override 'm': field 'long-context.above-input-tokens' must be a"
+                        + " non-negative integer, got 1.5",
+                error(
+                        () ->
+                                PricingTables.parseOverrides(
+                                        head
+                                                + "\"long-context\": {\"above-input-tokens\": 1.5}}}")));
+        assertEquals(
+                "pricing override 'm': field 'priority.output-usd-per-mtok' must be a non-negative"
+                        + " number, got -1",
+                error(
+                        () ->
+                                PricingTables.parseOverrides(
+                                        head + "\"priority\": {\"output-usd-per-mtok\": -1}}}")));
+        assertEquals(
+                "pricing override 'm': unknown field 'flex.above-input-tokens'; known fields in"
+                        + " flex are input-usd-per-mtok, output-usd-per-mtok,"
+                        + " cache-read-usd-per-mtok, cache-write-usd-per-mtok",
+                error(
+                        () ->
+                                PricingTables.parseOverrides(
+                                        head + "\"flex\": {\"above-input-tokens\": 1}}}")));
+        assertEquals(
+                "pricing override 'm': field 'priority' must be an object, got 2",
+                error(() -> PricingTables.parseOverrides(head + "\"priority\": 2}}")));
+        assertEquals(
+                "pricing override 'm': field 'web-search-usd-per-call' must be dollars with at most"
+                        + " six decimals (whole µ$), got 1.0E-7",
+                error(
+                        () ->
+                                PricingTables.parseOverrides(
+                                        head + "\"web-search-usd-per-call\": 0.0000001}}")));
+        assertEquals(
+                "pricing override 'm': field 'cache-write-1h-usd-per-mtok' must be a non-negative"
+                        + " number, got null",
+                error(
+                        () ->
+                                PricingTables.parseOverrides(
+                                        head + "\"cache-write-1h-usd-per-mtok\": null}}")));
+    }
+
+    @Test
+    void anOverrideReplacesTheDatabaseEntryForItsIdInEveryFormOfTheName() {
+        PricingTable bundled = PricingTables.bundled();
+        ModelPricing mine = ModelPricing.ofUsdPerMillionTokens("claude-sonnet-4-5", 1, 2);
+        PricingTable table = bundled.withOverrides(List.of(mine));
+        assertEquals(mine, table.find("claude-sonnet-4-5", DAY).orElseThrow());
+        assertEquals(mine, table.find("anthropic/claude-sonnet-4-5-20250929", DAY).orElseThrow());
+        // the entry still prices the names the override's id does not reach
+        assertEquals(
+                new TokenPrice(3_000_000),
+                table.find("claude-sonnet-4-5-latest", DAY).orElseThrow().input());
+        assertEquals(bundled.size() + 1, table.size());
+    }
+
+    @Test
     void malformedOverridesNameTheModelAndTheField() {
         assertEquals(
                 "pricing override 'm': unknown field 'input-usd-per-token'; known fields are"
                         + " input-usd-per-mtok, output-usd-per-mtok, cache-read-usd-per-mtok,"
                         + " cache-write-usd-per-mtok, max-output-tokens, max-input-tokens,"
-                        + " tool-use-system-prompt-tokens",
+                        + " tool-use-system-prompt-tokens, cache-write-1h-usd-per-mtok,"
+                        + " input-audio-usd-per-mtok, output-audio-usd-per-mtok,"
+                        + " web-search-usd-per-call, long-context, priority, flex",
                 error(
                         () ->
                                 PricingTables.parseOverrides(
