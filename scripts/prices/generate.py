@@ -238,8 +238,10 @@ def model_entry(provider, model, supplement):
             if multiplier is not None and "input" in lc:
                 lc["cache_write_1h"] = lc["input"] * Decimal(str(multiplier))
             price["long_context"] = {"above_input_tokens": starts.copy().pop(), "usd_per_mtok": lc}
+        # the supplement's service-tier prices are today's: only the last variant gets them, so
+        # a request dated under older prices is billed at those standard prices, never below
         for tier in ("priority", "flex"):
-            if tier in extra:
+            if tier in extra and i == len(variants) - 1:
                 price[tier] = class_prices(where + " " + tier, extra[tier])
         out_prices.append(price)
     if len(out_prices) > 1:

@@ -102,6 +102,11 @@ class BundledPricesTest {
         assertEquals(usd("2"), after.input());
         assertEquals(usd("8"), after.output());
         assertEquals(usd("0.5"), after.cacheReadPrice());
+        // the supplement's service-tier prices are today's: the older prices have none, so a
+        // priority answer dated before June is billed at the standard $10, not at $3.50
+        assertEquals(TierPrices.ClassPrices.NONE, before.tiers().priority());
+        assertEquals(Optional.of(usd("3.5")), after.tiers().priority().input());
+        assertEquals(Optional.of(usd("1")), after.tiers().flex().input());
     }
 
     @Test
