@@ -117,12 +117,12 @@ final class PriceDatabaseFormat {
             Optional<LocalDate> from = Optional.empty();
             if (variant.has("from")) {
                 JsonNode date = variant.get("from");
-                try {
-                    from = Optional.of(LocalDate.parse(date.asText()));
-                } catch (DateTimeParseException e) {
+                if (!date.isTextual()) {
                     throw field(where, at + ".from", "must be a date YYYY-MM-DD", date);
                 }
-                if (!date.isTextual()) {
+                try {
+                    from = Optional.of(LocalDate.parse(date.textValue()));
+                } catch (DateTimeParseException e) {
                     throw field(where, at + ".from", "must be a date YYYY-MM-DD", date);
                 }
             }
