@@ -12,6 +12,7 @@ import io.ironcage.router.core.domain.pricing.RequestShape;
 import io.ironcage.router.core.provider.RequestShapes;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.time.LocalDate;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -35,6 +36,9 @@ import org.openjdk.jmh.annotations.Warmup;
 public class PricingBenchmark {
     private static final ObjectMapper JSON = new ObjectMapper();
 
+    /** A fixed day, so every run prices the same variant. */
+    private static final LocalDate DAY = LocalDate.of(2026, 12, 7);
+
     private PricingTable table;
     private ModelPricing sonnet;
     private TokenUsage usage;
@@ -49,7 +53,7 @@ public class PricingBenchmark {
     @Setup
     public void setUp() throws IOException {
         table = PricingTables.bundled();
-        sonnet = table.find("claude-sonnet-4-5").orElseThrow();
+        sonnet = table.find("claude-sonnet-4-5", DAY).orElseThrow();
         usage = new TokenUsage(1_200, 350, 4_000, 0);
         StringBuilder prompt = new StringBuilder();
         while (prompt.length() < 1_800) {
@@ -65,23 +69,24 @@ public class PricingBenchmark {
     }
 
     /**
-     * Exact lookup of a model in the table.
+     * Lookup of a model by the database's match rules (the entry's own name).
      *
      * @return the pricing found
      */
     @Benchmark
     public Optional<ModelPricing> lookupExact() {
-        return table.find("claude-sonnet-4-5");
+        return table.find("claude-sonnet-4-5", DAY);
     }
 
     /**
-     * Lookup through the prefix and date-suffix fallbacks.
+     * Lookup of a prefixed, dated name (the entry's starts_with rule matches once the prefix is
+     * removed).
      *
      * @return the pricing found
      */
     @Benchmark
     public Optional<ModelPricing> lookupWithFallbacks() {
-        return table.find("anthropic/claude-sonnet-4-5-20991231");
+        return table.find("anthropic/claude-sonnet-4-5-20991231", DAY);
     }
 
     /**

@@ -12,6 +12,9 @@ import io.ironcage.router.core.domain.pricing.TokenPrice;
 import java.io.PrintWriter;
 import java.math.BigDecimal;
 import java.nio.file.Path;
+import java.time.Clock;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -73,6 +76,9 @@ public final class PricesCommand implements Callable<Integer> {
 
     @Mixin FormatOption format = new FormatOption();
 
+    /** Today's date in UTC picks a model's dated prices; tests set a fixed clock. */
+    Clock clock = Clock.systemUTC();
+
     /** Creates the command as the {@code iron-router} jar runs it. */
     public PricesCommand() {}
 
@@ -88,9 +94,10 @@ public final class PricesCommand implements Callable<Integer> {
             table = table.withOverrides(RouterConfigLoader.load(config).pricingOverrides());
         }
         List<String> asked = models.isEmpty() ? table.modelIds() : models;
+        LocalDate today = LocalDate.now(clock.withZone(ZoneOffset.UTC));
         List<Row> rows = new ArrayList<>();
         for (String model : asked) {
-            rows.add(new Row(model, table.find(model)));
+            rows.add(new Row(model, table.find(model, today)));
         }
         PrintWriter out = spec.commandLine().getOut();
         switch (format.format) {

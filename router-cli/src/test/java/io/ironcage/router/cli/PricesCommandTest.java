@@ -10,6 +10,9 @@ import java.io.StringWriter;
 import java.math.BigDecimal;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -44,6 +47,30 @@ class PricesCommandTest {
                         "openai/gpt-4o-mini\\s+gpt-4o-mini\\s+openai\\s+0\\.15\\s+0\\.6.*"),
                 "a provider prefix finds the model's entry: " + lines[2]);
         assertTrue(lines[3].matches("no-such-model\\s+\\(not priced\\)"), lines[3]);
+    }
+
+    @Test
+    void theDayPicksADatedPriceAndADatedSnapshotShowsItsEntry() {
+        PricesCommand command = new PricesCommand();
+        StringWriter out = new StringWriter();
+        CommandLine commandLine = new CommandLine(command);
+        commandLine.setOut(new PrintWriter(out, true));
+        // claude-sonnet-5 is $2 / $10 until 2026-08-31 and $3 / $15 from 2026-09-01
+        command.clock = Clock.fixed(Instant.parse("2026-08-31T23:59:59Z"), ZoneOffset.UTC);
+        assertEquals(0, commandLine.execute("claude-sonnet-5-20260815"));
+        String before = out.toString().split("\n")[1];
+        assertTrue(
+                before.matches(
+                        "claude-sonnet-5-20260815\\s+claude-sonnet-5\\s+anthropic\\s+2\\s+10\\s.*"),
+                before);
+        out.getBuffer().setLength(0);
+        command.clock = Clock.fixed(Instant.parse("2026-09-01T00:00:00Z"), ZoneOffset.UTC);
+        assertEquals(0, commandLine.execute("claude-sonnet-5-20260815"));
+        String after = out.toString().split("\n")[1];
+        assertTrue(
+                after.matches(
+                        "claude-sonnet-5-20260815\\s+claude-sonnet-5\\s+anthropic\\s+3\\s+15\\s.*"),
+                after);
     }
 
     @Test

@@ -3,6 +3,7 @@ package io.ironcage.router.core;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.ironcage.router.core.config.PricingTables;
 import io.ironcage.router.core.domain.Money;
 import io.ironcage.router.core.domain.pricing.ModelPricing;
 import io.ironcage.router.core.domain.pricing.PricingTable;
@@ -10,14 +11,48 @@ import io.ironcage.router.core.domain.pricing.RequestShape;
 import io.ironcage.router.core.domain.pricing.TokenPrice;
 import io.ironcage.router.core.provider.RequestShapes;
 import java.nio.charset.StandardCharsets;
+import java.time.LocalDate;
 import java.util.Optional;
 import java.util.OptionalLong;
 
 /** Small builders shared by the router-core tests. */
 public final class TestData {
+    /** The day the tests price at (a table entry's dated prices depend on it). */
+    public static final LocalDate DAY = LocalDate.of(2026, 12, 7);
+
     private static final ObjectMapper MAPPER = new ObjectMapper();
 
     private TestData() {}
+
+    /** Holds the seed table, parsed on first use. */
+    private static final class Seed {
+        static final PricingTable TABLE = PricingTables.parse(read(SEED_RESOURCE));
+
+        private Seed() {}
+    }
+
+    /** The LiteLLM table the router shipped before the price database (a test fixture). */
+    public static final String SEED_RESOURCE = "/io/ironcage/router/core/config/pricing.json";
+
+    /**
+     * The LiteLLM table the router shipped before the price database: the fixture that pins the
+     * reference's arithmetic (its prices are the reference's, Appendix A).
+     */
+    public static PricingTable seedTable() {
+        return Seed.TABLE;
+    }
+
+    /** A test resource as text. */
+    public static String read(String resource) {
+        try (java.io.InputStream in = TestData.class.getResourceAsStream(resource)) {
+            if (in == null) {
+                throw new IllegalStateException(resource + " is missing");
+            }
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
 
     /** A model priced in dollars per token (LiteLLM's unit), with an optional max output. */
     public static ModelPricing model(
@@ -71,6 +106,8 @@ public final class TestData {
             return Optional.empty();
         }
         RequestShape shape = RequestShapes.of(node, body.getBytes(StandardCharsets.UTF_8).length);
-        return RequestShapes.model(node).flatMap(table::find).map(m -> m.expected(shape));
+        return RequestShapes.model(node)
+                .flatMap(m -> table.find(m, DAY))
+                .map(m -> m.expected(shape));
     }
 }

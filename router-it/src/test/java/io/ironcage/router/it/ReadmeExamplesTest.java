@@ -24,6 +24,8 @@ import io.ironcage.router.core.domain.budget.CostController;
 import io.ironcage.router.core.domain.budget.Reservation;
 import io.ironcage.router.core.domain.pricing.ModelPricing;
 import io.ironcage.router.core.domain.pricing.PricingTable;
+import io.ironcage.router.core.domain.pricing.TierPrices;
+import io.ironcage.router.core.domain.pricing.TokenPrice;
 import io.ironcage.router.core.errors.ConfigException;
 import io.ironcage.router.core.spi.ProviderKeySource;
 import io.ironcage.router.core.spi.TransportProvider;
@@ -41,9 +43,12 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Nested;
@@ -56,6 +61,7 @@ import org.junit.jupiter.api.io.TempDir;
  * YAML snippet with the real configuration loader and starts a router from it.
  */
 class ReadmeExamplesTest {
+
     private static final String HELLO_CLAUDE =
             "{\"model\":\"claude-sonnet-4-5\",\"max_tokens\":50,\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}";
     private static final String HANDSHAKE = "{\"ic_token\":\"ic-token-1\",\"provider\":\"openai\"}";
@@ -85,7 +91,8 @@ class ReadmeExamplesTest {
     @Test
     void rootReadmeDomainExample() {
         PricingTable prices = PricingTables.bundled();
-        ModelPricing gpt4oMini = prices.find("openai/gpt-4o-mini-2024-07-18").orElseThrow();
+        LocalDate day = LocalDate.of(2026, 12, 7); // the router uses today's date in UTC
+        ModelPricing gpt4oMini = prices.find("openai/gpt-4o-mini-2024-07-18", day).orElseThrow();
 
         CostController budget = CostController.withLimit(Money.fromUsdTruncating(2.00));
         BudgetDecision decision = budget.reserve(Money.ofMicros(9_845));
@@ -334,10 +341,66 @@ class ReadmeExamplesTest {
             "token: ${IC_TOKEN}\nproviders:\n  openai:\n    key: ${OPENAI_API_KEY}\n";
 
     @Test
+    void theReadmeOverridesReferenceSetsEveryFieldItShows() throws IOException {
+        String yaml =
+                snippets(Path.of("../README.md"), "yaml").stream()
+                        .filter(s -> s.contains("long-context:"))
+                        .findFirst()
+                        .orElseThrow();
+        ModelPricing m =
+                RouterConfigLoader.parse(yaml, README_ENV, "README overrides")
+                        .pricingOverrides()
+                        .get(0);
+        assertEquals("claude-sonnet-4-5", m.id());
+        assertEquals(new TokenPrice(3_000_000), m.input());
+        assertEquals(new TokenPrice(15_000_000), m.output());
+        assertEquals(Optional.of(new TokenPrice(300_000)), m.cacheRead());
+        assertEquals(Optional.of(new TokenPrice(3_750_000)), m.cacheWrite());
+        TierPrices t = m.tiers();
+        assertEquals(Optional.of(new TokenPrice(6_000_000)), t.cacheWriteOneHour());
+        assertEquals(Optional.of(new TokenPrice(3_000_000)), t.inputAudio());
+        assertEquals(Optional.of(new TokenPrice(15_000_000)), t.outputAudio());
+        assertEquals(OptionalLong.of(10_000), m.webSearchMicrosPerCall());
+        assertEquals(OptionalLong.of(64_000), m.maxOutputTokens());
+        assertEquals(OptionalLong.of(200_000), m.maxInputTokens());
+        assertEquals(346, m.toolUseSystemPromptTokens());
+        assertEquals(
+                Optional.of(
+                        new TierPrices.LongContext(
+                                200_000,
+                                new TierPrices.ClassPrices(
+                                        Optional.of(new TokenPrice(6_000_000)),
+                                        Optional.of(new TokenPrice(22_500_000)),
+                                        Optional.of(new TokenPrice(600_000)),
+                                        Optional.of(new TokenPrice(7_500_000))))),
+                t.longContext());
+        assertEquals(
+                new TierPrices.ClassPrices(
+                        Optional.of(new TokenPrice(5_000_000)),
+                        Optional.of(new TokenPrice(25_000_000)),
+                        Optional.of(new TokenPrice(500_000)),
+                        Optional.empty()),
+                t.priority());
+        assertEquals(
+                new TierPrices.ClassPrices(
+                        Optional.of(new TokenPrice(1_500_000)),
+                        Optional.of(new TokenPrice(7_500_000)),
+                        Optional.of(new TokenPrice(150_000)),
+                        Optional.empty()),
+                t.flex());
+        // the override wins for the dated and prefixed names too
+        PricingTable table = PricingTables.bundled().withOverrides(List.of(m));
+        assertEquals(
+                m,
+                table.find("anthropic/claude-sonnet-4-5-20250929", LocalDate.of(2026, 12, 7))
+                        .orElseThrow());
+    }
+
+    @Test
     void everyReadmeYamlSnippetStartsARouter(@TempDir Path dir) throws IOException {
         List<String> snippets = new ArrayList<>(snippets(Path.of("../README.md"), "yaml"));
         snippets.addAll(snippets(Path.of("../router-analytics-sqlite/README.md"), "yaml"));
-        assertEquals(4, snippets.size(), "YAML snippets found in the READMEs");
+        assertEquals(5, snippets.size(), "YAML snippets found in the READMEs");
         List<String> configs = new ArrayList<>();
         for (String snippet : snippets) {
             String yaml =
@@ -350,7 +413,7 @@ class ReadmeExamplesTest {
                 configs.add(alternative);
             }
         }
-        assertEquals(6, configs.size(), "with their commented-out alternatives:\n" + configs);
+        assertEquals(7, configs.size(), "with their commented-out alternatives:\n" + configs);
         try (FakeControlPlane control = FakeControlPlane.create().start()) {
             for (String token : List.of("IC_TOKEN", "IC_TOKEN_A", "IC_TOKEN_B")) {
                 control.addAgent(README_ENV.get(token), ProviderType.OPENAI, "sk-test", 50_000_000);

@@ -50,6 +50,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -66,6 +67,9 @@ import org.junit.jupiter.api.Test;
  * NettyRouterEndToEndTest}).
  */
 abstract class RouterEndToEndTest {
+    /** The day the tests price at (a table entry's dated prices depend on it). */
+    static final LocalDate DAY = LocalDate.of(2026, 12, 7);
+
     private static final String OPENAI_KEY = "sk-proj-TESTKEY-openai-123";
     private static final String ANTHROPIC_KEY = "sk-ant-TESTKEY-anthropic-456";
     private static final String TOKEN = "ic-token-TESTTOKEN-789";
@@ -144,7 +148,7 @@ abstract class RouterEndToEndTest {
     }
 
     private static long cost(String model, TokenUsage usage) {
-        return PricingTables.bundled().find(model).orElseThrow().cost(usage).micros();
+        return PricingTables.bundled().find(model, DAY).orElseThrow().cost(usage).micros();
     }
 
     private HttpResponse<String> post(String path, String body, String... headers) {

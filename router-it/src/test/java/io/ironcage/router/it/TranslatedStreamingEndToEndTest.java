@@ -57,6 +57,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -72,6 +73,9 @@ import org.junit.jupiter.api.Test;
  * translated.
  */
 abstract class TranslatedStreamingEndToEndTest {
+    /** The day the tests price at (a table entry's dated prices depend on it). */
+    static final LocalDate DAY = LocalDate.of(2026, 12, 7);
+
     private static final String OPENAI_KEY = "sk-proj-TESTKEY-openai-123";
     private static final String ANTHROPIC_KEY = "sk-ant-TESTKEY-anthropic-456";
     private static final String TOKEN = "ic-token-TESTTOKEN-789";
@@ -141,7 +145,7 @@ abstract class TranslatedStreamingEndToEndTest {
     }
 
     private static long cost(String model, TokenUsage usage) {
-        return PricingTables.bundled().find(model).orElseThrow().cost(usage).micros();
+        return PricingTables.bundled().find(model, DAY).orElseThrow().cost(usage).micros();
     }
 
     /**

@@ -43,20 +43,37 @@ final class PricingSection {
             } catch (PricingParseException e) {
                 String key = value.path;
                 int line = node.keyLines.get(model);
-                if (value.isMap()) {
-                    for (Map.Entry<String, ConfigNode> field : value.entries.entrySet()) {
-                        if (e.getMessage().contains("field '" + field.getKey() + "'")) {
-                            key = field.getValue().path;
-                            line = field.getValue().line;
-                            break;
-                        }
-                    }
+                ConfigNode at = fieldNamed(value, e.getMessage(), "");
+                if (at != null) {
+                    key = at.path;
+                    line = at.line;
                 }
                 throw new ConfigException(
                         keys.source, key, line, ConfigKeys.sentence(e.getMessage()), e);
             }
         }
         return List.copyOf(result);
+    }
+
+    /**
+     * The field of an override the message names ({@code field 'long-context.input-usd-per-mtok'}
+     * is the nested one), or {@code null}.
+     */
+    private static ConfigNode fieldNamed(ConfigNode node, String message, String prefix) {
+        if (!node.isMap()) {
+            return null;
+        }
+        for (Map.Entry<String, ConfigNode> field : node.entries.entrySet()) {
+            String path = prefix + field.getKey();
+            if (message.contains("field '" + path + "'")) {
+                return field.getValue();
+            }
+            if (message.contains("field '" + path + ".")) {
+                ConfigNode inner = fieldNamed(field.getValue(), message, path + ".");
+                return inner != null ? inner : field.getValue();
+            }
+        }
+        return null;
     }
 
     /** The value as JSON; a string from a variable that reads as a number is that number. */

@@ -67,7 +67,7 @@ final class Admission {
                                     call.routed.model().orElse(""),
                                     call.routed
                                             .model()
-                                            .flatMap(call.parts.pricing()::find)
+                                            .flatMap(call::pricing)
                                             .map(
                                                     p ->
                                                             call.api.priceFor(

@@ -16,6 +16,9 @@ import io.ironcage.router.core.provider.Translation;
 import io.ironcage.router.core.spi.HttpTransport;
 import io.ironcage.router.core.spi.ProxyHandler;
 import io.ironcage.router.core.spi.ProxyRequest;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
@@ -72,6 +75,15 @@ final class Call {
         this.workers = workers;
         // a transport whose thread may block runs everything here, with plain upstream calls
         this.blocking = workers == ProxyHandler.CALLING_THREAD;
+    }
+
+    /**
+     * Finds a model's prices as on the day the request started (UTC), which picks a price-database
+     * entry's dated prices; the reservation and the translation look up with the same day.
+     */
+    Optional<ModelPricing> pricing(String model) {
+        LocalDate day = LocalDate.ofInstant(Instant.ofEpochMilli(startedMs), ZoneOffset.UTC);
+        return parts.pricing().find(model, day);
     }
 
     /** The request's normalised target. */

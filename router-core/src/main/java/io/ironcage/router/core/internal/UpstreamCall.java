@@ -49,9 +49,7 @@ final class UpstreamCall {
                             call.translation.request(
                                     rewritten != null ? rewritten : body,
                                     model ->
-                                            call.parts
-                                                    .pricing()
-                                                    .find(model)
+                                            call.pricing(model)
                                                     .map(ModelPricing::effectiveMaxOutputTokens)
                                                     .orElse(Stages.DEFAULT_TRANSLATED_MAX_TOKENS));
                 } catch (TranslationException e) {

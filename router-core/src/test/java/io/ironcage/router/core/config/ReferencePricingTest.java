@@ -6,10 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.ironcage.router.core.TestData;
 import io.ironcage.router.core.domain.Money;
 import io.ironcage.router.core.domain.pricing.ModelPricing;
 import io.ironcage.router.core.domain.pricing.PricingTable;
 import io.ironcage.router.core.errors.PricingParseException;
+import java.time.LocalDate;
 import java.util.Optional;
 import java.util.OptionalLong;
 import org.junit.jupiter.api.DisplayName;
@@ -17,18 +19,22 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Ports of the reference's {@code iron_cost/tests/pricing_test.rs} (reference Appendix B, values
- * from §6.6). {@code PricingManager::new()} is {@link PricingTables#bundled()}, {@code
+ * from §6.6). {@code PricingManager::new()} is the seed LiteLLM table ({@link
+ * TestData#seedTable()}: the reference's embedded data, kept as a test fixture), {@code
  * load_from_file} is {@link PricingTables#parse(String)}, {@code get} is {@link
- * PricingTable#find(String)}, {@code calculate_cost} is {@link ModelPricing#costMicros} in dollars,
- * {@code calculate_max_cost} is {@link ModelPricing#maxCostMicros} in dollars and {@code
- * estimate_max_cost} is {@link ModelPricing#expected} of the body's shape.
+ * PricingTable#find(String, LocalDate)}, {@code calculate_cost} is {@link ModelPricing#costMicros}
+ * in dollars, {@code calculate_max_cost} is {@link ModelPricing#maxCostMicros} in dollars and
+ * {@code estimate_max_cost} is {@link ModelPricing#expected} of the body's shape.
  */
 class ReferencePricingTest {
+    /** The day the tests price at (a table entry's dated prices depend on it). */
+    static final LocalDate DAY = LocalDate.of(2026, 12, 7);
+
     private static final String TEST_MODEL_1_2 =
             "{\"test-model\": {\"input_cost_per_token\": 0.001, \"output_cost_per_token\": 0.002}}";
 
     private static ModelPricing load(String json, String id) {
-        return PricingTables.parse(json).find(id).orElseThrow();
+        return PricingTables.parse(json).find(id, DAY).orElseThrow();
     }
 
     private static double usd(long micros) {
@@ -36,13 +42,13 @@ class ReferencePricingTest {
     }
 
     private static ModelPricing gpt51() {
-        return PricingTables.bundled().find("gpt-5.1").orElseThrow();
+        return TestData.seedTable().find("gpt-5.1", DAY).orElseThrow();
     }
 
     @Test
     @DisplayName("new_creates_manager_with_embedded_data")
     void newCreatesManagerWithEmbeddedData() {
-        assertTrue(PricingTables.bundled().find("gpt-5.1").isPresent());
+        assertTrue(TestData.seedTable().find("gpt-5.1", DAY).isPresent());
     }
 
     @Test
@@ -57,7 +63,7 @@ class ReferencePricingTest {
     @Test
     @DisplayName("get_returns_none_for_nonexistent_model")
     void getReturnsNoneForNonexistentModel() {
-        assertEquals(Optional.empty(), PricingTables.bundled().find("nonexistent-model-xyz-123"));
+        assertEquals(Optional.empty(), TestData.seedTable().find("nonexistent-model-xyz-123", DAY));
     }
 
     @Test
@@ -92,8 +98,8 @@ class ReferencePricingTest {
                                 + " \"output_cost_per_token\": 0.002},"
                                 + " \"real-model\": {\"input_cost_per_token\": 0.001,"
                                 + " \"output_cost_per_token\": 0.002}}");
-        assertTrue(table.find("sample_spec").isEmpty());
-        assertTrue(table.find("real-model").isPresent());
+        assertTrue(table.find("sample_spec", DAY).isEmpty());
+        assertTrue(table.find("real-model", DAY).isPresent());
     }
 
     @Test
@@ -105,8 +111,8 @@ class ReferencePricingTest {
                                 + " \"output_cost_per_token\": 0.0, \"max_output_tokens\": 4096},"
                                 + " \"valid-model\": {\"input_cost_per_token\": 0.001,"
                                 + " \"output_cost_per_token\": 0.0}}");
-        assertTrue(table.find("zero-cost-model").isEmpty());
-        assertTrue(table.find("valid-model").isPresent());
+        assertTrue(table.find("zero-cost-model", DAY).isEmpty());
+        assertTrue(table.find("valid-model", DAY).isPresent());
     }
 
     @Test
@@ -259,7 +265,7 @@ class ReferencePricingTest {
     @Test
     @DisplayName("real_model_gpt51_exists")
     void realModelGpt51Exists() {
-        assertTrue(PricingTables.bundled().find("gpt-5.1").isPresent());
+        assertTrue(TestData.seedTable().find("gpt-5.1", DAY).isPresent());
     }
 
     @Test
@@ -304,14 +310,14 @@ class ReferencePricingTest {
     @Test
     @DisplayName("estimate_max_cost_returns_none_for_invalid_json")
     void estimateMaxCostReturnsNoneForInvalidJson() {
-        assertEquals(Optional.empty(), referenceEstimate(PricingTables.bundled(), "not json"));
+        assertEquals(Optional.empty(), referenceEstimate(TestData.seedTable(), "not json"));
     }
 
     @Test
     @DisplayName("estimate_max_cost_returns_none_for_missing_model")
     void estimateMaxCostReturnsNoneForMissingModel() {
         assertEquals(
-                Optional.empty(), referenceEstimate(PricingTables.bundled(), "{\"messages\": []}"));
+                Optional.empty(), referenceEstimate(TestData.seedTable(), "{\"messages\": []}"));
     }
 
     @Test
@@ -320,7 +326,7 @@ class ReferencePricingTest {
         assertEquals(
                 Optional.empty(),
                 referenceEstimate(
-                        PricingTables.bundled(),
+                        TestData.seedTable(),
                         "{\"model\": \"unknown-model-xyz\", \"max_tokens\": 100}"));
     }
 

@@ -325,6 +325,21 @@ class RouterConfigLoaderTest {
                 6,
                 "unknown field");
         assertError(
+                DIRECT
+                        + "pricing:\n  overrides:\n    m:\n      input-usd-per-mtok: 1\n"
+                        + "      output-usd-per-mtok: 1\n      long-context:\n"
+                        + "        above-input-tokens: 10\n        output-usd-per-mtok: -1\n",
+                "pricing.overrides.m.long-context.output-usd-per-mtok",
+                9,
+                "non-negative");
+        assertError(
+                DIRECT
+                        + "pricing:\n  overrides:\n    m:\n      input-usd-per-mtok: 1\n"
+                        + "      output-usd-per-mtok: 1\n      priority: { input: 2 }\n",
+                "pricing.overrides.m.priority.input",
+                7,
+                "unknown field 'priority.input'");
+        assertError(
                 DIRECT + "pricing:\n  overrides:\n    m: { input-usd-per-mtok: 1 }\n",
                 "pricing.overrides.m",
                 4,

@@ -22,6 +22,7 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -36,6 +37,9 @@ import org.junit.jupiter.params.provider.CsvSource;
  * a budget that was full overspends (PipelineChaosTest caught it under load).
  */
 class CutStreamBillingTest {
+    /** The day the tests price at (a table entry's dated prices depend on it). */
+    static final LocalDate DAY = LocalDate.of(2026, 12, 7);
+
     private static final String TOKEN = "ic-cut-token";
 
     @ParameterizedTest(name = "{0}, max_tokens={1}, {2} deltas of \"w \"")
@@ -57,7 +61,7 @@ class CutStreamBillingTest {
         byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
         PricingTable pricing = PricingTables.bundled();
         Money worstCase =
-                pricing.find(model)
+                pricing.find(model, DAY)
                         .orElseThrow()
                         .worstCase(
                                 RequestShapes.of(new ObjectMapper().readTree(bytes), bytes.length));

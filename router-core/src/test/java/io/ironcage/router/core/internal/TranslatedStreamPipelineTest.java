@@ -23,6 +23,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -37,6 +38,9 @@ import org.junit.jupiter.api.Test;
  * the upstream's own events, and are recorded as failed.
  */
 class TranslatedStreamPipelineTest {
+    /** The day the tests price at (a table entry's dated prices depend on it). */
+    static final LocalDate DAY = LocalDate.of(2026, 12, 7);
+
     private static final String TOKEN = "ic-test-token";
     private static final String CLAUDE = "claude-sonnet-4-5";
 
@@ -123,7 +127,7 @@ class TranslatedStreamPipelineTest {
     }
 
     private static long cost(TokenUsage usage) {
-        return PricingTables.bundled().find(CLAUDE).orElseThrow().cost(usage).micros();
+        return PricingTables.bundled().find(CLAUDE, DAY).orElseThrow().cost(usage).micros();
     }
 
     private LlmRequestFailed onlyFailure() {

@@ -16,8 +16,8 @@ import java.util.OptionalLong;
  * {@link ArithmeticException}; it never wraps.
  *
  * @param id the model id, as looked up in the pricing table (not blank)
- * @param provider the provider that serves the model (LiteLLM's {@code litellm_provider}), if it is
- *     one the router knows
+ * @param provider the provider that serves the model (the price database's provider, LiteLLM's
+ *     {@code litellm_provider}), if it is one the router knows
  * @param input the price of an input token
  * @param output the price of an output token (reasoning tokens included)
  * @param cacheRead the price of an input token read from the prompt cache ({@code

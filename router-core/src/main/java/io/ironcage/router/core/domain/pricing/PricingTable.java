@@ -1,23 +1,31 @@
 package io.ironcage.router.core.domain.pricing;
 
+import java.time.LocalDate;
 import java.time.YearMonth;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
 
 /**
- * An immutable snapshot of model prices, keyed by model id.
+ * An immutable snapshot of model prices: models priced by exact id ({@link #of(Collection)}, {@code
+ * pricing.overrides}) and the entries of a price database, each with a {@link ModelMatch} rule and
+ * prices over time ({@link #ofDatabase(List)}).
  *
- * <p>Lookup ({@link #find(String)}) tries, in this order, and returns the first hit:
+ * <p>Lookup ({@link #find(String, LocalDate)}) tries the names below, in this order, first against
+ * the exact ids (case-sensitive), then against the database entries (first entry in table order
+ * whose rule matches, case-insensitive), and returns the first hit, priced as on the given day:
  *
  * <ol>
- *   <li>the id exactly as given (case-sensitive), so table keys that contain a slash (LiteLLM's
- *       {@code openai/container}) and dated snapshots that have their own price win;
+ *   <li>the id exactly as given, so ids that contain a slash and dated snapshots that have their
+ *       own price win;
  *   <li>the id with a leading {@code provider/} prefix removed (everything up to and including the
  *       first {@code '/'}): {@code openai/gpt-4o} → {@code gpt-4o};
  *   <li>the id with a trailing date removed: {@code -YYYY-MM-DD} ({@code gpt-4.1-2025-04-14} →
@@ -27,33 +35,37 @@ import java.util.Optional;
  *   <li>the id with both the prefix and the date removed.
  * </ol>
  *
- * <p>Nothing else: no case folding, no "closest" match. A dated snapshot that is not in the table
- * is priced as its undated alias, which is what providers bill for a new snapshot of the same model
- * in practice; a snapshot with a different price must be in the table (or in {@code
- * pricing.overrides}) to get it.
+ * <p>An exact id therefore always wins over the database, for every form of the name: an override
+ * of {@code gpt-4o} also prices {@code openai/gpt-4o-2099-01-01}. A dated snapshot that no rule
+ * names is priced as its undated alias, which is what providers bill for a new snapshot of the same
+ * model in practice.
  *
  * <p>Where we differ (reference §6.4): the reference's lookup is exact only, so {@code
  * provider/model} names and unlisted dated snapshots are unpriced there (and therefore free,
  * reference §11 item 5).
  */
 public final class PricingTable {
-    private static final PricingTable EMPTY = new PricingTable(Map.of());
+    private static final PricingTable EMPTY = new PricingTable(Map.of(), List.of());
 
     private static final int MIN_YEAR = 2000;
     private static final int MAX_YEAR = 2099;
 
     private final Map<String, ModelPricing> byId;
+    private final List<PricedModel> entries;
     private final List<String> sortedIds;
 
-    private PricingTable(Map<String, ModelPricing> byId) {
+    private PricingTable(Map<String, ModelPricing> byId, List<PricedModel> entries) {
         this.byId = Map.copyOf(byId);
-        List<String> ids = new ArrayList<>(this.byId.keySet());
-        Collections.sort(ids);
+        this.entries = List.copyOf(entries);
+        Set<String> ids = new TreeSet<>(this.byId.keySet());
+        for (PricedModel entry : this.entries) {
+            ids.add(entry.id());
+        }
         this.sortedIds = List.copyOf(ids);
     }
 
     /**
-     * Returns a table of the given models.
+     * Returns a table of the given models, each priced by its exact id.
      *
      * @param models the models, each id at most once
      * @return the table
@@ -65,7 +77,19 @@ public final class PricingTable {
         if (models.isEmpty()) {
             return EMPTY;
         }
-        return new PricingTable(indexUnique(models));
+        return new PricingTable(indexUnique(models), List.of());
+    }
+
+    /**
+     * Returns a table of price-database entries, looked up by their rules in the order given.
+     *
+     * @param entries the entries, in lookup order
+     * @return the table
+     * @throws NullPointerException if {@code entries} or an element is {@code null}
+     */
+    public static PricingTable ofDatabase(List<PricedModel> entries) {
+        Objects.requireNonNull(entries, "entries");
+        return new PricingTable(Map.of(), entries);
     }
 
     /**
@@ -78,8 +102,9 @@ public final class PricingTable {
     }
 
     /**
-     * Returns a new table in which the given models replace the entries with the same id and are
-     * added otherwise. This table is unchanged.
+     * Returns a new table in which the given models are priced by their exact ids, replacing
+     * exact-id models with the same id; since exact ids are tried before the database entries, an
+     * override also replaces whatever entry's rule matches that id. This table is unchanged.
      *
      * @param overrides the models to put in, each id at most once
      * @return the new table
@@ -93,52 +118,77 @@ public final class PricingTable {
         }
         Map<String, ModelPricing> merged = new HashMap<>(byId);
         merged.putAll(indexUnique(overrides));
-        return new PricingTable(merged);
+        return new PricingTable(merged, entries);
     }
 
     /**
-     * Finds the price of a model, in the order described on the class: exact id, without a {@code
-     * provider/} prefix, without a date suffix, without both.
+     * Finds the price of a model on a day, in the order described on the class.
      *
      * @param modelId the model name from the request
+     * @param day the day the request is billed (UTC), which picks a database entry's prices
      * @return the pricing, or empty if the model is not in the table
+     * @throws NullPointerException if {@code day} is {@code null}
      */
-    public Optional<ModelPricing> find(String modelId) {
+    public Optional<ModelPricing> find(String modelId, LocalDate day) {
+        Objects.requireNonNull(day, "day");
         if (modelId == null || modelId.isEmpty()) {
             return Optional.empty();
         }
-        ModelPricing exact = byId.get(modelId);
-        if (exact != null) {
-            return Optional.of(exact);
-        }
-        Optional<String> unprefixed = withoutProviderPrefix(modelId);
-        if (unprefixed.isPresent()) {
-            ModelPricing hit = byId.get(unprefixed.get());
-            if (hit != null) {
-                return Optional.of(hit);
+        List<String> names = candidates(modelId);
+        for (String name : names) {
+            ModelPricing exact = byId.get(name);
+            if (exact != null) {
+                return Optional.of(exact);
             }
         }
-        Optional<String> undated = withoutDateSuffix(modelId);
-        if (undated.isPresent()) {
-            ModelPricing hit = byId.get(undated.get());
-            if (hit != null) {
-                return Optional.of(hit);
+        for (String name : names) {
+            Optional<PricedModel> entry = matchingEntry(name);
+            if (entry.isPresent()) {
+                return Optional.of(entry.get().on(day));
             }
         }
-        return unprefixed.flatMap(PricingTable::withoutDateSuffix).map(byId::get);
+        return Optional.empty();
     }
 
     /**
-     * Returns the number of models.
+     * Finds the database entry whose rule matches a name exactly as given (no prefix or date
+     * removed): the first in table order.
+     *
+     * @param modelName the name
+     * @return the entry, or empty if no rule matches
+     */
+    public Optional<PricedModel> matchingEntry(String modelName) {
+        String lowercased = modelName.toLowerCase(Locale.ROOT);
+        for (PricedModel entry : entries) {
+            if (entry.match().matchesLowercased(lowercased)) {
+                return Optional.of(entry);
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** The names tried, in order: as given, without the prefix, without the date, without both. */
+    private static List<String> candidates(String modelId) {
+        List<String> names = new ArrayList<>(4);
+        names.add(modelId);
+        Optional<String> unprefixed = withoutProviderPrefix(modelId);
+        unprefixed.ifPresent(names::add);
+        withoutDateSuffix(modelId).ifPresent(names::add);
+        unprefixed.flatMap(PricingTable::withoutDateSuffix).ifPresent(names::add);
+        return names;
+    }
+
+    /**
+     * Returns the number of exact-id models and database entries.
      *
      * @return the size
      */
     public int size() {
-        return byId.size();
+        return byId.size() + entries.size();
     }
 
     /**
-     * Returns the ids of all models, sorted.
+     * Returns the ids of the exact-id models and of the database entries, sorted, each once.
      *
      * @return an unmodifiable sorted list
      */
@@ -147,14 +197,31 @@ public final class PricingTable {
     }
 
     /**
-     * Returns all models, sorted by id.
+     * Returns the database entries, in lookup order.
+     *
+     * @return an unmodifiable list
+     */
+    public List<PricedModel> entries() {
+        return entries;
+    }
+
+    /**
+     * Returns every price the table holds: the exact-id models sorted by id, then every variant of
+     * every database entry, in lookup order.
      *
      * @return an unmodifiable list
      */
     public List<ModelPricing> models() {
-        List<ModelPricing> models = new ArrayList<>(sortedIds.size());
-        for (String id : sortedIds) {
+        List<ModelPricing> models = new ArrayList<>(byId.size() + entries.size());
+        List<String> ids = new ArrayList<>(byId.keySet());
+        Collections.sort(ids);
+        for (String id : ids) {
             models.add(byId.get(id));
+        }
+        for (PricedModel entry : entries) {
+            for (PricedModel.Variant variant : entry.variants()) {
+                models.add(variant.pricing());
+            }
         }
         return Collections.unmodifiableList(models);
     }
@@ -238,6 +305,6 @@ public final class PricingTable {
 
     @Override
     public String toString() {
-        return "PricingTable[" + byId.size() + " models]";
+        return "PricingTable[" + byId.size() + " models, " + entries.size() + " entries]";
     }
 }

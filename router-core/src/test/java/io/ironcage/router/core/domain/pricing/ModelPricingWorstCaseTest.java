@@ -5,11 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.ironcage.router.core.TestData;
 import io.ironcage.router.core.config.PricingTables;
 import io.ironcage.router.core.domain.Money;
 import io.ironcage.router.core.domain.TokenUsage;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
+import java.time.LocalDate;
 import java.util.Base64;
 import java.util.Optional;
 import java.util.OptionalLong;
@@ -22,6 +24,9 @@ import org.junit.jupiter.api.Test;
  * request path" step 4), while the reference's estimate, kept as "expected", is not.
  */
 class ModelPricingWorstCaseTest {
+    /** The day the tests price at (a table entry's dated prices depend on it). */
+    static final LocalDate DAY = LocalDate.of(2026, 12, 7);
+
     private static final int USAGES_PER_MODEL = 300;
     private static final int USAGES_PER_MODEL_AND_TRIGGERS = 60;
 
@@ -68,7 +73,7 @@ class ModelPricingWorstCaseTest {
                 checked++;
             }
         }
-        assertEquals(table.size() * USAGES_PER_MODEL, checked);
+        assertEquals(table.models().size() * USAGES_PER_MODEL, checked);
     }
 
     private static RequestShape randomShape(Random random) {
@@ -142,7 +147,8 @@ class ModelPricingWorstCaseTest {
                 }
             }
         }
-        assertEquals(table.size() * TRIGGERS.length * USAGES_PER_MODEL_AND_TRIGGERS, checked);
+        assertEquals(
+                table.models().size() * TRIGGERS.length * USAGES_PER_MODEL_AND_TRIGGERS, checked);
     }
 
     /**
@@ -203,14 +209,18 @@ class ModelPricingWorstCaseTest {
      * What the provider bills for a usage of a request of this shape, computed here from the
      * table's tier prices (not from the worst-case code): a triggered tier replaces the standard
      * price of each token class it lists a price for; long-context prices apply when the usage's
-     * input exceeds 200,000 tokens; a 1-hour cache write in a long-context request costs the 1-hour
-     * price times the long-context input ratio, exactly.
+     * input exceeds the model's threshold (200,000 tokens for Claude, 272,000 for gpt-5.4); a
+     * 1-hour cache write in a long-context request costs the 1-hour price times the long-context
+     * input ratio, exactly.
      */
     private static long billedAtTierPrices(
             ModelPricing model, RequestShape shape, TieredUsage usage) {
         TierPrices tiers = model.tiers();
         boolean priority = shape.priorityTier();
-        boolean longContext = usage.totalInput() > 200_000;
+        boolean longContext =
+                tiers.longContext()
+                        .map(l -> usage.totalInput() > l.aboveInputTokens())
+                        .orElse(false);
         TokenPrice input =
                 tierPrice(
                         model.input(),
@@ -289,8 +299,9 @@ class ModelPricingWorstCaseTest {
         return tiered ? price : standard;
     }
 
-    private static ModelPricing bundled(String id) {
-        return PricingTables.bundled().find(id).orElseThrow();
+    /** The tier arithmetic below is pinned on the seed table's prices (the reference's). */
+    private static ModelPricing seed(String id) {
+        return TestData.seedTable().find(id, DAY).orElseThrow();
     }
 
     private static RequestShape tiered(
@@ -321,7 +332,7 @@ class ModelPricingWorstCaseTest {
 
     @Test
     void priorityTierRaisesGpt4oBy1Point7Times() {
-        ModelPricing gpt4o = bundled("gpt-4o");
+        ModelPricing gpt4o = seed("gpt-4o");
         RequestShape standard = tiered(10_000, false, false, false, false, false);
         RequestShape priority = tiered(10_000, false, true, false, false, false);
         assertEquals(usdPerMtok(2.5), gpt4o.highestInputPrice(standard));
@@ -332,14 +343,14 @@ class ModelPricingWorstCaseTest {
         assertEquals(Money.ofMicros(25_000 + 10_000), gpt4o.worstCase(standard));
         assertEquals(Money.ofMicros(42_500 + 17_000), gpt4o.worstCase(priority));
         // the table lists gpt-5-nano's priority input at 50 times its standard input: honoured
-        ModelPricing nano = bundled("gpt-5-nano");
+        ModelPricing nano = seed("gpt-5-nano");
         assertEquals(usdPerMtok(2.5), nano.highestInputPrice(priority));
         assertEquals(nano.output(), nano.highestOutputPrice(priority));
     }
 
     @Test
     void longContextRaisesClaudeSonnet45InputTwiceAndOutputOneAndAHalfTimesAbove200kTokens() {
-        ModelPricing sonnet = bundled("claude-sonnet-4-5");
+        ModelPricing sonnet = seed("claude-sonnet-4-5");
         RequestShape atThreshold = tiered(200_000, false, false, false, false, false);
         RequestShape above = tiered(200_001, false, false, false, false, false);
         assertFalse(sonnet.mayBeLongContext(atThreshold));
@@ -355,25 +366,25 @@ class ModelPricingWorstCaseTest {
         // the threshold is on the input bound: the 346 tool-prompt tokens push 199,700 bytes over
         assertTrue(sonnet.mayBeLongContext(tiered(199_700, true, false, false, false, false)));
         // a model without long-context prices is not affected
-        ModelPricing gpt4o = bundled("gpt-4o");
+        ModelPricing gpt4o = seed("gpt-4o");
         assertEquals(usdPerMtok(2.5), gpt4o.highestInputPrice(above));
         assertEquals(usdPerMtok(10), gpt4o.highestOutputPrice(above));
     }
 
     @Test
     void oneHourCachePricesCacheWritesAtTheOneHourPrice() {
-        ModelPricing sonnet4 = bundled("claude-sonnet-4-20250514");
+        ModelPricing sonnet4 = seed("claude-sonnet-4-20250514");
         RequestShape fiveMinutes = tiered(10_000, false, false, false, false, false);
         RequestShape oneHour = tiered(10_000, false, false, true, false, false);
         assertEquals(usdPerMtok(3.75), sonnet4.highestInputPrice(fiveMinutes));
         assertEquals(usdPerMtok(6), sonnet4.highestInputPrice(oneHour));
         assertEquals(Money.ofMicros(37_500 + 15_000), sonnet4.worstCase(fiveMinutes));
         assertEquals(Money.ofMicros(60_000 + 15_000), sonnet4.worstCase(oneHour));
-        ModelPricing opus = bundled("claude-opus-4-5");
+        ModelPricing opus = seed("claude-opus-4-5");
         assertEquals(usdPerMtok(6.25), opus.highestInputPrice(fiveMinutes));
         assertEquals(usdPerMtok(10), opus.highestInputPrice(oneHour));
-        // the bundled table lists no 1-hour price for claude-sonnet-4-5: Anthropic's rule, 2× input
-        ModelPricing sonnet45 = bundled("claude-sonnet-4-5");
+        // the seed table lists no 1-hour price for claude-sonnet-4-5: Anthropic's rule, 2× input
+        ModelPricing sonnet45 = seed("claude-sonnet-4-5");
         assertEquals(Optional.empty(), sonnet45.tiers().cacheWriteOneHour());
         assertEquals(usdPerMtok(6), sonnet45.oneHourCacheWritePrice());
         assertEquals(usdPerMtok(6), sonnet45.highestInputPrice(oneHour));
@@ -382,7 +393,7 @@ class ModelPricingWorstCaseTest {
 
     @Test
     void oneHourCacheWritesInALongContextRequestStackBothMultipliers() {
-        ModelPricing sonnet4 = bundled("claude-sonnet-4-20250514");
+        ModelPricing sonnet4 = seed("claude-sonnet-4-20250514");
         RequestShape both = tiered(300_000, false, false, true, false, false);
         // $6 (1-hour write) × $6 / $3 (long-context input ratio) = $12, above both listed prices
         assertEquals(usdPerMtok(12), sonnet4.highestInputPrice(both));
@@ -391,7 +402,7 @@ class ModelPricingWorstCaseTest {
 
     @Test
     void audioRaisesGpt4oAudioPreviewToItsAudioPrices() {
-        ModelPricing audio = bundled("gpt-4o-audio-preview");
+        ModelPricing audio = seed("gpt-4o-audio-preview");
         RequestShape text = tiered(10_000, false, false, false, false, false);
         RequestShape audioIn = tiered(10_000, false, false, false, true, false);
         RequestShape audioOut = tiered(10_000, false, false, false, false, true);
@@ -420,7 +431,7 @@ class ModelPricingWorstCaseTest {
     @DisplayName(
             "token-dense CJK text — differs: the reference's estimate undershoots, ours bounds it")
     void cjkTextUndershootsTheReferenceEstimateButNotTheWorstCase() {
-        ModelPricing sonnet = PricingTables.bundled().find("claude-sonnet-4-5").orElseThrow();
+        ModelPricing sonnet = PricingTables.bundled().find("claude-sonnet-4-5", DAY).orElseThrow();
         String text = "漢".repeat(4_000);
         String body =
                 "{\"model\":\"claude-sonnet-4-5\",\"max_tokens\":100,\"messages\":"
@@ -443,7 +454,7 @@ class ModelPricingWorstCaseTest {
     @DisplayName(
             "random base64 text — differs: the reference's estimate undershoots, ours bounds it")
     void base64TextUndershootsTheReferenceEstimateButNotTheWorstCase() {
-        ModelPricing mini = PricingTables.bundled().find("gpt-4o-mini").orElseThrow();
+        ModelPricing mini = PricingTables.bundled().find("gpt-4o-mini", DAY).orElseThrow();
         byte[] noise = new byte[9_000];
         new Random(7).nextBytes(noise);
         String text = Base64.getEncoder().encodeToString(noise);
@@ -463,7 +474,7 @@ class ModelPricingWorstCaseTest {
 
     @Test
     void worstCaseCoversTheToolPromptAndImagesTheReferenceIgnores() {
-        ModelPricing sonnet = PricingTables.bundled().find("claude-sonnet-4-5").orElseThrow();
+        ModelPricing sonnet = PricingTables.bundled().find("claude-sonnet-4-5", DAY).orElseThrow();
         String body =
                 "{\"model\":\"claude-sonnet-4-5\",\"max_tokens\":10,\"tools\":[{\"name\":\"t\"}],"
                         + "\"messages\":[{\"role\":\"user\",\"content\":[{\"type\":\"image\","

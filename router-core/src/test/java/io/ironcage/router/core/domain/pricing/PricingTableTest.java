@@ -5,11 +5,15 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.time.LocalDate;
 import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 class PricingTableTest {
+    /** The day the tests price at (a table entry's dated prices depend on it). */
+    static final LocalDate DAY = LocalDate.of(2026, 12, 7);
+
     private static final ModelPricing GPT_4O =
             ModelPricing.ofUsdPerMillionTokens("gpt-4o", 2.5, 10);
     private static final ModelPricing GPT_41 = ModelPricing.ofUsdPerMillionTokens("gpt-4.1", 2, 8);
@@ -37,50 +41,52 @@ class PricingTableTest {
 
     @Test
     void findsExactIdsFirst() {
-        assertEquals(Optional.of(GPT_4O), TABLE.find("gpt-4o"));
-        assertEquals(Optional.of(GPT_41_DATED), TABLE.find("gpt-4.1-2025-04-14"));
-        assertEquals(Optional.of(CONTAINER), TABLE.find("openai/container"));
+        assertEquals(Optional.of(GPT_4O), TABLE.find("gpt-4o", DAY));
+        assertEquals(Optional.of(GPT_41_DATED), TABLE.find("gpt-4.1-2025-04-14", DAY));
+        assertEquals(Optional.of(CONTAINER), TABLE.find("openai/container", DAY));
     }
 
     @Test
     void stripsALeadingProviderPrefix() {
-        assertEquals(Optional.of(GPT_4O), TABLE.find("openai/gpt-4o"));
-        assertEquals(Optional.of(SONNET_4_DATED), TABLE.find("anthropic/claude-sonnet-4-20250514"));
-        assertEquals(Optional.of(GPT_4O), TABLE.find("azure/gpt-4o"));
-        assertEquals(Optional.empty(), TABLE.find("/gpt-4o"));
-        assertEquals(Optional.empty(), TABLE.find("openai/"));
+        assertEquals(Optional.of(GPT_4O), TABLE.find("openai/gpt-4o", DAY));
+        assertEquals(
+                Optional.of(SONNET_4_DATED), TABLE.find("anthropic/claude-sonnet-4-20250514", DAY));
+        assertEquals(Optional.of(GPT_4O), TABLE.find("azure/gpt-4o", DAY));
+        assertEquals(Optional.empty(), TABLE.find("/gpt-4o", DAY));
+        assertEquals(Optional.empty(), TABLE.find("openai/", DAY));
     }
 
     @Test
     void stripsAPlausibleTrailingDate() {
-        assertEquals(Optional.of(GPT_41), TABLE.find("gpt-4.1-2099-01-01"));
-        assertEquals(Optional.of(SONNET_45), TABLE.find("claude-sonnet-4-5-20991231"));
-        assertEquals(Optional.of(SONNET_45), TABLE.find("claude-sonnet-4-5-20240229"));
+        assertEquals(Optional.of(GPT_41), TABLE.find("gpt-4.1-2099-01-01", DAY));
+        assertEquals(Optional.of(SONNET_45), TABLE.find("claude-sonnet-4-5-20991231", DAY));
+        assertEquals(Optional.of(SONNET_45), TABLE.find("claude-sonnet-4-5-20240229", DAY));
     }
 
     @Test
     void stripsPrefixAndDateTogether() {
-        assertEquals(Optional.of(SONNET_45), TABLE.find("anthropic/claude-sonnet-4-5-20250929"));
-        assertEquals(Optional.of(GPT_41), TABLE.find("openai/gpt-4.1-2031-12-31"));
+        assertEquals(
+                Optional.of(SONNET_45), TABLE.find("anthropic/claude-sonnet-4-5-20250929", DAY));
+        assertEquals(Optional.of(GPT_41), TABLE.find("openai/gpt-4.1-2031-12-31", DAY));
     }
 
     @Test
     void neverGuessesAnythingElse() {
-        assertEquals(Optional.empty(), TABLE.find("gpt-5"));
-        assertEquals(Optional.empty(), TABLE.find("GPT-4o"));
-        assertEquals(Optional.empty(), TABLE.find("openai/GPT-4o"));
-        assertEquals(Optional.empty(), TABLE.find("gpt-4o-mini"));
-        assertEquals(Optional.empty(), TABLE.find("gpt-4"));
-        assertEquals(Optional.empty(), TABLE.find(""));
-        assertEquals(Optional.empty(), TABLE.find(null));
+        assertEquals(Optional.empty(), TABLE.find("gpt-5", DAY));
+        assertEquals(Optional.empty(), TABLE.find("GPT-4o", DAY));
+        assertEquals(Optional.empty(), TABLE.find("openai/GPT-4o", DAY));
+        assertEquals(Optional.empty(), TABLE.find("gpt-4o-mini", DAY));
+        assertEquals(Optional.empty(), TABLE.find("gpt-4", DAY));
+        assertEquals(Optional.empty(), TABLE.find("", DAY));
+        assertEquals(Optional.empty(), TABLE.find(null, DAY));
         // not a plausible date, or not only ASCII digits
-        assertEquals(Optional.empty(), TABLE.find("gpt-4.1-2025-13-01"));
-        assertEquals(Optional.empty(), TABLE.find("gpt-4.1-20250230"));
-        assertEquals(Optional.empty(), TABLE.find("gpt-4.1-1999-01-01"));
-        assertEquals(Optional.empty(), TABLE.find("gpt-4.1-2025-1-01"));
-        assertEquals(Optional.empty(), TABLE.find("gpt-4.1-２０２５０１０１"));
-        assertEquals(Optional.empty(), TABLE.find("gpt-3.5-turbo-0125"));
-        assertEquals(Optional.empty(), TABLE.find("gpt-4.1_20250101"));
+        assertEquals(Optional.empty(), TABLE.find("gpt-4.1-2025-13-01", DAY));
+        assertEquals(Optional.empty(), TABLE.find("gpt-4.1-20250230", DAY));
+        assertEquals(Optional.empty(), TABLE.find("gpt-4.1-1999-01-01", DAY));
+        assertEquals(Optional.empty(), TABLE.find("gpt-4.1-2025-1-01", DAY));
+        assertEquals(Optional.empty(), TABLE.find("gpt-4.1-２０２５０１０１", DAY));
+        assertEquals(Optional.empty(), TABLE.find("gpt-3.5-turbo-0125", DAY));
+        assertEquals(Optional.empty(), TABLE.find("gpt-4.1_20250101", DAY));
     }
 
     @Test
@@ -88,11 +94,11 @@ class PricingTableTest {
         ModelPricing cheaper = ModelPricing.ofUsdPerMillionTokens("gpt-4o", 1, 1);
         ModelPricing mine = ModelPricing.ofUsdPerMillionTokens("my-model", 1, 2);
         PricingTable overridden = TABLE.withOverrides(List.of(cheaper, mine));
-        assertEquals(Optional.of(cheaper), overridden.find("gpt-4o"));
-        assertEquals(Optional.of(cheaper), overridden.find("openai/gpt-4o-2099-01-01"));
-        assertEquals(Optional.of(mine), overridden.find("my-model"));
+        assertEquals(Optional.of(cheaper), overridden.find("gpt-4o", DAY));
+        assertEquals(Optional.of(cheaper), overridden.find("openai/gpt-4o-2099-01-01", DAY));
+        assertEquals(Optional.of(mine), overridden.find("my-model", DAY));
         assertEquals(TABLE.size() + 1, overridden.size());
-        assertEquals(Optional.of(GPT_4O), TABLE.find("gpt-4o"));
+        assertEquals(Optional.of(GPT_4O), TABLE.find("gpt-4o", DAY));
         assertSame(TABLE, TABLE.withOverrides(List.of()));
     }
 
@@ -116,7 +122,7 @@ class PricingTableTest {
     @Test
     void emptyTableFindsNothingAndDuplicatesAreRejected() {
         assertEquals(0, PricingTable.empty().size());
-        assertTrue(PricingTable.empty().find("gpt-4o").isEmpty());
+        assertTrue(PricingTable.empty().find("gpt-4o", DAY).isEmpty());
         assertSame(PricingTable.empty(), PricingTable.of(List.of()));
         IllegalArgumentException e =
                 assertThrows(

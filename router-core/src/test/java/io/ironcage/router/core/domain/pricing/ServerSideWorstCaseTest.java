@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.ironcage.router.core.config.PricingTables;
+import java.time.LocalDate;
 import java.util.OptionalLong;
 import org.junit.jupiter.api.Test;
 
@@ -15,8 +16,11 @@ import org.junit.jupiter.api.Test;
  * writes $3.75, 200,000 input tokens, 346 tool-use prompt tokens, $0.01 per search).
  */
 class ServerSideWorstCaseTest {
+    /** The day the tests price at (a table entry's dated prices depend on it). */
+    static final LocalDate DAY = LocalDate.of(2026, 12, 7);
+
     private static ModelPricing model(String id) {
-        return PricingTables.bundled().find(id).orElseThrow();
+        return PricingTables.bundled().find(id, DAY).orElseThrow();
     }
 
     @Test
