@@ -107,12 +107,14 @@ class ReadmeExamplesTest {
 
     @Test
     void rootReadmeResponsesAndEmbeddingsBills() {
-        ModelPricing gpt4o = PricingTables.bundled().find("gpt-4o").orElseThrow();
+        LocalDate day = LocalDate.of(2026, 12, 7); // prices can change by date
+        ModelPricing gpt4o = PricingTables.bundled().find("gpt-4o", day).orElseThrow();
         // Responses usage: 1,200 input tokens (200 cached), 300 output (100 reasoning)
         Money answer =
                 gpt4o.cost(new TokenUsage(1_000, 300, 200, 0)); // 2,500 + 250 + 3,000 = 5,750 µ$
 
-        ModelPricing small = PricingTables.bundled().find("text-embedding-3-small").orElseThrow();
+        ModelPricing small =
+                PricingTables.bundled().find("text-embedding-3-small", day).orElseThrow();
         Money embedding = small.cost(TokenUsage.of(123_456, 0)); // 2,469.12 → 2,469 µ$
 
         assertEquals(Money.ofMicros(5_750), answer);
