@@ -72,7 +72,10 @@ class MixedRunReportTest {
         8_375, // responses streamed: 1,500 × 2.5 + 500 × 1.25 + 400 × 10 = 3,750 + 625 + 4,000
         3_200, // responses streamed, caller left: read on to response.completed, 800×2.5+120×10
         2_469, // embeddings: 123,456 × 0.02 = 2,469.12
-        282, // cut upstream: 81 body bytes × 2.5 = 202 (202.5) + 8 bytes seen × 10 = 80
+        // cut upstream: the counted input bound, 28 tokens (3 reply priming + 3 framing + 1 role +
+        // 4 for "Tell me a story" = 11, plus ⌈5 %⌉ = 1 and 16), × 2.5 = 70, + 8 bytes seen × 10 =
+        // 80
+        150,
     };
 
     @TempDir Path dir;
@@ -131,7 +134,7 @@ class MixedRunReportTest {
         for (long bill : BILLS) {
             expected += bill;
         }
-        assertEquals(34_651, expected);
+        assertEquals(34_519, expected); // 34,651 − 282 + 150
 
         List<Long> costs = new ArrayList<>();
         long failures = 0;
@@ -144,7 +147,7 @@ class MixedRunReportTest {
             }
         }
         assertEquals(
-                List.of(4_500L, 2_125L, 6_600L, 1_350L, 5_750L, 8_375L, 3_200L, 2_469L, 282L),
+                List.of(4_500L, 2_125L, 6_600L, 1_350L, 5_750L, 8_375L, 3_200L, 2_469L, 150L),
                 costs,
                 "one event per metered call, each with its hand-computed bill; none for"
                         + " count_tokens");

@@ -20,6 +20,8 @@ import com.openai.models.responses.ResponseStreamEvent;
 import io.ironcage.router.core.LlmRouter;
 import io.ironcage.router.core.domain.Money;
 import io.ironcage.router.core.domain.ProviderKey;
+import io.ironcage.router.core.domain.ServiceTier;
+import io.ironcage.router.core.domain.TokenDetails;
 import io.ironcage.router.core.domain.TokenUsage;
 import io.ironcage.router.core.domain.analytics.LlmRequestCompleted;
 import io.ironcage.router.core.domain.analytics.LlmRequestFailed;
@@ -109,6 +111,11 @@ abstract class ResponsesAndEmbeddingsEndToEndTest {
                         .build();
     }
 
+    /** Reasoning tokens: part of the output, recorded in the event's details. */
+    private static TokenDetails reasoning(long tokens) {
+        return new TokenDetails(0, 0, 0, tokens, ServiceTier.STANDARD);
+    }
+
     private static ResponseCreateParams.Builder ask(String model) {
         return ResponseCreateParams.builder().model(model).input("Tell me a story");
     }
@@ -153,7 +160,7 @@ abstract class ResponsesAndEmbeddingsEndToEndTest {
         // input_tokens 1,200 of which 200 cached; output_tokens 300 of which 100 reasoning
         // (reasoning is output, billed at the output price):
         // 1,000 × 2.5 + 200 × 1.25 + 300 × 10 = 2,500 + 250 + 3,000 = 5,750 µ$
-        assertBilled(5_750, new TokenUsage(1_000, 300, 200, 0));
+        assertBilled(5_750, new TokenUsage(1_000, 300, 200, 0, reasoning(100)));
     }
 
     @Test
@@ -188,7 +195,7 @@ abstract class ResponsesAndEmbeddingsEndToEndTest {
         assertFalse(sent.bodyJson().has("stream_options"), sent.bodyText());
         // usage only in response.completed: input_tokens 2,000 of which 500 cached, output 400:
         // 1,500 × 2.5 + 500 × 1.25 + 400 × 10 = 3,750 + 625 + 4,000 = 8,375 µ$
-        assertBilled(8_375, new TokenUsage(1_500, 400, 500, 0));
+        assertBilled(8_375, new TokenUsage(1_500, 400, 500, 0, reasoning(150)));
         assertTrue(events.eventsOfType(LlmRequestCompleted.class).get(0).request().streamed());
     }
 
@@ -237,13 +244,14 @@ abstract class ResponsesAndEmbeddingsEndToEndTest {
                 Duration.ofSeconds(30),
                 "the cut stream is recorded",
                 () -> events.eventsOfType(LlmRequestFailed.class).size() == 1);
-        // no usage: input is the worst case, the body's 81 bytes as tokens; output is the 8
-        // bytes of text seen ("one two "), under the worst case of max_output_tokens 50:
-        // 81 × 2.5 + 8 × 10 = 202 (202.5 truncated) + 80 = 282 µ$
+        // no usage: input is the worst case, the counted bound of the prompt: 3 reply priming + 3
+        // framing + 1 role + 4 tokens of "Tell me a story" = 11, plus ⌈5 % of 11⌉ = 1 and 16 = 28
+        // tokens (the body's 81 bytes before counting); output is the 8 bytes of text seen
+        // ("one two "), under the worst case of max_output_tokens 50: 28 × 2.5 + 8 × 10 = 150 µ$
         LlmRequestFailed failed = events.eventsOfType(LlmRequestFailed.class).get(0);
-        assertEquals(282, failed.cost().micros());
-        assertEquals(TokenUsage.of(81, 8), failed.usage());
-        assertEquals(Money.ofMicros(282), router.totalSpent());
+        assertEquals(150, failed.cost().micros());
+        assertEquals(TokenUsage.of(28, 8), failed.usage());
+        assertEquals(Money.ofMicros(150), router.totalSpent());
         assertIdle();
     }
 
@@ -312,22 +320,20 @@ abstract class ResponsesAndEmbeddingsEndToEndTest {
                                 HttpResponse.BodyHandlers.ofString());
         assertEquals(200, answer.statusCode());
         assertTrue(answer.body().contains("response.failed"), answer.body());
-        // a failure without usage: the worst-case input, the body's 81 bytes as tokens, and the
-        // 9 bytes of text seen ("Once upon"): 81 × 2.5 + 9 × 10 = 202 (202.5) + 90 = 292 µ$
-        assertBilled(292, TokenUsage.of(81, 9));
+        // a failure without usage: the worst-case input, the counted bound of 28 tokens (as in
+        // the cut stream above), and the 9 bytes of text seen ("Once upon"): 28 × 2.5 + 9 × 10
+        // = 70 + 90 = 160 µ$
+        assertBilled(160, TokenUsage.of(28, 9));
     }
 
     @Test
     void maxOutputTokensBoundsTheWorstCase() {
-        // the body openai-java sends for these parameters, measured once (its bytes are the
-        // worst-case input tokens)
-        openAi.enqueue(FakeResponse.text("ok").usage(10, 1));
-        client.responses().create(ask("gpt-4o").maxOutputTokens(1_000L).build());
-        long bodyBytes = openAi.takeRequest(Duration.ofSeconds(2)).body().length;
-        // worst case with max_output_tokens 1,000: bodyBytes × 2.5 (gpt-4o's highest input-side
-        // price) + 1,000 × 10 µ$; a budget of exactly that admits it, and refuses 1,001 (10 µ$
-        // more), which has a body of the same length
-        long worstCase = bodyBytes * 5 / 2 + 1_000 * 10;
+        // worst case with max_output_tokens 1,000: the input counted with gpt-4o's encoding, 3
+        // reply priming + 3 framing + 1 role + 4 tokens of "Tell me a story" = 11, plus ⌈5 % of
+        // 11⌉ = 1 and 16 = 28 tokens, at gpt-4o's highest input-side price (2.5 µ$ per 1,000), plus
+        // 1,000 × 10: 70 + 10,000; a budget of exactly that admits it and refuses 1,001 (10 µ$
+        // more)
+        long worstCase = 28 * 5 / 2 + 1_000 * 10;
         startRouter(Money.ofMicros(worstCase));
         int before = openAi.requestCount();
         OpenAIServiceException refused =
@@ -342,7 +348,6 @@ abstract class ResponsesAndEmbeddingsEndToEndTest {
         assertIdle();
         openAi.enqueue(FakeResponse.text("ok").usage(100, 50));
         client.responses().create(ask("gpt-4o").maxOutputTokens(1_000L).build()).validate();
-        assertEquals(bodyBytes, openAi.takeRequest(Duration.ofSeconds(2)).body().length);
         // 100 × 2.5 + 50 × 10 = 250 + 500 = 750 µ$
         assertBilled(750, TokenUsage.of(100, 50));
     }
