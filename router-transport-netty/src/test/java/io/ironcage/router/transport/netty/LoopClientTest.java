@@ -9,6 +9,8 @@ import com.sun.net.httpserver.HttpsServer;
 import io.ironcage.router.core.errors.ForwardException;
 import io.ironcage.router.core.spi.HeaderMap;
 import io.ironcage.router.core.spi.HttpTransport;
+import io.ironcage.router.core.spi.UpstreamProxy;
+import io.ironcage.router.testkit.FakeForwardProxy;
 import io.netty.handler.ssl.SslContextBuilder;
 import java.io.InputStream;
 import java.net.InetSocketAddress;
@@ -205,6 +207,198 @@ class LoopClientTest {
             assertEquals(200, transport.send(get(upstream.uri("/v1/models"))).status());
             assertEquals(
                     2, upstream.accepted(), "a stream closed early does not go back to the pool");
+        }
+    }
+
+    @Test
+    void httpsUpstreamsThroughAProxyGoThroughOneConnectTunnelWithBasicCredentials()
+            throws Exception {
+        KeyStore keys = selfSigned();
+        X509Certificate certificate = (X509Certificate) keys.getCertificate("upstream");
+        HttpsServer server = HttpsServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        server.setHttpsConfigurator(new HttpsConfigurator(serverTls(keys)));
+        server.createContext(
+                "/",
+                exchange -> {
+                    byte[] body = ("tunnelled " + exchange.getRequestURI()).getBytes();
+                    exchange.sendResponseHeaders(200, body.length);
+                    exchange.getResponseBody().write(body);
+                    exchange.close();
+                });
+        server.start();
+        int port = server.getAddress().getPort();
+        try (FakeForwardProxy proxy = FakeForwardProxy.start().requireCredentials("alice", "pw");
+                HttpTransport client =
+                        new NettyHttpTransport(
+                                Duration.ofSeconds(2),
+                                NettyTransportOptions.defaults(),
+                                new EventLoops("tunnel-test", 1),
+                                () -> {
+                                    try {
+                                        return SslContextBuilder.forClient()
+                                                .trustManager(certificate)
+                                                .build();
+                                    } catch (SSLException e) {
+                                        throw new IllegalStateException(e);
+                                    }
+                                },
+                                UpstreamProxy.of(proxy.url(), "alice", "pw", List.of()))) {
+            for (String path : new String[] {"/one", "/two"}) {
+                HttpTransport.Response answer =
+                        client.send(get(URI.create("https://localhost:" + port + path)));
+                assertEquals(200, answer.status());
+                assertEquals(
+                        "tunnelled " + path, new String(answer.body(), StandardCharsets.UTF_8));
+            }
+            List<FakeForwardProxy.Seen> seen = proxy.seen();
+            assertEquals(1, seen.size(), "the tunnel is pooled: " + seen);
+            assertEquals("CONNECT", seen.get(0).method());
+            assertEquals("localhost:" + port, seen.get(0).target(), "the proxy resolves the name");
+            assertEquals(
+                    "Basic " + java.util.Base64.getEncoder().encodeToString("alice:pw".getBytes()),
+                    seen.get(0).proxyAuthorization().orElseThrow());
+        } finally {
+            server.stop(0);
+        }
+    }
+
+    @Test
+    void anIdempotentRequestOnAPooledConnectionTheUpstreamDroppedIsSentOnceMore() throws Exception {
+        try (DroppingUpstream upstream = new DroppingUpstream();
+                HttpTransport client =
+                        new NettyTransportProvider().httpTransport(Duration.ofSeconds(2))) {
+            assertEquals(200, client.send(get(upstream.uri("/first"))).status());
+            // the pooled connection is reset when this request arrives, before any answer
+            HttpTransport.Response second = client.send(get(upstream.uri("/second")));
+            assertEquals(200, second.status());
+            assertEquals(2, upstream.accepted(), "the retry went on a fresh connection");
+            assertEquals(List.of("GET /first", "GET /second", "GET /second"), upstream.lines());
+        }
+    }
+
+    @Test
+    void aPostTheUpstreamMayHaveReadIsNeverSentTwice() throws Exception {
+        try (DroppingUpstream upstream = new DroppingUpstream();
+                HttpTransport client =
+                        new NettyTransportProvider().httpTransport(Duration.ofSeconds(2))) {
+            assertEquals(200, client.send(post(upstream.uri("/first"))).status());
+            ForwardException broken =
+                    assertThrows(
+                            ForwardException.class,
+                            () -> client.send(post(upstream.uri("/second"))));
+            assertEquals(ForwardException.Kind.BROKEN, broken.kind());
+            assertEquals(List.of("POST /first", "POST /second"), upstream.lines());
+            assertEquals(1, upstream.accepted());
+        }
+    }
+
+    private static HttpTransport.Request post(URI uri) {
+        return new HttpTransport.Request(
+                "POST",
+                uri,
+                HeaderMap.of("content-type", "application/json"),
+                "{}".getBytes(StandardCharsets.UTF_8),
+                Duration.ofSeconds(5));
+    }
+
+    /**
+     * An upstream that answers the first request of each connection, kept alive, and resets the
+     * connection when a second request arrives on it, without answering: the race of a keep-alive
+     * connection the upstream closed just as the client reused it.
+     */
+    private static final class DroppingUpstream implements AutoCloseable {
+        private final java.net.ServerSocket server =
+                new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress());
+        private final List<String> lines = new java.util.concurrent.CopyOnWriteArrayList<>();
+        private final AtomicInteger accepted = new AtomicInteger();
+
+        DroppingUpstream() throws java.io.IOException {
+            Thread acceptor = new Thread(this::accept, "dropping-upstream");
+            acceptor.setDaemon(true);
+            acceptor.start();
+        }
+
+        URI uri(String path) {
+            return URI.create("http://127.0.0.1:" + server.getLocalPort() + path);
+        }
+
+        int accepted() {
+            return accepted.get();
+        }
+
+        List<String> lines() {
+            return List.copyOf(lines);
+        }
+
+        private void accept() {
+            while (!server.isClosed()) {
+                try {
+                    java.net.Socket socket = server.accept();
+                    accepted.incrementAndGet();
+                    Thread t = new Thread(() -> serve(socket), "dropping-upstream-connection");
+                    t.setDaemon(true);
+                    t.start();
+                } catch (java.io.IOException e) {
+                    return;
+                }
+            }
+        }
+
+        private void serve(java.net.Socket socket) {
+            try (socket) {
+                java.io.BufferedInputStream in =
+                        new java.io.BufferedInputStream(socket.getInputStream());
+                for (int request = 0; ; request++) {
+                    String line = readLine(in);
+                    if (line == null) {
+                        return;
+                    }
+                    String[] parts = line.split(" ");
+                    lines.add(parts[0] + " " + parts[1]);
+                    int length = 0;
+                    for (String header = readLine(in);
+                            header != null && !header.isEmpty();
+                            header = readLine(in)) {
+                        if (header.toLowerCase(java.util.Locale.ROOT)
+                                .startsWith("content-length:")) {
+                            length = Integer.parseInt(header.substring(15).trim());
+                        }
+                    }
+                    in.readNBytes(length);
+                    if (request > 0) {
+                        socket.setSoLinger(true, 0); // a reset, as a closed socket answers
+                        return;
+                    }
+                    socket.getOutputStream()
+                            .write(
+                                    ("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n"
+                                                    + "Connection: keep-alive\r\n\r\nok")
+                                            .getBytes(StandardCharsets.ISO_8859_1));
+                    socket.getOutputStream().flush();
+                }
+            } catch (java.io.IOException e) {
+                // the client went away
+            }
+        }
+
+        private static String readLine(InputStream in) throws java.io.IOException {
+            StringBuilder line = new StringBuilder();
+            int b;
+            while ((b = in.read()) >= 0) {
+                if (b == '\n') {
+                    int end = line.length();
+                    return end > 0 && line.charAt(end - 1) == '\r'
+                            ? line.substring(0, end - 1)
+                            : line.toString();
+                }
+                line.append((char) b);
+            }
+            return line.length() == 0 ? null : line.toString();
+        }
+
+        @Override
+        public void close() throws java.io.IOException {
+            server.close();
         }
     }
 
