@@ -137,6 +137,9 @@ final class RouterAssembly {
                         "The upstream proxy setting is invalid: " + e.getMessage());
             }
         }
+        if (!proxy.isNone()) {
+            LOG.info("calling upstreams through {}", proxy); // toString shows no password
+        }
         HttpTransport client = settings.transport.httpTransport(settings.connectTimeout, proxy);
         ScheduledExecutorService background = settings.scheduler;
         ScheduledExecutorService ownScheduler = null;
