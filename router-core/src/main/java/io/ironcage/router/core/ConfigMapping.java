@@ -71,6 +71,7 @@ final class ConfigMapping {
                 .requestTimeouts(config.server().headerTimeout(), config.server().bodyTimeout());
         config.token().ifPresent(builder::token);
         config.budget().limit().ifPresent(builder::budget);
+        config.upstreamProxy().ifPresent(builder::upstreamProxy);
         return builder;
     }
 }

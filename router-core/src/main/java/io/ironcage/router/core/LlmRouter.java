@@ -21,6 +21,7 @@ import io.ironcage.router.core.errors.ServerStartException;
 import io.ironcage.router.core.spi.ProviderKeySource;
 import io.ironcage.router.core.spi.ServerOptions;
 import io.ironcage.router.core.spi.TransportProvider;
+import io.ironcage.router.core.spi.UpstreamProxy;
 import io.ironcage.router.core.spi.UsageEventSink;
 import java.net.URI;
 import java.nio.file.Path;
@@ -316,6 +317,7 @@ public final class LlmRouter implements AutoCloseable {
         final List<ModelPricing> overrides = new ArrayList<>();
         UsageEventSink events = UsageEventSink.noop();
         Duration connectTimeout = Duration.ofSeconds(10);
+        UpstreamProxy upstreamProxy; // null: the process's environment, read at start
         Duration upstreamTimeout = Duration.ofSeconds(300);
         long maxRequestBodyBytes = ServerOptions.DEFAULT_MAX_REQUEST_BODY_BYTES;
         int maxConcurrentRequests = DEFAULT_MAX_CONCURRENT_REQUESTS;
@@ -487,6 +489,20 @@ public final class LlmRouter implements AutoCloseable {
          */
         public Builder usageSink(UsageEventSink sink) {
             this.events = Objects.requireNonNull(sink, "sink");
+            return this;
+        }
+
+        /**
+         * Sets the outbound proxy upstreams are called through. Without it the router reads the
+         * process's settings when it starts ({@link UpstreamProxy#fromSystem()}: {@code
+         * HTTPS_PROXY}, {@code HTTP_PROXY}, {@code NO_PROXY}, else the JDK's proxy properties);
+         * {@link UpstreamProxy#none()} calls every upstream directly.
+         *
+         * @param proxy the proxy
+         * @return this builder
+         */
+        public Builder upstreamProxy(UpstreamProxy proxy) {
+            this.upstreamProxy = Objects.requireNonNull(proxy, "proxy");
             return this;
         }
 

@@ -19,6 +19,7 @@ import io.ironcage.router.core.domain.budget.CostController;
 import io.ironcage.router.core.domain.budget.ThresholdCrossing;
 import io.ironcage.router.core.domain.pricing.PricingTable;
 import io.ironcage.router.core.errors.ControlPlaneException;
+import io.ironcage.router.core.errors.LlmRouterException;
 import io.ironcage.router.core.internal.MemoryEventStore;
 import io.ironcage.router.core.internal.ProxyPipeline;
 import io.ironcage.router.core.internal.RecentEvents;
@@ -31,6 +32,7 @@ import io.ironcage.router.core.spi.RequestHead;
 import io.ironcage.router.core.spi.ResponseSink;
 import io.ironcage.router.core.spi.ServerOptions;
 import io.ironcage.router.core.spi.ServerTransport;
+import io.ironcage.router.core.spi.UpstreamProxy;
 import io.ironcage.router.core.spi.UsageEventSink;
 import io.ironcage.router.core.spi.UsageEventStore;
 import java.security.SecureRandom;
@@ -126,7 +128,19 @@ final class RouterAssembly {
                 settings.overrides.isEmpty()
                         ? settings.pricing
                         : settings.pricing.withOverrides(settings.overrides);
-        HttpTransport client = settings.transport.httpTransport(settings.connectTimeout);
+        UpstreamProxy proxy = settings.upstreamProxy;
+        if (proxy == null) {
+            try {
+                proxy = UpstreamProxy.fromSystem();
+            } catch (IllegalArgumentException e) {
+                throw new LlmRouterException(
+                        "The upstream proxy setting is invalid: " + e.getMessage());
+            }
+        }
+        if (!proxy.isNone()) {
+            LOG.info("calling upstreams through {}", proxy); // toString shows no password
+        }
+        HttpTransport client = settings.transport.httpTransport(settings.connectTimeout, proxy);
         ScheduledExecutorService background = settings.scheduler;
         ScheduledExecutorService ownScheduler = null;
         if (background == null && server) {

@@ -5,6 +5,7 @@ import io.ironcage.router.core.domain.Money;
 import io.ironcage.router.core.domain.ProviderKey;
 import io.ironcage.router.core.domain.ProviderType;
 import io.ironcage.router.core.domain.pricing.ModelPricing;
+import io.ironcage.router.core.spi.UpstreamProxy;
 import java.net.InetAddress;
 import java.net.URI;
 import java.net.UnknownHostException;
@@ -46,6 +47,8 @@ import java.util.Optional;
  * @param agents the agents of server mode, each with its IC token, instead of {@code token}; empty
  *     otherwise
  * @param server how the router's own HTTP server treats callers; default {@link Server#DEFAULT}
+ * @param upstreamProxy the outbound proxy of {@code upstream-proxy}; empty: the process's
+ *     environment decides ({@link io.ironcage.router.core.spi.UpstreamProxy#fromSystem()})
  */
 public record RouterConfig(
         Listen listen,
@@ -58,7 +61,8 @@ public record RouterConfig(
         Optional<Path> analyticsSqlite,
         Timeouts timeouts,
         List<Agent> agents,
-        Server server) {
+        Server server,
+        Optional<UpstreamProxy> upstreamProxy) {
 
     /** The transport used when none is configured. */
     public static final String DEFAULT_TRANSPORT = "netty";
@@ -82,6 +86,7 @@ public record RouterConfig(
         Objects.requireNonNull(analyticsSqlite, "analyticsSqlite");
         Objects.requireNonNull(timeouts, "timeouts");
         Objects.requireNonNull(server, "server");
+        Objects.requireNonNull(upstreamProxy, "upstreamProxy");
         pricingOverrides = List.copyOf(pricingOverrides);
         agents = List.copyOf(agents);
         if (transport.isBlank()) {
@@ -130,6 +135,48 @@ public record RouterConfig(
                 throw new IllegalArgumentException("two agents have the id " + agent.id().get());
             }
         }
+    }
+
+    /**
+     * Creates a configuration without {@code upstream-proxy} (the environment decides).
+     *
+     * @param listen where the router listens
+     * @param transport the transport's name
+     * @param token the caller token
+     * @param providers the provider keys of direct mode
+     * @param controlPlane the control server of server mode
+     * @param budget the budget
+     * @param pricingOverrides price overrides
+     * @param analyticsSqlite the SQLite file
+     * @param timeouts the upstream timeouts
+     * @param agents the agents of server mode
+     * @param server the router's own HTTP server settings
+     */
+    public RouterConfig(
+            Listen listen,
+            String transport,
+            Optional<String> token,
+            Map<ProviderType, ProviderKey> providers,
+            Optional<ControlPlane> controlPlane,
+            Budget budget,
+            List<ModelPricing> pricingOverrides,
+            Optional<Path> analyticsSqlite,
+            Timeouts timeouts,
+            List<Agent> agents,
+            Server server) {
+        this(
+                listen,
+                transport,
+                token,
+                providers,
+                controlPlane,
+                budget,
+                pricingOverrides,
+                analyticsSqlite,
+                timeouts,
+                agents,
+                server,
+                Optional.empty());
     }
 
     /**

@@ -10,6 +10,7 @@ import io.ironcage.router.core.domain.ProviderKey;
 import io.ironcage.router.core.domain.ProviderType;
 import io.ironcage.router.core.domain.pricing.ModelPricing;
 import io.ironcage.router.core.errors.ConfigException;
+import io.ironcage.router.core.spi.UpstreamProxy;
 import java.io.IOException;
 import java.nio.charset.CharacterCodingException;
 import java.nio.file.Files;
@@ -59,6 +60,10 @@ import java.util.Optional;
  * server:                           # the router's own HTTP server
  *   header-timeout: 10s             # a request's line and headers, in all
  *   body-timeout: 60s               # a request's body, in all
+ * upstream-proxy:                   # absent: HTTPS_PROXY/HTTP_PROXY/NO_PROXY, else JDK properties
+ *   url: http://proxy.corp:3128     # https upstreams through CONNECT, http ones in absolute form
+ *   username: alice                 # optional, Basic; password likewise
+ *   no-proxy: [localhost, .corp]    # called directly; loopback is proxied unless listed
  * }</pre>
  *
  * <p>Rules:
@@ -110,7 +115,8 @@ public final class RouterConfigLoader {
                     "analytics",
                     "timeouts",
                     "agents",
-                    "server");
+                    "server",
+                    "upstream-proxy");
 
     private final ConfigKeys keys;
 
@@ -234,6 +240,12 @@ public final class RouterConfigLoader {
         Optional<Path> sqlite = keys.get(top, "analytics", Optional.empty(), this::analytics);
         Timeouts timeouts = keys.get(top, "timeouts", Timeouts.DEFAULT, serverKeys::timeouts);
         Server server = keys.get(top, "server", Server.DEFAULT, serverKeys::server);
+        Optional<UpstreamProxy> upstreamProxy =
+                keys.get(
+                        top,
+                        "upstream-proxy",
+                        Optional.empty(),
+                        n -> Optional.of(new UpstreamProxySection(keys).upstreamProxy(n)));
         if (controlPlane.isEmpty() && token.isEmpty()) {
             // checked last, so that a mistake elsewhere is reported first
             throw keys.error(
@@ -259,7 +271,8 @@ public final class RouterConfigLoader {
                 sqlite,
                 timeouts,
                 agents,
-                server);
+                server,
+                upstreamProxy);
     }
 
     /** The {@code analytics} section: the SQLite file, if any. */

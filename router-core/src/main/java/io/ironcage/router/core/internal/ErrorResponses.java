@@ -311,6 +311,41 @@ public final class ErrorResponses {
     }
 
     /**
+     * The outbound proxy refused the call to the provider (e.g. 407, 403) or could not be reached
+     * (502). Names the proxy's {@code host:port}, never its credentials.
+     *
+     * @param format the caller's format
+     * @param host the provider's host, e.g. {@code api.openai.com}
+     * @param proxy the proxy's {@code host:port}
+     * @param status the proxy's refusing status, or 0 if it could not be reached
+     * @return the response
+     */
+    public static ErrorResponse proxyFailed(
+            ProviderType format, String host, String proxy, int status) {
+        Objects.requireNonNull(host, "host");
+        Objects.requireNonNull(proxy, "proxy");
+        return render(
+                format,
+                502,
+                OPENAI_SERVER_ERROR,
+                "upstream_unreachable",
+                null,
+                status == 0
+                        ? "The router could not connect to the proxy at "
+                                + echo(proxy)
+                                + " to reach the provider at "
+                                + echo(host)
+                                + "."
+                        : "The proxy at "
+                                + echo(proxy)
+                                + " refused the call to the provider at "
+                                + echo(host)
+                                + " with status "
+                                + status
+                                + ".");
+    }
+
+    /**
      * The provider did not answer within the upstream timeout (504).
      *
      * @param format the caller's format

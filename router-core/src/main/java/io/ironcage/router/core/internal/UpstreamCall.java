@@ -11,6 +11,7 @@ import io.ironcage.router.core.domain.budget.Reservation;
 import io.ironcage.router.core.domain.pricing.ModelPricing;
 import io.ironcage.router.core.errors.ControlPlaneException;
 import io.ironcage.router.core.errors.ForwardException;
+import io.ironcage.router.core.errors.ProxyException;
 import io.ironcage.router.core.errors.TranslationException;
 import io.ironcage.router.core.spi.HeaderMap;
 import io.ironcage.router.core.spi.HttpTransport;
@@ -198,10 +199,15 @@ final class UpstreamCall {
                 timeout ? "upstream_timeout" : "upstream_unreachable",
                 Optional.empty(),
                 HeaderMap.empty());
-        reply(
-                sink,
-                timeout
-                        ? ErrorResponses.upstreamTimeout(call.format(), host)
-                        : ErrorResponses.upstreamUnreachable(call.format(), host));
+        ErrorResponse answer;
+        if (e instanceof ProxyException) {
+            ProxyException proxy = (ProxyException) e;
+            answer = ErrorResponses.proxyFailed(call.format(), host, proxy.proxy(), proxy.status());
+        } else if (timeout) {
+            answer = ErrorResponses.upstreamTimeout(call.format(), host);
+        } else {
+            answer = ErrorResponses.upstreamUnreachable(call.format(), host);
+        }
+        reply(sink, answer);
     }
 }

@@ -40,6 +40,28 @@ public interface TransportProvider {
     HttpTransport httpTransport(Duration connectTimeout);
 
     /**
+     * Returns a new client that calls upstreams through the given proxy: {@code https} upstreams
+     * through a {@code CONNECT} tunnel, {@code http} upstreams with absolute-form requests, with
+     * Basic credentials when the proxy has them. A proxy that refuses or cannot be reached fails
+     * the call with a {@link io.ironcage.router.core.errors.ProxyException}.
+     *
+     * <p>The default supports {@link UpstreamProxy#none()} only; both bundled transports support
+     * proxies.
+     *
+     * @param connectTimeout how long to wait for a connection to the upstream (or the proxy)
+     * @param proxy the proxy, or {@link UpstreamProxy#none()}
+     * @return a client; the caller closes it
+     * @throws LlmRouterException if this transport cannot use a proxy and one is set
+     */
+    default HttpTransport httpTransport(Duration connectTimeout, UpstreamProxy proxy) {
+        if (proxy.isNone()) {
+            return httpTransport(connectTimeout);
+        }
+        throw new LlmRouterException(
+                "The " + name() + " transport cannot call upstreams through a proxy.");
+    }
+
+    /**
      * Finds the transport with the given name on the class path.
      *
      * @param name the name, e.g. {@code jdk}

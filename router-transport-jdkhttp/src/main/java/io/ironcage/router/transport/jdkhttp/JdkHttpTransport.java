@@ -1,9 +1,15 @@
 package io.ironcage.router.transport.jdkhttp;
 
 import io.ironcage.router.core.errors.ForwardException;
+import io.ironcage.router.core.errors.ProxyException;
 import io.ironcage.router.core.spi.HeaderMap;
 import io.ironcage.router.core.spi.HttpTransport;
+import io.ironcage.router.core.spi.UpstreamProxy;
 import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Proxy;
+import java.net.ProxySelector;
+import java.net.SocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpConnectTimeoutException;
@@ -15,6 +21,7 @@ import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
@@ -23,6 +30,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Flow;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * The client side on {@code java.net.http.HttpClient} (HTTP/1.1, redirects not followed).
@@ -36,6 +45,17 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <p>Failures map to {@link ForwardException}: no connection (refused, unknown host, connect
  * timeout) is {@code CONNECT}; no answer or no next chunk within the request's timeout is {@code
  * TIMEOUT}; a connection that breaks while the answer arrives is {@code BROKEN}.
+ *
+ * <p>Through an {@link UpstreamProxy}: the client's {@link ProxySelector} picks the proxy per
+ * upstream ({@code https} through {@code CONNECT}, {@code http} in absolute form, as the JDK does);
+ * Basic credentials go as a {@code Proxy-Authorization} header on each request. The JDK sends that
+ * header to the proxy of an {@code http} upstream, but strips Basic from {@code CONNECT} unless the
+ * JVM was started with {@code -Djdk.http.auth.tunneling.disabledSchemes=} (empty; the JDK reads it
+ * once): without it a proxy that wants credentials refuses {@code https} upstreams with 407. A
+ * proxy's 407, a refused tunnel, or no connection to the proxy is a {@link ProxyException}.
+ *
+ * <p>Stale pooled connections: the JDK client retries a request whose reused connection turns out
+ * closed only for idempotent methods (unless {@code jdk.httpclient.enableAllMethodRetry} is set).
  */
 final class JdkHttpTransport implements HttpTransport {
     private static final Set<String> RESTRICTED =
@@ -45,8 +65,14 @@ final class JdkHttpTransport implements HttpTransport {
     private final ExecutorService executor;
     private final Set<JdkStreamingResponse> open = ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
+    private final UpstreamProxy proxy;
 
     JdkHttpTransport(Duration connectTimeout) {
+        this(connectTimeout, UpstreamProxy.none());
+    }
+
+    JdkHttpTransport(Duration connectTimeout, UpstreamProxy proxy) {
+        this.proxy = java.util.Objects.requireNonNull(proxy, "proxy");
         AtomicInteger count = new AtomicInteger();
         this.executor =
                 Executors.newCachedThreadPool(
@@ -62,6 +88,7 @@ final class JdkHttpTransport implements HttpTransport {
                         .version(HttpClient.Version.HTTP_1_1)
                         .connectTimeout(connectTimeout)
                         .followRedirects(HttpClient.Redirect.NEVER)
+                        .proxy(new Selector(proxy))
                         .executor(executor)
                         .build();
     }
@@ -91,11 +118,15 @@ final class JdkHttpTransport implements HttpTransport {
      */
     @Override
     public JdkStreamingResponse open(Request request) {
-        HttpRequest jdk = toJdk(request);
+        Optional<UpstreamProxy.Server> via = proxy.select(request.uri());
+        HttpRequest jdk = toJdk(request, via);
         HttpResponse<Flow.Publisher<List<ByteBuffer>>> response;
         try {
             response = client.send(jdk, HttpResponse.BodyHandlers.ofPublisher());
         } catch (IOException e) {
+            if (via.isPresent()) {
+                throw proxyFailure(via.get(), e, upstream(request.uri()), request.timeout());
+            }
             throw failure(e, upstream(request.uri()), request.timeout());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -103,6 +134,11 @@ final class JdkHttpTransport implements HttpTransport {
                     ForwardException.Kind.BROKEN,
                     "interrupted while calling " + upstream(request.uri()),
                     e);
+        }
+        if (via.isPresent() && response.statusCode() == 407) {
+            // the proxy, not the upstream, wants (other) credentials
+            response.body().subscribe(new Discard());
+            throw new ProxyException(via.get().address(), 407, upstream(request.uri()), null);
         }
         JdkStreamingResponse streaming =
                 new JdkStreamingResponse(
@@ -132,7 +168,7 @@ final class JdkHttpTransport implements HttpTransport {
         executor.shutdown();
     }
 
-    private HttpRequest toJdk(Request request) {
+    private HttpRequest toJdk(Request request, Optional<UpstreamProxy.Server> via) {
         if (closed) {
             throw new IllegalStateException("the transport is closed");
         }
@@ -166,6 +202,8 @@ final class JdkHttpTransport implements HttpTransport {
                                                 + "' (value not shown)");
                             }
                         });
+        via.flatMap(UpstreamProxy.Server::authorization)
+                .ifPresent(value -> builder.setHeader("Proxy-Authorization", value));
         return builder.build();
     }
 
@@ -182,6 +220,83 @@ final class JdkHttpTransport implements HttpTransport {
                 timeout,
                 cause instanceof HttpConnectTimeoutException,
                 cause instanceof HttpTimeoutException);
+    }
+
+    private static final Pattern TUNNEL_REFUSED = Pattern.compile("Tunnel failed, got: (\\d{3})");
+
+    /**
+     * A failure of a call through the proxy: a refused tunnel (the JDK's "Tunnel failed, got:
+     * 403"), no connection (the client connects to the proxy only), or else a failure as without a
+     * proxy. Names the proxy's {@code host:port}, never its credentials.
+     */
+    static ForwardException proxyFailure(
+            UpstreamProxy.Server via, Throwable thrown, String upstream, Duration timeout) {
+        ForwardException mapped = failure(thrown, upstream, timeout);
+        for (Throwable t = thrown; t != null; t = t.getCause()) {
+            Matcher refused =
+                    t.getMessage() == null ? null : TUNNEL_REFUSED.matcher(t.getMessage());
+            if (refused != null && refused.find()) {
+                return new ProxyException(
+                        via.address(), Integer.parseInt(refused.group(1)), upstream, null);
+            }
+            if (t.getCause() == t) {
+                break;
+            }
+        }
+        if (mapped.kind() == ForwardException.Kind.CONNECT) {
+            return new ProxyException(via.address(), 0, upstream, null);
+        }
+        return mapped;
+    }
+
+    /** Picks the proxy per upstream; the JDK resolves its name when it connects. */
+    private static final class Selector extends ProxySelector {
+        private final UpstreamProxy proxy;
+
+        Selector(UpstreamProxy proxy) {
+            this.proxy = proxy;
+        }
+
+        @Override
+        public List<Proxy> select(URI uri) {
+            return proxy.select(uri)
+                    .map(
+                            server ->
+                                    List.of(
+                                            new Proxy(
+                                                    Proxy.Type.HTTP,
+                                                    InetSocketAddress.createUnresolved(
+                                                            server.host(), server.port()))))
+                    .orElse(List.of(Proxy.NO_PROXY));
+        }
+
+        @Override
+        public void connectFailed(URI uri, SocketAddress address, IOException failure) {
+            // one proxy, no alternatives: the call fails as a ProxyException
+        }
+    }
+
+    /** Reads and drops a body nobody wants, so the connection can be reused or closed. */
+    private static final class Discard implements Flow.Subscriber<List<ByteBuffer>> {
+        @Override
+        public void onSubscribe(Flow.Subscription subscription) {
+            subscription.request(Long.MAX_VALUE);
+        }
+
+        @Override
+        public void onNext(List<ByteBuffer> item) {
+            // dropped
+        }
+
+        @Override
+        public void onError(Throwable throwable) {
+            // nothing waits for it
+        }
+
+        @Override
+        public void onComplete() {
+            // nothing waits for it
+        }
     }
 
     /** The upstream's scheme, host and port (see {@link ForwardException#address}). */

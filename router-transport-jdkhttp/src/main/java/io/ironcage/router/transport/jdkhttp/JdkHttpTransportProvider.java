@@ -3,6 +3,7 @@ package io.ironcage.router.transport.jdkhttp;
 import io.ironcage.router.core.spi.HttpTransport;
 import io.ironcage.router.core.spi.ServerTransport;
 import io.ironcage.router.core.spi.TransportProvider;
+import io.ironcage.router.core.spi.UpstreamProxy;
 import java.time.Duration;
 import java.util.Objects;
 
@@ -66,6 +67,26 @@ public final class JdkHttpTransportProvider implements TransportProvider {
                     "a connect timeout must be positive, got " + connectTimeout);
         }
         return new JdkHttpTransport(connectTimeout);
+    }
+
+    /**
+     * Returns a client on {@code java.net.http.HttpClient} that calls upstreams through the proxy
+     * (see {@link UpstreamProxy}). Basic credentials reach the proxy of an {@code https} upstream
+     * only if the JVM was started with {@code -Djdk.http.auth.tunneling.disabledSchemes=}.
+     *
+     * @param connectTimeout how long to wait for a connection to the upstream or the proxy
+     * @param proxy the proxy, or {@link UpstreamProxy#none()}
+     * @return a new client; the caller closes it
+     */
+    @Override
+    public HttpTransport httpTransport(Duration connectTimeout, UpstreamProxy proxy) {
+        Objects.requireNonNull(proxy, "proxy");
+        Objects.requireNonNull(connectTimeout, "connectTimeout");
+        if (connectTimeout.isNegative() || connectTimeout.isZero()) {
+            throw new IllegalArgumentException(
+                    "a connect timeout must be positive, got " + connectTimeout);
+        }
+        return new JdkHttpTransport(connectTimeout, proxy);
     }
 
     @Override

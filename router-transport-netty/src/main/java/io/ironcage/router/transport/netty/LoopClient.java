@@ -1,8 +1,10 @@
 package io.ironcage.router.transport.netty;
 
 import io.ironcage.router.core.errors.ForwardException;
+import io.ironcage.router.core.errors.ProxyException;
 import io.ironcage.router.core.spi.HeaderMap;
 import io.ironcage.router.core.spi.HttpTransport;
+import io.ironcage.router.core.spi.UpstreamProxy;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -30,13 +32,18 @@ import io.netty.handler.codec.http.HttpStatusClass;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.proxy.HttpProxyHandler;
+import io.netty.handler.proxy.ProxyConnectException;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslHandler;
+import io.netty.resolver.AddressResolverGroup;
+import io.netty.resolver.NoopAddressResolverGroup;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.FastThreadLocal;
 import io.netty.util.concurrent.ImmediateEventExecutor;
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -45,6 +52,7 @@ import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Queue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -54,6 +62,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLParameters;
 
@@ -72,6 +82,17 @@ import javax.net.ssl.SSLParameters;
  * connection, which never goes back to the pool.
  *
  * <p>{@code https} upstreams get TLS with the JDK's trust store and host-name verification.
+ *
+ * <p>Through an {@link UpstreamProxy}: an {@code https} upstream through a {@code CONNECT} tunnel
+ * ({@link HttpProxyHandler}, Basic credentials if set), an {@code http} upstream with absolute-form
+ * requests and {@code Proxy-Authorization} on the connection to the proxy. Pools are keyed by proxy
+ * and upstream. Names (of upstreams and proxies) are resolved by Netty's asynchronous resolver
+ * ({@link Dns}), never on the loop by a blocking lookup.
+ *
+ * <p>A connection taken from the pool that fails the request's write, before any answer byte, was
+ * closed by the upstream while idle (the upstream read none of it): the request is sent again once
+ * on a fresh connection. One that takes the request and then ends without an answer is retried only
+ * for idempotent methods: a {@code POST} may have been acted on (and billed).
  */
 final class LoopClient {
     private static final int INITIAL_WHOLE_BUFFER = 1 << 20; // more grows as it arrives
@@ -84,6 +105,9 @@ final class LoopClient {
     private final int maxConnections;
     private final long maxIdleNanos;
     private final int maxHeaderBytes;
+    private final UpstreamProxy proxy;
+    private final AddressResolverGroup<InetSocketAddress> resolver;
+    private final int connectTimeoutMillis;
     private final ChannelGroup channels =
             new DefaultChannelGroup("iron-router-netty-client", ImmediateEventExecutor.INSTANCE);
     private final Map<Endpoint, Shared> shared = new ConcurrentHashMap<>();
@@ -102,8 +126,13 @@ final class LoopClient {
             EventLoopGroup loops,
             Duration connectTimeout,
             NettyTransportOptions options,
-            Supplier<SslContext> tls) {
+            Supplier<SslContext> tls,
+            UpstreamProxy proxy,
+            AddressResolverGroup<InetSocketAddress> resolver) {
         this.group = loops;
+        this.proxy = Objects.requireNonNull(proxy, "proxy");
+        this.resolver = Objects.requireNonNull(resolver, "resolver");
+        this.connectTimeoutMillis = (int) Math.min(Integer.MAX_VALUE, connectTimeout.toMillis());
         this.newTls = tls;
         this.maxConnections = options.maxConnectionsPerHost();
         this.maxIdleNanos = options.connectionMaxIdleTime().toNanos();
@@ -111,27 +140,37 @@ final class LoopClient {
         this.bootstrap =
                 new Bootstrap()
                         .channel(EventLoops.clientChannel())
+                        .resolver(resolver)
                         .option(ChannelOption.TCP_NODELAY, true)
                         .option(
                                 ChannelOption.CONNECT_TIMEOUT_MILLIS,
                                 (int) Math.min(Integer.MAX_VALUE, connectTimeout.toMillis()));
     }
 
-    /** An upstream: where connections go and what they may be reused for. */
+    /**
+     * An upstream and the proxy it is called through, if any: where connections go and what they
+     * may be reused for.
+     */
     private static final class Endpoint {
         final boolean secure;
         final String host;
         final int port;
         final String hostHeader;
         final String address;
+        final UpstreamProxy.Server via; // null: direct
+        final boolean tunnel; // through via with CONNECT (https)
+        final String authorization; // Proxy-Authorization for absolute-form requests, or null
 
-        Endpoint(URI uri) {
+        Endpoint(URI uri, Optional<UpstreamProxy.Server> proxy) {
             this.secure = uri.getScheme().equalsIgnoreCase("https");
             this.host = uri.getHost();
             int given = uri.getPort();
             this.port = given >= 0 ? given : (secure ? 443 : 80);
             this.hostHeader = given >= 0 ? host + ":" + given : host;
             this.address = ForwardException.address(uri);
+            this.via = proxy.orElse(null);
+            this.tunnel = via != null && secure;
+            this.authorization = via != null && !tunnel ? via.authorization().orElse(null) : null;
         }
 
         @Override
@@ -139,12 +178,13 @@ final class LoopClient {
             return other instanceof Endpoint
                     && ((Endpoint) other).secure == secure
                     && ((Endpoint) other).port == port
-                    && ((Endpoint) other).host.equalsIgnoreCase(host);
+                    && ((Endpoint) other).host.equalsIgnoreCase(host)
+                    && Objects.equals(((Endpoint) other).via, via);
         }
 
         @Override
         public int hashCode() {
-            return Objects.hash(secure, host.toLowerCase(Locale.ROOT), port);
+            return Objects.hash(secure, host.toLowerCase(Locale.ROOT), port, via);
         }
     }
 
@@ -174,12 +214,15 @@ final class LoopClient {
      */
     private final class Call implements NettyStreamingResponse.Feed {
         final Endpoint endpoint;
-        final FullHttpRequest message;
+        final FullHttpRequest message; // kept (retained) for a retry on a reused connection
         final Duration timeout;
         final EventLoop loop;
         final CompletableFuture<HttpTransport.Response> answer; // whole answers
         final NettyStreamingResponse stream; // streams
-        volatile Channel channel; // stays set once assigned: a call never changes connection
+        volatile Channel channel; // set once assigned; changes only for the one stale-retry
+        boolean retried; // sent again on a fresh connection once already
+        boolean reused; // its connection came from the pool (or the line) with a request before
+        boolean answering; // a byte of the answer arrived
         private final AtomicBoolean done = new AtomicBoolean(); // a stream answered or abandoned
 
         // the answer being read, on the connection's loop
@@ -432,7 +475,7 @@ final class LoopClient {
         if (known != null) {
             return known;
         }
-        Endpoint made = new Endpoint(uri);
+        Endpoint made = new Endpoint(uri, proxy.select(uri));
         if (endpoints.size() < MAX_ENDPOINTS) {
             endpoints.put(uri, made);
         }
@@ -445,6 +488,12 @@ final class LoopClient {
         String path =
                 uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath();
         String target = uri.getRawQuery() == null ? path : path + "?" + uri.getRawQuery();
+        if (endpoint.via != null && !endpoint.tunnel) {
+            target = "http://" + endpoint.hostHeader + target; // absolute form, for the proxy
+            if (endpoint.authorization != null) {
+                headers.set("proxy-authorization", endpoint.authorization);
+            }
+        }
         byte[] body = request.body();
         FullHttpRequest message =
                 new DefaultFullHttpRequest(
@@ -490,7 +539,7 @@ final class LoopClient {
             call.fail(closing(call.endpoint));
             return;
         }
-        ArrayDeque<Channel> stack = idle.get().get(call.endpoint);
+        ArrayDeque<Channel> stack = call.retried ? null : idle.get().get(call.endpoint);
         if (stack != null) {
             Channel channel;
             while ((channel = stack.pollFirst()) != null) {
@@ -520,50 +569,153 @@ final class LoopClient {
             call.fail(closing(endpoint));
             return;
         }
-        Bootstrap connecting =
-                bootstrap
-                        .clone(call.loop)
-                        .handler(
-                                new ChannelInitializer<Channel>() {
-                                    @Override
-                                    protected void initChannel(Channel channel) {
-                                        channels.add(channel);
-                                        ChannelPipeline pipeline = channel.pipeline();
-                                        if (endpoint.secure) {
-                                            pipeline.addLast(secure(channel, endpoint));
-                                        }
-                                        pipeline.addLast(
-                                                        new HttpClientCodec(
-                                                                new HttpDecoderConfig()
-                                                                        .setMaxHeaderSize(
-                                                                                maxHeaderBytes),
-                                                                HttpClientCodec
-                                                                        .DEFAULT_PARSE_HTTP_AFTER_CONNECT_REQUEST,
-                                                                HttpClientCodec
-                                                                        .DEFAULT_FAIL_ON_MISSING_RESPONSE))
-                                                .addLast(new Connection(endpoint, upstream));
-                                    }
-                                });
-        connecting
-                .connect(endpoint.host, endpoint.port)
+        if (!endpoint.tunnel) {
+            Bootstrap connecting = bootstrap(call, upstream, null);
+            if (endpoint.via == null) {
+                connected(connecting.connect(endpoint.host, endpoint.port), call, upstream);
+            } else {
+                connected(
+                        connecting.connect(endpoint.via.host(), endpoint.via.port()),
+                        call,
+                        upstream);
+            }
+            return;
+        }
+        // a tunnel: the proxy's name is resolved here (without blocking), the upstream's by the
+        // proxy, so the connect itself resolves nothing
+        resolver.getResolver(call.loop)
+                .resolve(
+                        InetSocketAddress.createUnresolved(
+                                endpoint.via.host(), endpoint.via.port()))
                 .addListener(
-                        (ChannelFutureListener)
-                                connected -> {
-                                    if (connected.isSuccess() && closed) {
-                                        connected.channel().close(); // counted when inactive
-                                        call.fail(closing(endpoint));
-                                    } else if (connected.isSuccess()) {
-                                        write(connected.channel(), call);
-                                    } else {
-                                        upstream.open.decrementAndGet();
-                                        call.fail(
-                                                NettyHttpTransport.failure(
+                        resolved -> {
+                            if (!resolved.isSuccess()) {
+                                upstream.open.decrementAndGet();
+                                call.fail(proxyFailure(endpoint, 0, resolved.cause()));
+                                serveWaiting(upstream);
+                                return;
+                            }
+                            HttpProxyHandler tunnel =
+                                    tunnel(endpoint, (InetSocketAddress) resolved.getNow());
+                            connected(
+                                    bootstrap(call, upstream, tunnel)
+                                            .resolver(NoopAddressResolverGroup.INSTANCE)
+                                            .connect(
+                                                    InetSocketAddress.createUnresolved(
+                                                            endpoint.host, endpoint.port)),
+                                    call,
+                                    upstream);
+                        });
+    }
+
+    private HttpProxyHandler tunnel(Endpoint endpoint, InetSocketAddress proxyAddress) {
+        UpstreamProxy.Server via = endpoint.via;
+        HttpProxyHandler handler =
+                via.username().isPresent()
+                        ? new HttpProxyHandler(
+                                proxyAddress, via.username().get(), via.password().orElse(""))
+                        : new HttpProxyHandler(proxyAddress);
+        handler.setConnectTimeoutMillis(connectTimeoutMillis);
+        return handler;
+    }
+
+    /** A bootstrap for the call's upstream on its loop; with the tunnel first, if one is given. */
+    private Bootstrap bootstrap(Call call, Shared upstream, HttpProxyHandler tunnel) {
+        Endpoint endpoint = call.endpoint;
+        return bootstrap
+                .clone(call.loop)
+                .handler(
+                        new ChannelInitializer<Channel>() {
+                            @Override
+                            protected void initChannel(Channel channel) {
+                                channels.add(channel);
+                                ChannelPipeline pipeline = channel.pipeline();
+                                if (tunnel != null) {
+                                    pipeline.addLast(tunnel);
+                                }
+                                if (endpoint.secure) {
+                                    pipeline.addLast(secure(channel, endpoint));
+                                }
+                                pipeline.addLast(
+                                                new HttpClientCodec(
+                                                        new HttpDecoderConfig()
+                                                                .setMaxHeaderSize(maxHeaderBytes),
+                                                        HttpClientCodec
+                                                                .DEFAULT_PARSE_HTTP_AFTER_CONNECT_REQUEST,
+                                                        HttpClientCodec
+                                                                .DEFAULT_FAIL_ON_MISSING_RESPONSE))
+                                        .addLast(new Connection(endpoint, upstream));
+                                if (tunnel != null) {
+                                    // the proxy's refusal fails the call as such, before
+                                    // the close it causes is seen as a broken connection
+                                    tunnel.connectFuture()
+                                            .addListener(
+                                                    up -> {
+                                                        if (!up.isSuccess()) {
+                                                            refused(channel, up.cause());
+                                                        }
+                                                    });
+                                }
+                            }
+                        });
+    }
+
+    /** The proxy refused the tunnel, or did not answer: the call on the channel fails so. */
+    private void refused(Channel channel, Throwable cause) {
+        Connection connection = channel.pipeline().get(Connection.class);
+        Call call = connection == null ? null : connection.current;
+        if (call != null) {
+            connection.current = null;
+            call.fail(proxyFailure(call.endpoint, 0, cause));
+        }
+    }
+
+    private static final Pattern PROXY_STATUS = Pattern.compile("status: (\\d{3})");
+
+    /**
+     * A failure of the proxy: its refusal ({@code status}, or the status Netty's proxy handler
+     * reports) or no connection to it. Names the proxy's {@code host:port}, never its credentials.
+     */
+    private static ProxyException proxyFailure(Endpoint endpoint, int status, Throwable cause) {
+        int refusal = status;
+        for (Throwable t = cause; t != null && refusal == 0; t = t.getCause()) {
+            if (t instanceof ProxyConnectException && t.getMessage() != null) {
+                Matcher matcher = PROXY_STATUS.matcher(t.getMessage());
+                if (matcher.find()) {
+                    refusal = Integer.parseInt(matcher.group(1));
+                }
+            }
+            if (t.getCause() == t) {
+                break;
+            }
+        }
+        // the cause stays out: nothing of the proxy's exchange needs to travel further
+        return new ProxyException(endpoint.via.address(), refusal, endpoint.address, null);
+    }
+
+    /** When the connection is made: the call goes on it, or fails. */
+    private void connected(io.netty.channel.ChannelFuture connecting, Call call, Shared upstream) {
+        Endpoint endpoint = call.endpoint;
+        connecting.addListener(
+                (ChannelFutureListener)
+                        connected -> {
+                            if (connected.isSuccess() && closed) {
+                                connected.channel().close(); // counted when inactive
+                                call.fail(closing(endpoint));
+                            } else if (connected.isSuccess()) {
+                                write(connected.channel(), call);
+                            } else {
+                                upstream.open.decrementAndGet();
+                                call.fail(
+                                        endpoint.via != null
+                                                ? proxyFailure(endpoint, 0, connected.cause())
+                                                : NettyHttpTransport.failure(
                                                         connected.cause(),
                                                         endpoint.address,
                                                         call.timeout));
-                                        serveWaiting(upstream);
-                                    }
-                                });
+                                serveWaiting(upstream);
+                            }
+                        });
     }
 
     /** The TLS context, made when the first {@code https} upstream is called. */
@@ -589,6 +741,9 @@ final class LoopClient {
         if (connection == null) {
             return;
         }
+        boolean reused = connection.used;
+        connection.used = true;
+        call.reused = reused;
         connection.unpool();
         if (call.over()) {
             connection.release(channel); // the call timed out meanwhile: keep the connection
@@ -600,10 +755,34 @@ final class LoopClient {
             channel.close(); // abandoned while it was being assigned: nobody reads this answer
             return;
         }
-        channel.writeAndFlush(call.message)
+        FullHttpRequest message = call.message;
+        if (reused && !call.retried) {
+            message.retain(); // kept for a retry, should the pooled connection be stale
+        }
+        channel.writeAndFlush(message)
                 .addListener(
                         (ChannelFutureListener)
                                 written -> {
+                                    if (call.retried && call.channel != channel) {
+                                        return; // the stale connection's write: moved on
+                                    }
+                                    if (reused && !call.retried) {
+                                        if (!written.isSuccess()
+                                                && !call.answering
+                                                && !call.over()
+                                                && connection.current == call) {
+                                            // the upstream closed it while idle and read none of
+                                            // the request: once more on a fresh connection
+                                            retry(connection, call);
+                                            return;
+                                        }
+                                        if (!idempotent(call.message.method())) {
+                                            // no retry after a write: the upstream may act on it
+                                            call.message.release();
+                                        }
+                                        // an idempotent one stays kept until its answer comes; a
+                                        // heap buffer, so nothing leaks if it is never released
+                                    }
                                     if (!written.isSuccess()) {
                                         call.fail(
                                                 NettyHttpTransport.failure(
@@ -612,6 +791,27 @@ final class LoopClient {
                                                         call.timeout));
                                     }
                                 });
+    }
+
+    private static boolean idempotent(HttpMethod method) {
+        return method.equals(HttpMethod.GET)
+                || method.equals(HttpMethod.HEAD)
+                || method.equals(HttpMethod.OPTIONS)
+                || method.equals(HttpMethod.PUT)
+                || method.equals(HttpMethod.DELETE);
+    }
+
+    /**
+     * Sends a call again on a fresh connection (on the connection's loop): its pooled connection
+     * was stale. The kept message is rewound for the new write.
+     */
+    private void retry(Connection stale, Call call) {
+        stale.current = null;
+        call.retried = true;
+        call.channel = null;
+        call.message.content().readerIndex(0); // kept by write(), never sent in full
+        stale.ctx.channel().close();
+        call.loop.execute(() -> acquire(call));
     }
 
     /**
@@ -673,6 +873,7 @@ final class LoopClient {
     void close() {
         closed = true;
         channels.close().awaitUninterruptibly(5_000);
+        resolver.close();
         for (Map.Entry<Endpoint, Shared> upstream : shared.entrySet()) {
             Call waiting;
             while ((waiting = upstream.getValue().waiting.poll()) != null) {
@@ -689,6 +890,7 @@ final class LoopClient {
         private boolean interim; // a 1xx answer is being read
         private long idleSince;
         private boolean pooled;
+        boolean used; // has carried a request: a later one reuses it
         private ChannelHandlerContext ctx;
 
         Connection(Endpoint endpoint, Shared upstream) {
@@ -727,8 +929,15 @@ final class LoopClient {
                 context.close();
                 return;
             }
+            call.answering = true;
             if (msg instanceof HttpResponse) {
                 HttpResponse head = (HttpResponse) msg;
+                if (endpoint.via != null && !endpoint.tunnel && head.status().code() == 407) {
+                    current = null; // the proxy, not the upstream, wants credentials
+                    call.fail(proxyFailure(endpoint, 407, null));
+                    context.close();
+                    return;
+                }
                 if (head.status().codeClass() == HttpStatusClass.INFORMATIONAL) {
                     interim = true; // 1xx: the real answer follows
                     return;
@@ -777,7 +986,7 @@ final class LoopClient {
         public void channelInactive(ChannelHandlerContext context) {
             Call call = current;
             current = null;
-            if (call != null) {
+            if (call != null && !retriedStale(context, call)) {
                 call.fail(NettyHttpTransport.ended(endpoint.address));
             }
             if (pooled) {
@@ -792,10 +1001,31 @@ final class LoopClient {
             context.fireChannelInactive();
         }
 
+        /**
+         * An idempotent request on a reused connection that ended (closed or reset) without an
+         * answer byte is sent once more on a fresh connection: the upstream closed it while idle.
+         */
+        private boolean retriedStale(ChannelHandlerContext context, Call call) {
+            if (call.retried
+                    || call.answering
+                    || call.over()
+                    || call.channel != context.channel()
+                    || !call.reused
+                    || !idempotent(call.message.method())) {
+                return false;
+            }
+            retry(this, call);
+            return true;
+        }
+
         @Override
         public void exceptionCaught(ChannelHandlerContext context, Throwable cause) {
             Call call = current;
             current = null;
+            if (call != null && cause instanceof IOException && retriedStale(context, call)) {
+                context.close();
+                return;
+            }
             if (call != null) {
                 call.fail(
                         NettyHttpTransport.failure(

@@ -3,6 +3,7 @@ package io.ironcage.router.transport.netty;
 import io.ironcage.router.core.errors.ForwardException;
 import io.ironcage.router.core.spi.HeaderMap;
 import io.ironcage.router.core.spi.HttpTransport;
+import io.ironcage.router.core.spi.UpstreamProxy;
 import io.netty.channel.ConnectTimeoutException;
 import io.netty.channel.EventLoopGroup;
 import io.netty.handler.codec.http.HttpHeaders;
@@ -71,7 +72,23 @@ final class NettyHttpTransport implements HttpTransport {
 
     NettyHttpTransport(
             Duration connectTimeout, NettyTransportOptions options, EventLoops eventLoops) {
-        this(connectTimeout, options, eventLoops, NettyHttpTransport::tls);
+        this(connectTimeout, options, eventLoops, NettyHttpTransport::tls, UpstreamProxy.none());
+    }
+
+    NettyHttpTransport(
+            Duration connectTimeout,
+            NettyTransportOptions options,
+            EventLoops eventLoops,
+            UpstreamProxy proxy) {
+        this(connectTimeout, options, eventLoops, NettyHttpTransport::tls, proxy);
+    }
+
+    NettyHttpTransport(
+            Duration connectTimeout,
+            NettyTransportOptions options,
+            EventLoops eventLoops,
+            Supplier<SslContext> tls) {
+        this(connectTimeout, options, eventLoops, tls, UpstreamProxy.none());
     }
 
     /**
@@ -82,11 +99,13 @@ final class NettyHttpTransport implements HttpTransport {
             Duration connectTimeout,
             NettyTransportOptions options,
             EventLoops eventLoops,
-            Supplier<SslContext> tls) {
+            Supplier<SslContext> tls,
+            UpstreamProxy proxy) {
         this.eventLoops = eventLoops;
         EventLoopGroup loops = eventLoops.acquire();
         try {
-            this.client = new LoopClient(loops, connectTimeout, options, tls);
+            this.client =
+                    new LoopClient(loops, connectTimeout, options, tls, proxy, Dns.resolvers());
         } catch (RuntimeException | Error e) {
             eventLoops.release(); // the share taken above
             throw e;

@@ -3,6 +3,7 @@ package io.ironcage.router.transport.netty;
 import io.ironcage.router.core.spi.HttpTransport;
 import io.ironcage.router.core.spi.ServerTransport;
 import io.ironcage.router.core.spi.TransportProvider;
+import io.ironcage.router.core.spi.UpstreamProxy;
 import java.time.Duration;
 import java.util.Objects;
 
@@ -88,12 +89,32 @@ public final class NettyTransportProvider implements TransportProvider {
      */
     @Override
     public HttpTransport httpTransport(Duration connectTimeout) {
+        checkTimeout(connectTimeout);
+        return new NettyHttpTransport(connectTimeout, options, loops);
+    }
+
+    private static void checkTimeout(Duration connectTimeout) {
         Objects.requireNonNull(connectTimeout, "connectTimeout");
         if (connectTimeout.isNegative() || connectTimeout.isZero()) {
             throw new IllegalArgumentException(
                     "a connect timeout must be positive, got " + connectTimeout);
         }
-        return new NettyHttpTransport(connectTimeout, options, loops);
+    }
+
+    /**
+     * Returns a client with its own connection pools that calls upstreams through the proxy: {@code
+     * https} ones through a {@code CONNECT} tunnel, {@code http} ones with absolute-form requests;
+     * a pool per proxy and upstream.
+     *
+     * @param connectTimeout how long to wait for a connection to the upstream or the proxy
+     * @param proxy the proxy, or {@link UpstreamProxy#none()}
+     * @return a new client; the caller closes it
+     */
+    @Override
+    public HttpTransport httpTransport(Duration connectTimeout, UpstreamProxy proxy) {
+        Objects.requireNonNull(proxy, "proxy");
+        checkTimeout(connectTimeout);
+        return new NettyHttpTransport(connectTimeout, options, loops, proxy);
     }
 
     /** The event loops this provider's transports share, for tests. */

@@ -9,6 +9,8 @@ import com.sun.net.httpserver.HttpsServer;
 import io.ironcage.router.core.errors.ForwardException;
 import io.ironcage.router.core.spi.HeaderMap;
 import io.ironcage.router.core.spi.HttpTransport;
+import io.ironcage.router.core.spi.UpstreamProxy;
+import io.ironcage.router.testkit.FakeForwardProxy;
 import io.netty.handler.ssl.SslContextBuilder;
 import java.io.InputStream;
 import java.net.InetSocketAddress;
@@ -205,6 +207,58 @@ class LoopClientTest {
             assertEquals(200, transport.send(get(upstream.uri("/v1/models"))).status());
             assertEquals(
                     2, upstream.accepted(), "a stream closed early does not go back to the pool");
+        }
+    }
+
+    @Test
+    void httpsUpstreamsThroughAProxyGoThroughOneConnectTunnelWithBasicCredentials()
+            throws Exception {
+        KeyStore keys = selfSigned();
+        X509Certificate certificate = (X509Certificate) keys.getCertificate("upstream");
+        HttpsServer server = HttpsServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        server.setHttpsConfigurator(new HttpsConfigurator(serverTls(keys)));
+        server.createContext(
+                "/",
+                exchange -> {
+                    byte[] body = ("tunnelled " + exchange.getRequestURI()).getBytes();
+                    exchange.sendResponseHeaders(200, body.length);
+                    exchange.getResponseBody().write(body);
+                    exchange.close();
+                });
+        server.start();
+        int port = server.getAddress().getPort();
+        try (FakeForwardProxy proxy = FakeForwardProxy.start().requireCredentials("alice", "pw");
+                HttpTransport client =
+                        new NettyHttpTransport(
+                                Duration.ofSeconds(2),
+                                NettyTransportOptions.defaults(),
+                                new EventLoops("tunnel-test", 1),
+                                () -> {
+                                    try {
+                                        return SslContextBuilder.forClient()
+                                                .trustManager(certificate)
+                                                .build();
+                                    } catch (SSLException e) {
+                                        throw new IllegalStateException(e);
+                                    }
+                                },
+                                UpstreamProxy.of(proxy.url(), "alice", "pw", List.of()))) {
+            for (String path : new String[] {"/one", "/two"}) {
+                HttpTransport.Response answer =
+                        client.send(get(URI.create("https://localhost:" + port + path)));
+                assertEquals(200, answer.status());
+                assertEquals(
+                        "tunnelled " + path, new String(answer.body(), StandardCharsets.UTF_8));
+            }
+            List<FakeForwardProxy.Seen> seen = proxy.seen();
+            assertEquals(1, seen.size(), "the tunnel is pooled: " + seen);
+            assertEquals("CONNECT", seen.get(0).method());
+            assertEquals("localhost:" + port, seen.get(0).target(), "the proxy resolves the name");
+            assertEquals(
+                    "Basic " + java.util.Base64.getEncoder().encodeToString("alice:pw".getBytes()),
+                    seen.get(0).proxyAuthorization().orElseThrow());
+        } finally {
+            server.stop(0);
         }
     }
 
