@@ -6,12 +6,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.ironcage.router.core.LlmRouter;
 import io.ironcage.router.core.config.PricingTables;
+import io.ironcage.router.core.controlplane.ControlPlaneOptions;
 import io.ironcage.router.core.domain.Money;
 import io.ironcage.router.core.domain.ProviderKey;
+import io.ironcage.router.core.domain.ProviderType;
 import io.ironcage.router.core.domain.TokenUsage;
 import io.ironcage.router.core.spi.ProviderKeySource;
 import io.ironcage.router.core.spi.TransportProvider;
 import io.ironcage.router.testkit.Await;
+import io.ironcage.router.testkit.FakeControlPlane;
 import io.ironcage.router.testkit.FakeProvider;
 import io.ironcage.router.testkit.FakeResponse;
 import io.ironcage.router.testkit.junit.StartStop;
@@ -30,6 +33,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
@@ -189,6 +193,61 @@ class GracefulShutdownTest {
         assertEquals(120, cost(TokenUsage.of(40, 0)));
         assertEquals(Money.ofMicros(120), router.totalSpent());
         assertTrue(router.budgetStatus().reserved().isZero(), "no reservation left");
+    }
+
+    @ParameterizedTest
+    @MethodSource("transports")
+    void inServerModeTheCutStreamIsSettledBeforeTheFinalReportAndTheLeaseReturn(
+            Supplier<TransportProvider> transport) throws Exception {
+        anthropic.requireKey(KEY);
+        FakeControlPlane control = FakeControlPlane.create();
+        control.start();
+        try {
+            control.addAgent(
+                    TOKEN,
+                    Optional.of(ProviderType.ANTHROPIC),
+                    Optional.of(KEY),
+                    Optional.of(anthropic.baseUri()),
+                    25_000_000);
+            router =
+                    LlmRouter.builder()
+                            .transport(transport.get())
+                            .controlPlane(
+                                    ControlPlaneOptions.builder(control.baseUri())
+                                            .timeout(Duration.ofSeconds(2))
+                                            .leaseSize(Money.ofMicros(1_000_000))
+                                            .retryBackoff(
+                                                    Duration.ofMillis(20), Duration.ofMillis(100))
+                                            .build())
+                            .token(TOKEN)
+                            .shutdownGrace(Duration.ofMillis(300))
+                            .start();
+            String leaseId = router.agents().list().get(0).leaseId().orElseThrow();
+            anthropic.enqueue(FakeResponse.text("never").usage(40, 12).neverEnds());
+            HttpResponse<InputStream> response = stream();
+            assertEquals(200, response.statusCode());
+            try (InputStream body = response.body()) {
+                assertTrue(
+                        new BufferedReader(new InputStreamReader(body, StandardCharsets.UTF_8))
+                                .readLine()
+                                .startsWith("event: message_start"));
+                router.close();
+            }
+            // settled (120 µ$, as above) before the report and the return: the lease gives back
+            // exactly what the cut stream did not spend, and the final flush sent its event
+            FakeControlPlane.Lease returned =
+                    control.leases().stream()
+                            .filter(l -> l.leaseId().equals(leaseId))
+                            .findFirst()
+                            .orElseThrow();
+            assertEquals("closed", returned.status());
+            assertEquals(120, returned.reportedSpentMicros());
+            assertEquals(1_000_000 - 120, returned.returnedMicros());
+            assertEquals(Money.ofMicros(120), router.totalSpent());
+            assertEquals(1, control.analyticsEvents().size(), "the final flush sent the event");
+        } finally {
+            control.close();
+        }
     }
 
     private static boolean refuses(int port) {
