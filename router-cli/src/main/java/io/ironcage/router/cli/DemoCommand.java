@@ -55,6 +55,8 @@ import picocli.CommandLine.Spec;
             ""
         })
 public final class DemoCommand implements Callable<Integer> {
+    private static final Duration DEMO_GRACE = Duration.ofSeconds(5);
+
     /** The token the demo router accepts. */
     static final String TOKEN = "demo-token";
 
@@ -152,7 +154,7 @@ public final class DemoCommand implements Callable<Integer> {
                     out.println();
                     out.println("Serving until Ctrl-C ...");
                     out.flush();
-                    stop.awaitThen(finish);
+                    stop.awaitThen(DEMO_GRACE.plus(Duration.ofSeconds(10)), finish);
                 }
             } finally {
                 router.close();
@@ -192,6 +194,7 @@ public final class DemoCommand implements Callable<Integer> {
                     .budget(BUDGET)
                     .token(TOKEN)
                     .usageSink(events)
+                    .shutdownGrace(DEMO_GRACE) // the fakes answer at once: no long streams
                     .start();
         } catch (ServerStartException e) {
             throw new LlmRouterException(

@@ -7,8 +7,11 @@ import io.ironcage.router.core.config.RouterConfig;
 import io.ironcage.router.core.config.RouterConfigLoader;
 import io.ironcage.router.core.domain.budget.BudgetStatus;
 import java.io.PrintWriter;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.Callable;
 import java.util.function.Consumer;
@@ -17,11 +20,16 @@ import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /**
  * {@code iron-router serve --config router.yaml}: runs the router as a sidecar until SIGINT or
  * SIGTERM, then closes it and prints what was spent.
+ *
+ * <p>Without {@code --config} the file comes from {@code IRON_ROUTER_CONFIG}; without that either,
+ * {@code OPENAI_API_KEY} and/or {@code ANTHROPIC_API_KEY} start a router on those keys with a
+ * generated token, printed once with the lines an agent needs (never the provider keys).
  */
 @Command(
         name = "serve",
@@ -30,6 +38,12 @@ import picocli.CommandLine.Spec;
         description = {
             "Run the router from a router.yaml until Ctrl-C (SIGINT) or SIGTERM.",
             "Logs one line with the URL when it is ready; on exit prints what was spent.",
+            "Without --config: the file IRON_ROUTER_CONFIG names; without that, OPENAI_API_KEY",
+            "and/or ANTHROPIC_API_KEY start a router on those keys (no budget limit) with a",
+            "generated token, printed once with the environment lines an agent needs.",
+            "On SIGTERM the router accepts no new connection, answers new requests 503, lets",
+            "requests and streams in flight finish within server.shutdown-grace (30s), then",
+            "settles, reports and returns budget leases.",
             ""
         },
         footer = {
@@ -39,7 +53,8 @@ import picocli.CommandLine.Spec;
             "token (required, or agents in server mode), providers.openai / providers.anthropic",
             "(key, base-url), budget (limit-usd, unpriced-models, unmetered-endpoints),",
             "pricing.overrides, analytics.sqlite (a new file is created 0600), timeouts (connect,",
-            "upstream), server (header-timeout, body-timeout).",
+            "upstream), server (header-timeout, body-timeout, max-concurrent-requests,",
+            "max-body-size, write-timeout, shutdown-grace).",
             "Server mode: control-plane (url, key-cache-ttl, lease-usd, sync-interval) instead of",
             "providers, with token or a list of agents (token, id); keys and budget leases come",
             "from the Iron Cage control server, and leases are returned when the router stops.",
@@ -54,24 +69,47 @@ public final class ServeCommand implements Callable<Integer> {
 
     @Spec CommandSpec spec;
 
+    /** The variable that names the router.yaml when {@code --config} is not given. */
+    static final String CONFIG_VARIABLE = "IRON_ROUTER_CONFIG";
+
+    /** How long closing may take beyond the shutdown grace: settling, reports, lease returns. */
+    private static final Duration CLOSE_MARGIN = Duration.ofSeconds(60);
+
     @Option(
             names = {"-c", "--config"},
-            required = true,
             paramLabel = "FILE",
-            description = "The router.yaml to run.")
+            description = {
+                "The router.yaml to run; default: the file $${IRON_ROUTER_CONFIG} names, else a",
+                "router on $${OPENAI_API_KEY} / $${ANTHROPIC_API_KEY} with a generated token."
+            })
     Path config;
+
+    @Option(
+            names = "--listen",
+            paramLabel = "HOST:PORT",
+            description = {
+                "Where a router started from the environment listens (default 127.0.0.1:8787);",
+                "with a router.yaml, its listen key says."
+            })
+    String listen;
 
     private final StopSignal stop;
     private final Consumer<LlmRouter> onReady;
+    private final Map<String, String> env;
 
     /** Creates the command as the {@code iron-router} jar runs it. */
     public ServeCommand() {
-        this(new StopSignal(), router -> {});
+        this(new StopSignal(), router -> {}, System.getenv());
     }
 
     ServeCommand(StopSignal stop, Consumer<LlmRouter> onReady) {
+        this(stop, onReady, System.getenv());
+    }
+
+    ServeCommand(StopSignal stop, Consumer<LlmRouter> onReady, Map<String, String> env) {
         this.stop = Objects.requireNonNull(stop, "stop");
         this.onReady = Objects.requireNonNull(onReady, "onReady");
+        this.env = Map.copyOf(Objects.requireNonNull(env, "env"));
     }
 
     /**
@@ -81,7 +119,30 @@ public final class ServeCommand implements Callable<Integer> {
      */
     @Override
     public Integer call() {
-        RouterConfig parsed = RouterConfigLoader.load(config);
+        EnvStart envStart = null;
+        RouterConfig parsed;
+        Path file = config != null ? config : configFromEnv();
+        if (file != null) {
+            if (listen != null) {
+                throw new ParameterException(
+                        spec.commandLine(),
+                        "--listen is for a router started from the environment; with a"
+                                + " router.yaml, set its listen key.");
+            }
+            parsed = RouterConfigLoader.load(file);
+        } else {
+            envStart = EnvStart.from(env, listen);
+            if (envStart == null) {
+                throw new ParameterException(
+                        spec.commandLine(),
+                        "no configuration: pass --config FILE, set "
+                                + CONFIG_VARIABLE
+                                + " to a router.yaml, or set OPENAI_API_KEY and/or"
+                                + " ANTHROPIC_API_KEY to start on those keys with a generated"
+                                + " token.");
+            }
+            parsed = envStart.config();
+        }
         SqliteUsageEventSink sqlite =
                 parsed.analyticsSqlite().map(SqliteUsageEventSink::open).orElse(null);
         LlmRouter router;
@@ -110,9 +171,14 @@ public final class ServeCommand implements Callable<Integer> {
                                 + router.agents().list().size()
                                 + " agent(s)"
                         : "");
-        onReady.accept(router);
         PrintWriter out = spec.commandLine().getOut();
+        if (envStart != null) {
+            envStart.printStart(out, router);
+        }
+        onReady.accept(router);
+        // the shutdown hook waits for the whole close: the grace, then settling and lease returns
         stop.awaitThen(
+                parsed.server().shutdownGrace().plus(CLOSE_MARGIN),
                 () -> {
                     router.close();
                     List<AgentMetrics> agents = router.agents().list();
@@ -130,6 +196,20 @@ public final class ServeCommand implements Callable<Integer> {
                     out.flush();
                 });
         return 0;
+    }
+
+    /** {@code IRON_ROUTER_CONFIG} as a path, or null when it is not set. */
+    private Path configFromEnv() {
+        String named = env.get(CONFIG_VARIABLE);
+        if (named == null || named.isBlank()) {
+            return null;
+        }
+        try {
+            return Path.of(named.strip());
+        } catch (InvalidPathException e) {
+            throw new ParameterException(
+                    spec.commandLine(), CONFIG_VARIABLE + " is not a valid file path.");
+        }
     }
 
     /**

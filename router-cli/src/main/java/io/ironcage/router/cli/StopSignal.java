@@ -1,5 +1,7 @@
 package io.ironcage.router.cli;
 
+import java.time.Duration;
+import java.util.Objects;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
@@ -12,19 +14,21 @@ import java.util.concurrent.TimeUnit;
  * the JVM does not halt half-way through.
  */
 final class StopSignal {
-    private static final long CLEANUP_WAIT_SECONDS = 10;
+    private static final Duration DEFAULT_CLEANUP_WAIT = Duration.ofSeconds(10);
 
     private final CountDownLatch requested = new CountDownLatch(1);
     private final CountDownLatch finished = new CountDownLatch(1);
+    private volatile Duration cleanupWait = DEFAULT_CLEANUP_WAIT;
 
     /**
-     * Asks the serving command to stop and waits until it has cleaned up (at most 10 s). What the
-     * shutdown hook runs; callable from any thread, any number of times.
+     * Asks the serving command to stop and waits until it has cleaned up (at most the bound given
+     * to {@link #awaitThen(Duration, Runnable)}). What the shutdown hook runs; callable from any
+     * thread, any number of times.
      */
     void stop() {
         requested.countDown();
         try {
-            finished.await(CLEANUP_WAIT_SECONDS, TimeUnit.SECONDS);
+            finished.await(cleanupWait.toMillis(), TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
@@ -34,9 +38,12 @@ final class StopSignal {
      * Blocks until a stop is requested, then runs {@code cleanup}. A shutdown hook calling {@link
      * #stop()} is installed for the duration.
      *
+     * @param cleanupWait how long {@link #stop()} waits for the clean-up: the JVM halts when the
+     *     hook returns, so this must cover the router's shutdown grace and its lease returns
      * @param cleanup closes the router and prints the summary
      */
-    void awaitThen(Runnable cleanup) {
+    void awaitThen(Duration cleanupWait, Runnable cleanup) {
+        this.cleanupWait = Objects.requireNonNull(cleanupWait, "cleanupWait");
         Thread hook = new Thread(this::stop, "iron-router-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
         try {

@@ -68,7 +68,11 @@ final class ConfigMapping {
                 .allowUnmeteredEndpoints(
                         config.budget().unmeteredEndpoints()
                                 == RouterConfig.UnmeteredEndpoints.ALLOW)
-                .requestTimeouts(config.server().headerTimeout(), config.server().bodyTimeout());
+                .requestTimeouts(config.server().headerTimeout(), config.server().bodyTimeout())
+                .maxConcurrentRequests(config.server().maxConcurrentRequests())
+                .maxRequestBodyBytes(config.server().maxBodySize())
+                .writeTimeout(config.server().writeTimeout())
+                .shutdownGrace(config.server().shutdownGrace());
         config.token().ifPresent(builder::token);
         config.budget().limit().ifPresent(builder::budget);
         config.upstreamProxy().ifPresent(builder::upstreamProxy);

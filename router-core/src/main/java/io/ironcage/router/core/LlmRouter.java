@@ -268,8 +268,11 @@ public final class LlmRouter implements AutoCloseable {
     }
 
     /**
-     * Stops serving (in-flight requests finish within the transport's grace) and releases
-     * everything. Idempotent.
+     * Stops serving and releases everything: accepts no new connection, answers new requests 503,
+     * lets requests and streams in flight finish within the shutdown grace ({@link
+     * Builder#shutdownGrace(Duration)}; it returns as soon as they are done), cuts what is left
+     * (billed from what was seen), then settles, sends the final reports and analytics and returns
+     * the leases. Idempotent.
      */
     @Override
     public void close() {
@@ -300,7 +303,8 @@ public final class LlmRouter implements AutoCloseable {
      * The default of {@link Builder#maxConcurrentRequests(int)}: enough for ARCHITECTURE.md's 512
      * concurrent SSE streams with room to spare.
      */
-    public static final int DEFAULT_MAX_CONCURRENT_REQUESTS = 1024;
+    public static final int DEFAULT_MAX_CONCURRENT_REQUESTS =
+            ServerOptions.DEFAULT_MAX_CONCURRENT_REQUESTS;
 
     /** Configures and starts an {@link LlmRouter}. Not thread-safe; use once. */
     public static final class Builder {
@@ -325,6 +329,8 @@ public final class LlmRouter implements AutoCloseable {
         boolean allowUnmetered;
         Duration headerTimeout = ServerOptions.DEFAULT_HEADER_TIMEOUT;
         Duration bodyTimeout = ServerOptions.DEFAULT_BODY_TIMEOUT;
+        Duration writeTimeout = ServerOptions.DEFAULT_WRITE_TIMEOUT;
+        Duration shutdownGrace = ServerOptions.DEFAULT_SHUTDOWN_GRACE;
         ControlPlaneOptions controlPlane;
         final List<AgentSpec> agentSpecs = new ArrayList<>();
         ScheduledExecutorService scheduler;
@@ -596,6 +602,43 @@ public final class LlmRouter implements AutoCloseable {
             }
             this.headerTimeout = header;
             this.bodyTimeout = body;
+            return this;
+        }
+
+        /**
+         * Sets how long a write of an answer may wait for a caller that takes none of it (default
+         * 60 s): then its connection is closed, and a stream to it ends and is billed from what was
+         * seen.
+         *
+         * @param timeout the timeout, positive
+         * @return this builder
+         * @throws IllegalArgumentException if the timeout is not positive
+         */
+        public Builder writeTimeout(Duration timeout) {
+            Objects.requireNonNull(timeout, "timeout");
+            if (timeout.isNegative() || timeout.isZero()) {
+                throw new IllegalArgumentException("the write timeout must be positive");
+            }
+            this.writeTimeout = timeout;
+            return this;
+        }
+
+        /**
+         * Sets how long {@link LlmRouter#close()} lets requests and streams in flight finish
+         * (default 30 s). Meanwhile the router accepts no new connection and answers new requests
+         * on open ones 503; what is still running at the end is cut (a cut stream is billed from
+         * what was seen), then budgets are settled, reported and leases returned.
+         *
+         * @param grace the grace, {@code 0} to cut at once
+         * @return this builder
+         * @throws IllegalArgumentException if the grace is negative
+         */
+        public Builder shutdownGrace(Duration grace) {
+            Objects.requireNonNull(grace, "grace");
+            if (grace.isNegative()) {
+                throw new IllegalArgumentException("the shutdown grace must not be negative");
+            }
+            this.shutdownGrace = grace;
             return this;
         }
 

@@ -37,7 +37,6 @@ import io.ironcage.router.core.spi.UsageEventSink;
 import io.ironcage.router.core.spi.UsageEventStore;
 import java.security.SecureRandom;
 import java.time.Clock;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Comparator;
@@ -186,9 +185,10 @@ final class RouterAssembly {
                                                     settings.port,
                                                     settings.maxRequestBodyBytes,
                                                     settings.maxConcurrentRequests,
-                                                    Duration.ofSeconds(5))
+                                                    settings.shutdownGrace)
                                             .withTimeouts(
-                                                    settings.headerTimeout, settings.bodyTimeout),
+                                                    settings.headerTimeout, settings.bodyTimeout)
+                                            .withWriteTimeout(settings.writeTimeout),
                                     handler);
         } catch (RuntimeException e) {
             resources.release();

@@ -107,6 +107,27 @@ class FromConfigTest {
     }
 
     @Test
+    void serverLimitsAndTheShutdownGraceReachTheTransport() {
+        RecordingTransport transport = new RecordingTransport();
+        startAndClose(
+                config(
+                        "server:\n  max-concurrent-requests: 7\n  max-body-size: 64KiB\n"
+                                + "  write-timeout: 3s\n  shutdown-grace: 2m\n"),
+                transport);
+        startAndClose(config(""), transport);
+        ServerOptions set = transport.started.get(0);
+        assertEquals(7, set.maxConcurrentRequests());
+        assertEquals(64 * 1024, set.maxRequestBodyBytes());
+        assertEquals(Duration.ofSeconds(3), set.writeTimeout());
+        assertEquals(Duration.ofMinutes(2), set.shutdownGrace());
+        ServerOptions defaults = transport.started.get(1);
+        assertEquals(1024, defaults.maxConcurrentRequests());
+        assertEquals(10L * 1024 * 1024, defaults.maxRequestBodyBytes());
+        assertEquals(Duration.ofSeconds(60), defaults.writeTimeout());
+        assertEquals(Duration.ofSeconds(30), defaults.shutdownGrace());
+    }
+
+    @Test
     void aListenAddressOtherMachinesMayReachIsLoggedWithoutTheToken() {
         RecordingTransport transport = new RecordingTransport();
         String log = startAndClose(config("listen: 0.0.0.0:8787\n"), transport);

@@ -5,6 +5,7 @@ import io.ironcage.router.core.domain.Money;
 import io.ironcage.router.core.domain.ProviderKey;
 import io.ironcage.router.core.domain.ProviderType;
 import io.ironcage.router.core.domain.pricing.ModelPricing;
+import io.ironcage.router.core.spi.ServerOptions;
 import io.ironcage.router.core.spi.UpstreamProxy;
 import java.net.InetAddress;
 import java.net.URI;
@@ -573,21 +574,66 @@ public record RouterConfig(
      *
      * @param headerTimeout how long a request's line and headers may take to arrive; default 10 s
      * @param bodyTimeout how long a request's body may take to arrive in all; default 60 s
+     * @param maxConcurrentRequests how many requests are handled at once; default 1,024
+     * @param maxBodySize the largest request body in bytes; default 10 MiB
+     * @param writeTimeout how long a write may wait for a caller that takes none of it; default 60
+     *     s
+     * @param shutdownGrace how long a stop lets requests and streams in flight finish; default 30 s
      */
-    public record Server(Duration headerTimeout, Duration bodyTimeout) {
-        /** 10 s for the head, 60 s for the body. */
+    public record Server(
+            Duration headerTimeout,
+            Duration bodyTimeout,
+            int maxConcurrentRequests,
+            long maxBodySize,
+            Duration writeTimeout,
+            Duration shutdownGrace) {
+        /** 10 s for the head, 60 s for the body and for a write, 1,024 requests, 10 MiB, 30 s. */
         public static final Server DEFAULT =
-                new Server(Duration.ofSeconds(10), Duration.ofSeconds(60));
+                new Server(
+                        Duration.ofSeconds(10),
+                        Duration.ofSeconds(60),
+                        ServerOptions.DEFAULT_MAX_CONCURRENT_REQUESTS,
+                        ServerOptions.DEFAULT_MAX_REQUEST_BODY_BYTES,
+                        ServerOptions.DEFAULT_WRITE_TIMEOUT,
+                        ServerOptions.DEFAULT_SHUTDOWN_GRACE);
 
         /**
          * Validates the components.
          *
          * @throws NullPointerException if a component is {@code null}
-         * @throws IllegalArgumentException if a timeout is zero or negative
+         * @throws IllegalArgumentException if a timeout is zero or negative, the grace negative, or
+         *     a limit below 1
          */
         public Server {
             requirePositive(headerTimeout, "header");
             requirePositive(bodyTimeout, "body");
+            requirePositive(writeTimeout, "write");
+            Objects.requireNonNull(shutdownGrace, "shutdownGrace");
+            if (shutdownGrace.isNegative()) {
+                throw new IllegalArgumentException("the shutdown grace must not be negative");
+            }
+            if (maxConcurrentRequests < 1) {
+                throw new IllegalArgumentException("maxConcurrentRequests must be at least 1");
+            }
+            if (maxBodySize < 1) {
+                throw new IllegalArgumentException("maxBodySize must be at least 1");
+            }
+        }
+
+        /**
+         * Creates settings with the given request timeouts and the other defaults.
+         *
+         * @param headerTimeout how long a request's line and headers may take to arrive
+         * @param bodyTimeout how long a request's body may take to arrive in all
+         */
+        public Server(Duration headerTimeout, Duration bodyTimeout) {
+            this(
+                    headerTimeout,
+                    bodyTimeout,
+                    DEFAULT.maxConcurrentRequests(),
+                    DEFAULT.maxBodySize(),
+                    DEFAULT.writeTimeout(),
+                    DEFAULT.shutdownGrace());
         }
     }
 

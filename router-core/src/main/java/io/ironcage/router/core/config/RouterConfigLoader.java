@@ -60,6 +60,10 @@ import java.util.Optional;
  * server:                           # the router's own HTTP server
  *   header-timeout: 10s             # a request's line and headers, in all
  *   body-timeout: 60s               # a request's body, in all
+ *   max-concurrent-requests: 1024   # handled at once (streams included); as many more wait
+ *   max-body-size: 10MiB            # bytes, or with KiB, MiB, GiB (KB, MB, GB); 1KiB to 1GiB
+ *   write-timeout: 60s              # a caller that takes no data this long is cut (and billed)
+ *   shutdown-grace: 30s             # on stop: how long requests and streams in flight may finish
  * upstream-proxy:                   # absent: HTTPS_PROXY/HTTP_PROXY/NO_PROXY, else JDK properties
  *   url: http://proxy.corp:3128     # https upstreams through CONNECT, http ones in absolute form
  *   username: alice                 # optional, Basic; password likewise

@@ -20,6 +20,9 @@ import java.util.Objects;
  *     a slower one is answered 408 and closed
  * @param maxBufferedBodyBytes how many bytes the bodies of all requests being read may hold
  *     together; a request that would go over is answered 503 without reading its body
+ * @param writeTimeout how long a write of an answer may wait for a client that takes none of it;
+ *     then the connection is closed and the handler's write returns {@code false}, so a stream to a
+ *     stalled caller ends and is billed from what was seen
  */
 public record ServerOptions(
         String host,
@@ -29,7 +32,8 @@ public record ServerOptions(
         Duration shutdownGrace,
         Duration headerTimeout,
         Duration bodyTimeout,
-        long maxBufferedBodyBytes) {
+        long maxBufferedBodyBytes,
+        Duration writeTimeout) {
     /** The reference's request body limit: 10 MiB. */
     public static final long DEFAULT_MAX_REQUEST_BODY_BYTES = 10L * 1024 * 1024;
 
@@ -39,9 +43,22 @@ public record ServerOptions(
     /** The default {@link #bodyTimeout()}: 60 s. */
     public static final Duration DEFAULT_BODY_TIMEOUT = Duration.ofSeconds(60);
 
+    /** The default {@link #writeTimeout()}: 60 s. */
+    public static final Duration DEFAULT_WRITE_TIMEOUT = Duration.ofSeconds(60);
+
+    /**
+     * The router's default {@link #shutdownGrace()}: 30 s, so that streams in flight at a stop
+     * usually end by themselves.
+     */
+    public static final Duration DEFAULT_SHUTDOWN_GRACE = Duration.ofSeconds(30);
+
+    /** The router's default {@link #maxConcurrentRequests()}: 1,024. */
+    public static final int DEFAULT_MAX_CONCURRENT_REQUESTS = 1024;
+
     /** Validates the components. */
     public ServerOptions {
         Objects.requireNonNull(host, "host");
+        Objects.requireNonNull(writeTimeout, "writeTimeout");
         Objects.requireNonNull(shutdownGrace, "shutdownGrace");
         Objects.requireNonNull(headerTimeout, "headerTimeout");
         Objects.requireNonNull(bodyTimeout, "bodyTimeout");
@@ -65,6 +82,9 @@ public record ServerOptions(
         if (bodyTimeout.isNegative() || bodyTimeout.isZero()) {
             throw new IllegalArgumentException("bodyTimeout must be positive");
         }
+        if (writeTimeout.isNegative() || writeTimeout.isZero()) {
+            throw new IllegalArgumentException("writeTimeout must be positive");
+        }
         if (maxBufferedBodyBytes < maxRequestBodyBytes) {
             throw new IllegalArgumentException(
                     "maxBufferedBodyBytes must be at least maxRequestBodyBytes ("
@@ -75,7 +95,40 @@ public record ServerOptions(
     }
 
     /**
-     * Creates options with the default header and body timeouts and body memory ({@link
+     * Creates options with the default write timeout ({@link #DEFAULT_WRITE_TIMEOUT}).
+     *
+     * @param host the address to bind
+     * @param port the port, 0 for any free one
+     * @param maxRequestBodyBytes the largest request body read
+     * @param maxConcurrentRequests how many requests are handled at once
+     * @param shutdownGrace how long {@code close()} waits for requests in flight
+     * @param headerTimeout how long a request's head may take
+     * @param bodyTimeout how long a request's body may take
+     * @param maxBufferedBodyBytes the memory for the bodies being read
+     */
+    public ServerOptions(
+            String host,
+            int port,
+            long maxRequestBodyBytes,
+            int maxConcurrentRequests,
+            Duration shutdownGrace,
+            Duration headerTimeout,
+            Duration bodyTimeout,
+            long maxBufferedBodyBytes) {
+        this(
+                host,
+                port,
+                maxRequestBodyBytes,
+                maxConcurrentRequests,
+                shutdownGrace,
+                headerTimeout,
+                bodyTimeout,
+                maxBufferedBodyBytes,
+                DEFAULT_WRITE_TIMEOUT);
+    }
+
+    /**
+     * Creates options with the default header, body and write timeouts and body memory ({@link
      * #defaultMaxBufferedBodyBytes(long)}).
      *
      * @param host the address to bind
@@ -141,7 +194,8 @@ public record ServerOptions(
                 shutdownGrace,
                 headerTimeout,
                 bodyTimeout,
-                Math.max(bytes, maxBufferedBodyBytes));
+                Math.max(bytes, maxBufferedBodyBytes),
+                writeTimeout);
     }
 
     /**
@@ -159,7 +213,8 @@ public record ServerOptions(
                 shutdownGrace,
                 headerTimeout,
                 bodyTimeout,
-                maxBufferedBodyBytes);
+                maxBufferedBodyBytes,
+                writeTimeout);
     }
 
     /**
@@ -178,7 +233,8 @@ public record ServerOptions(
                 shutdownGrace,
                 header,
                 body,
-                maxBufferedBodyBytes);
+                maxBufferedBodyBytes,
+                writeTimeout);
     }
 
     /**
@@ -196,6 +252,45 @@ public record ServerOptions(
                 shutdownGrace,
                 headerTimeout,
                 bodyTimeout,
-                bytes);
+                bytes,
+                writeTimeout);
+    }
+
+    /**
+     * Returns these options with another shutdown grace.
+     *
+     * @param grace how long {@code close()} waits for requests in flight, {@code 0} for not at all
+     * @return new options
+     */
+    public ServerOptions withShutdownGrace(Duration grace) {
+        return new ServerOptions(
+                host,
+                port,
+                maxRequestBodyBytes,
+                maxConcurrentRequests,
+                grace,
+                headerTimeout,
+                bodyTimeout,
+                maxBufferedBodyBytes,
+                writeTimeout);
+    }
+
+    /**
+     * Returns these options with another write timeout.
+     *
+     * @param timeout how long a write may wait for a client that takes none of it
+     * @return new options
+     */
+    public ServerOptions withWriteTimeout(Duration timeout) {
+        return new ServerOptions(
+                host,
+                port,
+                maxRequestBodyBytes,
+                maxConcurrentRequests,
+                shutdownGrace,
+                headerTimeout,
+                bodyTimeout,
+                maxBufferedBodyBytes,
+                timeout);
     }
 }

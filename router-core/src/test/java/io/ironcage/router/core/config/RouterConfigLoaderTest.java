@@ -481,6 +481,108 @@ class RouterConfigLoaderTest {
     }
 
     @Test
+    void serverLimitsAndTheShutdownGraceAreRead() {
+        Server server =
+                parse(
+                                MINIMAL
+                                        + "server:\n"
+                                        + "  max-concurrent-requests: 64\n"
+                                        + "  max-body-size: 2MiB\n"
+                                        + "  write-timeout: 15s\n"
+                                        + "  shutdown-grace: 2m\n")
+                        .server();
+        assertEquals(
+                new Server(
+                        Duration.ofSeconds(10),
+                        Duration.ofSeconds(60),
+                        64,
+                        2L * 1024 * 1024,
+                        Duration.ofSeconds(15),
+                        Duration.ofMinutes(2)),
+                server);
+        Server defaults = parse(MINIMAL).server();
+        assertEquals(1024, defaults.maxConcurrentRequests());
+        assertEquals(10L * 1024 * 1024, defaults.maxBodySize());
+        assertEquals(Duration.ofSeconds(60), defaults.writeTimeout());
+        assertEquals(Duration.ofSeconds(30), defaults.shutdownGrace());
+        // sizes: plain bytes, binary and decimal units
+        assertEquals(
+                4096, parse(MINIMAL + "server: { max-body-size: 4096 }\n").server().maxBodySize());
+        assertEquals(
+                512L * 1024,
+                parse(MINIMAL + "server: { max-body-size: 512KiB }\n").server().maxBodySize());
+        assertEquals(
+                5_000_000,
+                parse(MINIMAL + "server: { max-body-size: 5MB }\n").server().maxBodySize());
+        assertEquals(
+                1L << 30,
+                parse(MINIMAL + "server: { max-body-size: 1GiB }\n").server().maxBodySize());
+        // a grace of 0 is meaningful: cut at once
+        assertEquals(
+                Duration.ZERO,
+                parse(MINIMAL + "server: { shutdown-grace: 0s }\n").server().shutdownGrace());
+    }
+
+    @Test
+    void badServerLimitsNameTheirKey() {
+        String server = MINIMAL + "server:\n  ";
+        assertError(
+                server + "max-concurrent-requests: 0\n",
+                "server.max-concurrent-requests",
+                4,
+                "from 1 to 100000, got 0");
+        assertError(
+                server + "max-concurrent-requests: -5\n",
+                "server.max-concurrent-requests",
+                4,
+                "got -5");
+        assertError(
+                server + "max-concurrent-requests: 2.5\n",
+                "server.max-concurrent-requests",
+                4,
+                "whole number");
+        assertError(
+                server + "max-concurrent-requests: many\n",
+                "server.max-concurrent-requests",
+                4,
+                "expected a number");
+        assertError(server + "max-body-size: 0\n", "server.max-body-size", 4, "1KiB to 1GiB");
+        assertError(server + "max-body-size: -1MiB\n", "server.max-body-size", 4, "10MiB");
+        assertError(server + "max-body-size: 2GiB\n", "server.max-body-size", 4, "1KiB to 1GiB");
+        assertError(server + "max-body-size: 10 MB/s\n", "server.max-body-size", 4, "10MiB");
+        assertError(
+                server + "max-body-size: 9999999999999999999GiB\n",
+                "server.max-body-size",
+                4,
+                "1KiB to 1GiB");
+        assertError(server + "write-timeout: 0s\n", "server.write-timeout", 4, "longer than 0");
+        assertError(server + "write-timeout: -1s\n", "server.write-timeout", 4, "250ms, 10s");
+        assertError(server + "write-timeout: 60\n", "server.write-timeout", 4, "250ms, 10s");
+        assertError(server + "shutdown-grace: -5s\n", "server.shutdown-grace", 4, "250ms, 10s");
+        assertError(server + "shutdown-grace: soon\n", "server.shutdown-grace", 4, "250ms, 10s");
+        assertThrows(
+                IllegalArgumentException.class,
+                () ->
+                        new Server(
+                                Duration.ofSeconds(1),
+                                Duration.ofSeconds(1),
+                                0,
+                                1024,
+                                Duration.ofSeconds(1),
+                                Duration.ZERO));
+        assertThrows(
+                IllegalArgumentException.class,
+                () ->
+                        new Server(
+                                Duration.ofSeconds(1),
+                                Duration.ofSeconds(1),
+                                1,
+                                1024,
+                                Duration.ofSeconds(1),
+                                Duration.ofSeconds(-1)));
+    }
+
+    @Test
     void serverTimeoutsAreReadWithTheirDefaults() {
         assertEquals(
                 new Server(Duration.ofMillis(500), Duration.ofSeconds(60)),
@@ -501,11 +603,12 @@ class RouterConfigLoaderTest {
                 4,
                 "250ms, 10s, 5m or 1h");
         assertError(
-                MINIMAL + "server:\n  header-timeout: 1s\n  max-body-size: 1\n",
-                "server.max-body-size",
+                MINIMAL + "server:\n  header-timeout: 1s\n  max-body-bytes: 1\n",
+                "server.max-body-bytes",
                 5,
-                "unknown key 'max-body-size'",
-                "header-timeout, body-timeout");
+                "unknown key 'max-body-bytes'",
+                "header-timeout, body-timeout, max-concurrent-requests, max-body-size,"
+                        + " write-timeout, shutdown-grace");
         assertError(MINIMAL + "server: 10s\n", "server", 3, "a mapping");
         assertThrows(
                 IllegalArgumentException.class,

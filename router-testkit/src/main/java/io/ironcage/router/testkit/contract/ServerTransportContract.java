@@ -621,6 +621,167 @@ public abstract class ServerTransportContract {
                 "the unfinished request's connection was closed");
     }
 
+    @Test
+    void closeLetsAStreamInFlightFinishRefusesNewWorkAndReturnsOnceItIsDone() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        CompletableFuture<Boolean> lastWrite = new CompletableFuture<>();
+        Recorder handler =
+                new Recorder() {
+                    @Override
+                    void answer(ProxyRequest request, ResponseSink response) {
+                        if (!request.path().equals("/stream")) {
+                            super.answer(request, response);
+                            return;
+                        }
+                        ResponseSink.ResponseStream stream =
+                                response.stream(
+                                        200, HeaderMap.of("content-type", "text/event-stream"));
+                        stream.write(bytes("data: one\n\n"));
+                        try {
+                            release.await(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                        }
+                        lastWrite.complete(stream.write(bytes("data: two\n\n")));
+                        stream.close();
+                    }
+                };
+        // a grace far longer than the test: close must return when the stream ends, not at its end
+        ServerTransport.RunningServer server =
+                start(ServerOptions.loopback(0).withShutdownGrace(Duration.ofSeconds(60)), handler);
+        int port = server.address().getPort();
+        try (RawConnection keptAlive = new RawConnection(server)) {
+            assertEquals(
+                    200, keptAlive.send("GET /first HTTP/1.1\r\nHost: x\r\n\r\n").read().status());
+            HttpResponse<InputStream> stream =
+                    client.send(
+                            HttpRequest.newBuilder(uri(server, "/stream")).build(),
+                            HttpResponse.BodyHandlers.ofInputStream());
+            try (InputStream in = stream.body()) {
+                assertEquals(
+                        "data: one\n\n", new String(in.readNBytes(11), StandardCharsets.UTF_8));
+                CompletableFuture<Void> closing = CompletableFuture.runAsync(server::close);
+                // the listening socket closes first: no new connection
+                Await.until(WAIT, "the port refuses new connections", () -> refuses(port));
+                // a request on a connection opened before gets the handler's 503, then a close
+                RawResponse late =
+                        keptAlive
+                                .send(
+                                        "POST /late HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\n{}")
+                                .read();
+                assertEquals(503, late.status());
+                assertEquals("close", late.headers().get("connection"));
+                assertEquals("{\"refused\":503}", late.body());
+                assertTrue(keptAlive.closedByServer(), "the refused connection stayed open");
+                assertFalse(closing.isDone(), "close() did not wait for the stream in flight");
+                release.countDown();
+                assertEquals(
+                        "data: two\n\n", new String(in.readAllBytes(), StandardCharsets.UTF_8));
+                closing.get(WAIT.toMillis(), TimeUnit.MILLISECONDS); // long before the grace ends
+            }
+        }
+        assertTrue(lastWrite.get(WAIT.toMillis(), TimeUnit.MILLISECONDS), "the stream was cut");
+        // the refused request never reached the handler
+        assertEquals(List.of("/first"), handler.handled.stream().map(ProxyRequest::path).toList());
+    }
+
+    @Test
+    void aStreamStillRunningWhenTheGraceEndsIsCutAndItsWriterToldSo() throws Exception {
+        CountDownLatch entered = new CountDownLatch(1);
+        CompletableFuture<Boolean> writeAfterCut = new CompletableFuture<>();
+        ServerTransport.RunningServer server =
+                start(
+                        ServerOptions.loopback(0).withShutdownGrace(Duration.ofMillis(300)),
+                        (request, response) -> {
+                            ResponseSink.ResponseStream stream =
+                                    response.stream(
+                                            200, HeaderMap.of("content-type", "text/event-stream"));
+                            stream.write(bytes("data: one\n\n"));
+                            entered.countDown();
+                            try {
+                                new CountDownLatch(1).await(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+                            } catch (InterruptedException e) {
+                                // the cut after the grace interrupts the handler
+                            }
+                            // what the caller can no longer be sent: the writer learns it, and
+                            // bills what was sent
+                            writeAfterCut.complete(stream.write(bytes("data: two\n\n")));
+                        });
+        HttpResponse<InputStream> stream =
+                client.send(
+                        HttpRequest.newBuilder(uri(server, "/stream")).build(),
+                        HttpResponse.BodyHandlers.ofInputStream());
+        try (InputStream in = stream.body()) {
+            assertEquals("data: one\n\n", new String(in.readNBytes(11), StandardCharsets.UTF_8));
+            assertTrue(entered.await(WAIT.toMillis(), TimeUnit.MILLISECONDS));
+            long begin = System.nanoTime();
+            server.close();
+            long millis = Duration.ofNanos(System.nanoTime() - begin).toMillis();
+            assertTrue(millis >= 250 && millis < 4_000, "close took " + millis + " ms");
+            assertFalse(
+                    writeAfterCut.get(WAIT.toMillis(), TimeUnit.MILLISECONDS),
+                    "a write after the cut reported success");
+            assertThrows(IOException.class, in::readAllBytes, "the cut stream ended cleanly");
+        }
+    }
+
+    @Test
+    void aClientThatStopsReadingIsCutAfterTheWriteTimeout() throws Exception {
+        CompletableFuture<Long> cutAfter = new CompletableFuture<>(); // chunks written before
+        ServerTransport.RunningServer server =
+                start(
+                        ServerOptions.loopback(0).withWriteTimeout(Duration.ofMillis(400)),
+                        (request, response) -> {
+                            try (ResponseSink.ResponseStream stream =
+                                    response.stream(200, HeaderMap.empty())) {
+                                byte[] data = new byte[16 * 1024];
+                                for (long i = 0; i < 100_000; i++) {
+                                    if (!stream.write(data)) {
+                                        cutAfter.complete(i);
+                                        return;
+                                    }
+                                }
+                                cutAfter.complete(-1L);
+                            } catch (RuntimeException e) {
+                                cutAfter.completeExceptionally(e);
+                            }
+                        });
+        try (Socket socket = new Socket()) {
+            socket.setReceiveBufferSize(16 * 1024); // small: the stall comes soon
+            socket.connect(new InetSocketAddress("127.0.0.1", server.address().getPort()));
+            socket.getOutputStream()
+                    .write(
+                            "GET /big HTTP/1.1\r\nHost: x\r\n\r\n"
+                                    .getBytes(StandardCharsets.US_ASCII));
+            // never reads: the write stalls, and after the timeout the writer is told the caller
+            // is gone (100,000 chunks of 16 KiB would be 1.6 GB: far beyond any socket buffer)
+            long written = cutAfter.get(15, TimeUnit.SECONDS);
+            assertTrue(written >= 0, "the writer was never cut");
+            // and the connection is closed: what was buffered drains, then the end (or a reset)
+            socket.setSoTimeout((int) WAIT.toMillis() * 2);
+            InputStream in = socket.getInputStream();
+            byte[] buffer = new byte[64 * 1024];
+            try {
+                while (in.read(buffer) >= 0) {
+                    // drain
+                }
+            } catch (SocketTimeoutException e) {
+                fail("the stalled connection stayed open");
+            } catch (IOException e) {
+                // a reset also ends it
+            }
+        }
+    }
+
+    private static boolean refuses(int port) {
+        try (Socket probe = new Socket()) {
+            probe.connect(new InetSocketAddress("127.0.0.1", port), 1_000);
+            return false;
+        } catch (IOException e) {
+            return true;
+        }
+    }
+
     /** A handler that answers 200 once released, telling the test when it has begun. */
     private static BlockingHandler blockingUntil(CountDownLatch release, CountDownLatch entered) {
         return (request, response) -> {

@@ -52,9 +52,10 @@ import java.util.concurrent.TimeUnit;
  * from {@link ProxyHandler#unreadable}, then the connection closes lingering (see {@link
  * JdkConnection}).
  *
- * <p><b>Close.</b> Stops admitting (requests that arrive meanwhile get {@code 503}), waits up to
- * the shutdown grace for the requests already admitted (being read, queued, handled or answered),
- * then closes the listening socket and every connection and interrupts handlers still running.
+ * <p><b>Close.</b> Closes the listening socket and stops admitting (requests that arrive meanwhile
+ * on open connections get {@code 503}), waits up to the shutdown grace for the requests already
+ * admitted (being read, queued, handled or answered), returning as soon as they are done, then
+ * closes every connection and interrupts handlers still running.
  */
 final class JdkRunningServer implements ServerTransport.RunningServer {
     private static final System.Logger LOG = System.getLogger(JdkRunningServer.class.getName());
@@ -107,7 +108,8 @@ final class JdkRunningServer implements ServerTransport.RunningServer {
         this.bodyMemory = new BodyMemory(options.maxBufferedBodyBytes());
         this.headerNanos = options.headerTimeout().toNanos();
         this.idleNanos = timeouts.idle().toNanos();
-        this.writeNanos = timeouts.write().toNanos();
+        this.writeNanos =
+                (timeouts.write() == null ? options.writeTimeout() : timeouts.write()).toNanos();
         this.address = (InetSocketAddress) listener.getLocalAddress();
         this.nextSweep = System.nanoTime() + SWEEP_INTERVAL;
         this.loop = new Thread(this::run, "iron-router-jdk-selector-" + address.getPort());
@@ -426,6 +428,14 @@ final class JdkRunningServer implements ServerTransport.RunningServer {
             closed = true;
         }
         closing = true;
+        // no new connection from now on (the port is free for a successor at once); requests on
+        // open connections are answered 503 while those in flight finish
+        try {
+            listener.close();
+        } catch (IOException e) {
+            LOG.log(Level.DEBUG, "closing the listening socket failed: {0}", e.toString());
+        }
+        selector.wakeup();
         inFlight.awaitIdle(options.shutdownGrace());
         stopping = true;
         selector.wakeup();
@@ -433,11 +443,6 @@ final class JdkRunningServer implements ServerTransport.RunningServer {
             loop.join(STOP_MILLIS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-        }
-        try {
-            listener.close();
-        } catch (IOException e) {
-            LOG.log(Level.DEBUG, "closing the listening socket failed: {0}", e.toString());
         }
         for (JdkConnection connection : open) {
             connection.abort();

@@ -55,12 +55,12 @@ final class JdkServerTransport implements ServerTransport {
      * no progress before the client counts as gone.
      *
      * @param idle the idle timeout
-     * @param write the write timeout
+     * @param write the write timeout; {@code null} for the server options' ({@link
+     *     ServerOptions#writeTimeout()})
      */
     record Timeouts(Duration idle, Duration write) {
-        /** 30 s idle, 60 s without write progress (as the netty transport's defaults). */
-        static final Timeouts DEFAULTS =
-                new Timeouts(Duration.ofSeconds(30), Duration.ofSeconds(60));
+        /** 30 s idle (as the netty transport's default), the server options' write timeout. */
+        static final Timeouts DEFAULTS = new Timeouts(Duration.ofSeconds(30), null);
     }
 
     @Override

@@ -64,13 +64,14 @@ import org.slf4j.LoggerFactory;
  * NettyTransportOptions#idleTimeout()}, or whose request stalls for {@link
  * NettyTransportOptions#requestReadTimeout()} between reads, is closed. An answer may take as long
  * as it takes to produce, but one whose client takes none of it for {@link
- * NettyTransportOptions#writeTimeout()} closes its connection (see {@link ServerConnection}).
+ * ServerOptions#writeTimeout()} (or {@link NettyTransportOptions#writeTimeout()} when set there)
+ * closes its connection (see {@link ServerConnection}).
  *
- * <p><b>Close.</b> Stops admitting (requests that arrive meanwhile get {@code 503} with {@code
- * Connection: close}), waits up to the shutdown grace for the requests in flight (body being read,
- * queued, handled, or answer being written), then closes the listening socket and every connection,
- * interrupts handlers still running and lets go of the event loops (stopped with the last server or
- * client of the provider).
+ * <p><b>Close.</b> Closes the listening socket and stops admitting (requests that arrive meanwhile
+ * on open connections get {@code 503} with {@code Connection: close}), waits up to the shutdown
+ * grace for the requests in flight (body being read, queued, handled, or answer being written),
+ * returning as soon as they are done, then closes every connection, interrupts handlers still
+ * running and lets go of the event loops (stopped with the last server or client of the provider).
  */
 final class NettyRunningServer implements ServerTransport.RunningServer {
     private static final Logger LOG = LoggerFactory.getLogger(NettyRunningServer.class);
@@ -254,12 +255,14 @@ final class NettyRunningServer implements ServerTransport.RunningServer {
         }
         closed = true;
         closing = true;
+        // no new connection from now on (the port is free for a successor at once); requests on
+        // open connections are answered 503 while those in flight finish
+        boolean stopped = listening.close().awaitUninterruptibly(STOP_TIMEOUT.toMillis());
         inFlight.awaitIdle(options.shutdownGrace());
-        boolean stopped =
-                listening.close().awaitUninterruptibly(STOP_TIMEOUT.toMillis()) // the socket
-                        && connections
-                                .close() // every connection, idle or not
-                                .awaitUninterruptibly(STOP_TIMEOUT.toMillis());
+        stopped &=
+                connections
+                        .close() // every connection, idle or not
+                        .awaitUninterruptibly(STOP_TIMEOUT.toMillis());
         if (!stopped) {
             LOG.warn("the netty server did not stop within {}", STOP_TIMEOUT);
         }

@@ -1,5 +1,6 @@
 package io.ironcage.router.transport.netty;
 
+import io.ironcage.router.core.spi.ServerOptions;
 import java.time.Duration;
 import java.util.Objects;
 
@@ -40,7 +41,7 @@ public final class NettyTransportOptions {
     private final int maxHeaderCount;
     private final int maxRequestLineBytes;
     private final Duration idleTimeout;
-    private final Duration writeTimeout;
+    private final Duration writeTimeout; // null: the server options' write timeout
     private final Duration requestReadTimeout;
     private final int maxConnectionsPerHost;
     private final Duration connectionMaxIdleTime;
@@ -134,12 +135,19 @@ public final class NettyTransportOptions {
 
     /**
      * Returns how long a write of the answer may wait for a client that takes no data before the
-     * client counts as gone.
+     * client counts as gone: the one set here, else the server's {@link
+     * io.ironcage.router.core.spi.ServerOptions#writeTimeout()} ({@link
+     * io.ironcage.router.core.spi.ServerOptions#DEFAULT_WRITE_TIMEOUT} when there is none).
      *
      * @return the write timeout
      */
     public Duration writeTimeout() {
-        return writeTimeout;
+        return writeTimeout == null ? ServerOptions.DEFAULT_WRITE_TIMEOUT : writeTimeout;
+    }
+
+    /** The write timeout a server uses: the one set here, else its options'. */
+    Duration writeTimeout(ServerOptions server) {
+        return writeTimeout == null ? server.writeTimeout() : writeTimeout;
     }
 
     /**
@@ -192,7 +200,7 @@ public final class NettyTransportOptions {
                 && maxHeaderCount == other.maxHeaderCount
                 && maxRequestLineBytes == other.maxRequestLineBytes
                 && idleTimeout.equals(other.idleTimeout)
-                && writeTimeout.equals(other.writeTimeout)
+                && Objects.equals(writeTimeout, other.writeTimeout)
                 && requestReadTimeout.equals(other.requestReadTimeout)
                 && maxConnectionsPerHost == other.maxConnectionsPerHost
                 && connectionMaxIdleTime.equals(other.connectionMaxIdleTime);
@@ -225,7 +233,7 @@ public final class NettyTransportOptions {
                 + ", idleTimeout="
                 + idleTimeout
                 + ", writeTimeout="
-                + writeTimeout
+                + (writeTimeout == null ? "the server's" : writeTimeout)
                 + ", requestReadTimeout="
                 + requestReadTimeout
                 + ", maxConnectionsPerHost="
@@ -242,7 +250,7 @@ public final class NettyTransportOptions {
         private int maxHeaderCount = DEFAULT_MAX_HEADER_COUNT;
         private int maxRequestLineBytes = DEFAULT_MAX_REQUEST_LINE_BYTES;
         private Duration idleTimeout = Duration.ofSeconds(30);
-        private Duration writeTimeout = Duration.ofSeconds(60);
+        private Duration writeTimeout; // null: the server options'
         private Duration requestReadTimeout = Duration.ofSeconds(60);
         private int maxConnectionsPerHost = 512;
         private Duration connectionMaxIdleTime = Duration.ofSeconds(20);
@@ -300,10 +308,12 @@ public final class NettyTransportOptions {
 
         /**
          * Sets how long a write of an answer may wait for a client that takes no data (its
-         * connection open, its receive window full) before the client counts as gone (default 60
-         * s): the handler's write then returns {@code false}, so the request settles and its worker
-         * is freed, and the connection is closed. Without it a client that stops reading would hold
-         * a worker and its reservation for as long as it likes.
+         * connection open, its receive window full) before the client counts as gone (default: the
+         * server's {@link io.ironcage.router.core.spi.ServerOptions#writeTimeout()}, which {@code
+         * router.yaml}'s {@code server.write-timeout} sets; set here, it wins): the handler's write
+         * then returns {@code false}, so the request settles and its worker is freed, and the
+         * connection is closed. Without it a client that stops reading would hold a worker and its
+         * reservation for as long as it likes.
          *
          * <p>It bounds the time without progress, not the whole answer: a client that reads slowly
          * but steadily is never cut off. Progress is seen when the socket takes more data, so reads

@@ -136,7 +136,7 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
         this.server = server;
         this.idleNanos = server.netty().idleTimeout().toNanos();
         this.readNanos = server.netty().requestReadTimeout().toNanos();
-        this.writeNanos = server.netty().writeTimeout().toNanos();
+        this.writeNanos = server.netty().writeTimeout(server.options()).toNanos();
         this.headerNanos = server.options().headerTimeout().toNanos();
         this.bodyNanos = server.options().bodyTimeout().toNanos();
         // never longer than a head's deadline: when the answer is done and the next head arrives,
