@@ -150,7 +150,9 @@ final class Admission {
                             + field
                             + "' makes the provider bill work the router cannot meter (a"
                             + " server tool whose fees the price table does not list, a stored"
-                            + " prompt that may turn such tools on, or a background run), so"
+                            + " prompt that may turn such tools on, a background run, or a"
+                            + " service tier, speed or inference region the price table has no"
+                            + " prices for), so"
                             + " its cost would escape the budget; it is refused while a budget"
                             + " is in force. Set budget.unmetered-endpoints: allow in"
                             + " router.yaml to forward such requests, that work not charged"

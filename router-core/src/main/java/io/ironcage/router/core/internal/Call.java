@@ -131,6 +131,18 @@ final class Call {
     }
 
     /**
+     * Runs the rest of the request on a worker without making it a blocking one: for CPU work too
+     * heavy for an event loop (counting a large prompt's tokens), after which the upstream call
+     * still goes without blocking, so no worker is held for the provider's answer.
+     */
+    <T> CompletionStage<T> offloadWork(Supplier<CompletionStage<T>> rest) {
+        if (blocking) {
+            return rest.get();
+        }
+        return CompletableFuture.supplyAsync(rest, workers).thenCompose(stage -> stage);
+    }
+
+    /**
      * Runs a sink's wait for room on a worker; on a thread of its own if none takes it (the server
      * is closing), never on the loop.
      */

@@ -102,10 +102,16 @@ final class Routing {
         }
         if (!call.blocking) {
             Optional<ProviderKey> ready = call.tenant().keys().keyIfReady(call.routed.provider());
-            if (ready.isEmpty() || Admission.countsOnWorker(call)) {
-                ObjectNode parsed = body;
-                ProviderKey key = ready.orElse(null);
+            ObjectNode parsed = body;
+            if (ready.isEmpty()) {
                 return call.offload(
+                        () -> Admission.admitAndForward(call, sink, parsed, model, null));
+            }
+            if (Admission.countsOnWorker(call)) {
+                // counting a large body is work for a worker, not for the loop; the upstream
+                // call after it still goes without blocking, so no worker waits for the answer
+                ProviderKey key = ready.get();
+                return call.offloadWork(
                         () -> Admission.admitAndForward(call, sink, parsed, model, key));
             }
             return Admission.admitAndForward(call, sink, body, model, ready.get());

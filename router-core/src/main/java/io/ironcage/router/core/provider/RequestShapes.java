@@ -207,6 +207,15 @@ public final class RequestShapes {
      *       {@code prompt}; {@code background: true}.
      * </ul>
      */
+    /** {@code field} when the body sets it to something other than its default, else null. */
+    private static String notDefault(JsonNode body, String field, String byDefault) {
+        JsonNode value = body.get(field);
+        if (value == null || value.isNull()) {
+            return null;
+        }
+        return value.isTextual() && byDefault.equals(value.textValue()) ? null : field;
+    }
+
     static ServerSideUse serverSide(JsonNode body) {
         String inputField = null;
         for (String field : STORED_INPUT_FIELDS) {
@@ -226,6 +235,10 @@ public final class RequestShapes {
         if (unmetered == null && background != null && background.asBoolean(false)) {
             unmetered = "background";
         }
+        // Anthropic bills fast mode and a pinned inference region at a multiple of the table's
+        // prices, which the table does not list
+        unmetered = unmetered == null ? notDefault(body, "speed", "standard") : unmetered;
+        unmetered = unmetered == null ? notDefault(body, "inference_geo", "global") : unmetered;
         JsonNode mcpServers = body.get("mcp_servers");
         if (inputField == null
                 && mcpServers != null

@@ -151,6 +151,19 @@ class BundledPricesTest {
     }
 
     @Test
+    void theSupplementAddsPriorityPricesOfCurrentModelsAndOpus46sWindow() {
+        // OpenAI's priority processing page: gpt-5.4 $5 / $0.50 cached / $30 per million tokens
+        TierPrices gpt54 = bundled("gpt-5.4").tiers();
+        assertEquals(Optional.of(usd("5")), gpt54.priority().input());
+        assertEquals(Optional.of(usd("0.5")), gpt54.priority().cacheRead());
+        assertEquals(Optional.of(usd("30")), gpt54.priority().output());
+        assertEquals(Optional.of(usd("28")), bundled("gpt-5.2").tiers().priority().output());
+        assertEquals(Optional.of(usd("9")), bundled("gpt-5.4-mini").tiers().priority().output());
+        // 1M context without a beta header since 2026-03-13
+        assertEquals(OptionalLong.of(1_000_000), bundled("claude-opus-4-6").maxInputTokens());
+    }
+
+    @Test
     void databaseFormatErrorsNameTheModelAndTheField() {
         String model =
                 "{\"providers\": [{\"id\": \"openai\", \"models\": [{\"id\": \"m\", \"match\":"

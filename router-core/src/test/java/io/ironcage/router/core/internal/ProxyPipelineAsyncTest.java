@@ -136,6 +136,10 @@ class ProxyPipelineAsyncTest {
 
         assertEquals(200, sink.status());
         assertEquals(1, workerTasks.get(), "admitted on a worker, not on the loop");
+        // the worker only counted: the upstream call after it does not hold a worker for the
+        // provider's answer
+        assertEquals(1, upstream.asyncSends.get());
+        assertEquals(0, upstream.blockingSends.get());
         assertEquals(0, ledger.reserved().micros());
     }
 

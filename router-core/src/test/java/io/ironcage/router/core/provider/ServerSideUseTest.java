@@ -93,6 +93,16 @@ class ServerSideUseTest {
     }
 
     @Test
+    void anthropicFastModeAndAPinnedRegionAreUnmetered() {
+        // billed at a multiple of the table's prices (fast mode, US-only inference)
+        assertEquals(Optional.of("speed"), of("{\"speed\":\"fast\"}").unmeteredField());
+        assertEquals(
+                Optional.of("inference_geo"), of("{\"inference_geo\":\"us\"}").unmeteredField());
+        assertSame(ServerSideUse.NONE, of("{\"speed\":\"standard\",\"inference_geo\":\"global\"}"));
+        assertSame(ServerSideUse.NONE, of("{\"speed\":null}"));
+    }
+
+    @Test
     void aBackgroundRunAndAStoredPromptAreUnmetered() {
         assertEquals(
                 Optional.of("background"),

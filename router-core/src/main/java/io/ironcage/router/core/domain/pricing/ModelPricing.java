@@ -483,15 +483,21 @@ public record ModelPricing(
 
     /**
      * Returns the field of a request whose cost this model's prices cannot meter, if it has one:
-     * {@link ServerSideUse#unmeteredField()}, or its web search when the table lists no per-search
-     * fee for the model. Under a finite budget such a request is refused unless unmetered use is
-     * allowed; then its tokens are billed and that work is not.
+     * {@link ServerSideUse#unmeteredField()}, its web search when the table lists no per-search fee
+     * for the model, or its {@code service_tier} when it asks for priority processing and the table
+     * lists no priority prices for the model. Under a finite budget such a request is refused
+     * unless unmetered use is allowed; then its tokens are billed and that work is not.
      *
      * @param shape the request
      * @return the field, or empty when every cost of the request is priced
      */
     public Optional<String> unmeteredBy(RequestShape shape) {
-        return shape.serverSide().unmeteredBy(this);
+        Optional<String> field = shape.serverSide().unmeteredBy(this);
+        if (field.isEmpty() && shape.priorityTier() && tiers.priority().isEmpty()) {
+            // priority processing costs more, by a factor that differs per model
+            return Optional.of("service_tier");
+        }
+        return field;
     }
 
     /**

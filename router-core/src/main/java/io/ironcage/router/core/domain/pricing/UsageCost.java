@@ -72,9 +72,20 @@ public record UsageCost(TokenUsage billed, Money cost, boolean reported) {
                                     input.cacheWriteTokens(),
                                     details);
                         });
-        Money cost =
-                price.cost(billed)
-                        .plus(Money.ofMicros(price.toolFeeMicros(shape, searchesReported)));
+        Money tokens;
+        if (usage.isEmpty() && inputSeen.isEmpty()) {
+            // nothing says how the input was billed (cache writes, a long context, a tier): the
+            // highest prices the request can trigger, as its reservation has them
+            tokens =
+                    Money.ofMicros(
+                            Math.addExact(
+                                    price.highestInputPrice(shape).costMicros(billed.inputTokens()),
+                                    price.highestOutputPrice(shape)
+                                            .costMicros(billed.outputTokens())));
+        } else {
+            tokens = price.cost(billed);
+        }
+        Money cost = tokens.plus(Money.ofMicros(price.toolFeeMicros(shape, searchesReported)));
         return new UsageCost(billed, cost, usage.isPresent());
     }
 

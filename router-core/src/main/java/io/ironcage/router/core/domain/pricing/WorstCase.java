@@ -3,6 +3,7 @@ package io.ironcage.router.core.domain.pricing;
 import io.ironcage.router.core.domain.Money;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.OptionalLong;
 
 /**
  * The worst case of one request under one model's prices: the most the provider can bill for it,
@@ -56,10 +57,20 @@ record WorstCase(ModelPricing model, RequestShape shape) {
         return shape.serverSide().inputTokensBound(model, tokens);
     }
 
-    /** The request's output limit capped at the model's, times the number of choices. */
+    /**
+     * The request's output limit capped at the model's (uncapped when the table gives the model
+     * none), or the model's when the request gives none, times the number of choices.
+     */
     long outputTokens() {
-        return Math.multiplyExact(
-                model.cappedOutputTokens(shape.requestedMaxOutputTokens()), (long) shape.choices());
+        OptionalLong requested = shape.requestedMaxOutputTokens();
+        // a table entry without an output limit does not know the model's: the request's own
+        // limit is the bound then, not a default that may be below the model's
+        boolean unknownLimit = model.maxOutputTokens().isEmpty() && model.maxTokens().isEmpty();
+        long perChoice =
+                unknownLimit && requested.isPresent()
+                        ? requested.getAsLong()
+                        : model.cappedOutputTokens(requested);
+        return Math.multiplyExact(perChoice, (long) shape.choices());
     }
 
     /** Whether the input bound is above the model's long-context threshold. */

@@ -135,6 +135,9 @@ final class OpenAiTokenCounter {
     /** Content part types whose tokens the worst case's image allowance covers. */
     private static final Set<String> IMAGE_PARTS = Set.of("image_url", "input_image", "image");
 
+    /** Content part types whose {@code text} is all the model reads of them. */
+    private static final Set<String> TEXT_PARTS = Set.of("text", "input_text", "output_text");
+
     /** Responses input items counted as their JSON: function calls and their outputs. */
     private static final Set<String> CALL_ITEMS =
             Set.of(
@@ -372,10 +375,13 @@ final class OpenAiTokenCounter {
             if (type != null && type.isTextual() && IMAGE_PARTS.contains(type.textValue())) {
                 continue;
             }
-            JsonNode text = part.get("text");
-            if (text == null) {
-                text = part.get("refusal");
-            }
+            // only the text part types: another type with a "text" field (an audio part with its
+            // transcript) is billed for more than that text
+            String kind = type != null && type.isTextual() ? type.textValue() : "";
+            JsonNode text =
+                    TEXT_PARTS.contains(kind)
+                            ? part.get("text")
+                            : "refusal".equals(kind) ? part.get("refusal") : null;
             if (text == null || !text.isTextual()) {
                 // audio, files and parts of unknown types are left to the byte bound
                 return UNCOUNTABLE;

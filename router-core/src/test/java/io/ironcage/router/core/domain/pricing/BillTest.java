@@ -223,6 +223,41 @@ class BillTest {
         assertEquals(Money.ofMicros(46_800), audio.cost(usage(1_000, 500, 0, 0, details)));
     }
 
+    @Test
+    void priorityWithoutPriorityPricesIsUnmeteredAndAnUnknownLimitIsTheRequests() {
+        RequestShape priority =
+                new RequestShape(
+                        1_000,
+                        0,
+                        OptionalLong.of(300_000),
+                        OptionalLong.empty(),
+                        false,
+                        0,
+                        1,
+                        true,
+                        false,
+                        false,
+                        false);
+        // the table has no priority prices for this model: its cost cannot be bounded
+        assertEquals(Optional.of("service_tier"), SONNET_45.unmeteredBy(priority));
+        assertEquals(Optional.empty(), GPT_4O.unmeteredBy(priority));
+        // no output limit in the table: the request's 300,000, not a 128,000 default
+        ModelPricing unknown =
+                new ModelPricing(
+                        "new-model",
+                        Optional.empty(),
+                        TokenPrice.fromUsdPerMillionTokens(1),
+                        TokenPrice.fromUsdPerMillionTokens(10),
+                        Optional.empty(),
+                        Optional.empty(),
+                        OptionalLong.empty(),
+                        OptionalLong.empty(),
+                        0);
+        assertEquals(300_000, unknown.worstCaseOutputTokens(priority));
+        // a known limit still caps it
+        assertEquals(64_000, GPT_4O.worstCaseOutputTokens(priority));
+    }
+
     /**
      * The reservation stays an upper bound for every tier a request can trigger: random usages
      * within the worst case's token bounds, with only the tiers the shape allows, never cost more

@@ -174,6 +174,14 @@ class OpenAiTokenCounterTest {
                 chat(
                         "gpt-4o-audio-preview",
                         "{\"messages\":[{\"role\":\"assistant\",\"audio\":{\"id\":\"audio_1\"}}]}"));
+        // a non-text part carrying a "text" (an audio part with its transcript) is billed for more
+        // than that text
+        assertEquals(
+                OptionalLong.empty(),
+                chat(
+                        "gpt-4o-audio-preview",
+                        "{\"messages\":[{\"role\":\"user\",\"content\":[{\"type\":\"input_audio\","
+                                + "\"text\":\"\",\"input_audio\":{\"data\":\"UklGRg==\"}}]}]}"));
         assertEquals(OptionalLong.empty(), chat("gpt-4o", "{\"messages\":\"hi\"}"));
         assertEquals(OptionalLong.empty(), chat("gpt-4o", "{\"model\":\"gpt-4o\"}"));
         assertEquals(
