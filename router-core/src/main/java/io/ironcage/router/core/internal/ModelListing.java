@@ -31,6 +31,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -138,6 +139,9 @@ final class ModelListing {
         /** Every key sent upstream, kept out of the answer; providers add to it at once. */
         private final Queue<String> sent = new ConcurrentLinkedQueue<>();
 
+        /** When every provider's list must be in: one upstream timeout from the start. */
+        private final long deadlineMs;
+
         /** Whether several providers are asked at once (else one, which may block right here). */
         private final boolean fanOut;
 
@@ -146,6 +150,7 @@ final class ModelListing {
             this.format = format;
             this.keys = call.tenant().keys();
             this.fanOut = fanOut;
+            this.deadlineMs = call.parts.clock().millis() + call.parts.upstreamTimeout().toMillis();
         }
 
         private ModelCatalog catalog(ProviderType provider) {
@@ -202,13 +207,20 @@ final class ModelListing {
                     continue; // not configured after all (a control-plane key of another one)
                 }
                 sent.add(key.get().secret());
+                // one deadline for all of a provider's pages and retries, so that a slow one
+                // cannot hold the request (and, on a blocking transport, its thread) for as many
+                // timeouts as it has pages
                 asked.add(
                         pages(
                                         new Asked(provider, key.get()),
                                         Optional.empty(),
                                         new ArrayList<>(),
                                         1)
-                                .toCompletableFuture());
+                                .toCompletableFuture()
+                                .completeOnTimeout(
+                                        Outcome.failed(provider, "timed out"),
+                                        call.parts.upstreamTimeout().toMillis(),
+                                        TimeUnit.MILLISECONDS));
             }
             CompletableFuture<List<Outcome>> outcomes =
                     CompletableFuture.allOf(asked.toArray(new CompletableFuture<?>[0]))
@@ -249,6 +261,9 @@ final class ModelListing {
                                 }
                                 sofar.addAll(read.get().models());
                                 Optional<String> next = read.get().nextAfterId();
+                                if (next.isPresent() && call.parts.clock().millis() >= deadlineMs) {
+                                    return done(Outcome.failed(asked.provider, "timed out"));
+                                }
                                 if (next.isPresent() && page < MAX_PAGES) {
                                     return pages(asked, next, sofar, page + 1);
                                 }

@@ -118,6 +118,11 @@ class ModelListingPipelineTest {
     }
 
     private ProxyPipeline pipeline(HttpTransport upstream, ProviderKeySource keys) {
+        return pipeline(upstream, keys, Duration.ofSeconds(5));
+    }
+
+    private ProxyPipeline pipeline(
+            HttpTransport upstream, ProviderKeySource keys, Duration upstreamTimeout) {
         return new ProxyPipeline(
                 Tenants.single(
                         TOKEN,
@@ -126,7 +131,7 @@ class ModelListingPipelineTest {
                 PricingTables.bundled(),
                 new ListSink(events),
                 Clock.systemUTC(),
-                ProxyPipeline.Settings.of(Duration.ofSeconds(5), 1024 * 1024));
+                ProxyPipeline.Settings.of(upstreamTimeout, 1024 * 1024));
     }
 
     private static ProxyRequest list(String... headers) {
@@ -198,6 +203,35 @@ class ModelListingPipelineTest {
         assertEquals(ModelListing.MAX_PAGES, queries.size());
         assertEquals("limit=1000", queries.get(0));
         assertEquals("limit=1000&after_id=claude-1", queries.get(1));
+    }
+
+    @Test
+    void aProviderWhosePagesOutlastOneUpstreamTimeoutIsMissing() {
+        // each page comes within the 1 s timeout of one request, but ten of them would not
+        ByProvider upstream =
+                new ByProvider(
+                        r -> json(200, OPENAI_LIST),
+                        r -> {
+                            try {
+                                Thread.sleep(400); // the slow provider under test
+                            } catch (InterruptedException e) {
+                                Thread.currentThread().interrupt();
+                            }
+                            return json(200, anthropicPage("claude-" + r.uri().getQuery(), true));
+                        });
+        CapturingSink sink =
+                blocking(
+                        pipeline(
+                                upstream,
+                                ProviderKeySource.fixed(OPENAI_KEY, ANTHROPIC_KEY),
+                                Duration.ofSeconds(1)),
+                        list());
+        assertEquals(200, sink.status(), sink.text());
+        assertEquals(List.of("gpt-4o", "common-id"), ids(sink.json()), "OpenAI's list only");
+        assertEquals(
+                "anthropic", sink.headers().first("x-iron-router-models-partial").orElseThrow());
+        int asked = upstream.queriesTo(ANTHROPIC).size();
+        assertTrue(asked < ModelListing.MAX_PAGES, "cut by the deadline, not by the page cap");
     }
 
     @Test
