@@ -35,6 +35,7 @@ import io.ironcage.router.core.spi.ServerTransport;
 import io.ironcage.router.core.spi.UpstreamProxy;
 import io.ironcage.router.core.spi.UsageEventSink;
 import io.ironcage.router.core.spi.UsageEventStore;
+import java.net.URI;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -138,6 +139,7 @@ final class RouterAssembly {
         }
         if (!proxy.isNone()) {
             LOG.info("calling upstreams through {}", proxy); // toString shows no password
+            warnIfClearThroughProxy(proxy);
         }
         HttpTransport client = settings.transport.httpTransport(settings.connectTimeout, proxy);
         ScheduledExecutorService background = settings.scheduler;
@@ -393,6 +395,35 @@ final class RouterAssembly {
                 .min(Comparator.naturalOrder())
                 .orElseThrow(
                         () -> new IllegalStateException("the provider key source holds no key"));
+    }
+
+    /**
+     * Warns about each upstream known at start that is called over plain {@code http} through the
+     * proxy: its key or token then crosses the proxy unencrypted (a loopback control plane or
+     * gateway is proxied too unless {@code no-proxy} lists it).
+     */
+    private void warnIfClearThroughProxy(UpstreamProxy proxy) {
+        List<URI> known = new ArrayList<>();
+        if (controlPlane != null) {
+            known.add(controlPlane.url());
+        }
+        if (keys != null) {
+            for (ProviderType provider : keys.providers()) {
+                keys.keyIfReady(provider).ifPresent(key -> known.add(key.effectiveBaseUrl()));
+            }
+        }
+        for (URI uri : known) {
+            if ("http".equalsIgnoreCase(uri.getScheme()) && proxy.select(uri).isPresent()) {
+                LOG.warn(
+                        "{}://{}:{} is called over plain http through the upstream proxy, so its"
+                                + " key or token crosses the proxy unencrypted; list {} under"
+                                + " upstream-proxy.no-proxy (or NO_PROXY) to call it directly",
+                        uri.getScheme(),
+                        uri.getHost(),
+                        uri.getPort(),
+                        uri.getHost());
+            }
+        }
     }
 
     private static ScheduledExecutorService daemonScheduler() {

@@ -106,6 +106,31 @@ class UpstreamProxyEndToEndTest {
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("transports")
+    void aPlainHttpUpstreamThroughTheProxyIsWarnedAboutWithoutItsKey(
+            String name, Supplier<TransportProvider> transport) {
+        java.io.PrintStream original = System.err;
+        java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
+        System.setErr(
+                new java.io.PrintStream(captured, true, java.nio.charset.StandardCharsets.UTF_8));
+        try {
+            start(transport, PASSWORD); // the fakes are plain http on 127.0.0.1
+        } finally {
+            System.setErr(original);
+        }
+        String log = captured.toString(java.nio.charset.StandardCharsets.UTF_8);
+        assertTrue(
+                log.contains(
+                        "http://127.0.0.1:"
+                                + openAi.baseUri().getPort()
+                                + " is called over"
+                                + " plain http through the upstream proxy"),
+                log);
+        assertFalse(log.contains("sk-proxy-openai"), log);
+        assertFalse(log.contains(PASSWORD), log);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("transports")
     void requestsGoThroughTheProxy(String name, Supplier<TransportProvider> transport) {
         start(transport, PASSWORD);
         HttpResponse<String> answer = post("/v1/chat/completions", CHAT);
