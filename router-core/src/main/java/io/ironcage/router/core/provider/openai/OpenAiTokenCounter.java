@@ -174,6 +174,10 @@ final class OpenAiTokenCounter {
                 return Optional.of(EncodingType.O200K_BASE);
             }
         }
+        if (base.equals("gpt-3.5-turbo-0301")) {
+            // frames each message with 4 tokens, not 3: beyond the margin for many short ones
+            return Optional.empty();
+        }
         if (base.equals("gpt-4")
                 || base.startsWith("gpt-4-")
                 || base.startsWith("gpt-3.5-turbo")

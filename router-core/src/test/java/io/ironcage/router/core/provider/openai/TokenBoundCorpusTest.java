@@ -90,7 +90,6 @@ class TokenBoundCorpusTest {
 
     @ParameterizedTest(name = "{0}: {1} prompt tokens reported")
     @CsvSource({
-        "gpt-3.5-turbo-0301,127",
         "gpt-3.5-turbo-0613,129",
         "gpt-3.5-turbo,127",
         "gpt-3.5-turbo,129",
