@@ -216,6 +216,10 @@ def model_entry(provider, model, supplement):
         std = ours(where, base)
         if "input" not in std and "output" not in std:
             return None  # nothing the router can bill (e.g. moderation)
+        if "output" not in std and not model["id"].startswith("text-embedding"):
+            # a free output would bill every output token at $0
+            fail(where, "no output price (only embedding models may have none); exclude it in"
+                 " the supplement if the router cannot meter it")
         std.setdefault("input", Decimal(0))
         std.setdefault("output", Decimal(0))
         for key, value in extra.get("usd_per_mtok", {}).items():

@@ -41,10 +41,12 @@ class BundledPricesTest {
     @Test
     void isParsedOnceAndHoldsTheOpenAiThenAnthropicEntries() {
         assertSame(BUNDLED, PricingTables.bundled());
-        assertEquals(105, BUNDLED.entries().size());
+        assertEquals(103, BUNDLED.entries().size());
         assertEquals("gpt-4o-2024-05-13", BUNDLED.entries().get(0).id());
-        assertEquals("claude-2", BUNDLED.entries().get(84).id());
-        // moderation has no token price and is left out; the excluded realtime model too
+        assertEquals("claude-2", BUNDLED.entries().get(82).id());
+        // moderation has no token price and is left out; the excluded realtime model and the
+        // image models without an output price too
+        assertEquals(Optional.empty(), BUNDLED.find("gpt-image-2", DAY));
         assertEquals(Optional.empty(), BUNDLED.find("omni-moderation-latest", DAY));
         assertEquals(Optional.empty(), BUNDLED.find("gpt-realtime-mini", DAY));
         assertEquals(Optional.empty(), BUNDLED.find("nonexistent-model-xyz-123", DAY));
