@@ -32,6 +32,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -72,6 +73,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
 public final class LlmRouter implements AutoCloseable {
     private final RouterAssembly.Parts parts;
     private final AtomicBoolean running = new AtomicBoolean(true);
+
+    /** Counted down when the first {@link #close()} is done: later callers wait for it. */
+    private final CountDownLatch closed = new CountDownLatch(1);
 
     /** Built by {@link RouterAssembly}, which has started every part. */
     LlmRouter(RouterAssembly.Parts parts) {
@@ -272,24 +276,39 @@ public final class LlmRouter implements AutoCloseable {
      * lets requests and streams in flight finish within the shutdown grace ({@link
      * Builder#shutdownGrace(Duration)}; it returns as soon as they are done), cuts what is left
      * (billed from what was seen), then settles, sends the final reports and analytics and returns
-     * the leases. Idempotent.
+     * the leases. Idempotent: a call while another is closing returns when that one is done.
      */
     @Override
     public void close() {
         if (!running.compareAndSet(true, false)) {
+            // a concurrent close (a shutdown hook, the application) returns when it is done, so
+            // its caller does not tear down what the close still uses
+            awaitClosed();
             return;
         }
         try {
             parts.server().close();
         } finally {
-            long now = parts.clock().millis();
-            parts.events()
-                    .record(
-                            AnalyticsEvent.of(
-                                    AnalyticsEvent.newEventId(now),
-                                    now,
-                                    new RouterStopped(parts.requests().get(), totalSpent())));
-            parts.resources().release();
+            try {
+                long now = parts.clock().millis();
+                parts.events()
+                        .record(
+                                AnalyticsEvent.of(
+                                        AnalyticsEvent.newEventId(now),
+                                        now,
+                                        new RouterStopped(parts.requests().get(), totalSpent())));
+                parts.resources().release();
+            } finally {
+                closed.countDown();
+            }
+        }
+    }
+
+    private void awaitClosed() {
+        try {
+            closed.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
