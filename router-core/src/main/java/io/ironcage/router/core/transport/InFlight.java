@@ -13,6 +13,7 @@ public final class InFlight {
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition idle = lock.newCondition();
     private int count;
+    private boolean closed;
 
     /** Creates a counter at zero. */
     public InFlight() {}
@@ -22,6 +23,35 @@ public final class InFlight {
         lock.lock();
         try {
             count++;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Counts a request that starts unless {@link #close()} was called: the check and the count are
+     * one step, so a request either counts before the close begins to wait, or is refused.
+     *
+     * @return {@code true} if counted; {@code false} once closed (refuse the request)
+     */
+    public boolean tryEnter() {
+        lock.lock();
+        try {
+            if (closed) {
+                return false;
+            }
+            count++;
+            return true;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** From now on {@link #tryEnter()} refuses; requests already counted are still waited for. */
+    public void close() {
+        lock.lock();
+        try {
+            closed = true;
         } finally {
             lock.unlock();
         }

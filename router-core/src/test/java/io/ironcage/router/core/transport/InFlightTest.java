@@ -22,4 +22,15 @@ class InFlightTest {
         inFlight.leave();
         assertTrue(waiting.get(), "woken when the last one leaves");
     }
+
+    @Test
+    void afterCloseNoRequestEntersAndTheOnesInFlightAreStillWaitedFor() throws Exception {
+        InFlight inFlight = new InFlight();
+        assertTrue(inFlight.tryEnter(), "counted while open");
+        inFlight.close();
+        assertFalse(inFlight.tryEnter(), "refused once closed");
+        assertFalse(inFlight.awaitIdle(Duration.ZERO), "the one counted before the close");
+        inFlight.leave();
+        assertTrue(inFlight.awaitIdle(Duration.ZERO), "the refused one was never counted");
+    }
 }

@@ -346,27 +346,34 @@ final class JdkRunningServer implements ServerTransport.RunningServer {
         }
         selector.selectNow(); // lets go of the channels handed over, so that they may block
         for (JdkExchange exchange : handOvers) {
-            inFlight.enter();
+            // counted and checked in one step: close() either waits for it or it is refused
+            if (!inFlight.tryEnter()) {
+                LOG.log(Level.DEBUG, "closing: {0} refused 503", exchange);
+                refuseHandOver(exchange);
+                continue;
+            }
             try {
                 pool.execute(exchange);
             } catch (RejectedExecutionException e) {
                 inFlight.leave();
-                exchange.giveBackMemory();
-                JdkConnection connection = exchange.connection();
-                try {
-                    connection.reattach(
-                            connection
-                                    .channel()
-                                    .register(selector, SelectionKey.OP_READ, connection));
-                    LOG.log(Level.DEBUG, "no worker free for {0}: 503", exchange);
-                    connection.refuse(
-                            503, Optional.of(exchange.head().path()), exchange.head().isHead());
-                } catch (IOException | RuntimeException failed) {
-                    connection.abort();
-                }
+                LOG.log(Level.DEBUG, "no worker free for {0}: 503", exchange);
+                refuseHandOver(exchange);
             }
         }
         handOvers.clear();
+    }
+
+    /** Answers 503 to a request that was to be handed over, on the selector again. */
+    private void refuseHandOver(JdkExchange exchange) {
+        exchange.giveBackMemory();
+        JdkConnection connection = exchange.connection();
+        try {
+            connection.reattach(
+                    connection.channel().register(selector, SelectionKey.OP_READ, connection));
+            connection.refuse(503, Optional.of(exchange.head().path()), exchange.head().isHead());
+        } catch (IOException | RuntimeException failed) {
+            connection.abort();
+        }
     }
 
     /**
@@ -428,6 +435,7 @@ final class JdkRunningServer implements ServerTransport.RunningServer {
             closed = true;
         }
         closing = true;
+        inFlight.close(); // a request not counted by now is refused 503, not cut
         // no new connection from now on (the port is free for a successor at once); requests on
         // open connections are answered 503 while those in flight finish
         try {

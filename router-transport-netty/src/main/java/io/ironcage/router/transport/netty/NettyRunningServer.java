@@ -223,13 +223,18 @@ final class NettyRunningServer implements ServerTransport.RunningServer {
         }
     }
 
-    /** Counts a request in flight until its parts are done. */
-    Flight newFlight() {
-        return new Flight();
+    /**
+     * Counts a request in flight until its parts are done, or returns null once close has begun:
+     * the check and the count are one step, so close either waits for the request or it is refused.
+     */
+    Flight tryNewFlight() {
+        return inFlight.tryEnter() ? new Flight() : null;
     }
 
-    boolean closing() {
-        return closing;
+    /** Counts the server's own answer (a refusal) in flight, even while closing. */
+    Flight newFlight() {
+        inFlight.enter();
+        return new Flight();
     }
 
     ServerOptions options() {
@@ -255,6 +260,7 @@ final class NettyRunningServer implements ServerTransport.RunningServer {
         }
         closed = true;
         closing = true;
+        inFlight.close(); // a request not counted by now is refused 503, not cut
         // no new connection from now on (the port is free for a successor at once); requests on
         // open connections are answered 503 while those in flight finish
         boolean stopped = listening.close().awaitUninterruptibly(STOP_TIMEOUT.toMillis());
@@ -301,9 +307,8 @@ final class NettyRunningServer implements ServerTransport.RunningServer {
     final class Flight {
         private final AtomicInteger parts = new AtomicInteger(1);
 
-        Flight() {
-            inFlight.enter();
-        }
+        /** Counted already ({@link #tryNewFlight()}, {@link #newFlight()}). */
+        Flight() {}
 
         void addPart() {
             parts.incrementAndGet();

@@ -255,12 +255,15 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
             refuse(400, path);
             return;
         }
-        if (server.closing()) {
-            refuse(503, path);
-            return;
-        }
         if (map.size() > server.netty().maxHeaderCount()) {
             refuse(431, path);
+            return;
+        }
+        // counted in flight before anything else, in one step with the closing check: close()
+        // either waits for this request or it is refused here
+        NettyRunningServer.Flight entered = server.tryNewFlight();
+        if (entered == null) {
+            refuse(503, path);
             return;
         }
         RequestHead seen =
@@ -273,12 +276,14 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
         try {
             early = server.handler().onHead(seen);
         } catch (RuntimeException e) {
+            entered.partDone();
             LOG.warn(
                     "the proxy handler's onHead failed on {}", RequestHead.printable(target[0]), e);
             answerAndClose(INTERNAL_ERROR);
             return;
         }
         if (early.isPresent()) {
+            entered.partDone();
             answerAndClose(early.get()); // the body is never read
             return;
         }
@@ -286,12 +291,14 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
         long limit = server.options().maxRequestBodyBytes();
         long memory = declared > 0 && declared <= limit ? declared : 0;
         if (!server.bodyMemory().take(memory)) {
+            entered.partDone();
             LOG.debug("no body memory left for {}: 503", RequestHead.printable(target[0]));
             refuse(503, path);
             return;
         }
         NettyRunningServer.Permit admitted = server.admit();
         if (admitted == null) {
+            entered.partDone();
             server.bodyMemory().giveBack(memory);
             refuse(503, path);
             return;
@@ -300,7 +307,7 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
         shown = seen;
         permit = admitted;
         bodyMemory = memory;
-        flight = server.newFlight();
+        flight = entered;
         since = System.nanoTime();
         if (declared > limit) {
             dispatch(null, true); // answered without reading the body
