@@ -33,7 +33,7 @@ public final class TokenCountCpuHarness {
         MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
         ProviderApi openAi = new OpenAiApi();
         System.gc();
-        Thread.sleep(200);
+        Thread.sleep(200); // lets the collector finish before the heap is read (a measurement tool)
         long heapBefore = memory.getHeapMemoryUsage().getUsed();
         for (String model : new String[] {"gpt-4o", "gpt-4"}) {
             long wall = System.nanoTime();
@@ -47,7 +47,7 @@ public final class TokenCountCpuHarness {
                     (threads.getCurrentThreadCpuTime() - cpu) / 1e6);
         }
         System.gc();
-        Thread.sleep(200);
+        Thread.sleep(200); // as above
         System.out.printf(
                 Locale.ROOT,
                 "heap kept by both encodings: %.1f MB%n",

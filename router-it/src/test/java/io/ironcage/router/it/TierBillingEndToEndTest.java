@@ -13,19 +13,12 @@ import io.ironcage.router.testkit.FakeProvider;
 import io.ironcage.router.testkit.FakeResponse;
 import io.ironcage.router.testkit.InMemoryUsageEventSink;
 import io.ironcage.router.testkit.junit.StartStop;
-import io.ironcage.router.transport.jdkhttp.JdkHttpTransportProvider;
-import io.ironcage.router.transport.netty.NettyTransportProvider;
-import java.io.IOException;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
 import java.util.function.Supplier;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
@@ -38,21 +31,12 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class TierBillingEndToEndTest {
     private static final String TOKEN = "ic-token-TIERS-1";
-    private static final HttpClient HTTP =
-            HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
     @StartStop final FakeProvider openAi = FakeProvider.openAi();
     @StartStop final FakeProvider anthropic = FakeProvider.anthropic();
 
     private InMemoryUsageEventSink events;
     private LlmRouter router;
-
-    static Stream<Arguments> transports() {
-        return Stream.of(
-                Arguments.of("netty", (Supplier<TransportProvider>) NettyTransportProvider::new),
-                Arguments.of(
-                        "jdkhttp", (Supplier<TransportProvider>) JdkHttpTransportProvider::new));
-    }
 
     private void start(Supplier<TransportProvider> transport) {
         events = InMemoryUsageEventSink.create();
@@ -77,22 +61,7 @@ class TierBillingEndToEndTest {
     }
 
     private HttpResponse<String> post(String path, String body) {
-        HttpRequest request =
-                HttpRequest.newBuilder(router.baseUri().resolve(path))
-                        .timeout(Duration.ofSeconds(10))
-                        .header("content-type", "application/json")
-                        .header("authorization", "Bearer " + TOKEN)
-                        .header("anthropic-version", "2023-06-01")
-                        .POST(HttpRequest.BodyPublishers.ofString(body))
-                        .build();
-        try {
-            return HTTP.send(request, HttpResponse.BodyHandlers.ofString());
-        } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
+        return RawCalls.post(router.baseUri(), TOKEN, path, body);
     }
 
     /** The one request's bill, in the ledger and in its event, with nothing left reserved. */
@@ -120,7 +89,7 @@ class TierBillingEndToEndTest {
     }
 
     @ParameterizedTest(name = "{0}")
-    @MethodSource("transports")
+    @MethodSource("io.ironcage.router.it.RawCalls#transports")
     void anAnswerServedAtPriorityIsBilledAtThePriorityPrices(
             String name, Supplier<TransportProvider> transport) {
         start(transport);
@@ -145,7 +114,7 @@ class TierBillingEndToEndTest {
     }
 
     @ParameterizedTest(name = "{0}")
-    @MethodSource("transports")
+    @MethodSource("io.ironcage.router.it.RawCalls#transports")
     void anAnswerServedAtFlexIsBilledAtTheFlexPrices(
             String name, Supplier<TransportProvider> transport) {
         start(transport);
@@ -181,7 +150,7 @@ class TierBillingEndToEndTest {
                     + "{\"ephemeral_5m_input_tokens\":500,\"ephemeral_1h_input_tokens\":1000}";
 
     @ParameterizedTest(name = "{0}")
-    @MethodSource("transports")
+    @MethodSource("io.ironcage.router.it.RawCalls#transports")
     void oneHourCacheWritesAreBilledAtTheOneHourPrice(
             String name, Supplier<TransportProvider> transport) {
         start(transport);
@@ -203,7 +172,7 @@ class TierBillingEndToEndTest {
     }
 
     @ParameterizedTest(name = "{0}")
-    @MethodSource("transports")
+    @MethodSource("io.ironcage.router.it.RawCalls#transports")
     void oneHourCacheWritesInAStreamAreBilledAtTheOneHourPrice(
             String name, Supplier<TransportProvider> transport) {
         start(transport);
@@ -232,7 +201,7 @@ class TierBillingEndToEndTest {
     }
 
     @ParameterizedTest(name = "{0}")
-    @MethodSource("transports")
+    @MethodSource("io.ironcage.router.it.RawCalls#transports")
     void aLongContextAnswerIsBilledWhollyAtTheLongContextPrices(
             String name, Supplier<TransportProvider> transport) {
         start(transport);

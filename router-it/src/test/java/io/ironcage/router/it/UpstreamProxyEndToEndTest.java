@@ -14,19 +14,12 @@ import io.ironcage.router.testkit.Await;
 import io.ironcage.router.testkit.FakeForwardProxy;
 import io.ironcage.router.testkit.FakeProvider;
 import io.ironcage.router.testkit.junit.StartStop;
-import io.ironcage.router.transport.jdkhttp.JdkHttpTransportProvider;
-import io.ironcage.router.transport.netty.NettyTransportProvider;
-import java.io.IOException;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
 import java.util.function.Supplier;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
@@ -37,21 +30,12 @@ import org.junit.jupiter.params.provider.MethodSource;
 class UpstreamProxyEndToEndTest {
     private static final String TOKEN = "ic-token-PROXY-1";
     private static final String PASSWORD = "pr0xy-PASSWORD";
-    private static final HttpClient HTTP =
-            HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
     @StartStop final FakeProvider openAi = FakeProvider.openAi();
     @StartStop final FakeProvider anthropic = FakeProvider.anthropic();
 
     private FakeForwardProxy proxy;
     private LlmRouter router;
-
-    static Stream<Arguments> transports() {
-        return Stream.of(
-                Arguments.of("netty", (Supplier<TransportProvider>) NettyTransportProvider::new),
-                Arguments.of(
-                        "jdkhttp", (Supplier<TransportProvider>) JdkHttpTransportProvider::new));
-    }
 
     private void start(Supplier<TransportProvider> transport, String password) {
         proxy = FakeForwardProxy.start().requireCredentials("alice", PASSWORD);
@@ -79,22 +63,7 @@ class UpstreamProxyEndToEndTest {
     }
 
     private HttpResponse<String> post(String path, String body) {
-        HttpRequest request =
-                HttpRequest.newBuilder(router.baseUri().resolve(path))
-                        .timeout(Duration.ofSeconds(10))
-                        .header("content-type", "application/json")
-                        .header("authorization", "Bearer " + TOKEN)
-                        .header("anthropic-version", "2023-06-01")
-                        .POST(HttpRequest.BodyPublishers.ofString(body))
-                        .build();
-        try {
-            return HTTP.send(request, HttpResponse.BodyHandlers.ofString());
-        } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
+        return RawCalls.post(router.baseUri(), TOKEN, path, body);
     }
 
     private static final String CHAT =
@@ -105,7 +74,7 @@ class UpstreamProxyEndToEndTest {
                     + "\"content\":\"hi\"}]}";
 
     @ParameterizedTest(name = "{0}")
-    @MethodSource("transports")
+    @MethodSource("io.ironcage.router.it.RawCalls#transports")
     void aPlainHttpUpstreamThroughTheProxyIsWarnedAboutWithoutItsKey(
             String name, Supplier<TransportProvider> transport) {
         java.io.PrintStream original = System.err;
@@ -130,7 +99,7 @@ class UpstreamProxyEndToEndTest {
     }
 
     @ParameterizedTest(name = "{0}")
-    @MethodSource("transports")
+    @MethodSource("io.ironcage.router.it.RawCalls#transports")
     void requestsGoThroughTheProxy(String name, Supplier<TransportProvider> transport) {
         start(transport, PASSWORD);
         HttpResponse<String> answer = post("/v1/chat/completions", CHAT);
@@ -141,7 +110,7 @@ class UpstreamProxyEndToEndTest {
     }
 
     @ParameterizedTest(name = "{0}")
-    @MethodSource("transports")
+    @MethodSource("io.ironcage.router.it.RawCalls#transports")
     void aRefusingProxyIsA502InTheCallersFormatNamingTheProxy(
             String name, Supplier<TransportProvider> transport) {
         start(transport, "wrong-" + PASSWORD);

@@ -121,13 +121,11 @@ final class Call {
         if (blocking) {
             return rest.get();
         }
-        return CompletableFuture.supplyAsync(
-                        () -> {
-                            blocking = true;
-                            return rest.get();
-                        },
-                        workers)
-                .thenCompose(stage -> stage);
+        return offloadWork(
+                () -> {
+                    blocking = true;
+                    return rest.get();
+                });
     }
 
     /**
