@@ -287,6 +287,7 @@ public final class LlmRouter implements AutoCloseable {
             return;
         }
         try {
+            parts.resources().stopping();
             parts.server().close();
         } finally {
             try {

@@ -21,6 +21,7 @@ import io.ironcage.router.core.domain.pricing.PricingTable;
 import io.ironcage.router.core.errors.ControlPlaneException;
 import io.ironcage.router.core.errors.LlmRouterException;
 import io.ironcage.router.core.internal.MemoryEventStore;
+import io.ironcage.router.core.internal.ProviderCalls;
 import io.ironcage.router.core.internal.ProxyPipeline;
 import io.ironcage.router.core.internal.RecentEvents;
 import io.ironcage.router.core.spi.EarlyAnswer;
@@ -155,7 +156,9 @@ final class RouterAssembly {
                         agentFactory(server, client, background, sink, time),
                         time,
                         settings.upstreamTimeout);
-        RouterResources resources = new RouterResources(client, ownScheduler, registry);
+        ProviderCalls providerCalls = new ProviderCalls(client);
+        RouterResources resources =
+                new RouterResources(client, providerCalls, ownScheduler, registry);
         AtomicLong requests = new AtomicLong();
         CostController ledger;
         String callerToken;
@@ -177,7 +180,8 @@ final class RouterAssembly {
                 primaryKeys = keys;
                 tenants.add(callerToken, new DirectTenant(keys, ledger));
             }
-            ProxyHandler handler = handler(tenants, client, prices, sink, time, registry, requests);
+            ProxyHandler handler =
+                    handler(tenants, providerCalls, prices, sink, time, registry, requests);
             running =
                     settings.transport
                             .serverTransport()

@@ -2,6 +2,7 @@ package io.ironcage.router.core;
 
 import io.ironcage.router.core.agent.AgentRegistry;
 import io.ironcage.router.core.controlplane.AnalyticsSync;
+import io.ironcage.router.core.internal.ProviderCalls;
 import io.ironcage.router.core.spi.HttpTransport;
 import io.ironcage.router.core.spi.UsageEventSink;
 import java.util.concurrent.ScheduledExecutorService;
@@ -14,6 +15,7 @@ import java.util.concurrent.ScheduledExecutorService;
  */
 final class RouterResources {
     private final HttpTransport upstream;
+    private final ProviderCalls providerCalls;
     private final ScheduledExecutorService ownScheduler; // null: the caller's, or none needed
     private final AgentRegistry agents;
     private UsageEventSink events; // null until the router serves
@@ -21,8 +23,12 @@ final class RouterResources {
     private Thread shutdownHook; // server mode, when leases are returned on shutdown
 
     RouterResources(
-            HttpTransport upstream, ScheduledExecutorService ownScheduler, AgentRegistry agents) {
+            HttpTransport upstream,
+            ProviderCalls providerCalls,
+            ScheduledExecutorService ownScheduler,
+            AgentRegistry agents) {
         this.upstream = upstream;
+        this.providerCalls = providerCalls;
         this.ownScheduler = ownScheduler;
         this.agents = agents;
     }
@@ -45,12 +51,23 @@ final class RouterResources {
     }
 
     /**
-     * Closes the agents (reports, then each lease's unused part back to the server), the sink, the
-     * sync, the upstream client and an own scheduler, in that order; the server is closed already,
-     * or was never started.
+     * The router is stopping: a provider call its thread is interrupted in is a cut from now on.
+     */
+    void stopping() {
+        providerCalls.stopping();
+    }
+
+    /**
+     * Cuts the provider calls still waiting (each settled from what was seen), then closes the
+     * agents (reports, then each lease's unused part back to the server), the sink, the sync, the
+     * upstream client and an own scheduler, in that order; the server is closed already, or was
+     * never started.
      */
     void release() {
         try {
+            // before the leases go back: a call the server's grace left behind is settled on
+            // its lease, not after its return
+            providerCalls.cut();
             agents.closeAll();
             if (events != null) {
                 // the sink may still queue events (SQLite's writer): closing it writes them all

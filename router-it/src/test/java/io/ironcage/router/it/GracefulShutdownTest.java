@@ -255,6 +255,81 @@ class GracefulShutdownTest {
         }
     }
 
+    @ParameterizedTest
+    @MethodSource("transports")
+    void aWholeRequestLeftAtTheEndOfTheGraceIsCutAndBilledItsInputBeforeTheLeaseReturn(
+            Supplier<TransportProvider> transport) throws Exception {
+        anthropic.requireKey(KEY);
+        FakeControlPlane control = FakeControlPlane.create();
+        control.start();
+        try {
+            control.addAgent(
+                    TOKEN,
+                    Optional.of(ProviderType.ANTHROPIC),
+                    Optional.of(KEY),
+                    Optional.of(anthropic.baseUri()),
+                    25_000_000);
+            router =
+                    LlmRouter.builder()
+                            .transport(transport.get())
+                            .controlPlane(
+                                    ControlPlaneOptions.builder(control.baseUri())
+                                            .timeout(Duration.ofSeconds(2))
+                                            .leaseSize(Money.ofMicros(1_000_000))
+                                            .retryBackoff(
+                                                    Duration.ofMillis(20), Duration.ofMillis(100))
+                                            .build())
+                            .token(TOKEN)
+                            .shutdownGrace(Duration.ofMillis(300))
+                            .start();
+            String leaseId = router.agents().list().get(0).leaseId().orElseThrow();
+            // the provider takes the request and never answers it
+            anthropic.enqueue(FakeResponse.text("never").usage(40, 12).neverEnds());
+            String whole =
+                    "{\"model\":\""
+                            + MODEL
+                            + "\",\"max_tokens\":100,"
+                            + "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
+            CompletableFuture<HttpResponse<String>> answer =
+                    HttpClient.newHttpClient()
+                            .sendAsync(
+                                    HttpRequest.newBuilder(router.baseUri().resolve("/v1/messages"))
+                                            .header("x-api-key", TOKEN)
+                                            .header("anthropic-version", "2023-06-01")
+                                            .header("content-type", "application/json")
+                                            .POST(HttpRequest.BodyPublishers.ofString(whole))
+                                            .build(),
+                                    HttpResponse.BodyHandlers.ofString());
+            Await.until(
+                    Duration.ofSeconds(5),
+                    "the provider has the request",
+                    () -> anthropic.requestCount() == 1);
+            router.close();
+            // nothing of the answer was seen: billed as its reservation bounds it, the input
+            // bound at the highest input price the request can trigger. A Claude request's input
+            // is bounded by its bytes (one token per byte), 90 here; its highest input price is
+            // a cache write's $3.75 per million tokens: 90 × 3.75 = 337.5 → 337 µ$ (truncated);
+            // no output seen
+            assertEquals(90, whole.getBytes(StandardCharsets.UTF_8).length);
+            FakeControlPlane.Lease returned =
+                    control.leases().stream()
+                            .filter(l -> l.leaseId().equals(leaseId))
+                            .findFirst()
+                            .orElseThrow();
+            assertEquals("closed", returned.status());
+            assertEquals(337, returned.reportedSpentMicros(), "settled before the report");
+            assertEquals(1_000_000 - 337, returned.returnedMicros());
+            assertEquals(Money.ofMicros(337), router.totalSpent());
+            assertEquals(1, control.analyticsEvents().size(), "the final flush sent the event");
+            assertTrue(
+                    answer.handle((r, failure) -> r == null || r.statusCode() == 503)
+                            .get(10, TimeUnit.SECONDS),
+                    "the caller got a 503 or its connection closed");
+        } finally {
+            control.close();
+        }
+    }
+
     private static boolean refuses(int port) {
         try (Socket probe = new Socket()) {
             probe.connect(new InetSocketAddress("127.0.0.1", port), 1_000);

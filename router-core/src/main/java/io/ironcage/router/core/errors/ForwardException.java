@@ -21,7 +21,12 @@ public class ForwardException extends LlmRouterException {
         /** The upstream did not answer, or stopped sending, within the timeout (504). */
         TIMEOUT,
         /** The connection broke while the answer was arriving (502). */
-        BROKEN
+        BROKEN,
+        /**
+         * The router cut the call when it stopped, at the end of its shutdown grace; the provider
+         * may have had the request, so it is billed from what was seen.
+         */
+        CUT
     }
 
     private final Kind kind;

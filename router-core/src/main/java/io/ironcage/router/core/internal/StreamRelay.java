@@ -46,8 +46,7 @@ final class StreamRelay {
         try {
             response = UpstreamCall.openWithFreshKeyOn401(call, upstreamRequest);
         } catch (ForwardException e) {
-            release(held); // released before the caller has the answer, like a settlement
-            UpstreamCall.upstreamFailed(call, sink, e);
+            UpstreamCall.failed(call, sink, e, held);
             return;
         }
         try (response) {

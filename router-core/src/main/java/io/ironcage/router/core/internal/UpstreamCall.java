@@ -189,6 +189,30 @@ final class UpstreamCall {
                 : CompletableFuture.completedFuture(response);
     }
 
+    /**
+     * Settles and answers a call that got no answer: released at 0 µ$ when the provider could not
+     * be reached or did not answer; billed from what was seen (nothing of the answer: the input
+     * bound) when the router cut it at a stop, as the provider may have had the request.
+     */
+    static void failed(Call call, ResponseSink sink, ForwardException e, Reservation held) {
+        if (e.kind() != ForwardException.Kind.CUT) {
+            Stages.release(held); // released before the caller has the answer, like a settlement
+            UpstreamCall.upstreamFailed(call, sink, e);
+            return;
+        }
+        LOG.warn("a {} call was cut when the router stopped", call.routed.provider().id());
+        Settlement.settle(
+                call,
+                held,
+                Optional.empty(),
+                Optional.empty(),
+                0,
+                503,
+                HeaderMap.empty(),
+                "The router stopped before the provider answered; billed from what was seen.");
+        reply(sink, ErrorResponses.unreadable(call.format(), 503, 0));
+    }
+
     static void upstreamFailed(Call call, ResponseSink sink, ForwardException e) {
         String host = call.key.effectiveBaseUrl().getHost();
         boolean timeout = e.kind() == ForwardException.Kind.TIMEOUT;

@@ -72,8 +72,7 @@ final class WholeAnswer {
         if (!(cause instanceof ForwardException)) {
             throw rethrown(cause);
         }
-        release(held); // released before the caller has the answer, like a settlement
-        UpstreamCall.upstreamFailed(call, sink, (ForwardException) cause);
+        UpstreamCall.failed(call, sink, (ForwardException) cause, held);
         return null;
     }
 
