@@ -145,7 +145,7 @@ final class RouterAssembly {
         HttpTransport client = settings.transport.httpTransport(settings.connectTimeout, proxy);
         ScheduledExecutorService background = settings.scheduler;
         ScheduledExecutorService ownScheduler = null;
-        if (background == null && server) {
+        if (background == null && (server || settings.resilience.retriesOrFallsBack())) {
             background = daemonScheduler();
             ownScheduler = background;
         }
@@ -181,7 +181,15 @@ final class RouterAssembly {
                 tenants.add(callerToken, new DirectTenant(keys, ledger));
             }
             ProxyHandler handler =
-                    handler(tenants, providerCalls, prices, sink, time, registry, requests);
+                    handler(
+                            tenants,
+                            providerCalls,
+                            prices,
+                            sink,
+                            time,
+                            registry,
+                            requests,
+                            background);
             running =
                     settings.transport
                             .serverTransport()
@@ -269,7 +277,8 @@ final class RouterAssembly {
             RecentEvents sink,
             Clock time,
             AgentRegistry registry,
-            AtomicLong requests) {
+            AtomicLong requests,
+            ScheduledExecutorService background) {
         ProxyPipeline pipeline =
                 new ProxyPipeline(
                         tenants,
@@ -278,11 +287,12 @@ final class RouterAssembly {
                         sink,
                         time,
                         new ProxyPipeline.Settings(
-                                settings.upstreamTimeout,
-                                settings.rejectUnpriced,
-                                settings.allowUnmetered,
-                                settings.maxRequestBodyBytes,
-                                registry::readiness));
+                                        settings.upstreamTimeout,
+                                        settings.rejectUnpriced,
+                                        settings.allowUnmetered,
+                                        settings.maxRequestBodyBytes,
+                                        registry::readiness)
+                                .withResilience(settings.resilience, background));
         return new CountingHandler(pipeline, requests);
     }
 

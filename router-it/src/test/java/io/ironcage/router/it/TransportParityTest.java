@@ -7,6 +7,7 @@ import io.ironcage.router.core.LlmRouter;
 import io.ironcage.router.core.domain.Money;
 import io.ironcage.router.core.domain.ProviderKey;
 import io.ironcage.router.core.domain.ProviderType;
+import io.ironcage.router.core.resilience.RetryOptions;
 import io.ironcage.router.core.spi.ProviderKeySource;
 import io.ironcage.router.core.spi.TransportProvider;
 import io.ironcage.router.testkit.FakeProvider;
@@ -97,6 +98,7 @@ class TransportParityTest {
                                 .token(TOKEN)
                                 .clock(clock)
                                 .maxRequestBodyBytes(4096)
+                                .retries(RetryOptions.NONE) // the provider's errors as they are
                                 .start()) {
             URI base = router.baseUri();
             List<Exchange> seen = new ArrayList<>();

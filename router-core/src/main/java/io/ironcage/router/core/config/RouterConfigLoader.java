@@ -10,6 +10,7 @@ import io.ironcage.router.core.domain.ProviderKey;
 import io.ironcage.router.core.domain.ProviderType;
 import io.ironcage.router.core.domain.pricing.ModelPricing;
 import io.ironcage.router.core.errors.ConfigException;
+import io.ironcage.router.core.resilience.Resilience;
 import io.ironcage.router.core.spi.UpstreamProxy;
 import java.io.IOException;
 import java.nio.charset.CharacterCodingException;
@@ -120,7 +121,10 @@ public final class RouterConfigLoader {
                     "timeouts",
                     "agents",
                     "server",
-                    "upstream-proxy");
+                    "upstream-proxy",
+                    "retries",
+                    "fallbacks",
+                    "circuit-breaker");
 
     private final ConfigKeys keys;
 
@@ -250,6 +254,7 @@ public final class RouterConfigLoader {
                         "upstream-proxy",
                         Optional.empty(),
                         n -> Optional.of(new UpstreamProxySection(keys).upstreamProxy(n)));
+        Resilience resilience = new ResilienceSection(keys).resilience(top);
         if (controlPlane.isEmpty() && token.isEmpty()) {
             // checked last, so that a mistake elsewhere is reported first
             throw keys.error(
@@ -276,7 +281,8 @@ public final class RouterConfigLoader {
                 timeouts,
                 agents,
                 server,
-                upstreamProxy);
+                upstreamProxy,
+                resilience);
     }
 
     /** The {@code analytics} section: the SQLite file, if any. */

@@ -53,6 +53,21 @@ final class Call {
     OptionalLong firstByteMs = OptionalLong.empty();
     OptionalLong searchesReported = OptionalLong.empty();
 
+    /** The attempt under way, 1-based over all of the request's models ({@link Attempts}). */
+    int attempt = 1;
+
+    /** Whether the attempt's model is a fallback: the body's model is rewritten to it. */
+    boolean fallback;
+
+    /** Whether the attempt's request went to the provider (its breaker learns from it). */
+    boolean sent;
+
+    /** The provider's error status the attempt answers with, 0 for none. */
+    int upstreamError;
+
+    /** Why the attempt got no answer from the provider, if it got none. */
+    ForwardException.Kind forwardFailure;
+
     /** The keys this request sent upstream, kept out of what goes back to the caller. */
     final SecretScrubber scrubber = new SecretScrubber();
 
@@ -114,6 +129,19 @@ final class Call {
     /** Whose request it is. */
     Tenant tenant() {
         return head.tenant();
+    }
+
+    /** Forgets what the last attempt reserved, sent and saw, before the next one. */
+    void newAttempt() {
+        key = null;
+        upstreamPath = null;
+        price = Optional.empty();
+        shape = null;
+        firstByteMs = OptionalLong.empty();
+        searchesReported = OptionalLong.empty();
+        sent = false;
+        upstreamError = 0;
+        forwardFailure = null;
     }
 
     /** Runs the rest of the request here if this thread may block, else on a worker. */

@@ -11,6 +11,7 @@ import io.ironcage.router.core.spi.HeaderMap;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.time.Duration;
 import java.util.Objects;
 
 /**
@@ -364,6 +365,39 @@ public final class ErrorResponses {
                         + echo(host)
                         + " did not answer within the router's upstream timeout"
                         + " (timeouts.upstream).");
+    }
+
+    /**
+     * Every model the request may go to is behind an open circuit breaker: it failed so often
+     * lately that the router stops calling it for a while. <b>503</b> with a {@code Retry-After} of
+     * the breaker's open time, so an SDK backs off.
+     *
+     * @param format the caller's format
+     * @param model the model the caller asked for
+     * @param retryAfter how long the breaker stays open at most
+     * @return the response
+     */
+    public static ErrorResponse circuitOpen(
+            ProviderType format, String model, Duration retryAfter) {
+        ErrorResponse answer =
+                render(
+                        format,
+                        503,
+                        OPENAI_SERVER_ERROR,
+                        "circuit_open",
+                        null,
+                        "Model '"
+                                + echo(model)
+                                + "' (and each of its fallbacks) failed too often lately: the"
+                                + " router stops calling it for up to "
+                                + retryAfter.toSeconds()
+                                + " s (circuit-breaker.open-for). Retry later.");
+        return new ErrorResponse(
+                503,
+                answer.headers().toBuilder()
+                        .set("retry-after", String.valueOf(Math.max(1, retryAfter.toSeconds())))
+                        .build(),
+                answer.body());
     }
 
     /**
