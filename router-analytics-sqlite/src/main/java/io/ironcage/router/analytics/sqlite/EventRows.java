@@ -54,7 +54,9 @@ final class EventRows {
         "current_spend_micros",
         "port",
         "total_requests",
-        "total_cost_micros"
+        "total_cost_micros",
+        "router_request_id",
+        "attempt"
     };
 
     /**
@@ -95,6 +97,8 @@ final class EventRows {
     private static final int PORT = column("port");
     private static final int TOTAL_REQUESTS = column("total_requests");
     private static final int TOTAL_COST_MICROS = column("total_cost_micros");
+    private static final int ROUTER_REQUEST_ID = column("router_request_id");
+    private static final int ATTEMPT = column("attempt");
 
     /** Selects every event, oldest first. */
     static final String SELECT_ALL = "SELECT * FROM usage_events ORDER BY timestamp_ms, rowid";
@@ -217,6 +221,8 @@ final class EventRows {
         values[PROVIDER] = meta.provider();
         values[PROVIDER_ID] = meta.providerId().orElse(null);
         values[MODEL] = capped(meta.model(), MAX_MODEL_LENGTH);
+        values[ROUTER_REQUEST_ID] = request.routerRequestId();
+        values[ATTEMPT] = (long) request.attempt();
         values[REQUEST_ID] = request.requestId().orElse(null);
         values[LATENCY_MS] = request.latencyMs();
         OptionalLong ttfb = request.timeToFirstByteMs();
@@ -365,10 +371,23 @@ final class EventRows {
                 rs.getString("model"));
     }
 
+    /**
+     * Reads a row's request facts. A row written before schema version 2 has no router request id
+     * and no attempt: it was the one attempt of a request of its own, so it reads as attempt 1 of a
+     * request named by its event id (unique, stable across reads and syncs, and never the id of
+     * another row's request).
+     */
     private static RequestMeta request(ResultSet rs) throws SQLException {
         long ttfb = rs.getLong("ttfb_ms");
         OptionalLong timeToFirstByte = rs.wasNull() ? OptionalLong.empty() : OptionalLong.of(ttfb);
+        String routerRequestId = rs.getString("router_request_id");
+        int attempt = rs.getInt("attempt");
+        if (routerRequestId == null) {
+            routerRequestId = rs.getString("event_id");
+        }
         return new RequestMeta(
+                routerRequestId,
+                attempt >= 1 ? attempt : 1,
                 Optional.ofNullable(rs.getString("request_id")),
                 rs.getLong("latency_ms"),
                 timeToFirstByte,
