@@ -119,7 +119,6 @@ class RequestAttemptEventsTest {
         assertEquals(3, answered.size(), "distinct requests, distinct ids");
 
         Map<String, String> typeById = new HashMap<>();
-        store.close();
         try (SqliteUsageEventSink reopened = SqliteUsageEventSink.open(file)) {
             for (AnalyticsEvent event : reopened.events()) {
                 if (event.payload() instanceof LlmRequestPayload) {

@@ -221,7 +221,8 @@ final class EventRows {
         values[PROVIDER] = meta.provider();
         values[PROVIDER_ID] = meta.providerId().orElse(null);
         values[MODEL] = capped(meta.model(), MAX_MODEL_LENGTH);
-        values[ROUTER_REQUEST_ID] = request.routerRequestId();
+        // the placeholder names no request: stored as NULL, like the rows from before schema 2
+        values[ROUTER_REQUEST_ID] = request.hasRouterRequestId() ? request.routerRequestId() : null;
         values[ATTEMPT] = (long) request.attempt();
         values[REQUEST_ID] = request.requestId().orElse(null);
         values[LATENCY_MS] = request.latencyMs();
@@ -372,10 +373,9 @@ final class EventRows {
     }
 
     /**
-     * Reads a row's request facts. A row written before schema version 2 has no router request id
-     * and no attempt: it was the one attempt of a request of its own, so it reads as attempt 1 of a
-     * request named by its event id (unique, stable across reads and syncs, and never the id of
-     * another row's request).
+     * Reads a row's request facts. A row without a router request id (written before schema version
+     * 2, or for a meta without one) reads as {@link RequestMeta#UNSPECIFIED_ROUTER_REQUEST_ID}, and
+     * one without an attempt as attempt 1: each such row was the one attempt of its request.
      */
     private static RequestMeta request(ResultSet rs) throws SQLException {
         long ttfb = rs.getLong("ttfb_ms");
@@ -383,7 +383,7 @@ final class EventRows {
         String routerRequestId = rs.getString("router_request_id");
         int attempt = rs.getInt("attempt");
         if (routerRequestId == null) {
-            routerRequestId = rs.getString("event_id");
+            routerRequestId = RequestMeta.UNSPECIFIED_ROUTER_REQUEST_ID;
         }
         return new RequestMeta(
                 routerRequestId,

@@ -79,6 +79,7 @@ class RequestAttemptColumnsTest {
             assertEquals(340, again.totalCostMicros(), "both attempts' costs, not deduplicated");
             UsageReport.Row total = again.report(UsageQuery.all()).total();
             assertEquals(2, total.requests(), "requests count attempts (rows)");
+            assertEquals(1, total.callerRequests(), "of one caller's request");
             assertEquals(1, total.failures());
             assertEquals(Money.ofMicros(340), total.spend());
         }
@@ -115,17 +116,27 @@ class RequestAttemptColumnsTest {
                             oldRow(h, "0190c6a4-5b2e-7d3f-8a1b-00000000000b", 2, 750);
                         });
 
+        UsageReport.Row before = UsageReport.read(file, UsageQuery.all()).total();
+        assertEquals(2, before.requests(), "a reader does not migrate, yet reads a version-1 file");
+        assertEquals(2, before.callerRequests(), "each old row is a request of its own");
+        assertEquals(Money.ofMicros(2_000), before.spend());
+
         try (SqliteUsageEventSink sink = SqliteUsageEventSink.open(file)) {
             List<AnalyticsEvent> old = sink.events();
             assertEquals(2, old.size(), "the old rows are kept");
             assertEquals(2_000, sink.totalCostMicros());
             for (AnalyticsEvent e : old) {
                 RequestMeta request = ((LlmRequestPayload) e.payload()).request();
-                assertEquals(e.eventId(), request.routerRequestId(), "a request of its own");
+                assertEquals(
+                        RequestMeta.UNSPECIFIED_ROUTER_REQUEST_ID,
+                        request.routerRequestId(),
+                        "no id is made up");
                 assertEquals(1, request.attempt());
                 assertEquals(Optional.of("up-" + e.eventId()), request.requestId());
             }
-            assertEquals(Money.ofMicros(2_000), sink.report(UsageQuery.all()).total().spend());
+            UsageReport.Row migrated = sink.report(UsageQuery.all()).total();
+            assertEquals(Money.ofMicros(2_000), migrated.spend());
+            assertEquals(2, migrated.callerRequests(), "NULL ids are not one request");
             sink.record(
                     AnalyticsEvent.of(
                             "0190c6a4-5b2e-7d3f-8a1b-00000000000c",

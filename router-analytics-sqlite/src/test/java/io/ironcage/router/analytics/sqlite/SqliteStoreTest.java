@@ -92,6 +92,8 @@ class SqliteStoreTest {
             assertNull(rs.getObject("ttfb_ms"));
             assertNull(rs.getObject("port"));
             assertNull(rs.getObject("agent_id"));
+            assertNull(rs.getObject("router_request_id"), "the placeholder names no request");
+            assertEquals(1, rs.getInt("attempt"));
             assertEquals(401, rs.getInt("status"));
             assertEquals("Incorrect API key provided: <redacted>", rs.getString("error_message"));
         }

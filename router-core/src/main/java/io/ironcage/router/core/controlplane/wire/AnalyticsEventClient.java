@@ -151,10 +151,15 @@ public final class AnalyticsEventClient {
 
     /**
      * Adds which caller's request the event belongs to and which attempt of it it is, so the server
-     * can link the events (each with its own cost) of one request's retries and fallbacks.
+     * can link the events (each with its own cost) of one request's retries and fallbacks. An event
+     * without a router request id (recorded before they existed) sends none rather than the
+     * placeholder, which would link it to every other such event.
      */
     private static void attempt(ObjectNode out, RequestMeta request) {
-        out.put("router_request_id", request.routerRequestId()).put("attempt", request.attempt());
+        if (request.hasRouterRequestId()) {
+            out.put("router_request_id", request.routerRequestId());
+        }
+        out.put("attempt", request.attempt());
     }
 
     /** Shows the server only. */

@@ -36,10 +36,12 @@ public record RequestMeta(
         boolean translated,
         int status) {
     /**
-     * The router request id of metas made without one ({@link #RequestMeta(Optional, long,
-     * OptionalLong, boolean, boolean, int)}, {@link #of(int, long)}): a fixed placeholder in the
-     * router's format, so every such meta claims the same request. The router never records it; it
-     * is for tests and code written before attempts existed.
+     * The router request id of metas that have none: made by {@link #RequestMeta(Optional, long,
+     * OptionalLong, boolean, boolean, int)} or {@link #of(int, long)} (tests, code written before
+     * attempts existed), or read from a store row recorded before router request ids existed. A
+     * fixed placeholder in the router's format that names no request ({@link #hasRouterRequestId()}
+     * is false): stores keep it as "no id", and it is not sent to the control server. The router
+     * itself always gives a real id.
      */
     public static final String UNSPECIFIED_ROUTER_REQUEST_ID = "req_000000000000000000000000";
 
@@ -126,6 +128,16 @@ public record RequestMeta(
     public static RequestMeta of(int status, long latencyMs) {
         return new RequestMeta(
                 Optional.empty(), latencyMs, OptionalLong.empty(), false, false, status);
+    }
+
+    /**
+     * Returns whether this meta names its caller's request, i.e. its router request id is not
+     * {@link #UNSPECIFIED_ROUTER_REQUEST_ID}.
+     *
+     * @return whether the router request id is a real one
+     */
+    public boolean hasRouterRequestId() {
+        return !UNSPECIFIED_ROUTER_REQUEST_ID.equals(routerRequestId);
     }
 
     /**

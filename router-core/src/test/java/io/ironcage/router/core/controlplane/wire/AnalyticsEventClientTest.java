@@ -102,6 +102,14 @@ class AnalyticsEventClientTest {
     }
 
     @Test
+    void anEventWithoutARouterRequestIdSendsNoneRatherThanThePlaceholder() {
+        var json = AnalyticsEventClient.toWire(EVENT, TOKEN);
+
+        assertFalse(json.has("router_request_id"), json.toString());
+        assertEquals(1, json.get("attempt").asInt());
+    }
+
+    @Test
     void aRefusalCarriesTheServersMessageWithoutTheToken() {
         ScriptedTransport transport =
                 new ScriptedTransport(

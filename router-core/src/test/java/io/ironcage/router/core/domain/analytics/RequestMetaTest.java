@@ -1,7 +1,9 @@
 package io.ironcage.router.core.domain.analytics;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Optional;
 import java.util.OptionalLong;
@@ -54,6 +56,8 @@ class RequestMetaTest {
         assertEquals(1, old.attempt());
         assertEquals(old, RequestMeta.of(200, 10), "the same fixed id every time");
         assertEquals("req_000000000000000000000000", RequestMeta.UNSPECIFIED_ROUTER_REQUEST_ID);
+        assertFalse(old.hasRouterRequestId());
+        assertTrue(meta(ID, 1).hasRouterRequestId());
     }
 
     @Test
