@@ -19,12 +19,14 @@ import io.ironcage.router.core.spi.ProxyRequest;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
+import java.util.HexFormat;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Supplier;
 
 /**
@@ -33,6 +35,19 @@ import java.util.function.Supplier;
  * completes before the next starts), so the fields need no lock.
  */
 final class Call {
+    /**
+     * The router's id of the caller's request ({@code req_} and 24 lowercase hex digits), shared by
+     * the analytics events of all its attempts and sent back as {@code x-iron-router-request-id}.
+     * Random, not secret: from {@link ThreadLocalRandom}, cheap on the hot path.
+     */
+    final String requestId =
+            "req_"
+                    + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextLong())
+                    + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt());
+
+    /** The 1-based number of the attempt under way; the attempt loop increments it. */
+    int attempt = 1;
+
     /** The pipeline-wide parts every stage uses. */
     final PipelineParts parts;
 

@@ -58,6 +58,12 @@ import java.util.function.Supplier;
  * block, runs it right there).
  */
 public final class ProxyPipeline implements ProxyHandler {
+    /**
+     * The response header that carries the router's id of a routed request ({@code req_} and 24
+     * lowercase hex digits), the id its analytics events are recorded under.
+     */
+    public static final String REQUEST_ID_HEADER = "x-iron-router-request-id";
+
     private static final byte[] HEALTH = "LlmRouter OK".getBytes(StandardCharsets.UTF_8);
     private static final HeaderMap TEXT = HeaderMap.of("content-type", "text/plain; charset=utf-8");
     private static final HeaderMap JSON_TYPE = HeaderMap.of("content-type", "application/json");
@@ -322,7 +328,7 @@ public final class ProxyPipeline implements ProxyHandler {
         if (models.isPresent()) {
             return ModelListing.answer(call, answered, models.get());
         }
-        return Routing.route(call, answered);
+        return Routing.route(call, new RequestIdSink(answered, call.requestId));
     }
 
     /**
@@ -335,6 +341,34 @@ public final class ProxyPipeline implements ProxyHandler {
         Thread thread = new Thread(wait, "iron-router-event-wait");
         thread.setDaemon(true);
         thread.start();
+    }
+
+    /**
+     * Adds {@link #REQUEST_ID_HEADER} to each answer of a routed request, so a caller can name the
+     * request its analytics events are recorded under.
+     */
+    private static final class RequestIdSink implements ResponseSink {
+        private final ResponseSink sink;
+        private final String requestId;
+
+        RequestIdSink(ResponseSink sink, String requestId) {
+            this.sink = sink;
+            this.requestId = requestId;
+        }
+
+        @Override
+        public boolean send(int status, HeaderMap headers, byte[] body) {
+            return sink.send(status, withId(headers), body);
+        }
+
+        @Override
+        public ResponseStream stream(int status, HeaderMap headers) {
+            return sink.stream(status, withId(headers));
+        }
+
+        private HeaderMap withId(HeaderMap headers) {
+            return headers.toBuilder().set(REQUEST_ID_HEADER, requestId).build();
+        }
     }
 
     /** Tells the tenant the status of each answer (its request and failure counts). */
