@@ -45,9 +45,6 @@ final class Call {
                     + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextLong())
                     + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt());
 
-    /** The 1-based number of the attempt under way; the attempt loop increments it. */
-    int attempt = 1;
-
     /** The pipeline-wide parts every stage uses. */
     final PipelineParts parts;
 
