@@ -38,8 +38,9 @@ import java.util.Optional;
  *     against the installed transports when the router starts
  * @param token the Iron Cage token callers must present (and, in server mode, the one sent to the
  *     control server); empty only in server mode with {@link #agents()}
- * @param providers the provider keys, at most one per provider; empty in server mode, where the
- *     control server hands them out
+ * @param providers the provider keys, one per provider: a provider's only key, or the first of its
+ *     pool ({@link #providerKeyPools()}); empty in server mode, where the control server hands them
+ *     out
  * @param controlPlane the control server; empty in direct mode
  * @param budget the budget; default {@link Budget#DEFAULT}
  * @param pricingOverrides prices that replace or extend the bundled pricing table, in file order
@@ -50,6 +51,11 @@ import java.util.Optional;
  * @param server how the router's own HTTP server treats callers; default {@link Server#DEFAULT}
  * @param upstreamProxy the outbound proxy of {@code upstream-proxy}; empty: the process's
  *     environment decides ({@link io.ironcage.router.core.spi.UpstreamProxy#fromSystem()})
+ * @param providerKeyPools every provider's keys in file order ({@code keys:} in {@code
+ *     router.yaml}), the same providers as {@code providers}, each list starting with that
+ *     provider's key there; a provider given to the constructor without a pool (or an empty map)
+ *     gets a pool of its one key. Direct mode with more than one key for a provider hands them out
+ *     from {@link io.ironcage.router.core.spi.ProviderKeySource#pooled}
  */
 public record RouterConfig(
         Listen listen,
@@ -63,7 +69,8 @@ public record RouterConfig(
         Timeouts timeouts,
         List<Agent> agents,
         Server server,
-        Optional<UpstreamProxy> upstreamProxy) {
+        Optional<UpstreamProxy> upstreamProxy,
+        Map<ProviderType, List<ProviderKey>> providerKeyPools) {
 
     /** The transport used when none is configured. */
     public static final String DEFAULT_TRANSPORT = "netty";
@@ -73,9 +80,11 @@ public record RouterConfig(
      *
      * @throws NullPointerException if a component is {@code null}
      * @throws IllegalArgumentException if the transport or token is blank, a provider key is filed
-     *     under another provider, neither keys nor a control plane are configured, direct mode has
-     *     no token, server mode has neither a token nor agents or has both, agents are given in
-     *     direct mode, or two agents share a token or an id
+     *     under another provider, a pool is empty, has a key twice, does not start with the
+     *     provider's key in {@code providers} or names a provider not there, neither keys nor a
+     *     control plane are configured, direct mode has no token, server mode has neither a token
+     *     nor agents or has both, agents are given in direct mode, or two agents share a token or
+     *     an id
      */
     public RouterConfig {
         Objects.requireNonNull(listen, "listen");
@@ -88,6 +97,7 @@ public record RouterConfig(
         Objects.requireNonNull(timeouts, "timeouts");
         Objects.requireNonNull(server, "server");
         Objects.requireNonNull(upstreamProxy, "upstreamProxy");
+        Objects.requireNonNull(providerKeyPools, "providerKeyPools");
         pricingOverrides = List.copyOf(pricingOverrides);
         agents = List.copyOf(agents);
         if (transport.isBlank()) {
@@ -109,6 +119,7 @@ public record RouterConfig(
             keys.put(entry.getKey(), key);
         }
         providers = Collections.unmodifiableMap(keys);
+        providerKeyPools = pools(providers, providerKeyPools);
         if (providers.isEmpty() && controlPlane.isEmpty()) {
             throw new IllegalArgumentException(
                     "configure provider keys (direct mode), a control plane (server mode), or"
@@ -136,6 +147,96 @@ public record RouterConfig(
                 throw new IllegalArgumentException("two agents have the id " + agent.id().get());
             }
         }
+    }
+
+    /**
+     * Creates a configuration with one key per provider (no {@code keys:} pools).
+     *
+     * @param listen where the router listens
+     * @param transport the transport's name
+     * @param token the caller token
+     * @param providers the provider keys of direct mode
+     * @param controlPlane the control server of server mode
+     * @param budget the budget
+     * @param pricingOverrides price overrides
+     * @param analyticsSqlite the SQLite file
+     * @param timeouts the upstream timeouts
+     * @param agents the agents of server mode
+     * @param server the router's own HTTP server settings
+     * @param upstreamProxy the outbound proxy
+     */
+    public RouterConfig(
+            Listen listen,
+            String transport,
+            Optional<String> token,
+            Map<ProviderType, ProviderKey> providers,
+            Optional<ControlPlane> controlPlane,
+            Budget budget,
+            List<ModelPricing> pricingOverrides,
+            Optional<Path> analyticsSqlite,
+            Timeouts timeouts,
+            List<Agent> agents,
+            Server server,
+            Optional<UpstreamProxy> upstreamProxy) {
+        this(
+                listen,
+                transport,
+                token,
+                providers,
+                controlPlane,
+                budget,
+                pricingOverrides,
+                analyticsSqlite,
+                timeouts,
+                agents,
+                server,
+                upstreamProxy,
+                Map.of());
+    }
+
+    /**
+     * Returns whether some provider has more than one key ({@code keys:} with two or more).
+     *
+     * @return whether direct mode hands keys out from a pool
+     */
+    public boolean hasKeyPools() {
+        return providerKeyPools.values().stream().anyMatch(pool -> pool.size() > 1);
+    }
+
+    /** The pools, checked against {@code providers}; a provider without one gets its one key. */
+    private static Map<ProviderType, List<ProviderKey>> pools(
+            Map<ProviderType, ProviderKey> providers, Map<ProviderType, List<ProviderKey>> given) {
+        for (ProviderType type : given.keySet()) {
+            if (!providers.containsKey(Objects.requireNonNull(type, "provider"))) {
+                throw new IllegalArgumentException(
+                        "the key pool of " + type.id() + " has no key in providers");
+            }
+        }
+        EnumMap<ProviderType, List<ProviderKey>> pools = new EnumMap<>(ProviderType.class);
+        for (Map.Entry<ProviderType, ProviderKey> entry : providers.entrySet()) {
+            ProviderType type = entry.getKey();
+            List<ProviderKey> pool =
+                    List.copyOf(given.getOrDefault(type, List.of(entry.getValue())));
+            if (pool.isEmpty() || !pool.get(0).equals(entry.getValue())) {
+                throw new IllegalArgumentException(
+                        "the key pool of " + type.id() + " must start with its key in providers");
+            }
+            if (new java.util.HashSet<>(pool).size() != pool.size()) {
+                throw new IllegalArgumentException(
+                        "the key pool of " + type.id() + " has the same key twice");
+            }
+            for (ProviderKey key : pool) {
+                if (key.provider() != type) {
+                    throw new IllegalArgumentException(
+                            "a key in the pool of "
+                                    + type.id()
+                                    + " belongs to "
+                                    + key.provider().id());
+                }
+            }
+            pools.put(type, pool);
+        }
+        return Collections.unmodifiableMap(pools);
     }
 
     /**
@@ -297,7 +398,7 @@ public record RouterConfig(
                 + ", token="
                 + (token.isPresent() ? "<redacted>" : "<none>")
                 + ", providers="
-                + providers.values()
+                + providerKeyPools.values()
                 + ", controlPlane="
                 + controlPlane.map(ControlPlane::toString).orElse("<none>")
                 + ", budget="
