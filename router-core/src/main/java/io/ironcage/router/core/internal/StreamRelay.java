@@ -211,6 +211,7 @@ final class StreamRelay {
     static void relayStreamError(
             Call call, ResponseSink sink, HttpTransport.StreamingResponse response) {
         int status = response.status();
+        UpstreamCall.coolDownOn429(call, status, response.headers()); // key pools (h9)
         ByteArrayOutputStream body = new ByteArrayOutputStream();
         try {
             for (Optional<byte[]> chunk = response.read();

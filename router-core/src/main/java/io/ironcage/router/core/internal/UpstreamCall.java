@@ -7,6 +7,7 @@ import static io.ironcage.router.core.internal.Stages.writeJson;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.ironcage.router.core.domain.ApiKind;
 import io.ironcage.router.core.domain.ProviderKey;
+import io.ironcage.router.core.domain.RetryAfter;
 import io.ironcage.router.core.domain.budget.Reservation;
 import io.ironcage.router.core.domain.pricing.ModelPricing;
 import io.ironcage.router.core.errors.ControlPlaneException;
@@ -17,6 +18,7 @@ import io.ironcage.router.core.spi.HeaderMap;
 import io.ironcage.router.core.spi.HttpTransport;
 import io.ironcage.router.core.spi.ResponseSink;
 import java.net.URI;
+import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -31,7 +33,36 @@ import org.slf4j.LoggerFactory;
 final class UpstreamCall {
     private static final Logger LOG = LoggerFactory.getLogger(ProxyPipeline.class);
 
+    // --- key pools (h9-key-pools): a 429 cools the key down ---
+
+    /**
+     * How long a key cools down after a 429 that named no wait (neither {@code retry-after-ms} nor
+     * {@code Retry-After}).
+     */
+    static final Duration DEFAULT_429_COOLDOWN = Duration.ofSeconds(1);
+
     private UpstreamCall() {}
+
+    /**
+     * After the provider's answer: a 429 cools the key down in its source for the provider's {@code
+     * retry-after-ms} or {@code Retry-After} (else {@link #DEFAULT_429_COOLDOWN}), so that a pool
+     * hands out its other keys meanwhile. Any other status does nothing.
+     */
+    static void coolDownOn429(Call call, int status, HeaderMap headers) {
+        if (status != 429 || call.key == null) {
+            return;
+        }
+        Duration wait =
+                RetryAfter.of(
+                                headers.first("retry-after-ms"),
+                                headers.first("retry-after"),
+                                call.parts.clock().millis())
+                        .map(RetryAfter::delay)
+                        .orElse(DEFAULT_429_COOLDOWN);
+        call.tenant().keys().coolDown(call.key, wait);
+    }
+
+    // --- end key pools ---
 
     static CompletionStage<Void> forward(
             Call call, ResponseSink sink, ObjectNode body, Reservation reservation) {
