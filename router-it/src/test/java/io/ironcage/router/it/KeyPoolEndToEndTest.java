@@ -17,6 +17,7 @@ import io.ironcage.router.testkit.junit.StartStop;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -165,5 +166,36 @@ class KeyPoolEndToEndTest {
         assertEquals(other, send(CHAT, 200));
         clock.advance(Duration.ofSeconds(1));
         assertNotEquals(send(CHAT, 200), send(CHAT, 200), "both keys take turns again");
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("io.ironcage.router.it.RawCalls#transports")
+    void aKeyTheProviderRefusesIsRetriedOnceWithThePoolsNextKey(
+            String name, Supplier<TransportProvider> transport) {
+        start(transport);
+        openAi.requireKey(KEY_B); // A is refused with 401
+        for (int i = 0; i < 4; i++) {
+            HttpResponse<String> answer =
+                    RawCalls.post(
+                            router.baseUri(),
+                            TOKEN,
+                            "/v1/chat/completions",
+                            i % 2 == 0 ? CHAT : STREAM);
+            assertEquals(200, answer.statusCode(), answer.body());
+            assertNoKey(answer);
+        }
+        // a request that took A was sent once more at once, with B (the retry takes the next
+        // turn, so which requests start with A depends on the counter); B never needed a retry
+        List<String> seen = new ArrayList<>();
+        for (int i = 0, n = openAi.requestCount(); i < n; i++) {
+            seen.add(openAi.takeRequest(WAIT).header("authorization").orElseThrow());
+        }
+        assertEquals(4, seen.stream().filter(("Bearer " + KEY_B)::equals).count(), "" + seen);
+        assertTrue(seen.contains("Bearer " + KEY_A), "A had turns: " + seen);
+        for (int i = 0; i < seen.size(); i++) {
+            if (seen.get(i).equals("Bearer " + KEY_A)) {
+                assertEquals("Bearer " + KEY_B, seen.get(i + 1), "A's request retried: " + seen);
+            }
+        }
     }
 }
