@@ -7,6 +7,7 @@ import io.ironcage.router.core.domain.ProviderKey;
 import io.ironcage.router.core.errors.LlmRouterException;
 import io.ironcage.router.core.spi.ProviderKeySource;
 import io.ironcage.router.core.spi.TransportProvider;
+import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -55,7 +56,14 @@ final class ConfigMapping {
                 builder.agent(agent.id().map(spec::withAgentId).orElse(spec));
             }
         }
-        if (!config.providers().isEmpty()) {
+        if (config.hasKeyPools()) {
+            // a pool's cooldowns run on the router's clock, known only at start
+            ProviderKey[] pooled =
+                    config.providerKeyPools().values().stream()
+                            .flatMap(List::stream)
+                            .toArray(ProviderKey[]::new);
+            builder.providerKeysOnClock(clock -> ProviderKeySource.pooled(clock, pooled));
+        } else if (!config.providers().isEmpty()) {
             builder.providerKeys(
                     ProviderKeySource.fixed(
                             config.providers().values().toArray(new ProviderKey[0])));

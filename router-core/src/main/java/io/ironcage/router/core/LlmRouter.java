@@ -39,6 +39,7 @@ import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Function;
 
 /**
  * A running local LLM proxy: point an OpenAI or Anthropic SDK at {@link #baseUrl()} and present
@@ -335,6 +336,8 @@ public final class LlmRouter implements AutoCloseable {
         // package-private: RouterAssembly reads them at start
         TransportProvider transport;
         ProviderKeySource keys;
+        // a router.yaml key pool, made on the router's clock at start; providerKeys replaces it
+        Function<Clock, ProviderKeySource> keysOnClock;
         Optional<Money> budget = Optional.empty();
         List<Integer> thresholds = CostController.DEFAULT_THRESHOLD_PERCENTS;
         String token;
@@ -466,7 +469,23 @@ public final class LlmRouter implements AutoCloseable {
          */
         public Builder providerKeys(ProviderKeySource keys) {
             this.keys = Objects.requireNonNull(keys, "keys");
+            this.keysOnClock = null;
             return this;
+        }
+
+        /**
+         * Sets the key source made on the router's {@link #clock(Clock)} when it starts (a {@code
+         * router.yaml} key pool, whose cooldowns run on that clock).
+         */
+        Builder providerKeysOnClock(Function<Clock, ProviderKeySource> keys) {
+            this.keysOnClock = Objects.requireNonNull(keys, "keys");
+            this.keys = null;
+            return this;
+        }
+
+        /** The key source: the one set, else the one made on the clock; null for none. */
+        ProviderKeySource keySource() {
+            return keys != null || keysOnClock == null ? keys : keysOnClock.apply(clock);
         }
 
         /**

@@ -96,7 +96,7 @@ final class RouterAssembly {
 
     RouterAssembly(LlmRouter.Builder settings) {
         this.settings = settings;
-        this.keys = settings.keys;
+        this.keys = settings.keySource();
         this.controlPlane = settings.controlPlane;
         this.thresholds = settings.thresholds;
     }

@@ -336,6 +336,7 @@ class ReadmeExamplesTest {
                     "IC_TOKEN_A", "ic-readme-token-a",
                     "IC_TOKEN_B", "ic-readme-token-b",
                     "OPENAI_API_KEY", "sk-readme-openai",
+                    "OPENAI_API_KEY_2", "sk-readme-openai-2",
                     "ANTHROPIC_API_KEY", "sk-ant-readme-anthropic");
 
     /** What a snippet that is only a section is added to, so that it can start a router. */
@@ -416,6 +417,13 @@ class ReadmeExamplesTest {
             }
         }
         assertEquals(7, configs.size(), "with their commented-out alternatives:\n" + configs);
+        assertTrue(
+                configs.stream()
+                        .anyMatch(
+                                yaml ->
+                                        RouterConfigLoader.parse(yaml, README_ENV, "README")
+                                                .hasKeyPools()),
+                "the reference shows a key pool");
         try (FakeControlPlane control = FakeControlPlane.create().start()) {
             for (String token : List.of("IC_TOKEN", "IC_TOKEN_A", "IC_TOKEN_B")) {
                 control.addAgent(README_ENV.get(token), ProviderType.OPENAI, "sk-test", 50_000_000);
@@ -498,7 +506,10 @@ class ReadmeExamplesTest {
                 config.analyticsSqlite().map(file -> dir.resolve(file.getFileName())),
                 config.timeouts(),
                 config.agents(),
-                config.server());
+                config.server(),
+                Optional.empty(), // no outbound proxy: nothing is sent upstream here
+                config.resilience(),
+                config.providerKeyPools());
     }
 
     private static String squash(String code) {

@@ -54,6 +54,8 @@ class ResilienceChaosTest {
     private static final String TOKEN = "ic-token-TESTTOKEN-chaos";
     private static final int CALLERS = 8;
     private static final int REQUESTS_EACH = 25;
+    private static final java.util.regex.Pattern PROVIDER_ERRORS =
+            java.util.regex.Pattern.compile("slow down|oops|unavailable|overloaded");
 
     @StartStop final FakeProvider openAi = FakeProvider.openAi();
     @StartStop final FakeProvider anthropic = FakeProvider.anthropic();
@@ -156,6 +158,13 @@ class ResilienceChaosTest {
                                                 http.send(
                                                         request(caller, i),
                                                         HttpResponse.BodyHandlers.ofString());
+                                        if (answer.statusCode() != 200) {
+                                            // a failure the caller gets is a provider's own,
+                                            // passed on once the attempts are used up
+                                            assertTrue(
+                                                    PROVIDER_ERRORS.matcher(answer.body()).find(),
+                                                    answer.statusCode() + " " + answer.body());
+                                        }
                                         statuses.computeIfAbsent(
                                                         answer.statusCode(),
                                                         s -> new AtomicInteger())

@@ -39,8 +39,9 @@ import java.util.Optional;
  *     against the installed transports when the router starts
  * @param token the Iron Cage token callers must present (and, in server mode, the one sent to the
  *     control server); empty only in server mode with {@link #agents()}
- * @param providers the provider keys, at most one per provider; empty in server mode, where the
- *     control server hands them out
+ * @param providers the provider keys, one per provider: a provider's only key, or the first of its
+ *     pool ({@link #providerKeyPools()}); empty in server mode, where the control server hands them
+ *     out
  * @param controlPlane the control server; empty in direct mode
  * @param budget the budget; default {@link Budget#DEFAULT}
  * @param pricingOverrides prices that replace or extend the bundled pricing table, in file order
@@ -53,6 +54,11 @@ import java.util.Optional;
  *     environment decides ({@link io.ironcage.router.core.spi.UpstreamProxy#fromSystem()})
  * @param resilience {@code retries}, {@code fallbacks} and {@code circuit-breaker}; default {@link
  *     Resilience#DEFAULTS}
+ * @param providerKeyPools every provider's keys in file order ({@code keys:} in {@code
+ *     router.yaml}), the same providers as {@code providers}, each list starting with that
+ *     provider's key there; a provider given to the constructor without a pool (or an empty map)
+ *     gets a pool of its one key. Direct mode with more than one key for a provider hands them out
+ *     from {@link io.ironcage.router.core.spi.ProviderKeySource#pooled}
  */
 public record RouterConfig(
         Listen listen,
@@ -67,7 +73,8 @@ public record RouterConfig(
         List<Agent> agents,
         Server server,
         Optional<UpstreamProxy> upstreamProxy,
-        Resilience resilience) {
+        Resilience resilience,
+        Map<ProviderType, List<ProviderKey>> providerKeyPools) {
 
     /** The transport used when none is configured. */
     public static final String DEFAULT_TRANSPORT = "netty";
@@ -77,9 +84,11 @@ public record RouterConfig(
      *
      * @throws NullPointerException if a component is {@code null}
      * @throws IllegalArgumentException if the transport or token is blank, a provider key is filed
-     *     under another provider, neither keys nor a control plane are configured, direct mode has
-     *     no token, server mode has neither a token nor agents or has both, agents are given in
-     *     direct mode, or two agents share a token or an id
+     *     under another provider, a pool is empty, has a key twice, does not start with the
+     *     provider's key in {@code providers} or names a provider not there, neither keys nor a
+     *     control plane are configured, direct mode has no token, server mode has neither a token
+     *     nor agents or has both, agents are given in direct mode, or two agents share a token or
+     *     an id
      */
     public RouterConfig {
         Objects.requireNonNull(listen, "listen");
@@ -93,6 +102,7 @@ public record RouterConfig(
         Objects.requireNonNull(server, "server");
         Objects.requireNonNull(upstreamProxy, "upstreamProxy");
         Objects.requireNonNull(resilience, "resilience");
+        Objects.requireNonNull(providerKeyPools, "providerKeyPools");
         pricingOverrides = List.copyOf(pricingOverrides);
         agents = List.copyOf(agents);
         if (transport.isBlank()) {
@@ -114,6 +124,7 @@ public record RouterConfig(
             keys.put(entry.getKey(), key);
         }
         providers = Collections.unmodifiableMap(keys);
+        providerKeyPools = pools(providers, providerKeyPools);
         if (providers.isEmpty() && controlPlane.isEmpty()) {
             throw new IllegalArgumentException(
                     "configure provider keys (direct mode), a control plane (server mode), or"
@@ -144,7 +155,8 @@ public record RouterConfig(
     }
 
     /**
-     * Creates a configuration with the default retries, no fallbacks and no circuit breakers.
+     * Creates a configuration with the default retries, no fallbacks, no circuit breakers and one
+     * key per provider (no {@code keys:} pools).
      *
      * @param listen where the router listens
      * @param transport the transport's name
@@ -185,7 +197,53 @@ public record RouterConfig(
                 agents,
                 server,
                 upstreamProxy,
-                Resilience.DEFAULTS);
+                Resilience.DEFAULTS,
+                Map.of());
+    }
+
+    /**
+     * Returns whether some provider has more than one key ({@code keys:} with two or more).
+     *
+     * @return whether direct mode hands keys out from a pool
+     */
+    public boolean hasKeyPools() {
+        return providerKeyPools.values().stream().anyMatch(pool -> pool.size() > 1);
+    }
+
+    /** The pools, checked against {@code providers}; a provider without one gets its one key. */
+    private static Map<ProviderType, List<ProviderKey>> pools(
+            Map<ProviderType, ProviderKey> providers, Map<ProviderType, List<ProviderKey>> given) {
+        for (ProviderType type : given.keySet()) {
+            if (!providers.containsKey(Objects.requireNonNull(type, "provider"))) {
+                throw new IllegalArgumentException(
+                        "the key pool of " + type.id() + " has no key in providers");
+            }
+        }
+        EnumMap<ProviderType, List<ProviderKey>> pools = new EnumMap<>(ProviderType.class);
+        for (Map.Entry<ProviderType, ProviderKey> entry : providers.entrySet()) {
+            ProviderType type = entry.getKey();
+            List<ProviderKey> pool =
+                    List.copyOf(given.getOrDefault(type, List.of(entry.getValue())));
+            if (pool.isEmpty() || !pool.get(0).equals(entry.getValue())) {
+                throw new IllegalArgumentException(
+                        "the key pool of " + type.id() + " must start with its key in providers");
+            }
+            if (new java.util.HashSet<>(pool).size() != pool.size()) {
+                throw new IllegalArgumentException(
+                        "the key pool of " + type.id() + " has the same key twice");
+            }
+            for (ProviderKey key : pool) {
+                if (key.provider() != type) {
+                    throw new IllegalArgumentException(
+                            "a key in the pool of "
+                                    + type.id()
+                                    + " belongs to "
+                                    + key.provider().id());
+                }
+            }
+            pools.put(type, pool);
+        }
+        return Collections.unmodifiableMap(pools);
     }
 
     /**
@@ -347,7 +405,7 @@ public record RouterConfig(
                 + ", token="
                 + (token.isPresent() ? "<redacted>" : "<none>")
                 + ", providers="
-                + providers.values()
+                + providerKeyPools.values()
                 + ", controlPlane="
                 + controlPlane.map(ControlPlane::toString).orElse("<none>")
                 + ", budget="

@@ -32,6 +32,7 @@ import java.util.Optional;
  * token: ${IC_TOKEN}                # what callers must present; required (or agents)
  * providers:                        # direct mode
  *   openai:    { key: "${OPENAI_API_KEY}",    base-url: https://api.openai.com }
+ *   # openai:  { keys: [ "${OPENAI_KEY_A}", "${OPENAI_KEY_B}" ] }   # a pool instead of key
  *   anthropic:                      # block style needs no quotes
  *     key: ${ANTHROPIC_API_KEY}
  *     base-url: https://api.anthropic.com
@@ -99,8 +100,11 @@ import java.util.Optional;
  *       information, query or fragment; a trailing {@code /} is removed. {@code limit-usd} is a
  *       finite, non-negative number, converted with {@link Money#fromUsdTruncating(double)}. A
  *       provider key must not be blank and must not be another provider's (an {@code sk-ant-} key
- *       under {@code openai}). {@code analytics.sqlite} is a path, relative to the working
- *       directory. Key-cache TTL may be {@code 0s}; timeouts must be positive.
+ *       under {@code openai}). A provider has either {@code key} (one) or {@code keys}, a non-empty
+ *       list of keys without repeats, each checked like {@code key}, handed out round-robin ({@link
+ *       RouterConfig#providerKeyPools()}); both is an error. {@code analytics.sqlite} is a path,
+ *       relative to the working directory. Key-cache TTL may be {@code 0s}; timeouts must be
+ *       positive.
  *   <li><b>Secrets.</b> No error message contains the value of {@code token} or a provider key, nor
  *       an environment variable's value; URLs are not echoed either. YAML syntax errors report the
  *       parser's problem and line without the parser's excerpt of the file, and without it as a
@@ -199,12 +203,14 @@ public final class RouterConfigLoader {
                         "token",
                         Optional.empty(),
                         n -> Optional.of(keys.nonBlank(n, "token")));
-        Map<ProviderType, ProviderKey> providers =
+        Map<ProviderType, List<ProviderKey>> pools =
                 keys.get(
                         top,
                         "providers",
                         new EnumMap<>(ProviderType.class),
                         new ProvidersSection(keys)::providers);
+        Map<ProviderType, ProviderKey> providers = new EnumMap<>(ProviderType.class);
+        pools.forEach((type, pool) -> providers.put(type, pool.get(0)));
         Optional<ControlPlane> controlPlane =
                 keys.get(
                         top,
@@ -282,7 +288,8 @@ public final class RouterConfigLoader {
                 agents,
                 server,
                 upstreamProxy,
-                resilience);
+                resilience,
+                pools);
     }
 
     /** The {@code analytics} section: the SQLite file, if any. */

@@ -10,6 +10,7 @@ import io.ironcage.router.core.errors.ForwardException;
 import io.ironcage.router.core.resilience.CircuitBreakers;
 import io.ironcage.router.core.resilience.RetryOptions;
 import io.ironcage.router.core.spi.HeaderMap;
+import io.ironcage.router.core.spi.ProxyHandler;
 import io.ironcage.router.core.spi.ResponseSink;
 import java.time.Duration;
 import java.util.List;
@@ -55,7 +56,7 @@ final class Attempts {
     private final Optional<CircuitBreakers> breakers;
     private int modelIndex;
     private int ofModel;
-    private boolean started;
+    private int made;
     private Failure last;
 
     /** A retryable answer kept back from the caller: sent as it is if nothing else works. */
@@ -106,17 +107,44 @@ final class Attempts {
                     modelIndex + 1 < models.size() ? "trying its fallback" : "no fallback left");
             return nextModel();
         }
+        return attemptWhenAKeyIsUsable();
+    }
+
+    /**
+     * An attempt once the provider has a key it has not rate-limited: while every key cools after a
+     * 429 (a shared cooldown, see {@link
+     * io.ironcage.router.core.spi.ProviderKeySource#coolingFor(ProviderType)}), requests wait for
+     * it, up to {@code max-retry-after}, instead of each sending one more request into it; a longer
+     * cooldown moves to the next model, or, with none left, lets the provider answer.
+     */
+    private CompletionStage<Void> attemptWhenAKeyIsUsable() {
+        Duration cooling = call.tenant().keys().coolingFor(provider());
+        if (cooling.isZero()) {
+            return attempt();
+        }
+        if (cooling.compareTo(retries.maxRetryAfter()) <= 0) {
+            LOG.debug("{} keys cool for {} ms: waiting", provider().id(), cooling.toMillis());
+            return after(cooling, this::attempt);
+        }
+        if (modelIndex + 1 < models.size()) {
+            release();
+            return nextModel();
+        }
         return attempt();
     }
 
     /** One attempt at the routed model; its breaker's permission is held. */
     private CompletionStage<Void> attempt() {
         ofModel++;
-        if (started) {
+        if (made > 0) {
             call.attempt++;
         }
-        started = true;
+        made++;
         call.newAttempt();
+        // a transport whose threads may block runs every attempt on its thread; otherwise an
+        // attempt may resume on an event loop (an earlier one ended there), so it starts as
+        // non-blocking and moves to a worker where it must
+        call.blocking = call.workers == ProxyHandler.CALLING_THREAD;
         AttemptSink sink = new AttemptSink();
         CompletionStage<Void> done;
         try {
@@ -149,6 +177,10 @@ final class Attempts {
                                 last.headers().first("retry-after"),
                                 call.parts.clock().millis())
                         .map(RetryAfter::delay);
+        if (anotherKeyIsReady() && ofModel < retries.maxAttempts()) {
+            // the 429'd key cools; another key of the provider goes at once
+            return after(Duration.ZERO, () -> acquire() ? attemptWhenAKeyIsUsable() : nextModel());
+        }
         if (asked.isPresent() && asked.get().compareTo(retries.maxRetryAfter()) > 0) {
             LOG.info(
                     "{} {} asks for {} ms before a retry, longer than retries.max-retry-after",
@@ -169,7 +201,7 @@ final class Attempts {
                     if (!acquire()) {
                         return nextModel(); // opened meanwhile
                     }
-                    return attempt();
+                    return attemptWhenAKeyIsUsable();
                 });
     }
 
@@ -200,12 +232,13 @@ final class Attempts {
             caller.send(last.status(), headers(last.headers(), last.model()), last.body());
             return DONE;
         }
+        String asked = models.isEmpty() ? currentModel() : models.get(0);
         ErrorResponse open =
                 ErrorResponses.circuitOpen(
                         call.format(),
-                        models.isEmpty() ? currentModel() : models.get(0),
+                        asked,
                         breakers.map(CircuitBreakers::openFor).orElse(Duration.ZERO));
-        caller.send(open.status(), headers(open.headers(), currentModel()), open.body());
+        caller.send(open.status(), headers(open.headers(), asked), open.body());
         return DONE;
     }
 
@@ -215,7 +248,8 @@ final class Attempts {
             return next.get();
         }
         try {
-            if (call.blocking) {
+            if (call.workers == ProxyHandler.CALLING_THREAD) {
+                // the transport's own thread, which may block: wait here
                 call.parts.delays().schedule(() -> {}, wait.toNanos(), TimeUnit.NANOSECONDS).get();
                 return next.get();
             }
@@ -240,6 +274,17 @@ final class Attempts {
         }
     }
 
+    /**
+     * After a 429: whether the key that got it now cools (the source keeps cooldowns) while another
+     * key of the provider is usable, so the retry goes at once, with that key.
+     */
+    private boolean anotherKeyIsReady() {
+        return last.status() == 429
+                && call.key != null
+                && !call.tenant().keys().coolingFor(call.key).isZero()
+                && call.tenant().keys().coolingFor(provider()).isZero();
+    }
+
     /** Asks the routed model's breaker; always yes without breakers. */
     private boolean acquire() {
         return breakers.isEmpty() || breakers.get().tryAcquire(provider(), currentModel());
@@ -256,15 +301,17 @@ final class Attempts {
             return;
         }
         CircuitBreakers b = breakers.get();
-        boolean noAnswer =
-                call.forwardFailure == ForwardException.Kind.CONNECT
-                        || call.forwardFailure == ForwardException.Kind.TIMEOUT;
+        ForwardException.Kind failure = call.forwardFailure;
+        int status = call.upstreamError;
         if (!call.sent
-                || call.upstreamError == 429
-                || call.forwardFailure == ForwardException.Kind.CUT) {
-            // not called, or an answer that says nothing about the model's health
+                || failure == ForwardException.Kind.CUT
+                || status == 429
+                || status == 401
+                || status == 403) {
+            // not called, or an answer that says nothing about the model's health (a rate
+            // limit, the router's key)
             b.released(provider(), currentModel());
-        } else if (noAnswer || call.upstreamError >= 500) {
+        } else if (failure != null || status >= 500 || status == 408) {
             b.failed(provider(), currentModel());
         } else {
             b.succeeded(provider(), currentModel());
@@ -286,7 +333,7 @@ final class Attempts {
         }
         return headers.toBuilder()
                 .set("x-iron-router-model", model)
-                .set("x-iron-router-attempts", String.valueOf(call.attempt))
+                .set("x-iron-router-attempts", String.valueOf(made))
                 .build();
     }
 
@@ -302,7 +349,15 @@ final class Attempts {
         } else {
             retryable = call.upstreamError == status && retries.retries(status);
         }
-        return retryable && (ofModel < retries.maxAttempts() || modelIndex + 1 < models.size());
+        return retryable
+                && !stopping()
+                && (ofModel < retries.maxAttempts() || modelIndex + 1 < models.size());
+    }
+
+    /** Whether the router is stopping: nothing is tried again then. */
+    private boolean stopping() {
+        return call.parts.upstream() instanceof ProviderCalls
+                && ((ProviderCalls) call.parts.upstream()).isStopping();
     }
 
     /**

@@ -54,6 +54,13 @@ final class Call {
     final RequestGate.Passed head;
 
     final long startedMs;
+
+    /**
+     * When the attempt under way started: its event's latency and time to first byte count from
+     * here.
+     */
+    long attemptStartedMs;
+
     Routed routed;
     ProviderKey key;
     String upstreamPath;
@@ -99,6 +106,7 @@ final class Call {
         this.request = request;
         this.head = head;
         this.startedMs = parts.clock().millis();
+        this.attemptStartedMs = startedMs;
         this.workers = workers;
         // a transport whose thread may block runs everything here, with plain upstream calls
         this.blocking = workers == ProxyHandler.CALLING_THREAD;
@@ -145,6 +153,7 @@ final class Call {
 
     /** Forgets what the last attempt reserved, sent and saw, before the next one. */
     void newAttempt() {
+        attemptStartedMs = parts.clock().millis();
         key = null;
         upstreamPath = null;
         price = Optional.empty();

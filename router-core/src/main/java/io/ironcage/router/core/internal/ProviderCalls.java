@@ -94,6 +94,15 @@ public final class ProviderCalls implements HttpTransport {
     }
 
     /**
+     * Returns whether the router is stopping: no request is tried again from then on.
+     *
+     * @return whether {@link #stopping()} or {@link #cut()} was called
+     */
+    public boolean isStopping() {
+        return stopping;
+    }
+
+    /**
      * Fails every call still waiting for its answer, and every call made from now on, with a cut;
      * their dependents (the settlement) run on this thread before it returns.
      */

@@ -119,7 +119,7 @@ final class Settlement {
                         .first("x-request-id")
                         .or(() -> upstreamHeaders.first("request-id"))
                         .filter(id -> !id.isBlank());
-        long latency = Math.max(0, call.parts.clock().millis() - call.startedMs);
+        long latency = Math.max(0, call.parts.clock().millis() - call.attemptStartedMs);
         OptionalLong ttfb =
                 call.firstByteMs.isPresent() && call.firstByteMs.getAsLong() <= latency
                         ? call.firstByteMs

@@ -134,6 +134,7 @@ final class StreamRelay {
                 }
             } catch (ForwardException | IllegalStateException e) {
                 broken = true;
+                call.forwardFailure = ForwardException.Kind.BROKEN; // its breaker learns of it
                 LOG.warn(
                         "upstream stream of {} ended early ({}): billing from what was seen",
                         call.routed.provider().id(),
@@ -203,7 +204,7 @@ final class StreamRelay {
             return null;
         }
         if (call.firstByteMs.isEmpty()) {
-            call.firstByteMs = OptionalLong.of(call.parts.clock().millis() - call.startedMs);
+            call.firstByteMs = OptionalLong.of(call.parts.clock().millis() - call.attemptStartedMs);
         }
         return out;
     }
@@ -211,6 +212,7 @@ final class StreamRelay {
     static void relayStreamError(
             Call call, ResponseSink sink, HttpTransport.StreamingResponse response) {
         int status = response.status();
+        UpstreamCall.coolDownOn429(call, status, response.headers()); // key pools (h9)
         ByteArrayOutputStream body = new ByteArrayOutputStream();
         try {
             for (Optional<byte[]> chunk = response.read();

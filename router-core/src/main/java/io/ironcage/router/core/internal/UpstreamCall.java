@@ -7,6 +7,7 @@ import static io.ironcage.router.core.internal.Stages.writeJson;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.ironcage.router.core.domain.ApiKind;
 import io.ironcage.router.core.domain.ProviderKey;
+import io.ironcage.router.core.domain.RetryAfter;
 import io.ironcage.router.core.domain.budget.Reservation;
 import io.ironcage.router.core.domain.pricing.ModelPricing;
 import io.ironcage.router.core.errors.ControlPlaneException;
@@ -17,6 +18,7 @@ import io.ironcage.router.core.spi.HeaderMap;
 import io.ironcage.router.core.spi.HttpTransport;
 import io.ironcage.router.core.spi.ResponseSink;
 import java.net.URI;
+import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -31,7 +33,36 @@ import org.slf4j.LoggerFactory;
 final class UpstreamCall {
     private static final Logger LOG = LoggerFactory.getLogger(ProxyPipeline.class);
 
+    // --- key pools (h9-key-pools): a 429 cools the key down ---
+
+    /**
+     * How long a key cools down after a 429 that named no wait (neither {@code retry-after-ms} nor
+     * {@code Retry-After}).
+     */
+    static final Duration DEFAULT_429_COOLDOWN = Duration.ofSeconds(1);
+
     private UpstreamCall() {}
+
+    /**
+     * After the provider's answer: a 429 cools the key down in its source for the provider's {@code
+     * retry-after-ms} or {@code Retry-After} (else {@link #DEFAULT_429_COOLDOWN}), so that a pool
+     * hands out its other keys meanwhile. Any other status does nothing.
+     */
+    static void coolDownOn429(Call call, int status, HeaderMap headers) {
+        if (status != 429 || call.key == null) {
+            return;
+        }
+        Duration wait =
+                RetryAfter.of(
+                                headers.first("retry-after-ms"),
+                                headers.first("retry-after"),
+                                call.parts.clock().millis())
+                        .map(RetryAfter::delay)
+                        .orElse(DEFAULT_429_COOLDOWN);
+        call.tenant().keys().coolDown(call.key, wait);
+    }
+
+    // --- end key pools ---
 
     static CompletionStage<Void> forward(
             Call call, ResponseSink sink, ObjectNode body, Reservation reservation) {
@@ -191,32 +222,48 @@ final class UpstreamCall {
     }
 
     /**
-     * Settles and answers a call that got no answer: released at 0 µ$ when the provider could not
-     * be reached or did not answer; billed from what was seen (nothing of the answer: the input
-     * bound) when the router cut it at a stop, as the provider may have had the request.
+     * Settles and answers a call that got no answer. No connection, or a connection that broke,
+     * releases it at 0 µ$. When the provider had the request and no answer came, because it did not
+     * answer in time or the router cut the call at a stop, it is billed from what was seen: nothing
+     * of the answer, so its input bound, as a stream cut before its first event is; the provider
+     * may well bill it, and a retried timeout would otherwise escape the budget.
      */
     static void failed(Call call, ResponseSink sink, ForwardException e, Reservation held) {
-        if (e.kind() != ForwardException.Kind.CUT) {
+        call.forwardFailure = e.kind();
+        if (e.kind() != ForwardException.Kind.CUT && e.kind() != ForwardException.Kind.TIMEOUT) {
             Stages.release(held); // released before the caller has the answer, like a settlement
             UpstreamCall.upstreamFailed(call, sink, e);
             return;
         }
-        LOG.warn("a {} call was cut when the router stopped", call.routed.provider().id());
+        boolean cut = e.kind() == ForwardException.Kind.CUT;
+        String host = call.key.effectiveBaseUrl().getHost();
+        LOG.warn(
+                "{} upstream {} {}: billing its input",
+                call.routed.provider().id(),
+                host,
+                cut ? "was cut when the router stopped" : "did not answer in time");
         Settlement.settle(
                 call,
                 held,
                 Optional.empty(),
                 Optional.empty(),
                 0,
-                503,
+                cut ? 503 : 504,
                 HeaderMap.empty(),
-                "The router stopped before the provider answered; billed from what was seen.");
-        reply(sink, ErrorResponses.unreadable(call.format(), 503, 0));
+                cut
+                        ? "The router stopped before the provider answered; billed from what was"
+                                + " seen."
+                        : "The provider did not answer in time; its input is billed, as the"
+                                + " provider had the request.");
+        reply(
+                sink,
+                cut
+                        ? ErrorResponses.unreadable(call.format(), 503, 0)
+                        : ErrorResponses.upstreamTimeout(call.format(), host));
     }
 
     static void upstreamFailed(Call call, ResponseSink sink, ForwardException e) {
         String host = call.key.effectiveBaseUrl().getHost();
-        call.forwardFailure = e.kind();
         boolean timeout = e.kind() == ForwardException.Kind.TIMEOUT;
         LOG.warn("{} upstream {} failed: {}", call.routed.provider().id(), host, e.kind());
         Settlement.recordFailure(

@@ -80,6 +80,7 @@ final class WholeAnswer {
     static void answerWhole(
             Call call, ResponseSink sink, HttpTransport.Response response, Reservation held) {
         int status = response.status();
+        UpstreamCall.coolDownOn429(call, status, response.headers()); // key pools (h9)
         byte[] body = call.scrubber.scrub(response.body());
         if (status < 200 || status > 299) {
             release(held); // nothing to bill: released before the caller has the answer
