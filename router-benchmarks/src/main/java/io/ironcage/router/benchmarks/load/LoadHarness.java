@@ -38,11 +38,12 @@ import java.util.ServiceLoader;
  * {@code nginx} is on the PATH; {@code apt-get install nginx-light}), {@code --router-heap 64m}
  * (the router JVM's {@code -Xmx}, default 256m), {@code --rate R} (fixed rate over all connections
  * instead of closed loop), {@code --event-delay MS} (upstream pause between SSE events, default 0),
- * {@code --out FILE} (also write every measurement as CSV), {@code --baseline
- * on|timeouts|on,timeouts} (also measure {@link NettyBaselineMain}, a bare reactor-netty proxy: the
- * transport's floor; with {@code timeouts}, with the router's idle and request-read timeouts too;
- * with {@code raw}, {@link RawNettyBaselineMain}, a plain Netty proxy with no reactor layer;
- * default off).
+ * {@code --resilience default,off,on} (routers with the default retries, none, or retries, a
+ * fallback and a circuit breaker configured; nothing fails either way), {@code --out FILE} (also
+ * write every measurement as CSV), {@code --baseline on|timeouts|on,timeouts} (also measure {@link
+ * NettyBaselineMain}, a bare reactor-netty proxy: the transport's floor; with {@code timeouts},
+ * with the router's idle and request-read timeouts too; with {@code raw}, {@link
+ * RawNettyBaselineMain}, a plain Netty proxy with no reactor layer; default off).
  *
  * <p>Modes: {@code plain} is a ~1 KB non-streamed chat completion; {@code stream} the same with
  * {@code "stream": true} (20 SSE events); {@code translated} is the plain request for a Claude
@@ -169,24 +170,31 @@ public final class LoadHarness {
                                 baseline.process.pid(),
                                 "Bearer sk-load-openai"));
             }
+            String[] resilience = option("resilience", "default").split(",");
             for (String transport : transports) {
-                List<String> jvm = new ArrayList<>(List.of("-Xmx" + heap, QUIET));
-                if (options.containsKey("router-jvm")) {
-                    jvm.addAll(List.of(options.get("router-jvm").trim().split("\\s+")));
+                for (String variant : resilience) {
+                    List<String> jvm = new ArrayList<>(List.of("-Xmx" + heap, QUIET));
+                    if (options.containsKey("router-jvm")) {
+                        jvm.addAll(List.of(options.get("router-jvm").trim().split("\\s+")));
+                    }
+                    String name =
+                            "router-"
+                                    + transport
+                                    + (variant.equals("default") ? "" : "-r" + variant);
+                    Child router =
+                            Child.java(
+                                    name,
+                                    jvm,
+                                    RouterMain.class,
+                                    List.of(transport, openAi, anthropic, variant));
+                    children.add(router);
+                    targets.add(
+                            new Proxy(
+                                    name,
+                                    Integer.parseInt(router.ready[1]),
+                                    router.process.pid(),
+                                    "Bearer " + RouterMain.TOKEN));
                 }
-                Child router =
-                        Child.java(
-                                "router-" + transport,
-                                jvm,
-                                RouterMain.class,
-                                List.of(transport, openAi, anthropic));
-                children.add(router);
-                targets.add(
-                        new Proxy(
-                                "router-" + transport,
-                                Integer.parseInt(router.ready[1]),
-                                router.process.pid(),
-                                "Bearer " + RouterMain.TOKEN));
             }
 
             Map<String, List<Measurement>> all = new LinkedHashMap<>();

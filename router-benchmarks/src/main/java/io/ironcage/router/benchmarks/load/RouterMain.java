@@ -3,10 +3,14 @@ package io.ironcage.router.benchmarks.load;
 import io.ironcage.router.core.LlmRouter;
 import io.ironcage.router.core.domain.Money;
 import io.ironcage.router.core.domain.ProviderKey;
+import io.ironcage.router.core.resilience.CircuitBreakerOptions;
+import io.ironcage.router.core.resilience.RetryOptions;
 import io.ironcage.router.core.spi.ProviderKeySource;
 import io.ironcage.router.core.spi.TransportProvider;
 import java.io.IOException;
 import java.net.URI;
+import java.util.List;
+import java.util.Map;
 
 /**
  * The router under load, in its own JVM so the harness can read its CPU time and memory from {@code
@@ -27,17 +31,27 @@ public final class RouterMain {
     /**
      * Starts the router.
      *
-     * @param args {@code <transport> <openai-base-url> <anthropic-base-url>}
+     * @param args {@code <transport> <openai-base-url> <anthropic-base-url> [default|off|on]}: the
+     *     last, the resilience settings (the default retries, none, or retries with a fallback and
+     *     a circuit breaker)
      * @throws IOException if standard input fails
      */
     public static void main(String[] args) throws IOException {
-        if (args.length != 3) {
+        if (args.length != 3 && args.length != 4) {
             throw new IllegalArgumentException(
-                    "usage: RouterMain <transport> <openai-base-url> <anthropic-base-url>");
+                    "usage: RouterMain <transport> <openai-base-url> <anthropic-base-url>"
+                            + " [default|off|on]");
+        }
+        String resilience = args.length == 4 ? args[3] : "default";
+        LlmRouter.Builder builder = LlmRouter.builder();
+        if (resilience.equals("off")) {
+            builder.retries(RetryOptions.NONE);
+        } else if (resilience.equals("on")) {
+            builder.fallbacks(Map.of("gpt-4o-mini", List.of("gpt-4o")))
+                    .circuitBreaker(CircuitBreakerOptions.DEFAULTS);
         }
         try (LlmRouter router =
-                LlmRouter.builder()
-                        .transport(TransportProvider.load(args[0]))
+                builder.transport(TransportProvider.load(args[0]))
                         .providerKeys(
                                 ProviderKeySource.fixed(
                                         ProviderKey.openAi("sk-load-openai", URI.create(args[1])),
