@@ -208,25 +208,7 @@ class GracefulShutdownTest {
         FakeControlPlane control = FakeControlPlane.create();
         control.start();
         try {
-            control.addAgent(
-                    TOKEN,
-                    Optional.of(ProviderType.ANTHROPIC),
-                    Optional.of(KEY),
-                    Optional.of(anthropic.baseUri()),
-                    25_000_000);
-            router =
-                    LlmRouter.builder()
-                            .transport(transport.get())
-                            .controlPlane(
-                                    ControlPlaneOptions.builder(control.baseUri())
-                                            .timeout(Duration.ofSeconds(2))
-                                            .leaseSize(Money.ofMicros(1_000_000))
-                                            .retryBackoff(
-                                                    Duration.ofMillis(20), Duration.ofMillis(100))
-                                            .build())
-                            .token(TOKEN)
-                            .shutdownGrace(Duration.ofMillis(300))
-                            .start();
+            router = serverMode(transport.get(), control);
             String leaseId = router.agents().list().get(0).leaseId().orElseThrow();
             anthropic.enqueue(FakeResponse.text("never").usage(40, 12).neverEnds());
             HttpResponse<InputStream> response = stream();
@@ -263,25 +245,7 @@ class GracefulShutdownTest {
         FakeControlPlane control = FakeControlPlane.create();
         control.start();
         try {
-            control.addAgent(
-                    TOKEN,
-                    Optional.of(ProviderType.ANTHROPIC),
-                    Optional.of(KEY),
-                    Optional.of(anthropic.baseUri()),
-                    25_000_000);
-            router =
-                    LlmRouter.builder()
-                            .transport(transport.get())
-                            .controlPlane(
-                                    ControlPlaneOptions.builder(control.baseUri())
-                                            .timeout(Duration.ofSeconds(2))
-                                            .leaseSize(Money.ofMicros(1_000_000))
-                                            .retryBackoff(
-                                                    Duration.ofMillis(20), Duration.ofMillis(100))
-                                            .build())
-                            .token(TOKEN)
-                            .shutdownGrace(Duration.ofMillis(300))
-                            .start();
+            router = serverMode(transport.get(), control);
             String leaseId = router.agents().list().get(0).leaseId().orElseThrow();
             // the provider takes the request and never answers it
             anthropic.enqueue(FakeResponse.text("never").usage(40, 12).neverEnds());
@@ -328,6 +292,27 @@ class GracefulShutdownTest {
         } finally {
             control.close();
         }
+    }
+
+    /** A server-mode router whose agent holds a 1,000,000 µ$ lease, with a 300 ms grace. */
+    private LlmRouter serverMode(TransportProvider transport, FakeControlPlane control) {
+        control.addAgent(
+                TOKEN,
+                Optional.of(ProviderType.ANTHROPIC),
+                Optional.of(KEY),
+                Optional.of(anthropic.baseUri()),
+                25_000_000);
+        return LlmRouter.builder()
+                .transport(transport)
+                .controlPlane(
+                        ControlPlaneOptions.builder(control.baseUri())
+                                .timeout(Duration.ofSeconds(2))
+                                .leaseSize(Money.ofMicros(1_000_000))
+                                .retryBackoff(Duration.ofMillis(20), Duration.ofMillis(100))
+                                .build())
+                .token(TOKEN)
+                .shutdownGrace(Duration.ofMillis(300))
+                .start();
     }
 
     private static boolean refuses(int port) {
