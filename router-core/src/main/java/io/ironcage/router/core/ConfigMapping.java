@@ -76,6 +76,7 @@ final class ConfigMapping {
         config.token().ifPresent(builder::token);
         config.budget().limit().ifPresent(builder::budget);
         config.upstreamProxy().ifPresent(builder::upstreamProxy);
+        builder.rateLimits(config.rateLimits());
         return builder;
     }
 }

@@ -1,5 +1,6 @@
 package io.ironcage.router.core.config;
 
+import io.ironcage.router.core.agent.RateLimits;
 import io.ironcage.router.core.controlplane.ControlPlaneOptions;
 import io.ironcage.router.core.domain.Money;
 import io.ironcage.router.core.domain.ProviderKey;
@@ -50,6 +51,8 @@ import java.util.Optional;
  * @param server how the router's own HTTP server treats callers; default {@link Server#DEFAULT}
  * @param upstreamProxy the outbound proxy of {@code upstream-proxy}; empty: the process's
  *     environment decides ({@link io.ironcage.router.core.spi.UpstreamProxy#fromSystem()})
+ * @param rateLimits the limits of each agent (of the token in direct mode) of {@code rate-limits};
+ *     default {@link RateLimits#NONE}
  */
 public record RouterConfig(
         Listen listen,
@@ -63,7 +66,8 @@ public record RouterConfig(
         Timeouts timeouts,
         List<Agent> agents,
         Server server,
-        Optional<UpstreamProxy> upstreamProxy) {
+        Optional<UpstreamProxy> upstreamProxy,
+        RateLimits rateLimits) {
 
     /** The transport used when none is configured. */
     public static final String DEFAULT_TRANSPORT = "netty";
@@ -88,6 +92,7 @@ public record RouterConfig(
         Objects.requireNonNull(timeouts, "timeouts");
         Objects.requireNonNull(server, "server");
         Objects.requireNonNull(upstreamProxy, "upstreamProxy");
+        Objects.requireNonNull(rateLimits, "rateLimits");
         pricingOverrides = List.copyOf(pricingOverrides);
         agents = List.copyOf(agents);
         if (transport.isBlank()) {
@@ -136,6 +141,51 @@ public record RouterConfig(
                 throw new IllegalArgumentException("two agents have the id " + agent.id().get());
             }
         }
+    }
+
+    /**
+     * Creates a configuration without {@code rate-limits}.
+     *
+     * @param listen where the router listens
+     * @param transport the transport's name
+     * @param token the caller token
+     * @param providers the provider keys of direct mode
+     * @param controlPlane the control server of server mode
+     * @param budget the budget
+     * @param pricingOverrides price overrides
+     * @param analyticsSqlite the SQLite file
+     * @param timeouts the upstream timeouts
+     * @param agents the agents of server mode
+     * @param server the router's own HTTP server settings
+     * @param upstreamProxy the outbound proxy; empty: the environment decides
+     */
+    public RouterConfig(
+            Listen listen,
+            String transport,
+            Optional<String> token,
+            Map<ProviderType, ProviderKey> providers,
+            Optional<ControlPlane> controlPlane,
+            Budget budget,
+            List<ModelPricing> pricingOverrides,
+            Optional<Path> analyticsSqlite,
+            Timeouts timeouts,
+            List<Agent> agents,
+            Server server,
+            Optional<UpstreamProxy> upstreamProxy) {
+        this(
+                listen,
+                transport,
+                token,
+                providers,
+                controlPlane,
+                budget,
+                pricingOverrides,
+                analyticsSqlite,
+                timeouts,
+                agents,
+                server,
+                upstreamProxy,
+                RateLimits.NONE);
     }
 
     /**
@@ -312,6 +362,8 @@ public record RouterConfig(
                 + agents
                 + ", server="
                 + server
+                + ", rateLimits="
+                + rateLimits
                 + "]";
     }
 

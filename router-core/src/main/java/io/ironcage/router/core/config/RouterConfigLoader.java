@@ -1,5 +1,6 @@
 package io.ironcage.router.core.config;
 
+import io.ironcage.router.core.agent.RateLimits;
 import io.ironcage.router.core.config.RouterConfig.Budget;
 import io.ironcage.router.core.config.RouterConfig.ControlPlane;
 import io.ironcage.router.core.config.RouterConfig.Listen;
@@ -68,6 +69,10 @@ import java.util.Optional;
  *   url: http://proxy.corp:3128     # https upstreams through CONNECT, http ones in absolute form
  *   username: alice                 # optional, Basic; password likewise
  *   no-proxy: [localhost, .corp]    # called directly; loopback is proxied unless listed
+ * rate-limits:                      # per agent (per token in direct mode); absent: none
+ *   requests-per-minute: 600        # fixed one-minute windows; 429 beyond
+ *   tokens-per-minute: 1000000      # the worst case at admission, corrected when settled
+ *   max-concurrent: 64              # requests in flight at once
  * }</pre>
  *
  * <p>Rules:
@@ -120,7 +125,8 @@ public final class RouterConfigLoader {
                     "timeouts",
                     "agents",
                     "server",
-                    "upstream-proxy");
+                    "upstream-proxy",
+                    "rate-limits");
 
     private final ConfigKeys keys;
 
@@ -250,6 +256,12 @@ public final class RouterConfigLoader {
                         "upstream-proxy",
                         Optional.empty(),
                         n -> Optional.of(new UpstreamProxySection(keys).upstreamProxy(n)));
+        RateLimits rateLimits =
+                keys.get(
+                        top,
+                        "rate-limits",
+                        RateLimits.NONE,
+                        new RateLimitsSection(keys)::rateLimits);
         if (controlPlane.isEmpty() && token.isEmpty()) {
             // checked last, so that a mistake elsewhere is reported first
             throw keys.error(
@@ -276,7 +288,8 @@ public final class RouterConfigLoader {
                 timeouts,
                 agents,
                 server,
-                upstreamProxy);
+                upstreamProxy,
+                rateLimits);
     }
 
     /** The {@code analytics} section: the SQLite file, if any. */

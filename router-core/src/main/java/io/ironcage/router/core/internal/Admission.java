@@ -5,10 +5,13 @@ import static io.ironcage.router.core.internal.Stages.release;
 import static io.ironcage.router.core.internal.Stages.reply;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.ironcage.router.core.agent.RateLimited;
+import io.ironcage.router.core.agent.RatePermit;
 import io.ironcage.router.core.domain.ProviderKey;
 import io.ironcage.router.core.domain.ProviderRouting.NoKeyForProvider;
 import io.ironcage.router.core.domain.budget.BudgetPolicy;
 import io.ironcage.router.core.domain.budget.Reservation;
+import io.ironcage.router.core.domain.pricing.ModelPricing;
 import io.ironcage.router.core.domain.pricing.RequestShape;
 import io.ironcage.router.core.errors.ControlPlaneException;
 import io.ironcage.router.core.provider.RequestShapes;
@@ -56,6 +59,15 @@ final class Admission {
                             call.format(), new NoKeyForProvider(call.routed.provider())));
             return DONE;
         }
+        // --- rate limits (rate-limits:): a concurrency slot and a request permit, before
+        // anything is reserved; released on every path from here (RatePermit.release) ---
+        RatePermit permit = call.tenant().rateLimiter().acquire();
+        if (permit.refusal().isPresent()) {
+            reply(sink, ErrorResponses.rateLimited(call.format(), permit.refusal().get()));
+            return DONE;
+        }
+        call.ratePermit = permit;
+        // --- end rate limits ---
         Reservation reservation = null;
         if (call.endpoint().metered()) {
             // only a metered endpoint is priced: a free one costs nothing, an unmetered one
@@ -76,6 +88,7 @@ final class Admission {
                                     () -> shape(call, body),
                                     call.tenant().ledger());
             if (admission instanceof BudgetPolicy.Refused) {
+                permit.release(); // rate limits
                 reply(sink, Admission.refusal(call, ((BudgetPolicy.Refused) admission).reason()));
                 return DONE;
             }
@@ -88,10 +101,28 @@ final class Admission {
                     // stopped since authentication: its lease is being returned (the stop
                     // waits only for reservations it can see), so nothing more may be spent
                     reservation.cancel();
+                    permit.release(); // rate limits
                     reply(sink, ErrorResponses.unauthorized(call.format()));
                     return DONE;
                 }
             }
+            // --- rate limits: tokens per minute on the worst case (0 for an unpriced model,
+            // counted when it settles); a refusal released the permit, the reservation goes too
+            if (permit.countsTokens()) {
+                Optional<RateLimited> refused =
+                        permit.reserveTokens(
+                                reservation == null
+                                        ? 0
+                                        : worstCaseTokens(call.price.get(), call.shape));
+                if (refused.isPresent()) {
+                    if (reservation != null) {
+                        reservation.cancel();
+                    }
+                    reply(sink, ErrorResponses.rateLimited(call.format(), refused.get()));
+                    return DONE;
+                }
+            }
+            // --- end rate limits ---
         }
         Reservation held = reservation;
         CompletionStage<Void> forwarded;
@@ -99,10 +130,28 @@ final class Admission {
             forwarded = UpstreamCall.forward(call, sink, body, held);
         } catch (RuntimeException | Error e) {
             release(held);
+            permit.release(); // rate limits
             throw e;
         }
-        // a path that neither committed nor cancelled it releases it when the request ends
-        return forwarded.whenComplete((done, failed) -> release(held));
+        // a path that neither committed nor cancelled it releases it when the request ends;
+        // the rate-limit slot goes back then too, with the tokens if nothing settled them
+        return forwarded.whenComplete(
+                (done, failed) -> {
+                    release(held);
+                    permit.release();
+                });
+    }
+
+    /**
+     * A request's worst case of tokens for the tokens-per-minute limit: its input bound plus its
+     * output limit, as reserved ({@link ModelPricing#worstCaseInputTokens}, {@link
+     * ModelPricing#worstCaseOutputTokens}); saturates rather than overflows.
+     */
+    static long worstCaseTokens(ModelPricing price, RequestShape shape) {
+        long input = price.worstCaseInputTokens(shape);
+        long output = price.worstCaseOutputTokens(shape);
+        long sum = input + output;
+        return sum < 0 ? Long.MAX_VALUE : sum;
     }
 
     /**
