@@ -85,7 +85,7 @@ final class TokenBucket {
             return;
         }
         refill();
-        long scaled = tokens >= limit ? capacity : tokens * MINUTE_MS;
+        long scaled = scaled(tokens);
         level = Math.min(capacity, level + scaled);
     }
 
@@ -100,7 +100,7 @@ final class TokenBucket {
             return;
         }
         refill();
-        long scaled = tokens >= limit ? capacity : tokens * MINUTE_MS;
+        long scaled = scaled(tokens);
         level = Math.max(-capacity, level - scaled);
     }
 
@@ -122,6 +122,14 @@ final class TokenBucket {
     synchronized long millisUntilFull() {
         refill();
         return ceilDiv(capacity - level, limit);
+    }
+
+    /**
+     * Tokens in token-milliseconds; beyond two minutes' worth (from the deepest debt to full) more
+     * makes no difference, so the product cannot overflow.
+     */
+    private long scaled(long tokens) {
+        return tokens >= 2 * limit ? 2 * capacity : tokens * MINUTE_MS;
     }
 
     private void refill() {

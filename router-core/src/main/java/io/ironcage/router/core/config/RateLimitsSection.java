@@ -55,8 +55,7 @@ final class RateLimitsSection {
         if (value != Math.rint(value) || value < 1 || value > max) {
             throw keys.error(
                     node,
-                    node.path
-                            + " must be a positive whole number up to "
+                    "must be a positive whole number up to "
                             + max
                             + ", got "
                             + (value == Math.rint(value) && Math.abs(value) < 1e15
