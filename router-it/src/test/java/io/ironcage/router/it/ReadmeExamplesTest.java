@@ -498,7 +498,9 @@ class ReadmeExamplesTest {
                 config.analyticsSqlite().map(file -> dir.resolve(file.getFileName())),
                 config.timeouts(),
                 config.agents(),
-                config.server());
+                config.server(),
+                Optional.empty(),
+                config.rateLimits());
     }
 
     private static String squash(String code) {
