@@ -13,6 +13,8 @@ import com.openai.models.chat.completions.ChatCompletionCreateParams;
 import io.ironcage.router.core.LlmRouter;
 import io.ironcage.router.core.agent.AgentSpec;
 import io.ironcage.router.core.agent.RateLimits;
+import io.ironcage.router.core.config.RouterConfig;
+import io.ironcage.router.core.config.RouterConfigLoader;
 import io.ironcage.router.core.domain.Money;
 import io.ironcage.router.core.domain.ProviderKey;
 import io.ironcage.router.core.spi.ProviderKeySource;
@@ -27,6 +29,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
@@ -37,6 +40,7 @@ import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * {@code rate-limits:} end to end on both transports (README, "Rate limits"): a refusal is a 429 in
@@ -277,6 +281,31 @@ class RateLimitEndToEndTest {
         }
         assertEquals(2 * limit, openAi.requestCount());
         assertNothingReserved();
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"netty", "jdk"})
+    void routerYamlRateLimitsReachTheRouter(String transport) {
+        RouterConfig config =
+                RouterConfigLoader.parse(
+                        "listen: 127.0.0.1:0\n"
+                                + "transport: "
+                                + transport
+                                + "\ntoken: "
+                                + TOKEN
+                                + "\nproviders:\n  openai: { key: sk-rates-openai, base-url: '"
+                                + openAi.baseUri()
+                                + "' }\n"
+                                + "rate-limits:\n  requests-per-minute: 1\n",
+                        Map.of(),
+                        "router.yaml");
+        assertEquals(RateLimits.NONE.withRequestsPerMinute(1), config.rateLimits());
+        router = LlmRouter.fromConfig(config);
+        assertEquals(200, post("/v1/chat/completions", CHAT).statusCode());
+        HttpResponse<String> refused = post("/v1/chat/completions", CHAT);
+        assertEquals(429, refused.statusCode(), refused.body());
+        assertEquals("1", header(refused, "x-ratelimit-limit-requests"));
+        assertEquals(1, openAi.requestCount());
     }
 
     @ParameterizedTest(name = "{0}")
