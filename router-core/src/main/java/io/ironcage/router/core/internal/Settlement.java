@@ -43,7 +43,7 @@ final class Settlement {
         RequestMeta requestMeta = Settlement.requestMeta(call, status, upstreamHeaders);
         if (call.price.isEmpty()) {
             // rate limits: an unpriced model reserved no tokens; its usage counts now
-            call.ratePermit.settle(usage.map(Settlement::tokens).orElse(0L));
+            call.ratePermit.settle(usage.isPresent() ? tokens(usage.get()) : 0);
             // free and unmetered calls are not LLM requests to report
             if (call.endpoint().metered()
                     && call.routed.model().isPresent()
