@@ -201,7 +201,11 @@ class RateLimitEndToEndTest {
                 () -> openAi.requestCount() == 1);
 
         // the first holds its worst case (600 output + its input bound): 600 more do not fit
+        Money reserved = router.budgetStatus().reserved();
+        assertTrue(reserved.micros() > 0);
         HttpResponse<String> refused = post("/v1/chat/completions", big);
+        assertEquals(
+                reserved, router.budgetStatus().reserved(), "the refused one reserved nothing");
         assertEquals(429, refused.statusCode(), refused.body());
         JsonNode error = JSON.readTree(refused.body()).get("error");
         assertEquals("tokens", error.get("type").asText());
@@ -231,6 +235,30 @@ class RateLimitEndToEndTest {
         assertEquals(200, now.statusCode(), now.body());
         assertEquals(2, openAi.requestCount());
         assertNothingReserved();
+
+        // an answer that used 595 tokens keeps them counted after it ends: 600 more do not fit
+        openAi.enqueue(FakeResponse.text("Hi").usage(5, 590));
+        assertEquals(200, post("/v1/chat/completions", big).statusCode());
+        HttpResponse<String> spent = post("/v1/chat/completions", big);
+        assertEquals(429, spent.statusCode(), spent.body());
+        assertEquals(3, openAi.requestCount());
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("io.ironcage.router.it.RawCalls#transports")
+    void anUpstreamErrorWithoutUsageGivesTheWorstCaseBack(
+            String name, Supplier<TransportProvider> transport) {
+        start(transport, RateLimits.NONE.withTokensPerMinute(1_000));
+        String big =
+                "{\"model\":\"gpt-4o-mini\",\"max_tokens\":600,"
+                        + "\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}";
+        openAi.enqueue(FakeResponse.error(500, "server_error", "The upstream failed."));
+        assertEquals(500, post("/v1/chat/completions", big).statusCode());
+        assertNothingReserved();
+        // had the failed request kept its worst case, two of them would not fit in 1,000
+        HttpResponse<String> next = post("/v1/chat/completions", big);
+        assertEquals(200, next.statusCode(), next.body());
+        assertEquals(2, openAi.requestCount());
     }
 
     @ParameterizedTest(name = "{0}")
