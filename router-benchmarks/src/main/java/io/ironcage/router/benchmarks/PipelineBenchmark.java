@@ -7,6 +7,8 @@ import io.ironcage.router.core.domain.Money;
 import io.ironcage.router.core.domain.ProviderKey;
 import io.ironcage.router.core.domain.budget.CostController;
 import io.ironcage.router.core.internal.ProxyPipeline;
+import io.ironcage.router.core.resilience.CircuitBreakerOptions;
+import io.ironcage.router.core.resilience.Resilience;
 import io.ironcage.router.core.spi.HeaderMap;
 import io.ironcage.router.core.spi.HttpTransport;
 import io.ironcage.router.core.spi.ProviderKeySource;
@@ -22,8 +24,11 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Executor;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -31,9 +36,11 @@ import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 import org.openjdk.jmh.infra.Blackhole;
 
@@ -49,6 +56,15 @@ import org.openjdk.jmh.infra.Blackhole;
 @Measurement(iterations = 5, time = 1)
 @Fork(value = 1, jvmArgsAppend = "-Xmx256m")
 public class PipelineBenchmark {
+    /**
+     * {@code off}: each request tried once; {@code on}: retries, a fallback and a circuit breaker
+     * configured, none of them needed (nothing fails), to show what the attempt loop costs.
+     */
+    @Param({"off", "on"})
+    public String resilience;
+
+    private ScheduledExecutorService delays;
+
     private static final String TOKEN = "ic-bench-token";
 
     /** The benchmark thread may block: the pipeline runs everything on it. */
@@ -125,8 +141,43 @@ public class PipelineBenchmark {
                         PricingTables.bundled(),
                         UsageEventSink.noop(),
                         Clock.systemUTC(),
-                        ProxyPipeline.Settings.of(Duration.ofSeconds(30), 10 * 1024 * 1024)
-                                .withRejectUnpriced(true));
+                        resilience.equals("on")
+                                ? ProxyPipeline.Settings.of(
+                                                Duration.ofSeconds(30), 10 * 1024 * 1024)
+                                        .withRejectUnpriced(true)
+                                        .withResilience(
+                                                Resilience.DEFAULTS
+                                                        .withFallbacks(
+                                                                Map.of(
+                                                                        "gpt-4o-mini",
+                                                                        List.of("gpt-4o")))
+                                                        .withCircuitBreaker(
+                                                                Optional.of(
+                                                                        CircuitBreakerOptions
+                                                                                .DEFAULTS)),
+                                                delays())
+                                : ProxyPipeline.Settings.of(
+                                                Duration.ofSeconds(30), 10 * 1024 * 1024)
+                                        .withRejectUnpriced(true));
+    }
+
+    private ScheduledExecutorService delays() {
+        delays =
+                Executors.newSingleThreadScheduledExecutor(
+                        r -> {
+                            Thread t = new Thread(r, "bench-delays");
+                            t.setDaemon(true);
+                            return t;
+                        });
+        return delays;
+    }
+
+    /** Stops the scheduler of the {@code on} runs. */
+    @TearDown
+    public void stopDelays() {
+        if (delays != null) {
+            delays.shutdownNow();
+        }
     }
 
     /**

@@ -400,6 +400,7 @@ final class ReportFormats {
         ObjectNode node = JSON.createObjectNode();
         node.put("group", row.group().orElse(null));
         node.put("requests", row.requests());
+        node.put("caller_requests", row.callerRequests());
         node.put("failures", row.failures());
         node.put("success_rate_percent", successPercent(row, 2));
         node.put("spend_usd", usd(row.spend()));

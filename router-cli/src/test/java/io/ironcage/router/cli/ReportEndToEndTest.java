@@ -150,6 +150,10 @@ class ReportEndToEndTest {
         assertTrue(ledgerMicros > 0);
         assertEquals(ledgerMicros, total.path("spend_micros").asLong(), "report = ledger, in µ$");
         assertEquals(REQUESTS, total.path("requests").asLong());
+        assertEquals(
+                REQUESTS,
+                total.path("caller_requests").asLong(),
+                "one attempt each: every request has a router request id of its own");
         assertEquals(expectedFailures, total.path("failures").asLong());
         for (JsonNode group : report.path("groups")) {
             String provider = group.path("group").asText();

@@ -76,6 +76,9 @@ final class ConfigMapping {
         config.token().ifPresent(builder::token);
         config.budget().limit().ifPresent(builder::budget);
         config.upstreamProxy().ifPresent(builder::upstreamProxy);
+        builder.retries(config.resilience().retries());
+        builder.fallbacks(config.resilience().fallbacks());
+        config.resilience().circuitBreaker().ifPresent(builder::circuitBreaker);
         builder.rateLimits(config.rateLimits());
         return builder;
     }

@@ -19,6 +19,9 @@ import io.ironcage.router.core.domain.pricing.PricingTable;
 import io.ironcage.router.core.errors.ConfigException;
 import io.ironcage.router.core.errors.LlmRouterException;
 import io.ironcage.router.core.errors.ServerStartException;
+import io.ironcage.router.core.resilience.CircuitBreakerOptions;
+import io.ironcage.router.core.resilience.Resilience;
+import io.ironcage.router.core.resilience.RetryOptions;
 import io.ironcage.router.core.spi.ProviderKeySource;
 import io.ironcage.router.core.spi.ServerOptions;
 import io.ironcage.router.core.spi.TransportProvider;
@@ -30,6 +33,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
@@ -356,8 +360,51 @@ public final class LlmRouter implements AutoCloseable {
         ControlPlaneOptions controlPlane;
         final List<AgentSpec> agentSpecs = new ArrayList<>();
         ScheduledExecutorService scheduler;
+        Resilience resilience = Resilience.DEFAULTS;
 
         private Builder() {}
+
+        /**
+         * Sets how a model is retried when its provider fails (default {@link
+         * RetryOptions#DEFAULTS}: 3 attempts per model, on 429, 500, 502, 503, 504, 529, no
+         * connection and timeouts; {@link RetryOptions#NONE} leaves retrying to the caller's SDK).
+         * Every attempt reserves and settles its own cost.
+         *
+         * @param options the retries
+         * @return this builder
+         */
+        public Builder retries(RetryOptions options) {
+            this.resilience = resilience.withRetries(Objects.requireNonNull(options, "options"));
+            return this;
+        }
+
+        /**
+         * Sets the fallback models: for a model as callers name it, the models tried in order once
+         * its attempts are used up or its circuit breaker is open. A fallback of the other provider
+         * is reached through the translators, with that provider's own key.
+         *
+         * @param fallbacks for each model, its fallbacks in order
+         * @return this builder
+         * @throws IllegalArgumentException if a model falls back to itself or lists one twice
+         */
+        public Builder fallbacks(Map<String, List<String>> fallbacks) {
+            this.resilience =
+                    resilience.withFallbacks(Objects.requireNonNull(fallbacks, "fallbacks"));
+            return this;
+        }
+
+        /**
+         * Turns on a circuit breaker per provider and model (default: none).
+         *
+         * @param options the failure rate, window and open time
+         * @return this builder
+         */
+        public Builder circuitBreaker(CircuitBreakerOptions options) {
+            this.resilience =
+                    resilience.withCircuitBreaker(
+                            Optional.of(Objects.requireNonNull(options, "options")));
+            return this;
+        }
 
         /**
          * Runs the router in server mode against an Iron Cage control server: provider keys, budget
@@ -388,9 +435,9 @@ public final class LlmRouter implements AutoCloseable {
         }
 
         /**
-         * Sets the scheduler that runs lease reports, renewals, retries and the analytics sync;
-         * default a two-thread daemon scheduler the router shuts down on close. A scheduler given
-         * here is not shut down by the router.
+         * Sets the scheduler that runs lease reports, renewals, retries, the waits between a
+         * request's attempts and the analytics sync; default a two-thread daemon scheduler the
+         * router shuts down on close. A scheduler given here is not shut down by the router.
          *
          * @param scheduler the scheduler
          * @return this builder

@@ -146,7 +146,7 @@ final class RouterAssembly {
         HttpTransport client = settings.transport.httpTransport(settings.connectTimeout, proxy);
         ScheduledExecutorService background = settings.scheduler;
         ScheduledExecutorService ownScheduler = null;
-        if (background == null && server) {
+        if (background == null && (server || settings.resilience.retriesOrFallsBack())) {
             background = daemonScheduler();
             ownScheduler = background;
         }
@@ -187,7 +187,15 @@ final class RouterAssembly {
                                 TenantLimiter.of(settings.rateLimits, time, "direct")));
             }
             ProxyHandler handler =
-                    handler(tenants, providerCalls, prices, sink, time, registry, requests);
+                    handler(
+                            tenants,
+                            providerCalls,
+                            prices,
+                            sink,
+                            time,
+                            registry,
+                            requests,
+                            background);
             running =
                     settings.transport
                             .serverTransport()
@@ -275,7 +283,8 @@ final class RouterAssembly {
             RecentEvents sink,
             Clock time,
             AgentRegistry registry,
-            AtomicLong requests) {
+            AtomicLong requests,
+            ScheduledExecutorService background) {
         ProxyPipeline pipeline =
                 new ProxyPipeline(
                         tenants,
@@ -284,11 +293,12 @@ final class RouterAssembly {
                         sink,
                         time,
                         new ProxyPipeline.Settings(
-                                settings.upstreamTimeout,
-                                settings.rejectUnpriced,
-                                settings.allowUnmetered,
-                                settings.maxRequestBodyBytes,
-                                registry::readiness));
+                                        settings.upstreamTimeout,
+                                        settings.rejectUnpriced,
+                                        settings.allowUnmetered,
+                                        settings.maxRequestBodyBytes,
+                                        registry::readiness)
+                                .withResilience(settings.resilience, background));
         return new CountingHandler(pipeline, requests);
     }
 

@@ -36,6 +36,7 @@ class ArchitectureTest {
                             "..core.transport..",
                             "..core.config..",
                             "..core.controlplane..",
+                            "..core.resilience..",
                             "..core.internal..")
                     .adapter("netty", "..transport.netty..")
                     .adapter("jdkhttp", "..transport.jdkhttp..")

@@ -500,6 +500,7 @@ class ReadmeExamplesTest {
                 config.agents(),
                 config.server(),
                 Optional.empty(),
+                config.resilience(),
                 config.rateLimits());
     }
 

@@ -30,6 +30,7 @@ import io.ironcage.router.core.domain.ProviderKey;
 import io.ironcage.router.core.domain.TokenUsage;
 import io.ironcage.router.core.domain.analytics.LlmRequestCompleted;
 import io.ironcage.router.core.domain.analytics.LlmRequestFailed;
+import io.ironcage.router.core.resilience.RetryOptions;
 import io.ironcage.router.core.spi.ProviderKeySource;
 import io.ironcage.router.core.spi.TransportProvider;
 import io.ironcage.router.testkit.Await;
@@ -116,6 +117,8 @@ abstract class RouterEndToEndTest {
                 .usageSink(events)
                 .timeouts(Duration.ofSeconds(2), upstreamTimeout)
                 .maxRequestBodyBytes(maxBody)
+                // errors pass through as the provider sent them: ResilienceEndToEndTest has retries
+                .retries(RetryOptions.NONE)
                 .start();
     }
 

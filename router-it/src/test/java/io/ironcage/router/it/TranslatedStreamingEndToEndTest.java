@@ -40,6 +40,7 @@ import io.ironcage.router.core.domain.ProviderKey;
 import io.ironcage.router.core.domain.TokenUsage;
 import io.ironcage.router.core.domain.analytics.LlmRequestCompleted;
 import io.ironcage.router.core.domain.analytics.LlmRequestFailed;
+import io.ironcage.router.core.resilience.RetryOptions;
 import io.ironcage.router.core.spi.ProviderKeySource;
 import io.ironcage.router.core.spi.TransportProvider;
 import io.ironcage.router.testkit.Await;
@@ -111,6 +112,7 @@ abstract class TranslatedStreamingEndToEndTest {
                         .token(TOKEN)
                         .usageSink(events)
                         .timeouts(Duration.ofSeconds(2), Duration.ofSeconds(3))
+                        .retries(RetryOptions.NONE) // upstream errors reach the SDK as they are
                         .start();
     }
 

@@ -54,7 +54,9 @@ final class EventRows {
         "current_spend_micros",
         "port",
         "total_requests",
-        "total_cost_micros"
+        "total_cost_micros",
+        "router_request_id",
+        "attempt"
     };
 
     /**
@@ -95,6 +97,8 @@ final class EventRows {
     private static final int PORT = column("port");
     private static final int TOTAL_REQUESTS = column("total_requests");
     private static final int TOTAL_COST_MICROS = column("total_cost_micros");
+    private static final int ROUTER_REQUEST_ID = column("router_request_id");
+    private static final int ATTEMPT = column("attempt");
 
     /** Selects every event, oldest first. */
     static final String SELECT_ALL = "SELECT * FROM usage_events ORDER BY timestamp_ms, rowid";
@@ -217,6 +221,9 @@ final class EventRows {
         values[PROVIDER] = meta.provider();
         values[PROVIDER_ID] = meta.providerId().orElse(null);
         values[MODEL] = capped(meta.model(), MAX_MODEL_LENGTH);
+        // the placeholder names no request: stored as NULL, like the rows from before schema 2
+        values[ROUTER_REQUEST_ID] = request.hasRouterRequestId() ? request.routerRequestId() : null;
+        values[ATTEMPT] = (long) request.attempt();
         values[REQUEST_ID] = request.requestId().orElse(null);
         values[LATENCY_MS] = request.latencyMs();
         OptionalLong ttfb = request.timeToFirstByteMs();
@@ -365,10 +372,22 @@ final class EventRows {
                 rs.getString("model"));
     }
 
+    /**
+     * Reads a row's request facts. A row without a router request id (written before schema version
+     * 2, or for a meta without one) reads as {@link RequestMeta#UNSPECIFIED_ROUTER_REQUEST_ID}, and
+     * one without an attempt as attempt 1: each such row was the one attempt of its request.
+     */
     private static RequestMeta request(ResultSet rs) throws SQLException {
         long ttfb = rs.getLong("ttfb_ms");
         OptionalLong timeToFirstByte = rs.wasNull() ? OptionalLong.empty() : OptionalLong.of(ttfb);
+        String routerRequestId = rs.getString("router_request_id");
+        int attempt = rs.getInt("attempt");
+        if (routerRequestId == null) {
+            routerRequestId = RequestMeta.UNSPECIFIED_ROUTER_REQUEST_ID;
+        }
         return new RequestMeta(
+                routerRequestId,
+                attempt >= 1 ? attempt : 1,
                 Optional.ofNullable(rs.getString("request_id")),
                 rs.getLong("latency_ms"),
                 timeToFirstByte,

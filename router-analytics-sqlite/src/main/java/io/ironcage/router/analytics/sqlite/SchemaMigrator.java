@@ -23,7 +23,8 @@ final class SchemaMigrator {
     static final int APPLICATION_ID = 0x49524F55;
 
     /** The migrations, in order: the n-th entry (1-based) is schema version n. */
-    static final List<String> MIGRATIONS = List.of("V1__usage_events.sql");
+    static final List<String> MIGRATIONS =
+            List.of("V1__usage_events.sql", "V2__request_attempts.sql");
 
     private static final byte[] SQLITE_HEADER =
             "SQLite format 3\0".getBytes(StandardCharsets.US_ASCII);

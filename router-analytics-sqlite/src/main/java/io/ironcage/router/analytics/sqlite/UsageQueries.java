@@ -28,6 +28,14 @@ final class UsageQueries {
 
     private static final String KEY = "{key}";
 
+    private static final String CALLER_REQUEST = "{caller_request}";
+
+    /**
+     * The caller's request a row is an attempt of: its router request id, or for a row without one
+     * (recorded before schema version 2 or without an id) the row itself.
+     */
+    private static final String CALLER_REQUEST_V2 = "COALESCE(router_request_id, event_id)";
+
     /*
      * r: one row per LLM request in range, with its rank by latency inside its group (rn of n) and
      * in the whole range (total_rn of total_n). The nearest-rank p-th percentile is the value at
@@ -42,7 +50,9 @@ final class UsageQueries {
                     + LlmRequestFailed.EVENT_TYPE
                     + "' THEN 1 ELSE 0 END AS failed,"
                     + " cost_micros, input_tokens, output_tokens, cache_read_tokens,"
-                    + " cache_write_tokens, latency_ms,"
+                    + " cache_write_tokens, latency_ms, "
+                    + CALLER_REQUEST
+                    + " AS caller_request,"
                     + " ROW_NUMBER() OVER (PARTITION BY "
                     + KEY
                     + " ORDER BY latency_ms) AS rn,"
@@ -71,6 +81,7 @@ final class UsageQueries {
 
     private static String aggregates(String rank, String count) {
         return " COUNT(*) AS requests,"
+                + " COUNT(DISTINCT caller_request) AS caller_requests,"
                 + " COALESCE(SUM(failed), 0) AS failures,"
                 + " COALESCE(SUM(cost_micros), 0) AS cost_micros,"
                 + " COALESCE(SUM(input_tokens), 0) AS input_tokens,"
@@ -123,8 +134,8 @@ final class UsageQueries {
             return readOnlyJdbi(file, READ_BUSY_TIMEOUT)
                     .withHandle(
                             h -> {
-                                SchemaMigrator.checkReadable(h, file);
-                                return run(h, query);
+                                int version = SchemaMigrator.checkReadable(h, file);
+                                return run(h, query, version);
                             });
         } catch (LlmRouterException e) {
             throw e;
@@ -135,14 +146,31 @@ final class UsageQueries {
     }
 
     /**
-     * Runs the report's one statement.
+     * Runs the report's one statement on a store at the latest schema version.
      *
      * @param handle a handle on the store
      * @param query the query
      * @return the report
      */
     static UsageReport run(Handle handle, UsageQuery query) {
-        String sql = SQL.replace(KEY, keyExpression(query.groupBy()));
+        return run(handle, query, SchemaMigrator.latestVersion());
+    }
+
+    /**
+     * Runs the report's one statement on a store at the given schema version; a reader never
+     * migrates, so a version-1 file (no router request ids) counts each row as a caller's request.
+     *
+     * @param handle a handle on the store
+     * @param query the query
+     * @param schemaVersion the store's schema version
+     * @return the report
+     */
+    static UsageReport run(Handle handle, UsageQuery query, int schemaVersion) {
+        String sql =
+                SQL.replace(KEY, keyExpression(query.groupBy()))
+                        .replace(
+                                CALLER_REQUEST,
+                                schemaVersion >= 2 ? CALLER_REQUEST_V2 : "event_id");
         List<Map.Entry<Boolean, UsageReport.Row>> answer =
                 handle.createQuery(sql)
                         .bind("since", query.sinceMs())
@@ -193,7 +221,8 @@ final class UsageQueries {
                 rs.getLong("cache_read_tokens"),
                 rs.getLong("cache_write_tokens"),
                 optionalLong(rs, "p50"),
-                optionalLong(rs, "p95"));
+                optionalLong(rs, "p95"),
+                rs.getLong("caller_requests"));
     }
 
     private static OptionalLong optionalLong(ResultSet rs, String column) throws SQLException {

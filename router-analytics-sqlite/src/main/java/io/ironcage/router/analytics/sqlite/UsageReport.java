@@ -71,7 +71,8 @@ public record UsageReport(UsageQuery query, List<Row> rows, Row total) {
      *
      * @param group the group's key (a model, provider, agent id or {@code yyyy-MM-dd} day in UTC);
      *     empty for the total and for requests without one (no model, no agent)
-     * @param requests completed plus failed requests, {@code >= 0}
+     * @param requests completed plus failed requests, {@code >= 0}: each attempt of a caller's
+     *     request (a retry, a fallback) counts, as it has its own status, latency and cost
      * @param failures failed requests, {@code <= requests}
      * @param spend the sum of the completed requests' costs
      * @param inputTokens the completed requests' input tokens
@@ -81,6 +82,9 @@ public record UsageReport(UsageQuery query, List<Row> rows, Row total) {
      * @param latencyP50Ms the median latency in milliseconds (nearest rank); empty without requests
      * @param latencyP95Ms the 95th-percentile latency in milliseconds (nearest rank); empty without
      *     requests
+     * @param callerRequests the distinct callers' requests these attempts belong to (by router
+     *     request id; a row without one counts as a request of its own), {@code <= requests}, and
+     *     at least 1 when there are requests
      */
     public record Row(
             Optional<String> group,
@@ -92,13 +96,14 @@ public record UsageReport(UsageQuery query, List<Row> rows, Row total) {
             long cacheReadTokens,
             long cacheWriteTokens,
             OptionalLong latencyP50Ms,
-            OptionalLong latencyP95Ms) {
+            OptionalLong latencyP95Ms,
+            long callerRequests) {
         /**
          * Validates the components.
          *
          * @throws NullPointerException if a component is {@code null}
-         * @throws IllegalArgumentException if a count is negative or there are more failures than
-         *     requests
+         * @throws IllegalArgumentException if a count is negative, there are more failures than
+         *     requests, or the caller requests are more than the requests or none for some requests
          */
         public Row {
             Objects.requireNonNull(group, "group");
@@ -112,12 +117,63 @@ public record UsageReport(UsageQuery query, List<Row> rows, Row total) {
                                 + " failures of "
                                 + requests);
             }
+            if (callerRequests < 0
+                    || callerRequests > requests
+                    || (requests > 0 && callerRequests == 0)) {
+                throw new IllegalArgumentException(
+                        "need callerRequests between 1 and requests, got "
+                                + callerRequests
+                                + " of "
+                                + requests);
+            }
             if (inputTokens < 0
                     || outputTokens < 0
                     || cacheReadTokens < 0
                     || cacheWriteTokens < 0) {
                 throw new IllegalArgumentException("token counts must not be negative");
             }
+        }
+
+        /**
+         * Returns the statistics of a group whose requests were each the one attempt of their
+         * caller's request, as before attempts existed: {@code callerRequests == requests}.
+         *
+         * @param group the group's key
+         * @param requests completed plus failed requests
+         * @param failures failed requests
+         * @param spend the sum of the costs
+         * @param inputTokens input tokens
+         * @param outputTokens output tokens
+         * @param cacheReadTokens cache-read tokens
+         * @param cacheWriteTokens cache-write tokens
+         * @param latencyP50Ms the median latency
+         * @param latencyP95Ms the 95th-percentile latency
+         * @throws NullPointerException if a component is {@code null}
+         * @throws IllegalArgumentException as the canonical constructor
+         */
+        public Row(
+                Optional<String> group,
+                long requests,
+                long failures,
+                Money spend,
+                long inputTokens,
+                long outputTokens,
+                long cacheReadTokens,
+                long cacheWriteTokens,
+                OptionalLong latencyP50Ms,
+                OptionalLong latencyP95Ms) {
+            this(
+                    group,
+                    requests,
+                    failures,
+                    spend,
+                    inputTokens,
+                    outputTokens,
+                    cacheReadTokens,
+                    cacheWriteTokens,
+                    latencyP50Ms,
+                    latencyP95Ms,
+                    requests);
         }
 
         /**

@@ -60,7 +60,10 @@ class SqliteStoreTest {
         try (SqliteUsageEventSink third = SqliteUsageEventSink.open(file)) {
             assertEquals(501, third.events().size());
         }
-        assertEquals(1L, scalar(file, "SELECT COUNT(*) FROM schema_version"), "V1 applied once");
+        assertEquals(
+                (long) SchemaMigrator.latestVersion(),
+                scalar(file, "SELECT COUNT(*) FROM schema_version"),
+                "each migration applied once");
     }
 
     @Test
@@ -89,6 +92,8 @@ class SqliteStoreTest {
             assertNull(rs.getObject("ttfb_ms"));
             assertNull(rs.getObject("port"));
             assertNull(rs.getObject("agent_id"));
+            assertNull(rs.getObject("router_request_id"), "the placeholder names no request");
+            assertEquals(1, rs.getInt("attempt"));
             assertEquals(401, rs.getInt("status"));
             assertEquals("Incorrect API key provided: <redacted>", rs.getString("error_message"));
         }
@@ -121,11 +126,20 @@ class SqliteStoreTest {
     void refusesAFileWithANewerSchemaVersionNamingBothVersions() throws Exception {
         Path file = dir.resolve("newer.db");
         SqliteUsageEventSink.open(file).close();
-        exec(file, "INSERT INTO schema_version VALUES (2, 'V2__from_the_future.sql', 0)");
+        int future = SchemaMigrator.latestVersion() + 1;
+        exec(
+                file,
+                "INSERT INTO schema_version VALUES (" + future + ", 'V_from_the_future.sql', 0)");
         LlmRouterException e =
                 assertThrows(LlmRouterException.class, () -> SqliteUsageEventSink.open(file));
-        assertTrue(e.getMessage().contains("schema version 2"), e.getMessage());
-        assertTrue(e.getMessage().contains("newest this Iron Router knows (1)"), e.getMessage());
+        assertTrue(e.getMessage().contains("schema version " + future), e.getMessage());
+        assertTrue(
+                e.getMessage()
+                        .contains(
+                                "newest this Iron Router knows ("
+                                        + SchemaMigrator.latestVersion()
+                                        + ")"),
+                e.getMessage());
     }
 
     @Test

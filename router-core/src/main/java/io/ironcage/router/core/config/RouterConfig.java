@@ -6,6 +6,7 @@ import io.ironcage.router.core.domain.Money;
 import io.ironcage.router.core.domain.ProviderKey;
 import io.ironcage.router.core.domain.ProviderType;
 import io.ironcage.router.core.domain.pricing.ModelPricing;
+import io.ironcage.router.core.resilience.Resilience;
 import io.ironcage.router.core.spi.ServerOptions;
 import io.ironcage.router.core.spi.UpstreamProxy;
 import java.net.InetAddress;
@@ -51,6 +52,8 @@ import java.util.Optional;
  * @param server how the router's own HTTP server treats callers; default {@link Server#DEFAULT}
  * @param upstreamProxy the outbound proxy of {@code upstream-proxy}; empty: the process's
  *     environment decides ({@link io.ironcage.router.core.spi.UpstreamProxy#fromSystem()})
+ * @param resilience {@code retries}, {@code fallbacks} and {@code circuit-breaker}; default {@link
+ *     Resilience#DEFAULTS}
  * @param rateLimits the limits of each agent (of the token in direct mode) of {@code rate-limits};
  *     default {@link RateLimits#NONE}
  */
@@ -67,6 +70,7 @@ public record RouterConfig(
         List<Agent> agents,
         Server server,
         Optional<UpstreamProxy> upstreamProxy,
+        Resilience resilience,
         RateLimits rateLimits) {
 
     /** The transport used when none is configured. */
@@ -92,6 +96,7 @@ public record RouterConfig(
         Objects.requireNonNull(timeouts, "timeouts");
         Objects.requireNonNull(server, "server");
         Objects.requireNonNull(upstreamProxy, "upstreamProxy");
+        Objects.requireNonNull(resilience, "resilience");
         Objects.requireNonNull(rateLimits, "rateLimits");
         pricingOverrides = List.copyOf(pricingOverrides);
         agents = List.copyOf(agents);
@@ -158,6 +163,55 @@ public record RouterConfig(
      * @param agents the agents of server mode
      * @param server the router's own HTTP server settings
      * @param upstreamProxy the outbound proxy; empty: the environment decides
+     * @param resilience retries, fallbacks and circuit breakers
+     */
+    public RouterConfig(
+            Listen listen,
+            String transport,
+            Optional<String> token,
+            Map<ProviderType, ProviderKey> providers,
+            Optional<ControlPlane> controlPlane,
+            Budget budget,
+            List<ModelPricing> pricingOverrides,
+            Optional<Path> analyticsSqlite,
+            Timeouts timeouts,
+            List<Agent> agents,
+            Server server,
+            Optional<UpstreamProxy> upstreamProxy,
+            Resilience resilience) {
+        this(
+                listen,
+                transport,
+                token,
+                providers,
+                controlPlane,
+                budget,
+                pricingOverrides,
+                analyticsSqlite,
+                timeouts,
+                agents,
+                server,
+                upstreamProxy,
+                resilience,
+                RateLimits.NONE);
+    }
+
+    /**
+     * Creates a configuration with the default retries, no fallbacks, no circuit breakers and no
+     * {@code rate-limits}.
+     *
+     * @param listen where the router listens
+     * @param transport the transport's name
+     * @param token the caller token
+     * @param providers the provider keys of direct mode
+     * @param controlPlane the control server of server mode
+     * @param budget the budget
+     * @param pricingOverrides price overrides
+     * @param analyticsSqlite the SQLite file
+     * @param timeouts the upstream timeouts
+     * @param agents the agents of server mode
+     * @param server the router's own HTTP server settings
+     * @param upstreamProxy the outbound proxy; empty: the environment decides
      */
     public RouterConfig(
             Listen listen,
@@ -185,6 +239,7 @@ public record RouterConfig(
                 agents,
                 server,
                 upstreamProxy,
+                Resilience.DEFAULTS,
                 RateLimits.NONE);
     }
 

@@ -11,6 +11,7 @@ import io.ironcage.router.core.domain.ProviderKey;
 import io.ironcage.router.core.domain.ProviderType;
 import io.ironcage.router.core.domain.pricing.ModelPricing;
 import io.ironcage.router.core.errors.ConfigException;
+import io.ironcage.router.core.resilience.Resilience;
 import io.ironcage.router.core.spi.UpstreamProxy;
 import java.io.IOException;
 import java.nio.charset.CharacterCodingException;
@@ -126,6 +127,9 @@ public final class RouterConfigLoader {
                     "agents",
                     "server",
                     "upstream-proxy",
+                    "retries",
+                    "fallbacks",
+                    "circuit-breaker",
                     "rate-limits");
 
     private final ConfigKeys keys;
@@ -256,6 +260,7 @@ public final class RouterConfigLoader {
                         "upstream-proxy",
                         Optional.empty(),
                         n -> Optional.of(new UpstreamProxySection(keys).upstreamProxy(n)));
+        Resilience resilience = new ResilienceSection(keys).resilience(top);
         RateLimits rateLimits =
                 keys.get(
                         top,
@@ -289,6 +294,7 @@ public final class RouterConfigLoader {
                 agents,
                 server,
                 upstreamProxy,
+                resilience,
                 rateLimits);
     }
 

@@ -20,12 +20,14 @@ import io.ironcage.router.core.spi.ProxyRequest;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
+import java.util.HexFormat;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Supplier;
 
 /**
@@ -34,6 +36,16 @@ import java.util.function.Supplier;
  * completes before the next starts), so the fields need no lock.
  */
 final class Call {
+    /**
+     * The router's id of the caller's request ({@code req_} and 24 lowercase hex digits), shared by
+     * the analytics events of all its attempts and sent back as {@code x-iron-router-request-id}.
+     * Random, not secret: from {@link ThreadLocalRandom}, cheap on the hot path.
+     */
+    final String requestId =
+            "req_"
+                    + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextLong())
+                    + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt());
+
     /** The pipeline-wide parts every stage uses. */
     final PipelineParts parts;
 
@@ -62,6 +74,21 @@ final class Call {
     Translation translation;
     OptionalLong firstByteMs = OptionalLong.empty();
     OptionalLong searchesReported = OptionalLong.empty();
+
+    /** The attempt under way, 1-based over all of the request's models ({@link Attempts}). */
+    int attempt = 1;
+
+    /** Whether the attempt's model is a fallback: the body's model is rewritten to it. */
+    boolean fallback;
+
+    /** Whether the attempt's request went to the provider (its breaker learns from it). */
+    boolean sent;
+
+    /** The provider's error status the attempt answers with, 0 for none. */
+    int upstreamError;
+
+    /** Why the attempt got no answer from the provider, if it got none. */
+    ForwardException.Kind forwardFailure;
 
     /** The keys this request sent upstream, kept out of what goes back to the caller. */
     final SecretScrubber scrubber = new SecretScrubber();
@@ -124,6 +151,19 @@ final class Call {
     /** Whose request it is. */
     Tenant tenant() {
         return head.tenant();
+    }
+
+    /** Forgets what the last attempt reserved, sent and saw, before the next one. */
+    void newAttempt() {
+        key = null;
+        upstreamPath = null;
+        price = Optional.empty();
+        shape = null;
+        firstByteMs = OptionalLong.empty();
+        searchesReported = OptionalLong.empty();
+        sent = false;
+        upstreamError = 0;
+        forwardFailure = null;
     }
 
     /** Runs the rest of the request here if this thread may block, else on a worker. */

@@ -373,6 +373,39 @@ public final class ErrorResponses {
     }
 
     /**
+     * Every model the request may go to is behind an open circuit breaker: it failed so often
+     * lately that the router stops calling it for a while. <b>503</b> with a {@code Retry-After} of
+     * the breaker's open time, so an SDK backs off.
+     *
+     * @param format the caller's format
+     * @param model the model the caller asked for
+     * @param retryAfter how long the breaker stays open at most
+     * @return the response
+     */
+    public static ErrorResponse circuitOpen(
+            ProviderType format, String model, Duration retryAfter) {
+        ErrorResponse answer =
+                render(
+                        format,
+                        503,
+                        OPENAI_SERVER_ERROR,
+                        "circuit_open",
+                        null,
+                        "Model '"
+                                + echo(model)
+                                + "' (and each of its fallbacks) failed too often lately: the"
+                                + " router stops calling it for up to "
+                                + retryAfter.toSeconds()
+                                + " s (circuit-breaker.open-for). Retry later.");
+        return new ErrorResponse(
+                503,
+                answer.headers().toBuilder()
+                        .set("retry-after", String.valueOf(Math.max(1, retryAfter.toSeconds())))
+                        .build(),
+                answer.body());
+    }
+
+    /**
      * The provider rejected the router's provider key with 401 or 403. The provider's body is never
      * passed on, as it may echo parts of the key.
      *

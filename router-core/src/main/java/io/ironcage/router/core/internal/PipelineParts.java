@@ -6,13 +6,17 @@ import io.ironcage.router.core.domain.pricing.PricingTable;
 import io.ironcage.router.core.provider.ProviderApi;
 import io.ironcage.router.core.provider.anthropic.AnthropicApi;
 import io.ironcage.router.core.provider.openai.OpenAiApi;
+import io.ironcage.router.core.resilience.CircuitBreakers;
+import io.ironcage.router.core.resilience.Resilience;
 import io.ironcage.router.core.spi.HttpTransport;
 import io.ironcage.router.core.spi.UsageEventSink;
 import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledExecutorService;
 
 /**
  * The parts of the pipeline every request's stages share. Thread-safe.
@@ -25,6 +29,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * @param policy the budget policy
  * @param apis the binding of each provider's API
  * @param upstreamUris upstream URIs already parsed, by their text
+ * @param resilience retries, fallbacks and circuit breakers
+ * @param breakers the circuit breakers, if configured
+ * @param delays runs the waits between attempts; null when there are no retries
  */
 record PipelineParts(
         HttpTransport upstream,
@@ -34,7 +41,10 @@ record PipelineParts(
         Duration upstreamTimeout,
         BudgetPolicy policy,
         Map<ProviderType, ProviderApi> apis,
-        Map<String, URI> upstreamUris) {
+        Map<String, URI> upstreamUris,
+        Resilience resilience,
+        Optional<CircuitBreakers> breakers,
+        ScheduledExecutorService delays) {
     private static final int MAX_CACHED_URIS = 1024;
 
     static PipelineParts of(
@@ -43,7 +53,9 @@ record PipelineParts(
             UsageEventSink events,
             Clock clock,
             Duration upstreamTimeout,
-            BudgetPolicy policy) {
+            BudgetPolicy policy,
+            Resilience resilience,
+            ScheduledExecutorService delays) {
         return new PipelineParts(
                 upstream,
                 pricing,
@@ -54,7 +66,10 @@ record PipelineParts(
                 Map.of(
                         ProviderType.OPENAI, new OpenAiApi(),
                         ProviderType.ANTHROPIC, new AnthropicApi()),
-                new ConcurrentHashMap<>());
+                new ConcurrentHashMap<>(),
+                resilience,
+                resilience.circuitBreaker().map(options -> new CircuitBreakers(options, clock)),
+                delays);
     }
 
     /** The URI of an upstream request, parsed once per distinct text (a handful per provider). */

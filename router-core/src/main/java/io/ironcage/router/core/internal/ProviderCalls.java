@@ -38,6 +38,9 @@ public final class ProviderCalls implements HttpTransport {
 
     @Override
     public Response send(Request request) {
+        if (cut) {
+            throw notCalled(request);
+        }
         try {
             return transport.send(request);
         } catch (ForwardException e) {
@@ -48,7 +51,7 @@ public final class ProviderCalls implements HttpTransport {
     @Override
     public CompletionStage<Response> sendAsync(Request request, Executor blocking) {
         if (cut) {
-            return CompletableFuture.failedFuture(cutShort(request, null));
+            return CompletableFuture.failedFuture(notCalled(request));
         }
         CompletableFuture<Response> answer = new CompletableFuture<>();
         waiting.add(answer);
@@ -72,6 +75,9 @@ public final class ProviderCalls implements HttpTransport {
 
     @Override
     public StreamingResponse open(Request request) {
+        if (cut) {
+            throw notCalled(request);
+        }
         try {
             return transport.open(request);
         } catch (ForwardException e) {
@@ -112,6 +118,16 @@ public final class ProviderCalls implements HttpTransport {
             return cutShort(null, e);
         }
         return e;
+    }
+
+    /** A call begun after the cut (a retry that woke up): never sent, so it costs nothing. */
+    private static ForwardException notCalled(Request request) {
+        return new ForwardException(
+                ForwardException.Kind.CONNECT,
+                "the router is stopping: "
+                        + ForwardException.address(request.uri())
+                        + " not called",
+                null);
     }
 
     private static ForwardException cutShort(Request request, Throwable cause) {

@@ -10,6 +10,7 @@ import io.ironcage.router.core.domain.ModelsPath;
 import io.ironcage.router.core.domain.ProviderType;
 import io.ironcage.router.core.domain.budget.BudgetPolicy;
 import io.ironcage.router.core.domain.pricing.PricingTable;
+import io.ironcage.router.core.resilience.Resilience;
 import io.ironcage.router.core.spi.EarlyAnswer;
 import io.ironcage.router.core.spi.HeaderMap;
 import io.ironcage.router.core.spi.HttpTransport;
@@ -26,6 +27,7 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.function.Supplier;
 
 /**
@@ -56,6 +58,12 @@ import java.util.function.Supplier;
  * block, runs it right there).
  */
 public final class ProxyPipeline implements ProxyHandler {
+    /**
+     * The response header that carries the router's id of a routed request ({@code req_} and 24
+     * lowercase hex digits), the id its analytics events are recorded under.
+     */
+    public static final String REQUEST_ID_HEADER = "x-iron-router-request-id";
+
     private static final byte[] HEALTH = "LlmRouter OK".getBytes(StandardCharsets.UTF_8);
     private static final HeaderMap TEXT = HeaderMap.of("content-type", "text/plain; charset=utf-8");
     private static final HeaderMap JSON_TYPE = HeaderMap.of("content-type", "application/json");
@@ -72,17 +80,68 @@ public final class ProxyPipeline implements ProxyHandler {
      * @param allowUnmetered whether work the router cannot meter is forwarded under a limit
      * @param maxRequestBodyBytes the body limit, named in the 413 message
      * @param readiness asked at each {@code GET /ready}; must not block on the network
+     * @param resilience retries, fallbacks and circuit breakers
+     * @param delays runs the waits between attempts; may be null only without retries
      */
     public record Settings(
             Duration upstreamTimeout,
             boolean rejectUnpriced,
             boolean allowUnmetered,
             long maxRequestBodyBytes,
-            Supplier<Readiness> readiness) {
+            Supplier<Readiness> readiness,
+            Resilience resilience,
+            ScheduledExecutorService delays) {
         /** Validates the components. */
         public Settings {
             Objects.requireNonNull(upstreamTimeout, "upstreamTimeout");
             Objects.requireNonNull(readiness, "readiness");
+            Objects.requireNonNull(resilience, "resilience");
+            if (delays == null && resilience.retries().maxAttempts() > 1) {
+                throw new IllegalArgumentException("retries need a scheduler for their waits");
+            }
+        }
+
+        /**
+         * Settings without retries, fallbacks or breakers.
+         *
+         * @param upstreamTimeout the whole upstream exchange; for a stream, between chunks
+         * @param rejectUnpriced whether an unpriced model is refused while a limit is in force
+         * @param allowUnmetered whether work the router cannot meter is forwarded under a limit
+         * @param maxRequestBodyBytes the body limit, named in the 413 message
+         * @param readiness asked at each {@code GET /ready}; must not block on the network
+         */
+        public Settings(
+                Duration upstreamTimeout,
+                boolean rejectUnpriced,
+                boolean allowUnmetered,
+                long maxRequestBodyBytes,
+                Supplier<Readiness> readiness) {
+            this(
+                    upstreamTimeout,
+                    rejectUnpriced,
+                    allowUnmetered,
+                    maxRequestBodyBytes,
+                    readiness,
+                    Resilience.NONE,
+                    null);
+        }
+
+        /**
+         * Returns these settings with retries, fallbacks and breakers.
+         *
+         * @param options what to do when a provider fails
+         * @param scheduler runs the waits between attempts; may be null only without retries
+         * @return the new settings
+         */
+        public Settings withResilience(Resilience options, ScheduledExecutorService scheduler) {
+            return new Settings(
+                    upstreamTimeout,
+                    rejectUnpriced,
+                    allowUnmetered,
+                    maxRequestBodyBytes,
+                    readiness,
+                    options,
+                    scheduler);
         }
 
         /**
@@ -106,7 +165,13 @@ public final class ProxyPipeline implements ProxyHandler {
          */
         public Settings withRejectUnpriced(boolean reject) {
             return new Settings(
-                    upstreamTimeout, reject, allowUnmetered, maxRequestBodyBytes, readiness);
+                    upstreamTimeout,
+                    reject,
+                    allowUnmetered,
+                    maxRequestBodyBytes,
+                    readiness,
+                    resilience,
+                    delays);
         }
 
         /**
@@ -117,7 +182,13 @@ public final class ProxyPipeline implements ProxyHandler {
          */
         public Settings withAllowUnmetered(boolean allow) {
             return new Settings(
-                    upstreamTimeout, rejectUnpriced, allow, maxRequestBodyBytes, readiness);
+                    upstreamTimeout,
+                    rejectUnpriced,
+                    allow,
+                    maxRequestBodyBytes,
+                    readiness,
+                    resilience,
+                    delays);
         }
 
         /**
@@ -128,7 +199,13 @@ public final class ProxyPipeline implements ProxyHandler {
          */
         public Settings withReadiness(Supplier<Readiness> now) {
             return new Settings(
-                    upstreamTimeout, rejectUnpriced, allowUnmetered, maxRequestBodyBytes, now);
+                    upstreamTimeout,
+                    rejectUnpriced,
+                    allowUnmetered,
+                    maxRequestBodyBytes,
+                    now,
+                    resilience,
+                    delays);
         }
     }
 
@@ -163,7 +240,9 @@ public final class ProxyPipeline implements ProxyHandler {
                         Objects.requireNonNull(events, "events"),
                         Objects.requireNonNull(clock, "clock"),
                         settings.upstreamTimeout(),
-                        new BudgetPolicy(settings.rejectUnpriced(), settings.allowUnmetered()));
+                        new BudgetPolicy(settings.rejectUnpriced(), settings.allowUnmetered()),
+                        settings.resilience(),
+                        settings.delays());
     }
 
     /**
@@ -249,7 +328,7 @@ public final class ProxyPipeline implements ProxyHandler {
         if (models.isPresent()) {
             return ModelListing.answer(call, answered, models.get());
         }
-        return Routing.route(call, answered);
+        return Routing.route(call, new RequestIdSink(answered, call.requestId));
     }
 
     /**
@@ -262,6 +341,34 @@ public final class ProxyPipeline implements ProxyHandler {
         Thread thread = new Thread(wait, "iron-router-event-wait");
         thread.setDaemon(true);
         thread.start();
+    }
+
+    /**
+     * Adds {@link #REQUEST_ID_HEADER} to each answer of a routed request, so a caller can name the
+     * request its analytics events are recorded under.
+     */
+    private static final class RequestIdSink implements ResponseSink {
+        private final ResponseSink sink;
+        private final String requestId;
+
+        RequestIdSink(ResponseSink sink, String requestId) {
+            this.sink = sink;
+            this.requestId = requestId;
+        }
+
+        @Override
+        public boolean send(int status, HeaderMap headers, byte[] body) {
+            return sink.send(status, withId(headers), body);
+        }
+
+        @Override
+        public ResponseStream stream(int status, HeaderMap headers) {
+            return sink.stream(status, withId(headers));
+        }
+
+        private HeaderMap withId(HeaderMap headers) {
+            return headers.toBuilder().set(REQUEST_ID_HEADER, requestId).build();
+        }
     }
 
     /** Tells the tenant the status of each answer (its request and failure counts). */

@@ -59,22 +59,37 @@ final class Routing {
             reply(sink, ErrorResponses.missingModel(call.format()));
             return DONE;
         }
+        call.stream = body != null && body.path("stream").asBoolean(false);
+        ErrorResponse refused = Routing.toModel(call, call.target().path(), model);
+        if (refused != null) {
+            reply(sink, refused);
+            return DONE;
+        }
+        return Attempts.start(call, sink, body, model);
+    }
+
+    /**
+     * Routes the request to a model: the provider, its binding and, when the caller speaks the
+     * other provider's API, the translation. Returns the refusal (no key for the provider, an API
+     * without a counterpart), or null when routed.
+     *
+     * @param path the path to route by (a fallback routes by the first attempt's path, its provider
+     *     prefix removed, so that its own model decides)
+     */
+    static ErrorResponse toModel(Call call, String path, Optional<String> model) {
         RoutingDecision decision =
                 ProviderRouting.route(
                         new ProviderRouting.RouteRequest(
-                                call.target().path(),
+                                path,
                                 model,
                                 call.request.headers().contains("anthropic-version"),
                                 call.tenant().keys().providers()));
         if (decision instanceof NoKeyForProvider) {
-            reply(
-                    sink,
-                    ErrorResponses.noKeyForProvider(call.format(), (NoKeyForProvider) decision));
-            return DONE;
+            return ErrorResponses.noKeyForProvider(call.format(), (NoKeyForProvider) decision);
         }
         call.routed = (Routed) decision;
-        call.stream = body != null && body.path("stream").asBoolean(false);
         call.api = call.parts.apis().get(call.routed.provider());
+        call.translation = null;
         // a metered API of the other provider is translated, or refused without a counterpart;
         // anything else under it (count_tokens, batches, stored objects) goes as it is, with the
         // routed provider's key, to the routed provider (an OpenAI-compatible gateway may serve it)
@@ -83,36 +98,40 @@ final class Routing {
                 && call.apiPath().api().get() != call.routed.provider()) {
             call.translation = call.api.translationFrom(call.kind()).orElse(null);
             if (call.translation == null) {
-                reply(
-                        sink,
-                        ErrorResponses.badRequest(
-                                call.format(),
-                                "Model '"
-                                        + call.routed.model().orElse("")
-                                        + "' belongs to "
-                                        + call.routed.provider().id()
-                                        + ", but this request uses the other provider's API ("
-                                        + call.target().path()
-                                        + "). This API has no counterpart at "
-                                        + call.routed.provider().id()
-                                        + ": use a model of the API you call.",
-                                "model"));
-                return DONE;
+                return ErrorResponses.badRequest(
+                        call.format(),
+                        "Model '"
+                                + call.routed.model().orElse("")
+                                + "' belongs to "
+                                + call.routed.provider().id()
+                                + ", but this request uses the other provider's API ("
+                                + call.target().path()
+                                + "). This API has no counterpart at "
+                                + call.routed.provider().id()
+                                + ": use a model of the API you call.",
+                        "model");
             }
         }
+        return null;
+    }
+
+    /**
+     * Admits and forwards one attempt at the routed model: on this thread when the key is at hand
+     * (a large body's tokens counted on a worker), else on a worker that may wait for the key.
+     */
+    static CompletionStage<Void> forward(Call call, ResponseSink sink, ObjectNode body) {
+        Optional<String> model = call.routed.model();
         if (!call.blocking) {
             Optional<ProviderKey> ready = call.tenant().keys().keyIfReady(call.routed.provider());
-            ObjectNode parsed = body;
             if (ready.isEmpty()) {
-                return call.offload(
-                        () -> Admission.admitAndForward(call, sink, parsed, model, null));
+                return call.offload(() -> Admission.admitAndForward(call, sink, body, model, null));
             }
             if (Admission.countsOnWorker(call)) {
                 // counting a large body is work for a worker, not for the loop; the upstream
                 // call after it still goes without blocking, so no worker waits for the answer
                 ProviderKey key = ready.get();
                 return call.offloadWork(
-                        () -> Admission.admitAndForward(call, sink, parsed, model, key));
+                        () -> Admission.admitAndForward(call, sink, body, model, key));
             }
             return Admission.admitAndForward(call, sink, body, model, ready.get());
         }

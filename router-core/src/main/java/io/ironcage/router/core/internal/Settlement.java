@@ -139,7 +139,14 @@ final class Settlement {
                         ? call.firstByteMs
                         : OptionalLong.empty();
         return new RequestMeta(
-                requestId, latency, ttfb, call.stream, call.translation != null, status);
+                call.requestId,
+                call.attempt,
+                requestId,
+                latency,
+                ttfb,
+                call.stream,
+                call.translation != null,
+                status);
     }
 
     static void record(Call call, EventPayload payload) {

@@ -229,6 +229,7 @@ final class StreamRelay {
             return;
         }
         byte[] clean = call.scrubber.scrubCut(body.toByteArray());
+        call.upstreamError = status;
         Settlement.recordFailure(
                 call, status, String.valueOf(status), errorMessage(clean), response.headers());
         if (call.translation != null) {

@@ -40,7 +40,7 @@ final class UpstreamCall {
         boolean dropUsageChunk = false;
         if (body != null) {
             ObjectNode rewritten = null;
-            if (call.routed.modelRewritten()) {
+            if (call.routed.modelRewritten() || call.fallback) {
                 rewritten = body.deepCopy();
                 rewritten.put("model", call.routed.model().orElseThrow());
             }
@@ -77,6 +77,7 @@ final class UpstreamCall {
             }
         }
         call.upstreamPath = path;
+        call.sent = true;
         HttpTransport.Request upstreamRequest =
                 new HttpTransport.Request(
                         call.request.method(),
@@ -215,6 +216,7 @@ final class UpstreamCall {
 
     static void upstreamFailed(Call call, ResponseSink sink, ForwardException e) {
         String host = call.key.effectiveBaseUrl().getHost();
+        call.forwardFailure = e.kind();
         boolean timeout = e.kind() == ForwardException.Kind.TIMEOUT;
         LOG.warn("{} upstream {} failed: {}", call.routed.provider().id(), host, e.kind());
         Settlement.recordFailure(

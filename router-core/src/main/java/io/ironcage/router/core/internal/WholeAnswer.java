@@ -130,6 +130,7 @@ final class WholeAnswer {
                 }
             }
         } else {
+            call.upstreamError = status;
             Settlement.recordFailure(
                     call, status, String.valueOf(status), errorMessage(body), response.headers());
             if (call.translation != null) {

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.ironcage.router.core.domain.analytics.AnalyticsEvent;
 import io.ironcage.router.core.domain.analytics.LlmRequestCompleted;
 import io.ironcage.router.core.domain.analytics.LlmRequestFailed;
+import io.ironcage.router.core.domain.analytics.RequestMeta;
 import io.ironcage.router.core.errors.ControlPlaneException;
 import io.ironcage.router.core.spi.HeaderMap;
 import io.ironcage.router.core.spi.HttpTransport;
@@ -15,8 +16,10 @@ import java.util.Optional;
 /**
  * One analytics event posted to the Iron Cage control server ({@code POST
  * /api/v1/analytics/events}, one event per call in the server's format, reference §8.6): the
- * event's JSON and the reading of the answer. What to do with an answer is {@code AnalyticsSync}'s
- * business. The IC token never appears in a message. Thread-safe.
+ * event's JSON and the reading of the answer. Beyond the reference, an LLM request event carries
+ * {@code router_request_id} (the router's id of the caller's request) and {@code attempt}
+ * (1-based), which link the events of one request's attempts. What to do with an answer is {@code
+ * AnalyticsSync}'s business. The IC token never appears in a message. Thread-safe.
  */
 public final class AnalyticsEventClient {
     /** The endpoint, reference §8.6. */
@@ -127,12 +130,14 @@ public final class AnalyticsEventClient {
                     .put("output_tokens", done.usage().outputTokens())
                     .put("cost_micros", done.cost().micros());
             done.providerId().ifPresent(id -> out.put("provider_id", id));
+            attempt(out, done.request());
         } else {
             LlmRequestFailed failed = (LlmRequestFailed) event.payload();
             out.put("model", failed.model()).put("provider", failed.provider());
             failed.providerId().ifPresent(id -> out.put("provider_id", id));
             failed.errorCode().ifPresent(code -> out.put("error_code", code));
             failed.errorMessage().ifPresent(message -> out.put("error_message", message));
+            attempt(out, failed.request());
             if (!failed.cost().isZero()) {
                 // a stream that broke after the provider started billing was charged: the server
                 // must see that spend, as the ledger and the lease did
@@ -142,6 +147,19 @@ public final class AnalyticsEventClient {
             }
         }
         return out;
+    }
+
+    /**
+     * Adds which caller's request the event belongs to and which attempt of it it is, so the server
+     * can link the events (each with its own cost) of one request's retries and fallbacks. An event
+     * without a router request id (recorded before they existed) sends none rather than the
+     * placeholder, which would link it to every other such event.
+     */
+    private static void attempt(ObjectNode out, RequestMeta request) {
+        if (request.hasRouterRequestId()) {
+            out.put("router_request_id", request.routerRequestId());
+        }
+        out.put("attempt", request.attempt());
     }
 
     /** Shows the server only. */

@@ -13,11 +13,14 @@ import io.ironcage.router.core.domain.TokenUsage;
 import io.ironcage.router.core.domain.analytics.AnalyticsEvent;
 import io.ironcage.router.core.domain.analytics.LlmModelMeta;
 import io.ironcage.router.core.domain.analytics.LlmRequestCompleted;
+import io.ironcage.router.core.domain.analytics.LlmRequestFailed;
 import io.ironcage.router.core.domain.analytics.RequestMeta;
 import io.ironcage.router.core.errors.ControlPlaneException;
 import io.ironcage.router.core.errors.ForwardException;
 import java.net.URI;
 import java.time.Duration;
+import java.util.Optional;
+import java.util.OptionalLong;
 import org.junit.jupiter.api.Test;
 
 /** What one posted event comes back as: a status, and for an error answer the server's refusal. */
@@ -54,6 +57,56 @@ class AnalyticsEventClientTest {
         String body = ScriptedTransport.body(transport.requests().get(0));
         assertTrue(body.contains("\"cost_micros\":1500"), body);
         assertTrue(body.contains("\"event_type\":\"llm_request_completed\""), body);
+    }
+
+    @Test
+    void completedAndFailedEventsCarryTheRouterRequestIdAndTheAttempt() {
+        RequestMeta second =
+                new RequestMeta(
+                        "req_00112233445566778899aabb",
+                        2,
+                        Optional.of("upstream-7"),
+                        30,
+                        OptionalLong.empty(),
+                        false,
+                        false,
+                        200);
+        AnalyticsEvent completed =
+                AnalyticsEvent.of(
+                        "0190c6a4-5b2e-7d3f-8a1b-2c3d4e5f6a70",
+                        1_700_000_000_000L,
+                        LlmRequestCompleted.priced(
+                                LlmModelMeta.of(ProviderType.OPENAI, "gpt-4o-mini"),
+                                TokenUsage.of(10, 5),
+                                Money.ofMicros(1_500),
+                                second));
+        AnalyticsEvent failed =
+                AnalyticsEvent.of(
+                        "0190c6a4-5b2e-7d3f-8a1b-2c3d4e5f6a71",
+                        1_700_000_000_000L,
+                        LlmRequestFailed.of(
+                                LlmModelMeta.of(ProviderType.OPENAI, "gpt-4o"),
+                                "429",
+                                "slow down",
+                                second.withAttempt("req_00112233445566778899aabb", 1)));
+
+        var completedJson = AnalyticsEventClient.toWire(completed, TOKEN);
+        var failedJson = AnalyticsEventClient.toWire(failed, TOKEN);
+
+        assertEquals(
+                "req_00112233445566778899aabb", completedJson.get("router_request_id").asText());
+        assertEquals(2, completedJson.get("attempt").asInt());
+        assertTrue(completedJson.get("attempt").isInt(), "a JSON number");
+        assertEquals("req_00112233445566778899aabb", failedJson.get("router_request_id").asText());
+        assertEquals(1, failedJson.get("attempt").asInt());
+    }
+
+    @Test
+    void anEventWithoutARouterRequestIdSendsNoneRatherThanThePlaceholder() {
+        var json = AnalyticsEventClient.toWire(EVENT, TOKEN);
+
+        assertFalse(json.has("router_request_id"), json.toString());
+        assertEquals(1, json.get("attempt").asInt());
     }
 
     @Test
