@@ -11,6 +11,7 @@ import io.ironcage.router.core.domain.Money;
 import io.ironcage.router.core.domain.ProviderKey;
 import io.ironcage.router.core.domain.analytics.AnalyticsEvent;
 import io.ironcage.router.core.domain.analytics.LlmRequestCompleted;
+import io.ironcage.router.core.resilience.RetryOptions;
 import io.ironcage.router.core.spi.ProviderKeySource;
 import io.ironcage.router.testkit.FakeProvider;
 import io.ironcage.router.testkit.FakeResponse;
@@ -92,6 +93,9 @@ class ReportEndToEndTest {
                         .token(TOKEN)
                         .budget(Money.fromUsdTruncating(100.00))
                         .usageSink(sink)
+                        // one attempt per request: the failures reach the report as they are
+                        // (RequestAttemptEventsTest links a retried request's attempts)
+                        .retries(RetryOptions.NONE)
                         .start();
         Map<Integer, AtomicInteger> statuses = new HashMap<>();
         Map<String, AtomicInteger> byProvider = new HashMap<>();

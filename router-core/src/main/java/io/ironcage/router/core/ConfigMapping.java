@@ -87,6 +87,7 @@ final class ConfigMapping {
         builder.retries(config.resilience().retries());
         builder.fallbacks(config.resilience().fallbacks());
         config.resilience().circuitBreaker().ifPresent(builder::circuitBreaker);
+        builder.rateLimits(config.rateLimits());
         return builder;
     }
 }

@@ -3,6 +3,7 @@ package io.ironcage.router.core;
 import io.ironcage.router.core.agent.Agent;
 import io.ironcage.router.core.agent.AgentRuntime;
 import io.ironcage.router.core.agent.AgentSpec;
+import io.ironcage.router.core.agent.RateLimits;
 import io.ironcage.router.core.config.PricingTables;
 import io.ironcage.router.core.config.RouterConfig;
 import io.ironcage.router.core.config.RouterConfigLoader;
@@ -349,6 +350,7 @@ public final class LlmRouter implements AutoCloseable {
         UsageEventSink events = UsageEventSink.noop();
         Duration connectTimeout = Duration.ofSeconds(10);
         UpstreamProxy upstreamProxy; // null: the process's environment, read at start
+        RateLimits rateLimits = RateLimits.NONE;
         Duration upstreamTimeout = Duration.ofSeconds(300);
         long maxRequestBodyBytes = ServerOptions.DEFAULT_MAX_REQUEST_BODY_BYTES;
         int maxConcurrentRequests = DEFAULT_MAX_CONCURRENT_REQUESTS;
@@ -595,6 +597,21 @@ public final class LlmRouter implements AutoCloseable {
          */
         public Builder upstreamProxy(UpstreamProxy proxy) {
             this.upstreamProxy = Objects.requireNonNull(proxy, "proxy");
+            return this;
+        }
+
+        /**
+         * Sets the rate limits of each tenant (README, "Rate limits"): the router's token in direct
+         * mode, every agent in server mode (and every agent started later), each with its own
+         * counters. A request beyond a limit is answered 429 in the caller's format, with {@code
+         * retry-after} and {@code x-ratelimit-*} headers, before anything is reserved or sent
+         * upstream. Default {@link RateLimits#NONE}.
+         *
+         * @param limits the limits
+         * @return this builder
+         */
+        public Builder rateLimits(RateLimits limits) {
+            this.rateLimits = Objects.requireNonNull(limits, "limits");
             return this;
         }
 

@@ -4,6 +4,7 @@ import io.ironcage.router.core.agent.Agent;
 import io.ironcage.router.core.agent.AgentRegistry;
 import io.ironcage.router.core.agent.AgentSpec;
 import io.ironcage.router.core.agent.DirectTenant;
+import io.ironcage.router.core.agent.TenantLimiter;
 import io.ironcage.router.core.agent.Tenants;
 import io.ironcage.router.core.controlplane.AnalyticsSync;
 import io.ironcage.router.core.controlplane.BudgetLeaseManager;
@@ -178,7 +179,12 @@ final class RouterAssembly {
                 callerToken = settings.token != null ? settings.token : randomToken();
                 ledger = ledger(settings.budget, sink, time, Optional.empty());
                 primaryKeys = keys;
-                tenants.add(callerToken, new DirectTenant(keys, ledger));
+                tenants.add(
+                        callerToken,
+                        new DirectTenant(
+                                keys,
+                                ledger,
+                                TenantLimiter.of(settings.rateLimits, time, "direct")));
             }
             ProxyHandler handler =
                     handler(
@@ -311,7 +317,8 @@ final class RouterAssembly {
                             spec.icToken(),
                             shared,
                             ledger(spec.budget(), sink, time, Optional.of(id)),
-                            null);
+                            null,
+                            TenantLimiter.of(settings.rateLimits, time, id));
         }
         ControlPlaneOptions cp = controlPlane;
         return (spec, id) -> {
@@ -350,7 +357,8 @@ final class RouterAssembly {
                             spec.icToken(),
                             fetched,
                             ledger(spec.budget(), sink, time, Optional.of(id)),
-                            null);
+                            null,
+                            TenantLimiter.of(settings.rateLimits, time, id));
                 }
                 agentKeys = fetched;
                 leaseFor = () -> fetched.currentKey().provider();
@@ -370,7 +378,13 @@ final class RouterAssembly {
                             .name(id);
             BudgetLeaseManager manager = lease.build();
             manager.start();
-            return new Agent(id, spec.icToken(), agentKeys, leased, manager);
+            return new Agent(
+                    id,
+                    spec.icToken(),
+                    agentKeys,
+                    leased,
+                    manager,
+                    TenantLimiter.of(settings.rateLimits, time, id));
         };
     }
 

@@ -509,7 +509,8 @@ class ReadmeExamplesTest {
                 config.server(),
                 Optional.empty(), // no outbound proxy: nothing is sent upstream here
                 config.resilience(),
-                config.providerKeyPools());
+                config.providerKeyPools(),
+                config.rateLimits());
     }
 
     private static String squash(String code) {

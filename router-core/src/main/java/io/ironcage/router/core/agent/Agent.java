@@ -24,6 +24,7 @@ public final class Agent implements Tenant {
     private final ProviderKeySource keys;
     private final CostController ledger;
     private final BudgetLeaseManager lease; // null: a fixed budget, or direct mode
+    private final TenantLimiter rateLimiter;
     private final AtomicLong requests = new AtomicLong();
     private final AtomicLong failures = new AtomicLong();
     private volatile boolean stopped;
@@ -43,11 +44,32 @@ public final class Agent implements Tenant {
             ProviderKeySource keys,
             CostController ledger,
             BudgetLeaseManager lease) {
+        this(id, token, keys, ledger, lease, TenantLimiter.unlimited());
+    }
+
+    /**
+     * Creates an agent with rate limits.
+     *
+     * @param id its id, which its analytics events carry
+     * @param token its IC token, what its callers present
+     * @param keys where its provider keys come from
+     * @param ledger its budget
+     * @param lease its budget lease, or {@code null} for a fixed budget or in direct mode
+     * @param rateLimiter its own rate limits ({@code rate-limits:}), not shared with another agent
+     */
+    public Agent(
+            String id,
+            String token,
+            ProviderKeySource keys,
+            CostController ledger,
+            BudgetLeaseManager lease,
+            TenantLimiter rateLimiter) {
         this.id = Objects.requireNonNull(id, "id");
         this.token = Objects.requireNonNull(token, "token");
         this.keys = Objects.requireNonNull(keys, "keys");
         this.ledger = Objects.requireNonNull(ledger, "ledger");
         this.lease = lease;
+        this.rateLimiter = Objects.requireNonNull(rateLimiter, "rateLimiter");
     }
 
     /**
@@ -86,6 +108,11 @@ public final class Agent implements Tenant {
     @Override
     public CostController ledger() {
         return ledger;
+    }
+
+    @Override
+    public TenantLimiter rateLimiter() {
+        return rateLimiter;
     }
 
     /**

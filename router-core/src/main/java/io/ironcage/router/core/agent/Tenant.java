@@ -35,6 +35,15 @@ public interface Tenant {
     CostController ledger();
 
     /**
+     * Returns the tenant's rate limits at work ({@code rate-limits:}), each tenant its own.
+     *
+     * @return the limiter; by default the unlimited one
+     */
+    default TenantLimiter rateLimiter() {
+        return TenantLimiter.unlimited();
+    }
+
+    /**
      * Called before a request's budget check; refuses when the budget cannot be used now (no lease:
      * the control plane refused or could not be reached). Never blocks on the network.
      *

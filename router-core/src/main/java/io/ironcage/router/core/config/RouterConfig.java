@@ -1,5 +1,6 @@
 package io.ironcage.router.core.config;
 
+import io.ironcage.router.core.agent.RateLimits;
 import io.ironcage.router.core.controlplane.ControlPlaneOptions;
 import io.ironcage.router.core.domain.Money;
 import io.ironcage.router.core.domain.ProviderKey;
@@ -59,6 +60,8 @@ import java.util.Optional;
  *     provider's key there; a provider given to the constructor without a pool (or an empty map)
  *     gets a pool of its one key. Direct mode with more than one key for a provider hands them out
  *     from {@link io.ironcage.router.core.spi.ProviderKeySource#pooled}
+ * @param rateLimits the limits of each agent (of the token in direct mode) of {@code rate-limits};
+ *     default {@link RateLimits#NONE}
  */
 public record RouterConfig(
         Listen listen,
@@ -74,7 +77,8 @@ public record RouterConfig(
         Server server,
         Optional<UpstreamProxy> upstreamProxy,
         Resilience resilience,
-        Map<ProviderType, List<ProviderKey>> providerKeyPools) {
+        Map<ProviderType, List<ProviderKey>> providerKeyPools,
+        RateLimits rateLimits) {
 
     /** The transport used when none is configured. */
     public static final String DEFAULT_TRANSPORT = "netty";
@@ -103,6 +107,7 @@ public record RouterConfig(
         Objects.requireNonNull(upstreamProxy, "upstreamProxy");
         Objects.requireNonNull(resilience, "resilience");
         Objects.requireNonNull(providerKeyPools, "providerKeyPools");
+        Objects.requireNonNull(rateLimits, "rateLimits");
         pricingOverrides = List.copyOf(pricingOverrides);
         agents = List.copyOf(agents);
         if (transport.isBlank()) {
@@ -155,8 +160,8 @@ public record RouterConfig(
     }
 
     /**
-     * Creates a configuration with the default retries, no fallbacks, no circuit breakers and one
-     * key per provider (no {@code keys:} pools).
+     * Creates a configuration with the default retries, no fallbacks, no circuit breakers, one key
+     * per provider (no {@code keys:} pools) and no {@code rate-limits}.
      *
      * @param listen where the router listens
      * @param transport the transport's name
@@ -198,7 +203,59 @@ public record RouterConfig(
                 server,
                 upstreamProxy,
                 Resilience.DEFAULTS,
-                Map.of());
+                Map.of(),
+                RateLimits.NONE);
+    }
+
+    /**
+     * Creates a configuration without {@code rate-limits}.
+     *
+     * @param listen where the router listens
+     * @param transport the transport's name
+     * @param token the caller token
+     * @param providers the provider keys of direct mode
+     * @param controlPlane the control server of server mode
+     * @param budget the budget
+     * @param pricingOverrides price overrides
+     * @param analyticsSqlite the SQLite file
+     * @param timeouts the upstream timeouts
+     * @param agents the agents of server mode
+     * @param server the router's own HTTP server settings
+     * @param upstreamProxy the outbound proxy; empty: the environment decides
+     * @param resilience retries, fallbacks and circuit breakers
+     * @param providerKeyPools every provider's keys, see the record's component
+     */
+    public RouterConfig(
+            Listen listen,
+            String transport,
+            Optional<String> token,
+            Map<ProviderType, ProviderKey> providers,
+            Optional<ControlPlane> controlPlane,
+            Budget budget,
+            List<ModelPricing> pricingOverrides,
+            Optional<Path> analyticsSqlite,
+            Timeouts timeouts,
+            List<Agent> agents,
+            Server server,
+            Optional<UpstreamProxy> upstreamProxy,
+            Resilience resilience,
+            Map<ProviderType, List<ProviderKey>> providerKeyPools) {
+        this(
+                listen,
+                transport,
+                token,
+                providers,
+                controlPlane,
+                budget,
+                pricingOverrides,
+                analyticsSqlite,
+                timeouts,
+                agents,
+                server,
+                upstreamProxy,
+                resilience,
+                providerKeyPools,
+                RateLimits.NONE);
     }
 
     /**
@@ -420,6 +477,8 @@ public record RouterConfig(
                 + agents
                 + ", server="
                 + server
+                + ", rateLimits="
+                + rateLimits
                 + "]";
     }
 

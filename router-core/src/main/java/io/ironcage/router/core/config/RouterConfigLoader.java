@@ -1,5 +1,6 @@
 package io.ironcage.router.core.config;
 
+import io.ironcage.router.core.agent.RateLimits;
 import io.ironcage.router.core.config.RouterConfig.Budget;
 import io.ironcage.router.core.config.RouterConfig.ControlPlane;
 import io.ironcage.router.core.config.RouterConfig.Listen;
@@ -70,6 +71,10 @@ import java.util.Optional;
  *   url: http://proxy.corp:3128     # https upstreams through CONNECT, http ones in absolute form
  *   username: alice                 # optional, Basic; password likewise
  *   no-proxy: [localhost, .corp]    # called directly; loopback is proxied unless listed
+ * rate-limits:                      # per agent (per token in direct mode); absent: none
+ *   requests-per-minute: 600        # fixed one-minute windows; 429 beyond
+ *   tokens-per-minute: 1000000      # the worst case at admission, corrected when settled
+ *   max-concurrent: 64              # requests in flight at once
  * }</pre>
  *
  * <p>Rules:
@@ -128,7 +133,8 @@ public final class RouterConfigLoader {
                     "upstream-proxy",
                     "retries",
                     "fallbacks",
-                    "circuit-breaker");
+                    "circuit-breaker",
+                    "rate-limits");
 
     private final ConfigKeys keys;
 
@@ -261,6 +267,12 @@ public final class RouterConfigLoader {
                         Optional.empty(),
                         n -> Optional.of(new UpstreamProxySection(keys).upstreamProxy(n)));
         Resilience resilience = new ResilienceSection(keys).resilience(top);
+        RateLimits rateLimits =
+                keys.get(
+                        top,
+                        "rate-limits",
+                        RateLimits.NONE,
+                        new RateLimitsSection(keys)::rateLimits);
         if (controlPlane.isEmpty() && token.isEmpty()) {
             // checked last, so that a mistake elsewhere is reported first
             throw keys.error(
@@ -289,7 +301,8 @@ public final class RouterConfigLoader {
                 server,
                 upstreamProxy,
                 resilience,
-                pools);
+                pools,
+                rateLimits);
     }
 
     /** The {@code analytics} section: the SQLite file, if any. */

@@ -5,10 +5,13 @@ import static io.ironcage.router.core.internal.Stages.release;
 import static io.ironcage.router.core.internal.Stages.reply;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.ironcage.router.core.agent.RateLimited;
+import io.ironcage.router.core.agent.RatePermit;
 import io.ironcage.router.core.domain.ProviderKey;
 import io.ironcage.router.core.domain.ProviderRouting.NoKeyForProvider;
 import io.ironcage.router.core.domain.budget.BudgetPolicy;
 import io.ironcage.router.core.domain.budget.Reservation;
+import io.ironcage.router.core.domain.pricing.ModelPricing;
 import io.ironcage.router.core.domain.pricing.RequestShape;
 import io.ironcage.router.core.errors.ControlPlaneException;
 import io.ironcage.router.core.provider.RequestShapes;
@@ -56,6 +59,20 @@ final class Admission {
                             call.format(), new NoKeyForProvider(call.routed.provider())));
             return DONE;
         }
+        // --- rate limits (rate-limits:): a concurrency slot and a request permit, before
+        // anything is reserved, once per caller request (its retries and fallbacks share them;
+        // Attempts releases them when the request ends); tokens per attempt, below ---
+        RatePermit permit = call.ratePermit;
+        if (permit == RatePermit.NONE) {
+            permit = call.tenant().rateLimiter().acquire();
+            if (permit.refusal().isPresent()) {
+                reply(sink, ErrorResponses.rateLimited(call.format(), permit.refusal().get()));
+                return DONE;
+            }
+            call.ratePermit = permit;
+        }
+        RatePermit held = permit;
+        // --- end rate limits ---
         Reservation reservation = null;
         if (call.endpoint().metered()) {
             // only a metered endpoint is priced: a free one costs nothing, an unmetered one
@@ -76,6 +93,7 @@ final class Admission {
                                     () -> shape(call, body),
                                     call.tenant().ledger());
             if (admission instanceof BudgetPolicy.Refused) {
+                permit.release(); // rate limits
                 reply(sink, Admission.refusal(call, ((BudgetPolicy.Refused) admission).reason()));
                 return DONE;
             }
@@ -88,21 +106,58 @@ final class Admission {
                     // stopped since authentication: its lease is being returned (the stop
                     // waits only for reservations it can see), so nothing more may be spent
                     reservation.cancel();
+                    permit.release(); // rate limits
                     reply(sink, ErrorResponses.unauthorized(call.format()));
                     return DONE;
                 }
             }
+            // --- rate limits: tokens per minute on the worst case (0 for an unpriced model,
+            // counted when it settles); a refusal released the permit, the reservation goes too
+            if (permit.countsTokens()) {
+                Optional<RateLimited> refused =
+                        permit.reserveTokens(
+                                reservation == null
+                                        ? 0
+                                        : worstCaseTokens(call.price.get(), call.shape));
+                if (refused.isPresent()) {
+                    if (reservation != null) {
+                        reservation.cancel();
+                    }
+                    reply(sink, ErrorResponses.rateLimited(call.format(), refused.get()));
+                    return DONE;
+                }
+            }
+            // --- end rate limits ---
         }
-        Reservation held = reservation;
+        Reservation reserved = reservation;
         CompletionStage<Void> forwarded;
         try {
-            forwarded = UpstreamCall.forward(call, sink, body, held);
+            forwarded = UpstreamCall.forward(call, sink, body, reserved);
         } catch (RuntimeException | Error e) {
-            release(held);
+            release(reserved);
+            held.release(); // rate limits
             throw e;
         }
-        // a path that neither committed nor cancelled it releases it when the request ends
-        return forwarded.whenComplete((done, failed) -> release(held));
+        // a path that neither committed nor cancelled it releases it when the attempt ends;
+        // the attempt's tokens go back then too if nothing settled them (the slot stays held
+        // for a retry until the request ends)
+        return forwarded.whenComplete(
+                (done, failed) -> {
+                    release(reserved);
+                    held.endAttempt();
+                });
+    }
+
+    /**
+     * A request's worst case of tokens for the tokens-per-minute limit: its input bound plus its
+     * output limit, as reserved ({@link ModelPricing#worstCaseInputTokens}, {@link
+     * ModelPricing#worstCaseOutputTokens}); saturates rather than overflows.
+     */
+    static long worstCaseTokens(ModelPricing price, RequestShape shape) {
+        long input = price.worstCaseInputTokens(shape);
+        long output = price.worstCaseOutputTokens(shape);
+        long sum = input + output;
+        return sum < 0 ? Long.MAX_VALUE : sum;
     }
 
     /**

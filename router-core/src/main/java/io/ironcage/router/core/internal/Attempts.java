@@ -87,13 +87,17 @@ final class Attempts {
                         ? call.parts.resilience().candidates(model.get())
                         : List.of();
         Attempts attempts = new Attempts(call, sink, body, models);
+        CompletionStage<Void> done;
         if (attempts.retries.maxAttempts() == 1
                 && models.size() <= 1
                 && attempts.breakers.isEmpty()) {
             // nothing to retry, nothing to fall back to: the plain path, headers aside
-            return attempts.attempt();
+            done = attempts.attempt();
+        } else {
+            done = attempts.tryModel();
         }
-        return attempts.tryModel();
+        // the request's rate-limit slot, held across its attempts, goes back when it ends
+        return done.whenComplete((ok, failed) -> call.ratePermit.release());
     }
 
     /** The routed model, unless its breaker is open. */

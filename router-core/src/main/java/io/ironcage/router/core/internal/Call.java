@@ -1,5 +1,6 @@
 package io.ironcage.router.core.internal;
 
+import io.ironcage.router.core.agent.RatePermit;
 import io.ironcage.router.core.agent.Tenant;
 import io.ironcage.router.core.domain.ApiKind;
 import io.ironcage.router.core.domain.ApiPath;
@@ -60,6 +61,14 @@ final class Call {
      * here.
      */
     long attemptStartedMs;
+
+    /**
+     * The request's hold on its tenant's rate limits (taken by {@link Admission}): {@link
+     * RatePermit#settle} with the billed tokens ({@link Settlement}), {@link RatePermit#release}
+     * when the request ends; both idempotent, so a retry loop may call them per attempt. The shared
+     * no-op {@link RatePermit#NONE} when the tenant has no limits.
+     */
+    RatePermit ratePermit = RatePermit.NONE;
 
     Routed routed;
     ProviderKey key;

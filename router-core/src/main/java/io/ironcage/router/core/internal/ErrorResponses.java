@@ -2,6 +2,8 @@ package io.ironcage.router.core.internal;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
+import io.ironcage.router.core.agent.RateLimitState;
+import io.ironcage.router.core.agent.RateLimited;
 import io.ironcage.router.core.domain.ProviderRouting.NoKeyForProvider;
 import io.ironcage.router.core.domain.ProviderType;
 import io.ironcage.router.core.domain.budget.BudgetDecision;
@@ -12,6 +14,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Duration;
+import java.util.Locale;
 import java.util.Objects;
 
 /**
@@ -45,6 +48,8 @@ import java.util.Objects;
  *       <td>invalid_request_error</td></tr>
  *   <tr><td>{@link #budget}</td><td>402</td><td>the refusal's type / code (reference §3.8)</td>
  *       <td>the refusal's type (+ code)</td></tr>
+ *   <tr><td>{@link #rateLimited}</td><td>429</td><td>requests or tokens /
+ *       rate_limit_exceeded</td><td>rate_limit_error</td></tr>
  *   <tr><td>{@link #upstreamUnreachable}</td><td>502</td><td>server_error /
  *       upstream_unreachable</td><td>api_error</td></tr>
  *   <tr><td>{@link #modelsUnavailable}</td><td>502</td><td>server_error /
@@ -591,6 +596,119 @@ public final class ErrorResponses {
                         + " budget.unmetered-endpoints: allow in router.yaml"
                         + " (LlmRouter.Builder#allowUnmeteredEndpoints) to forward such requests"
                         + " without charging the budget.");
+    }
+
+    /**
+     * 429: a rate limit of the caller's tenant ({@code rate-limits:}) refused the request, before
+     * anything was reserved or sent upstream. OpenAI's shape: type {@code requests} or {@code
+     * tokens}, code {@code rate_limit_exceeded}; Anthropic's type {@code rate_limit_error}.
+     * Headers: {@code retry-after} (whole seconds, rounded up, at least 1) and OpenAI's {@code
+     * x-ratelimit-limit-*}, {@code x-ratelimit-remaining-*} and {@code x-ratelimit-reset-*} for
+     * {@code requests} and {@code tokens}, each pair when that limit is set.
+     *
+     * @param format the caller's format
+     * @param refusal why the limiter refused
+     * @return the response
+     */
+    public static ErrorResponse rateLimited(ProviderType format, RateLimited refusal) {
+        Objects.requireNonNull(refusal, "refusal");
+        RateLimitState state = refusal.state();
+        String retry = openAiDuration(refusal.retryAfter());
+        String type;
+        String message;
+        switch (refusal.limit()) {
+            case REQUESTS:
+                type = "requests";
+                message =
+                        "Rate limit reached for requests: "
+                                + state.requestLimit()
+                                + " per minute (rate-limits.requests-per-minute). Try again in "
+                                + retry
+                                + ".";
+                break;
+            case CONCURRENCY:
+                type = "requests";
+                message =
+                        "Rate limit reached for requests: as many requests as allowed are in"
+                                + " flight at once (rate-limits.max-concurrent). Try again when"
+                                + " one has ended.";
+                break;
+            case TOKENS:
+                type = "tokens";
+                message =
+                        "Rate limit reached for tokens: "
+                                + state.tokenLimit()
+                                + " per minute (rate-limits.tokens-per-minute), "
+                                + state.tokensRemaining()
+                                + " left; this request may use up to "
+                                + refusal.requestedTokens()
+                                + " (its input bound plus its output limit). Try again in "
+                                + retry
+                                + ", or lower max_tokens.";
+                break;
+            default:
+                type = "tokens";
+                message =
+                        "Request too large for the tokens-per-minute limit: it may use up to "
+                                + refusal.requestedTokens()
+                                + " tokens (its input bound plus its output limit), more than the"
+                                + " limit of "
+                                + state.tokenLimit()
+                                + " per minute (rate-limits.tokens-per-minute). Lower max_tokens"
+                                + " or the input.";
+                break;
+        }
+        ErrorResponse plain =
+                format == ProviderType.ANTHROPIC
+                        ? anthropic(429, OpenAiToAnthropic.errorType(429), null, message)
+                        : openAi(429, type, "rate_limit_exceeded", null, message);
+        HeaderMap.Builder headers =
+                plain.headers().toBuilder()
+                        .set("retry-after", Long.toString(ceilSeconds(refusal.retryAfter())));
+        if (state.requestLimit() > 0) {
+            headers.set("x-ratelimit-limit-requests", Integer.toString(state.requestLimit()))
+                    .set("x-ratelimit-remaining-requests", Long.toString(state.requestsRemaining()))
+                    .set("x-ratelimit-reset-requests", openAiDuration(state.requestsReset()));
+        }
+        if (state.tokenLimit() > 0) {
+            headers.set("x-ratelimit-limit-tokens", Long.toString(state.tokenLimit()))
+                    .set("x-ratelimit-remaining-tokens", Long.toString(state.tokensRemaining()))
+                    .set("x-ratelimit-reset-tokens", openAiDuration(state.tokensReset()));
+        }
+        return new ErrorResponse(429, headers.build(), plain.body());
+    }
+
+    /** Whole seconds, rounded up, at least 1: a {@code retry-after} value. */
+    static long ceilSeconds(Duration duration) {
+        long millis = Math.max(0, duration.toMillis());
+        return Math.max(1, (millis + 999) / 1000);
+    }
+
+    /**
+     * A duration as OpenAI's {@code x-ratelimit-reset-*} headers write it (Go's format, to the
+     * millisecond): {@code 120ms}, {@code 1s}, {@code 1.5s}, {@code 6m0s}, {@code 1h0m0s}.
+     */
+    static String openAiDuration(Duration duration) {
+        long millis = Math.max(0, duration.toMillis());
+        if (millis < 1000) {
+            return millis + "ms";
+        }
+        StringBuilder out = new StringBuilder();
+        long hours = millis / 3_600_000;
+        long minutes = millis / 60_000 % 60;
+        if (hours > 0) {
+            out.append(hours).append('h');
+        }
+        if (hours > 0 || minutes > 0) {
+            out.append(minutes).append('m');
+        }
+        out.append(millis / 1000 % 60);
+        long fraction = millis % 1000;
+        if (fraction > 0) {
+            String digits = String.format(Locale.ROOT, "%03d", fraction);
+            out.append('.').append(digits.replaceAll("0+$", ""));
+        }
+        return out.append('s').toString();
     }
 
     // --- rendering ---

@@ -42,6 +42,8 @@ final class Settlement {
         LlmModelMeta meta = LlmModelMeta.of(call.routed.provider(), call.routed.model().orElse(""));
         RequestMeta requestMeta = Settlement.requestMeta(call, status, upstreamHeaders);
         if (call.price.isEmpty()) {
+            // rate limits: an unpriced model reserved no tokens; its usage counts now
+            call.ratePermit.settle(usage.isPresent() ? tokens(usage.get()) : 0);
             // free and unmetered calls are not LLM requests to report
             if (call.endpoint().metered()
                     && call.routed.model().isPresent()
@@ -64,6 +66,8 @@ final class Settlement {
                         call.searchesReported);
         TokenUsage billed = bill.billed();
         Money cost = bill.cost();
+        // rate limits: the worst case taken at admission corrected to the tokens billed
+        call.ratePermit.settle(tokens(billed));
         if (usage.isEmpty()) {
             LOG.warn(
                     "no usage reported for a {} request to {}; billing from what was seen",
@@ -92,6 +96,16 @@ final class Settlement {
                     LlmRequestFailed.billed(
                             meta, String.valueOf(status), failure, requestMeta, billed, cost));
         }
+    }
+
+    /**
+     * The tokens a usage counts against tokens-per-minute: input, cache reads and writes, output.
+     */
+    static long tokens(TokenUsage usage) {
+        return usage.inputTokens()
+                + usage.cacheReadTokens()
+                + usage.cacheWriteTokens()
+                + usage.outputTokens();
     }
 
     static void recordFailure(
