@@ -175,6 +175,26 @@ class RateLimitEndToEndTest {
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("io.ironcage.router.it.RawCalls#transports")
+    void aRetriedRequestCountsOnceAgainstItsLimits(
+            String name, Supplier<TransportProvider> transport) {
+        start(transport, RateLimits.NONE.withRequestsPerMinute(1).withMaxConcurrent(1));
+        openAi.enqueue(
+                FakeResponse.error(503, "server_error", "busy").header("retry-after-ms", "0"));
+        openAi.enqueue(FakeResponse.text("Hi").usage(10, 5));
+        // its retry is the same caller request: not refused by the one-request limits
+        HttpResponse<String> retried = post("/v1/chat/completions", CHAT);
+        assertEquals(200, retried.statusCode(), retried.body());
+        assertEquals("2", header(retried, "x-iron-router-attempts"));
+        assertEquals(2, openAi.requestCount());
+        // the minute's one request is used: the next caller request is refused
+        HttpResponse<String> refused = post("/v1/chat/completions", CHAT);
+        assertEquals(429, refused.statusCode(), refused.body());
+        assertEquals(2, openAi.requestCount());
+        assertNothingReserved();
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("io.ironcage.router.it.RawCalls#transports")
     void eachAgentHasItsOwnLimits(String name, Supplier<TransportProvider> transport) {
         start(transport, RateLimits.NONE.withRequestsPerMinute(1));
         router.agents().startAgent(AgentSpec.of("ic-token-RATES-agent"));
