@@ -306,6 +306,61 @@ abstract class ResilienceEndToEndTest {
     }
 
     @Test
+    void anOverloadedClaudeFallsBackToAGptModelWithAToolCallInAnthropicsFormat() {
+        start(
+                openAi.baseUri(),
+                b -> b.fallbacks(Map.of("claude-haiku-4-5", List.of("gpt-4o-mini"))));
+        for (int i = 0; i < 3; i++) {
+            anthropic.enqueue(overloaded(529));
+        }
+        openAi.enqueue(FakeResponse.toolCall("get_weather", "{\"city\":\"Rome\"}").usage(100, 20));
+        Message answer =
+                anthropicSdk()
+                        .messages()
+                        .create(
+                                MessageCreateParams.builder()
+                                        .model("claude-haiku-4-5")
+                                        .maxTokens(200)
+                                        .addUserMessage("weather in Rome?")
+                                        .addTool(
+                                                com.anthropic.models.messages.Tool.builder()
+                                                        .name("get_weather")
+                                                        .inputSchema(
+                                                                com.anthropic.models.messages.Tool
+                                                                        .InputSchema.builder()
+                                                                        .properties(
+                                                                                com.anthropic.core
+                                                                                        .JsonValue
+                                                                                        .from(
+                                                                                                Map
+                                                                                                        .of(
+                                                                                                                "city",
+                                                                                                                Map
+                                                                                                                        .of(
+                                                                                                                                "type",
+                                                                                                                                "string"))))
+                                                                        .build())
+                                                        .build())
+                                        .build());
+        com.anthropic.models.messages.ToolUseBlock use =
+                answer.content().stream()
+                        .filter(b -> b.isToolUse())
+                        .findFirst()
+                        .orElseThrow()
+                        .asToolUse();
+        assertEquals("get_weather", use.name());
+        assertTrue(use._input().toString().contains("Rome"), use._input().toString());
+        assertEquals("gpt-4o-mini", answer.model().asString(), "the model that answered");
+        RecordedRequest sent = openAi.takeRequest(Duration.ofSeconds(5));
+        assertEquals("Bearer " + OPENAI_KEY, sent.header("authorization").orElseThrow());
+        assertFalse(sent.header("x-api-key").isPresent(), "no Anthropic key to OpenAI");
+        // three 529s (0 µ$), then gpt-4o-mini at $0.15 in and $0.60 out per million tokens:
+        // 100 × 0.15 + 20 × 0.6 = 15 + 12 = 27 µ$
+        List<LlmRequestPayload> all = settled(4);
+        assertEquals(List.of(0L, 0L, 0L, 27L), all.stream().map(e -> cost(e).micros()).toList());
+    }
+
+    @Test
     void theResponseHeadersNameTheModelThatAnsweredAndTheAttempts() throws Exception {
         start(openAi.baseUri(), b -> b.fallbacks(Map.of("gpt-4o-mini", List.of("gpt-4o"))));
         for (int i = 0; i < 3; i++) {
