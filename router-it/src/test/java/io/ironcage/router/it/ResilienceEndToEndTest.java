@@ -322,25 +322,7 @@ abstract class ResilienceEndToEndTest {
                                         .model("claude-haiku-4-5")
                                         .maxTokens(200)
                                         .addUserMessage("weather in Rome?")
-                                        .addTool(
-                                                com.anthropic.models.messages.Tool.builder()
-                                                        .name("get_weather")
-                                                        .inputSchema(
-                                                                com.anthropic.models.messages.Tool
-                                                                        .InputSchema.builder()
-                                                                        .properties(
-                                                                                com.anthropic.core
-                                                                                        .JsonValue
-                                                                                        .from(
-                                                                                                Map
-                                                                                                        .of(
-                                                                                                                "city",
-                                                                                                                Map
-                                                                                                                        .of(
-                                                                                                                                "type",
-                                                                                                                                "string"))))
-                                                                        .build())
-                                                        .build())
+                                        .addTool(CLAUDE_WEATHER_TOOL)
                                         .build());
         com.anthropic.models.messages.ToolUseBlock use =
                 answer.content().stream()
@@ -653,6 +635,17 @@ abstract class ResilienceEndToEndTest {
             return URI.create("http://127.0.0.1:" + socket.getLocalPort());
         }
     }
+
+    private static final com.anthropic.models.messages.Tool CLAUDE_WEATHER_TOOL =
+            com.anthropic.models.messages.Tool.builder()
+                    .name("get_weather")
+                    .inputSchema(
+                            com.anthropic.models.messages.Tool.InputSchema.builder()
+                                    .properties(
+                                            com.anthropic.core.JsonValue.from(
+                                                    Map.of("city", Map.of("type", "string"))))
+                                    .build())
+                    .build();
 
     private static final FunctionDefinition GET_WEATHER =
             FunctionDefinition.builder()
