@@ -600,6 +600,87 @@ abstract class ResilienceEndToEndTest {
         assertEquals(Money.ofMicros(100 * 20), router.totalSpent());
     }
 
+    @Test
+    void withBreakersAndNoRetriesARequestWaitsForAPoolsCoolingKeys() throws Exception {
+        requireKeys = false;
+        ProviderKeySource pool =
+                ProviderKeySource.pooled(
+                        java.time.Clock.systemUTC(),
+                        ProviderKey.openAi(OPENAI_KEY, openAi.baseUri()),
+                        ProviderKey.openAi(OPENAI_KEY + "-B", openAi.baseUri()),
+                        ProviderKey.anthropic(ANTHROPIC_KEY, anthropic.baseUri()));
+        openAi.enqueue(FakeResponse.error(429, "requests", "A").header("retry-after-ms", "200"));
+        openAi.enqueue(FakeResponse.error(429, "requests", "B").header("retry-after-ms", "200"));
+        openAi.enqueue(FakeResponse.text("back").usage(10, 1));
+        start(
+                openAi.baseUri(),
+                b ->
+                        b.providerKeys(pool)
+                                .retries(RetryOptions.NONE)
+                                .circuitBreaker(CircuitBreakerOptions.DEFAULTS));
+        assertEquals(429, chat("gpt-4o-mini").statusCode());
+        assertEquals(429, chat("gpt-4o-mini").statusCode());
+        // both keys cool: the next request waits for the first to come back, then goes
+        HttpResponse<String> waited = chat("gpt-4o-mini");
+        assertEquals(200, waited.statusCode(), waited.body());
+        assertEquals(3, openAi.requestCount());
+    }
+
+    @Test
+    void aPoolSetsARejectedKeyAsideAndWaitsForItsRateLimitedOne() throws Exception {
+        requireKeys = false;
+        String good = OPENAI_KEY + "-good";
+        ProviderKeySource pool =
+                ProviderKeySource.pooled(
+                        java.time.Clock.systemUTC(),
+                        ProviderKey.openAi(OPENAI_KEY + "-revoked", openAi.baseUri()),
+                        ProviderKey.openAi(good, openAi.baseUri()),
+                        ProviderKey.anthropic(ANTHROPIC_KEY, anthropic.baseUri()));
+        java.util.concurrent.atomic.AtomicInteger goodCalls =
+                new java.util.concurrent.atomic.AtomicInteger();
+        openAi.dispatcher(
+                request -> {
+                    if (!request.header("authorization").orElse("").endsWith("-good")) {
+                        return FakeResponse.error(401, "invalid_request_error", "revoked key");
+                    }
+                    return goodCalls.incrementAndGet() == 1
+                            ? FakeResponse.error(429, "requests", "slow down")
+                                    .header("retry-after-ms", "200")
+                            : FakeResponse.text("good key").usage(10, 1);
+                });
+        start(openAi.baseUri(), b -> b.providerKeys(pool));
+        for (int i = 0; i < 3; i++) {
+            HttpResponse<String> answer = chat("gpt-4o-mini");
+            assertEquals(200, answer.statusCode(), i + ": " + answer.body());
+            assertTrue(answer.body().contains("good key"), answer.body());
+        }
+    }
+
+    @Test
+    void timeoutsAreBilledTheirInputAndAnUnpricedModelsAreStillRecorded() throws Exception {
+        start(
+                openAi.baseUri(),
+                b ->
+                        b.retries(RetryOptions.NONE)
+                                .allowUnpricedModels(true)
+                                .timeouts(Duration.ofSeconds(2), Duration.ofMillis(300)));
+        openAi.enqueue(FakeResponse.text("never").neverEnds());
+        assertEquals(504, chat("gpt-4o-mini").statusCode());
+        // the provider had it: billed the counted input bound, 25 tokens (8 counted with
+        // OpenAI's framing of one "hi" message, + ⌈5 %⌉ + 16), at $0.15 per million tokens:
+        // 3.75 → 3 µ$ (truncated); no output was seen
+        List<LlmRequestPayload> priced = settled(1);
+        assertEquals(Money.ofMicros(3), cost(priced.get(0)));
+        assertEquals(Money.ofMicros(3), router.totalSpent());
+
+        openAi.enqueue(FakeResponse.text("never").neverEnds());
+        assertEquals(504, chat("my-own-unpriced-gpt").statusCode());
+        // nothing to price it with: a failure event, as for any failure of an unpriced model
+        List<LlmRequestPayload> all = settled(2);
+        assertTrue(all.get(1) instanceof LlmRequestFailed, all.toString());
+        assertEquals(Money.ZERO, cost(all.get(1)));
+    }
+
     private HttpResponse<String> uncheckedChat() {
         try {
             return chat("gpt-4o-mini");

@@ -88,13 +88,18 @@ final class Attempts {
                         : List.of();
         Attempts attempts = new Attempts(call, sink, body, models);
         CompletionStage<Void> done;
-        if (attempts.retries.maxAttempts() == 1
-                && models.size() <= 1
-                && attempts.breakers.isEmpty()) {
-            // nothing to retry, nothing to fall back to: the plain path, headers aside
-            done = attempts.attempt();
-        } else {
-            done = attempts.tryModel();
+        try {
+            if (attempts.retries.maxAttempts() == 1
+                    && models.size() <= 1
+                    && attempts.breakers.isEmpty()) {
+                // nothing to retry, nothing to fall back to: the plain path, headers aside
+                done = attempts.attempt();
+            } else {
+                done = attempts.tryModel();
+            }
+        } catch (RuntimeException | Error e) {
+            call.ratePermit.release();
+            throw e;
         }
         // the request's rate-limit slot, held across its attempts, goes back when it ends
         return done.whenComplete((ok, failed) -> call.ratePermit.release());
@@ -128,7 +133,7 @@ final class Attempts {
         }
         if (cooling.compareTo(retries.maxRetryAfter()) <= 0) {
             LOG.debug("{} keys cool for {} ms: waiting", provider().id(), cooling.toMillis());
-            return after(cooling, this::attempt);
+            return after(cooling, this::attempt, this::release);
         }
         if (modelIndex + 1 < models.size()) {
             release();
@@ -139,6 +144,11 @@ final class Attempts {
 
     /** One attempt at the routed model; its breaker's permission is held. */
     private CompletionStage<Void> attempt() {
+        if (made > 0 && stopping()) {
+            // a retry that woke during a stop: not sent, the last failure stands
+            release();
+            return answerLast();
+        }
         ofModel++;
         if (made > 0) {
             call.attempt++;
@@ -183,7 +193,7 @@ final class Attempts {
                         .map(RetryAfter::delay);
         if (anotherKeyIsReady() && ofModel < retries.maxAttempts()) {
             // the 429'd key cools; another key of the provider goes at once
-            return after(Duration.ZERO, () -> acquire() ? attemptWhenAKeyIsUsable() : nextModel());
+            return acquire() ? attemptWhenAKeyIsUsable() : nextModel();
         }
         if (asked.isPresent() && asked.get().compareTo(retries.maxRetryAfter()) > 0) {
             LOG.info(
@@ -206,7 +216,8 @@ final class Attempts {
                         return nextModel(); // opened meanwhile
                     }
                     return attemptWhenAKeyIsUsable();
-                });
+                },
+                () -> {});
     }
 
     /** The next fallback that can take the request, or the last failure when none is left. */
@@ -236,6 +247,11 @@ final class Attempts {
             caller.send(last.status(), headers(last.headers(), last.model()), last.body());
             return DONE;
         }
+        if (stopping()) {
+            ErrorResponse stopped = ErrorResponses.unreadable(call.format(), 503, 0);
+            caller.send(stopped.status(), stopped.headers(), stopped.body());
+            return DONE;
+        }
         String asked = models.isEmpty() ? currentModel() : models.get(0);
         ErrorResponse open =
                 ErrorResponses.circuitOpen(
@@ -246,8 +262,13 @@ final class Attempts {
         return DONE;
     }
 
-    /** Runs {@code next} after {@code wait}, on this thread if it may block, else on a worker. */
-    private CompletionStage<Void> after(Duration wait, Supplier<CompletionStage<Void>> next) {
+    /**
+     * Runs {@code next} after {@code wait}, on this thread if it may block, else on a worker. When
+     * the wait cannot be had (the router is stopping), {@code abandon} runs and the caller gets the
+     * last failure.
+     */
+    private CompletionStage<Void> after(
+            Duration wait, Supplier<CompletionStage<Void>> next, Runnable abandon) {
         if (wait.isZero()) {
             return next.get();
         }
@@ -267,13 +288,16 @@ final class Attempts {
                             return CompletableFuture.supplyAsync(next, call.workers)
                                     .thenCompose(stage -> stage);
                         } catch (RejectedExecutionException e) {
+                            abandon.run();
                             return answerLast(); // the router is stopping
                         }
                     });
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt(); // the router is stopping
+            abandon.run();
             return answerLast();
         } catch (ExecutionException | RejectedExecutionException e) {
+            abandon.run();
             return answerLast();
         }
     }

@@ -96,8 +96,9 @@ public final class ProxyPipeline implements ProxyHandler {
             Objects.requireNonNull(upstreamTimeout, "upstreamTimeout");
             Objects.requireNonNull(readiness, "readiness");
             Objects.requireNonNull(resilience, "resilience");
-            if (delays == null && resilience.retries().maxAttempts() > 1) {
-                throw new IllegalArgumentException("retries need a scheduler for their waits");
+            if (delays == null && resilience.retriesOrFallsBack()) {
+                throw new IllegalArgumentException(
+                        "retries, fallbacks and breakers need a scheduler for their waits");
             }
         }
 

@@ -230,7 +230,9 @@ final class UpstreamCall {
      */
     static void failed(Call call, ResponseSink sink, ForwardException e, Reservation held) {
         call.forwardFailure = e.kind();
-        if (e.kind() != ForwardException.Kind.CUT && e.kind() != ForwardException.Kind.TIMEOUT) {
+        if ((e.kind() != ForwardException.Kind.CUT && e.kind() != ForwardException.Kind.TIMEOUT)
+                || call.price.isEmpty()) {
+            // nothing the provider may bill, or nothing to price it with: a failure event only
             Stages.release(held); // released before the caller has the answer, like a settlement
             UpstreamCall.upstreamFailed(call, sink, e);
             return;

@@ -115,11 +115,13 @@ public record Resilience(
     }
 
     /**
-     * Returns whether the router may wait between attempts (and so needs a scheduler).
+     * Returns whether a request may take more than the one plain attempt: a retry, a fallback, a
+     * breaker's check, or a wait for a rate-limited key (and so the router needs a scheduler for
+     * the waits).
      *
-     * @return whether any retry or fallback can happen
+     * @return whether any retry, fallback or breaker is configured
      */
     public boolean retriesOrFallsBack() {
-        return retries.maxAttempts() > 1 || !fallbacks.isEmpty();
+        return retries.maxAttempts() > 1 || !fallbacks.isEmpty() || circuitBreaker.isPresent();
     }
 }

@@ -23,6 +23,9 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * (epoch milliseconds on the pool's clock) are atomics.
  */
 final class PooledProviderKeySource implements ProviderKeySource {
+    /** How long a key the provider rejected (401) is not handed out. */
+    static final Duration REJECTED_COOLDOWN = Duration.ofMinutes(5);
+
     /** The longest cooldown kept; longer waits are read as this (no overflow). */
     private static final long LONGEST_MILLIS = Duration.ofDays(365).toMillis();
 
@@ -81,6 +84,16 @@ final class PooledProviderKeySource implements ProviderKeySource {
         }
         long until = clock.millis() + ceilMillis(wait);
         pool.coolUntil.accumulateAndGet(index, until, Math::max);
+    }
+
+    /**
+     * A key the provider answered 401 to is set aside for {@link #REJECTED_COOLDOWN}: the next
+     * {@link #key} hands out another (a fixed key cannot change, but the pool has others), and a
+     * request never waits for a rejected key while a rate-limited one comes back first.
+     */
+    @Override
+    public void invalidate(ProviderKey rejected) {
+        coolDown(rejected, REJECTED_COOLDOWN);
     }
 
     @Override
