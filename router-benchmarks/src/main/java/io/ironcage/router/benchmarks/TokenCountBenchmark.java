@@ -63,8 +63,17 @@ public class TokenCountBenchmark {
     @Param({"gpt-4o", "gpt-4"})
     public String model;
 
+    /**
+     * Whether the router counted the prompt before: {@code no}, a new prompt every time (the cost
+     * of counting); {@code yes}, the same prompt again, as an agent sends its conversation with
+     * every turn (the cost of finding its count among those counted lately).
+     */
+    @Param({"no", "yes"})
+    public String seen;
+
     private final ProviderApi openAi = new OpenAiApi();
-    private JsonNode body;
+    private ObjectNode body;
+    private long turn;
 
     /** Builds the request and loads the encoding (once per JVM, outside the measurement). */
     @Setup
@@ -95,6 +104,13 @@ public class TokenCountBenchmark {
      */
     @Benchmark
     public OptionalLong count() {
-        return openAi.inputTokenBound(ApiKind.CHAT_COMPLETIONS, model, body);
+        JsonNode request = body;
+        if (seen.equals("no")) {
+            ObjectNode fresh = body.deepCopy();
+            ObjectNode message = (ObjectNode) fresh.get("messages").get(0);
+            message.put("content", (turn++) + " " + message.get("content").textValue());
+            request = fresh;
+        }
+        return openAi.inputTokenBound(ApiKind.CHAT_COMPLETIONS, model, request);
     }
 }

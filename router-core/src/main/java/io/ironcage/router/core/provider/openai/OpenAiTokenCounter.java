@@ -10,6 +10,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
 
 /**
  * Counts an upper bound of the text input tokens OpenAI bills for a request, with the model's own
@@ -150,6 +152,9 @@ final class OpenAiTokenCounter {
     private static final long UNCOUNTABLE = -1;
 
     private static final EncodingRegistry ENCODINGS = Encodings.newLazyEncodingRegistry();
+
+    /** Each encoding's counts of texts seen lately (see {@link RecentCounts}), by its name. */
+    private static final ConcurrentMap<String, RecentCounts> RECENT = new ConcurrentHashMap<>();
 
     private OpenAiTokenCounter() {}
 
@@ -461,6 +466,10 @@ final class OpenAiTokenCounter {
 
     private static long tokens(Encoding encoding, String text) {
         // ordinary: a "<|endoftext|>" typed by a caller is text to OpenAI, not a special token
-        return text.isEmpty() ? 0 : encoding.countTokensOrdinary(text);
+        if (text.isEmpty()) {
+            return 0;
+        }
+        return RECENT.computeIfAbsent(encoding.getName(), name -> new RecentCounts(encoding))
+                .count(text);
     }
 }
