@@ -1,6 +1,5 @@
 package io.ironcage.router.benchmarks;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.ironcage.router.core.domain.ApiKind;
@@ -104,13 +103,14 @@ public class TokenCountBenchmark {
      */
     @Benchmark
     public OptionalLong count() {
-        JsonNode request = body;
-        if (seen.equals("no")) {
-            ObjectNode fresh = body.deepCopy();
-            ObjectNode message = (ObjectNode) fresh.get("messages").get(0);
-            message.put("content", (turn++) + " " + message.get("content").textValue());
-            request = fresh;
-        }
+        // each request parses its body anew: a new String of the prompt, whose hash is not
+        // known yet (finding a seen prompt hashes and compares its characters)
+        ObjectNode request = body.deepCopy();
+        ObjectNode message = (ObjectNode) request.get("messages").get(0);
+        String prompt = message.get("content").textValue();
+        message.put(
+                "content",
+                seen.equals("no") ? (turn++) + " " + prompt : new String(prompt.toCharArray()));
         return openAi.inputTokenBound(ApiKind.CHAT_COMPLETIONS, model, request);
     }
 }
