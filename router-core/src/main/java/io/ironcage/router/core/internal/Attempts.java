@@ -68,7 +68,8 @@ final class Attempts {
         this.body = body;
         this.models = models;
         this.path = call.routed.path();
-        boolean resilient = call.kind() != ApiKind.OTHER && call.routed.model().isPresent();
+        // the LLM APIs with a model (models is empty otherwise) retry and fall back
+        boolean resilient = !models.isEmpty();
         this.retries = resilient ? call.parts.resilience().retries() : RetryOptions.NONE;
         this.breakers = resilient ? call.parts.breakers() : Optional.empty();
     }
@@ -113,7 +114,7 @@ final class Attempts {
                     "{} {}: circuit breaker open, {}",
                     call.routed.provider().id(),
                     currentModel(),
-                    modelIndex + 1 < models.size() ? "trying its fallback" : "no fallback left");
+                    hasFallbackLeft() ? "trying its fallback" : "no fallback left");
             return nextModel();
         }
         return attemptWhenAKeyIsUsable();
@@ -135,7 +136,7 @@ final class Attempts {
             LOG.debug("{} keys cool for {} ms: waiting", provider().id(), cooling.toMillis());
             return after(cooling, this::attempt, this::release);
         }
-        if (modelIndex + 1 < models.size()) {
+        if (hasFallbackLeft()) {
             release();
             return nextModel();
         }
@@ -346,6 +347,11 @@ final class Attempts {
         }
     }
 
+    /** Whether a fallback after the routed model is left to try. */
+    private boolean hasFallbackLeft() {
+        return modelIndex + 1 < models.size();
+    }
+
     private ProviderType provider() {
         return call.routed.provider();
     }
@@ -377,9 +383,7 @@ final class Attempts {
         } else {
             retryable = call.upstreamError == status && retries.retries(status);
         }
-        return retryable
-                && !stopping()
-                && (ofModel < retries.maxAttempts() || modelIndex + 1 < models.size());
+        return retryable && !stopping() && (ofModel < retries.maxAttempts() || hasFallbackLeft());
     }
 
     /** Whether the router is stopping: nothing is tried again then. */

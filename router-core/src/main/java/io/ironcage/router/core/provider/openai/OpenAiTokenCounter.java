@@ -2,7 +2,6 @@ package io.ironcage.router.core.provider.openai;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.knuddels.jtokkit.Encodings;
-import com.knuddels.jtokkit.api.Encoding;
 import com.knuddels.jtokkit.api.EncodingRegistry;
 import com.knuddels.jtokkit.api.EncodingType;
 import io.ironcage.router.core.domain.ApiKind;
@@ -153,8 +152,11 @@ final class OpenAiTokenCounter {
 
     private static final EncodingRegistry ENCODINGS = Encodings.newLazyEncodingRegistry();
 
-    /** Each encoding's counts of texts seen lately (see {@link RecentCounts}), by its name. */
-    private static final ConcurrentMap<String, RecentCounts> RECENT = new ConcurrentHashMap<>();
+    /**
+     * Each encoding's counter, which keeps the counts of texts seen lately ({@link RecentCounts}).
+     */
+    private static final ConcurrentMap<EncodingType, RecentCounts> RECENT =
+            new ConcurrentHashMap<>();
 
     private OpenAiTokenCounter() {}
 
@@ -211,7 +213,8 @@ final class OpenAiTokenCounter {
         if (type.isEmpty()) {
             return OptionalLong.empty();
         }
-        Encoding encoding = ENCODINGS.getEncoding(type.get());
+        RecentCounts encoding =
+                RECENT.computeIfAbsent(type.get(), t -> new RecentCounts(ENCODINGS.getEncoding(t)));
         long count;
         try {
             switch (kind) {
@@ -249,7 +252,7 @@ final class OpenAiTokenCounter {
         return a == UNCOUNTABLE || b == UNCOUNTABLE ? UNCOUNTABLE : Math.addExact(a, b);
     }
 
-    private static long chat(Encoding encoding, JsonNode body) {
+    private static long chat(RecentCounts encoding, JsonNode body) {
         JsonNode messages = body.get("messages");
         if (messages == null || !messages.isArray()) {
             return UNCOUNTABLE;
@@ -264,7 +267,7 @@ final class OpenAiTokenCounter {
         return plus(count, otherFields(encoding, body, "messages"));
     }
 
-    private static long responses(Encoding encoding, JsonNode body) {
+    private static long responses(RecentCounts encoding, JsonNode body) {
         long count = REPLY_PRIMING;
         JsonNode instructions = body.get("instructions");
         boolean textInstructions = instructions != null && instructions.isTextual();
@@ -290,7 +293,7 @@ final class OpenAiTokenCounter {
                 : plus(count, otherFields(encoding, body, "input"));
     }
 
-    private static long embeddings(Encoding encoding, JsonNode input) {
+    private static long embeddings(RecentCounts encoding, JsonNode input) {
         if (input == null) {
             return UNCOUNTABLE;
         }
@@ -316,12 +319,12 @@ final class OpenAiTokenCounter {
     }
 
     /** A role-less text rendered as one message: instructions, or a string input. */
-    private static long framedText(Encoding encoding, String text) {
+    private static long framedText(RecentCounts encoding, String text) {
         // the role's own token ("developer", "user") is one token in both encodings
         return TOKENS_PER_MESSAGE + 1 + tokens(encoding, text);
     }
 
-    private static long inputItem(Encoding encoding, JsonNode item) {
+    private static long inputItem(RecentCounts encoding, JsonNode item) {
         if (!item.isObject()) {
             return UNCOUNTABLE;
         }
@@ -336,7 +339,7 @@ final class OpenAiTokenCounter {
     }
 
     /** A chat message or a Responses message item. */
-    private static long message(Encoding encoding, JsonNode message) {
+    private static long message(RecentCounts encoding, JsonNode message) {
         if (!message.isObject()) {
             return UNCOUNTABLE;
         }
@@ -366,7 +369,7 @@ final class OpenAiTokenCounter {
         return count;
     }
 
-    private static long content(Encoding encoding, JsonNode content) {
+    private static long content(RecentCounts encoding, JsonNode content) {
         if (content.isTextual()) {
             return tokens(encoding, content.textValue());
         }
@@ -401,7 +404,7 @@ final class OpenAiTokenCounter {
     }
 
     /** Every top-level field but the ones counted already and those never rendered. */
-    private static long otherFields(Encoding encoding, JsonNode body, String... counted) {
+    private static long otherFields(RecentCounts encoding, JsonNode body, String... counted) {
         long count = 0;
         for (Map.Entry<String, JsonNode> field : body.properties()) {
             String key = field.getKey();
@@ -460,16 +463,12 @@ final class OpenAiTokenCounter {
     }
 
     /** The tokens of a value's compact JSON, which holds every string the rendering holds. */
-    private static long json(Encoding encoding, JsonNode value) {
+    private static long json(RecentCounts encoding, JsonNode value) {
         return tokens(encoding, value.isTextual() ? value.textValue() : value.toString());
     }
 
-    private static long tokens(Encoding encoding, String text) {
+    private static long tokens(RecentCounts encoding, String text) {
         // ordinary: a "<|endoftext|>" typed by a caller is text to OpenAI, not a special token
-        if (text.isEmpty()) {
-            return 0;
-        }
-        return RECENT.computeIfAbsent(encoding.getName(), name -> new RecentCounts(encoding))
-                .count(text);
+        return text.isEmpty() ? 0 : encoding.count(text);
     }
 }
